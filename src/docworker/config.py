@@ -1,0 +1,189 @@
+"""The worker's one typed configuration, read from the environment once.
+
+``Settings()`` reads variables with the prefix ``DOCWORKER_`` (for example
+``DOCWORKER_MAX_BYTES``); the RunPod bucket variables keep RunPod's own names
+(``BUCKET_ENDPOINT_URL``, ...). Tests build ``Settings(...)`` directly with
+keyword arguments. No other module calls ``os.getenv``.
+
+Inputs: the process environment. Output: an immutable ``Settings`` object.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+#: Names accepted by ``DOCWORKER_REQUIRE``.
+REQUIRABLE = ("torch", "gpu", "layout", "vlm", "docstrange", "ocr")
+
+CommaList = Annotated[list[str], NoDecode]
+
+
+def _split_commas(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Every knob the worker has. The README's environment table mirrors this class."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="DOCWORKER_",
+        frozen=True,
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    # --- fetch -------------------------------------------------------------
+    max_bytes: int = Field(
+        200 * 1024 * 1024, gt=0, description="Largest document accepted, in bytes."
+    )
+    connect_timeout_s: float = Field(10.0, gt=0, description="TCP connect timeout per attempt.")
+    read_timeout_s: float = Field(60.0, gt=0, description="Timeout between received bytes.")
+    max_redirects: int = Field(5, ge=0, description="Redirect hops followed per download.")
+    max_header_bytes: int = Field(
+        64 * 1024, gt=0, description="Largest total size of response headers accepted."
+    )
+    fetch_retries: int = Field(
+        3, ge=0, description="Retries after a connection error or a 5xx response."
+    )
+    fetch_backoff_s: float = Field(
+        0.5, ge=0, description="First retry delay; doubles on each retry."
+    )
+    allow_private_hosts: CommaList = Field(
+        default_factory=list,
+        description=(
+            "Hosts, IPs or CIDR ranges that downloads may reach although they are "
+            "loopback/private (tests, on-premise S3). Comma-separated."
+        ),
+    )
+    s3_endpoint_url: str | None = Field(
+        None, description="Endpoint for s3:// inputs (MinIO, moto, R2). Unset: AWS."
+    )
+
+    # --- decode ------------------------------------------------------------
+    max_pages: int = Field(
+        2000, gt=0, description="Documents claiming more pages are refused before rendering."
+    )
+    render_dpi: int = Field(150, gt=0, le=600, description="DPI used to render PDF pages.")
+    max_page_points: float = Field(
+        14400.0, gt=0, description="Largest page side in PDF points (200 inches)."
+    )
+    max_render_pixels: int = Field(
+        40_000_000, gt=0, description="Largest rendered page in pixels; DPI is lowered to fit."
+    )
+    max_zip_uncompressed_bytes: int = Field(
+        500 * 1024 * 1024, gt=0, description="Office files: cap on the total uncompressed size."
+    )
+    max_zip_ratio: float = Field(
+        200.0, gt=0, description="Office files: cap on uncompressed/compressed size ratio."
+    )
+
+    # --- time and memory budgets ---------------------------------------------
+    page_timeout_s: float = Field(120.0, gt=0, description="Time budget for one page.")
+    job_timeout_s: float = Field(
+        540.0, gt=0, description="Time budget for one job (RunPod's default limit is 600 s)."
+    )
+    page_memory_mb: int = Field(
+        4096, gt=0, description="Address-space limit of each page process, in MiB."
+    )
+    workers: int = Field(
+        0, ge=0, description="Page processes for rendering/OCR; 0 means one per CPU core."
+    )
+    window_pages: int = Field(
+        8, gt=0, description="Pages in flight at once; bounds memory on long documents."
+    )
+
+    # --- engines -----------------------------------------------------------
+    default_engine: Literal["auto", "cpu", "gpu"] = Field(
+        "auto", description="Engine used when a job does not name one."
+    )
+    device: Literal["auto", "cuda", "cpu"] = Field(
+        "auto", description="Where the GPU engine's models run."
+    )
+    model_dir: Path = Field(
+        Path("/models"), description="Folder with the baked GPU weights and MANIFEST.json."
+    )
+    vlm_model: Literal["nanonets", "got-ocr2"] = Field(
+        "nanonets", description="Which vision-language model the GPU engine uses."
+    )
+    vlm_batch_size: int = Field(4, gt=0, description="Pages per VLM generate() call.")
+    vlm_max_new_tokens: int = Field(
+        4096, gt=0, description="Cap on generated tokens per page."
+    )
+    layout_batch_size: int = Field(8, gt=0, description="Pages per RT-DETR forward pass.")
+    layout_threshold: float = Field(0.5, ge=0, le=1, description="Minimum layout region score.")
+    text_layer_min_chars: int = Field(
+        16, ge=0, description="A page's text layer needs this many visible characters to be used."
+    )
+
+    # --- startup ---------------------------------------------------------------
+    require: CommaList = Field(
+        default_factory=list,
+        description=f"Startup checks that must pass, from: {', '.join(REQUIRABLE)}.",
+    )
+    warmup: bool = Field(True, description="Run one built-in page through the engines at startup.")
+
+    # --- RunPod --------------------------------------------------------------
+    concurrency: int = Field(1, gt=0, description="Jobs one worker runs at once.")
+    progress_every: int = Field(5, gt=0, description="Send a progress update every N pages.")
+    result_inline_max_bytes: int = Field(
+        9 * 1024 * 1024,
+        gt=0,
+        description="Larger payloads are uploaded to the bucket and returned as a URL.",
+    )
+    result_url_expiry_s: int = Field(3600, gt=0, description="Lifetime of a result's presigned URL.")
+    bucket_endpoint_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices("BUCKET_ENDPOINT_URL", "bucket_endpoint_url"),
+        description="RunPod's result bucket endpoint (BUCKET_ENDPOINT_URL).",
+    )
+    bucket_access_key_id: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("BUCKET_ACCESS_KEY_ID", "bucket_access_key_id"),
+        description="Result bucket access key (BUCKET_ACCESS_KEY_ID).",
+    )
+    bucket_secret_access_key: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("BUCKET_SECRET_ACCESS_KEY", "bucket_secret_access_key"),
+        description="Result bucket secret key (BUCKET_SECRET_ACCESS_KEY).",
+    )
+    bucket_name: str = Field("docworker-results", description="Bucket for large results.")
+    on_runpod: bool = Field(
+        False,
+        validation_alias=AliasChoices("RUNPOD_WEBHOOK_GET_JOB", "on_runpod"),
+        description="Set by RunPod (RUNPOD_WEBHOOK_GET_JOB); local paths are refused when set.",
+    )
+
+    # --- logging -------------------------------------------------------------
+    log_level: str = Field("INFO", description="Python logging level.")
+
+    @field_validator("allow_private_hosts", "require", mode="before")
+    @classmethod
+    def _commas(cls, value: object) -> object:
+        return _split_commas(value)
+
+    @field_validator("require")
+    @classmethod
+    def _known_requirements(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - set(REQUIRABLE))
+        if unknown:
+            raise ValueError(f"unknown requirement(s) {unknown}; known: {', '.join(REQUIRABLE)}")
+        return value
+
+    @field_validator("on_runpod", mode="before")
+    @classmethod
+    def _truthy_url(cls, value: object) -> object:
+        # RUNPOD_WEBHOOK_GET_JOB holds a URL, not a boolean: any non-empty value means RunPod.
+        if isinstance(value, str) and value.lower() not in ("", "0", "false", "no"):
+            return True
+        return value
+
+    def page_workers(self, cpu_count: int) -> int:
+        """How many page processes to run: the setting, or one per core."""
+        return self.workers or max(1, cpu_count)

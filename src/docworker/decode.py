@@ -1,0 +1,349 @@
+"""Bytes on disk → pages: type sniffing, PDF text layer and rendering, image frames.
+
+Runs inside a page process (see ``sandbox``). pypdfium2 and Pillow errors are
+translated here into ``errors`` classes. Everything returned uses the original
+page's coordinate space with the origin at the top-left: PDF points for PDF
+pages, pixels for image pages.
+
+Inputs: a file path, its sniffed MIME type, an optional password.
+Outputs: ``DocumentHandle`` objects with ``page_count`` and per-page
+``PageView`` objects (size, text-layer lines, a ``render(dpi)`` method).
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from PIL import Image, ImageOps
+
+from docworker import errors
+
+PDF = "application/pdf"
+PNG = "image/png"
+JPEG = "image/jpeg"
+TIFF = "image/tiff"
+WEBP = "image/webp"
+BMP = "image/bmp"
+GIF = "image/gif"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+HTML = "text/html"
+
+IMAGE_TYPES = frozenset({PNG, JPEG, TIFF, WEBP, BMP})
+OFFICE_TYPES = frozenset({DOCX, PPTX, XLSX, HTML})
+SUPPORTED_TYPES = frozenset({PDF}) | IMAGE_TYPES | OFFICE_TYPES
+
+_OOXML_MAIN = {
+    "word/document.xml": DOCX,
+    "ppt/presentation.xml": PPTX,
+    "xl/workbook.xml": XLSX,
+}
+
+
+def sniff_type(path: Path) -> str:
+    """The MIME type from the file's magic bytes; never from its name or headers.
+
+    Returns ``application/octet-stream`` for anything unrecognised.
+    """
+    with path.open("rb") as f:
+        head = f.read(2048)
+    if head.lstrip(b"\x00\t\r\n \xef\xbb\xbf")[:5] == b"%PDF-" or b"%PDF-" in head[:1024]:
+        return PDF
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if head.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if head[:4] in (b"II*\x00", b"MM\x00*"):
+        return TIFF
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return WEBP
+    if head[:2] == b"BM":
+        return BMP
+    if head[:4] == b"PK\x03\x04":
+        try:
+            with zipfile.ZipFile(path) as zf:
+                names = set(zf.namelist())
+        except (zipfile.BadZipFile, OSError, ValueError):
+            return "application/zip"
+        for member, mime in _OOXML_MAIN.items():
+            if member in names:
+                return mime
+        return "application/zip"
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text.startswith((b"<!doctype html", b"<html")) or (
+        text.startswith(b"<") and b"<html" in head.lower()
+    ):
+        return HTML
+    return "application/octet-stream"
+
+
+@dataclass
+class TextLine:
+    """A line of the text layer, ``bbox`` in top-left page points."""
+
+    text: str
+    bbox: tuple[float, float, float, float]
+
+
+@dataclass
+class PageView:
+    """One page, ready for stages."""
+
+    number: int
+    width: float
+    height: float
+    unit: str
+    lines: list[TextLine] = field(default_factory=list)
+    invisible_ratio: float = 0.0
+
+
+class DocumentHandle(Protocol):
+    page_count: int
+
+    def page(self, number: int, *, text_layer: bool) -> PageView: ...
+
+    def render(self, number: int, dpi: int, max_pixels: int) -> tuple[Image.Image, float]:
+        """The page as RGB and the scale from image pixels to page units."""
+        ...
+
+    def close(self) -> None: ...
+
+
+# ---------------------------------------------------------------------------- PDF
+
+_PDFIUM_PASSWORD = 4
+_INVISIBLE = 3  # FPDF_TEXTRENDERMODE_INVISIBLE
+
+
+def _render_scale(width_units: float, height_units: float, scale: float, max_pixels: int) -> float:
+    """Lower ``scale`` so the rendered page stays under ``max_pixels``."""
+    pixels = width_units * scale * height_units * scale
+    if pixels > max_pixels:
+        scale *= math.sqrt(max_pixels / pixels)
+    return scale
+
+
+class PdfHandle:
+    """An open PDF. pypdfium2 objects never leave this class."""
+
+    def __init__(self, path: Path, password: str | None, max_pages: int, max_page_points: float):
+        import pypdfium2 as pdfium
+
+        self._pdfium = pdfium
+        try:
+            self._pdf = pdfium.PdfDocument(str(path), password=password or None)
+        except pdfium.PdfiumError as e:
+            if e.err_code == _PDFIUM_PASSWORD:
+                if password:
+                    raise errors.BadPassword("the password does not open this PDF") from e
+                raise errors.PasswordRequired("this PDF is encrypted; send `password`") from e
+            raise errors.CorruptDocument(f"the PDF cannot be opened ({e})") from e
+        self.page_count = len(self._pdf)
+        if self.page_count == 0:
+            self._pdf.close()
+            raise errors.CorruptDocument("the PDF has no pages")
+        if self.page_count > max_pages:
+            self._pdf.close()
+            raise errors.LimitExceeded(
+                f"the PDF has {self.page_count} pages; the limit is {max_pages}"
+            )
+        self._max_page_points = max_page_points
+
+    def _load(self, number: int):  # -> pdfium.PdfPage
+        try:
+            page = self._pdf[number - 1]
+        except (self._pdfium.PdfiumError, IndexError) as e:
+            raise errors.CorruptDocument(f"page {number} cannot be loaded") from e
+        width, height = page.get_size()
+        if not (0 < width <= self._max_page_points and 0 < height <= self._max_page_points):
+            page.close()
+            raise errors.LimitExceeded(
+                f"page {number} is {width:.0f}x{height:.0f} pt; the limit is"
+                f" {self._max_page_points:.0f} pt a side"
+            )
+        return page
+
+    def page(self, number: int, *, text_layer: bool) -> PageView:
+        page = self._load(number)
+        try:
+            width, height = page.get_size()
+            view = PageView(number=number, width=width, height=height, unit="pt")
+            if text_layer:
+                view.lines, view.invisible_ratio = self._text_lines(page, width, height)
+            return view
+        finally:
+            page.close()
+
+    def _text_lines(self, page, width: float, height: float) -> tuple[list[TextLine], float]:
+        """Text runs of the text layer, merged into lines, in top-left page points."""
+        raw = self._pdfium.raw
+        textpage = page.get_textpage()
+        try:
+            n_chars = textpage.count_chars()
+            if n_chars <= 0:
+                return [], 0.0
+            sample = range(0, n_chars, max(1, n_chars // 200))
+            invisible = 0
+            for i in sample:
+                obj = raw.FPDFText_GetTextObject(textpage.raw, i)
+                if obj and raw.FPDFTextObj_GetTextRenderMode(obj) == _INVISIBLE:
+                    invisible += 1
+            sampled = len(sample)
+            rotation = page.get_rotation() % 360
+            left, bottom, right, top = page.get_cropbox()
+            runs: list[TextLine] = []
+            for i in range(textpage.count_rects()):
+                l, b, r, t = textpage.get_rect(i)
+                text = textpage.get_text_bounded(l, b, r, t).replace("\r", "").replace("\n", " ")
+                text = unicodedata.normalize("NFC", text).strip()
+                if not text:
+                    continue
+                bbox = _to_top_left((l, b, r, t), (left, bottom, right, top), rotation)
+                runs.append(TextLine(text=text, bbox=_clip(bbox, width, height)))
+            return _merge_runs(runs), invisible / max(1, sampled)
+        finally:
+            textpage.close()
+
+    def render(self, number: int, dpi: int, max_pixels: int) -> tuple[Image.Image, float]:
+        page = self._load(number)
+        try:
+            width, height = page.get_size()
+            scale = _render_scale(width, height, dpi / 72.0, max_pixels)
+            bitmap = page.render(scale=scale, rev_byteorder=True)
+            try:
+                image = bitmap.to_pil().convert("RGB")
+            finally:
+                bitmap.close()
+            return image, 1.0 / scale
+        finally:
+            page.close()
+
+    def close(self) -> None:
+        self._pdf.close()
+
+
+def _to_top_left(
+    box: tuple[float, float, float, float],
+    crop: tuple[float, float, float, float],
+    rotation: int,
+) -> tuple[float, float, float, float]:
+    """PDF user space (origin bottom-left) → displayed page, origin top-left, y down."""
+    l, b, r, t = box
+    cl, cb, cr, ct = crop
+    w0, h0 = cr - cl, ct - cb
+    # unrotated, top-left origin
+    x0, x1, y0, y1 = l - cl, r - cl, ct - t, ct - b
+    if rotation == 90:
+        x0, y0, x1, y1 = h0 - y1, x0, h0 - y0, x1
+    elif rotation == 180:
+        x0, y0, x1, y1 = w0 - x1, h0 - y1, w0 - x0, h0 - y0
+    elif rotation == 270:
+        x0, y0, x1, y1 = y0, w0 - x1, y1, w0 - x0
+    return (x0, y0, x1, y1)
+
+
+def _clip(bbox: tuple[float, float, float, float], width: float, height: float):
+    x0, y0, x1, y1 = bbox
+    return (
+        round(min(max(x0, 0.0), width), 2),
+        round(min(max(y0, 0.0), height), 2),
+        round(min(max(x1, 0.0), width), 2),
+        round(min(max(y1, 0.0), height), 2),
+    )
+
+
+def _merge_runs(runs: list[TextLine]) -> list[TextLine]:
+    """Join runs that sit on the same baseline and touch horizontally into one line.
+
+    pdfium yields runs in content-stream order, which is the reading order
+    most producers write; we keep that order and only merge neighbours.
+    """
+    lines: list[TextLine] = []
+    for run in runs:
+        if lines:
+            last = lines[-1]
+            lx0, ly0, lx1, ly1 = last.bbox
+            rx0, ry0, rx1, ry1 = run.bbox
+            height = max(ly1 - ly0, ry1 - ry0, 1.0)
+            overlap = min(ly1, ry1) - max(ly0, ry0)
+            gap = rx0 - lx1
+            if overlap > 0.5 * height and -0.5 * height <= gap <= 2.5 * height:
+                sep = "" if gap < 0.15 * height else " "
+                last.text = f"{last.text}{sep}{run.text}"
+                last.bbox = (min(lx0, rx0), min(ly0, ry0), max(lx1, rx1), max(ly1, ry1))
+                continue
+        lines.append(TextLine(text=run.text, bbox=run.bbox))
+    return lines
+
+
+# ------------------------------------------------------------------------- images
+
+
+class ImageHandle:
+    """A raster image; multi-frame TIFFs have one page per frame."""
+
+    def __init__(self, path: Path, max_pixels: int, max_pages: int):
+        Image.MAX_IMAGE_PIXELS = max_pixels
+        try:
+            self._image = Image.open(path)
+            self._image.load()
+        except Image.DecompressionBombError as e:
+            raise errors.LimitExceeded(f"the image is larger than {max_pixels} pixels") from e
+        except (OSError, SyntaxError, ValueError) as e:
+            raise errors.CorruptDocument(f"the image cannot be decoded ({type(e).__name__})") from e
+        self.page_count = getattr(self._image, "n_frames", 1)
+        if self.page_count > max_pages:
+            raise errors.LimitExceeded(
+                f"the image has {self.page_count} frames; the limit is {max_pages}"
+            )
+        self._max_pixels = max_pixels
+
+    def _frame(self, number: int) -> Image.Image:
+        try:
+            self._image.seek(number - 1)
+            frame = self._image.copy()
+        except (EOFError, OSError, ValueError) as e:
+            raise errors.CorruptDocument(f"frame {number} cannot be decoded") from e
+        if frame.width * frame.height > self._max_pixels:
+            raise errors.LimitExceeded(f"frame {number} is larger than {self._max_pixels} pixels")
+        return ImageOps.exif_transpose(frame).convert("RGB")
+
+    def page(self, number: int, *, text_layer: bool) -> PageView:
+        frame = self._frame(number)
+        return PageView(number=number, width=frame.width, height=frame.height, unit="px")
+
+    def render(self, number: int, dpi: int, max_pixels: int) -> tuple[Image.Image, float]:
+        del dpi  # an image is OCR'd at its own resolution, shrunk only to the pixel cap
+        frame = self._frame(number)
+        scale = _render_scale(frame.width, frame.height, 1.0, max_pixels)
+        if scale < 1.0:
+            size = (max(1, int(frame.width * scale)), max(1, int(frame.height * scale)))
+            frame = frame.resize(size, Image.Resampling.LANCZOS)
+            return frame, 1.0 / scale
+        return frame, 1.0
+
+    def close(self) -> None:
+        self._image.close()
+
+
+def open_document(
+    path: Path,
+    mime: str,
+    password: str | None,
+    *,
+    max_pages: int,
+    max_page_points: float,
+    max_pixels: int,
+) -> DocumentHandle:
+    """Open a PDF or image for page access; raise a ``WorkerError`` when it can't be."""
+    if mime == PDF:
+        return PdfHandle(path, password, max_pages, max_page_points)
+    if mime in IMAGE_TYPES:
+        return ImageHandle(path, max_pixels, max_pages)
+    raise errors.UnsupportedType(f"no page decoder for {mime}")

@@ -1,0 +1,276 @@
+"""Page processes: parsing, rendering and OCR run in child processes with limits.
+
+A hostile PDF can make pdfium allocate gigabytes or loop for minutes. Every
+call that touches document bytes therefore runs in a child process with an
+address-space limit (``RLIMIT_AS``) and a wall-clock budget; a child that
+overruns is killed and replaced, and the task it held becomes a typed
+``WorkerError`` instead of taking the worker down. The same pool gives the CPU
+engine its parallelism: one child per core, results handed back in task
+order so output is deterministic.
+
+Inputs: picklable task objects and the dotted name of a module-level function
+to run on each. Outputs: ``(task, result)`` or ``(task, WorkerError)`` pairs.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import multiprocessing as mp
+import os
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+from docworker import errors
+
+_log = logging.getLogger(__name__)
+
+#: Thread counts inside each child: the pool supplies the parallelism, so
+#: onnxruntime, OpenMP and BLAS must not each start one thread per core.
+CHILD_THREAD_ENV = {
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "OPENCV_FOR_THREADS_NUM": "1",
+}
+
+_ERROR_CLASSES = {cls.code: cls for cls in errors.all_error_classes()}
+
+
+def _resolve(dotted: str) -> Any:
+    module, _, name = dotted.rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
+def _child_main(conn: Connection, memory_mb: int, initializer: str | None) -> None:
+    """Loop in the child: receive ``(function, task)``, send ``("ok", result)`` or ``("err", dict)``."""
+    import resource
+
+    os.environ.update(CHILD_THREAD_ENV)
+    limit = memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    if initializer:
+        _resolve(initializer)()
+    functions: dict[str, Any] = {}
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, KeyboardInterrupt):
+            return
+        if message is None:
+            return
+        dotted, task = message
+        try:
+            fn = functions.get(dotted) or functions.setdefault(dotted, _resolve(dotted))
+            conn.send(("ok", fn(task)))
+        except errors.WorkerError as e:
+            conn.send(("err", e.to_dict()))
+        except MemoryError:
+            conn.send(
+                ("err", errors.LimitExceeded(f"page process exceeded {memory_mb} MiB").to_dict())
+            )
+        except Exception as e:  # translated here: the child must answer, whatever failed
+            _log.warning("page task failed: %s", type(e).__name__)
+            conn.send(("err", errors.EngineFailed(f"page task failed ({type(e).__name__})").to_dict()))
+
+
+def error_from_dict(payload: dict[str, Any]) -> errors.WorkerError:
+    """Rebuild the typed error a child sent."""
+    cls = _ERROR_CLASSES.get(payload.get("code", ""), errors.WorkerError)
+    return cls(payload.get("message", ""), details=payload.get("details"))
+
+
+@dataclass
+class _Child:
+    process: Any
+    conn: Connection
+    started: float = 0.0
+    slot: int | None = None
+    budget_s: float = 0.0
+
+
+@dataclass
+class PoolStats:
+    """Counters a benchmark or a health check can read."""
+
+    tasks: int = 0
+    killed: int = 0
+    crashed: int = 0
+    respawned: int = field(default=0)
+
+
+class PagePool:
+    """A fixed set of limited child processes that run page tasks in order.
+
+    One job at a time drives the pool (``run`` holds a lock); concurrent jobs
+    queue on it, which keeps children and their memory bounded.
+    """
+
+    def __init__(self, workers: int, memory_mb: int, initializer: str | None = None) -> None:
+        self._ctx = mp.get_context("spawn")
+        self._workers = max(1, workers)
+        self._memory_mb = memory_mb
+        self._initializer = initializer
+        self._children: list[_Child] = []
+        self._lock = threading.Lock()
+        self.stats = PoolStats()
+
+    @property
+    def size(self) -> int:
+        return self._workers
+
+    def _spawn(self) -> _Child:
+        parent, child = self._ctx.Pipe()
+        process = self._ctx.Process(
+            target=_child_main,
+            args=(child, self._memory_mb, self._initializer),
+            daemon=True,
+            name="docworker-page",
+        )
+        process.start()
+        child.close()
+        return _Child(process=process, conn=parent)
+
+    def start(self) -> None:
+        """Start the children now rather than on the first task."""
+        with self._lock:
+            self._fill()
+
+    def _fill(self) -> None:
+        while len(self._children) < self._workers:
+            self._children.append(self._spawn())
+
+    def _replace(self, child: _Child) -> None:
+        if child.process.is_alive():
+            child.process.kill()
+        child.process.join(timeout=5)
+        child.conn.close()
+        self._children.remove(child)
+        self._children.append(self._spawn())
+        self.stats.respawned += 1
+
+    def close(self) -> None:
+        with self._lock:
+            for child in self._children:
+                try:
+                    child.conn.send(None)
+                except OSError:
+                    pass
+            for child in self._children:
+                child.process.join(timeout=2)
+                if child.process.is_alive():
+                    child.process.kill()
+                child.conn.close()
+            self._children.clear()
+
+    def run(
+        self,
+        function: str,
+        tasks: Iterable[Any],
+        *,
+        timeout_s: float,
+        deadline: float | None = None,
+        window: int | None = None,
+    ) -> Iterator[tuple[Any, Any]]:
+        """Run ``function`` (a dotted name) on each task; yield ``(task, result)`` in task order.
+
+        ``result`` is the function's return value or a ``WorkerError``. At most
+        ``window`` tasks are in flight or waiting to be yielded, so a long
+        document is never held in memory whole. Tasks still unstarted at
+        ``deadline`` (a ``time.monotonic()`` value) fail with ``timeout``.
+        """
+        window = max(window or self._workers, self._workers)
+        with self._lock:
+            self._fill()
+            yield from self._run_locked(function, iter(tasks), timeout_s, deadline, window)
+
+    def _run_locked(
+        self,
+        function: str,
+        tasks: Iterator[Any],
+        timeout_s: float,
+        deadline: float | None,
+        window: int,
+    ) -> Iterator[tuple[Any, Any]]:
+        pending: dict[int, Any] = {}  # slot -> task, not yet finished
+        done: dict[int, Any] = {}  # slot -> result, finished but not yet yielded
+        queue: list[int] = []  # slots not yet started
+        next_slot = 0
+        next_yield = 0
+        exhausted = False
+
+        while True:
+            # Top up the window with new tasks.
+            while not exhausted and next_slot - next_yield < window:
+                try:
+                    pending[next_slot] = next(tasks)
+                except StopIteration:
+                    exhausted = True
+                    break
+                queue.append(next_slot)
+                next_slot += 1
+
+            # Start queued tasks on idle children.
+            now = time.monotonic()
+            for child in self._children:
+                if child.slot is None and queue:
+                    slot = queue.pop(0)
+                    if deadline is not None and now >= deadline:
+                        done[slot] = errors.TimeLimitExceeded("job time budget spent before this page")
+                        continue
+                    budget = timeout_s if deadline is None else min(timeout_s, deadline - now)
+                    try:
+                        child.conn.send((function, pending[slot]))
+                    except (OSError, BrokenPipeError):
+                        queue.insert(0, slot)
+                        self._replace(child)
+                        break
+                    child.slot, child.started, child.budget_s = slot, now, budget
+                    self.stats.tasks += 1
+
+            # Yield what is finished, in order.
+            while next_yield in done:
+                result = done.pop(next_yield)
+                yield pending.pop(next_yield), result
+                next_yield += 1
+            if exhausted and next_yield == next_slot:
+                return
+
+            busy = [c for c in self._children if c.slot is not None]
+            if not busy:
+                continue
+            soonest = min(c.started + c.budget_s for c in busy)
+            ready = wait([c.conn for c in busy], timeout=max(0.0, soonest - time.monotonic()))
+            for child in list(busy):
+                slot = child.slot
+                assert slot is not None
+                if child.conn in ready:
+                    try:
+                        status, value = child.conn.recv()
+                    except (EOFError, OSError):
+                        code = child.process.exitcode
+                        child.process.join(timeout=5)
+                        code = child.process.exitcode if code is None else code
+                        self.stats.crashed += 1
+                        _log.warning("page process died (exit code %s); replacing it", code)
+                        done[slot] = errors.EngineFailed(
+                            f"page process died (exit code {code}); likely out of memory"
+                            " or a crash in the PDF library"
+                        )
+                        child.slot = None
+                        self._replace(child)
+                        continue
+                    done[slot] = value if status == "ok" else error_from_dict(value)
+                    child.slot = None
+                elif time.monotonic() >= child.started + child.budget_s:
+                    self.stats.killed += 1
+                    _log.warning("page task ran past %.1f s; killing its process", child.budget_s)
+                    done[slot] = errors.TimeLimitExceeded(
+                        f"page took longer than {child.budget_s:.0f} s"
+                    )
+                    child.slot = None
+                    self._replace(child)
