@@ -187,3 +187,17 @@ class Settings(BaseSettings):
     def page_workers(self, cpu_count: int) -> int:
         """How many page processes to run: the setting, or one per core."""
         return self.workers or max(1, cpu_count)
+
+
+#: Environment variables through which cloud document services pick up keys.
+#: The worker never uses them; ``scrub_cloud_credentials`` removes them so no
+#: library (docstrange reads NANONETS_API_KEY) can switch to a cloud path.
+CLOUD_CREDENTIAL_VARS = ("NANONETS_API_KEY", "DOCSTRANGE_API_KEY", "OPENAI_API_KEY")
+
+
+def scrub_cloud_credentials() -> list[str]:
+    """Remove cloud-service keys from the process environment; return the names removed."""
+    import os
+
+    removed = [name for name in CLOUD_CREDENTIAL_VARS if os.environ.pop(name, None) is not None]
+    return removed

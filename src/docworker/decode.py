@@ -125,7 +125,7 @@ def _render_scale(width_units: float, height_units: float, scale: float, max_pix
     """Lower ``scale`` so the rendered page stays under ``max_pixels``."""
     pixels = width_units * scale * height_units * scale
     if pixels > max_pixels:
-        scale *= math.sqrt(max_pixels / pixels)
+        scale *= math.sqrt(max_pixels / pixels) * 0.998  # pdfium rounds sizes up
     return scale
 
 

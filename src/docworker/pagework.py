@@ -1,0 +1,219 @@
+"""Functions that run inside a page process (see ``sandbox``), one task each.
+
+- ``probe``: open the document, check password and limits, count pages.
+- ``cpu_page``: the embedded CPU engine for one page: text layer when usable,
+  else RapidOCR on the rendered page; returns a ``contract.PageResult``.
+- ``render_page``: render one page for the GPU engine (``pages.RenderedPage``).
+- ``office``: DOCX/PPTX/XLSX/HTML through docstrange's local processors.
+
+Each child keeps the last opened document and the OCR models between tasks,
+so a long PDF is opened once per child, not once per page.
+
+Inputs: small picklable task dataclasses. Outputs: picklable results; errors
+are raised as ``docworker.errors`` classes and shipped back by the sandbox.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from docworker import decode, errors
+from docworker.contract import PageResult
+from docworker.pages import RenderedPage
+from docworker.stages import assemble
+from docworker.stages.ocr import OcrStage
+from docworker.stages.text_layer import TextLayerStage
+
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DocTask:
+    """What every task needs to open the document."""
+
+    path: str
+    mime: str
+    password: str | None
+    max_pages: int
+    max_page_points: float
+    max_pixels: int
+
+
+@dataclass(frozen=True)
+class PageTask:
+    doc: DocTask
+    number: int
+    ocr: str = "auto"  # auto | always | never
+    dpi: int = 150
+    min_chars: int = 16
+    ocr_threads: int = 1
+    text_layer: bool = True
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    page_count: int
+
+
+_open: tuple[DocTask, decode.DocumentHandle] | None = None
+_ocr: OcrStage | None = None
+
+
+def init_child() -> None:
+    """Runs once in each page process: it never needs the network."""
+    try:
+        from docworker import netguard
+    except ImportError:  # pragma: no cover - netguard ships with the package
+        return
+    netguard.block_all()
+
+
+def _document(doc: DocTask) -> decode.DocumentHandle:
+    global _open
+    if _open is not None and _open[0] == doc:
+        return _open[1]
+    if _open is not None:
+        _open[1].close()
+        _open = None
+    handle = decode.open_document(
+        Path(doc.path),
+        doc.mime,
+        doc.password,
+        max_pages=doc.max_pages,
+        max_page_points=doc.max_page_points,
+        max_pixels=doc.max_pixels,
+    )
+    _open = (doc, handle)
+    return handle
+
+
+def ocr_stage(threads: int = 1) -> OcrStage:
+    global _ocr
+    if _ocr is None:
+        _ocr = OcrStage.from_settings(threads=threads)
+    return _ocr
+
+
+def probe(doc: DocTask) -> ProbeResult:
+    return ProbeResult(page_count=_document(doc).page_count)
+
+
+def warmup(threads: int) -> list:
+    """Load the OCR models and run them once on a blank image; returns model infos."""
+    from PIL import Image
+
+    stage = ocr_stage(threads)
+    stage(Image.new("RGB", (64, 32), "white"), 1.0)
+    return stage.models()
+
+
+def _ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 2)
+
+
+def cpu_page(task: PageTask) -> PageResult:
+    handle = _document(task.doc)
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+    view = handle.page(task.number, text_layer=task.text_layer and task.doc.mime == decode.PDF)
+    timings["text_layer"] = _ms(t)
+
+    text_stage = TextLayerStage(min_chars=task.min_chars)
+    has_text_layer = task.doc.mime == decode.PDF
+    if task.ocr == "never" or (
+        task.ocr == "auto" and has_text_layer and text_stage.judge(view).usable
+    ):
+        lines = text_stage(view) if has_text_layer else []
+        source = "text_layer" if has_text_layer else "none"
+    else:
+        t = time.perf_counter()
+        image, scale = handle.render(task.number, task.dpi, task.doc.max_pixels)
+        timings["render"] = _ms(t)
+        t = time.perf_counter()
+        lines = ocr_stage(task.ocr_threads)(image, scale)
+        timings["ocr"] = _ms(t)
+        image.close()
+        source = "ocr"
+
+    t = time.perf_counter()
+    ordered = assemble.reading_order(lines, view.width)
+    paras = assemble.paragraphs(ordered)
+    text = assemble.to_text(paras)
+    markdown = assemble.to_markdown(paras)
+    blocks = assemble.to_blocks(paras, "ocr" if source == "ocr" else "text_layer")
+    timings["assemble"] = _ms(t)
+    result = PageResult(
+        number=task.number,
+        width=round(view.width, 2),
+        height=round(view.height, 2),
+        unit=view.unit,  # type: ignore[arg-type]
+        source=source,  # type: ignore[arg-type]
+        status="ok",
+        text=text,
+        markdown=markdown,
+        blocks=blocks,
+        tables=[],
+        timings_ms=timings,
+    )
+    return result
+
+
+def render_page(task: PageTask) -> RenderedPage:
+    handle = _document(task.doc)
+    view = handle.page(task.number, text_layer=task.doc.mime == decode.PDF)
+    image, scale = handle.render(task.number, task.dpi, task.doc.max_pixels)
+    lines = [decode.TextLine(line.text, line.bbox) for line in view.lines]
+    return RenderedPage(
+        number=task.number,
+        width=view.width,
+        height=view.height,
+        unit=view.unit,
+        image=image,
+        scale=scale,
+        lines=lines,
+    )
+
+
+@dataclass(frozen=True)
+class OfficeTask:
+    path: str
+    mime: str
+    max_uncompressed: int
+    max_ratio: float
+
+
+def office(task: OfficeTask) -> str:
+    """Markdown of an Office/HTML document, via docstrange's local processors."""
+    path = Path(task.path)
+    if task.mime != decode.HTML:
+        check_zip(path, task.max_uncompressed, task.max_ratio)
+    try:
+        from docworker.engines.docstrange_local import office_to_markdown
+    except ImportError as e:
+        raise errors.EngineUnavailable("docstrange is not installed: pip install docstrange") from e
+    return office_to_markdown(path, task.mime)
+
+
+def check_zip(path: Path, max_uncompressed: int, max_ratio: float) -> None:
+    """Refuse zip bombs before any Office parser touches the file."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            total = sum(info.file_size for info in zf.infolist())
+            packed = max(1, os.path.getsize(path))
+    except (zipfile.BadZipFile, OSError, ValueError) as e:
+        raise errors.CorruptDocument("the Office file is not a valid zip container") from e
+    if total > max_uncompressed:
+        raise errors.LimitExceeded(
+            f"the Office file unpacks to {total} bytes; the limit is {max_uncompressed}"
+        )
+    if total / packed > max_ratio:
+        raise errors.LimitExceeded(
+            f"the Office file's compression ratio is {total / packed:.0f}:1; the limit is"
+            f" {max_ratio:.0f}:1"
+        )

@@ -1,0 +1,203 @@
+"""Lines → reading order, paragraphs, page text and markdown.
+
+Shared by the text-layer and OCR paths of the CPU engine. Reading order is
+column-aware: lines are split into columns where a vertical gutter runs
+through the whole band of text, and each column is read top to bottom.
+
+Input: ``Line`` objects with boxes in page units (origin top-left).
+Output: ordered paragraphs, ``contract.Block`` lists, text and markdown.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from statistics import median
+
+from docworker.contract import Block
+
+BBox = tuple[float, float, float, float]
+
+
+@dataclass
+class Line:
+    text: str
+    bbox: BBox
+    confidence: float | None = None
+
+
+@dataclass
+class Paragraph:
+    lines: list[Line]
+
+    @property
+    def text(self) -> str:
+        return " ".join(line.text for line in self.lines)
+
+    @property
+    def bbox(self) -> BBox:
+        return _union([line.bbox for line in self.lines])
+
+    @property
+    def confidence(self) -> float | None:
+        scores = [line.confidence for line in self.lines if line.confidence is not None]
+        return round(sum(scores) / len(scores), 4) if scores else None
+
+
+def _union(boxes: list[BBox]) -> BBox:
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
+
+
+def _find_gutter(lines: list[Line]) -> float | None:
+    """An x position that separates two side-by-side columns of lines, or ``None``.
+
+    Coverage counts how many lines cross each x. A gutter is the widest run of
+    near-zero coverage away from the margins, where both sides hold several
+    lines that sit beside each other vertically. Lines that cross it (titles,
+    full-width headers) are handled by the caller as band separators.
+    """
+    if len(lines) < 6:
+        return None
+    x_min = min(line.bbox[0] for line in lines)
+    x_max = max(line.bbox[2] for line in lines)
+    span = x_max - x_min
+    if span <= 0:
+        return None
+    bins = 400
+    step = span / bins
+    covered = [0] * (bins + 1)
+    for line in lines:
+        lo = int((line.bbox[0] - x_min) / step)
+        hi = int((line.bbox[2] - x_min) / step)
+        for i in range(max(lo, 0), min(hi, bins) + 1):
+            covered[i] += 1
+    allowed = max(1, len(lines) // 10)
+    best: tuple[int, int] | None = None
+    run_start: int | None = None
+    for i in range(int(bins * 0.15), int(bins * 0.85) + 1):
+        if covered[i] <= allowed:
+            if run_start is None:
+                run_start = i
+            if best is None or (i - run_start) > (best[1] - best[0]):
+                best = (run_start, i)
+        else:
+            run_start = None
+    if best is None or (best[1] - best[0] + 1) * step < 0.015 * span:
+        return None
+    gutter = x_min + (best[0] + best[1] + 1) / 2 * step
+    left = [line for line in lines if line.bbox[2] <= gutter]
+    right = [line for line in lines if line.bbox[0] >= gutter]
+    if len(left) < 3 or len(right) < 3:
+        return None
+    # The two sides must run beside each other, not one above the other.
+    l_top, l_bot = min(b.bbox[1] for b in left), max(b.bbox[3] for b in left)
+    r_top, r_bot = min(b.bbox[1] for b in right), max(b.bbox[3] for b in right)
+    overlap = min(l_bot, r_bot) - max(l_top, r_top)
+    if overlap < 0.3 * min(l_bot - l_top, r_bot - r_top):
+        return None
+    return gutter
+
+
+def _top_down(lines: list[Line]) -> list[Line]:
+    return sorted(lines, key=lambda line: (line.bbox[1], line.bbox[0]))
+
+
+def reading_order(lines: list[Line], page_width: float = 0.0, _depth: int = 0) -> list[Line]:
+    """Order lines for reading, column by column.
+
+    Lines crossing the gutter split the page into bands; within a band the
+    left column is read before the right one, each ordered the same way
+    (recursively, so three columns work too).
+    """
+    gutter = _find_gutter(lines) if _depth < 3 else None
+    if gutter is None:
+        return _top_down(lines)
+    ordered: list[Line] = []
+    band: list[Line] = []
+
+    def flush() -> None:
+        left = [line for line in band if (line.bbox[0] + line.bbox[2]) / 2 < gutter]
+        right = [line for line in band if (line.bbox[0] + line.bbox[2]) / 2 >= gutter]
+        ordered.extend(reading_order(left, page_width, _depth + 1))
+        ordered.extend(reading_order(right, page_width, _depth + 1))
+        band.clear()
+
+    for line in _top_down(lines):
+        if line.bbox[0] < gutter < line.bbox[2]:
+            flush()
+            ordered.append(line)
+        else:
+            band.append(line)
+    flush()
+    return ordered
+
+
+def paragraphs(lines: list[Line]) -> list[Paragraph]:
+    """Group ordered lines into paragraphs by vertical gap and horizontal overlap."""
+    if not lines:
+        return []
+    heights = [max(line.bbox[3] - line.bbox[1], 0.1) for line in lines]
+    typical = median(heights)
+    out: list[Paragraph] = [Paragraph([lines[0]])]
+    for prev, line in zip(lines, lines[1:], strict=False):
+        gap = line.bbox[1] - prev.bbox[3]
+        overlap = min(prev.bbox[2], line.bbox[2]) - max(prev.bbox[0], line.bbox[0])
+        same_column = overlap > 0
+        if same_column and -0.5 * typical <= gap <= 0.7 * typical:
+            out[-1].lines.append(line)
+        else:
+            out.append(Paragraph([line]))
+    return out
+
+
+def to_blocks(paras: list[Paragraph], source: str) -> list[Block]:
+    """Paragraph blocks followed by their line blocks, each with its box."""
+    blocks: list[Block] = []
+    for para in paras:
+        blocks.append(
+            Block(
+                type="paragraph",
+                text=para.text,
+                bbox=_round(para.bbox),
+                confidence=para.confidence,
+                source=source,  # type: ignore[arg-type]
+            )
+        )
+        for line in para.lines:
+            blocks.append(
+                Block(
+                    type="line",
+                    text=line.text,
+                    bbox=_round(line.bbox),
+                    confidence=None if line.confidence is None else round(line.confidence, 4),
+                    source=source,  # type: ignore[arg-type]
+                )
+            )
+    return blocks
+
+
+def _round(bbox: BBox) -> BBox:
+    return (round(bbox[0], 2), round(bbox[1], 2), round(bbox[2], 2), round(bbox[3], 2))
+
+
+def to_text(paras: list[Paragraph]) -> str:
+    """Lines separated by newlines, paragraphs by a blank line."""
+    return "\n\n".join("\n".join(line.text for line in para.lines) for para in paras)
+
+
+def to_markdown(paras: list[Paragraph]) -> str:
+    """Paragraphs as markdown, with markdown-significant leading characters escaped."""
+    out = []
+    for para in paras:
+        text = para.text
+        if text[:1] in "#>|" or text[:2] in ("- ", "* ", "+ "):
+            text = "\\" + text
+        elif re.match(r"^\d{1,3}[.)] ", text):
+            text = re.sub(r"^(\d{1,3})([.)]) ", r"\1\\\2 ", text)
+        out.append(text)
+    return "\n\n".join(out)

@@ -1,0 +1,104 @@
+"""OCR stage: RapidOCR (PP-OCR ONNX models shipped inside the ``rapidocr`` wheel).
+
+Only the wheel's bundled default models are used: asking rapidocr for any
+other language or version makes it download weights at run time, which this
+worker never does. The bundled PP-OCRv6 recognition model is multilingual
+(Spanish included).
+
+Input: an RGB page image and the scale from its pixels to page units.
+Output: ``Line`` objects whose boxes are in the original page's units.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PIL import Image
+
+from docworker import errors
+from docworker.contract import ModelInfo
+from docworker.stages.assemble import Line
+
+_log = logging.getLogger(__name__)
+
+
+class OcrStage:
+    """Runs RapidOCR's detection + recognition on one page image."""
+
+    name = "ocr"
+
+    def __init__(self, engine: object, models: list[ModelInfo]):
+        self._engine = engine
+        self._models = models
+
+    @classmethod
+    def from_settings(cls, threads: int = 1) -> OcrStage:
+        """Load the bundled models; ``threads`` is onnxruntime's intra-op thread count."""
+        try:
+            import rapidocr
+            from rapidocr import RapidOCR
+        except ImportError as e:
+            raise errors.EngineUnavailable(
+                "rapidocr is not installed: pip install rapidocr onnxruntime"
+            ) from e
+        params = {
+            "Global.log_level": "error",
+            "EngineConfig.onnxruntime.intra_op_num_threads": threads,
+            "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+        }
+        try:
+            engine = RapidOCR(params=params)
+        except Exception as e:  # rapidocr raises bare Exceptions for missing models/runtime
+            raise errors.EngineUnavailable(f"RapidOCR failed to load ({type(e).__name__})") from e
+        return cls(engine, cls.describe(Path(rapidocr.__file__).parent))
+
+    @staticmethod
+    def describe(package_dir: Path) -> list[ModelInfo]:
+        """The bundled model files, as metadata entries."""
+        import rapidocr
+
+        version = getattr(rapidocr, "__version__", None) or _dist_version("rapidocr")
+        models = []
+        for role, pattern in (("ocr_det", "*det*.onnx"), ("ocr_cls", "*cls*.onnx"), ("ocr_rec", "*rec*.onnx")):
+            for path in sorted((package_dir / "models").glob(pattern)):
+                models.append(
+                    ModelInfo(role=role, id=path.stem, version=f"rapidocr {version}", runtime="onnxruntime")
+                )
+        return models
+
+    def models(self) -> list[ModelInfo]:
+        return list(self._models)
+
+    def __call__(self, image: Image.Image, scale: float) -> list[Line]:
+        import numpy as np
+
+        try:
+            result = self._engine(np.asarray(image))  # type: ignore[operator]
+        except MemoryError:
+            raise
+        except Exception as e:
+            raise errors.EngineFailed(f"OCR failed ({type(e).__name__})") from e
+        boxes = getattr(result, "boxes", None)
+        texts = getattr(result, "txts", None) or ()
+        scores = getattr(result, "scores", None) or ()
+        if boxes is None:
+            return []
+        lines = []
+        for quad, text, score in zip(boxes, texts, scores, strict=False):
+            xs = [float(p[0]) for p in quad]
+            ys = [float(p[1]) for p in quad]
+            bbox = (min(xs) * scale, min(ys) * scale, max(xs) * scale, max(ys) * scale)
+            text = str(text).strip()
+            if text:
+                lines.append(Line(text=text, bbox=bbox, confidence=float(score)))
+        return lines
+
+
+def _dist_version(name: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "unknown"

@@ -1,0 +1,136 @@
+"""A tiny PDF writer for test fixtures and the shipped sample.
+
+Writes real PDFs byte by byte: text pages in Helvetica with WinAnsiEncoding
+(so Spanish accents, ñ, ¿ and ¡ are single bytes), image pages from JPEG
+bytes, optional ``/Rotate``. No PDF library is involved, so the fixtures
+don't depend on the code under test.
+
+Inputs: ``TextPage`` / ``ImagePage`` specs. Output: PDF bytes.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+from PIL import Image, ImageDraw, ImageFont
+
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+
+
+def font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """DejaVu Sans where Debian's fonts-dejavu is installed, else Pillow's bundled font."""
+    try:
+        return ImageFont.truetype(FONT, size)
+    except OSError:
+        return ImageFont.load_default(size=size)
+
+
+@dataclass
+class TextPage:
+    """Lines of text; each is ``(x, y_from_top, size, text)`` in points."""
+
+    lines: list[tuple[float, float, float, str]]
+    width: float = 595
+    height: float = 842
+    rotate: int = 0
+
+
+@dataclass
+class ImagePage:
+    """A full-width greyscale JPEG placed at the top of the page."""
+
+    jpeg: bytes
+    pixel_size: tuple[int, int]
+    width: float = 595
+    height: float = 842
+    placed_height: float | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def _string(text: str) -> bytes:
+    raw = text.encode("cp1252")
+    return b"(" + raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
+
+
+def build_pdf(pages: list[TextPage | ImagePage]) -> bytes:
+    objects: dict[int, bytes] = {}
+    objects[1] = b"<< /Type /Catalog /Pages 2 0 R >>"
+    objects[3] = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
+    kids = []
+    next_id = 4
+    for page in pages:
+        page_id, content_id = next_id, next_id + 1
+        next_id += 2
+        kids.append(page_id)
+        if isinstance(page, TextPage):
+            ops = [b"BT"]
+            for x, y, size, text in page.lines:
+                ops.append(b"/F1 %.2f Tf 1 0 0 1 %.2f %.2f Tm %s Tj" % (size, x, page.height - y, _string(text)))
+            ops.append(b"ET")
+            stream = b"\n".join(ops)
+            resources = b"<< /Font << /F1 3 0 R >> >>"
+            rotate = b" /Rotate %d" % page.rotate if page.rotate else b""
+        else:
+            image_id = next_id
+            next_id += 1
+            w_px, h_px = page.pixel_size
+            placed = page.placed_height or page.width * h_px / w_px
+            stream = b"q %.2f 0 0 %.2f 0 %.2f cm /Im1 Do Q" % (page.width, placed, page.height - placed)
+            objects[image_id] = (
+                b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray"
+                b" /BitsPerComponent 8 /Filter /DCTDecode /Length %d >>\nstream\n"
+                % (w_px, h_px, len(page.jpeg))
+                + page.jpeg
+                + b"\nendstream"
+            )
+            resources = b"<< /XObject << /Im1 %d 0 R >> >>" % image_id
+            rotate = b""
+        objects[page_id] = (
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %.2f %.2f] /Contents %d 0 R /Resources %s%s >>"
+            % (page.width, page.height, content_id, resources, rotate)
+        )
+        objects[content_id] = b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream"
+    objects[2] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
+        b" ".join(b"%d 0 R" % k for k in kids),
+        len(kids),
+    )
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = {}
+    for number in sorted(objects):
+        offsets[number] = out.tell()
+        out.write(b"%d 0 obj\n" % number + objects[number] + b"\nendobj\n")
+    xref = out.tell()
+    size = max(objects) + 1
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % size)
+    for number in range(1, size):
+        out.write(b"%010d 00000 n \n" % offsets[number])
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (size, xref))
+    return out.getvalue()
+
+
+def scan_jpeg(lines: list[str], size: tuple[int, int] = (1240, 700), font_size: int = 40) -> bytes:
+    """Text rendered to a greyscale JPEG, like a 150-dpi scan."""
+    image = Image.new("L", size, 246)
+    draw = ImageDraw.Draw(image)
+    face = font(font_size)
+    y = 60
+    for line in lines:
+        draw.text((80, y), line, fill=25, font=face)
+        y += int(font_size * 2.4)
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=85)
+    return out.getvalue()
+
+
+def text_image(lines: list[str], size: tuple[int, int] = (900, 300), font_size: int = 36) -> Image.Image:
+    """Text rendered to an RGB image."""
+    image = Image.new("RGB", size, "white")
+    draw = ImageDraw.Draw(image)
+    face = font(font_size)
+    y = 30
+    for line in lines:
+        draw.text((30, y), line, fill="black", font=face)
+        y += int(font_size * 2)
+    return image

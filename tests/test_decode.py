@@ -1,0 +1,165 @@
+"""Decoding: type sniffing, PDF text layer and boxes, rendering, images, passwords, limits."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+from pypdf import PdfReader, PdfWriter
+
+from docworker import decode, errors
+from tests.pdfgen import TextPage, build_pdf
+
+LIMITS = {"max_pages": 50, "max_page_points": 14400.0, "max_pixels": 40_000_000}
+
+
+def write(tmp_path, name, data: bytes):
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def open_doc(path, password=None, **kw):
+    limits = {**LIMITS, **kw}
+    return decode.open_document(path, decode.sniff_type(path), password, **limits)
+
+
+def encrypt(pdf: bytes, user: str, owner: str) -> bytes:
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    writer.encrypt(user_password=user, owner_password=owner, algorithm="AES-256")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+SPANISH = "¿Dónde está la niña? ¡Año nuevo en Logroño!"
+
+
+@pytest.fixture
+def spanish_pdf():
+    return build_pdf([TextPage(lines=[(72, 100, 12, SPANISH), (72, 130, 12, "Segunda línea")])])
+
+
+def test_sniffing_uses_magic_bytes_not_names(tmp_path, spanish_pdf):
+    assert decode.sniff_type(write(tmp_path, "report.png", spanish_pdf)) == decode.PDF
+    image = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(image, format="PNG")
+    assert decode.sniff_type(write(tmp_path, "scan.pdf", image.getvalue())) == decode.PNG
+    assert decode.sniff_type(write(tmp_path, "x.pdf", b"hello world")) == "application/octet-stream"
+    assert decode.sniff_type(write(tmp_path, "x.html", b"<!DOCTYPE html><html></html>")) == decode.HTML
+
+
+def test_text_layer_keeps_accents_and_boxes_are_top_left_points(tmp_path, spanish_pdf):
+    doc = open_doc(write(tmp_path, "a.pdf", spanish_pdf))
+    page = doc.page(1, text_layer=True)
+    assert (page.width, page.height, page.unit) == (595, 842, "pt")
+    assert page.lines[0].text == SPANISH
+    x0, y0, x1, y1 = page.lines[0].bbox
+    # Baseline at 100 pt from the top; a 12 pt glyph box sits just above it.
+    assert 72 <= x0 < 74 and 86 < y0 < 100 and 95 < y1 <= 103 and x1 > 300
+    assert page.lines[1].bbox[1] > y1  # the second line is lower on the page
+
+
+@pytest.mark.parametrize("rotate", [90, 180, 270])
+def test_rotated_pages_map_boxes_into_the_displayed_page(tmp_path, rotate):
+    pdf = build_pdf([TextPage(lines=[(72, 100, 12, "Rotated text here")], rotate=rotate)])
+    doc = open_doc(write(tmp_path, "r.pdf", pdf))
+    page = doc.page(1, text_layer=True)
+    x0, y0, x1, y1 = page.lines[0].bbox
+    assert 0 <= x0 < x1 <= page.width and 0 <= y0 < y1 <= page.height
+    image, scale = doc.render(1, 72, 10_000_000)
+    assert image.size == (round(page.width), round(page.height))
+    # The box must cover dark pixels in the rendered (displayed) page.
+    crop = image.convert("L").crop((int(x0 / scale), int(y0 / scale), int(x1 / scale) + 1, int(y1 / scale) + 1))
+    assert min(crop.getdata()) < 128
+
+
+def test_render_scale_maps_pixels_to_points(tmp_path, spanish_pdf):
+    doc = open_doc(write(tmp_path, "a.pdf", spanish_pdf))
+    image, scale = doc.render(1, 144, 40_000_000)
+    assert image.size == (1190, 1684)
+    assert scale == pytest.approx(0.5)
+
+
+def test_render_is_capped_by_pixels(tmp_path, spanish_pdf):
+    doc = open_doc(write(tmp_path, "a.pdf", spanish_pdf))
+    image, scale = doc.render(1, 600, 1_000_000)
+    assert image.width * image.height <= 1_000_000
+    assert image.width * scale == pytest.approx(595, rel=0.01)
+
+
+def test_password_required_bad_and_good(tmp_path, spanish_pdf):
+    path = write(tmp_path, "e.pdf", encrypt(spanish_pdf, "clave", "dueño"))
+    with pytest.raises(errors.PasswordRequired):
+        open_doc(path)
+    with pytest.raises(errors.BadPassword):
+        open_doc(path, password="wrong")
+    doc = open_doc(path, password="clave")
+    assert doc.page(1, text_layer=True).lines[0].text == SPANISH
+
+
+def test_owner_password_only_opens_without_password(tmp_path, spanish_pdf):
+    path = write(tmp_path, "o.pdf", encrypt(spanish_pdf, "", "owner-only"))
+    doc = open_doc(path)
+    assert doc.page(1, text_layer=True).lines[0].text == SPANISH
+
+
+def test_page_count_limit_checked_before_rendering(tmp_path):
+    pdf = build_pdf([TextPage(lines=[(72, 72, 12, f"page {i}")]) for i in range(6)])
+    with pytest.raises(errors.LimitExceeded):
+        open_doc(write(tmp_path, "m.pdf", pdf), max_pages=5)
+
+
+def test_page_size_limit(tmp_path):
+    pdf = build_pdf([TextPage(lines=[(72, 72, 12, "huge")], width=20000, height=20000)])
+    doc = open_doc(write(tmp_path, "h.pdf", pdf))
+    with pytest.raises(errors.LimitExceeded):
+        doc.page(1, text_layer=True)
+
+
+@pytest.mark.parametrize("data", [b"%PDF-1.4\n garbage", b"%PDF-1.7\n" + b"\x00" * 100])
+def test_corrupt_pdf(tmp_path, data):
+    with pytest.raises(errors.CorruptDocument):
+        open_doc(write(tmp_path, "c.pdf", data))
+
+
+def test_multipage_tiff_and_exif_rotation(tmp_path):
+    frames = [Image.new("RGB", (40, 20), c) for c in ("red", "green", "blue")]
+    buf = io.BytesIO()
+    frames[0].save(buf, format="TIFF", save_all=True, append_images=frames[1:])
+    doc = open_doc(write(tmp_path, "t.tif", buf.getvalue()))
+    assert doc.page_count == 3
+    image, scale = doc.render(3, 150, 10_000_000)
+    assert image.getpixel((5, 5)) == (0, 0, 255) and scale == 1.0
+    page = doc.page(2, text_layer=True)
+    assert (page.width, page.height, page.unit) == (40, 20, "px")
+
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise on display
+    jpg = io.BytesIO()
+    Image.new("RGB", (40, 20), "white").save(jpg, format="JPEG", exif=exif)
+    doc = open_doc(write(tmp_path, "r.jpg", jpg.getvalue()))
+    assert (doc.page(1, text_layer=False).width, doc.page(1, text_layer=False).height) == (20, 40)
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "WEBP", "BMP"])
+def test_image_formats(tmp_path, fmt):
+    buf = io.BytesIO()
+    Image.new("RGB", (30, 10), "white").save(buf, format=fmt)
+    doc = open_doc(write(tmp_path, "img", buf.getvalue()))
+    assert doc.page_count == 1 and doc.page(1, text_layer=False).width == 30
+
+
+def test_decompression_bomb_image(tmp_path):
+    buf = io.BytesIO()
+    Image.new("1", (5000, 5000)).save(buf, format="PNG")
+    with pytest.raises(errors.LimitExceeded):
+        open_doc(write(tmp_path, "bomb.png", buf.getvalue()), max_pixels=1_000_000)
+
+
+def test_truncated_image_is_corrupt(tmp_path):
+    buf = io.BytesIO()
+    Image.new("RGB", (200, 200), "white").save(buf, format="PNG")
+    with pytest.raises(errors.CorruptDocument):
+        open_doc(write(tmp_path, "t.png", buf.getvalue()[:120]))

@@ -1,0 +1,40 @@
+"""The error hierarchy: unique stable codes, all documented, one payload shape."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from docworker import errors
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_codes_are_unique():
+    codes = [cls.code for cls in errors.all_error_classes()]
+    assert len(codes) == len(set(codes)), codes
+
+
+def test_every_class_has_a_docstring():
+    for cls in errors.all_error_classes():
+        assert cls.__doc__ and cls.__doc__.strip(), cls
+
+
+def test_readme_lists_every_code():
+    table = README.read_text()
+    documented = set(re.findall(r"^\|\s*`([a-z_]+)`\s*\|", table, flags=re.MULTILINE))
+    codes = {cls.code for cls in errors.all_error_classes()}
+    assert codes <= documented, f"README error table misses {sorted(codes - documented)}"
+
+
+def test_payload_shape():
+    payload = errors.to_error_payload(errors.PasswordRequired("needs a password"))
+    assert payload == {
+        "error": {"code": "password_required", "message": "needs a password", "retryable": False}
+    }
+
+
+def test_foreign_exceptions_become_internal_without_their_message():
+    payload = errors.to_error_payload(ValueError("Nombre: Juan Pérez, DNI 1234"))
+    assert payload["error"]["code"] == "internal"
+    assert "Juan" not in payload["error"]["message"]

@@ -1,0 +1,89 @@
+"""Page processes: limits kill the child, not the worker, and the next task still runs."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from docworker import errors
+from docworker.sandbox import PagePool
+
+T = "tests.sandbox_targets."
+
+
+@pytest.fixture(scope="module")
+def pool():
+    pool = PagePool(workers=2, memory_mb=1024)
+    pool.start()
+    yield pool
+    pool.close()
+
+
+def run(pool, fn, tasks, **kw):
+    kw.setdefault("timeout_s", 20)
+    return [result for _, result in pool.run(T + fn, tasks, **kw)]
+
+
+def test_results_come_back_in_task_order(pool):
+    tasks = [(0.3, "a"), (0.0, "b"), (0.1, "c"), (0.0, "d"), (0.2, "e")]
+    assert run(pool, "sleep_then", tasks) == ["a", "b", "c", "d", "e"]
+
+
+def test_timeout_kills_the_child_and_the_pool_recovers(pool):
+    killed = pool.stats.killed
+    started = time.monotonic()
+    results = run(pool, "sleep_then", [(30, "slow"), (0, "fast")], timeout_s=1.0)
+    assert time.monotonic() - started < 10
+    assert isinstance(results[0], errors.TimeLimitExceeded)
+    assert results[1] == "fast"
+    assert pool.stats.killed == killed + 1
+    assert run(pool, "echo", [1, 2, 3]) == [1, 2, 3]
+
+
+def test_crash_becomes_engine_failed(pool):
+    results = run(pool, "crash", [None])
+    assert isinstance(results[0], errors.EngineFailed)
+    assert "exit code 3" in results[0].message
+    assert run(pool, "echo", ["next job"]) == ["next job"]
+
+
+def test_memory_limit_is_enforced(pool):
+    (result,) = run(pool, "hog_memory", [4096])
+    assert isinstance(result, errors.LimitExceeded | errors.EngineFailed)
+    assert run(pool, "hog_memory", [16]) == [16 * 1024 * 1024]
+
+
+def test_typed_errors_cross_the_process_boundary(pool):
+    (result,) = run(pool, "typed_error", [None])
+    assert isinstance(result, errors.CorruptDocument)
+    assert result.message == "bad bytes"
+
+
+def test_foreign_errors_are_reported_without_their_message(pool):
+    (result,) = run(pool, "foreign_error", [None])
+    assert isinstance(result, errors.EngineFailed)
+    assert "secret" not in result.message
+    assert "KeyError" in result.message
+
+
+def test_job_deadline_fails_unstarted_tasks(pool):
+    deadline = time.monotonic() + 0.5
+    results = run(pool, "sleep_then", [(2, "x"), (2, "y"), (0, "z")], deadline=deadline)
+    assert all(isinstance(r, errors.TimeLimitExceeded) for r in results)
+
+
+def test_window_bounds_tasks_in_flight(pool):
+    pulled = []
+
+    def tasks():
+        for i in range(20):
+            pulled.append(i)
+            yield (0.0, i)
+
+    seen = []
+    for _, result in pool.run(T + "sleep_then", tasks(), timeout_s=10, window=4):
+        seen.append(result)
+        # Never more than `window` tasks pulled ahead of what was yielded.
+        assert len(pulled) - len(seen) <= 4
+    assert seen == list(range(20))
