@@ -30,6 +30,24 @@ _PAGES_RE = re.compile(r"^\s*\d+\s*(-\s*\d*\s*)?(,\s*\d+\s*(-\s*\d*\s*)?)*$")
 _S3_RE = re.compile(r"^s3://(?P<bucket>[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9])/(?P<key>.+)$")
 
 
+def _page_parts(spec: str) -> list[tuple[int, int | None]]:
+    """Syntax of a page spec: ``[(first, last or None for open-ended), ...]``."""
+    if not _PAGES_RE.match(spec):
+        raise ValueError(f"invalid page range {spec!r}; use a form like '1-3,7,9-'")
+    parts: list[tuple[int, int | None]] = []
+    for part in spec.split(","):
+        part = part.strip()
+        if "-" in part:
+            lo_s, hi_s = (x.strip() for x in part.split("-", 1))
+            lo, hi = int(lo_s), (int(hi_s) if hi_s else None)
+        else:
+            lo = hi = int(part)
+        if lo < 1 or (hi is not None and hi < lo):
+            raise ValueError(f"invalid page range {part!r}: pages start at 1, ranges go up")
+        parts.append((lo, hi))
+    return parts
+
+
 def parse_page_ranges(spec: str | None, page_count: int) -> list[int]:
     """Turn ``"1-3,7,9-"`` into sorted, unique 1-based page numbers within ``page_count``.
 
@@ -39,24 +57,10 @@ def parse_page_ranges(spec: str | None, page_count: int) -> list[int]:
     """
     if spec is None or not spec.strip():
         return list(range(1, page_count + 1))
-    if not _PAGES_RE.match(spec):
-        raise ValueError(f"invalid page range {spec!r}; use a form like '1-3,7,9-'")
     chosen: set[int] = set()
-    for part in spec.split(","):
-        part = part.strip()
-        if "-" in part:
-            lo_s, hi_s = (x.strip() for x in part.split("-", 1))
-            lo = int(lo_s)
-            hi = int(hi_s) if hi_s else page_count
-            if lo < 1 or hi < lo:
-                raise ValueError(f"invalid page range {part!r}")
-            chosen.update(range(lo, min(hi, page_count) + 1))
-        else:
-            number = int(part)
-            if number < 1:
-                raise ValueError("page numbers start at 1")
-            if number <= page_count:
-                chosen.add(number)
+    for lo, hi in _page_parts(spec):
+        last = page_count if hi is None else min(hi, page_count)
+        chosen.update(range(lo, last + 1))
     return sorted(chosen)
 
 
@@ -121,8 +125,8 @@ class JobInput(BaseModel):
     @field_validator("pages")
     @classmethod
     def _check_pages(cls, value: str | None) -> str | None:
-        if value is not None:
-            parse_page_ranges(value, 1)
+        if value is not None and value.strip():
+            _page_parts(value)
         return value
 
     @field_validator("s3_uri")

@@ -97,9 +97,8 @@ def _gpu_checks(settings: Settings) -> list[CheckResult]:
         return [CheckResult("gpu", False, f"GPU checks unavailable ({e})")]
     results = [_adapt(gpu_checks.check_torch_pair()), _adapt(gpu_checks.check_cuda())]
     vlm_name = "nanonets-ocr-s" if settings.vlm_model == "nanonets" else "got-ocr2"
-    results.append(_adapt(gpu_checks.check_weights(settings.model_dir, ["layout"], name="layout")))
-    results.append(_adapt(gpu_checks.check_weights(settings.model_dir, [vlm_name], name="vlm")))
-    results.append(_adapt(gpu_checks.check_docstrange(settings)))
+    results.extend(_adapt(r) for r in gpu_checks.check_weights(settings.model_dir, ["layout", vlm_name]))
+    results.append(_adapt(gpu_checks.check_docstrange()))
     return results
 
 
