@@ -56,7 +56,9 @@ def _string(text: str) -> bytes:
 def build_pdf(pages: list[TextPage | ImagePage]) -> bytes:
     objects: dict[int, bytes] = {}
     objects[1] = b"<< /Type /Catalog /Pages 2 0 R >>"
-    objects[3] = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
+    objects[3] = (
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
+    )
     kids = []
     next_id = 4
     for page in pages:
@@ -66,7 +68,10 @@ def build_pdf(pages: list[TextPage | ImagePage]) -> bytes:
         if isinstance(page, TextPage):
             ops = [b"BT"]
             for x, y, size, text in page.lines:
-                ops.append(b"/F1 %.2f Tf 1 0 0 1 %.2f %.2f Tm %s Tj" % (size, x, page.height - y, _string(text)))
+                ops.append(
+                    b"/F1 %.2f Tf 1 0 0 1 %.2f %.2f Tm %s Tj"
+                    % (size, x, page.height - y, _string(text))
+                )
             ops.append(b"ET")
             stream = b"\n".join(ops)
             resources = b"<< /Font << /F1 3 0 R >> >>"
@@ -76,7 +81,11 @@ def build_pdf(pages: list[TextPage | ImagePage]) -> bytes:
             next_id += 1
             w_px, h_px = page.pixel_size
             placed = page.placed_height or page.width * h_px / w_px
-            stream = b"q %.2f 0 0 %.2f 0 %.2f cm /Im1 Do Q" % (page.width, placed, page.height - placed)
+            stream = b"q %.2f 0 0 %.2f 0 %.2f cm /Im1 Do Q" % (
+                page.width,
+                placed,
+                page.height - placed,
+            )
             objects[image_id] = (
                 b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray"
                 b" /BitsPerComponent 8 /Filter /DCTDecode /Length %d >>\nstream\n"
@@ -124,7 +133,9 @@ def scan_jpeg(lines: list[str], size: tuple[int, int] = (1240, 700), font_size: 
     return out.getvalue()
 
 
-def text_image(lines: list[str], size: tuple[int, int] = (900, 300), font_size: int = 36) -> Image.Image:
+def text_image(
+    lines: list[str], size: tuple[int, int] = (900, 300), font_size: int = 36
+) -> Image.Image:
     """Text rendered to an RGB image."""
     image = Image.new("RGB", size, "white")
     draw = ImageDraw.Draw(image)

@@ -20,7 +20,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_committed_schemas_match_the_models():
     for name, schema in json_schemas().items():
         committed = json.loads((ROOT / "schemas" / name).read_text())
-        assert committed == schema, f"schemas/{name} is stale: run python -m docworker schema --write schemas"
+        assert committed == schema, (
+            f"schemas/{name} is stale: run python -m docworker schema --write schemas"
+        )
 
 
 def test_schema_version_is_published():

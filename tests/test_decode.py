@@ -47,7 +47,9 @@ def test_sniffing_uses_magic_bytes_not_names(tmp_path, spanish_pdf):
     Image.new("RGB", (4, 4)).save(image, format="PNG")
     assert decode.sniff_type(write(tmp_path, "scan.pdf", image.getvalue())) == decode.PNG
     assert decode.sniff_type(write(tmp_path, "x.pdf", b"hello world")) == "application/octet-stream"
-    assert decode.sniff_type(write(tmp_path, "x.html", b"<!DOCTYPE html><html></html>")) == decode.HTML
+    assert (
+        decode.sniff_type(write(tmp_path, "x.html", b"<!DOCTYPE html><html></html>")) == decode.HTML
+    )
 
 
 def test_text_layer_keeps_accents_and_boxes_are_top_left_points(tmp_path, spanish_pdf):
@@ -71,7 +73,9 @@ def test_rotated_pages_map_boxes_into_the_displayed_page(tmp_path, rotate):
     image, scale = doc.render(1, 72, 10_000_000)
     assert image.size == (round(page.width), round(page.height))
     # The box must cover dark pixels in the rendered (displayed) page.
-    crop = image.convert("L").crop((int(x0 / scale), int(y0 / scale), int(x1 / scale) + 1, int(y1 / scale) + 1))
+    crop = image.convert("L").crop(
+        (int(x0 / scale), int(y0 / scale), int(x1 / scale) + 1, int(y1 / scale) + 1)
+    )
     assert min(crop.getdata()) < 128
 
 
