@@ -192,7 +192,7 @@ class Pipeline:
             with network_guard() as guard:
                 if document.mime in decode.OFFICE_TYPES:
                     pages, page_count = self._office(document, state, deadline)
-                    engine, reason = "office", "office document: docstrange local processors"
+                    engine, reason = "office", f"office document ({office_reader(document.mime)})"
                 else:
                     pages, page_count = self._pages(document, engine, state, deadline, progress)
             blocked = guard.blocked
@@ -398,7 +398,7 @@ class Pipeline:
             models = self.gpu.models()  # type: ignore[union-attr]
             device = self.gpu.device  # type: ignore[union-attr]
         elif engine == "office":
-            models = [ModelInfo(role="office", id="docstrange-local-processors", version=_dist("docstrange"), runtime="python")]
+            models = [office_model(document.mime)]
             device = "cpu"
         else:
             models = [
@@ -425,6 +425,20 @@ class Pipeline:
             worker_version=__version__,
         )
         return ExtractionResponse(data=data, metadata=metadata)
+
+
+def office_reader(mime: str) -> str:
+    if mime == decode.ODT:
+        return "docworker's OpenDocument reader"
+    return "docstrange local processors"
+
+
+def office_model(mime: str) -> ModelInfo:
+    if mime == decode.ODT:
+        return ModelInfo(role="office", id="docworker-odt", version=__version__, runtime="python")
+    return ModelInfo(
+        role="office", id="docstrange-local-processors", version=_dist("docstrange"), runtime="python"
+    )
 
 
 def _dist(name: str) -> str:
