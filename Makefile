@@ -28,7 +28,7 @@ help:
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -r requirements-dev.txt
+	$(PY) -m pip install -r requirements-dev.txt -e .
 	touch $(STAMP)
 
 test: $(STAMP)

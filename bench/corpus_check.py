@@ -64,7 +64,9 @@ def main() -> int:
             target.write_text(json.dumps(payload, ensure_ascii=False, indent=1))
             if "error" in payload:
                 failures += 1
-                print(f"FAIL  {row['local_path']}: {payload['error']['code']}: {payload['error']['message']}")
+                print(
+                    f"FAIL  {row['local_path']}: {payload['error']['code']}: {payload['error']['message']}"
+                )
                 continue
             try:
                 jsonschema.validate(payload, schema)

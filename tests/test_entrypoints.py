@@ -17,15 +17,24 @@ OUTPUT_SCHEMA = json.loads((ROOT / "schemas" / "output.schema.json").read_text()
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DOCWORKER_", "RUNPOD_", "BUCKET_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DOCWORKER_", "RUNPOD_", "BUCKET_"))
+    }
     env.update({"DOCWORKER_WORKERS": "1", **extra})
     return env
 
 
 def test_handler_runs_test_input_json():
-    """`python handler.py` over test_input.json: the sample's scanned page comes back OCR'd, accents intact."""
+    """`python handler.py` over test_input.json: the scanned page comes back OCR'd, accents kept."""
     proc = subprocess.run(
-        [sys.executable, "handler.py"], cwd=ROOT, env=clean_env(), capture_output=True, text=True, timeout=300
+        [sys.executable, "handler.py"],
+        cwd=ROOT,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     out = proc.stdout + proc.stderr
@@ -43,13 +52,20 @@ def test_handler_refuses_to_start_when_a_required_check_fails():
         timeout=300,
     )
     assert proc.returncode == 1
-    reason = [line for line in proc.stderr.splitlines() if line.startswith("docworker: refusing to start")]
+    reason = [
+        line for line in proc.stderr.splitlines() if line.startswith("docworker: refusing to start")
+    ]
     assert len(reason) == 1 and "gpu" in reason[0]
 
 
 def test_cli_check_reports_and_gates():
     ok = subprocess.run(
-        [sys.executable, "-m", "docworker", "check"], cwd=ROOT, env=clean_env(), capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "docworker", "check"],
+        cwd=ROOT,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert ok.returncode == 0, ok.stderr[-2000:]
     report = json.loads(ok.stdout)
@@ -58,7 +74,9 @@ def test_cli_check_reports_and_gates():
     gated = subprocess.run(
         [sys.executable, "-m", "docworker", "check"],
         cwd=ROOT,
-        env=clean_env(DOCWORKER_REQUIRE="gpu,vlm", CUDA_VISIBLE_DEVICES="", DOCWORKER_MODEL_DIR="/nonexistent"),
+        env=clean_env(
+            DOCWORKER_REQUIRE="gpu,vlm", CUDA_VISIBLE_DEVICES="", DOCWORKER_MODEL_DIR="/nonexistent"
+        ),
         capture_output=True,
         text=True,
         timeout=300,
@@ -68,12 +86,25 @@ def test_cli_check_reports_and_gates():
 
 def test_cli_extract_writes_one_payload_per_input(tmp_path):
     good = tmp_path / "bueno.pdf"
-    good.write_bytes(build_pdf([TextPage(lines=[(72, 100, 12, "Contenido digital con acentos: camión.")])]))
+    good.write_bytes(
+        build_pdf([TextPage(lines=[(72, 100, 12, "Contenido digital con acentos: camión.")])])
+    )
     bad = tmp_path / "malo.pdf"
     bad.write_bytes(b"%PDF-1.7\n" + b"\x00" * 64)
     out = tmp_path / "out"
     proc = subprocess.run(
-        [sys.executable, "-m", "docworker", "extract", str(good), str(bad), "--out", str(out), "--engine", "cpu"],
+        [
+            sys.executable,
+            "-m",
+            "docworker",
+            "extract",
+            str(good),
+            str(bad),
+            "--out",
+            str(out),
+            "--engine",
+            "cpu",
+        ],
         cwd=ROOT,
         env=clean_env(),
         capture_output=True,
@@ -89,7 +120,10 @@ def test_cli_extract_writes_one_payload_per_input(tmp_path):
 
 def test_cli_schema_matches_committed_files(tmp_path):
     subprocess.run(
-        [sys.executable, "-m", "docworker", "schema", "--write", str(tmp_path)], cwd=ROOT, check=True, timeout=120
+        [sys.executable, "-m", "docworker", "schema", "--write", str(tmp_path)],
+        cwd=ROOT,
+        check=True,
+        timeout=120,
     )
     for path in tmp_path.iterdir():
         assert path.read_text() == (ROOT / "schemas" / path.name).read_text()

@@ -22,7 +22,9 @@ CONTENT = """<?xml version="1.0" encoding="UTF-8"?>
 
 def make_odt(path):
     with zipfile.ZipFile(path, "w") as zf:
-        zf.writestr("mimetype", "application/vnd.oasis.opendocument.text", compress_type=zipfile.ZIP_STORED)
+        zf.writestr(
+            "mimetype", "application/vnd.oasis.opendocument.text", compress_type=zipfile.ZIP_STORED
+        )
         zf.writestr("content.xml", CONTENT)
     return path
 

@@ -1,4 +1,4 @@
-"""Command line: ``python -m docworker {extract,check,schema}``.
+"""Command line: ``python -m docworker {extract,check,schema,eval}``.
 
 - ``extract INPUT... --out DIR``: run the worker's pipeline on local files and
   write ``DIR/<input file name>.json`` per input, holding exactly the payload
@@ -7,6 +7,8 @@
 - ``check``: run the startup checks, print the report as JSON, exit 1 if a
   required check failed.
 - ``schema [--write DIR]``: print or write the published JSON Schemas.
+- ``eval --corpus DIR [--out docs/QUALITY.md] [--only PATTERN]``: score the
+  CPU engine against the corpus's ground truth (``docworker.evaluate``).
 
 Inputs: argv and the DOCWORKER_ environment. Outputs: files, stdout, exit code.
 """
@@ -89,6 +91,22 @@ def _cmd_extract(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from docworker import evaluate
+    from docworker.logs import setup_logging
+
+    setup_logging("WARNING")
+    argv = sys.argv[1:] if sys.argv[1:2] == ["eval"] else ["eval"]
+    command = "python -m docworker " + " ".join(argv)
+    return evaluate.main(
+        Path(args.corpus),
+        Path(args.out) if args.out else None,
+        Path(args.json) if args.json else None,
+        args.only,
+        command,
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m docworker", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -105,6 +123,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="run the startup checks and print the report")
     check.set_defaults(func=_cmd_check)
+
+    ev = sub.add_parser("eval", help="score the CPU engine against a corpus's ground truth")
+    ev.add_argument("--corpus", required=True, help="folder holding MANIFEST.tsv")
+    ev.add_argument("--out", help="markdown summary to write, e.g. docs/QUALITY.md")
+    ev.add_argument("--json", help="JSON figures (default: quality.json beside --out)")
+    ev.add_argument("--only", help="evaluate only paths matching this glob or substring")
+    ev.set_defaults(func=_cmd_eval)
 
     schema = sub.add_parser("schema", help="print or write the JSON Schemas")
     schema.add_argument("--write", metavar="DIR", help="write <name>.schema.json files into DIR")

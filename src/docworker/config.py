@@ -37,6 +37,8 @@ class Settings(BaseSettings):
         frozen=True,
         extra="ignore",
         populate_by_name=True,
+        # An empty variable (a blank field in RunPod's UI) means: use the default.
+        env_ignore_empty=True,
     )
 
     # --- fetch -------------------------------------------------------------
@@ -118,6 +120,15 @@ class Settings(BaseSettings):
     )
     layout_batch_size: int = Field(8, gt=0, description="Pages per RT-DETR forward pass.")
     layout_threshold: float = Field(0.5, ge=0, le=1, description="Minimum layout region score.")
+    vlm_max_pixels: int = Field(
+        2_000_000, gt=0, description="Largest page image given to the VLM, in pixels."
+    )
+    structured_max_pages: int = Field(
+        8, gt=0, description="Pages whose images the VLM reads to fill a job's `json_schema`."
+    )
+    verify_weights_sha256: bool = Field(
+        False, description="Startup: hash each weight file against MANIFEST.json (slow)."
+    )
     text_layer_min_chars: int = Field(
         16, ge=0, description="A page's text layer needs this many visible characters to be used."
     )
@@ -132,6 +143,13 @@ class Settings(BaseSettings):
     # --- RunPod --------------------------------------------------------------
     concurrency: int = Field(1, gt=0, description="Jobs one worker runs at once.")
     progress_every: int = Field(5, gt=0, description="Send a progress update every N pages.")
+    streaming: bool = Field(
+        False,
+        description=(
+            "Register a generator handler: jobs with `stream: true` send each page as it"
+            " finishes; every job's output then arrives as a list (RunPod /stream)."
+        ),
+    )
     result_inline_max_bytes: int = Field(
         9 * 1024 * 1024,
         gt=0,

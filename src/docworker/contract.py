@@ -89,7 +89,9 @@ class JobInput(BaseModel):
         description="Local file path. Refused when running on RunPod; for local runs only.",
     )
     pages: str | None = Field(
-        None, max_length=1000, description="Pages to process, 1-based, e.g. '1-3,7,9-'. Default: all."
+        None,
+        max_length=1000,
+        description="Pages to process, 1-based, e.g. '1-3,7,9-'. Default: all.",
     )
     password: SecretStr | None = Field(None, description="Password of an encrypted PDF.")
     outputs: list[Output] = Field(

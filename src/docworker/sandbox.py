@@ -47,7 +47,7 @@ def _resolve(dotted: str) -> Any:
 
 
 def _child_main(conn: Connection, memory_mb: int, initializer: str | None) -> None:
-    """Loop in the child: receive ``(function, task)``, send ``("ok", result)`` or ``("err", dict)``."""
+    """Child loop: receive ``(function, task)``, answer ``("ok", result)`` or ``("err", dict)``."""
     import resource
 
     os.environ.update(CHILD_THREAD_ENV)
@@ -75,7 +75,9 @@ def _child_main(conn: Connection, memory_mb: int, initializer: str | None) -> No
             )
         except Exception as e:  # translated here: the child must answer, whatever failed
             _log.warning("page task failed: %s", type(e).__name__)
-            conn.send(("err", errors.EngineFailed(f"page task failed ({type(e).__name__})").to_dict()))
+            conn.send(
+                ("err", errors.EngineFailed(f"page task failed ({type(e).__name__})").to_dict())
+            )
 
 
 def error_from_dict(payload: dict[str, Any]) -> errors.WorkerError:
@@ -220,7 +222,9 @@ class PagePool:
                 if child.slot is None and queue:
                     slot = queue.pop(0)
                     if deadline is not None and now >= deadline:
-                        done[slot] = errors.TimeLimitExceeded("job time budget spent before this page")
+                        done[slot] = errors.TimeLimitExceeded(
+                            "job time budget spent before this page"
+                        )
                         continue
                     budget = timeout_s if deadline is None else min(timeout_s, deadline - now)
                     try:

@@ -1,30 +1,53 @@
-"""The RunPod-facing worker: startup gate, the async handler, progress and concurrency.
+"""The RunPod-facing worker: startup gate, async handlers, progress, large results.
 
 ``build_worker()`` reads settings, sets up JSON logging, makes the process
 offline for model hubs, runs the startup checks (returning ``None`` when a
 required one fails: the caller exits 1), builds the pipeline once and logs
-the cold-start timings. ``Worker.handler`` is the async RunPod handler: the
-blocking pipeline runs in a thread so ``concurrency_modifier`` can let one
-worker hold several jobs.
+the cold-start timings (``cold start`` line: process start to build,
+settings, checks, page processes, OCR load and warm-up, GPU engine).
+
+``Worker.handler`` is the async RunPod handler: the blocking pipeline runs in
+a thread, so ``concurrency_modifier`` (``DOCWORKER_CONCURRENCY``) can let one
+worker hold several jobs. Jobs share nothing mutable: each has its own
+pipeline state and temporary folder, and they take turns on the page
+processes. With ``DOCWORKER_STREAMING`` the worker registers
+``Worker.stream_handler`` instead, an async generator (RunPod's ``/stream``
+with ``return_aggregate_stream``): a job with ``"stream": true`` yields one
+item per page as it finishes, ``{"page": {...}, "pages_done": n,
+"pages_total": m}``, then the full payload; any other job yields the payload
+alone. RunPod's local test mode does not iterate generators, so streaming is
+off by default.
+
+Progress: every ``DOCWORKER_PROGRESS_EVERY`` pages the worker sends
+``{"pages_done": n, "pages_total": m}`` through ``progress_sink``
+(``runpod.serverless.progress_update`` on RunPod, a log line elsewhere). The
+sink runs outside the job's network guard: RunPod's progress call opens a
+connection to RunPod, which the guard would otherwise refuse and count.
+
+Payloads larger than ``DOCWORKER_RESULT_INLINE_MAX_BYTES`` are uploaded to
+the result bucket when ``BUCKET_ENDPOINT_URL`` is set (``docworker.results``).
 
 Inputs: RunPod job dicts ``{"id": ..., "input": {...}}``.
-Outputs: the pipeline's payload dict (response or ``{"error": ...}``).
+Outputs: the pipeline's payload dict (response, stored response or ``{"error": ...}``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 import logging
+import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from pydantic import ValidationError
 
 from docworker import errors, startup
 from docworker.config import Settings
+from docworker.contract import PageResult
 from docworker.logs import setup_logging
 from docworker.pipeline import Pipeline
 
@@ -32,6 +55,14 @@ _log = logging.getLogger(__name__)
 
 #: progress_sink(job, {"pages_done": n, "pages_total": m})
 ProgressSink = Callable[[dict[str, Any], dict[str, Any]], None]
+
+#: on_page(page, pages_done, pages_total), called from the job's thread.
+PageSink = Callable[[PageResult, int, int], None]
+
+STREAM_DISABLED_WARNING = (
+    "`stream` was requested but this endpoint does not stream (DOCWORKER_STREAMING is off);"
+    " the whole result is returned at the end"
+)
 
 
 def _runpod_progress(job: dict[str, Any], progress: dict[str, Any]) -> None:
@@ -41,11 +72,32 @@ def _runpod_progress(job: dict[str, Any], progress: dict[str, Any]) -> None:
 
 
 def _log_progress(job: dict[str, Any], progress: dict[str, Any]) -> None:
-    _log.info("progress %d/%d", progress["pages_done"], progress["pages_total"])
+    _log.info(
+        "progress %d/%d",
+        progress["pages_done"],
+        progress["pages_total"],
+        extra={"job_id": job.get("id")},
+    )
+
+
+def _wants_stream(job: dict[str, Any]) -> bool:
+    job_input = job.get("input")
+    return isinstance(job_input, dict) and job_input.get("stream") is True
+
+
+def stream_item(payload: dict[str, Any]) -> dict[str, Any]:
+    """A payload as a stream item: an error object becomes its JSON text.
+
+    RunPod turns a streamed ``{"error": ...}`` into ``str(...)``; a JSON string
+    keeps the error parseable by the caller.
+    """
+    if "error" in payload and isinstance(payload["error"], dict):
+        return {"error": json.dumps(payload["error"], ensure_ascii=False)}
+    return payload
 
 
 class Worker:
-    """Holds the pipeline; its ``handler`` is what RunPod calls."""
+    """Holds the pipeline; its ``handler`` (or ``stream_handler``) is what RunPod calls."""
 
     def __init__(
         self,
@@ -61,28 +113,68 @@ class Worker:
         )
         self.result_store = result_store
 
-    def run_job(self, job: dict[str, Any]) -> dict[str, Any]:
-        """Blocking: one job to its payload."""
+    def run_job(self, job: dict[str, Any], on_page: PageSink | None = None) -> dict[str, Any]:
+        """Blocking: one job to its payload. ``on_page`` receives each page as it finishes."""
         job_id = job.get("id")
+        # The pipeline runs pages under the network guard; the progress sink
+        # must not (RunPod's progress_update opens a connection), so it runs
+        # in the context this job started with.
+        outside = contextvars.copy_context()
 
         def progress(done: int, total: int) -> None:
             try:
-                self.progress_sink(job, {"pages_done": done, "pages_total": total})
+                outside.run(self.progress_sink, job, {"pages_done": done, "pages_total": total})
             except Exception:  # progress is best effort; never fail a job over it
                 _log.warning("progress update failed", exc_info=True)
 
-        payload = self.pipeline.run(job.get("input"), job_id, progress)
-        if self.result_store is not None and "error" not in payload:
+        payload = self.pipeline.run(job.get("input"), job_id, progress, on_page=on_page)
+        if "error" in payload:
+            return payload
+        if on_page is None and _wants_stream(job):
+            payload["metadata"]["warnings"].append(STREAM_DISABLED_WARNING)
+        if self.result_store is not None:
             payload = self.result_store.maybe_store(payload, job_id)
         return payload
 
     async def handler(self, job: dict[str, Any]) -> dict[str, Any]:
+        """RunPod's handler: the job runs in a thread so the event loop stays free."""
         return await asyncio.to_thread(self.run_job, job)
+
+    async def stream_handler(self, job: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
+        """RunPod's generator handler: page items for ``stream`` jobs, then the payload."""
+        if not _wants_stream(job):
+            yield stream_item(await asyncio.to_thread(self.run_job, job))
+            return
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+
+        def on_page(page: PageResult, done: int, total: int) -> None:
+            item = {"page": page.model_dump(mode="json"), "pages_done": done, "pages_total": total}
+            loop.call_soon_threadsafe(queue.put_nowait, item)
+
+        task = asyncio.ensure_future(asyncio.to_thread(self.run_job, job, on_page))
+        while True:
+            getter = asyncio.ensure_future(queue.get())
+            done, _ = await asyncio.wait({getter, task}, return_when=asyncio.FIRST_COMPLETED)
+            if getter in done:
+                yield getter.result()
+                continue
+            getter.cancel()
+            break
+        while not queue.empty():
+            yield queue.get_nowait()
+        yield stream_item(task.result())
 
     def concurrency(self, current: int) -> int:
         return self.settings.concurrency
 
     def runpod_config(self) -> dict[str, Any]:
+        if self.settings.streaming:
+            return {
+                "handler": self.stream_handler,
+                "concurrency_modifier": self.concurrency,
+                "return_aggregate_stream": True,
+            }
         return {"handler": self.handler, "concurrency_modifier": self.concurrency}
 
 
@@ -95,8 +187,33 @@ def load_settings() -> Settings | None:
         return None
 
 
+def process_age_s() -> float | None:
+    """Seconds since this process started (interpreter start-up and imports), Linux only."""
+    try:
+        with open("/proc/self/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        with open("/proc/uptime") as f:
+            uptime = float(f.read().split()[0])
+        started = int(fields[19]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+    return max(0.0, uptime - started)
+
+
+def _torch_threads() -> dict[str, int] | None:
+    """torch's CPU thread pools in this process, if the checks imported torch."""
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return None
+    try:
+        return {"intra_op": torch.get_num_threads(), "inter_op": torch.get_num_interop_threads()}
+    except Exception:  # a half-imported torch (the check reports why)
+        return None
+
+
 def build_worker(settings: Settings | None = None) -> Worker | None:
     """Everything before ``serverless.start``; ``None`` means: exit 1, the reason is logged."""
+    age = process_age_s()
     t0 = time.perf_counter()
     settings = settings or load_settings()
     if settings is None:
@@ -121,17 +238,31 @@ def build_worker(settings: Settings | None = None) -> Worker | None:
         print(f"docworker: refusing to start: {e.message}", file=sys.stderr)
         return None
     t3 = time.perf_counter()
+    needs_gpu = {"gpu", "layout", "vlm"} & set(settings.require)
+    if needs_gpu and pipeline.gpu is None:
+        line = f"docworker: refusing to start: gpu engine required but {pipeline.gpu_reason}"
+        _log.error(line)
+        print(line, file=sys.stderr)
+        pipeline.close()
+        return None
     store = None
     if settings.bucket_endpoint_url:
         from docworker.results import ResultStore
 
         store = ResultStore.from_settings(settings)
+    t4 = time.perf_counter()
     cold = {
+        "process_to_build_ms": round(age * 1000, 1) if age is not None else None,
         "settings_ms": round((t1 - t0) * 1000, 1),
         "checks_ms": round((t2 - t1) * 1000, 1),
         "pipeline_ms": round((t3 - t2) * 1000, 1),
+        **getattr(pipeline, "build_timings", {}),
+        "result_store_ms": round((t4 - t3) * 1000, 1),
+        "total_ms": round((t4 - t0) * 1000 + (age or 0.0) * 1000, 1),
         "gpu_engine": pipeline.gpu_reason,
         "page_processes": pipeline.pool.size,
+        "ocr_threads": pipeline.ocr_threads,
+        "torch_threads": _torch_threads(),
     }
     _log.info("cold start %s", json.dumps(cold), extra={"data": cold})
     return Worker(settings, pipeline, result_store=store)

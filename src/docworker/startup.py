@@ -66,7 +66,10 @@ def _adapt(result: Any) -> CheckResult:
     if isinstance(result, CheckResult):
         return result
     return CheckResult(
-        name=result.name, ok=bool(result.ok), detail=str(result.detail), data=dict(result.data or {})
+        name=result.name,
+        ok=bool(result.ok),
+        detail=str(result.detail),
+        data=dict(result.data or {}),
     )
 
 
@@ -78,10 +81,14 @@ def check_ocr() -> CheckResult:
         import onnxruntime
         import rapidocr
     except ImportError as e:
-        return CheckResult("ocr", False, f"{e.name} is not installed: pip install rapidocr onnxruntime")
+        return CheckResult(
+            "ocr", False, f"{e.name} is not installed: pip install rapidocr onnxruntime"
+        )
     models = sorted(p.name for p in (Path(rapidocr.__file__).parent / "models").glob("*.onnx"))
     if not any("det" in m for m in models) or not any("rec" in m for m in models):
-        return CheckResult("ocr", False, "rapidocr's bundled det/rec models are missing", {"models": models})
+        return CheckResult(
+            "ocr", False, "rapidocr's bundled det/rec models are missing", {"models": models}
+        )
     return CheckResult(
         "ocr",
         True,
@@ -97,7 +104,12 @@ def _gpu_checks(settings: Settings) -> list[CheckResult]:
         return [CheckResult("gpu", False, f"GPU checks unavailable ({e})")]
     results = [_adapt(gpu_checks.check_torch_pair()), _adapt(gpu_checks.check_cuda())]
     vlm_name = "nanonets-ocr-s" if settings.vlm_model == "nanonets" else "got-ocr2"
-    results.extend(_adapt(r) for r in gpu_checks.check_weights(settings.model_dir, ["layout", vlm_name]))
+    results.extend(
+        _adapt(r)
+        for r in gpu_checks.check_weights(
+            settings.model_dir, ["layout", vlm_name], verify_sha256=settings.verify_weights_sha256
+        )
+    )
     results.append(_adapt(gpu_checks.check_docstrange()))
     return results
 

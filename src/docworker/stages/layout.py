@@ -142,7 +142,7 @@ class LayoutStage:
         except ImportError as e:
             raise errors.EngineUnavailable(
                 f"the layout stage needs torch, torchvision and transformers ({e});"
-                " pip install -r requirements-gpu.txt"
+                " pip install torch==2.14.1 torchvision==0.29.1 transformers==5.23.0"
             ) from e
         if not (options.model_path / "config.json").is_file():
             raise errors.EngineUnavailable(f"no layout model at {options.model_path}")
@@ -194,7 +194,10 @@ class LayoutStage:
         for page, found in zip(pages, detections, strict=True):
             regions: list[Region] = []
             for score, label, box in zip(
-                found["scores"].tolist(), found["labels"].tolist(), found["boxes"].tolist(), strict=True
+                found["scores"].tolist(),
+                found["labels"].tolist(),
+                found["boxes"].tolist(),
+                strict=True,
             ):
                 bbox = to_page_box(box, page)
                 if bbox is None:
