@@ -1,4 +1,4 @@
-"""The CPU pipeline end to end on generated documents: real pdfium, real RapidOCR, real page processes."""
+"""The CPU pipeline end to end on generated files: real pdfium, RapidOCR and page processes."""
 
 from __future__ import annotations
 

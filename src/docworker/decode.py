@@ -13,8 +13,10 @@ Outputs: ``DocumentHandle`` objects with ``page_count`` and per-page
 from __future__ import annotations
 
 import math
+import struct
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -34,9 +36,10 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HTML = "text/html"
+ODT = "application/vnd.oasis.opendocument.text"
 
 IMAGE_TYPES = frozenset({PNG, JPEG, TIFF, WEBP, BMP})
-OFFICE_TYPES = frozenset({DOCX, PPTX, XLSX, HTML})
+OFFICE_TYPES = frozenset({DOCX, PPTX, XLSX, HTML, ODT})
 SUPPORTED_TYPES = frozenset({PDF}) | IMAGE_TYPES | OFFICE_TYPES
 
 _OOXML_MAIN = {
@@ -66,21 +69,93 @@ def sniff_type(path: Path) -> str:
     if head[:2] == b"BM":
         return BMP
     if head[:4] == b"PK\x03\x04":
-        try:
-            with zipfile.ZipFile(path) as zf:
-                names = set(zf.namelist())
-        except (zipfile.BadZipFile, OSError, ValueError):
-            return "application/zip"
-        for member, mime in _OOXML_MAIN.items():
-            if member in names:
-                return mime
-        return "application/zip"
+        return _sniff_zip(path)
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if text.startswith((b"<!doctype html", b"<html")) or (
         text.startswith(b"<") and b"<html" in head.lower()
     ):
         return HTML
     return "application/octet-stream"
+
+
+#: Zip containers (Office files) with more members, or a larger central
+#: directory, are refused by ``pagework.check_zip`` before any parser runs.
+#: ``sniff_type`` runs in the worker process itself, so it never parses a
+#: directory above these bounds (a 200 MB archive of empty members would be
+#: millions of ``ZipInfo`` objects there): it types such a file by a bounded
+#: byte scan and leaves the refusal to the page process.
+MAX_ZIP_ENTRIES = 10_000
+MAX_ZIP_DIRECTORY_BYTES = 2 * 1024 * 1024
+_ZIP_ERRORS = (zipfile.BadZipFile, OSError, ValueError, RuntimeError, NotImplementedError,
+               EOFError, zlib.error, struct.error)  # fmt: skip
+
+
+def zip_directory(path: Path) -> tuple[int, int] | None:
+    """``(members, central directory bytes)`` from a zip's end records; ``None`` if absent.
+
+    Reads only the file's last 64 KiB (and the zip64 end record when there is one).
+    """
+    with path.open("rb") as f:
+        size = f.seek(0, 2)
+        tail_len = min(size, 22 + 0xFFFF)
+        f.seek(size - tail_len)
+        tail = f.read(tail_len)
+        at = tail.rfind(b"PK\x05\x06")
+        if at < 0 or len(tail) - at < 22:
+            return None
+        entries, directory = struct.unpack("<HI", tail[at + 10 : at + 16])
+        if entries == 0xFFFF or directory == 0xFFFFFFFF:
+            locator = tail[at - 20 : at] if at >= 20 else b""
+            if locator[:4] != b"PK\x06\x07":
+                return None
+            f.seek(struct.unpack("<Q", locator[8:16])[0])
+            record = f.read(56)
+            if len(record) < 56 or record[:4] != b"PK\x06\x06":
+                return None
+            entries, directory = struct.unpack("<QQ", record[32:48])
+        return entries, directory
+
+
+def _sniff_zip(path: Path) -> str:
+    """The Office type of a zip container, reading a bounded amount of it."""
+    try:
+        directory = zip_directory(path)
+        if directory is None:
+            return "application/zip"
+        if directory[0] > MAX_ZIP_ENTRIES or directory[1] > MAX_ZIP_DIRECTORY_BYTES:
+            return _scan_zip_names(path)
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+            declared = b""
+            if "mimetype" in names:
+                with zf.open("mimetype") as member:
+                    declared = member.read(100)  # never the whole member: it may be a bomb
+    except _ZIP_ERRORS:
+        return "application/zip"
+    if declared.strip() == ODT.encode():
+        return ODT
+    for member, mime in _OOXML_MAIN.items():
+        if member in names:
+            return mime
+    return "application/zip"
+
+
+def _scan_zip_names(path: Path, chunk: int = 1 << 20) -> str:
+    """Type an oversized zip by looking for its main part's name in 1 MiB windows of its bytes."""
+    markers = {name.encode(): mime for name, mime in _OOXML_MAIN.items()}
+    markers[b"mimetype" + ODT.encode()] = ODT
+    overlap = max(len(m) for m in markers)
+    found: set[str] = set()
+    with path.open("rb") as f:
+        carry = b""
+        while block := f.read(chunk):
+            window = carry + block
+            found.update(mime for marker, mime in markers.items() if marker in window)
+            carry = window[-overlap:]
+    for mime in (ODT, *_OOXML_MAIN.values()):
+        if mime in found:
+            return mime
+    return "application/zip"
 
 
 @dataclass
@@ -101,6 +176,8 @@ class PageView:
     unit: str
     lines: list[TextLine] = field(default_factory=list)
     invisible_ratio: float = 0.0
+    image_coverage: float = 0.0  # share of the page under image objects (PDF only)
+    graphics: int = 0  # vector path segments on the page (PDF only; rulings, boxes)
 
 
 class DocumentHandle(Protocol):
@@ -119,6 +196,22 @@ class DocumentHandle(Protocol):
 
 _PDFIUM_PASSWORD = 4
 _INVISIBLE = 3  # FPDF_TEXTRENDERMODE_INVISIBLE
+_NOT_A_PDF = b"not a pdf"
+
+
+def _reset_pdfium_error() -> None:
+    """Set pdfium's last error to "format" by failing to load a few bytes that are no PDF.
+
+    ``FPDF_GetLastError`` is per thread and only written by some failures: a
+    page tree with no pages fails to load without setting it. A page process
+    opens many documents, so without this reset such a file would be reported
+    with the code left by an earlier one (``password_required``, say).
+    """
+    import pypdfium2.raw as raw
+
+    handle = raw.FPDF_LoadMemDocument(_NOT_A_PDF, len(_NOT_A_PDF), None)
+    if handle:  # pragma: no cover - those bytes never load
+        raw.FPDF_CloseDocument(handle)
 
 
 def _render_scale(width_units: float, height_units: float, scale: float, max_pixels: int) -> float:
@@ -136,6 +229,7 @@ class PdfHandle:
         import pypdfium2 as pdfium
 
         self._pdfium = pdfium
+        _reset_pdfium_error()
         try:
             self._pdf = pdfium.PdfDocument(str(path), password=password or None)
         except pdfium.PdfiumError as e:
@@ -176,6 +270,7 @@ class PdfHandle:
             view = PageView(number=number, width=width, height=height, unit="pt")
             if text_layer:
                 view.lines, view.invisible_ratio = self._text_lines(page, width, height)
+                view.image_coverage, view.graphics = _object_stats(page)
             return view
         finally:
             page.close()
@@ -226,6 +321,41 @@ class PdfHandle:
 
     def close(self) -> None:
         self._pdf.close()
+
+
+_PAGEOBJ_PATH = 2
+_PAGEOBJ_IMAGE = 3
+
+
+def _object_stats(page, max_objects: int = 20000, grid: int = 48) -> tuple[float, int]:
+    """(share of the crop box covered by image objects, number of path segments).
+
+    Coverage is the union of image bounds on a coarse grid, so stacked strips
+    of one scan count once. Hostile pages with huge object counts are sampled
+    up to ``max_objects``.
+    """
+    import pypdfium2.raw as pdfium_raw
+
+    left, bottom, right, top = page.get_cropbox()
+    w, h = right - left, top - bottom
+    if w <= 0 or h <= 0:
+        return 0.0, 0
+    cells = bytearray(grid * grid)
+    paths = 0
+    for n, obj in enumerate(page.get_objects(max_depth=2)):
+        if n >= max_objects:
+            break
+        if obj.type == _PAGEOBJ_PATH:
+            paths += max(1, pdfium_raw.FPDFPath_CountSegments(obj.raw))
+        elif obj.type == _PAGEOBJ_IMAGE:
+            l, b, r, t = obj.get_bounds()
+            x0 = max(0, int((l - left) / w * grid))
+            x1 = min(grid, math.ceil((r - left) / w * grid))
+            y0 = max(0, int((b - bottom) / h * grid))
+            y1 = min(grid, math.ceil((t - bottom) / h * grid))
+            for y in range(y0, y1):
+                cells[y * grid + x0 : y * grid + x1] = b"\x01" * max(0, x1 - x0)
+    return sum(cells) / (grid * grid), paths
 
 
 def _to_top_left(
@@ -285,19 +415,31 @@ def _merge_runs(runs: list[TextLine]) -> list[TextLine]:
 # ------------------------------------------------------------------------- images
 
 
+#: What Pillow raises on malformed data besides DecompressionBombError (found by fuzzing).
+_PILLOW_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, IndexError,
+                  KeyError, TypeError, ZeroDivisionError, OverflowError)  # fmt: skip
+
+
 class ImageHandle:
     """A raster image; multi-frame TIFFs have one page per frame."""
 
     def __init__(self, path: Path, max_pixels: int, max_pages: int):
+        # Pillow's own bomb guard: Image.open raises past twice this (and warns past it).
         Image.MAX_IMAGE_PIXELS = max_pixels
         try:
             self._image = Image.open(path)
+            # Checked before load(): a header claiming up to twice the limit only warns.
+            if self._image.width * self._image.height > max_pixels:
+                raise errors.LimitExceeded(
+                    f"the image is {self._image.width}x{self._image.height} pixels;"
+                    f" the limit is {max_pixels} pixels"
+                )
             self._image.load()
+            self.page_count = getattr(self._image, "n_frames", 1)
         except Image.DecompressionBombError as e:
             raise errors.LimitExceeded(f"the image is larger than {max_pixels} pixels") from e
-        except (OSError, SyntaxError, ValueError) as e:
+        except _PILLOW_ERRORS as e:
             raise errors.CorruptDocument(f"the image cannot be decoded ({type(e).__name__})") from e
-        self.page_count = getattr(self._image, "n_frames", 1)
         if self.page_count > max_pages:
             raise errors.LimitExceeded(
                 f"the image has {self.page_count} frames; the limit is {max_pages}"
@@ -307,12 +449,15 @@ class ImageHandle:
     def _frame(self, number: int) -> Image.Image:
         try:
             self._image.seek(number - 1)
+            # Pillow checks only the first frame's size; a later frame is checked here.
+            if self._image.width * self._image.height > self._max_pixels:
+                raise errors.LimitExceeded(
+                    f"frame {number} is larger than {self._max_pixels} pixels"
+                )
             frame = self._image.copy()
-        except (EOFError, OSError, ValueError) as e:
+            return ImageOps.exif_transpose(frame).convert("RGB")
+        except _PILLOW_ERRORS as e:
             raise errors.CorruptDocument(f"frame {number} cannot be decoded") from e
-        if frame.width * frame.height > self._max_pixels:
-            raise errors.LimitExceeded(f"frame {number} is larger than {self._max_pixels} pixels")
-        return ImageOps.exif_transpose(frame).convert("RGB")
 
     def page(self, number: int, *, text_layer: bool) -> PageView:
         frame = self._frame(number)

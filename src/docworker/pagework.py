@@ -1,8 +1,9 @@
 """Functions that run inside a page process (see ``sandbox``), one task each.
 
 - ``probe``: open the document, check password and limits, count pages.
-- ``cpu_page``: the embedded CPU engine for one page: text layer when usable,
-  else RapidOCR on the rendered page; returns a ``contract.PageResult``.
+- ``cpu_page``: the embedded CPU engine for one page: text layer when usable
+  (plus pdfplumber's ruled tables), else orientation detection and RapidOCR
+  on the rendered page; returns a ``contract.PageResult``.
 - ``render_page``: render one page for the GPU engine (``pages.RenderedPage``).
 - ``office``: DOCX/PPTX/XLSX/HTML through docstrange's local processors.
 
@@ -26,6 +27,8 @@ from docworker.contract import PageResult
 from docworker.pages import RenderedPage
 from docworker.stages import assemble
 from docworker.stages.ocr import OcrStage
+from docworker.stages.orientation import unrotate_box
+from docworker.stages.tables import TableStage
 from docworker.stages.text_layer import TextLayerStage
 
 _log = logging.getLogger(__name__)
@@ -115,7 +118,18 @@ def _ms(start: float) -> float:
     return round((time.perf_counter() - start) * 1000, 2)
 
 
+_tables: TableStage | None = None
+
+
+def table_stage() -> TableStage:
+    global _tables
+    if _tables is None:
+        _tables = TableStage()
+    return _tables
+
+
 def cpu_page(task: PageTask) -> PageResult:
+    """Text layer when usable (plus ruled tables), else orientation + OCR; then assembly."""
     handle = _document(task.doc)
     timings: dict[str, float] = {}
     t = time.perf_counter()
@@ -124,42 +138,55 @@ def cpu_page(task: PageTask) -> PageResult:
 
     text_stage = TextLayerStage(min_chars=task.min_chars)
     has_text_layer = task.doc.mime == decode.PDF
+    rotation = 0
+    tables: list = []
     if task.ocr == "never" or (
         task.ocr == "auto" and has_text_layer and text_stage.judge(view).usable
     ):
         lines = text_stage(view) if has_text_layer else []
         source = "text_layer" if has_text_layer else "none"
+        if has_text_layer and lines and table_stage().wanted(view.graphics):
+            t = time.perf_counter()
+            tables = table_stage()(task.doc.path, task.doc.password, task.number)
+            timings["tables"] = _ms(t)
     else:
         t = time.perf_counter()
         image, scale = handle.render(task.number, task.dpi, task.doc.max_pixels)
         timings["render"] = _ms(t)
         t = time.perf_counter()
-        lines = ocr_stage(task.ocr_threads)(image, scale)
+        read = ocr_stage(task.ocr_threads).read(image, scale)
+        lines, rotation = read.lines, read.rotation
         timings["ocr"] = _ms(t)
         image.close()
         source = "ocr"
 
     t = time.perf_counter()
-    ordered = assemble.reading_order(lines, view.width)
+    upright_w, upright_h = (
+        (view.height, view.width) if rotation in (90, 270) else (view.width, view.height)
+    )
+    ordered = assemble.reading_order(lines, upright_w)
     paras = assemble.paragraphs(ordered)
-    text = assemble.to_text(paras)
-    markdown = assemble.to_markdown(paras)
-    blocks = assemble.to_blocks(paras, "ocr" if source == "ocr" else "text_layer")
+    kinds = assemble.furniture(paras, upright_h)
+    if rotation:
+        for line in ordered:
+            line.bbox = unrotate_box(line.bbox, rotation, view.width, view.height)
+    items = assemble.layout_items(paras, kinds, tables)
+    block_source = "ocr" if source == "ocr" else "text_layer"
     timings["assemble"] = _ms(t)
-    result = PageResult(
+    return PageResult(
         number=task.number,
         width=round(view.width, 2),
         height=round(view.height, 2),
         unit=view.unit,  # type: ignore[arg-type]
+        rotation=rotation,
         source=source,  # type: ignore[arg-type]
         status="ok",
-        text=text,
-        markdown=markdown,
-        blocks=blocks,
-        tables=[],
+        text=assemble.items_text(items),
+        markdown=assemble.items_markdown(items),
+        blocks=assemble.items_blocks(items, block_source),
+        tables=tables,
         timings_ms=timings,
     )
-    return result
 
 
 def render_page(task: PageTask) -> RenderedPage:
@@ -191,6 +218,10 @@ def office(task: OfficeTask) -> str:
     path = Path(task.path)
     if task.mime != decode.HTML:
         check_zip(path, task.max_uncompressed, task.max_ratio)
+    if task.mime == decode.ODT:
+        from docworker.stages.odt import odt_to_markdown
+
+        return odt_to_markdown(path)
     try:
         from docworker.engines.docstrange_local import office_to_markdown
     except ImportError as e:
@@ -199,15 +230,37 @@ def office(task: OfficeTask) -> str:
 
 
 def check_zip(path: Path, max_uncompressed: int, max_ratio: float) -> None:
-    """Refuse zip bombs before any Office parser touches the file."""
+    """Refuse zip bombs before any Office parser touches the file.
+
+    In order: the member count and directory size from the end record (before
+    the directory is parsed), the total declared size, the whole file's
+    ratio, and each member's own ratio (a bomb padded with incompressible
+    members passes the whole-file ratio). Python's zipfile never inflates a
+    member past its declared size, so the declared sizes bound what parsers get.
+    """
     import zipfile
 
     try:
+        directory = decode.zip_directory(path)
+        if directory is None:
+            raise zipfile.BadZipFile("no end of central directory record")
+        if directory[0] > decode.MAX_ZIP_ENTRIES or directory[1] > decode.MAX_ZIP_DIRECTORY_BYTES:
+            raise errors.LimitExceeded(
+                f"the Office file has {directory[0]} members in a {directory[1]}-byte directory;"
+                f" the limits are {decode.MAX_ZIP_ENTRIES} and {decode.MAX_ZIP_DIRECTORY_BYTES}"
+            )
         with zipfile.ZipFile(path) as zf:
-            total = sum(info.file_size for info in zf.infolist())
-            packed = max(1, os.path.getsize(path))
-    except (zipfile.BadZipFile, OSError, ValueError) as e:
+            members = zf.infolist()
+        total = sum(info.file_size for info in members)
+        packed = max(1, os.path.getsize(path))
+    except decode._ZIP_ERRORS as e:
         raise errors.CorruptDocument("the Office file is not a valid zip container") from e
+    for info in members:
+        if info.file_size > 1024 * 1024 and info.file_size / max(1, info.compress_size) > max_ratio:
+            raise errors.LimitExceeded(
+                f"an Office file member inflates {info.file_size / max(1, info.compress_size):.0f}:1;"
+                f" the limit is {max_ratio:.0f}:1"
+            )
     if total > max_uncompressed:
         raise errors.LimitExceeded(
             f"the Office file unpacks to {total} bytes; the limit is {max_uncompressed}"

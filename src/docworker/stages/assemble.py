@@ -4,17 +4,24 @@ Shared by the text-layer and OCR paths of the CPU engine. Reading order is
 column-aware: lines are split into columns where a vertical gutter runs
 through the whole band of text, and each column is read top to bottom.
 
+Page furniture: paragraphs in the top or bottom margin that look like running
+heads, footers or page numbers are typed ``page_header`` / ``page_footer`` and
+kept out of the page's markdown (they stay in its text and blocks). Tables
+found by the table stage replace the paragraphs they cover in the markdown
+and blocks.
+
 Input: ``Line`` objects with boxes in page units (origin top-left).
 Output: ordered paragraphs, ``contract.Block`` lists, text and markdown.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from statistics import median
 
-from docworker.contract import Block
+from docworker.contract import Block, Table
 
 BBox = tuple[float, float, float, float]
 
@@ -144,7 +151,7 @@ def paragraphs(lines: list[Line]) -> list[Paragraph]:
     heights = [max(line.bbox[3] - line.bbox[1], 0.1) for line in lines]
     typical = median(heights)
     out: list[Paragraph] = [Paragraph([lines[0]])]
-    for prev, line in zip(lines, lines[1:], strict=False):
+    for prev, line in itertools.pairwise(lines):
         gap = line.bbox[1] - prev.bbox[3]
         overlap = min(prev.bbox[2], line.bbox[2]) - max(prev.bbox[0], line.bbox[0])
         same_column = overlap > 0
@@ -201,3 +208,182 @@ def to_markdown(paras: list[Paragraph]) -> str:
             text = re.sub(r"^(\d{1,3})([.)]) ", r"\1\\\2 ", text)
         out.append(text)
     return "\n\n".join(out)
+
+
+# ------------------------------------------------------------- page furniture
+
+_PAGE_NUMBER = re.compile(
+    r"^(?:(?:page|p[aá]g(?:ina)?\.?|seite|p\.)\s*)?[-–—]?\s*(?:\d{1,4}|[ivxlcdm]{1,7})\s*[-–—]?"
+    r"(?:\s*(?:of|de|/|von)\s*\d{1,4})?$",
+    re.IGNORECASE,
+)
+
+
+def is_page_number(text: str) -> bool:
+    return bool(_PAGE_NUMBER.match(text.strip()))
+
+
+def furniture(
+    paras: list[Paragraph],
+    height: float,
+    top_band: float = 0.08,
+    bottom_band: float = 0.1,
+) -> list[str]:
+    """Block type per paragraph: ``page_header``, ``page_footer`` or ``paragraph``.
+
+    Per page only (no cross-page repetition): a one-line paragraph in the top
+    or bottom band is furniture when it is a page number, or when it sits
+    apart from the body (the nearest other paragraph is more than two line
+    heights away) and is short. Everything else is a paragraph.
+    """
+    kinds = ["paragraph"] * len(paras)
+    if height <= 0 or len(paras) < 2:
+        return kinds
+    typical = median(max(p.bbox[3] - p.bbox[1], 0.1) / len(p.lines) for p in paras)
+    for i, para in enumerate(paras):
+        if len(para.lines) > 2:
+            continue
+        _, y0, _, y1 = para.bbox
+        text = para.text.strip()
+        others = [p.bbox for j, p in enumerate(paras) if j != i]
+        if y1 <= top_band * height:
+            below = [b[1] - y1 for b in others if b[1] >= y1 - 0.5 * typical]
+            apart = not below or min(below) > 2.0 * typical
+            if is_page_number(text) or (apart and len(text) <= 120 and len(others) >= 2):
+                kinds[i] = "page_header"
+        elif y0 >= (1 - bottom_band) * height:
+            above = [y0 - b[3] for b in others if b[3] <= y0 + 0.5 * typical]
+            apart = not above or min(above) > 1.5 * typical
+            if is_page_number(text) or (apart and len(text) <= 160):
+                kinds[i] = "page_footer"
+    return kinds
+
+
+# ------------------------------------------------------------------ page output
+
+
+@dataclass
+class PageItem:
+    """A paragraph (with its block type) or a table, in reading order."""
+
+    kind: str
+    paragraph: Paragraph | None = None
+    table: Table | None = None
+
+
+def _inside(box: BBox, region: BBox, slack: float = 2.0) -> bool:
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    return (
+        region[0] - slack <= cx <= region[2] + slack
+        and region[1] - slack <= cy <= region[3] + slack
+    )
+
+
+def layout_items(paras: list[Paragraph], kinds: list[str], tables: list[Table]) -> list[PageItem]:
+    """Paragraphs in order; each table replaces the paragraphs whose lines sit inside it.
+
+    A table whose box holds no paragraph goes where its top edge falls.
+    """
+    items: list[PageItem] = []
+    placed: set[int] = set()
+    for para, kind in zip(paras, kinds, strict=True):
+        owner = next(
+            (
+                i
+                for i, t in enumerate(tables)
+                if t.bbox is not None and all(_inside(line.bbox, t.bbox) for line in para.lines)
+            ),
+            None,
+        )
+        if owner is None:
+            items.append(PageItem(kind, paragraph=para))
+        elif owner not in placed:
+            placed.add(owner)
+            items.append(PageItem("table", table=tables[owner]))
+    for i, table in enumerate(tables):
+        if i in placed:
+            continue
+        top = table.bbox[1] if table.bbox else 0.0
+        at = next(
+            (
+                k
+                for k, item in enumerate(items)
+                if item.paragraph is not None and item.paragraph.bbox[1] > top
+            ),
+            len(items),
+        )
+        items.insert(at, PageItem("table", table=table))
+    return items
+
+
+def _escape(text: str) -> str:
+    if text[:1] in "#>|" or text[:2] in ("- ", "* ", "+ "):
+        return "\\" + text
+    if re.match(r"^\d{1,3}[.)] ", text):
+        return re.sub(r"^(\d{1,3})([.)]) ", r"\1\\\2 ", text)
+    return text
+
+
+def items_markdown(items: list[PageItem]) -> str:
+    """Body paragraphs and tables as markdown; page headers and footers left out."""
+    out = []
+    for item in items:
+        if item.table is not None:
+            out.append(item.table.markdown)
+        elif item.kind == "paragraph" and item.paragraph is not None:
+            out.append(_escape(item.paragraph.text))
+    return "\n\n".join(out)
+
+
+def items_text(items: list[PageItem]) -> str:
+    """All text, furniture included: lines by newline, paragraphs by a blank line,
+    table rows as tab-separated cells."""
+    out = []
+    for item in items:
+        if item.table is not None:
+            rows: dict[int, list[tuple[int, str]]] = {}
+            for cell in item.table.cells:
+                rows.setdefault(cell.row, []).append((cell.col, cell.text))
+            out.append("\n".join("\t".join(t for _, t in sorted(rows[r])) for r in sorted(rows)))
+        elif item.paragraph is not None:
+            out.append("\n".join(line.text for line in item.paragraph.lines))
+    return "\n\n".join(out)
+
+
+def items_blocks(items: list[PageItem], source: str) -> list[Block]:
+    """One block per paragraph (typed), followed by its lines; one block per table."""
+    blocks: list[Block] = []
+    for item in items:
+        if item.table is not None:
+            table = item.table
+            blocks.append(
+                Block(
+                    type="table",
+                    text=table.markdown,
+                    bbox=table.bbox or (0.0, 0.0, 0.0, 0.0),
+                    source=source,  # type: ignore[arg-type]
+                )
+            )
+            continue
+        para = item.paragraph
+        assert para is not None
+        blocks.append(
+            Block(
+                type=item.kind,  # type: ignore[arg-type]
+                text=para.text,
+                bbox=_round(para.bbox),
+                confidence=para.confidence,
+                source=source,  # type: ignore[arg-type]
+            )
+        )
+        for line in para.lines:
+            blocks.append(
+                Block(
+                    type="line",
+                    text=line.text,
+                    bbox=_round(line.bbox),
+                    confidence=None if line.confidence is None else round(line.confidence, 4),
+                    source=source,  # type: ignore[arg-type]
+                )
+            )
+    return blocks

@@ -5,13 +5,19 @@ other language or version makes it download weights at run time, which this
 worker never does. The bundled PP-OCRv6 recognition model is multilingual
 (Spanish included).
 
+``read`` also finds the page's orientation from the same pass (line boxes
+and RapidOCR's per-line direction classifier, see ``orientation.vote``) and
+reads a turned page again upright.
+
 Input: an RGB page image and the scale from its pixels to page units.
-Output: ``Line`` objects whose boxes are in the original page's units.
+Output: ``Line`` objects whose boxes are in page units (``read``: on the
+upright page, with the angle that made it upright).
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image
@@ -19,6 +25,7 @@ from PIL import Image
 from docworker import errors
 from docworker.contract import ModelInfo
 from docworker.stages.assemble import Line
+from docworker.stages.orientation import Orientation, rotate_image, vote
 
 _log = logging.getLogger(__name__)
 
@@ -60,10 +67,19 @@ class OcrStage:
 
         version = getattr(rapidocr, "__version__", None) or _dist_version("rapidocr")
         models = []
-        for role, pattern in (("ocr_det", "*det*.onnx"), ("ocr_cls", "*cls*.onnx"), ("ocr_rec", "*rec*.onnx")):
+        for role, pattern in (
+            ("ocr_det", "*det*.onnx"),
+            ("ocr_cls", "*cls*.onnx"),
+            ("ocr_rec", "*rec*.onnx"),
+        ):
             for path in sorted((package_dir / "models").glob(pattern)):
                 models.append(
-                    ModelInfo(role=role, id=path.stem, version=f"rapidocr {version}", runtime="onnxruntime")
+                    ModelInfo(
+                        role=role,
+                        id=path.stem,
+                        version=f"rapidocr {version}",
+                        runtime="onnxruntime",
+                    )
                 )
         return models
 
@@ -71,10 +87,41 @@ class OcrStage:
         return list(self._models)
 
     def __call__(self, image: Image.Image, scale: float) -> list[Line]:
+        """Lines of ``image`` as it is (no orientation handling), boxes in page units."""
+        return self._run(image, scale)[0]
+
+    def read(self, image: Image.Image, scale: float, min_confidence: float = 0.6) -> OcrRead:
+        """Lines of the page read upright, and the clockwise angle that made it upright.
+
+        The first pass reads the image as it is and votes on its orientation
+        (see ``orientation.vote``). If the page is turned and the vote is
+        clear, the image is turned upright and read again. Boxes are on the
+        *upright* page, in page units: order them there, then map them back
+        with ``orientation.unrotate_box``.
+        """
+        lines, orientation = self._run(image, scale)
+        if orientation.angle == 0 or orientation.confidence < min_confidence:
+            return OcrRead(lines, 0, orientation.reason)
+        _log.info("page turned by %d degrees (%s)", orientation.angle, orientation.reason)
+        upright = rotate_image(image, orientation.angle)
+        try:
+            lines = self._run(upright, scale)[0]
+        finally:
+            upright.close()
+        return OcrRead(lines, orientation.angle, orientation.reason)
+
+    def _run(self, image: Image.Image, scale: float) -> tuple[list[Line], Orientation]:
+        """One RapidOCR pass (det → cls → rec) plus the orientation vote of its lines."""
         import numpy as np
 
+        engine = self._engine
         try:
-            result = self._engine(np.asarray(image))  # type: ignore[operator]
+            engine.update_params(use_det=True, use_cls=True, use_rec=True)  # type: ignore[attr-defined]
+            original = np.asarray(image)
+            prepared, record = engine.preprocess_img(original)  # type: ignore[attr-defined]
+            det, cls, rec, crops = engine.run_ocr_steps(prepared, record)  # type: ignore[attr-defined]
+            orientation = vote(getattr(det, "boxes", None), getattr(cls, "cls_res", None))
+            result = engine.build_final_output(original, det, cls, rec, crops, record)  # type: ignore[attr-defined]
         except MemoryError:
             raise
         except Exception as e:
@@ -83,7 +130,7 @@ class OcrStage:
         texts = getattr(result, "txts", None) or ()
         scores = getattr(result, "scores", None) or ()
         if boxes is None:
-            return []
+            return [], orientation
         lines = []
         for quad, text, score in zip(boxes, texts, scores, strict=False):
             xs = [float(p[0]) for p in quad]
@@ -92,7 +139,16 @@ class OcrStage:
             text = str(text).strip()
             if text:
                 lines.append(Line(text=text, bbox=bbox, confidence=float(score)))
-        return lines
+        return lines, orientation
+
+
+@dataclass
+class OcrRead:
+    """What ``OcrStage.read`` returns: upright lines and the angle that made them upright."""
+
+    lines: list[Line]
+    rotation: int
+    reason: str
 
 
 def _dist_version(name: str) -> str:

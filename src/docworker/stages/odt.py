@@ -11,8 +11,8 @@ Input: path to an .odt file. Output: markdown text.
 
 from __future__ import annotations
 
-import zipfile
 import xml.etree.ElementTree as ET
+import zipfile
 from pathlib import Path
 
 from docworker import errors

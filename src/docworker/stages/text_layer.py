@@ -1,8 +1,14 @@
 """Text-layer stage: decide whether a PDF page's own text can be trusted, and read it.
 
-A page's text layer is used only when it is *usable*: enough visible
-characters, few replacement or control characters, and not mostly invisible
-text (a hidden OCR layer from a scanner, which is often worse than our OCR).
+A page's text layer is used only when it is *usable*:
+
+- enough characters (``min_chars``);
+- few replacement, private-use or control characters (broken font encodings);
+- not mostly invisible text (render mode 3: a scanner's hidden OCR layer,
+  often worse than our OCR, or text that is not shown at all);
+- not a scan with a little text on top: when images cover most of the page
+  and the text layer's lines cover little of it (a stamped header or a Bates
+  number on a scanned page), the page is read by OCR, which sees both.
 
 Input: a ``decode.PageView`` with its text-layer lines. Output: ``Line``
 objects in page points, or a verdict with the reason the layer was rejected.
@@ -10,11 +16,14 @@ objects in page points, or a verdict with the reason the layer was rejected.
 
 from __future__ import annotations
 
+import logging
 import unicodedata
 from dataclasses import dataclass
 
 from docworker.decode import PageView
 from docworker.stages.assemble import Line
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -30,6 +39,17 @@ def _is_garbage(ch: str) -> bool:
     return category in ("Co", "Cn", "Cc") and ch not in "\t\n"
 
 
+def text_area(page: PageView) -> float:
+    """Share of the page covered by text-layer line boxes (overlaps counted twice)."""
+    if page.width <= 0 or page.height <= 0:
+        return 0.0
+    total = sum(
+        max(0.0, line.bbox[2] - line.bbox[0]) * max(0.0, line.bbox[3] - line.bbox[1])
+        for line in page.lines
+    )
+    return min(1.0, total / (page.width * page.height))
+
+
 class TextLayerStage:
     """Reads and judges the PDF text layer."""
 
@@ -40,10 +60,14 @@ class TextLayerStage:
         min_chars: int = 16,
         max_garbage_ratio: float = 0.1,
         max_invisible_ratio: float = 0.5,
+        scan_image_coverage: float = 0.6,
+        scan_max_text_area: float = 0.08,
     ):
         self.min_chars = min_chars
         self.max_garbage_ratio = max_garbage_ratio
         self.max_invisible_ratio = max_invisible_ratio
+        self.scan_image_coverage = scan_image_coverage
+        self.scan_max_text_area = scan_max_text_area
 
     def judge(self, page: PageView) -> Verdict:
         """Is the text layer good enough to skip OCR?"""
@@ -54,7 +78,17 @@ class TextLayerStage:
         if garbage > self.max_garbage_ratio:
             return Verdict(False, f"text layer is {garbage:.0%} unreadable characters")
         if page.invisible_ratio > self.max_invisible_ratio:
-            return Verdict(False, f"text layer is {page.invisible_ratio:.0%} invisible (hidden OCR)")
+            return Verdict(
+                False, f"text layer is {page.invisible_ratio:.0%} invisible (hidden OCR)"
+            )
+        if page.image_coverage >= self.scan_image_coverage:
+            area = text_area(page)
+            if area < self.scan_max_text_area:
+                return Verdict(
+                    False,
+                    f"images cover {page.image_coverage:.0%} of the page, text only {area:.0%}"
+                    " (a scan with a text overlay)",
+                )
         return Verdict(True, "text layer usable")
 
     def __call__(self, page: PageView) -> list[Line]:

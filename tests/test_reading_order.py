@@ -1,0 +1,88 @@
+"""Reading order, page furniture and table placement on synthetic lines."""
+
+from __future__ import annotations
+
+from docworker.contract import Table, TableCell
+from docworker.stages import assemble
+from docworker.stages.assemble import Line
+
+
+def _column(x0, x1, top, n, prefix):
+    return [Line(f"{prefix} {i}", (x0, top + 14 * i, x1, top + 14 * i + 10)) for i in range(n)]
+
+
+def test_two_columns_under_a_full_width_title():
+    title = Line("A title across both columns", (60, 40, 540, 56))
+    left = _column(60, 290, 80, 8, "left")
+    right = _column(310, 540, 80, 8, "right")
+    # Interleaved, as a text layer or OCR may return them.
+    mixed = [title] + [line for pair in zip(left, right, strict=True) for line in pair]
+    ordered = [line.text for line in assemble.reading_order(mixed, 600)]
+    assert ordered == [title.text] + [f"left {i}" for i in range(8)] + [
+        f"right {i}" for i in range(8)
+    ]
+
+
+def test_single_column_with_ragged_lines_stays_top_down():
+    lines = [
+        Line(f"line {i}", (60, 40 + 14 * i, 300 + (i % 3) * 100, 50 + 14 * i)) for i in range(10)
+    ]
+    assert [line.text for line in assemble.reading_order(lines, 600)] == [
+        f"line {i}" for i in range(10)
+    ]
+
+
+def test_page_numbers_and_running_heads_are_furniture():
+    head = Line("Boletín Oficial del Estado", (200, 20, 400, 30))
+    body = _column(60, 540, 120, 12, "cuerpo del texto")
+    number = Line("- 7 -", (290, 800, 310, 810))
+    paras = assemble.paragraphs([head, *body, number])
+    kinds = assemble.furniture(paras, 842)
+    assert kinds[0] == "page_header" and kinds[-1] == "page_footer"
+    assert set(kinds[1:-1]) == {"paragraph"}
+    items = assemble.layout_items(paras, kinds, [])
+    markdown = assemble.items_markdown(items)
+    assert (
+        "Boletín" not in markdown and "- 7 -" not in markdown and "cuerpo del texto 3" in markdown
+    )
+    assert "Boletín" in assemble.items_text(items)
+    types = [b.type for b in assemble.items_blocks(items, "text_layer") if b.type != "line"]
+    assert types[0] == "page_header" and types[-1] == "page_footer"
+
+
+def test_a_title_at_the_top_followed_closely_by_text_is_not_a_header():
+    title = Line("Informe anual", (60, 50, 300, 64))
+    body = _column(60, 540, 70, 10, "texto")
+    paras = assemble.paragraphs([title, *body])
+    assert assemble.furniture(paras, 842)[0] == "paragraph"
+
+
+def test_is_page_number():
+    for text in ("12", "- 3 -", "Página 4 de 10", "Page 2", "iv", "p. 7"):
+        assert assemble.is_page_number(text), text
+    for text in ("2025 budget", "Article 12 applies"):
+        assert not assemble.is_page_number(text), text
+
+
+def test_table_replaces_the_paragraphs_inside_it():
+    before = Line("Texto antes", (60, 40, 300, 50))
+    inside = [Line("a b", (60, 100, 200, 110)), Line("1 2", (60, 114, 200, 124))]
+    after = Line("Texto después", (60, 300, 300, 310))
+    cells = [
+        TableCell(row=r, col=c, text=t)
+        for r, row in enumerate([["a", "b"], ["1", "2"]])
+        for c, t in enumerate(row)
+    ]
+    table = Table(
+        bbox=(55, 95, 210, 130),
+        n_rows=2,
+        n_cols=2,
+        cells=cells,
+        markdown="| a | b |\n|---|---|\n| 1 | 2 |",
+        html="<table></table>",
+    )
+    paras = [assemble.Paragraph([before]), assemble.Paragraph(inside), assemble.Paragraph([after])]
+    items = assemble.layout_items(paras, ["paragraph"] * 3, [table])
+    assert [i.kind for i in items] == ["paragraph", "table", "paragraph"]
+    assert assemble.items_markdown(items).split("\n\n")[1].startswith("| a | b |")
+    assert "a\tb\n1\t2" in assemble.items_text(items)

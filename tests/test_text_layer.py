@@ -1,0 +1,65 @@
+"""Text-layer routing: when a PDF page's own text is trusted, and when it goes to OCR."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+
+from docworker import decode
+from docworker.decode import PageView, TextLine
+from docworker.stages.text_layer import TextLayerStage, text_area
+from tests.pdfgen import ImagePage, TextPage, build_pdf, scan_jpeg
+
+BODY = [TextLine("Resolución número 12 del año 2025, sobre la señal", (72, 100, 500, 112))]
+
+
+def _view(lines=BODY, **kw) -> PageView:
+    return PageView(number=1, width=595, height=842, unit="pt", lines=list(lines), **kw)
+
+
+def test_plain_digital_page_is_usable():
+    verdict = TextLayerStage().judge(_view())
+    assert verdict.usable, verdict.reason
+
+
+@pytest.mark.parametrize(
+    ("view", "reason"),
+    [
+        (_view(lines=[TextLine("p. 3", (72, 800, 100, 810))]), "characters"),
+        (_view(lines=[TextLine("\ufffe\ufffd\x01" * 10, (72, 100, 300, 112))]), "unreadable"),
+        (_view(invisible_ratio=0.8), "invisible"),
+        (_view(image_coverage=0.95), "scan with a text overlay"),
+    ],
+)
+def test_unusable_layers_go_to_ocr(view, reason):
+    verdict = TextLayerStage().judge(view)
+    assert not verdict.usable and reason in verdict.reason
+
+
+def test_a_figure_beside_plenty_of_text_keeps_the_text_layer():
+    lines = [TextLine("x" * 80, (50, 40 + 14 * i, 545, 52 + 14 * i)) for i in range(50)]
+    view = _view(lines=lines, image_coverage=0.65)
+    assert text_area(view) > 0.08
+    assert TextLayerStage().judge(view).usable
+
+
+def _pdf_with_image_and_text(tmp_path):
+    jpeg = scan_jpeg(["Escaneado"], size=(400, 566))
+    image = Image.open(io.BytesIO(jpeg))
+    pdf = build_pdf([ImagePage(jpeg, image.size, placed_height=842), TextPage([(72, 60, 14, "x")])])
+    path = tmp_path / "scan.pdf"
+    path.write_bytes(pdf)
+    return decode.open_document(
+        path, decode.PDF, None, max_pages=10, max_page_points=14400, max_pixels=40_000_000
+    )
+
+
+def test_image_coverage_and_graphics_are_measured(tmp_path):
+    handle = _pdf_with_image_and_text(tmp_path)
+    scan = handle.page(1, text_layer=True)
+    assert scan.image_coverage > 0.95 and scan.graphics == 0
+    text = handle.page(2, text_layer=True)
+    assert text.image_coverage == 0.0
+    handle.close()
