@@ -12,7 +12,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 IMAGE ?= docworker:dev
 
-.PHONY: help test test-slow lint smoke smoke-dry image image-smoke bench eval robustness clean
+.PHONY: help test test-slow lint smoke smoke-dry image image-smoke bench eval robustness fuzz clean
 
 help:
 	@echo "test         create $(VENV) if needed, run the fast test suite (not slow)"
@@ -24,7 +24,8 @@ help:
 	@echo "image-smoke  the CPU jobs of .runpod/tests.json inside $(IMAGE) (needs Docker)"
 	@echo "bench        bench/run_all.py"
 	@echo "eval         python -m docworker eval"
-	@echo "robustness   bench/robustness.py"
+	@echo "robustness   every hostile corpus file through one worker -> docs/ROBUSTNESS.md"
+	@echo "fuzz         the long fuzzing run (FUZZ_EXAMPLES, default 2000)"
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -57,10 +58,13 @@ bench: $(STAMP)
 	$(PY) bench/run_all.py
 
 eval: $(STAMP)
-	$(PY) -m docworker eval
+	$(PY) -m docworker eval --corpus ../shared/corpus --out docs/QUALITY.md
 
 robustness: $(STAMP)
-	$(PY) bench/robustness.py
+	$(PY) -m bench.robustness --doc docs/ROBUSTNESS.md
+
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-2000} $(PY) -m pytest -q -m slow tests/test_fuzz.py
 
 clean:
 	rm -rf build/replay .pytest_cache .ruff_cache

@@ -196,6 +196,14 @@ class DocumentHandle(Protocol):
 
 _PDFIUM_PASSWORD = 4
 _INVISIBLE = 3  # FPDF_TEXTRENDERMODE_INVISIBLE
+
+#: A text layer beyond these fails its page with limit_exceeded. Real pages
+#: hold thousands of characters in hundreds of runs; reading each run costs a
+#: pass over all the page's characters, so a 500 KB page of 200 000 runs would
+#: hold a page process for hours, and 10 MB of text a page would travel back
+#: to the worker process (measured in docs/ROBUSTNESS.md).
+MAX_PAGE_CHARS = 1_000_000
+MAX_PAGE_RUNS = 20_000
 _NOT_A_PDF = b"not a pdf"
 
 
@@ -283,6 +291,12 @@ class PdfHandle:
             n_chars = textpage.count_chars()
             if n_chars <= 0:
                 return [], 0.0
+            n_runs = textpage.count_rects()
+            if n_chars > MAX_PAGE_CHARS or n_runs > MAX_PAGE_RUNS:
+                raise errors.LimitExceeded(
+                    f"the page's text layer has {n_chars} characters in {n_runs} runs; the limits"
+                    f" are {MAX_PAGE_CHARS} and {MAX_PAGE_RUNS}"
+                )
             sample = range(0, n_chars, max(1, n_chars // 200))
             invisible = 0
             for i in sample:
@@ -293,7 +307,7 @@ class PdfHandle:
             rotation = page.get_rotation() % 360
             left, bottom, right, top = page.get_cropbox()
             runs: list[TextLine] = []
-            for i in range(textpage.count_rects()):
+            for i in range(n_runs):
                 l, b, r, t = textpage.get_rect(i)
                 text = textpage.get_text_bounded(l, b, r, t).replace("\r", "").replace("\n", " ")
                 text = unicodedata.normalize("NFC", text).strip()

@@ -256,10 +256,10 @@ def check_zip(path: Path, max_uncompressed: int, max_ratio: float) -> None:
     except decode._ZIP_ERRORS as e:
         raise errors.CorruptDocument("the Office file is not a valid zip container") from e
     for info in members:
-        if info.file_size > 1024 * 1024 and info.file_size / max(1, info.compress_size) > max_ratio:
+        ratio = info.file_size / max(1, info.compress_size)
+        if info.file_size > 1024 * 1024 and ratio > max_ratio:
             raise errors.LimitExceeded(
-                f"an Office file member inflates {info.file_size / max(1, info.compress_size):.0f}:1;"
-                f" the limit is {max_ratio:.0f}:1"
+                f"an Office file member inflates {ratio:.0f}:1; the limit is {max_ratio:.0f}:1"
             )
     if total > max_uncompressed:
         raise errors.LimitExceeded(
