@@ -17,6 +17,7 @@ failed, or that fails before pages, returns the single error payload of
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import tempfile
@@ -51,6 +52,8 @@ _log = logging.getLogger(__name__)
 
 #: progress(pages_done, pages_total) — called from the job's thread.
 ProgressFn = Callable[[int, int], None]
+#: on_page(page, pages_done, pages_total) — each page as it finishes, outputs trimmed.
+PageFn = Callable[[PageResult, int, int], None]
 
 
 def _ms(start: float) -> float:
@@ -60,7 +63,11 @@ def _ms(start: float) -> float:
 def validation_details(exc: ValidationError) -> list[dict[str, Any]]:
     """Pydantic errors without the offending values (they may be a whole document)."""
     return [
-        {"loc": ".".join(str(p) for p in err["loc"]) or "input", "msg": err["msg"], "type": err["type"]}
+        {
+            "loc": ".".join(str(p) for p in err["loc"]) or "input",
+            "msg": err["msg"],
+            "type": err["type"],
+        }
         for err in exc.errors()
     ]
 
@@ -85,6 +92,7 @@ class _JobState:
     timings: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     errors: list[ErrorInfo] = field(default_factory=list)
+    structured_pages: list[Any] = field(default_factory=list)
 
     def add_timings(self, page_timings: dict[str, float]) -> None:
         for stage, ms in page_timings.items():
@@ -111,6 +119,8 @@ class Pipeline:
         self._gpu_lock = threading.Lock()
         cores = os.cpu_count() or 1
         self.ocr_threads = max(1, cores // pool.size)
+        #: Cold-start phases of ``build`` in ms (logged by ``service.build_worker``).
+        self.build_timings: dict[str, float] = {}
 
     # ------------------------------------------------------------------ build
 
@@ -122,18 +132,35 @@ class Pipeline:
             settings.page_memory_mb,
             initializer="docworker.pagework.init_child",
         )
+        t = time.perf_counter()
         pool.start()
+        # A no-op round trip: the children are up and have imported docworker.
+        list(pool.run("builtins.abs", [0] * pool.size, timeout_s=300))
+        timings = {"page_processes_ms": _ms(t)}
+        t = time.perf_counter()
         threads = max(1, (os.cpu_count() or 1) // pool.size)
         ocr_models: list[ModelInfo] = []
-        for _, result in pool.run("docworker.pagework.warmup", [threads] * pool.size, timeout_s=300):
+        for _, result in pool.run(
+            "docworker.pagework.warmup", [threads] * pool.size, timeout_s=300
+        ):
             if isinstance(result, errors.WorkerError):
                 _log.warning("OCR warm-up failed: %s", result.message)
             else:
                 ocr_models = result
+        timings["ocr_load_warmup_ms"] = _ms(t)
+        t = time.perf_counter()
         gpu, reason = None, "GPU engine not requested at startup"
         if load_gpu and settings.default_engine != "cpu":
             gpu, reason = load_gpu_engine(settings)
-        return cls(settings, pool, ocr_models=ocr_models, gpu=gpu, gpu_reason=reason)
+        if gpu is not None and settings.warmup:
+            try:
+                gpu.warmup()
+            except errors.WorkerError as e:
+                gpu, reason = None, f"warm-up failed: {e.message}"
+        timings["gpu_load_ms"] = _ms(t)
+        pipeline = cls(settings, pool, ocr_models=ocr_models, gpu=gpu, gpu_reason=reason)
+        pipeline.build_timings = timings
+        return pipeline
 
     def close(self) -> None:
         self.pool.close()
@@ -145,12 +172,13 @@ class Pipeline:
         job_input: Any,
         job_id: str | None = None,
         progress: ProgressFn | None = None,
+        on_page: PageFn | None = None,
     ) -> dict[str, Any]:
         """The payload for one job: the response dict, or ``{"error": {...}}``."""
         with job_context(job_id):
             start = time.perf_counter()
             try:
-                response = self._run(job_input, job_id, progress, start)
+                response = self._run(job_input, job_id, progress, start, on_page)
             except errors.WorkerError as e:
                 _log.info("job failed: %s (%s)", e.code, e.message)
                 return errors.to_error_payload(e)
@@ -171,35 +199,75 @@ class Pipeline:
             return "cpu", "requested cpu"
         if requested == "gpu":
             if self.gpu is None:
-                raise errors.EngineUnavailable(f"the gpu engine is not available: {self.gpu_reason}")
+                raise errors.EngineUnavailable(
+                    f"the gpu engine is not available: {self.gpu_reason}"
+                )
             return "gpu", "requested gpu"
         if self.gpu is not None:
             return "gpu", "auto: CUDA and GPU weights present"
         return "cpu", f"auto: gpu engine unavailable ({self.gpu_reason})"
 
     def _run(
-        self, job_input: Any, job_id: str | None, progress: ProgressFn | None, start: float
+        self,
+        job_input: Any,
+        job_id: str | None,
+        progress: ProgressFn | None,
+        start: float,
+        on_page: PageFn | None = None,
     ) -> ExtractionResponse:
         job = parse_input(job_input)
         requested = job.engine or self.settings.default_engine
         engine, reason = self.choose_engine(requested)
+        if job.json_schema is not None and engine != "gpu":
+            raise errors.EngineUnavailable(
+                "`json_schema` (structured extraction) needs the gpu engine;"
+                f" this job runs on {engine} ({reason})"
+            )
         deadline = time.monotonic() + self.settings.job_timeout_s
         state = _JobState(job=job, job_id=job_id)
         with tempfile.TemporaryDirectory(prefix="docworker-job-") as workdir:
             t = time.perf_counter()
             document = fetch(job, self.settings, Path(workdir))
             state.timings["fetch"] = _ms(t)
+            structured: dict[str, Any] | None = None
             with network_guard() as guard:
                 if document.mime in decode.OFFICE_TYPES:
                     pages, page_count = self._office(document, state, deadline)
                     engine, reason = "office", f"office document ({office_reader(document.mime)})"
                 else:
-                    pages, page_count = self._pages(document, engine, state, deadline, progress)
+                    pages, page_count = self._pages(
+                        document, engine, state, deadline, progress, on_page
+                    )
+                    structured = self._structured(state, pages)
             blocked = guard.blocked
         if blocked:
             state.warnings.append(f"{blocked} outbound connection attempt(s) were blocked")
         state.timings["total"] = _ms(start)
-        return self._response(state, document, pages, page_count, engine, requested, reason, blocked)
+        response = self._response(
+            state, document, pages, page_count, engine, requested, reason, blocked
+        )
+        response.data.structured = structured
+        return response
+
+    def _structured(self, state: _JobState, pages: list[PageResult]) -> dict[str, Any] | None:
+        """Fill the job's ``json_schema`` from the first rendered pages and their markdown."""
+        schema = state.job.json_schema
+        if schema is None:
+            return None
+        used = state.structured_pages
+        if len(pages) > len(used):
+            state.warnings.append(
+                f"structured extraction read the first {len(used)} of {len(pages)} pages"
+                " (DOCWORKER_STRUCTURED_MAX_PAGES)"
+            )
+        numbers = {p.number for p in used}
+        markdown = "\n\n".join(p.markdown or "" for p in pages if p.number in numbers)
+        t = time.perf_counter()
+        with self._gpu_lock:
+            result = self.gpu.structured(used, markdown, schema)  # type: ignore[union-attr]
+        state.timings["structured"] = _ms(t)
+        state.structured_pages = []
+        return result
 
     # ------------------------------------------------------------ page routes
 
@@ -216,7 +284,10 @@ class Pipeline:
 
     def _probe(self, doc: pagework.DocTask, deadline: float) -> int:
         for _, result in self.pool.run(
-            "docworker.pagework.probe", [doc], timeout_s=self.settings.page_timeout_s, deadline=deadline
+            "docworker.pagework.probe",
+            [doc],
+            timeout_s=self.settings.page_timeout_s,
+            deadline=deadline,
         ):
             if isinstance(result, errors.WorkerError):
                 if isinstance(result, errors.TimeLimitExceeded | errors.EngineFailed):
@@ -234,6 +305,7 @@ class Pipeline:
         state: _JobState,
         deadline: float,
         progress: ProgressFn | None,
+        on_page: PageFn | None = None,
     ) -> tuple[list[PageResult], int]:
         job = state.job
         doc = self._doc_task(document, job)
@@ -264,19 +336,31 @@ class Pipeline:
             if engine == "gpu"
             else self._cpu_pages(tasks, state, deadline, unit)
         )
+        outputs = set(job.outputs)
         for page in pages_iter:
+            _keep_outputs(page, outputs)
             results.append(page)
+            if on_page is not None:
+                on_page(page, len(results), len(numbers))
             if progress and (
                 len(results) % self.settings.progress_every == 0 or len(results) == len(numbers)
             ):
                 progress(len(results), len(numbers))
         return results, page_count
 
-    def _failed_page(self, number: int, unit: str, err: errors.WorkerError, state: _JobState) -> PageResult:
+    def _failed_page(
+        self, number: int, unit: str, err: errors.WorkerError, state: _JobState
+    ) -> PageResult:
         info = ErrorInfo(code=err.code, message=err.message, retryable=err.retryable, page=number)
         state.errors.append(info)
         return PageResult(
-            number=number, width=0, height=0, unit=unit, source="none", status="failed", error=info  # type: ignore[arg-type]
+            number=number,
+            width=0,
+            height=0,
+            unit=unit,
+            source="none",
+            status="failed",
+            error=info,  # type: ignore[arg-type]
         )
 
     def _cpu_pages(
@@ -304,7 +388,10 @@ class Pipeline:
         def flush() -> Iterator[PageResult]:
             t = time.perf_counter()
             with self._gpu_lock:
-                pages = self.gpu.process(batch, state.job)  # type: ignore[union-attr]
+                pages = self.gpu.process(batch, state.job, warnings=state.warnings)  # type: ignore[union-attr]
+            keep = self.settings.structured_max_pages - len(state.structured_pages)
+            if state.job.json_schema is not None and keep > 0:
+                state.structured_pages.extend(batch[:keep])
             state.timings["gpu"] = round(state.timings.get("gpu", 0.0) + _ms(t), 2)
             for page in pages:
                 if page.status == "failed" and page.error is not None:
@@ -340,14 +427,25 @@ class Pipeline:
         )
         t = time.perf_counter()
         for _, result in self.pool.run(
-            "docworker.pagework.office", [task], timeout_s=self.settings.page_timeout_s, deadline=deadline
+            "docworker.pagework.office",
+            [task],
+            timeout_s=self.settings.page_timeout_s,
+            deadline=deadline,
         ):
             if isinstance(result, errors.WorkerError):
                 raise result
             state.timings["office"] = _ms(t)
             page = PageResult(
-                number=1, width=0, height=0, unit="px", source="office", status="ok",
-                text=result, markdown=result, blocks=[], tables=[],
+                number=1,
+                width=0,
+                height=0,
+                unit="px",
+                source="office",
+                status="ok",
+                text=result,
+                markdown=result,
+                blocks=[],
+                tables=[],
             )
             return [page], 1
         raise errors.WorkerError("office conversion returned nothing")
@@ -381,17 +479,12 @@ class Pipeline:
         status = "success" if len(ok) == len(pages) and not state.errors else "partial"
         outputs = set(job.outputs)
         for page in pages:
-            if "text" not in outputs:
-                page.text = None
-            if "markdown" not in outputs:
-                page.markdown = None
-            if "blocks" not in outputs:
-                page.blocks = None
-            if "tables" not in outputs:
-                page.tables = None
+            _keep_outputs(page, outputs)
         data = DocumentData(
             pages=pages,
-            markdown="\n\n".join(p.markdown for p in ok if p.markdown) if "markdown" in outputs else None,
+            markdown="\n\n".join(p.markdown for p in ok if p.markdown)
+            if "markdown" in outputs
+            else None,
             text="\n\n".join(p.text for p in ok if p.text) if "text" in outputs else None,
         )
         if engine == "gpu":
@@ -402,7 +495,12 @@ class Pipeline:
             device = "cpu"
         else:
             models = [
-                ModelInfo(role="text_layer", id="pdfium", version=f"pypdfium2 {_dist('pypdfium2')}", runtime="pdfium"),
+                ModelInfo(
+                    role="text_layer",
+                    id="pdfium",
+                    version=f"pypdfium2 {_dist('pypdfium2')}",
+                    runtime="pdfium",
+                ),
                 *self.ocr_models,
             ]
             device = "cpu"
@@ -417,7 +515,9 @@ class Pipeline:
                 page_count=page_count,
                 pages_processed=len(pages),
             ),
-            engine=EngineInfo(name=engine, requested=requested, reason=reason, device=device, models=models),  # type: ignore[arg-type]
+            engine=EngineInfo(
+                name=engine, requested=requested, reason=reason, device=device, models=models
+            ),  # type: ignore[arg-type]
             timings_ms=state.timings,
             warnings=state.warnings,
             errors=state.errors,
@@ -437,10 +537,26 @@ def office_model(mime: str) -> ModelInfo:
     if mime == decode.ODT:
         return ModelInfo(role="office", id="docworker-odt", version=__version__, runtime="python")
     return ModelInfo(
-        role="office", id="docstrange-local-processors", version=_dist("docstrange"), runtime="python"
+        role="office",
+        id="docstrange-local-processors",
+        version=_dist("docstrange"),
+        runtime="python",
     )
 
 
+def _keep_outputs(page: PageResult, outputs: set[str]) -> None:
+    """Drop the parts of a page the job did not ask for (as soon as the page arrives)."""
+    if "text" not in outputs:
+        page.text = None
+    if "markdown" not in outputs:
+        page.markdown = None
+    if "blocks" not in outputs:
+        page.blocks = None
+    if "tables" not in outputs:
+        page.tables = None
+
+
+@functools.cache
 def _dist(name: str) -> str:
     from importlib.metadata import PackageNotFoundError, version
 

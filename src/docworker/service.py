@@ -41,7 +41,7 @@ import os
 import sys
 import time
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -49,7 +49,9 @@ from docworker import errors, startup
 from docworker.config import Settings
 from docworker.contract import PageResult
 from docworker.logs import setup_logging
-from docworker.pipeline import Pipeline
+
+if TYPE_CHECKING:  # the pipeline's imports load only after the startup checks pass
+    from docworker.pipeline import Pipeline
 
 _log = logging.getLogger(__name__)
 
@@ -232,6 +234,11 @@ def build_worker(settings: Settings | None = None) -> Worker | None:
         return None
     t2 = time.perf_counter()
     try:
+        # Imported only once the checks pass, so a broken environment is reported
+        # by the gate, not by an ImportError; fetch now rather than in the first job.
+        from docworker import fetch  # noqa: F401
+        from docworker.pipeline import Pipeline
+
         pipeline = Pipeline.build(settings)
     except errors.WorkerError as e:
         _log.error("docworker: refusing to start: %s", e.message)
