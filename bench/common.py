@@ -177,14 +177,24 @@ def tree_peak_rss_mb(pids: Iterable[int]) -> float:
 
 
 def cpu_s(pids: Iterable[int]) -> float:
-    """CPU time the processes have used, in seconds, from ``/proc/<pid>/schedstat`` (ns)."""
+    """CPU time the processes' live threads have used, in seconds (``schedstat``, ns).
+
+    Summed over ``/proc/<pid>/task/*``: ``/proc/<pid>/schedstat`` alone is the
+    main thread only, which would miss onnxruntime's threads and the thread an
+    async handler runs the job in.
+    """
     total = 0
     for pid in pids:
         try:
-            with open(f"/proc/{pid}/schedstat") as f:
-                total += int(f.read().split()[0])
-        except (OSError, ValueError, IndexError):
-            pass
+            tasks = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                with open(f"/proc/{pid}/task/{task}/schedstat") as f:
+                    total += int(f.read().split()[0])
+            except (OSError, ValueError, IndexError):
+                pass
     return total / 1e9
 
 

@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import load, machine, median, mixed_pdf, peak_rss_mb, rss_mb, write_result
+from bench.common import cpu_s, load, machine, median, mixed_pdf, peak_rss_mb, rss_mb, write_result
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -100,10 +100,12 @@ def measure_here(path: Path, dpi: int) -> dict[str, Any]:
         reset = all(reset_peak(p) for p in pids)
         worker = Worker(settings, pipeline, progress_sink=lambda job, progress: None)
         job = {"id": "memory", "input": {"document_path": str(path), "dpi": dpi}}
+        cpu0 = cpu_s(pids)
         started = time.perf_counter()
         with TreeSampler(me) as sampler:
             payload = worker.run_job(job)
         seconds = time.perf_counter() - started
+        cpu = cpu_s([me, *child_pids(me)]) - cpu0
         after = [me, *child_pids(me)]
         job_peak = {p: peak_rss_mb(p) for p in after}
         meta = payload.get("metadata", {})
@@ -111,6 +113,7 @@ def measure_here(path: Path, dpi: int) -> dict[str, Any]:
             "pages": meta.get("document", {}).get("pages_processed"),
             "status": meta.get("status", payload.get("error")),
             "seconds": round(seconds, 2),
+            "cpu_s": round(cpu, 2),
             "processes": len(after),
             "respawned": sorted(set(after) ^ set(pids)) != [],
             "idle_mb": round(sum(idle.values()), 1),

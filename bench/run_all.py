@@ -51,7 +51,12 @@ def headline(name: str) -> str:
         return f"cold start {data['medians_ms'].get('total_ms', 0) / 1000:.1f} s (median)"
     if name == "overhead":
         return "; ".join(
-            f"{doc}: handler/engines {row[next(k for k in row if k.endswith('paired_ratio'))]}"
+            f"{doc}: handler/engines "
+            + ", ".join(
+                f"{k[: -len('_paired_ratio')]} {v}"
+                for k, v in row.items()
+                if k.endswith("_paired_ratio")
+            )
             for doc, row in data["rows"].items()
         )
     if name == "throughput":

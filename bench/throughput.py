@@ -8,7 +8,10 @@ geometry, judges the layer, orders lines and writes text, markdown and boxes.
 Scanned pages: the handler (render at 150 dpi + RapidOCR + assembly) against
 RapidOCR called directly (its defaults: onnxruntime with every core) and
 against Tesseract 5 (tesserocr, ``spa+eng``) on the same pages pre-rendered
-at 150 dpi — rendering is not timed for the two baselines.
+at 150 dpi — rendering is not timed for the two baselines. Speed without
+accuracy would mislead, so the untimed first pass also scores what each of
+the three read against the text drawn on the pages (character error rate,
+``docworker.evaluate.cer``, the quality harness's metric).
 
 Each run measures every way once, interleaved, so machine load hits them
 alike; medians over ``--runs``. Tesseract needs ``bench/requirements.txt`` and
@@ -29,7 +32,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import digital_pdf, load, machine, median, run_async, scanned_pdf, write_result
+from bench.common import (
+    digital_pdf,
+    load,
+    machine,
+    median,
+    run_async,
+    scanned_pdf,
+    spanish_lines,
+    write_result,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 TESSDATA_DIRS = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata")
@@ -88,6 +100,11 @@ class RapidOcrDirect:
             self.engine(np.asarray(image))
         return time.perf_counter() - start
 
+    def read(self, images: list[Any]) -> str:
+        import numpy as np
+
+        return "\n".join("\n".join(self.engine(np.asarray(i)).txts or ()) for i in images)
+
 
 class TesseractDirect:
     """Tesseract 5 through tesserocr, Spanish + English, one API object reused."""
@@ -108,15 +125,27 @@ class TesseractDirect:
             self.api.GetUTF8Text()
         return time.perf_counter() - start
 
+    def read(self, images: list[Any]) -> str:
+        texts = []
+        for image in images:
+            self.api.SetImage(image)
+            texts.append(self.api.GetUTF8Text())
+        return "\n".join(texts)
 
-def handler_seconds(worker: Any, path: Path) -> float:
+
+def handler_run(worker: Any, path: Path) -> tuple[float, str]:
+    """``(seconds, the document's text)`` of one job through the handler."""
     job = {"id": "throughput", "input": {"document_path": str(path), "engine": "cpu"}}
     start = time.perf_counter()
     payload = run_async(worker.handler(job))
     seconds = time.perf_counter() - start
     if "error" in payload:
         raise RuntimeError(f"job failed: {payload['error']}")
-    return seconds
+    return seconds, payload["data"]["text"] or ""
+
+
+def handler_seconds(worker: Any, path: Path) -> float:
+    return handler_run(worker, path)[0]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -149,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         "docworker_scanned": [],
     }
     loads = []
+    accuracy: dict[str, float] = {}
     try:
         with tempfile.TemporaryDirectory(prefix="docworker-bench-") as tmp:
             digital = Path(tmp) / "digital.pdf"
@@ -156,12 +186,18 @@ def main(argv: list[str] | None = None) -> int:
             scanned = Path(tmp) / "scanned.pdf"
             scanned.write_bytes(scanned_pdf(args.scanned_pages, args.dpi))
             images = render_all(scanned, args.dpi)
-            # untimed first pass: first-call costs of every engine
+            # untimed first pass: first-call costs, and what each engine read
+            from docworker.evaluate import cer
+
+            truth = "\n".join(
+                "\n".join(spanish_lines(p, 30, width=8)) for p in range(1, args.scanned_pages + 1)
+            )
             raw_pdfium_text(digital)
             handler_seconds(worker, digital)
-            rapid(images[:1])
+            accuracy["docworker_scanned"] = round(cer(handler_run(worker, scanned)[1], truth), 4)
+            accuracy["rapidocr_direct"] = round(cer(rapid.read(images), truth), 4)
             if tesseract:
-                tesseract(images[:1])
+                accuracy["tesseract_direct"] = round(cer(tesseract.read(images), truth), 4)
             for i in range(args.runs):
                 samples["pdfium_raw"].append(raw_pdfium_text(digital)[0])
                 samples["docworker_digital"].append(handler_seconds(worker, digital))
@@ -204,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
         "page_processes": pipeline.pool.size,
         "tesseract": tesseract.version if tesseract else None,
         "pages_per_s": rate,
+        "scanned_cer": accuracy,
         # docworker pages/s divided by the baseline's, per run (= baseline time / docworker time)
         "ratio": {
             "digital_vs_pdfium_raw": paired("docworker_digital", "pdfium_raw"),
@@ -217,6 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     for key, value in rate.items():
         print(f"| {key} | {pages[key]} | {value:.2f} |")
     print(f"ratios (docworker / baseline, pages/s): {result['ratio']}")
+    print(f"character error rate on the scanned pages: {accuracy}")
     print(f"written to {path.relative_to(ROOT)}")
     return 0
 
