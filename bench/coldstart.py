@@ -141,6 +141,9 @@ PHASES = (
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--out", type=Path, default=None, help="folder for the result file (default bench/results)"
+    )
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--engine", choices=["cpu", "auto"], default="cpu")
     args = parser.parse_args(argv)
@@ -172,11 +175,11 @@ def main(argv: list[str] | None = None) -> int:
         "medians_ms": medians,
         "runs": runs,
     }
-    path = write_result("coldstart", result)
+    path = write_result("coldstart", result, args.out)
     print("| phase | median ms |\n|---|---:|")
     for key, value in medians.items():
         print(f"| {key} | {value:.0f} |")
-    print(f"written to {path.relative_to(ROOT)}")
+    print(f"written to {path}")
     return 0
 
 

@@ -216,6 +216,9 @@ def table(result: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--out", type=Path, default=None, help="folder for the result file (default bench/results)"
+    )
     parser.add_argument("--pages", type=int, nargs="+", default=[10, 300])
     parser.add_argument("--every", type=int, default=10, help="a scanned page every N pages")
     parser.add_argument("--dpi", type=int, default=72, help="render DPI of the job")
@@ -233,11 +236,11 @@ def main(argv: list[str] | None = None) -> int:
         dpi=args.dpi,
         scan_lines=args.scan_lines,
     )
-    path = write_result("memory", result)
+    path = write_result("memory", result, args.out)
     print(table(result))
     print(f"ratio (largest/smallest): {result['ratio_high_to_low']}")
     print(f"growth over idle, MiB: {result['growth_over_idle_mb']}")
-    print(f"written to {path.relative_to(ROOT)}")
+    print(f"written to {path}")
     return 0
 
 

@@ -237,6 +237,9 @@ def table(result: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--out", type=Path, default=None, help="folder for the result file (default bench/results)"
+    )
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--digital-pages", type=int, default=10)
     parser.add_argument("--scanned-pages", type=int, default=5)
@@ -258,9 +261,9 @@ def main(argv: list[str] | None = None) -> int:
         command="python -m bench.overhead " + " ".join(argv or sys.argv[1:]),
         machine=machine(),
     )
-    path = write_result("overhead" + (f"-{args.only}" if args.only else ""), result)
+    path = write_result("overhead" + (f"-{args.only}" if args.only else ""), result, args.out)
     print(table(result))
-    print(f"written to {path.relative_to(ROOT)}")
+    print(f"written to {path}")
     return 0
 
 

@@ -79,6 +79,9 @@ def one_job(worker: Any, path: Path) -> tuple[float, float]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--out", type=Path, default=None, help="folder for the result file (default bench/results)"
+    )
     parser.add_argument("--pages", type=int, nargs="+", default=[5, 8])
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args(argv)
@@ -145,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         "rows": rows,
         "samples": {str(p): d for p, d in samples.items()},
     }
-    path = write_result("parallelism", result)
+    path = write_result("parallelism", result, args.out)
     print("| pages | config | wall s | pages/s | page-process CPU s |\n|---:|---|---:|---:|---:|")
     for p, row in rows.items():
         for name in configs:
@@ -154,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"| {p} | {name} | {r['wall_s']:.1f} | {r['pages_per_s']:.3f}"
                 f" | {r['page_process_cpu_s']:.1f} |"
             )
-    print(f"written to {path.relative_to(ROOT)}")
+    print(f"written to {path}")
     return 0
 
 

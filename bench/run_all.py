@@ -4,8 +4,8 @@
 ``python -m bench.<name>`` from the repository root (so it also works as
 ``python bench/run_all.py``), writes ``bench/results/<name>.json`` and prints
 its table; this script prints them in turn and a summary of the headline
-figures. ``--quick`` uses fewer runs and smaller documents (a smoke test of
-the benchmarks, not figures to record). GPU figures come from
+figures. ``--quick`` uses fewer runs and smaller documents and writes to a
+temporary folder (a smoke test of the benchmarks, not figures to record). GPU figures come from
 ``bench/gpu_bench.py`` on a machine with a GPU and are not run here.
 
 Run from anywhere::
@@ -19,6 +19,7 @@ import argparse
 import json
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -41,9 +42,9 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
 }
 
 
-def headline(name: str) -> str:
+def headline(name: str, folder: Path) -> str:
     """One line from a benchmark's result file."""
-    path = RESULTS / f"{name}.json"
+    path = folder / f"{name}.json"
     if not path.exists():
         return "no result file"
     data = json.loads(path.read_text())
@@ -76,11 +77,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer runs, smaller documents")
     parser.add_argument("--only", nargs="+", choices=sorted(BENCHMARKS), default=None)
     args = parser.parse_args(argv)
+    # a quick run is a smoke test: its figures must not replace the recorded ones
+    folder = Path(tempfile.mkdtemp(prefix="docworker-bench-quick-")) if args.quick else RESULTS
     failed = []
     for name, (full, quick) in BENCHMARKS.items():
         if args.only and name not in args.only:
             continue
-        command = [sys.executable, "-m", f"bench.{name}", *(quick if args.quick else full)]
+        command = [
+            sys.executable,
+            "-m",
+            f"bench.{name}",
+            *(quick if args.quick else full),
+            "--out",
+            str(folder),
+        ]
         print(f"\n== {name}: {' '.join(command[1:])}", flush=True)
         start = time.perf_counter()
         proc = subprocess.run(command, cwd=ROOT)
@@ -93,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\nSummary")
     for name in BENCHMARKS:
         if not args.only or name in args.only:
-            print(f"- {name}: {'FAILED' if name in failed else headline(name)}")
+            print(f"- {name}: {'FAILED' if name in failed else headline(name, folder)}")
     return 1 if failed else 0
 
 

@@ -150,6 +150,9 @@ def handler_seconds(worker: Any, path: Path) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--out", type=Path, default=None, help="folder for the result file (default bench/results)"
+    )
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--digital-pages", type=int, default=50)
     parser.add_argument("--scanned-pages", type=int, default=4)
@@ -249,13 +252,13 @@ def main(argv: list[str] | None = None) -> int:
         },
         "samples_s": samples,
     }
-    path = write_result("throughput", result)
+    path = write_result("throughput", result, args.out)
     print("| way | pages | pages/s |\n|---|---:|---:|")
     for key, value in rate.items():
         print(f"| {key} | {pages[key]} | {value:.2f} |")
     print(f"ratios (docworker / baseline, pages/s): {result['ratio']}")
     print(f"character error rate on the scanned pages: {accuracy}")
-    print(f"written to {path.relative_to(ROOT)}")
+    print(f"written to {path}")
     return 0
 
 
