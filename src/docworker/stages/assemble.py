@@ -166,26 +166,32 @@ def to_blocks(paras: list[Paragraph], source: str) -> list[Block]:
     """Paragraph blocks followed by their line blocks, each with its box."""
     blocks: list[Block] = []
     for para in paras:
-        blocks.append(
+        blocks.extend(_para_blocks(para, "paragraph", source))
+    return blocks
+
+
+def _para_blocks(para: Paragraph, kind: str, source: str) -> list[Block]:
+    """A paragraph-level block of type ``kind``, then one ``line`` block per line."""
+    out = [
+        Block(
+            type=kind,  # type: ignore[arg-type]
+            text=para.text,
+            bbox=_round(para.bbox),
+            confidence=para.confidence,
+            source=source,  # type: ignore[arg-type]
+        )
+    ]
+    for line in para.lines:
+        out.append(
             Block(
-                type="paragraph",
-                text=para.text,
-                bbox=_round(para.bbox),
-                confidence=para.confidence,
+                type="line",
+                text=line.text,
+                bbox=_round(line.bbox),
+                confidence=None if line.confidence is None else round(line.confidence, 4),
                 source=source,  # type: ignore[arg-type]
             )
         )
-        for line in para.lines:
-            blocks.append(
-                Block(
-                    type="line",
-                    text=line.text,
-                    bbox=_round(line.bbox),
-                    confidence=None if line.confidence is None else round(line.confidence, 4),
-                    source=source,  # type: ignore[arg-type]
-                )
-            )
-    return blocks
+    return out
 
 
 def _round(bbox: BBox) -> BBox:
@@ -367,23 +373,5 @@ def items_blocks(items: list[PageItem], source: str) -> list[Block]:
             continue
         para = item.paragraph
         assert para is not None
-        blocks.append(
-            Block(
-                type=item.kind,  # type: ignore[arg-type]
-                text=para.text,
-                bbox=_round(para.bbox),
-                confidence=para.confidence,
-                source=source,  # type: ignore[arg-type]
-            )
-        )
-        for line in para.lines:
-            blocks.append(
-                Block(
-                    type="line",
-                    text=line.text,
-                    bbox=_round(line.bbox),
-                    confidence=None if line.confidence is None else round(line.confidence, 4),
-                    source=source,  # type: ignore[arg-type]
-                )
-            )
+        blocks.extend(_para_blocks(para, item.kind, source))
     return blocks
