@@ -6,7 +6,13 @@ import pytest
 from PIL import Image
 
 from docworker import decode, pagework
-from docworker.stages.orientation import rotate_box, rotate_image, unrotate_box, vote
+from docworker.stages.orientation import (
+    elongated,
+    rotate_box,
+    rotate_image,
+    unrotate_box,
+    vote,
+)
 from tests.pdfgen import text_image
 
 
@@ -28,17 +34,39 @@ def _quad(x0, y0, x1, y1):
     return [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
 
 
-def test_vote_reads_line_shape_and_direction_labels():
-    wide = [_quad(0, i * 20, 300, i * 20 + 15) for i in range(5)]
-    tall = [_quad(i * 20, 0, i * 20 + 15, 300) for i in range(5)]
-    assert vote(wide, [("0", 0.99)] * 5).angle == 0
-    assert vote(wide, [("180", 0.99)] * 5).angle == 180
-    assert vote(tall, [("180", 0.95)] * 5).angle == 90
-    assert vote(tall, [("0", 0.95)] * 5).angle == 270
-    # Single characters (square boxes) do not vote.
-    assert vote([_quad(0, 0, 10, 10)], [("180", 1.0)]).reason == "no elongated text lines"
-    mixed = vote(wide, [("0", 0.9)] * 3 + [("180", 0.9)] * 2)
+def test_vote_reads_line_shape_and_which_way_up_reads_better():
+    wide = elongated([_quad(0, i * 20, 300, i * 20 + 15) for i in range(5)])
+    tall = elongated([_quad(i * 20, 0, i * 20 + 15, 300) for i in range(5)])
+    good, poor = dict.fromkeys(range(5), 0.99), dict.fromkeys(range(5), 0.65)
+    assert vote(wide, good, poor).angle == 0
+    assert vote(wide, poor, good).angle == 180
+    assert vote(tall, poor, good).angle == 90
+    assert vote(tall, good, poor).angle == 270
+    assert vote(wide, good, poor).confidence == 1.0
+    # Single characters (square boxes) do not vote; unread lines do not vote.
+    assert elongated([_quad(0, 0, 10, 10)]) == []
+    assert vote([], {}, {}).reason == "no elongated text lines"
+    assert vote(wide, good, {}).reason == "no elongated text lines"
+    # A split vote: three lines read better as they are, two turned over.
+    as_is = {0: 0.99, 1: 0.99, 2: 0.99, 3: 0.65, 4: 0.65}
+    turned = {0: 0.65, 1: 0.65, 2: 0.65, 3: 0.99, 4: 0.99}
+    mixed = vote(wide, as_is, turned)
     assert mixed.angle == 0 and 0.5 < mixed.confidence < 0.7
+
+
+def test_upright_scan_with_long_lines_is_not_read_as_upside_down():
+    """Regression: RapidOCR's line classifier called a third of these lines upside
+    down, and page 2 of this synthetic scan came back as turned by 180 degrees."""
+    from docworker.stages.ocr import OcrStage
+
+    stage = OcrStage.from_settings(1)
+    lines = [f"2.{i} dirección según oficina disposición pequeño garantía señor" for i in range(6)]
+    image = text_image(lines, size=(1240, 420), font_size=26)
+    read = stage.read(image, 1.0)
+    assert read.rotation == 0, read.reason
+    turned = stage.read(rotate_image(image, 180), 1.0)
+    assert turned.rotation == 180, turned.reason
+    assert [ln.text for ln in turned.lines][:2] == [ln.text for ln in read.lines][:2]
 
 
 LINES = ["Información pública del año", "El señor Muñoz presentó", "la solicitud número tres"]
