@@ -16,6 +16,8 @@ Output: ordered paragraphs, ``contract.Block`` lists, text and markdown.
 
 from __future__ import annotations
 
+import bisect
+
 import itertools
 import re
 from dataclasses import dataclass
@@ -246,20 +248,28 @@ def furniture(
     if height <= 0 or len(paras) < 2:
         return kinds
     typical = median(max(p.bbox[3] - p.bbox[1], 0.1) / len(p.lines) for p in paras)
+    # Tops and bottoms sorted once: each band paragraph finds its nearest
+    # neighbour by bisection (a dense page has thousands of paragraphs).
+    tops = sorted((p.bbox[1], j) for j, p in enumerate(paras))
+    bottoms = sorted((p.bbox[3], j) for j, p in enumerate(paras))
     for i, para in enumerate(paras):
         if len(para.lines) > 2:
             continue
         _, y0, _, y1 = para.bbox
-        text = para.text.strip()
-        others = [p.bbox for j, p in enumerate(paras) if j != i]
         if y1 <= top_band * height:
-            below = [b[1] - y1 for b in others if b[1] >= y1 - 0.5 * typical]
-            apart = not below or min(below) > 2.0 * typical
-            if is_page_number(text) or (apart and len(text) <= 120 and len(others) >= 2):
+            k = bisect.bisect_left(tops, (y1 - 0.5 * typical, -1))
+            while k < len(tops) and tops[k][1] == i:
+                k += 1
+            apart = k == len(tops) or tops[k][0] - y1 > 2.0 * typical
+            text = para.text.strip()
+            if is_page_number(text) or (apart and len(text) <= 120 and len(paras) >= 3):
                 kinds[i] = "page_header"
         elif y0 >= (1 - bottom_band) * height:
-            above = [y0 - b[3] for b in others if b[3] <= y0 + 0.5 * typical]
-            apart = not above or min(above) > 1.5 * typical
+            k = bisect.bisect_right(bottoms, (y0 + 0.5 * typical, len(paras))) - 1
+            while k >= 0 and bottoms[k][1] == i:
+                k -= 1
+            apart = k < 0 or y0 - bottoms[k][0] > 1.5 * typical
+            text = para.text.strip()
             if is_page_number(text) or (apart and len(text) <= 160):
                 kinds[i] = "page_footer"
     return kinds
