@@ -64,9 +64,8 @@ def main() -> int:
             target.write_text(json.dumps(payload, ensure_ascii=False, indent=1))
             if "error" in payload:
                 failures += 1
-                print(
-                    f"FAIL  {row['local_path']}: {payload['error']['code']}: {payload['error']['message']}"
-                )
+                err = payload["error"]
+                print(f"FAIL  {row['local_path']}: {err['code']}: {err['message']}")
                 continue
             try:
                 jsonschema.validate(payload, schema)
@@ -76,10 +75,8 @@ def main() -> int:
                 continue
             meta = payload["metadata"]
             total_pages += meta["document"]["pages_processed"]
-            print(
-                f"ok    {row['local_path']}: {meta['status']}, {meta['document']['pages_processed']} pages,"
-                f" {seconds:.1f} s"
-            )
+            pages = meta["document"]["pages_processed"]
+            print(f"ok    {row['local_path']}: {meta['status']}, {pages} pages, {seconds:.1f} s")
     finally:
         pipeline.close()
     print(f"{failures} failure(s); {total_pages} pages in {time.perf_counter() - started:.0f} s")

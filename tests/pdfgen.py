@@ -96,7 +96,8 @@ def build_pdf(pages: list[TextPage | ImagePage]) -> bytes:
             resources = b"<< /XObject << /Im1 %d 0 R >> >>" % image_id
             rotate = b""
         objects[page_id] = (
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %.2f %.2f] /Contents %d 0 R /Resources %s%s >>"
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %.2f %.2f]"
+            b" /Contents %d 0 R /Resources %s%s >>"
             % (page.width, page.height, content_id, resources, rotate)
         )
         objects[content_id] = b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream"

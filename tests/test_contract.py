@@ -10,9 +10,9 @@ import jsonschema
 import pytest
 from pydantic import ValidationError
 
+from docworker import errors
 from docworker.contract import SCHEMA_VERSION, JobInput, json_schemas, parse_page_ranges
 from docworker.pipeline import parse_input
-from docworker import errors
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -11,11 +11,10 @@ Inputs: the process environment. Output: an immutable ``Settings`` object.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing_extensions import Annotated
 
 #: Names accepted by ``DOCWORKER_REQUIRE``.
 REQUIRABLE = ("torch", "gpu", "layout", "vlm", "docstrange", "ocr")
@@ -115,9 +114,7 @@ class Settings(BaseSettings):
         "nanonets", description="Which vision-language model the GPU engine uses."
     )
     vlm_batch_size: int = Field(4, gt=0, description="Pages per VLM generate() call.")
-    vlm_max_new_tokens: int = Field(
-        4096, gt=0, description="Cap on generated tokens per page."
-    )
+    vlm_max_new_tokens: int = Field(4096, gt=0, description="Cap on generated tokens per page.")
     layout_batch_size: int = Field(8, gt=0, description="Pages per RT-DETR forward pass.")
     layout_threshold: float = Field(0.5, ge=0, le=1, description="Minimum layout region score.")
     vlm_max_pixels: int = Field(
@@ -155,7 +152,9 @@ class Settings(BaseSettings):
         gt=0,
         description="Larger payloads are uploaded to the bucket and returned as a URL.",
     )
-    result_url_expiry_s: int = Field(3600, gt=0, description="Lifetime of a result's presigned URL.")
+    result_url_expiry_s: int = Field(
+        3600, gt=0, description="Lifetime of a result's presigned URL."
+    )
     bucket_endpoint_url: str | None = Field(
         None,
         validation_alias=AliasChoices("BUCKET_ENDPOINT_URL", "bucket_endpoint_url"),

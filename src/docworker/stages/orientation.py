@@ -5,8 +5,9 @@ first pass already detects line boxes (tall boxes mean vertical lines, so a
 page turned by 90 or 270 degrees) and reads every line crop. Reading a few of
 the longest crops a second time turned over by 180 degrees tells upright from
 upside down: the recognizer is far more confident on text the right way up.
-``vote`` turns those readings into the page's angle. When a page is not upright, the OCR stage turns the image and
-reads it again, so lines are detected and ordered on the upright page.
+``vote`` turns those readings into the page's angle. When a page is not
+upright, the OCR stage turns the image and reads it again, so lines are
+detected and ordered on the upright page.
 
 ``angle`` is the clockwise rotation that makes the page upright (what
 ``PageResult.rotation`` reports). ``rotate_box`` / ``unrotate_box`` map boxes
