@@ -47,6 +47,7 @@ from docworker.contract import (
 )
 from docworker.logs import job_context
 from docworker.sandbox import PagePool
+from docworker.stages import running
 
 _log = logging.getLogger(__name__)
 
@@ -337,7 +338,9 @@ class Pipeline:
             else self._cpu_pages(tasks, state, deadline, unit)
         )
         outputs = set(job.outputs)
+        heads_and_feet: list[running.Candidate] = []
         for page in pages_iter:
+            heads_and_feet.extend(running.candidates(len(results), page))
             _keep_outputs(page, outputs)
             results.append(page)
             if on_page is not None:
@@ -346,6 +349,7 @@ class Pipeline:
                 len(results) % self.settings.progress_every == 0 or len(results) == len(numbers)
             ):
                 progress(len(results), len(numbers))
+        running.mark(results, heads_and_feet)
         return results, page_count
 
     def _failed_page(

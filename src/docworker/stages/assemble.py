@@ -6,7 +6,8 @@ through the whole band of text, and each column is read top to bottom.
 
 Page furniture: paragraphs in the top or bottom margin that look like running
 heads, footers or page numbers are typed ``page_header`` / ``page_footer`` and
-kept out of the page's markdown (they stay in its text and blocks). Tables
+kept out of the page's markdown (they stay in its text and blocks); the
+pipeline adds those that repeat across pages (``stages.running``). Tables
 found by the table stage replace the paragraphs they cover in the markdown
 and blocks.
 
@@ -17,7 +18,6 @@ Output: ordered paragraphs, ``contract.Block`` lists, text and markdown.
 from __future__ import annotations
 
 import bisect
-
 import itertools
 import re
 from dataclasses import dataclass
@@ -164,14 +164,6 @@ def paragraphs(lines: list[Line]) -> list[Paragraph]:
     return out
 
 
-def to_blocks(paras: list[Paragraph], source: str) -> list[Block]:
-    """Paragraph blocks followed by their line blocks, each with its box."""
-    blocks: list[Block] = []
-    for para in paras:
-        blocks.extend(_para_blocks(para, "paragraph", source))
-    return blocks
-
-
 def _para_blocks(para: Paragraph, kind: str, source: str) -> list[Block]:
     """A paragraph-level block of type ``kind``, then one ``line`` block per line."""
     out = [
@@ -198,24 +190,6 @@ def _para_blocks(para: Paragraph, kind: str, source: str) -> list[Block]:
 
 def _round(bbox: BBox) -> BBox:
     return (round(bbox[0], 2), round(bbox[1], 2), round(bbox[2], 2), round(bbox[3], 2))
-
-
-def to_text(paras: list[Paragraph]) -> str:
-    """Lines separated by newlines, paragraphs by a blank line."""
-    return "\n\n".join("\n".join(line.text for line in para.lines) for para in paras)
-
-
-def to_markdown(paras: list[Paragraph]) -> str:
-    """Paragraphs as markdown, with markdown-significant leading characters escaped."""
-    out = []
-    for para in paras:
-        text = para.text
-        if text[:1] in "#>|" or text[:2] in ("- ", "* ", "+ "):
-            text = "\\" + text
-        elif re.match(r"^\d{1,3}[.)] ", text):
-            text = re.sub(r"^(\d{1,3})([.)]) ", r"\1\\\2 ", text)
-        out.append(text)
-    return "\n\n".join(out)
 
 
 # ------------------------------------------------------------- page furniture
@@ -332,7 +306,8 @@ def layout_items(paras: list[Paragraph], kinds: list[str], tables: list[Table]) 
     return items
 
 
-def _escape(text: str) -> str:
+def escape_markdown(text: str) -> str:
+    """A body paragraph's text, with markdown-significant leading characters escaped."""
     if text[:1] in "#>|" or text[:2] in ("- ", "* ", "+ "):
         return "\\" + text
     if re.match(r"^\d{1,3}[.)] ", text):
@@ -347,7 +322,7 @@ def items_markdown(items: list[PageItem]) -> str:
         if item.table is not None:
             out.append(item.table.markdown)
         elif item.kind == "paragraph" and item.paragraph is not None:
-            out.append(_escape(item.paragraph.text))
+            out.append(escape_markdown(item.paragraph.text))
     return "\n\n".join(out)
 
 

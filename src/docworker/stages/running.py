@@ -1,0 +1,136 @@
+"""Running heads and feet: page furniture found by repetition across pages.
+
+``assemble.furniture`` judges one page at a time (page numbers, short lines
+set apart in the top or bottom band). A running head that sits close to the
+body, or a long footer line, only shows itself by coming back page after
+page: the same text (digits aside: "Page 3 of 9" and "Page 4 of 9" match)
+at about the same height in the same band.
+
+The pipeline asks ``candidates`` for each page as it arrives, while the page
+still has its blocks (the job may drop them before the end), and keeps only
+these small records. When every page is in, ``mark`` retypes the repeated
+paragraphs as ``page_header`` / ``page_footer`` and takes them out of the
+page's markdown, as the per-page check does; ``text`` keeps them.
+
+Only pages assembled by the CPU path (``text_layer`` / ``ocr``) are looked
+at: on the GPU path the layout model types headers and footers itself.
+Streamed page items go out before the last page is seen, so they carry the
+per-page verdict only; the final payload carries this one.
+
+Input: ``PageResult`` objects. Output: the same pages, changed in place.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from statistics import median
+
+from docworker.contract import PageResult
+from docworker.stages.assemble import escape_markdown
+
+_DIGITS = re.compile(r"\d+")
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    page: int  # index of the page in the job's page list
+    block: int  # index of the paragraph block in ``page.blocks``
+    part: int  # index of its part in ``page.markdown`` split on blank lines; -1: not found
+    band: str  # "top" or "bottom"
+    key: str  # the text, lower-cased, digits folded, spaces collapsed
+    y: float  # the block's vertical centre as a fraction of the page height
+
+
+def key_of(text: str) -> str:
+    return _SPACE.sub(" ", _DIGITS.sub("#", text.lower())).strip()
+
+
+def candidates(
+    index: int, page: PageResult, band: float = 0.12, max_lines: int = 3, max_chars: int = 200
+) -> list[Candidate]:
+    """The page's short body paragraphs in the top or bottom ``band`` of its height."""
+    if (
+        page.status != "ok"
+        or page.source not in ("text_layer", "ocr")
+        or page.rotation
+        or not page.blocks
+        or page.height <= 0
+    ):
+        return []
+    parts = page.markdown.split("\n\n") if page.markdown else []
+    found: list[Candidate] = []
+    part = -1
+    blocks = page.blocks
+    for i, block in enumerate(blocks):
+        if block.type in ("paragraph", "table"):
+            part += 1
+        if block.type != "paragraph" or len(block.text) > max_chars:
+            continue
+        lines = 0
+        for after in blocks[i + 1 :]:
+            if after.type != "line":
+                break
+            lines += 1
+        y = (block.bbox[1] + block.bbox[3]) / 2 / page.height
+        side = "top" if block.bbox[3] <= band * page.height else None
+        if block.bbox[1] >= (1 - band) * page.height:
+            side = "bottom"
+        key = key_of(block.text)
+        if side is None or lines > max_lines or not key.strip("# "):
+            continue
+        matches = part < len(parts) and parts[part] == escape_markdown(block.text)
+        found.append(Candidate(index, i, part if matches else -1, side, key, y))
+    return found
+
+
+def repeated(
+    found: list[Candidate], n_pages: int, share: float = 0.3, spread: float = 0.03
+) -> list[Candidate]:
+    """Candidates whose text comes back, at about the same height, on enough pages.
+
+    Enough: at least two pages and ``share`` of the job's pages (odd and even
+    pages often carry different running heads, so each is on half of them).
+    Members more than ``spread`` of the page height from the group's median
+    height do not count.
+    """
+    if n_pages < 2:
+        return []
+    groups: dict[tuple[str, str], list[Candidate]] = defaultdict(list)
+    for c in found:
+        groups[(c.band, c.key)].append(c)
+    needed = max(2, math.ceil(share * n_pages))
+    marked: list[Candidate] = []
+    for members in groups.values():
+        if len({c.page for c in members}) < needed:
+            continue
+        middle = median(c.y for c in members)
+        close = [c for c in members if abs(c.y - middle) <= spread]
+        if len({c.page for c in close}) >= needed:
+            marked.extend(close)
+    return marked
+
+
+def mark(pages: list[PageResult], found: list[Candidate]) -> int:
+    """Retype the repeated candidates in ``pages``; the number of paragraphs retyped."""
+    by_page: dict[int, list[Candidate]] = defaultdict(list)
+    for c in repeated(found, len(pages)):
+        by_page[c.page].append(c)
+    count = 0
+    for index, marks in by_page.items():
+        page = pages[index]
+        drop: set[int] = set()
+        for c in marks:
+            kind = "page_header" if c.band == "top" else "page_footer"
+            if page.blocks is not None and c.block < len(page.blocks):
+                page.blocks[c.block].type = kind
+            if c.part >= 0:
+                drop.add(c.part)
+            count += 1
+        if page.markdown is not None and drop:
+            parts = page.markdown.split("\n\n")
+            page.markdown = "\n\n".join(p for i, p in enumerate(parts) if i not in drop)
+    return count
