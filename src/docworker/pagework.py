@@ -2,8 +2,9 @@
 
 - ``probe``: open the document, check password and limits, count pages.
 - ``cpu_page``: the embedded CPU engine for one page: text layer when usable
-  (plus pdfplumber's ruled tables), else orientation detection and RapidOCR
-  on the rendered page; returns a ``contract.PageResult``.
+  (plus pdfplumber's tables), else orientation detection and RapidOCR on the
+  rendered page (plus framed or ruled tables from the image, ``stages.scan_tables``);
+  returns a ``contract.PageResult``.
 - ``render_page``: render one page for the GPU engine (``pages.RenderedPage``).
 - ``office``: DOCX/PPTX/XLSX/HTML through docstrange's local processors.
 
@@ -25,9 +26,9 @@ from pathlib import Path
 from docworker import decode, errors
 from docworker.contract import PageResult
 from docworker.pages import RenderedPage
-from docworker.stages import assemble
+from docworker.stages import assemble, scan_tables
 from docworker.stages.ocr import OcrStage
-from docworker.stages.orientation import unrotate_box
+from docworker.stages.orientation import rotate_image, unrotate_box
 from docworker.stages.tables import TableStage
 from docworker.stages.text_layer import TextLayerStage
 
@@ -157,6 +158,12 @@ def cpu_page(task: PageTask) -> PageResult:
         read = ocr_stage(task.ocr_threads).read(image, scale)
         lines, rotation = read.lines, read.rotation
         timings["ocr"] = _ms(t)
+        t = time.perf_counter()
+        upright = rotate_image(image, rotation)
+        tables = scan_tables.find(upright, lines, scale)
+        timings["tables"] = _ms(t)
+        if upright is not image:
+            upright.close()
         image.close()
         source = "ocr"
 
@@ -170,6 +177,9 @@ def cpu_page(task: PageTask) -> PageResult:
     if rotation:
         for line in ordered:
             line.bbox = unrotate_box(line.bbox, rotation, view.width, view.height)
+        for table in tables:
+            if table.bbox is not None:
+                table.bbox = unrotate_box(table.bbox, rotation, view.width, view.height)
     items = assemble.layout_items(paras, kinds, tables)
     block_source = "ocr" if source == "ocr" else "text_layer"
     timings["assemble"] = _ms(t)

@@ -1,0 +1,107 @@
+"""Scanned tables: frames and rules found in the page image, cells from real OCR boxes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw
+
+from docworker import decode, pagework
+from docworker.stages.orientation import rotate_image
+from tests.pdfgen import font
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+
+ROWS = [
+    ["Provincia", "Altas", "Bajas", "Saldo"],
+    ["Logroño", "1520", "1310", "210"],
+    ["Huesca", "845", "902", "-57"],
+    ["Cádiz", "2311", "1874", "437"],
+    ["Ourense", "690", "733", "-43"],
+]
+
+
+def table_image(ruled: bool, prose_box: bool = False) -> Image.Image:
+    """A page with a heading, a framed table (inner rules if ``ruled``) and a caption."""
+    image = Image.new("RGB", (1240, 1000), "white")
+    draw = ImageDraw.Draw(image)
+    face = font(30)
+    draw.text((80, 60), "Resumen del padrón por provincia", fill="black", font=face)
+    left, top, col_w, row_h = 80, 160, 260, 70
+    right, bottom = left + col_w * 4, top + row_h * len(ROWS)
+    draw.rectangle((left, top, right, bottom), outline="black", width=3)
+    if ruled:
+        for c in range(1, 4):
+            draw.line((left + c * col_w, top, left + c * col_w, bottom), fill="black", width=2)
+        for r in range(1, len(ROWS)):
+            draw.line((left, top + r * row_h, right, top + r * row_h), fill="black", width=2)
+    for r, row in enumerate(ROWS):
+        for c, text in enumerate(row):
+            draw.text((left + c * col_w + 20, top + r * row_h + 18), text, fill="black", font=face)
+    draw.text((80, bottom + 40), "Fuente: elaboración propia.", fill="black", font=face)
+    if prose_box:
+        draw.rectangle((70, 700, 1170, 900), outline="black", width=3)
+        for i, text in enumerate(
+            ["Nota: los datos de esta tabla son provisionales y", "se revisarán en la próxima"]
+        ):
+            draw.text((90, 720 + 60 * i), text, fill="black", font=face)
+    return image
+
+
+def _page(tmp_path: Path, image: Image.Image):
+    path = tmp_path / "tabla.png"
+    image.save(path)
+    doc = pagework.DocTask(str(path), decode.PNG, None, 10, 14400.0, 40_000_000)
+    return pagework.cpu_page(pagework.PageTask(doc=doc, number=1))
+
+
+def _grid(table) -> list[list[str]]:
+    grid = [[""] * table.n_cols for _ in range(table.n_rows)]
+    for cell in table.cells:
+        grid[cell.row][cell.col] = cell.text
+    return grid
+
+
+@pytest.mark.parametrize("ruled", [True, False], ids=["ruled", "frame-only"])
+def test_framed_table_comes_back_cell_by_cell(tmp_path, ruled):
+    page = _page(tmp_path, table_image(ruled, prose_box=True))
+    assert page.source == "ocr"
+    assert len(page.tables) == 1, [t.markdown for t in page.tables]  # the prose box is no table
+    table = page.tables[0]
+    assert (table.n_rows, table.n_cols) == (5, 4)
+    assert _grid(table) == ROWS
+    assert [c.text for c in table.cells if c.header] == ROWS[0]
+    # The table replaces its lines in the markdown; heading and caption stay text.
+    assert "| Logroño | 1520 | 1310 | 210 |" in page.markdown
+    assert "Resumen del padrón por provincia" in page.markdown
+    assert "Fuente: elaboración propia." in page.markdown
+    assert page.markdown.count("Logroño") == 1
+    x0, y0, x1, y1 = table.bbox
+    assert 70 <= x0 < 90 and 150 <= y0 < 170 and 1100 < x1 <= 1130 and 500 < y1 <= 520
+
+
+def test_turned_scan_table_box_is_in_the_stored_page(tmp_path):
+    """The table is read on the upright page; its box comes back in the stored image."""
+    upright = table_image(ruled=True)
+    stored = rotate_image(upright, 270)  # turning it 90 clockwise makes it upright
+    page = _page(tmp_path, stored)
+    assert page.rotation == 90
+    assert len(page.tables) == 1 and _grid(page.tables[0]) == ROWS
+    x0, y0, x1, y1 = page.tables[0].bbox
+    assert x1 <= stored.width and y1 <= stored.height
+    assert (x1 - x0) < (y1 - y0)  # the table runs down the stored page
+
+
+@pytest.mark.skipif(not (CORPUS / "camelot/bad/image.pdf").exists(), reason="corpus absent")
+def test_real_scanned_report_table(tmp_path):
+    doc = pagework.DocTask(
+        str(CORPUS / "camelot/bad/image.pdf"), decode.PDF, None, 10, 14400.0, 40_000_000
+    )
+    page = pagework.cpu_page(pagework.PageTask(doc=doc, number=1))
+    results = [t for t in page.tables if t.n_cols == 6]
+    assert len(results) == 1
+    grid = _grid(results[0])
+    assert grid[0][:4] == ["Region", "Area", "BMC", "BMD"]
+    assert ["R Arm", "211.89", "169.76", "0.801", "", ""] in grid
+    assert grid[-1] == ["Total", "2131.39", "2455.33", "1.152", "", "-0.5"]
