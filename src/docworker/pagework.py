@@ -6,7 +6,8 @@
   rendered page (plus framed or ruled tables from the image, ``stages.scan_tables``);
   returns a ``contract.PageResult``.
 - ``render_page``: render one page for the GPU engine (``pages.RenderedPage``).
-- ``office``: DOCX/PPTX/XLSX/HTML through docstrange's local processors.
+- ``office``: DOCX/PPTX/XLSX/HTML through docstrange's local processors (ODT through
+  ``stages.odt``), parsed into text, blocks and tables by ``stages.markdown_doc``.
 
 Each child keeps the last opened document and the OCR models between tasks,
 so a long PDF is opened once per child, not once per page.
@@ -27,6 +28,7 @@ from docworker import decode, errors
 from docworker.contract import PageResult
 from docworker.pages import RenderedPage
 from docworker.stages import assemble, scan_tables
+from docworker.stages.markdown_doc import OfficeContent, parse
 from docworker.stages.ocr import OcrStage
 from docworker.stages.orientation import rotate_image, unrotate_box
 from docworker.stages.tables import TableStage
@@ -223,20 +225,24 @@ class OfficeTask:
     max_ratio: float
 
 
-def office(task: OfficeTask) -> str:
-    """Markdown of an Office/HTML document, via docstrange's local processors."""
+def office(task: OfficeTask) -> OfficeContent:
+    """An Office/HTML document as ``markdown_doc.OfficeContent`` (markdown, text, blocks, tables).
+
+    The markdown comes from docstrange's local processors (the ODT reader for
+    ODT) and is parsed here, in the page process, like any other document content.
+    """
     path = Path(task.path)
     if task.mime != decode.HTML:
         check_zip(path, task.max_uncompressed, task.max_ratio)
     if task.mime == decode.ODT:
         from docworker.stages.odt import odt_to_markdown
 
-        return odt_to_markdown(path)
+        return parse(odt_to_markdown(path), task.mime)
     try:
         from docworker.engines.docstrange_local import office_to_markdown
     except ImportError as e:
         raise errors.EngineUnavailable("docstrange is not installed: pip install docstrange") from e
-    return office_to_markdown(path, task.mime)
+    return parse(office_to_markdown(path, task.mime), task.mime)
 
 
 def check_zip(path: Path, max_uncompressed: int, max_ratio: float) -> None:

@@ -446,11 +446,12 @@ class Pipeline:
                 unit="px",
                 source="office",
                 status="ok",
-                text=result,
-                markdown=result,
-                blocks=[],
-                tables=[],
+                text=result.text,
+                markdown=result.markdown,
+                blocks=result.blocks,
+                tables=result.tables,
             )
+            state.warnings.extend(result.notes)
             return [page], 1
         raise errors.WorkerError("office conversion returned nothing")
 

@@ -1,0 +1,635 @@
+"""Office converter markdown → plain text, typed blocks and structured tables.
+
+The Office route (``pagework.office``) gets one markdown string per document:
+docstrange's local DOCX/PPTX/XLSX/HTML processors or docworker's ODT reader.
+This stage parses it with markdown-it-py (CommonMark plus GFM tables and
+strikethrough) and returns the same content four ways, all consistent:
+
+- ``markdown``: the converter's markdown with its known defects repaired and
+  one blank line between blocks (so a renderer shows each Word paragraph as
+  a paragraph); tables are re-rendered from their parsed cells;
+- ``text``: no markdown syntax; headings as plain lines, list items with a
+  bullet (``•``) or their number, table rows as tab-separated cell texts;
+- ``blocks``: ``contract.Block`` objects (heading, paragraph, list_item,
+  table, code, picture, other). Office pages have no geometry (the page is
+  0 x 0), so every block's ``bbox`` is ``[0, 0, 0, 0]``;
+- ``tables``: ``contract.Table`` objects, one cell per grid position, the
+  first row flagged ``header``, with markdown and HTML.
+
+What each converter gets wrong and what is repaired here (by ``kind``):
+
+- docx: docstrange writes one paragraph per line with no blank lines (CommonMark
+  would merge them), turns every ``### title`` into ``#`` + ``## title``, and
+  adds a ``Table n`` heading and notes ("Warning: Table contains merged
+  cells..."; "Table truncated to first 20 rows...") before tables. The
+  heading level is restored, the label and notes are dropped, and a truncation
+  note is returned in ``notes`` for ``metadata.warnings``.
+- pptx: one paragraph per line, as for docx; ``Slide n`` headings are kept.
+- xlsx: cells are written unescaped (read line by line instead of as
+  CommonMark, see ``_sheet_items``); pandas names empty header cells
+  ``Unnamed: n`` and prints whole numbers of a column with gaps as ``1.0``; a
+  sheet is one grid even when it holds several tables. Header names are
+  blanked, ``n.0`` becomes ``n``, and each sheet grid is split into its
+  separate regions of non-empty cells (as docling does), one table each.
+- html (markdownify): a table without a header row gets an empty one, which
+  is dropped; a ``|`` inside a cell is not escaped, which makes the table
+  invalid GFM, so pipe lines CommonMark left as a paragraph are split by hand.
+
+Only what a converter is known to write is matched; the notes and labels are
+docstrange 1.1.8's exact strings. Office pages carry no spans: merged cells
+come out of the converters with their text repeated.
+
+Input: markdown and the document's MIME type. Output: ``OfficeContent``.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from docworker import decode
+from docworker.contract import Block, Table, TableCell
+
+#: Office pages have no coordinates: width = height = 0, every box is this.
+NO_BOX = (0.0, 0.0, 0.0, 0.0)
+
+BULLET = "•"
+
+#: A sheet with more separate regions than this is kept whole (a scatter of
+#: cells is not a set of tables, and merging many boxes costs quadratic time).
+MAX_REGIONS = 50
+
+KINDS = {
+    decode.DOCX: "docx",
+    decode.PPTX: "pptx",
+    decode.XLSX: "xlsx",
+    decode.HTML: "html",
+    decode.ODT: "odt",
+}
+
+# docstrange 1.1.8's own notes and labels (docx_processor.py), matched exactly.
+_MERGED_NOTE = "Warning: Table contains merged cells which may not render correctly in markdown."
+_TRUNCATED_NOTE = re.compile(r"Table truncated to first (\d+) rows out of (\d+) total\.")
+_TABLE_LABEL = re.compile(r"Table \d+")
+# pandas' name for a header cell that is empty in the sheet.
+_UNNAMED = re.compile(r"Unnamed: \d+")
+# A whole number that pandas printed as a float because its column has gaps.
+_WHOLE_FLOAT = re.compile(r"(-?\d+)\.0")
+
+
+@dataclass
+class OfficeContent:
+    """One Office document as the page fields of a ``PageResult``."""
+
+    markdown: str
+    text: str
+    blocks: list[Block]
+    tables: list[Table]
+    #: Converter notes worth a ``metadata.warnings`` line (e.g. truncated tables).
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Item:
+    """One top-level piece: its blocks, its plain text, its markdown."""
+
+    kind: str  # heading | paragraph | list | table | code | picture | other | rule
+    blocks: list[Block]
+    text: str
+    markdown: str
+    tables: list[Table] = field(default_factory=list)
+
+
+@functools.cache
+def _parser() -> Any:
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+
+
+def kind_of(mime: str) -> str:
+    return KINDS.get(mime, "generic")
+
+
+# ---------------------------------------------------------------- preparation
+
+
+def prepare(markdown: str, kind: str) -> str:
+    """Repair what a converter is known to break, before parsing."""
+    markdown = markdown.replace("\r\n", "\n").replace("\r", "\n")
+    if kind == "docx":
+        # docstrange's _clean_content turns "### x" into "#\n## x" (and "#### x"
+        # into "##\n## x"): glue the heading back together.
+        markdown = re.sub(r"(?m)^(#+)\n## ", r"\1## ", markdown)
+    if kind in ("docx", "pptx"):
+        # One source paragraph per line; only table rows belong together.
+        lines = markdown.split("\n")
+        out: list[str] = []
+        for i, line in enumerate(lines):
+            out.append(line)
+            nxt = lines[i + 1] if i + 1 < len(lines) else ""
+            in_table = line.lstrip().startswith("|") and nxt.lstrip().startswith("|")
+            if line.strip() and nxt.strip() and not in_table:
+                out.append("")
+        markdown = "\n".join(out)
+    return markdown
+
+
+# ------------------------------------------------------------------- inline
+
+
+def inline_text(node: Any) -> str:
+    """Plain text of an inline node: markup dropped, breaks as newlines, images left out."""
+    parts: list[str] = []
+    for child in node.children:
+        t = child.type
+        if t in ("text", "code_inline"):
+            parts.append(child.content)
+        elif t in ("softbreak", "hardbreak"):
+            parts.append("\n")
+        elif t == "html_inline":
+            if re.match(r"<br\s*/?>", child.content, re.I):
+                parts.append("\n")
+        elif t == "image":
+            continue
+        else:
+            parts.append(inline_text(child))
+    return "".join(parts)
+
+
+def _only_images(inline: Any) -> list[str] | None:
+    """Alt texts when an inline node holds nothing but images (and blanks), else None."""
+    alts: list[str] = []
+    for child in inline.children:
+        if child.type == "image":
+            alts.append(inline_text(child).strip())
+        elif child.type in ("softbreak", "hardbreak") or (
+            child.type == "text" and not child.content.strip()
+        ):
+            continue
+        else:
+            return None
+    return alts or None
+
+
+def _drop_comments(source: str) -> str:
+    """``source`` without ``<!-- ... -->`` comments (an unclosed one runs to the end)."""
+    out: list[str] = []
+    i = 0
+    while True:
+        start = source.find("<!--", i)
+        if start < 0:
+            out.append(source[i:])
+            break
+        out.append(source[i:start] + " ")
+        end = source.find("-->", start + 4)
+        if end < 0:
+            break
+        i = end + 3
+    return "".join(out)
+
+
+def _inline_of(node: Any) -> Any | None:
+    return next((c for c in node.children if c.type == "inline"), None)
+
+
+def _block(kind: str, text: str) -> Block:
+    return Block(type=kind, text=text, bbox=NO_BOX, source="office")  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------- tables
+
+
+@dataclass
+class _Cell:
+    text: str  # plain
+    raw: str  # markdown source of the cell
+
+
+def _table_rows(node: Any) -> list[list[_Cell]]:
+    rows: list[list[_Cell]] = []
+    for section in node.children:  # thead, tbody
+        for tr in section.children:
+            row = []
+            for cell in tr.children:
+                inline = _inline_of(cell)
+                if inline is None:
+                    row.append(_Cell("", ""))
+                    continue
+                text = " ".join(inline_text(inline).split())
+                row.append(_Cell(text, inline.content.strip()))
+            rows.append(row)
+    return rows
+
+
+def _xlsx_clean(rows: list[list[_Cell]]) -> list[list[_Cell]]:
+    out = []
+    for r, row in enumerate(rows):
+        new = []
+        for cell in row:
+            if r == 0 and _UNNAMED.fullmatch(cell.text):
+                cell = _Cell("", "")
+            m = _WHOLE_FLOAT.fullmatch(cell.text)
+            if m:
+                cell = _Cell(m.group(1), m.group(1))
+            new.append(cell)
+        out.append(new)
+    return out
+
+
+def regions(grid: list[list[bool]]) -> list[tuple[int, int, int, int]]:
+    """Boxes ``(top, left, bottom, right)`` (inclusive) of the groups of filled cells.
+
+    Filled cells sharing a side form a group (cells touching only at a corner
+    do not: a table placed diagonally below another stays apart); groups whose
+    boxes overlap are merged. Sorted top to bottom, then left to right.
+    """
+    n_rows = len(grid)
+    seen = [[False] * len(row) for row in grid]
+    boxes: list[list[int]] = []
+    for r0 in range(n_rows):
+        for c0, filled in enumerate(grid[r0]):
+            if not filled or seen[r0][c0]:
+                continue
+            seen[r0][c0] = True
+            stack = [(r0, c0)]
+            top = bottom = r0
+            left = right = c0
+            while stack:
+                r, c = stack.pop()
+                top, bottom = min(top, r), max(bottom, r)
+                left, right = min(left, c), max(right, c)
+                for rr, cc in ((r - 1, c), (r + 1, c), (r, c - 1), (r, c + 1)):
+                    if 0 <= rr < n_rows and 0 <= cc < len(grid[rr]):
+                        if grid[rr][cc] and not seen[rr][cc]:
+                            seen[rr][cc] = True
+                            stack.append((rr, cc))
+            boxes.append([top, left, bottom, right])
+    merged = True
+    while merged:
+        merged = False
+        out: list[list[int]] = []
+        for box in boxes:
+            for other in out:
+                if box[0] <= other[2] and other[0] <= box[2] and box[1] <= other[3]:
+                    if other[1] <= box[3]:
+                        other[:] = [
+                            min(box[0], other[0]),
+                            min(box[1], other[1]),
+                            max(box[2], other[2]),
+                            max(box[3], other[3]),
+                        ]
+                        merged = True
+                        break
+            else:
+                out.append(box)
+        boxes = out
+    return sorted((tuple(b) for b in boxes), key=lambda b: (b[0], b[1]))  # type: ignore[misc]
+
+
+def _split_regions(rows: list[list[_Cell]]) -> list[list[list[_Cell]]]:
+    """A sheet grid → one grid per region; the whole grid when it is scattered."""
+    filled = [[bool(c.text) for c in row] for row in rows]
+    boxes = regions(filled)
+    if len(boxes) > MAX_REGIONS:
+        return [rows]
+    return [
+        [row[left : right + 1] for row in rows[top : bottom + 1]]
+        for top, left, bottom, right in boxes
+    ]
+
+
+_DELIMITER_ROW = re.compile(r"\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?")
+
+
+def _pipe_cells(line: str) -> list[str]:
+    s = line.strip()
+    s = s[1:] if s.startswith("|") else s
+    s = s[:-1] if s.endswith("|") and not s.endswith("\\|") else s
+    return [c.strip() for c in re.split(r"(?<!\\)\|", s)]
+
+
+def _plain_inline(raw: str) -> str:
+    """Plain text of one line of inline markdown (cells of a loosely parsed table)."""
+    parts = []
+    for token in _parser().parseInline(raw)[0].children or []:
+        if token.type in ("text", "code_inline"):
+            parts.append(token.content)
+        elif token.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+    return " ".join("".join(parts).split())
+
+
+def _loose_table(source: str) -> list[list[_Cell]] | None:
+    """Rows of a pipe table that CommonMark refused because a row has the wrong cell count.
+
+    markdownify does not escape ``|`` inside cells, so a header such as
+    ``| A | B|C |`` over a two-column delimiter row is no GFM table and would
+    come out as a paragraph full of pipes. Lines that all start with ``|``,
+    the second one a delimiter row, are split on unescaped pipes instead.
+    """
+    lines = [line for line in source.split("\n") if line.strip()]
+    if len(lines) < 2 or not all(line.lstrip().startswith("|") for line in lines):
+        return None
+    if not _DELIMITER_ROW.fullmatch(lines[1].strip()):
+        return None
+    rows = []
+    for line in lines[:1] + lines[2:]:
+        rows.append([_Cell(_plain_inline(c), c) for c in _pipe_cells(line)])
+    return rows
+
+
+def _escape_cell(text: str) -> str:
+    if "|" not in text and "\\" not in text:
+        return text
+    return text.replace("\\", "\\\\").replace("|", "\\|")
+
+
+def to_html(cells: list[TableCell]) -> str:
+    """``<table>`` of one ``<tr>`` per row; header cells are ``<th>``, text is escaped."""
+    out = ["<table>"]
+    row = -1
+    for cell in sorted(cells, key=lambda c: (c.row, c.col)):
+        if cell.row != row:
+            out.append("</tr><tr>" if row >= 0 else "<tr>")
+            row = cell.row
+        tag = "th" if cell.header else "td"
+        out.append(f"<{tag}>{html.escape(cell.text)}</{tag}>")
+    out.append("</tr></table>" if row >= 0 else "</table>")
+    return "".join(out)
+
+
+def build_table(rows: list[list[_Cell]]) -> Table | None:
+    """A ``contract.Table`` from parsed rows; an all-empty first row is not a header."""
+    n_cols = max((len(r) for r in rows), default=0)
+    rows = [r + [_Cell("", "")] * (n_cols - len(r)) for r in rows]
+    has_header = bool(rows) and any(c.text for c in rows[0])
+    if rows and not has_header:
+        rows = rows[1:]
+    if not rows or n_cols == 0:
+        return None
+    cells = [
+        TableCell(row=r, col=c, text=cell.text, header=has_header and r == 0)
+        for r, row in enumerate(rows)
+        for c, cell in enumerate(row)
+    ]
+
+    def line(values: list[str]) -> str:
+        return "| " + " | ".join(values) + " |"
+
+    raw = [
+        [cell.raw if cell.raw or not cell.text else _escape_cell(cell.text) for cell in row]
+        for row in rows
+    ]
+    head, body = (raw[0], raw[1:]) if has_header else ([""] * n_cols, raw)
+    lines = [line(head), line(["---"] * n_cols)] + [line(r) for r in body]
+    return Table(
+        bbox=None,
+        n_rows=len(rows),
+        n_cols=n_cols,
+        cells=cells,
+        markdown="\n".join(lines),
+        html=to_html(cells),
+    )
+
+
+def table_text(table: Table) -> str:
+    """Rows of tab-separated cell texts; empty rows and trailing empty cells left out."""
+    grid = [["" for _ in range(table.n_cols)] for _ in range(table.n_rows)]
+    for cell in table.cells:
+        grid[cell.row][cell.col] = " ".join(cell.text.split())
+    lines = ["\t".join(row).rstrip("\t") for row in grid]
+    return "\n".join(line for line in lines if line)
+
+
+# -------------------------------------------------------------------- walk
+
+
+class _Walker:
+    def __init__(self, source: str, kind: str) -> None:
+        self.lines = source.split("\n")
+        self.kind = kind
+
+    def source_of(self, node: Any) -> str:
+        if not node.map:
+            return ""
+        start, end = node.map
+        return "\n".join(self.lines[start:end]).strip("\n")
+
+    def items(self, root: Any) -> list[_Item]:
+        out: list[_Item] = []
+        for node in root.children:
+            out.extend(self.item(node))
+        return out
+
+    def item(self, node: Any) -> list[_Item]:
+        t = node.type
+        md = self.source_of(node)
+        if t == "heading":
+            inline = _inline_of(node)
+            text = inline_text(inline).strip() if inline is not None else ""
+            return [_Item("heading", [_block("heading", text)], text, md)] if text else []
+        if t == "paragraph":
+            inline = _inline_of(node)
+            if inline is None:
+                return []
+            alts = _only_images(inline)
+            if alts is not None:
+                return [
+                    _Item("picture", [_block("picture", " ".join(a for a in alts if a))], "", md)
+                ]
+            rows = _loose_table(md)
+            if rows is not None:
+                return self.tables(rows)
+            text = inline_text(inline).strip()
+            return [_Item("paragraph", [_block("paragraph", text)], text, md)] if text else []
+        if t in ("bullet_list", "ordered_list"):
+            blocks: list[Block] = []
+            lines: list[str] = []
+            tables: list[Table] = []
+            self.list_items(node, 0, blocks, lines, tables)
+            return [_Item("list", blocks, "\n".join(lines), md, tables)] if blocks else []
+        if t == "table":
+            return self.tables(_table_rows(node))
+        if t in ("fence", "code_block"):
+            text = node.content.rstrip("\n")
+            return [_Item("code", [_block("code", text)], text, md)] if text.strip() else []
+        if t == "html_block":
+            text = html.unescape(re.sub(r"<[^<>]*>", " ", _drop_comments(node.content)))
+            text = "\n".join(" ".join(x.split()) for x in text.split("\n") if x.strip())
+            if not text:
+                return [_Item("rule", [], "", md)]  # comments such as <!-- image -->
+            return [_Item("other", [_block("other", text)], text, md)]
+        if t == "hr":
+            return [_Item("rule", [], "", md)]
+        # blockquote and anything else: its inner pieces, one markdown chunk.
+        inner: list[_Item] = []
+        for child in node.children:
+            inner.extend(self.item(child))
+        if not inner:
+            return []
+        blocks = [b for i in inner for b in i.blocks]
+        tables = [tb for i in inner for tb in i.tables]
+        text = "\n\n".join(i.text for i in inner if i.text)
+        return [_Item("other", blocks, text, md, tables)]
+
+    def tables(self, rows: list[list[_Cell]]) -> list[_Item]:
+        groups = [rows]
+        if self.kind == "xlsx":
+            groups = _split_regions(_xlsx_clean(rows))
+        out = []
+        for group in groups:
+            table = build_table(group)
+            if table is not None:
+                text = table_text(table)
+                out.append(_Item("table", [_block("table", text)], text, table.markdown, [table]))
+        return out
+
+    def list_items(
+        self, node: Any, depth: int, blocks: list[Block], lines: list[str], tables: list[Table]
+    ) -> None:
+        ordered = node.type == "ordered_list"
+        number = int(node.attrs.get("start", 1)) if ordered else 0
+        for item in node.children:
+            if ordered:
+                marker = f"{item.info or number}{item.markup or '.'}"
+                number += 1
+            else:
+                marker = BULLET
+            own: list[str] = []
+            extra: list[Block] = []
+            nested = []
+            for child in item.children:
+                if child.type in ("bullet_list", "ordered_list"):
+                    nested.append(child)
+                    continue
+                for sub in self.item(child):
+                    if sub.text:
+                        own.append(sub.text)
+                    extra.extend(b for b in sub.blocks if b.type != "paragraph")
+                    tables.extend(sub.tables)
+            text = f"{marker} " + "\n".join(own) if own else marker
+            blocks.append(_block("list_item", text))
+            blocks.extend(extra)
+            indent = "  " * depth
+            lines.append(indent + text.replace("\n", "\n" + indent + "  "))
+            for sub_list in nested:
+                self.list_items(sub_list, depth + 1, blocks, lines, tables)
+
+
+# ------------------------------------------------------------------ cleanup
+
+
+def _docx_cleanup(items: list[_Item], notes: list[str]) -> list[_Item]:
+    """Drop docstrange's table labels and notes; keep truncation notes as warnings."""
+    kept: list[_Item] = []
+    table_no = 0
+    for i, item in enumerate(items):
+        if item.kind == "table":
+            table_no += 1
+        if item.kind == "paragraph" and item.text == _MERGED_NOTE:
+            continue
+        m = _TRUNCATED_NOTE.fullmatch(item.text) if item.kind == "paragraph" else None
+        if m:
+            notes.append(
+                f"DOCX table {table_no + 1}: the converter kept its first {m.group(1)}"
+                f" of {m.group(2)} rows"
+            )
+            continue
+        if item.kind == "heading" and _TABLE_LABEL.fullmatch(item.text):
+            following = [
+                x
+                for x in items[i + 1 : i + 4]
+                if not (
+                    x.kind == "paragraph"
+                    and (x.text == _MERGED_NOTE or _TRUNCATED_NOTE.fullmatch(x.text))
+                )
+            ]
+            if following and following[0].kind == "table":
+                continue
+        kept.append(item)
+    return kept
+
+
+# -------------------------------------------------------------------- sheets
+
+_SHEET_RULE = re.compile(r"\|( -+ \|)+")
+
+
+def _sheet_cells(row: str) -> list[_Cell]:
+    """docstrange writes a sheet row as ``"| " + " | ".join(str(v) for v in row) + " |"``."""
+    body = row[2:-2] if len(row) >= 4 else ""
+    cells = []
+    for value in body.split(" | "):
+        text = value.strip()
+        cells.append(_Cell(text, _escape_cell(text).replace("\n", "<br>")))
+    return cells
+
+
+def _sheet_items(source: str, walker: _Walker) -> list[_Item]:
+    """XLSX markdown, read line by line: ``## Sheet: name`` headings and pipe tables.
+
+    docstrange's Excel output is regular and unescaped, so it is split the way it
+    was joined instead of being read as CommonMark: a ``|`` or ``*`` in a cell
+    stays text, a cell holding a line break (which breaks the row over two lines)
+    is put back together, and a large sheet costs string operations, not tokens.
+    """
+    lines = source.split("\n")
+    items: list[_Item] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.startswith("|"):
+            rows: list[str] = []
+            while i < len(lines) and lines[i].startswith("|"):
+                row = lines[i]
+                # a cell holding a line break continues the row on the next line(s)
+                while (
+                    not row.rstrip().endswith("|")
+                    and i + 1 < len(lines)
+                    and not lines[i + 1].startswith("## Sheet: ")
+                ):
+                    i += 1
+                    row += "\n" + lines[i]
+                rows.append(row.rstrip())
+                i += 1
+            if len(rows) > 1 and _SHEET_RULE.fullmatch(rows[1]):
+                del rows[1]
+            items.extend(walker.tables([_sheet_cells(row) for row in rows]))
+            continue
+        text = line.strip()
+        if text.startswith("#"):
+            text = text.lstrip("#").strip()
+            if text:
+                items.append(_Item("heading", [_block("heading", text)], text, line.strip()))
+        elif text:
+            items.append(_Item("paragraph", [_block("paragraph", text)], text, text))
+        i += 1
+    return items
+
+
+# -------------------------------------------------------------------- entry
+
+
+def parse(markdown: str, mime: str = "") -> OfficeContent:
+    """Converter markdown of an Office/HTML document → ``OfficeContent``."""
+    from markdown_it.tree import SyntaxTreeNode
+
+    kind = kind_of(mime)
+    source = prepare(markdown, kind)
+    walker = _Walker(source, kind)
+    if kind == "xlsx":
+        items = _sheet_items(source, walker)
+    else:
+        items = walker.items(SyntaxTreeNode(_parser().parse(source)))
+    notes: list[str] = []
+    if kind == "docx":
+        items = _docx_cleanup(items, notes)
+    blocks = [b for item in items for b in item.blocks]
+    tables = [t for item in items for t in item.tables]
+    text = "\n\n".join(item.text for item in items if item.text)
+    md = "\n\n".join(item.markdown for item in items if item.markdown)
+    return OfficeContent(markdown=md, text=text, blocks=blocks, tables=tables, notes=notes)
