@@ -1,11 +1,29 @@
-"""Ruled tables from a PDF's text layer: grid, spans, markdown/HTML, page placement."""
+"""Tables from a PDF's text layer: ruled grids, painted cells, stream tables, turned tables.
+
+Generated PDFs check each mechanism on its own (and the false-positive guards
+on prose); the corpus files (``../shared/corpus``, skipped where absent) check
+the cell accuracy that ``evaluate`` reports for them.
+"""
 
 from __future__ import annotations
 
 import io
+import os
+from pathlib import Path
 
-from docworker import decode, pagework
-from docworker.stages.tables import TableStage
+import pytest
+
+from docworker import decode, evaluate, pagework
+from docworker.stages.tables import (
+    TableStage,
+    looks_tabular,
+    turn_box,
+    unturn_box,
+)
+from tests.pdfgen import TextPage, build_pdf
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = Path(os.environ.get("FUZZ_CORPUS", str(ROOT.parent / "shared" / "corpus")))
 
 # A 3x3 ruled table; the first row's last two cells are one cell spanning two columns.
 X = [100, 220, 340, 460]
@@ -22,26 +40,15 @@ CELLS = [
 ]
 
 
-def _ruled_table_pdf() -> bytes:
-    ops = [b"0.5 w"]
-    for y in Y:
-        ops.append(b"%d %d m %d %d l S" % (X[0], y, X[-1], y))
-    for i, x in enumerate(X):
-        if i == 2:  # no rule through the spanning header cell
-            ops.append(b"%d %d m %d %d l S" % (x, Y[1], x, Y[-1]))
-        else:
-            ops.append(b"%d %d m %d %d l S" % (x, Y[0], x, Y[-1]))
-    ops.append(b"BT /F1 10 Tf")
-    for row, col, text in CELLS:
-        raw = text.encode("cp1252")
-        ops.append(b"1 0 0 1 %d %d Tm (%s) Tj" % (X[col] + 4, Y[row] - 14, raw))
-    ops.append(b"ET BT /F1 12 Tf 1 0 0 1 100 760 Tm (Cuadro 1: datos de ejemplo) Tj ET")
-    stream = b"\n".join(ops)
+def _pdf(stream: bytes, width: int = 595, height: int = 842, rotate: int = 0) -> bytes:
+    """One page drawn by ``stream`` (PDF operators, user space), Helvetica as /F1."""
+    page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Contents 4 0 R" % (width, height)
+    if rotate:
+        page += b" /Rotate %d" % rotate
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
-        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        page + b" /Resources << /Font << /F1 5 0 R >> >> >>",
         b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
     ]
@@ -61,12 +68,44 @@ def _ruled_table_pdf() -> bytes:
     return out.getvalue()
 
 
+def _text(x: float, y: float, text: str, size: float = 10, turned: bool = False) -> bytes:
+    """Text at (x, y) in user space; ``turned`` runs it down the page (a table turned clockwise)."""
+    raw = text.encode("cp1252").replace(b"(", b"\\(").replace(b")", b"\\)")
+    matrix = b"0 -1 1 0" if turned else b"1 0 0 1"
+    return b"BT /F1 %.1f Tf %s %.2f %.2f Tm (%s) Tj ET" % (size, matrix, x, y, raw)
+
+
+def _ruled_table_pdf() -> bytes:
+    ops = [b"0.5 w"]
+    for y in Y:
+        ops.append(b"%d %d m %d %d l S" % (X[0], y, X[-1], y))
+    for i, x in enumerate(X):
+        if i == 2:  # no rule through the spanning header cell
+            ops.append(b"%d %d m %d %d l S" % (x, Y[1], x, Y[-1]))
+        else:
+            ops.append(b"%d %d m %d %d l S" % (x, Y[0], x, Y[-1]))
+    for row, col, text in CELLS:
+        ops.append(_text(X[col] + 4, Y[row] - 14, text))
+    ops.append(_text(100, 760, "Cuadro 1: datos de ejemplo", 12))
+    return _pdf(b"\n".join(ops))
+
+
+def _tables(tmp_path: Path, data: bytes, name: str = "t.pdf", stage: TableStage | None = None):
+    path = tmp_path / name
+    path.write_bytes(data)
+    stage = stage or TableStage()
+    try:
+        return stage(str(path), None, 1)
+    finally:
+        stage.close()
+
+
+def _grid(table) -> list[list[str]]:
+    return evaluate.grid_of(table.model_dump())
+
+
 def test_ruled_table_cells_spans_and_exports(tmp_path):
-    path = tmp_path / "tabla.pdf"
-    path.write_bytes(_ruled_table_pdf())
-    stage = TableStage()
-    tables = stage(str(path), None, 1)
-    stage.close()
+    tables = _tables(tmp_path, _ruled_table_pdf(), "tabla.pdf")
     assert len(tables) == 1
     table = tables[0]
     assert (table.n_rows, table.n_cols) == (3, 3)
@@ -93,7 +132,300 @@ def test_cpu_page_puts_the_table_in_markdown_once(tmp_path):
     assert "Perú" in page.text
 
 
-def test_pages_without_rulings_skip_the_table_finder():
+def test_pages_without_rulings_or_tabular_text_skip_the_table_finder():
     assert not TableStage().wanted(graphics=0)
     assert not TableStage().wanted(graphics=8)
     assert TableStage().wanted(graphics=40)
+    prose = [
+        decode.TextLine(f"line {i} of a paragraph about 3 things", (72, i * 14, 500, i * 14 + 10))
+        for i in range(30)
+    ]
+    assert not TableStage().wanted(graphics=0, lines=prose)
+    numbers = [
+        decode.TextLine(f"Row {i} 12.5 3,400 {i}7 81%", (72, i * 14, 500, i * 14 + 10))
+        for i in range(5)
+    ]
+    assert TableStage().wanted(graphics=0, lines=numbers)
+    assert not TableStage(stream=False).wanted(graphics=0, lines=numbers)
+
+
+# ------------------------------------------------------------- painted cells
+
+# A striped table as spreadsheet exports draw it: each painted cell is a text box
+# plus padding strips of the same colour, painted rows touch, white rows are not
+# drawn, and only hairline rules (thin filled rectangles) run between rows.
+COLS = [60, 180, 260, 340, 420]
+ROWS = ["Region", "North", "South", "East", "West", "Centre"]
+VALUES = ["12,400", "8,150", "990", "3,075"]
+
+
+def _striped_table_pdf() -> bytes:
+    ops = [b"0.82 0.92 0.95 rg"]
+    top = 760
+    h = 20
+    for r in range(len(ROWS)):
+        y = top - (r + 1) * h
+        if r % 2 == 0:  # painted row, cell by cell, in three pieces each
+            for x0, x1 in zip(COLS, [*COLS[1:], 500], strict=True):
+                ops.append(b"%d %d 4 %d re f" % (x0, y, h))
+                ops.append(b"%d %d %d %d re f" % (x0 + 4, y, x1 - x0 - 8, h))
+                ops.append(b"%d %d 4 %d re f" % (x1 - 4, y, h))
+    ops.append(b"0.47 0.75 0.83 rg")
+    for r in range(len(ROWS) + 1):
+        ops.append(b"60 %.1f 440 0.8 re f" % (top - r * h - 0.4))
+    ops.append(b"59.5 %d 0.8 %d re f" % (top - len(ROWS) * h, len(ROWS) * h))
+    ops.append(b"499.7 %d 0.8 %d re f" % (top - len(ROWS) * h, len(ROWS) * h))
+    ops.append(b"0 0 0 rg")
+    header = ["Year", "2021", "2022", "2023", "2024"]
+    for r, label in enumerate(ROWS):
+        y = top - (r + 1) * h + 6
+        ops.append(_text(64, y, label, 9))
+        for c in range(1, len(COLS)):
+            text = header[c] if r == 0 else VALUES[(r + c) % len(VALUES)]
+            ops.append(_text(COLS[c] + 40, y, text, 9))
+    return _pdf(b"\n".join(ops))
+
+
+def test_painted_cells_and_undrawn_white_rows_make_one_grid(tmp_path):
+    tables = _tables(tmp_path, _striped_table_pdf())
+    assert len(tables) == 1
+    grid = _grid(tables[0])
+    assert len(grid) == len(ROWS) and len(grid[0]) == len(COLS)
+    assert grid[0] == ["Region", "2021", "2022", "2023", "2024"]
+    assert grid[1][0] == "North" and grid[1][1] == VALUES[2]
+    assert grid[2][0] == "South" and grid[2][4] == VALUES[2]  # a white, undrawn row
+
+
+def test_ruled_boxes_of_running_text_are_no_table(tmp_path):
+    ops = [b"1 w 60 300 480 400 re S 300 300 m 300 700 l S 60 500 m 540 500 l S"]
+    sentence = "This paragraph of running text sits in a box of the page layout"
+    for k, (x, top) in enumerate([(64, 690), (304, 690), (64, 490), (304, 490)]):
+        for i in range(12):
+            ops.append(_text(x, top - i * 12, f"{sentence[: 40 + k]} {i}", 8))
+    assert _tables(tmp_path, _pdf(b"\n".join(ops))) == []
+
+
+def test_rows_grouped_under_one_rule_become_rows(tmp_path):
+    """Statistics tables rule every fifth row; each ruled band holds five table rows."""
+    states = ["Alabama", "Alaska", "Arizona", "Arkansas", "Colorado", "Delaware"]
+    ops = [b"0.5 w"]
+    for y in (700, 686, 644, 602):
+        ops.append(b"60 %d m 400 %d l S" % (y, y))
+    for x in (60, 180, 260, 330, 400):
+        ops.append(b"%d 602 m %d 700 l S" % (x, x))
+    for c, head in enumerate(["State", "Permit", "Handgun", "Long gun"]):
+        ops.append(_text((60, 180, 260, 330)[c] + 4, 690, head, 9))
+    for i, state in enumerate(states):
+        y = 676 - i * 14  # three rows per ruled band
+        ops.append(_text(64, y, state, 9))
+        for c, x in enumerate((184, 264, 334)):
+            ops.append(_text(x, y, f"{(i + 1) * (c + 2) * 111:,}", 9))
+    tables = _tables(tmp_path, _pdf(b"\n".join(ops)))
+    assert len(tables) == 1
+    grid = _grid(tables[0])
+    assert [row[0] for row in grid] == ["State", *states]
+    assert grid[4] == ["Arkansas", "888", "1,332", "1,776"]
+
+
+# ------------------------------------------------------------- stream tables
+
+STREAM_HEADER = ["Country", "Area", "People", "Capital", "Density"]
+STREAM_ROWS = [
+    ["Austria", "83,879", "8.9", "Vienna", "106"],
+    ["Belgium", "30,689", "11.5", "Brussels", "375"],
+    ["Czechia", "78,866", "10.7", "Prague", "136"],
+    ["Denmark", "42,951", "5.8", "Copenhagen", "135"],
+    ["Finland", "338,424", "5.5", "Helsinki", "16"],
+]
+STREAM_X = [72, 170, 250, 320, 430]
+
+
+def _stream_page(turned: bool = False) -> bytes:
+    """A table with no rulings at all; ``turned``: the whole page turned, text running down."""
+    rows = [STREAM_HEADER, *STREAM_ROWS]
+    ops = [_text(72, 780, "Table 3. Five countries, no rules drawn", 11)] if not turned else []
+    for r, row in enumerate(rows):
+        for c, cell in enumerate(row):
+            if turned:  # reading frame x → page -y, reading frame y → page -x
+                ops.append(_text(560 - r * 14, 770 - STREAM_X[c], cell, 10, turned=True))
+            else:
+                ops.append(_text(STREAM_X[c], 740 - r * 14, cell, 10))
+    return _pdf(b"\n".join(ops))
+
+
+def test_stream_table_without_rulings(tmp_path):
+    tables = _tables(tmp_path, _stream_page())
+    assert len(tables) == 1
+    grid = _grid(tables[0])
+    assert grid == [STREAM_HEADER, *STREAM_ROWS]
+    x0, top, x1, bottom = tables[0].bbox
+    assert abs(x0 - 72) < 2 and abs(top - (842 - 750)) < 3 and bottom > 842 - 740 + 5 * 14
+    assert 430 < x1 < 480
+    assert TableStage(stream=False)(str(tmp_path / "t.pdf"), None, 1) == []
+
+
+def test_stream_table_header_stops_at_the_rule_under_its_caption(tmp_path):
+    """booktabs: caption, top rule, header, mid rule, body, bottom rule."""
+    ops = [b"0.6 w 70 752 m 480 752 l S 70 733 m 480 733 l S 70 640 m 480 640 l S"]
+    ops.append(_text(150, 757, "Table 1: EU countries", 10))
+    for r, row in enumerate([STREAM_HEADER, *STREAM_ROWS]):
+        for c, cell in enumerate(row):
+            ops.append(_text(STREAM_X[c], 740 - r * 16 - (4 if r else 0), cell, 10))
+    tables = _tables(tmp_path, _pdf(b"\n".join(ops)))
+    assert len(tables) == 1
+    assert _grid(tables[0]) == [STREAM_HEADER, *STREAM_ROWS]
+
+
+def test_stream_table_beside_a_text_column_leaves_the_text_out(tmp_path):
+    ops = []
+    for r, row in enumerate([STREAM_HEADER[:4], *[row[:4] for row in STREAM_ROWS]]):
+        y = 740 - r * 14
+        ops.append(_text(40, y, " ".join(PROSE[r * 6 : r * 6 + 6]), 9))
+        for c, cell in enumerate(row):
+            ops.append(_text(260 + c * 80, y, cell, 9))
+    tables = _tables(tmp_path, _pdf(b"\n".join(ops)))
+    assert len(tables) == 1
+    assert _grid(tables[0]) == [STREAM_HEADER[:4], *[row[:4] for row in STREAM_ROWS]]
+    assert tables[0].bbox[0] > 255
+
+
+def test_turned_stream_table_reads_upright_and_boxes_back_on_the_page(tmp_path):
+    tables = _tables(tmp_path, _stream_page(turned=True))
+    assert len(tables) == 1
+    assert _grid(tables[0]) == [STREAM_HEADER, *STREAM_ROWS]
+    x0, top, x1, bottom = tables[0].bbox  # displayed page points: a tall, narrow box
+    assert bottom - top > x1 - x0
+    assert 560 - 5 * 14 - 4 < x0 and x1 < 560 + 10  # rows run right to left
+    assert abs(top - (842 - (770 - 72))) < 2 and bottom > 842 - (770 - 430)
+
+
+def test_cpu_page_finds_a_stream_table_on_a_page_without_graphics(tmp_path):
+    path = tmp_path / "stream.pdf"
+    path.write_bytes(_stream_page())
+    doc = pagework.DocTask(str(path), decode.PDF, None, 10, 14400.0, 40_000_000)
+    page = pagework.cpu_page(pagework.PageTask(doc=doc, number=1))
+    assert len(page.tables) == 1 and "tables" in page.timings_ms
+    assert "| Finland | 338,424 | 5.5 | Helsinki | 16 |" in page.markdown
+
+
+PROSE = (
+    "The committee met on the third of May to discuss the budget for the coming year and "
+    "agreed that the figures presented by the treasurer should be checked again before any "
+    "decision is taken by the members present at the meeting in the town hall that evening"
+).split()
+
+
+def _prose_page(columns: int) -> bytes:
+    """Justified-looking prose in ``columns`` columns sharing baselines (the hard case)."""
+    width = (595 - 72 * 2 - 20 * (columns - 1)) / columns
+    page = TextPage(lines=[])
+    for c in range(columns):
+        x = 72 + c * (width + 20)
+        words = PROSE[c * 3 :] + PROSE
+        i = 0
+        for line in range(40):
+            text = ""
+            while i < len(words) and len(text) + len(words[i]) < width / 5:
+                text += words[i] + " "
+                i = (i + 1) % len(words)
+            page.lines.append((x, 80 + line * 13, 10, text.strip()))
+    return build_pdf([page])
+
+
+@pytest.mark.parametrize("columns", [1, 2, 3, 4])
+def test_prose_pages_yield_no_table(tmp_path, columns):
+    assert _tables(tmp_path, _prose_page(columns)) == []
+
+
+def test_box_turning_round_trips():
+    for rot in (0, 90, 180, 270):
+        box = (10.0, 20.0, 50.0, 30.0)
+        assert unturn_box(turn_box(box, rot, 200.0, 100.0), rot, 200.0, 100.0) == box
+
+
+def test_looks_tabular_wants_four_rows_of_four_separate_pieces():
+    line = decode.TextLine
+
+    def rows(xs: list[float], n: int = 6) -> list[decode.TextLine]:
+        return [line("word", (x, i * 26, x + 30, i * 26 + 8)) for i in range(n) for x in xs]
+
+    # a transcript's caption: line number, name, colon (three pieces a row)
+    assert not looks_tabular(rows([98, 126, 374]))
+    # four pieces, but touching (runs split at a font change)
+    assert not looks_tabular(rows([100, 130, 160, 190]))
+    assert looks_tabular(rows([100, 200, 300, 400]))
+    assert not looks_tabular(rows([100, 200, 300, 400], n=3))
+
+
+# ------------------------------------------------------------- corpus files
+
+needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")
+
+
+def _corpus_tables(name: str, page: int = 1):
+    stage = TableStage()
+    try:
+        return stage(str(CORPUS / name), None, page)
+    finally:
+        stage.close()
+
+
+def _best(expected: list[list[str]], tables) -> float:
+    return max((evaluate.table_scores(expected, _grid(t))["cell_acc"] for t in tables), default=0.0)
+
+
+@needs_corpus
+def test_corpus_table_painted_as_cell_backgrounds():
+    tables = _corpus_tables("camelot/health.pdf")
+    expected = evaluate._csv_table(CORPUS / "camelot/health.expected_hybrid.csv")
+    assert len(tables) == 1 and tables[0].n_cols == 8
+    assert _best(expected, tables) >= 0.9
+    header = _grid(tables[0])[1]
+    assert header[:2] == ["States-A", "Revenue"] and header[5] == "Total Revenue & Capital"
+
+
+@needs_corpus
+def test_corpus_table_turned_on_the_page():
+    tables = _corpus_tables("camelot/clockwise_table_2.pdf")
+    expected = evaluate._csv_table(CORPUS / "camelot/clockwise_table_2.expected_stream.csv")
+    assert len(tables) == 1 and tables[0].n_cols == 17
+    assert _best(expected, tables) >= 0.95
+    x0, top, x1, bottom = tables[0].bbox
+    assert bottom - top > 1.5 * (x1 - x0)  # the turned table stands tall on the page
+
+
+@needs_corpus
+@pytest.mark.parametrize(
+    ("name", "minimum"),
+    [
+        ("tabula/argentina_diputados_voting_record", [1.0]),
+        ("tabula/spanning_cells", [1.0, 1.0]),
+        # the reference leaves the spanning header's columns out of line; ours keeps the span
+        ("tabula/twotables", [1.0, 0.95]),
+    ],
+)
+def test_corpus_ruled_tables_stay_perfect(name, minimum):
+    tables = _corpus_tables(name + ".pdf")
+    expected = evaluate._tabula_tables(CORPUS / (name + ".json"))
+    assert [_best(e, tables) >= m for e, m in zip(expected, minimum, strict=True)] == [True] * len(
+        minimum
+    )
+
+
+@needs_corpus
+@pytest.mark.parametrize(
+    ("name", "pages"),
+    [
+        ("sample-files/multicolumn.pdf", [1, 2]),
+        ("pypdf/crazyones.pdf", [1]),
+        ("docling/pdf/multi_page.pdf", [1, 2, 3]),
+        ("docling/pdf/normal_4pages.pdf", [1, 3]),
+        ("pdfplumber/scotus-transcript-p1.pdf", [1]),
+        ("docling/pdf/redp5110_sampled.pdf", [18]),  # ruled page layout around prose
+        # charts with axes and bars (13, 78, 86), typeset matrices and formulas (85, 111)
+        ("sample-files/GeoTopo-komprimiert.pdf", [13, 78, 85, 86, 111]),
+    ],
+)
+def test_corpus_pages_without_tables_yield_none(name, pages):
+    for page in pages:
+        assert _corpus_tables(name, page) == [], page

@@ -24,6 +24,7 @@ from typing import Protocol
 from PIL import Image, ImageOps
 
 from docworker import errors
+from docworker.stages import bidi
 
 PDF = "application/pdf"
 PNG = "image/png"
@@ -306,6 +307,14 @@ class PdfHandle:
             sampled = len(sample)
             rotation = page.get_rotation() % 360
             left, bottom, right, top = page.get_cropbox()
+            if bidi.has_rtl(textpage.get_text_range()):
+                # Right-to-left script: rebuilt from glyph positions (see stages/bidi.py).
+                glyphs = self._glyphs(textpage, n_chars, (left, bottom, right, top), rotation)
+                lines = [
+                    TextLine(text=text, bbox=_clip(bbox, width, height))
+                    for text, bbox in bidi.page_lines(glyphs)
+                ]
+                return lines, invisible / max(1, sampled)
             runs: list[TextLine] = []
             for i in range(n_runs):
                 l, b, r, t = textpage.get_rect(i)
@@ -318,6 +327,31 @@ class PdfHandle:
             return _merge_runs(runs), invisible / max(1, sampled)
         finally:
             textpage.close()
+
+    def _glyphs(self, textpage, n_chars: int, crop, rotation: int) -> list[bidi.Glyph]:
+        """Every character pdfium read (its inserted spaces and line breaks left out).
+
+        A glyph the font maps to no text keeps its place with empty text.
+        """
+        raw = self._pdfium.raw
+        glyphs: list[bidi.Glyph] = []
+        for i in range(n_chars):
+            if raw.FPDFText_IsGenerated(textpage.raw, i) == 1:
+                continue
+            code = raw.FPDFText_GetUnicode(textpage.raw, i)
+            text = chr(code) if 0 < code < 0x110000 else ""
+            if text in ("\r", "\n"):
+                continue
+            if raw.FPDFText_HasUnicodeMapError(textpage.raw, i) == 1 or (
+                text and unicodedata.category(text) in ("Cc", "Cs") and not text.isspace()
+            ):
+                text = ""
+            if text.isspace():
+                text = " "
+            box = _to_top_left(textpage.get_charbox(i, loose=True), crop, rotation)
+            ink = _to_top_left(textpage.get_charbox(i), crop, rotation)
+            glyphs.append(bidi.Glyph(text=text, box=box, ink=ink))
+        return glyphs
 
     def render(self, number: int, dpi: int, max_pixels: int) -> tuple[Image.Image, float]:
         page = self._load(number)

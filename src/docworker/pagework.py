@@ -148,7 +148,7 @@ def cpu_page(task: PageTask) -> PageResult:
     ):
         lines = text_stage(view) if has_text_layer else []
         source = "text_layer" if has_text_layer else "none"
-        if has_text_layer and lines and table_stage().wanted(view.graphics):
+        if has_text_layer and lines and table_stage().wanted(view.graphics, view.lines):
             t = time.perf_counter()
             tables = table_stage()(task.doc.path, task.doc.password, task.number)
             timings["tables"] = _ms(t)

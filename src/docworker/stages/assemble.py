@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from statistics import median
 
 from docworker.contract import Block, Table
+from docworker.stages import bidi
 
 BBox = tuple[float, float, float, float]
 
@@ -116,13 +117,23 @@ def _top_down(lines: list[Line]) -> list[Line]:
     return sorted(lines, key=lambda line: (line.bbox[1], line.bbox[0]))
 
 
-def reading_order(lines: list[Line], page_width: float = 0.0, _depth: int = 0) -> list[Line]:
+def reading_order(
+    lines: list[Line], page_width: float = 0.0, _depth: int = 0, *, rtl: bool | None = None
+) -> list[Line]:
     """Order lines for reading, column by column.
 
     Lines crossing the gutter split the page into bands; within a band the
     left column is read before the right one, each ordered the same way
-    (recursively, so three columns work too).
+    (recursively, so three columns work too). A page whose text is mostly
+    right-to-left (``rtl``; ``None`` decides from the lines' text) reads its
+    columns, and lines sharing a row, from right to left.
     """
+    if rtl is None:
+        rtl = _depth == 0 and bidi.rtl_page(line.text for line in lines)
+    if rtl:
+        mirror = [Line(ln.text, (-ln.bbox[2], ln.bbox[1], -ln.bbox[0], ln.bbox[3])) for ln in lines]
+        back = {id(m): ln for m, ln in zip(mirror, lines, strict=True)}
+        return [back[id(m)] for m in reading_order(mirror, page_width, _depth, rtl=False)]
     gutter = _find_gutter(lines) if _depth < 3 else None
     if gutter is None:
         return _top_down(lines)
