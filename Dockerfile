@@ -54,7 +54,7 @@ ENV PYTHONUNBUFFERED=1 \
     NVIDIA_VISIBLE_DEVICES=all \
     NVIDIA_DRIVER_CAPABILITIES=compute,utility
 
-# 1. System packages (poppler for pdf2image, fonts).
+# 1. System packages (poppler for pdf2image, fonts, Tesseract's language data).
 COPY builder/install_system_deps.sh /opt/builder/install_system_deps.sh
 RUN bash /opt/builder/install_system_deps.sh
 

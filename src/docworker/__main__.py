@@ -7,8 +7,9 @@
 - ``check``: run the startup checks, print the report as JSON, exit 1 if a
   required check failed.
 - ``schema [--write DIR]``: print or write the published JSON Schemas.
-- ``eval --corpus DIR [--out docs/QUALITY.md] [--only PATTERN]``: score the
-  CPU engine against the corpus's ground truth (``docworker.evaluate``).
+- ``eval --corpus DIR [--out docs/QUALITY.md] [--only PATTERN] [--ocr ENGINE]``:
+  score the CPU engine, with RapidOCR (default) or Tesseract, against the
+  corpus's ground truth (``docworker.evaluate``).
 
 Inputs: argv and the DOCWORKER_ environment. Outputs: files, stdout, exit code.
 """
@@ -104,6 +105,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         Path(args.json) if args.json else None,
         args.only,
         command,
+        ocr=args.ocr,
     )
 
 
@@ -129,6 +131,12 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--out", help="markdown summary to write, e.g. docs/QUALITY.md")
     ev.add_argument("--json", help="JSON figures (default: quality.json beside --out)")
     ev.add_argument("--only", help="evaluate only paths matching this glob or substring")
+    ev.add_argument(
+        "--ocr",
+        choices=["rapidocr", "tesseract"],
+        default="rapidocr",
+        help="OCR engine of the CPU engine (DOCWORKER_OCR_ENGINE); default rapidocr",
+    )
     ev.set_defaults(func=_cmd_eval)
 
     schema = sub.add_parser("schema", help="print or write the JSON Schemas")

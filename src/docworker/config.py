@@ -129,6 +129,13 @@ class Settings(BaseSettings):
     text_layer_min_chars: int = Field(
         16, ge=0, description="A page's text layer needs this many visible characters to be used."
     )
+    ocr_engine: Literal["rapidocr", "tesseract"] = Field(
+        "rapidocr",
+        description=(
+            "OCR engine of the CPU engine; tesseract needs the tesserocr wheel and"
+            " Tesseract's spa/eng/osd data (docs/QUALITY.md compares the two)."
+        ),
+    )
 
     # --- startup ---------------------------------------------------------------
     require: CommaList = Field(

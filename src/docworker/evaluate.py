@@ -1,8 +1,9 @@
 """Quality evaluation: run the worker's pipeline over a corpus and score it.
 
-``python -m docworker eval --corpus DIR [--out docs/QUALITY.md] [--only PATTERN]``
-reads ``DIR/MANIFEST.tsv``, runs ``Pipeline.run`` once per document that has
-usable ground truth (or a routing/orientation check), and scores the output:
+``python -m docworker eval --corpus DIR [--out docs/QUALITY.md] [--only PATTERN]
+[--ocr rapidocr|tesseract]`` reads ``DIR/MANIFEST.tsv``, runs ``Pipeline.run``
+once per document that has usable ground truth (or a routing/orientation
+check) with the CPU engine and the chosen OCR engine, and scores the output:
 
 - **CER / WER**: Levenshtein distance over characters / words of the
   normalized text, divided by the reference length.
@@ -566,6 +567,7 @@ def run_corpus(
     """Run and score every selected case; returns the report dict."""
     results: dict[str, Any] = {}
     selected = select(read_manifest(corpus), corpus, only)
+    ocr_engine = getattr(getattr(pipeline, "settings", None), "ocr_engine", None)
     for i, (case, ref) in enumerate(selected, 1):
         job: dict[str, Any] = {
             "document_path": str((corpus / case.path).resolve()),
@@ -583,6 +585,8 @@ def run_corpus(
         entry["category"] = category(case, ref)
         entry["kinds"] = case.kinds
         entry["seconds"] = seconds
+        if ocr_engine and "ocr" in entry.get("sources", {}):
+            entry["ocr_engine"] = ocr_engine
         if pages:
             entry["eval_pages"] = pages
         results[case.path] = entry
@@ -864,10 +868,20 @@ def write_report(report: dict[str, Any], markdown_path: Path | None, json_path: 
     return changes
 
 
+def ocr_engine_of(report: dict[str, Any]) -> str:
+    """The OCR engine a report was made with (reports before the setting: rapidocr)."""
+    return str((report.get("meta") or {}).get("ocr_engine") or "rapidocr")
+
+
 def main(
-    corpus: Path, out: Path | None, json_out: Path | None, only: str | None, command: str
+    corpus: Path,
+    out: Path | None,
+    json_out: Path | None,
+    only: str | None,
+    command: str,
+    ocr: str = "rapidocr",
 ) -> int:
-    """Build the pipeline once, evaluate, write the reports, print deltas."""
+    """Build the pipeline once (with OCR engine ``ocr``), evaluate, write the reports."""
     from docworker import netguard
     from docworker.config import Settings
     from docworker.pipeline import Pipeline
@@ -875,7 +889,17 @@ def main(
     if not (corpus / "MANIFEST.tsv").is_file():
         print(f"no MANIFEST.tsv in {corpus}")
         return 2
-    settings = Settings(default_engine="cpu", warmup=True)
+    json_path = json_out or (out.with_name("quality.json") if out else Path("docs/quality.json"))
+    if only and json_path.is_file():
+        # A partial run merges into the previous report: never mix two engines' figures.
+        try:
+            previous = ocr_engine_of(json.loads(json_path.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            previous = ocr
+        if previous != ocr:
+            print(f"{json_path} holds {previous} figures; write {ocr} figures elsewhere (--json)")
+            return 2
+    settings = Settings(default_engine="cpu", warmup=True, ocr_engine=ocr)
     netguard.set_offline_env()
     t = time.perf_counter()
     pipeline = Pipeline.build(settings, load_gpu=False)
@@ -888,11 +912,14 @@ def main(
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": machine(),
         "revision": git_revision(Path(__file__).resolve().parents[2]),
-        "settings": f"engine=cpu, dpi={settings.render_dpi}, workers={pipeline.pool.size}",
+        "settings": (
+            f"engine=cpu, ocr={settings.ocr_engine}, dpi={settings.render_dpi},"
+            f" workers={pipeline.pool.size}"
+        ),
+        "ocr_engine": settings.ocr_engine,
         "seconds": round(time.perf_counter() - t, 1),
         "only": only,
     }
-    json_path = json_out or (out.with_name("quality.json") if out else Path("docs/quality.json"))
     changes = write_report(report, out, json_path)
     print(json.dumps(report["summary"], indent=1))
     if changes:

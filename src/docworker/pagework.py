@@ -4,7 +4,8 @@
 - ``cpu_page``: the embedded CPU engine for one page: text layer when usable
   (plus pdfplumber's tables), else orientation detection and RapidOCR on the
   rendered page (plus framed or ruled tables from the image, ``stages.scan_tables``);
-  returns a ``contract.PageResult``.
+  returns a ``contract.PageResult``. ``PageTask.ocr_engine="tesseract"`` swaps
+  RapidOCR for Tesseract (``stages.ocr_tesseract``).
 - ``render_page``: render one page for the GPU engine (``pages.RenderedPage``).
 - ``office``: DOCX/PPTX/XLSX/HTML through docstrange's local processors (ODT through
   ``stages.odt``), parsed into text, blocks and tables by ``stages.markdown_doc``.
@@ -23,6 +24,7 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from docworker import decode, errors
 from docworker.contract import PageResult
@@ -58,6 +60,7 @@ class PageTask:
     min_chars: int = 16
     ocr_threads: int = 1
     text_layer: bool = True
+    ocr_engine: str = "rapidocr"  # rapidocr | tesseract (Settings.ocr_engine)
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,7 @@ class ProbeResult:
 
 
 _open: tuple[DocTask, decode.DocumentHandle] | None = None
-_ocr: OcrStage | None = None
+_ocr: dict[str, Any] = {}  # engine name -> OcrStage or TesseractStage
 
 
 def init_child() -> None:
@@ -97,22 +100,35 @@ def _document(doc: DocTask) -> decode.DocumentHandle:
     return handle
 
 
-def ocr_stage(threads: int = 1) -> OcrStage:
-    global _ocr
-    if _ocr is None:
-        _ocr = OcrStage.from_settings(threads=threads)
-    return _ocr
+def ocr_stage(threads: int = 1, engine: str = "rapidocr") -> Any:
+    """This process's OCR stage for ``engine``, built on first use and kept."""
+    stage = _ocr.get(engine)
+    if stage is None:
+        if engine == "tesseract":
+            from docworker.stages.ocr_tesseract import TesseractStage
+
+            stage = TesseractStage.from_settings(threads=threads)
+        elif engine == "rapidocr":
+            stage = OcrStage.from_settings(threads=threads)
+        else:
+            raise errors.EngineUnavailable(f"unknown OCR engine {engine!r}")
+        _ocr[engine] = stage
+    return stage
 
 
 def probe(doc: DocTask) -> ProbeResult:
     return ProbeResult(page_count=_document(doc).page_count)
 
 
-def warmup(threads: int) -> list:
-    """Load the OCR models and run them once on a blank image; returns model infos."""
+def warmup(task: int | tuple[int, str]) -> list:
+    """Load the OCR models and run them once on a blank image; returns model infos.
+
+    ``task``: the OCR thread count, or ``(threads, engine)``.
+    """
     from PIL import Image
 
-    stage = ocr_stage(threads)
+    threads, engine = task if isinstance(task, tuple) else (task, "rapidocr")
+    stage = ocr_stage(threads, engine)
     stage(Image.new("RGB", (64, 32), "white"), 1.0)
     return stage.models()
 
@@ -157,7 +173,7 @@ def cpu_page(task: PageTask) -> PageResult:
         image, scale = handle.render(task.number, task.dpi, task.doc.max_pixels)
         timings["render"] = _ms(t)
         t = time.perf_counter()
-        read = ocr_stage(task.ocr_threads).read(image, scale)
+        read = ocr_stage(task.ocr_threads, task.ocr_engine).read(image, scale)
         lines, rotation = read.lines, read.rotation
         timings["ocr"] = _ms(t)
         t = time.perf_counter()

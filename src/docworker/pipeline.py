@@ -141,13 +141,22 @@ class Pipeline:
         t = time.perf_counter()
         threads = max(1, (os.cpu_count() or 1) // pool.size)
         ocr_models: list[ModelInfo] = []
+        failed: errors.WorkerError | None = None
         for _, result in pool.run(
-            "docworker.pagework.warmup", [threads] * pool.size, timeout_s=300
+            "docworker.pagework.warmup",
+            [(threads, settings.ocr_engine)] * pool.size,
+            timeout_s=300,
         ):
             if isinstance(result, errors.WorkerError):
                 _log.warning("OCR warm-up failed: %s", result.message)
+                failed = result
             else:
                 ocr_models = result
+        if failed is not None and settings.ocr_engine != "rapidocr":
+            # An engine chosen on purpose must work: refuse to start rather than
+            # fail every scanned page.
+            pool.close()
+            raise errors.EngineUnavailable(f"OCR engine {settings.ocr_engine}: {failed.message}")
         timings["ocr_load_warmup_ms"] = _ms(t)
         t = time.perf_counter()
         gpu, reason = None, "GPU engine not requested at startup"
@@ -327,6 +336,7 @@ class Pipeline:
                 dpi=dpi,
                 min_chars=self.settings.text_layer_min_chars,
                 ocr_threads=self.ocr_threads,
+                ocr_engine=self.settings.ocr_engine,
             )
             for n in numbers
         )
