@@ -159,9 +159,8 @@ def cpu_page(task: PageTask) -> PageResult:
     has_text_layer = task.doc.mime == decode.PDF
     rotation = 0
     tables: list = []
-    if task.ocr == "never" or (
-        task.ocr == "auto" and has_text_layer and text_stage.judge(view).usable
-    ):
+    verdict = text_stage.judge(view) if has_text_layer else None
+    if task.ocr == "never" or (task.ocr == "auto" and verdict is not None and verdict.usable):
         lines = text_stage(view) if has_text_layer else []
         source = "text_layer" if has_text_layer else "none"
         if has_text_layer and lines and table_stage().wanted(view.graphics, view.lines):
@@ -184,6 +183,9 @@ def cpu_page(task: PageTask) -> PageResult:
             upright.close()
         image.close()
         source = "ocr"
+        if not lines and verdict is not None and verdict.short and task.ocr == "auto":
+            # A layer too short to trust on its own ("habibi") beats an empty OCR read.
+            lines, rotation, tables, source = text_stage(view), 0, [], "text_layer"
 
     t = time.perf_counter()
     upright_w, upright_h = (

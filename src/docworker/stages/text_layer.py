@@ -30,6 +30,7 @@ _log = logging.getLogger(__name__)
 class Verdict:
     usable: bool
     reason: str
+    short: bool = False  # rejected only for having too few characters
 
 
 def _is_garbage(ch: str) -> bool:
@@ -73,7 +74,8 @@ class TextLayerStage:
         """Is the text layer good enough to skip OCR?"""
         chars = [ch for line in page.lines for ch in line.text if not ch.isspace()]
         if len(chars) < self.min_chars:
-            return Verdict(False, f"text layer has {len(chars)} characters (< {self.min_chars})")
+            reason = f"text layer has {len(chars)} characters (< {self.min_chars})"
+            return Verdict(False, reason, short=bool(chars) and page.invisible_ratio <= 0.5)
         garbage = sum(1 for ch in chars if _is_garbage(ch)) / len(chars)
         if garbage > self.max_garbage_ratio:
             return Verdict(False, f"text layer is {garbage:.0%} unreadable characters")
