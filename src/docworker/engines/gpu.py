@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from docworker import errors, gpu_checks
+from docworker.boxes import union as _union
 from docworker.contract import Block, ErrorInfo, JobInput, ModelInfo, PageResult, Table, TableCell
 from docworker.pages import RenderedPage
 from docworker.stages.layout import LayoutStage, Region
@@ -220,15 +221,6 @@ def split_elements(markdown: str) -> list[Element]:
 # ---------------------------------------------------------------------- reading order
 
 _FURNITURE = {"Page-header", "Page-footer"}
-
-
-def _union(boxes: list[BBox]) -> BBox:
-    return (
-        min(b[0] for b in boxes),
-        min(b[1] for b in boxes),
-        max(b[2] for b in boxes),
-        max(b[3] for b in boxes),
-    )
 
 
 def _gaps(intervals: list[tuple[float, float]], tolerance: float) -> list[float]:

@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass
 from statistics import median
 
+from docworker.boxes import union as _union
 from docworker.contract import Block, Table
 from docworker.stages import bidi
 
@@ -52,15 +53,6 @@ class Paragraph:
     def confidence(self) -> float | None:
         scores = [line.confidence for line in self.lines if line.confidence is not None]
         return round(sum(scores) / len(scores), 4) if scores else None
-
-
-def _union(boxes: list[BBox]) -> BBox:
-    return (
-        min(b[0] for b in boxes),
-        min(b[1] for b in boxes),
-        max(b[2] for b in boxes),
-        max(b[3] for b in boxes),
-    )
 
 
 def _find_gutter(lines: list[Line]) -> float | None:

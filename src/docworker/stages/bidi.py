@@ -52,6 +52,8 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from docworker.boxes import union as _union
+
 BBox = tuple[float, float, float, float]
 
 _RTL_CLASSES = frozenset({"R", "AL"})
@@ -401,15 +403,6 @@ def _clusters(glyphs: list[Glyph]) -> list[_Unit]:
         inks = [g.ink for g in group if g.ink[2] - g.ink[0] > 0.01 or g.ink[3] - g.ink[1] > 0.01]
         units.append(_Unit(text, _unit_class(text), box, _union(inks) if inks else None, first))
     return units
-
-
-def _union(boxes: list[BBox]) -> BBox:
-    return (
-        min(b[0] for b in boxes),
-        min(b[1] for b in boxes),
-        max(b[2] for b in boxes),
-        max(b[3] for b in boxes),
-    )
 
 
 def _v_overlap(a: BBox, b: BBox) -> float:
