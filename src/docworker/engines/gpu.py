@@ -41,6 +41,7 @@ from docworker import errors, gpu_checks
 from docworker.boxes import union as _union
 from docworker.contract import Block, ErrorInfo, JobInput, ModelInfo, PageResult, Table, TableCell
 from docworker.pages import RenderedPage
+from docworker.stages import table_format
 from docworker.stages.layout import LayoutStage, Region
 from docworker.stages.structured import StructuredStage
 from docworker.stages.vlm import (
@@ -48,9 +49,7 @@ from docworker.stages.vlm import (
     VlmRequest,
     VlmResult,
     VlmStage,
-    cells_html,
     find_html_tables,
-    grid_markdown,
     page_prompt,
     parse_html_table,
 )
@@ -111,8 +110,8 @@ def _pipe_table(lines: list[str]) -> Table:
         n_rows=len(grid),
         n_cols=width,
         cells=cells,
-        markdown=grid_markdown(grid),
-        html=cells_html(cells, len(grid)),
+        markdown=table_format.markdown(grid),
+        html=table_format.html(cells, len(grid)),
     )
 
 

@@ -52,6 +52,8 @@ from typing import Any
 
 from docworker import decode
 from docworker.contract import Block, Table, TableCell
+from docworker.stages import table_format
+from docworker.stages.table_format import escape_cell
 
 #: Office pages have no coordinates: width = height = 0, every box is this.
 NO_BOX = (0.0, 0.0, 0.0, 0.0)
@@ -342,26 +344,6 @@ def _loose_table(source: str) -> list[list[_Cell]] | None:
     return rows
 
 
-def _escape_cell(text: str) -> str:
-    if "|" not in text and "\\" not in text:
-        return text
-    return text.replace("\\", "\\\\").replace("|", "\\|")
-
-
-def to_html(cells: list[TableCell]) -> str:
-    """``<table>`` of one ``<tr>`` per row; header cells are ``<th>``, text is escaped."""
-    out = ["<table>"]
-    row = -1
-    for cell in sorted(cells, key=lambda c: (c.row, c.col)):
-        if cell.row != row:
-            out.append("</tr><tr>" if row >= 0 else "<tr>")
-            row = cell.row
-        tag = "th" if cell.header else "td"
-        out.append(f"<{tag}>{html.escape(cell.text)}</{tag}>")
-    out.append("</tr></table>" if row >= 0 else "</table>")
-    return "".join(out)
-
-
 def build_table(rows: list[list[_Cell]]) -> Table | None:
     """A ``contract.Table`` from parsed rows; an all-empty first row is not a header."""
     n_cols = max((len(r) for r in rows), default=0)
@@ -381,7 +363,7 @@ def build_table(rows: list[list[_Cell]]) -> Table | None:
         return "| " + " | ".join(values) + " |"
 
     raw = [
-        [cell.raw if cell.raw or not cell.text else _escape_cell(cell.text) for cell in row]
+        [cell.raw if cell.raw or not cell.text else escape_cell(cell.text) for cell in row]
         for row in rows
     ]
     head, body = (raw[0], raw[1:]) if has_header else ([""] * n_cols, raw)
@@ -392,7 +374,7 @@ def build_table(rows: list[list[_Cell]]) -> Table | None:
         n_cols=n_cols,
         cells=cells,
         markdown="\n".join(lines),
-        html=to_html(cells),
+        html=table_format.html(cells, len(rows)),
     )
 
 
@@ -565,7 +547,7 @@ def _sheet_cells(row: str) -> list[_Cell]:
     cells = []
     for value in body.split(" | "):
         text = value.strip()
-        cells.append(_Cell(text, _escape_cell(text).replace("\n", "<br>")))
+        cells.append(_Cell(text, escape_cell(text).replace("\n", "<br>")))
     return cells
 
 

@@ -34,8 +34,8 @@ from statistics import median
 from PIL import Image
 
 from docworker.contract import Table, TableCell
+from docworker.stages import table_format
 from docworker.stages.assemble import Line
-from docworker.stages.tables import to_html, to_markdown
 
 _log = logging.getLogger(__name__)
 
@@ -198,8 +198,8 @@ def table_in(
         n_rows=n_rows,
         n_cols=n_cols,
         cells=cells,
-        markdown=to_markdown(cells, n_rows, n_cols),
-        html=to_html(cells),
+        markdown=table_format.markdown(table_format.grid(cells, n_rows, n_cols)),
+        html=table_format.html(cells, n_rows),
     )
     return table, inside
 

@@ -46,7 +46,6 @@ objects, boxes in the displayed page's points (origin top-left).
 from __future__ import annotations
 
 import bisect
-import html
 import itertools
 import logging
 import re
@@ -56,7 +55,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from docworker.contract import Table, TableCell
-from docworker.stages import bidi
+from docworker.stages import bidi, table_format
 
 _log = logging.getLogger(__name__)
 
@@ -230,8 +229,8 @@ class TableStage:
             n_rows=n_rows,
             n_cols=n_cols,
             cells=cells,
-            markdown=to_markdown(cells, n_rows, n_cols),
-            html=to_html(cells),
+            markdown=table_format.markdown(table_format.grid(cells, n_rows, n_cols)),
+            html=table_format.html(cells, n_rows),
         )
 
 
@@ -1276,43 +1275,3 @@ def build_cells(boxes: list[tuple], chars: list[dict]) -> list[TableCell] | None
             )
         )
     return cells
-
-
-def _grid(cells: list[TableCell], n_rows: int, n_cols: int) -> list[list[str]]:
-    grid = [["" for _ in range(n_cols)] for _ in range(n_rows)]
-    for cell in cells:
-        grid[cell.row][cell.col] = cell.text
-    return grid
-
-
-def to_markdown(cells: list[TableCell], n_rows: int, n_cols: int) -> str:
-    """A GitHub-style pipe table; the first row is the header, spans leave empty cells."""
-    grid = _grid(cells, n_rows, n_cols)
-
-    def row(values: list[str]) -> str:
-        return "| " + " | ".join(v.replace("|", "\\|") for v in values) + " |"
-
-    lines = [row(grid[0]), "|" + "---|" * n_cols]
-    lines += [row(r) for r in grid[1:]]
-    return "\n".join(lines)
-
-
-def to_html(cells: list[TableCell]) -> str:
-    """``<table>`` with ``rowspan``/``colspan``; header-row cells are ``<th>``."""
-    rows: dict[int, list[TableCell]] = {}
-    for cell in cells:
-        rows.setdefault(cell.row, []).append(cell)
-    out = ["<table>"]
-    for r in sorted(rows):
-        parts = []
-        for cell in sorted(rows[r], key=lambda c: c.col):
-            tag = "th" if cell.header else "td"
-            attrs = ""
-            if cell.row_span > 1:
-                attrs += f' rowspan="{cell.row_span}"'
-            if cell.col_span > 1:
-                attrs += f' colspan="{cell.col_span}"'
-            parts.append(f"<{tag}{attrs}>{html.escape(cell.text)}</{tag}>")
-        out.append("<tr>" + "".join(parts) + "</tr>")
-    out.append("</table>")
-    return "".join(out)

@@ -24,7 +24,6 @@ Output: one ``VlmResult`` per page.
 
 from __future__ import annotations
 
-import html
 import logging
 import re
 import time
@@ -40,6 +39,7 @@ from pydantic import BaseModel, Field
 from docworker import errors
 from docworker.contract import Table, TableCell
 from docworker.pages import RenderedPage
+from docworker.stages import table_format
 
 _log = logging.getLogger(__name__)
 
@@ -265,42 +265,6 @@ class _TableParser(HTMLParser):
             self._cell.parts.append(data)
 
 
-def _md_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|")
-
-
-def grid_markdown(grid: list[list[str]]) -> str:
-    """A GitHub-flavoured markdown table; the first row is the header row."""
-    if not grid or not grid[0]:
-        return ""
-    width = len(grid[0])
-    lines = ["| " + " | ".join(_md_escape(c) for c in grid[0]) + " |"]
-    lines.append("| " + " | ".join("---" for _ in range(width)) + " |")
-    lines.extend("| " + " | ".join(_md_escape(c) for c in row) + " |" for row in grid[1:])
-    return "\n".join(lines)
-
-
-def cells_html(cells: list[TableCell], n_rows: int) -> str:
-    """Clean, escaped HTML for parsed cells (the model's own markup is not passed on)."""
-    by_row: dict[int, list[TableCell]] = {}
-    for cell in cells:
-        by_row.setdefault(cell.row, []).append(cell)
-    out = ["<table>"]
-    for row in range(n_rows):
-        out.append("<tr>")
-        for cell in sorted(by_row.get(row, []), key=lambda c: c.col):
-            tag = "th" if cell.header else "td"
-            attrs = ""
-            if cell.row_span > 1:
-                attrs += f' rowspan="{cell.row_span}"'
-            if cell.col_span > 1:
-                attrs += f' colspan="{cell.col_span}"'
-            out.append(f"<{tag}{attrs}>{html.escape(cell.text, quote=False)}</{tag}>")
-        out.append("</tr>")
-    out.append("</table>")
-    return "".join(out)
-
-
 def parse_html_table(markup: str) -> Table:
     """One ``<table>`` → ``contract.Table`` with cells placed on the grid (spans honoured).
 
@@ -337,16 +301,13 @@ def parse_html_table(markup: str) -> Table:
                     occupied.add((rr, cc))
             c += col_span
             n_cols = max(n_cols, c)
-    grid = [["" for _ in range(n_cols)] for _ in range(n_rows)]
-    for cell in cells:
-        grid[cell.row][cell.col] = cell.text
     return Table(
         bbox=None,
         n_rows=n_rows,
         n_cols=n_cols,
         cells=cells,
-        markdown=grid_markdown(grid),
-        html=cells_html(cells, n_rows),
+        markdown=table_format.markdown(table_format.grid(cells, n_rows, n_cols)),
+        html=table_format.html(cells, n_rows),
     )
 
 
