@@ -37,32 +37,10 @@ import zlib
 
 from PIL import Image
 
-from tests.pdfgen import TextPage, build_pdf
+from tests.pdfgen import TextPage, build_pdf, pdf_from_objects
 
 _CATALOG = b"<< /Type /Catalog /Pages 2 0 R >>"
 _FONT = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
-
-
-def pdf_from_objects(objects: dict[int, bytes], root: int = 1) -> bytes:
-    """A PDF file holding ``objects`` (number → body) with a correct xref table."""
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets: dict[int, int] = {}
-    for number in sorted(objects):
-        offsets[number] = out.tell()
-        out.write(b"%d 0 obj\n" % number + objects[number] + b"\nendobj\n")
-    xref = out.tell()
-    size = max(objects) + 1
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % size)
-    for number in range(1, size):
-        if number in offsets:
-            out.write(b"%010d 00000 n \n" % offsets[number])
-        else:
-            out.write(b"0000000000 65535 f \n")
-    out.write(
-        b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (size, root, xref)
-    )
-    return out.getvalue()
 
 
 def stream(data: bytes, extra: bytes = b"", *, deflate: bool = False) -> bytes:

@@ -105,9 +105,17 @@ def build_pdf(pages: list[TextPage | ImagePage]) -> bytes:
         b" ".join(b"%d 0 R" % k for k in kids),
         len(kids),
     )
+    return pdf_from_objects(objects)
+
+
+def pdf_from_objects(objects: dict[int, bytes] | list[bytes], root: int = 1) -> bytes:
+    """A PDF file holding ``objects`` (number → body, or a list numbered from 1) with a
+    correct xref table; numbers left out are free entries."""
+    if isinstance(objects, list):
+        objects = dict(enumerate(objects, start=1))
     out = io.BytesIO()
     out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = {}
+    offsets: dict[int, int] = {}
     for number in sorted(objects):
         offsets[number] = out.tell()
         out.write(b"%d 0 obj\n" % number + objects[number] + b"\nendobj\n")
@@ -115,8 +123,13 @@ def build_pdf(pages: list[TextPage | ImagePage]) -> bytes:
     size = max(objects) + 1
     out.write(b"xref\n0 %d\n0000000000 65535 f \n" % size)
     for number in range(1, size):
-        out.write(b"%010d 00000 n \n" % offsets[number])
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (size, xref))
+        if number in offsets:
+            out.write(b"%010d 00000 n \n" % offsets[number])
+        else:
+            out.write(b"0000000000 65535 f \n")
+    out.write(
+        b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (size, root, xref)
+    )
     return out.getvalue()
 
 

@@ -14,6 +14,7 @@ from docworker.contract import TableCell
 from docworker.stages import assemble, bidi
 from docworker.stages.assemble import Line
 from docworker.stages.tables import TableStage
+from tests.pdfgen import pdf_from_objects
 
 CORPUS = Path("/work/shared/corpus")
 
@@ -286,19 +287,7 @@ def rtl_pdf(lines: list[tuple[float, list[str]]], *, backwards: bool = False) ->
         b" /Resources << /Font << /F1 3 0 R >> >> /Contents 6 0 R >>",
         b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
     ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for n, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % off for off in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
+    return pdf_from_objects(objects)
 
 
 PAGE = [

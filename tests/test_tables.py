@@ -7,7 +7,6 @@ the cell accuracy that ``evaluate`` reports for them.
 
 from __future__ import annotations
 
-import io
 import os
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from docworker.stages.tables import (
     turn_box,
     unturn_box,
 )
-from tests.pdfgen import TextPage, build_pdf
+from tests.pdfgen import TextPage, build_pdf, pdf_from_objects
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = Path(os.environ.get("FUZZ_CORPUS", str(ROOT.parent / "shared" / "corpus")))
@@ -52,20 +51,7 @@ def _pdf(stream: bytes, width: int = 595, height: int = 842, rotate: int = 0) ->
         b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
     ]
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    for offset in offsets:
-        out.write(b"%010d 00000 n \n" % offset)
-    out.write(
-        b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    )
-    return out.getvalue()
+    return pdf_from_objects(objects)
 
 
 def _text(x: float, y: float, text: str, size: float = 10, turned: bool = False) -> bytes:
