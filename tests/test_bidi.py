@@ -368,3 +368,20 @@ def test_corpus_word_mapped_to_one_glyph():
     # the Arabic word once, before the Latin one; no glyph codes read as letters
     assert lines[0].text.endswith("حَبيبي habibi")
     assert "Β" not in lines[0].text
+
+
+def test_has_rtl_prefilter_covers_every_right_to_left_code_point():
+    """``has_rtl`` only looks at characters its regex lets through: none of class R/AL
+    may fall outside it."""
+    import sys
+    import unicodedata
+
+    from docworker.stages.bidi import _MAYBE_RTL, has_rtl
+
+    missed = [
+        hex(c)
+        for c in range(sys.maxunicode + 1)
+        if unicodedata.bidirectional(chr(c)) in ("R", "AL") and not _MAYBE_RTL.match(chr(c))
+    ]
+    assert missed == []
+    assert has_rtl("abc \u200f") and has_rtl("x שלום") and not has_rtl("Año ¿qué? ñ")

@@ -307,14 +307,6 @@ class PdfHandle:
             sampled = len(sample)
             rotation = page.get_rotation() % 360
             left, bottom, right, top = page.get_cropbox()
-            if bidi.has_rtl(textpage.get_text_range()):
-                # Right-to-left script: rebuilt from glyph positions (see stages/bidi.py).
-                glyphs = self._glyphs(textpage, n_chars, (left, bottom, right, top), rotation)
-                lines = [
-                    TextLine(text=text, bbox=_clip(bbox, width, height))
-                    for text, bbox in bidi.page_lines(glyphs)
-                ]
-                return lines, invisible / max(1, sampled)
             runs: list[TextLine] = []
             for i in range(n_runs):
                 l, b, r, t = textpage.get_rect(i)
@@ -324,6 +316,15 @@ class PdfHandle:
                     continue
                 bbox = _to_top_left((l, b, r, t), (left, bottom, right, top), rotation)
                 runs.append(TextLine(text=text, bbox=_clip(bbox, width, height)))
+            if any(bidi.has_rtl(run.text) for run in runs):
+                # Right-to-left script: rebuilt from glyph positions (see stages/bidi.py);
+                # told from the runs already read, so left-to-right pages pay nothing more.
+                glyphs = self._glyphs(textpage, n_chars, (left, bottom, right, top), rotation)
+                lines = [
+                    TextLine(text=text, bbox=_clip(bbox, width, height))
+                    for text, bbox in bidi.page_lines(glyphs)
+                ]
+                return lines, invisible / max(1, sampled)
             return _merge_runs(runs), invisible / max(1, sampled)
         finally:
             textpage.close()

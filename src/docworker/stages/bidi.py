@@ -86,9 +86,19 @@ def is_rtl_char(ch: str) -> bool:
     return unicodedata.bidirectional(ch) in _RTL_CLASSES
 
 
+# Every code point of bidi class R or AL lies in these ranges (checked over all of
+# Unicode by tests/test_bidi.py); a regex finds a candidate at C speed, so the check
+# costs next to nothing on a left-to-right page.
+_MAYBE_RTL = re.compile(
+    "[\u200f\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefe\U00010800-\U00010fff\U0001e800-\U0001efff]"
+)
+
+
 def has_rtl(text: str) -> bool:
     """Does ``text`` hold any right-to-left letter?"""
-    return any(unicodedata.bidirectional(ch) in _RTL_CLASSES for ch in text)
+    return any(
+        unicodedata.bidirectional(m.group()) in _RTL_CLASSES for m in _MAYBE_RTL.finditer(text)
+    )
 
 
 _WORD = re.compile(r"\w+")
@@ -114,6 +124,9 @@ def rtl_page(texts: Iterable[str]) -> bool:
     vowels are not written): at least as many right-to-left words as
     left-to-right ones.
     """
+    texts = list(texts)
+    if not any(has_rtl(text) for text in texts):
+        return False  # the common case, decided without looking at every word
     rtl, ltr = _word_counts(texts)
     return rtl > 0 and rtl >= ltr
 
