@@ -120,14 +120,14 @@ def probe(doc: DocTask) -> ProbeResult:
     return ProbeResult(page_count=_document(doc).page_count)
 
 
-def warmup(task: int | tuple[int, str]) -> list:
+def warmup(task: tuple[int, str]) -> list:
     """Load the OCR models and run them once on a blank image; returns model infos.
 
-    ``task``: the OCR thread count, or ``(threads, engine)``.
+    ``task``: ``(OCR threads, engine)``.
     """
     from PIL import Image
 
-    threads, engine = task if isinstance(task, tuple) else (task, "rapidocr")
+    threads, engine = task
     stage = ocr_stage(threads, engine)
     stage(Image.new("RGB", (64, 32), "white"), 1.0)
     return stage.models()

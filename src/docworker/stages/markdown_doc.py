@@ -53,7 +53,6 @@ from typing import Any
 from docworker import decode
 from docworker.contract import Block, Table, TableCell
 from docworker.stages import table_format
-from docworker.stages.table_format import escape_cell
 
 #: Office pages have no coordinates: width = height = 0, every box is this.
 NO_BOX = (0.0, 0.0, 0.0, 0.0)
@@ -363,7 +362,10 @@ def build_table(rows: list[list[_Cell]]) -> Table | None:
         return "| " + " | ".join(values) + " |"
 
     raw = [
-        [cell.raw if cell.raw or not cell.text else escape_cell(cell.text) for cell in row]
+        [
+            cell.raw if cell.raw or not cell.text else table_format.escape_cell(cell.text)
+            for cell in row
+        ]
         for row in rows
     ]
     head, body = (raw[0], raw[1:]) if has_header else ([""] * n_cols, raw)
@@ -547,7 +549,7 @@ def _sheet_cells(row: str) -> list[_Cell]:
     cells = []
     for value in body.split(" | "):
         text = value.strip()
-        cells.append(_Cell(text, escape_cell(text).replace("\n", "<br>")))
+        cells.append(_Cell(text, table_format.escape_cell(text).replace("\n", "<br>")))
     return cells
 
 

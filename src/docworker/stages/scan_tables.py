@@ -50,7 +50,8 @@ class Region:
 
 
 def regions(image: Image.Image, scale: float, min_share: float = 0.01) -> list[Region]:
-    """Boxes enclosed by long strokes, largest first; nested boxes are dropped."""
+    """Boxes enclosed by long strokes (outer contours only: a ruled table's cells are
+    not regions of their own)."""
     import cv2
     import numpy as np
 
