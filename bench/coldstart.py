@@ -59,7 +59,7 @@ import json, time
 t0 = time.perf_counter()
 import onnxruntime, rapidocr  # noqa: F401
 t1 = time.perf_counter()
-from docworker.stages.ocr import OcrStage
+from docworker.stages.ocr.rapidocr import OcrStage
 stage = OcrStage.from_settings(threads=1)
 t2 = time.perf_counter()
 from PIL import Image

@@ -1,6 +1,6 @@
 """Framework overhead: end-to-end handler time against the time spent inside the engines.
 
-"Inside the engines" is ``pagework.cpu_page`` — the exact per-page function a
+"Inside the engines" is ``tasks.cpu_page`` — the exact per-page function a
 page process runs (text layer, render, RapidOCR, reading order, the page's
 ``PageResult``) — called page after page inside one page process (same thread
 variables and limits as in production), with OCR given every core
@@ -52,21 +52,22 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def engines_direct(args: tuple[str, int, int]) -> float:
-    """Seconds for ``pagework.cpu_page`` on every page, called in a row.
+    """Seconds for ``tasks.cpu_page`` on every page, called in a row.
 
     Runs inside a page process (``EngineRunner``), so the engines see exactly
     the environment they have in production: the same thread variables
     (``sandbox.CHILD_THREAD_ENV``), memory limit and network block.
     """
-    from docworker import decode, pagework
+    from docworker import decode
     from docworker.config import Settings
+    from docworker.isolation import tasks
 
     path, pages, threads = args
     s = Settings()
-    if pagework._open is not None:  # a job opens its own copy of the document
-        pagework._open[1].close()
-        pagework._open = None
-    doc = pagework.DocTask(
+    if tasks._open is not None:  # a job opens its own copy of the document
+        tasks._open[1].close()
+        tasks._open = None
+    doc = tasks.DocTask(
         path=path,
         mime=decode.PDF,
         password=None,
@@ -76,8 +77,8 @@ def engines_direct(args: tuple[str, int, int]) -> float:
     )
     start = time.perf_counter()
     for n in range(1, pages + 1):
-        pagework.cpu_page(
-            pagework.PageTask(
+        tasks.cpu_page(
+            tasks.PageTask(
                 doc=doc,
                 number=n,
                 dpi=s.render_dpi,
@@ -93,12 +94,16 @@ class EngineRunner:
 
     def __init__(self, threads: int) -> None:
         from docworker.config import Settings
-        from docworker.sandbox import PagePool
+        from docworker.isolation.pool import PagePool
 
         self.threads = threads
-        self.pool = PagePool(1, Settings().page_memory_mb, "docworker.pagework.init_child")
+        self.pool = PagePool(1, Settings().page_memory_mb, "docworker.isolation.tasks.init_child")
         self.pool.start()
-        list(self.pool.run("docworker.pagework.warmup", [(threads, "rapidocr")], timeout_s=600))
+        list(
+            self.pool.run(
+                "docworker.isolation.tasks.warmup", [(threads, "rapidocr")], timeout_s=600
+            )
+        )
 
     def pids(self) -> list[int]:
         return [c.process.pid for c in self.pool._children]

@@ -32,7 +32,7 @@ rm -rf /var/lib/apt/lists/*
 # Fail the build here, not at the first PDF job, if pdf2image's tools are absent.
 pdftoppm -v >/dev/null 2>&1
 pdfinfo -v >/dev/null 2>&1
-# ... and the OCR data where stages/ocr_tesseract.py looks for it first.
+# ... and the OCR data where stages/ocr/tesseract.py looks for it first.
 for lang in eng spa osd; do
   test -f "/usr/share/tesseract-ocr/5/tessdata/${lang}.traineddata"
 done

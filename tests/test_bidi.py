@@ -11,9 +11,10 @@ from hypothesis import strategies as st
 
 from docworker import decode, evaluate
 from docworker.contract import TableCell
-from docworker.stages import assemble, bidi
-from docworker.stages.assemble import Line
-from docworker.stages.tables import TableStage
+from docworker.decode import rtl
+from docworker.stages import reading_order
+from docworker.stages.reading_order import Line
+from docworker.tables.finder import TableStage
 from tests.pdfgen import pdf_from_objects
 
 CORPUS = Path("/work/shared/corpus")
@@ -45,9 +46,9 @@ def rev(text: str) -> str:
     ],
 )
 def test_right_to_left_lines_come_back_in_reading_order(logical, visual):
-    assert bidi.visual_to_logical(visual, rtl=True) == logical
-    assert bidi.visual_to_logical(visual) == logical  # direction found from the letters
-    assert bidi.visual_line(visual) == logical
+    assert rtl.visual_to_logical(visual, rtl=True) == logical
+    assert rtl.visual_to_logical(visual) == logical  # direction found from the letters
+    assert rtl.visual_line(visual) == logical
 
 
 @pytest.mark.parametrize(
@@ -60,35 +61,35 @@ def test_right_to_left_lines_come_back_in_reading_order(logical, visual):
     ],
 )
 def test_left_to_right_text_is_unchanged(text):
-    assert not bidi.has_rtl(text)
-    assert bidi.visual_to_logical(text) == text
-    assert bidi.visual_line(text) is text
+    assert not rtl.has_rtl(text)
+    assert rtl.visual_to_logical(text) == text
+    assert rtl.visual_line(text) is text
 
 
 def test_a_vowel_mark_stays_on_its_letter():
     # "بَاب": the fatha follows its letter in the string, whatever the order around it
-    assert bidi.visual_to_logical("با" + "ب\u064e", rtl=True) == "ب\u064eاب"
+    assert rtl.visual_to_logical("با" + "ب\u064e", rtl=True) == "ب\u064eاب"
 
 
 def test_an_arabic_word_quoted_in_an_english_line_stays_in_place():
     visual = "the word " + rev("حبيبي") + " means darling"
-    assert bidi.visual_to_logical(visual) == "the word حبيبي means darling"
+    assert rtl.visual_to_logical(visual) == "the word حبيبي means darling"
 
 
 def test_levels_follow_the_bidi_algorithm():
     # L, WS, R in a left-to-right line; European digits in a right-to-left line
-    assert bidi.resolve_levels(["L", "WS", "R"], rtl=False) == [0, 0, 1]
-    assert bidi.resolve_levels(["R", "WS", "EN", "EN"], rtl=True) == [1, 1, 2, 2]
+    assert rtl.resolve_levels(["L", "WS", "R"], rtl=False) == [0, 0, 1]
+    assert rtl.resolve_levels(["R", "WS", "EN", "EN"], rtl=True) == [1, 1, 2, 2]
     # trailing white space drops to the base level
-    assert bidi.resolve_levels(["R", "WS"], rtl=False) == [1, 0]
-    assert bidi.reorder([0, 1, 1, 2, 2, 1]) == [0, 5, 3, 4, 2, 1]
+    assert rtl.resolve_levels(["R", "WS"], rtl=False) == [1, 0]
+    assert rtl.reorder([0, 1, 1, 2, 2, 1]) == [0, 5, 3, 4, 2, 1]
 
 
 def test_presentation_forms_fold_to_base_letters():
-    assert bidi.fold_presentation_forms("\ufefb") == "لا"  # lam-alef ligature
-    assert bidi.fold_presentation_forms("\ufe91\ufe8e\ufe8f") == "باب"
-    assert bidi.fold_presentation_forms("\ufe70") == "\u064b"  # no stray space before the mark
-    assert bidi.fold_presentation_forms("ﬁn") == "ﬁn"  # Latin ligatures are left alone
+    assert rtl.fold_presentation_forms("\ufefb") == "لا"  # lam-alef ligature
+    assert rtl.fold_presentation_forms("\ufe91\ufe8e\ufe8f") == "باب"
+    assert rtl.fold_presentation_forms("\ufe70") == "\u064b"  # no stray space before the mark
+    assert rtl.fold_presentation_forms("ﬁn") == "ﬁn"  # Latin ligatures are left alone
 
 
 _ARABIC = st.text(alphabet="ابتثجحخدذرزسشصضطظعغفقكلمنهوي", min_size=1, max_size=6)
@@ -106,7 +107,7 @@ def test_round_trip_through_an_independent_bidi_implementation(words):
         assume(not ({a[0].isdigit(), b[0].isdigit()} == {True, False} and (a + b).isascii()))
     logical = " ".join(words)
     visual = algorithm.get_display(logical, base_dir="R")
-    assert bidi.visual_to_logical(visual, rtl=True) == logical
+    assert rtl.visual_to_logical(visual, rtl=True) == logical
 
 
 # --------------------------------------------------------------- glyph lines
@@ -118,7 +119,7 @@ def _glyphs(items: list[tuple[str, float, float]], y: float = 100.0, size: float
     for text, x0, x1 in items:
         box = (x0, y - size, x1, y + 0.25 * size)
         ink = box if text.strip() else (x0, y, x1, y)
-        out.append(bidi.Glyph(text=text, box=box, ink=ink))
+        out.append(rtl.Glyph(text=text, box=box, ink=ink))
     return out
 
 
@@ -134,12 +135,12 @@ def test_glyph_line_in_any_drawing_order_reads_logically():
     groups = [_glyphs([(ch, 100 + 6 * i, 106 + 6 * i) for ch in t]) for i, t in enumerate(visual)]
     for order in (groups, groups[::-1]):
         glyphs = [g for group in order for g in group]
-        assert [text for text, _ in bidi.page_lines(glyphs)] == ["Python سلام 2024"]
+        assert [text for text, _ in rtl.page_lines(glyphs)] == ["Python سلام 2024"]
 
 
 def test_ligature_letters_are_put_back_in_order():
     glyphs = _glyphs([("م", 100, 106), ("ا", 106, 112), ("ل", 106, 112), ("س", 112, 118)])
-    assert bidi.page_lines(glyphs)[0][0] == "سلام"
+    assert rtl.page_lines(glyphs)[0][0] == "سلام"
 
 
 def test_marks_stay_on_their_letter_and_spaces_inside_a_letter_are_dropped():
@@ -148,36 +149,34 @@ def test_marks_stay_on_their_letter_and_spaces_inside_a_letter_are_dropped():
     glyphs = _glyphs(
         [("ا", 100, 103), ("ض", 103, 113), (" ", 108, 108), ("ي", 113, 116), ("أ", 116, 119)]
     )
-    mark = bidi.Glyph(
-        text="\u064b", box=(107.0, 88.0, 109.5, 103.0), ink=(107.0, 88.0, 109.5, 90.0)
-    )
-    assert bidi.page_lines([*glyphs[:2], glyphs[2], mark, *glyphs[3:]])[0][0] == "أيضًا"
+    mark = rtl.Glyph(text="\u064b", box=(107.0, 88.0, 109.5, 103.0), ink=(107.0, 88.0, 109.5, 90.0))
+    assert rtl.page_lines([*glyphs[:2], glyphs[2], mark, *glyphs[3:]])[0][0] == "أيضًا"
 
 
 def test_brackets_read_in_their_logical_direction():
     # pdfium reports bracket shapes as drawn: "(2024)" reads "(2024)" on the page.
     visual = [*rev("بعد"), " ", "(", *"2024", ")", " ", *rev("قبل")]
-    assert bidi.page_lines(_row(visual))[0][0] == "قبل (2024) بعد"
+    assert rtl.page_lines(_row(visual))[0][0] == "قبل (2024) بعد"
 
 
 def test_overprinted_glyphs_and_unmapped_glyphs_leave_no_text():
     glyphs = _row([*rev("نعم"), " ", "", "", " ", *"ok"])
     twice = [*glyphs, *glyphs[:3]]  # the Arabic word drawn again in the same place
     # one word of each script: the page's direction decides, right-to-left
-    assert bidi.page_lines(twice)[0][0] == "ok نعم"
+    assert rtl.page_lines(twice)[0][0] == "ok نعم"
 
 
 def test_runs_a_column_apart_stay_separate_lines():
     right = _row([*rev("العمود الأيمن")], x=320)
     left = _row([*rev("العمود الأيسر")], x=100)
-    assert [t for t, _ in bidi.page_lines(right + left)] == ["العمود الأيمن", "العمود الأيسر"]
+    assert [t for t, _ in rtl.page_lines(right + left)] == ["العمود الأيمن", "العمود الأيسر"]
 
 
 def test_a_line_joins_whatever_is_drawn_between_its_parts():
     first, second = _row([*rev("كلمة")], x=200), _row([*rev("أولى")], x=230)
     other = _row([*rev("سطر آخر")], x=200, y=140)
     # the left word, then a line further down, then the right word, a space apart
-    lines = bidi.page_lines(first + other + second)
+    lines = rtl.page_lines(first + other + second)
     assert [t for t, _ in lines] == ["أولى كلمة", "سطر آخر"]
 
 
@@ -190,18 +189,20 @@ def test_right_to_left_page_reads_its_right_column_first():
 
     right = column(310, 540, [f"يمين {i}" for i in range(8)])
     left = column(60, 290, [f"يسار {i}" for i in range(8)])
-    ordered = [line.text for line in assemble.reading_order(left + right, 600)]
+    ordered = [line.text for line in reading_order.reading_order(left + right, 600)]
     assert ordered == [line.text for line in right] + [line.text for line in left]
     # the same lines in Latin script keep left-to-right columns
     latin = [Line(f"l{i}", ln.bbox) for i, ln in enumerate(left)]
     latin += [Line(f"r{i}", ln.bbox) for i, ln in enumerate(right)]
-    assert [ln.text for ln in assemble.reading_order(latin, 600)][:8] == [f"l{i}" for i in range(8)]
+    assert [ln.text for ln in reading_order.reading_order(latin, 600)][:8] == [
+        f"l{i}" for i in range(8)
+    ]
 
 
 def test_a_right_to_left_row_reads_right_cell_first():
     label = Line("تاريخ پذيرش", (430, 100, 492, 110))
     value = Line("1403/10/04", (140, 100, 187, 110))
-    assert [ln.text for ln in assemble.reading_order([value, label], 600)] == [
+    assert [ln.text for ln in reading_order.reading_order([value, label], 600)] == [
         label.text,
         value.text,
     ]
@@ -216,11 +217,11 @@ def test_table_text_from_pdfminer_characters():
         {"text": "لا", "x0": 106.0, "x1": 112.0},  # pdfminer: the ligature's letters in order
         {"text": "س", "x0": 112.0, "x1": 118.0},
     ]
-    split = bidi.split_ligatures(chars)
+    split = rtl.split_ligatures(chars)
     assert [c["text"] for c in split] == ["م", "ا", "ل", "س"]
-    assert bidi.visual_line("".join(c["text"] for c in split)) == "سلام"
+    assert rtl.visual_line("".join(c["text"] for c in split)) == "سلام"
     latin = [{"text": "fi", "x0": 0.0, "x1": 6.0}]
-    assert bidi.split_ligatures(latin) is latin
+    assert rtl.split_ligatures(latin) is latin
 
 
 def test_right_to_left_table_columns_run_from_the_right():
@@ -313,7 +314,7 @@ def _lines(tmp_path: Path, pdf: bytes) -> list[str]:
         view = handle.page(1, text_layer=True)
     finally:
         handle.close()
-    ordered = assemble.reading_order([Line(t.text, t.bbox) for t in view.lines], view.width)
+    ordered = reading_order.reading_order([Line(t.text, t.bbox) for t in view.lines], view.width)
     return [line.text for line in ordered]
 
 
@@ -347,7 +348,7 @@ def test_corpus_arabic_page_matches_its_reference():
         view = handle.page(1, text_layer=True)
     finally:
         handle.close()
-    ordered = assemble.reading_order([Line(t.text, t.bbox) for t in view.lines], view.width)
+    ordered = reading_order.reading_order([Line(t.text, t.bbox) for t in view.lines], view.width)
     text = " ".join(line.text for line in ordered)
     assert ordered[0].text == "تحسين الإنتاجية وحل المشكلات من خلال البرمجة بلغة R و Python"
     assert evaluate.cer(text, ref.text or "") < 0.02  # 48% before right-to-left support
@@ -376,7 +377,7 @@ def test_has_rtl_prefilter_covers_every_right_to_left_code_point():
     import sys
     import unicodedata
 
-    from docworker.stages.bidi import _MAYBE_RTL, has_rtl
+    from docworker.decode.rtl import _MAYBE_RTL, has_rtl
 
     missed = [
         hex(c)

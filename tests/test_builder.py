@@ -303,7 +303,7 @@ def test_builder_and_runtime_agree_on_layout() -> None:
 
 def test_build_requires_what_the_startup_check_requires() -> None:
     """A folder the build accepts must pass gpu_checks at start-up too."""
-    from docworker import gpu_checks
+    from docworker.checks import gpu as gpu_checks
 
     for spec in MODELS:
         runtime = set(gpu_checks.REQUIRED_FILES.get(spec.name, ()))

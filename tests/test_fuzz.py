@@ -33,8 +33,8 @@ from PIL import Image
 
 from docworker import errors
 from docworker.contract import JobInput, parse_page_ranges
+from docworker.isolation.pool import PagePool
 from docworker.pipeline import parse_input
-from docworker.sandbox import PagePool
 from tests import hostile_docs
 from tests.pdfgen import ImagePage, TextPage, build_pdf, scan_jpeg
 

@@ -9,11 +9,10 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw
 
-from docworker import errors, gpu_checks
+from docworker import errors
+from docworker.checks import gpu as gpu_checks
 from docworker.config import Settings
 from docworker.contract import JobInput, PageResult
-from docworker.decode import TextLine
-from docworker.engines import docstrange_local
 from docworker.engines.gpu import (
     GpuEngine,
     assemble_page,
@@ -22,6 +21,8 @@ from docworker.engines.gpu import (
     reading_order,
     split_elements,
 )
+from docworker.engines.office import docstrange as docstrange_local
+from docworker.geometry import Line
 from docworker.pages import RenderedPage
 from docworker.stages.layout import Region
 from docworker.stages.structured import StructuredStage, extract_json
@@ -44,7 +45,7 @@ def _job(**kwargs) -> JobInput:
     return JobInput(document_base64="JVBERi0=", filename="a.pdf", **kwargs)
 
 
-def _page(number: int = 1, scale: float = 0.5, lines: list[TextLine] | None = None):
+def _page(number: int = 1, scale: float = 0.5, lines: list[Line] | None = None):
     image = Image.new("RGB", (160, 220), "white")
     draw = ImageDraw.Draw(image)
     draw.text((10, 10), "Información pública", fill="black")
@@ -192,7 +193,7 @@ def _a4() -> RenderedPage:
         unit="pt",
         image=Image.new("RGB", (62, 88)),
         scale=9.6,
-        lines=[TextLine("Boletín Oficial", (60, 22, 200, 38))],
+        lines=[Line("Boletín Oficial", (60, 22, 200, 38))],
     )
 
 

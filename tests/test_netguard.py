@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from docworker import errors, netguard
+from docworker import errors
+from docworker.isolation import netguard
 from tests.servers import HttpServer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -160,7 +161,7 @@ def test_install_is_idempotent():
 def test_block_all_in_a_child_process(http_server: HttpServer):
     code = (
         "import socket\n"
-        "from docworker import netguard\n"
+        "from docworker.isolation import netguard\n"
         "netguard.block_all()\n"
         "s = socket.socket()\n"
         "try:\n"

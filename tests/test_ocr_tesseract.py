@@ -1,4 +1,4 @@
-"""The Tesseract OCR stage (stages/ocr_tesseract.py) and DOCWORKER_OCR_ENGINE.
+"""The Tesseract OCR stage (stages/ocr/tesseract.py) and DOCWORKER_OCR_ENGINE.
 
 Tests that read images skip when tesserocr or Tesseract's language data is
 missing; the orientation test also needs ``osd.traineddata``. The settings
@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from docworker import errors
 from docworker.config import Settings
-from docworker.stages.orientation import rotate_image
+from docworker.stages.ocr.orientation import rotate_image
 from tests.pdfgen import ImagePage, build_pdf, scan_jpeg, text_image
 
 SPANISH = ["¿Dónde está el niño?", "¡Señal de año pequeño!", "Información pública"]
@@ -32,7 +32,7 @@ SCANNED = ["Información pública", "Logroño, año 2025"]
 
 def _tessdata() -> tuple[Path, list[str]]:
     pytest.importorskip("tesserocr")
-    from docworker.stages.ocr_tesseract import find_tessdata
+    from docworker.stages.ocr.tesseract import find_tessdata
 
     found = find_tessdata()
     if found is None or "spa" not in found[1]:
@@ -43,7 +43,7 @@ def _tessdata() -> tuple[Path, list[str]]:
 @pytest.fixture(scope="module")
 def stage():
     _tessdata()
-    from docworker.stages.ocr_tesseract import TesseractStage
+    from docworker.stages.ocr.tesseract import TesseractStage
 
     with pytest.MonkeyPatch.context() as mp:  # from_settings sets OMP_THREAD_LIMIT
         mp.setenv("OMP_THREAD_LIMIT", "1")
@@ -66,21 +66,21 @@ def test_engine_setting_reads_the_environment_and_refuses_unknown_engines(monkey
 
 
 def test_missing_tesserocr_is_engine_unavailable(monkeypatch):
-    from docworker import pagework
-    from docworker.stages.ocr_tesseract import TesseractStage
+    from docworker.isolation import tasks
+    from docworker.stages.ocr.tesseract import TesseractStage
 
     monkeypatch.setitem(sys.modules, "tesserocr", None)  # import raises ImportError
     monkeypatch.setenv("OMP_THREAD_LIMIT", "1")
     with pytest.raises(errors.EngineUnavailable, match="tesserocr is not installed"):
         TesseractStage.from_settings()
-    monkeypatch.setattr(pagework, "_ocr", {})
+    monkeypatch.setattr(tasks, "_ocr", {})
     with pytest.raises(errors.EngineUnavailable, match="pip install tesserocr"):
-        pagework.warmup((1, "tesseract"))
+        tasks.warmup((1, "tesseract"))
 
 
 def test_missing_language_data_is_engine_unavailable(monkeypatch, tmp_path):
     pytest.importorskip("tesserocr")
-    from docworker.stages import ocr_tesseract
+    from docworker.stages.ocr import tesseract as ocr_tesseract
 
     monkeypatch.setattr(ocr_tesseract, "TESSDATA_DIRS", (str(tmp_path / "nowhere"),))
     monkeypatch.setenv("TESSDATA_PREFIX", str(tmp_path))
@@ -90,7 +90,7 @@ def test_missing_language_data_is_engine_unavailable(monkeypatch, tmp_path):
 
 
 def test_tessdata_prefix_wins_and_may_name_the_parent_folder(tmp_path):
-    from docworker.stages.ocr_tesseract import find_tessdata
+    from docworker.stages.ocr.tesseract import find_tessdata
 
     (tmp_path / "tessdata").mkdir()
     (tmp_path / "tessdata" / "eng.traineddata").write_bytes(b"")
@@ -130,7 +130,7 @@ def test_turned_page_is_read_upright_and_the_angle_reported(stage, angle):
 
 
 def test_without_osd_data_the_page_is_read_as_it_is(stage):
-    from docworker.stages.ocr_tesseract import TesseractStage
+    from docworker.stages.ocr.tesseract import TesseractStage
 
     blind = TesseractStage(stage._api, None, stage.models())
     read = blind.read(rotate_image(text_image(SPANISH), 180), 1.0)

@@ -12,8 +12,8 @@ import jsonschema
 import pytest
 
 from docworker import decode
+from docworker.engines.office import markdown as markdown_doc
 from docworker.evaluate import cer, grid_of, strip_markdown, table_scores
-from docworker.stages import markdown_doc
 
 CONTENT = """<?xml version="1.0" encoding="UTF-8"?>
 <office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"

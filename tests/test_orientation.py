@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
-from docworker import decode, pagework
-from docworker.stages.orientation import (
+from docworker import decode
+from docworker.isolation import tasks
+from docworker.stages.ocr.orientation import (
     elongated,
     rotate_box,
     rotate_image,
@@ -57,7 +58,7 @@ def test_vote_reads_line_shape_and_which_way_up_reads_better():
 def test_upright_scan_with_long_lines_is_not_read_as_upside_down():
     """Regression: RapidOCR's line classifier called a third of these lines upside
     down, and page 2 of this synthetic scan came back as turned by 180 degrees."""
-    from docworker.stages.ocr import OcrStage
+    from docworker.stages.ocr.rapidocr import OcrStage
 
     stage = OcrStage.from_settings(1)
     lines = [f"2.{i} dirección según oficina disposición pequeño garantía señor" for i in range(6)]
@@ -80,8 +81,8 @@ def test_turned_image_is_read_upright_with_boxes_in_original_pixels(tmp_path):
     stored = rotate_image(upright, (360 - angle) % 360)
     path = tmp_path / "turned.png"
     stored.save(path)
-    doc = pagework.DocTask(str(path), decode.PNG, None, 10, 14400.0, 40_000_000)
-    page = pagework.cpu_page(pagework.PageTask(doc=doc, number=1))
+    doc = tasks.DocTask(str(path), decode.PNG, None, 10, 14400.0, 40_000_000)
+    page = tasks.cpu_page(tasks.PageTask(doc=doc, number=1))
     assert page.rotation == angle
     assert (page.width, page.height) == stored.size
     assert page.text.split("\n") == LINES

@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from docworker.contract import Table, TableCell
-from docworker.stages import assemble
-from docworker.stages.assemble import Line
+from docworker.stages import reading_order
+from docworker.stages.reading_order import Line
 
 
 def _column(x0, x1, top, n, prefix):
@@ -20,7 +20,7 @@ def test_two_columns_under_a_full_width_title():
     right = _column(310, 540, 80, 8, "right")
     # Interleaved, as a text layer or OCR may return them.
     mixed = [title] + [line for pair in zip(left, right, strict=True) for line in pair]
-    ordered = [line.text for line in assemble.reading_order(mixed, 600)]
+    ordered = [line.text for line in reading_order.reading_order(mixed, 600)]
     assert ordered == [title.text] + [f"left {i}" for i in range(8)] + [
         f"right {i}" for i in range(8)
     ]
@@ -30,7 +30,7 @@ def test_single_column_with_ragged_lines_stays_top_down():
     lines = [
         Line(f"line {i}", (60, 40 + 14 * i, 300 + (i % 3) * 100, 50 + 14 * i)) for i in range(10)
     ]
-    assert [line.text for line in assemble.reading_order(lines, 600)] == [
+    assert [line.text for line in reading_order.reading_order(lines, 600)] == [
         f"line {i}" for i in range(10)
     ]
 
@@ -39,32 +39,32 @@ def test_page_numbers_and_running_heads_are_furniture():
     head = Line("Boletín Oficial del Estado", (200, 20, 400, 30))
     body = _column(60, 540, 120, 12, "cuerpo del texto")
     number = Line("- 7 -", (290, 800, 310, 810))
-    paras = assemble.paragraphs([head, *body, number])
-    kinds = assemble.furniture(paras, 842)
+    paras = reading_order.paragraphs([head, *body, number])
+    kinds = reading_order.furniture(paras, 842)
     assert kinds[0] == "page_header" and kinds[-1] == "page_footer"
     assert set(kinds[1:-1]) == {"paragraph"}
-    items = assemble.layout_items(paras, kinds, [])
-    markdown = assemble.items_markdown(items)
+    items = reading_order.layout_items(paras, kinds, [])
+    markdown = reading_order.items_markdown(items)
     assert (
         "Boletín" not in markdown and "- 7 -" not in markdown and "cuerpo del texto 3" in markdown
     )
-    assert "Boletín" in assemble.items_text(items)
-    types = [b.type for b in assemble.items_blocks(items, "text_layer") if b.type != "line"]
+    assert "Boletín" in reading_order.items_text(items)
+    types = [b.type for b in reading_order.items_blocks(items, "text_layer") if b.type != "line"]
     assert types[0] == "page_header" and types[-1] == "page_footer"
 
 
 def test_a_title_at_the_top_followed_closely_by_text_is_not_a_header():
     title = Line("Informe anual", (60, 50, 300, 64))
     body = _column(60, 540, 70, 10, "texto")
-    paras = assemble.paragraphs([title, *body])
-    assert assemble.furniture(paras, 842)[0] == "paragraph"
+    paras = reading_order.paragraphs([title, *body])
+    assert reading_order.furniture(paras, 842)[0] == "paragraph"
 
 
 def test_is_page_number():
     for text in ("12", "- 3 -", "Página 4 de 10", "Page 2", "iv", "p. 7"):
-        assert assemble.is_page_number(text), text
+        assert reading_order.is_page_number(text), text
     for text in ("2025 budget", "Article 12 applies"):
-        assert not assemble.is_page_number(text), text
+        assert not reading_order.is_page_number(text), text
 
 
 def test_table_replaces_the_paragraphs_inside_it():
@@ -84,15 +84,19 @@ def test_table_replaces_the_paragraphs_inside_it():
         markdown="| a | b |\n|---|---|\n| 1 | 2 |",
         html="<table></table>",
     )
-    paras = [assemble.Paragraph([before]), assemble.Paragraph(inside), assemble.Paragraph([after])]
-    items = assemble.layout_items(paras, ["paragraph"] * 3, [table])
+    paras = [
+        reading_order.Paragraph([before]),
+        reading_order.Paragraph(inside),
+        reading_order.Paragraph([after]),
+    ]
+    items = reading_order.layout_items(paras, ["paragraph"] * 3, [table])
     assert [i.kind for i in items] == ["paragraph", "table", "paragraph"]
-    assert assemble.items_markdown(items).split("\n\n")[1].startswith("| a | b |")
-    assert "a\tb\n1\t2" in assemble.items_text(items)
+    assert reading_order.items_markdown(items).split("\n\n")[1].startswith("| a | b |")
+    assert "a\tb\n1\t2" in reading_order.items_text(items)
 
 
 def _furniture_by_brute_force(paras, height, top_band=0.08, bottom_band=0.1):
-    """The rule of ``assemble.furniture`` written the obvious, quadratic way."""
+    """The rule of ``reading_order.furniture`` written the obvious, quadratic way."""
     from statistics import median
 
     kinds = ["paragraph"] * len(paras)
@@ -108,12 +112,14 @@ def _furniture_by_brute_force(paras, height, top_band=0.08, bottom_band=0.1):
         if y1 <= top_band * height:
             below = [b[1] - y1 for b in others if b[1] >= y1 - 0.5 * typical]
             apart = not below or min(below) > 2.0 * typical
-            if assemble.is_page_number(text) or (apart and len(text) <= 120 and len(others) >= 2):
+            if reading_order.is_page_number(text) or (
+                apart and len(text) <= 120 and len(others) >= 2
+            ):
                 kinds[i] = "page_header"
         elif y0 >= (1 - bottom_band) * height:
             above = [y0 - b[3] for b in others if b[3] <= y0 + 0.5 * typical]
             apart = not above or min(above) > 1.5 * typical
-            if assemble.is_page_number(text) or (apart and len(text) <= 160):
+            if reading_order.is_page_number(text) or (apart and len(text) <= 160):
                 kinds[i] = "page_footer"
     return kinds
 
@@ -130,10 +136,10 @@ def _furniture_by_brute_force(paras, height, top_band=0.08, bottom_band=0.1):
 @settings(max_examples=300, deadline=None)
 def test_furniture_by_bisection_matches_the_quadratic_rule(spec):
     paras = [
-        assemble.Paragraph([Line(text=text, bbox=(50.0, y, 300.0, y + 9.0)) for y in tops])
+        reading_order.Paragraph([Line(text=text, bbox=(50.0, y, 300.0, y + 9.0)) for y in tops])
         for tops, text in spec
     ]
-    assert assemble.furniture(paras, 842) == _furniture_by_brute_force(paras, 842)
+    assert reading_order.furniture(paras, 842) == _furniture_by_brute_force(paras, 842)
 
 
 def test_furniture_work_grows_linearly_on_a_dense_page(monkeypatch):
@@ -147,17 +153,17 @@ def test_furniture_work_grows_linearly_on_a_dense_page(monkeypatch):
         )
         for i in range(3000)
     ]
-    paras = assemble.paragraphs(assemble.reading_order(lines, 612))
+    paras = reading_order.paragraphs(reading_order.reading_order(lines, 612))
     assert len(paras) > 1000
     looks = 0
-    real = assemble.Paragraph.bbox
+    real = reading_order.Paragraph.bbox
 
     def counted(self):
         nonlocal looks
         looks += 1
         return real.fget(self)
 
-    monkeypatch.setattr(assemble.Paragraph, "bbox", property(counted))
-    kinds = assemble.furniture(paras, 792)
+    monkeypatch.setattr(reading_order.Paragraph, "bbox", property(counted))
+    kinds = reading_order.furniture(paras, 792)
     assert looks <= 6 * len(paras)
     assert "paragraph" in kinds

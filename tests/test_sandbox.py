@@ -7,7 +7,7 @@ import time
 import pytest
 
 from docworker import errors
-from docworker.sandbox import PagePool
+from docworker.isolation.pool import PagePool
 
 T = "tests.sandbox_targets."
 

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw
 
-from docworker import decode, pagework
-from docworker.stages.orientation import rotate_image
+from docworker import decode
+from docworker.isolation import tasks
+from docworker.stages.ocr.orientation import rotate_image
 from tests.pdfgen import font
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -52,8 +53,8 @@ def table_image(ruled: bool, prose_box: bool = False) -> Image.Image:
 def _page(tmp_path: Path, image: Image.Image):
     path = tmp_path / "tabla.png"
     image.save(path)
-    doc = pagework.DocTask(str(path), decode.PNG, None, 10, 14400.0, 40_000_000)
-    return pagework.cpu_page(pagework.PageTask(doc=doc, number=1))
+    doc = tasks.DocTask(str(path), decode.PNG, None, 10, 14400.0, 40_000_000)
+    return tasks.cpu_page(tasks.PageTask(doc=doc, number=1))
 
 
 def _grid(table) -> list[list[str]]:
@@ -95,10 +96,10 @@ def test_turned_scan_table_box_is_in_the_stored_page(tmp_path):
 
 @pytest.mark.skipif(not (CORPUS / "camelot/bad/image.pdf").exists(), reason="corpus absent")
 def test_real_scanned_report_table(tmp_path):
-    doc = pagework.DocTask(
+    doc = tasks.DocTask(
         str(CORPUS / "camelot/bad/image.pdf"), decode.PDF, None, 10, 14400.0, 40_000_000
     )
-    page = pagework.cpu_page(pagework.PageTask(doc=doc, number=1))
+    page = tasks.cpu_page(tasks.PageTask(doc=doc, number=1))
     results = [t for t in page.tables if t.n_cols == 6]
     assert len(results) == 1
     grid = _grid(results[0])

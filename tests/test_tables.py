@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from docworker import decode, evaluate, pagework
-from docworker.stages.tables import (
+from docworker import decode, evaluate
+from docworker.geometry import Line
+from docworker.isolation import tasks
+from docworker.tables.finder import (
     TableStage,
     looks_tabular,
     turn_box,
@@ -109,8 +111,8 @@ def test_ruled_table_cells_spans_and_exports(tmp_path):
 def test_cpu_page_puts_the_table_in_markdown_once(tmp_path):
     path = tmp_path / "tabla.pdf"
     path.write_bytes(_ruled_table_pdf())
-    doc = pagework.DocTask(str(path), decode.PDF, None, 10, 14400.0, 40_000_000)
-    page = pagework.cpu_page(pagework.PageTask(doc=doc, number=1))
+    doc = tasks.DocTask(str(path), decode.PDF, None, 10, 14400.0, 40_000_000)
+    page = tasks.cpu_page(tasks.PageTask(doc=doc, number=1))
     assert page.source == "text_layer" and len(page.tables) == 1
     assert page.markdown.startswith("Cuadro 1: datos de ejemplo\n\n| País |")
     assert page.markdown.count("España") == 1
@@ -123,13 +125,12 @@ def test_pages_without_rulings_or_tabular_text_skip_the_table_finder():
     assert not TableStage().wanted(graphics=8)
     assert TableStage().wanted(graphics=40)
     prose = [
-        decode.TextLine(f"line {i} of a paragraph about 3 things", (72, i * 14, 500, i * 14 + 10))
+        Line(f"line {i} of a paragraph about 3 things", (72, i * 14, 500, i * 14 + 10))
         for i in range(30)
     ]
     assert not TableStage().wanted(graphics=0, lines=prose)
     numbers = [
-        decode.TextLine(f"Row {i} 12.5 3,400 {i}7 81%", (72, i * 14, 500, i * 14 + 10))
-        for i in range(5)
+        Line(f"Row {i} 12.5 3,400 {i}7 81%", (72, i * 14, 500, i * 14 + 10)) for i in range(5)
     ]
     assert TableStage().wanted(graphics=0, lines=numbers)
     assert not TableStage(stream=False).wanted(graphics=0, lines=numbers)
@@ -288,8 +289,8 @@ def test_turned_stream_table_reads_upright_and_boxes_back_on_the_page(tmp_path):
 def test_cpu_page_finds_a_stream_table_on_a_page_without_graphics(tmp_path):
     path = tmp_path / "stream.pdf"
     path.write_bytes(_stream_page())
-    doc = pagework.DocTask(str(path), decode.PDF, None, 10, 14400.0, 40_000_000)
-    page = pagework.cpu_page(pagework.PageTask(doc=doc, number=1))
+    doc = tasks.DocTask(str(path), decode.PDF, None, 10, 14400.0, 40_000_000)
+    page = tasks.cpu_page(tasks.PageTask(doc=doc, number=1))
     assert len(page.tables) == 1 and "tables" in page.timings_ms
     assert "| Finland | 338,424 | 5.5 | Helsinki | 16 |" in page.markdown
 
@@ -330,9 +331,9 @@ def test_box_turning_round_trips():
 
 
 def test_looks_tabular_wants_four_rows_of_four_separate_pieces():
-    line = decode.TextLine
+    line = Line
 
-    def rows(xs: list[float], n: int = 6) -> list[decode.TextLine]:
+    def rows(xs: list[float], n: int = 6) -> list[Line]:
         return [line("word", (x, i * 26, x + 30, i * 26 + 8)) for i in range(n) for x in xs]
 
     # a transcript's caption: line number, name, colon (three pieces a row)

@@ -8,11 +8,12 @@ import pytest
 from PIL import Image
 
 from docworker import decode
-from docworker.decode import PageView, TextLine
+from docworker.decode import PageView
+from docworker.geometry import Line
 from docworker.stages.text_layer import TextLayerStage, text_area
 from tests.pdfgen import ImagePage, TextPage, build_pdf, scan_jpeg
 
-BODY = [TextLine("Resolución número 12 del año 2025, sobre la señal", (72, 100, 500, 112))]
+BODY = [Line("Resolución número 12 del año 2025, sobre la señal", (72, 100, 500, 112))]
 
 
 def _view(lines=BODY, **kw) -> PageView:
@@ -27,8 +28,8 @@ def test_plain_digital_page_is_usable():
 @pytest.mark.parametrize(
     ("view", "reason"),
     [
-        (_view(lines=[TextLine("p. 3", (72, 800, 100, 810))]), "characters"),
-        (_view(lines=[TextLine("\ufffe\ufffd\x01" * 10, (72, 100, 300, 112))]), "unreadable"),
+        (_view(lines=[Line("p. 3", (72, 800, 100, 810))]), "characters"),
+        (_view(lines=[Line("\ufffe\ufffd\x01" * 10, (72, 100, 300, 112))]), "unreadable"),
         (_view(invisible_ratio=0.8), "invisible"),
         (_view(image_coverage=0.95), "scan with a text overlay"),
     ],
@@ -39,7 +40,7 @@ def test_unusable_layers_go_to_ocr(view, reason):
 
 
 def test_a_figure_beside_plenty_of_text_keeps_the_text_layer():
-    lines = [TextLine("x" * 80, (50, 40 + 14 * i, 545, 52 + 14 * i)) for i in range(50)]
+    lines = [Line("x" * 80, (50, 40 + 14 * i, 545, 52 + 14 * i)) for i in range(50)]
     view = _view(lines=lines, image_coverage=0.65)
     assert text_area(view) > 0.08
     assert TextLayerStage().judge(view).usable
@@ -68,15 +69,16 @@ def test_image_coverage_and_graphics_are_measured(tmp_path):
 def test_a_short_layer_beats_an_empty_ocr_read(tmp_path):
     """Too few characters to trust the layer alone sends the page to OCR; when OCR
     then reads nothing (print too small for it), the short layer is kept."""
-    from docworker import decode, pagework
+    from docworker import decode
+    from docworker.isolation import tasks
     from tests.pdfgen import TextPage, build_pdf
 
     path = tmp_path / "corto.pdf"
     path.write_bytes(build_pdf([TextPage(lines=[(72.0, 100.0, 1.5, "Año 2025")])]))
-    doc = pagework.DocTask(str(path), decode.PDF, None, 10, 14400.0, 40_000_000)
-    page = pagework.cpu_page(pagework.PageTask(doc=doc, number=1))
+    doc = tasks.DocTask(str(path), decode.PDF, None, 10, 14400.0, 40_000_000)
+    page = tasks.cpu_page(tasks.PageTask(doc=doc, number=1))
     assert page.source == "text_layer"
     assert page.text == "Año 2025"
     # Asked for OCR explicitly, the empty OCR read stands.
-    forced = pagework.cpu_page(pagework.PageTask(doc=doc, number=1, ocr="always"))
+    forced = tasks.cpu_page(tasks.PageTask(doc=doc, number=1, ocr="always"))
     assert forced.source == "ocr" and forced.text == ""

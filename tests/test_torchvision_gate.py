@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from docworker import gpu_checks
+from docworker.checks import gpu as gpu_checks
 
 BREAK_TORCHVISION_OPS = """
 import torch
@@ -56,7 +56,7 @@ sys.meta_path.insert(0, _NoTorchvision())
 """
 
 RUN_CHECK = (
-    "import json; from docworker.gpu_checks import check_torch_pair; "
+    "import json; from docworker.checks.gpu import check_torch_pair; "
     "r = check_torch_pair(); print(json.dumps({'ok': r.ok, 'detail': r.detail, 'data': r.data}))"
 )
 

@@ -38,7 +38,8 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from docworker import netguard, startup
+    from docworker.checks import startup
+    from docworker.isolation import netguard
     from docworker.logs import setup_logging
     from docworker.service import load_settings
 
@@ -56,7 +57,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_extract(args: argparse.Namespace) -> int:
-    from docworker import netguard
+    from docworker.isolation import netguard
     from docworker.logs import setup_logging
     from docworker.pipeline import Pipeline
     from docworker.service import load_settings

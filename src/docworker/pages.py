@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from PIL import Image
 
-from docworker.decode import TextLine
+from docworker.geometry import Line
 
 
 @dataclass
@@ -27,4 +27,4 @@ class RenderedPage:
     unit: str
     image: Image.Image
     scale: float
-    lines: list[TextLine] = field(default_factory=list)
+    lines: list[Line] = field(default_factory=list)

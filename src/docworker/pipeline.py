@@ -30,7 +30,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from docworker import __version__, decode, errors, pagework
+from docworker import __version__, decode, errors
 from docworker.config import Settings
 from docworker.contract import (
     DocumentData,
@@ -45,8 +45,9 @@ from docworker.contract import (
     PageResult,
     parse_page_ranges,
 )
+from docworker.isolation import tasks
+from docworker.isolation.pool import PagePool
 from docworker.logs import job_context
-from docworker.sandbox import PagePool
 from docworker.stages import running
 
 _log = logging.getLogger(__name__)
@@ -131,7 +132,7 @@ class Pipeline:
         pool = PagePool(
             settings.page_workers(os.cpu_count() or 1),
             settings.page_memory_mb,
-            initializer="docworker.pagework.init_child",
+            initializer="docworker.isolation.tasks.init_child",
         )
         t = time.perf_counter()
         pool.start()
@@ -143,7 +144,7 @@ class Pipeline:
         ocr_models: list[ModelInfo] = []
         failed: errors.WorkerError | None = None
         for _, result in pool.run(
-            "docworker.pagework.warmup",
+            "docworker.isolation.tasks.warmup",
             [(threads, settings.ocr_engine)] * pool.size,
             timeout_s=300,
         ):
@@ -281,9 +282,9 @@ class Pipeline:
 
     # ------------------------------------------------------------ page routes
 
-    def _doc_task(self, document: Any, job: JobInput) -> pagework.DocTask:
+    def _doc_task(self, document: Any, job: JobInput) -> tasks.DocTask:
         s = self.settings
-        return pagework.DocTask(
+        return tasks.DocTask(
             path=str(document.path),
             mime=document.mime,
             password=job.password.get_secret_value() if job.password else None,
@@ -292,9 +293,9 @@ class Pipeline:
             max_pixels=s.max_render_pixels,
         )
 
-    def _probe(self, doc: pagework.DocTask, deadline: float) -> int:
+    def _probe(self, doc: tasks.DocTask, deadline: float) -> int:
         for _, result in self.pool.run(
-            "docworker.pagework.probe",
+            "docworker.isolation.tasks.probe",
             [doc],
             timeout_s=self.settings.page_timeout_s,
             deadline=deadline,
@@ -328,8 +329,8 @@ class Pipeline:
                 f"`pages` selects no page; the document has {page_count} page(s)"
             )
         dpi = min(job.dpi or self.settings.render_dpi, self.settings.render_dpi * 2, 600)
-        tasks = (
-            pagework.PageTask(
+        page_tasks = (
+            tasks.PageTask(
                 doc=doc,
                 number=n,
                 ocr=job.ocr,
@@ -343,9 +344,9 @@ class Pipeline:
         unit = "pt" if document.mime == decode.PDF else "px"
         results: list[PageResult] = []
         pages_iter = (
-            self._gpu_pages(tasks, state, deadline, unit)
+            self._gpu_pages(page_tasks, state, deadline, unit)
             if engine == "gpu"
-            else self._cpu_pages(tasks, state, deadline, unit)
+            else self._cpu_pages(page_tasks, state, deadline, unit)
         )
         outputs = set(job.outputs)
         heads_and_feet: list[running.Candidate] = []
@@ -378,11 +379,11 @@ class Pipeline:
         )
 
     def _cpu_pages(
-        self, tasks: Iterator[pagework.PageTask], state: _JobState, deadline: float, unit: str
+        self, page_tasks: Iterator[tasks.PageTask], state: _JobState, deadline: float, unit: str
     ) -> Iterator[PageResult]:
         for task, result in self.pool.run(
-            "docworker.pagework.cpu_page",
-            tasks,
+            "docworker.isolation.tasks.cpu_page",
+            page_tasks,
             timeout_s=self.settings.page_timeout_s,
             deadline=deadline,
             window=self.settings.window_pages,
@@ -394,7 +395,7 @@ class Pipeline:
                 yield result
 
     def _gpu_pages(
-        self, tasks: Iterator[pagework.PageTask], state: _JobState, deadline: float, unit: str
+        self, page_tasks: Iterator[tasks.PageTask], state: _JobState, deadline: float, unit: str
     ) -> Iterator[PageResult]:
         batch: list[Any] = []
         batch_size = self.settings.vlm_batch_size
@@ -414,8 +415,8 @@ class Pipeline:
             batch.clear()
 
         for task, result in self.pool.run(
-            "docworker.pagework.render_page",
-            tasks,
+            "docworker.isolation.tasks.render_page",
+            page_tasks,
             timeout_s=self.settings.page_timeout_s,
             deadline=deadline,
             window=max(self.settings.window_pages, batch_size),
@@ -433,7 +434,7 @@ class Pipeline:
     def _office(
         self, document: Any, state: _JobState, deadline: float
     ) -> tuple[list[PageResult], int]:
-        task = pagework.OfficeTask(
+        task = tasks.OfficeTask(
             path=str(document.path),
             mime=document.mime,
             max_uncompressed=self.settings.max_zip_uncompressed_bytes,
@@ -441,7 +442,7 @@ class Pipeline:
         )
         t = time.perf_counter()
         for _, result in self.pool.run(
-            "docworker.pagework.office",
+            "docworker.isolation.tasks.office",
             [task],
             timeout_s=self.settings.page_timeout_s,
             deadline=deadline,
@@ -591,7 +592,7 @@ def fetch(job: JobInput, settings: Settings, workdir: Path) -> Any:
 @contextlib.contextmanager
 def network_guard() -> Iterator[Any]:
     """Refuse and count outbound connections while pages are processed."""
-    from docworker import netguard
+    from docworker.isolation import netguard
 
     netguard.install()
     with netguard.guard() as guard:

@@ -45,7 +45,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from docworker import errors, startup
+from docworker import errors
+from docworker.checks import startup
 from docworker.config import Settings
 from docworker.contract import PageResult
 from docworker.logs import setup_logging
@@ -221,7 +222,7 @@ def build_worker(settings: Settings | None = None) -> Worker | None:
     if settings is None:
         return None
     setup_logging(settings.log_level)
-    from docworker import netguard
+    from docworker.isolation import netguard
 
     netguard.set_offline_env()
     t1 = time.perf_counter()

@@ -37,11 +37,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from docworker import errors, gpu_checks
-from docworker.boxes import union as _union
+from docworker import errors
+from docworker.checks import gpu as gpu_checks
 from docworker.contract import Block, ErrorInfo, JobInput, ModelInfo, PageResult, Table, TableCell
+from docworker.geometry import BBox
+from docworker.geometry import union as _union
 from docworker.pages import RenderedPage
-from docworker.stages import table_format
 from docworker.stages.layout import LayoutStage, Region
 from docworker.stages.structured import StructuredStage
 from docworker.stages.vlm import (
@@ -53,10 +54,10 @@ from docworker.stages.vlm import (
     page_prompt,
     parse_html_table,
 )
+from docworker.tables import render
 
 _log = logging.getLogger(__name__)
 
-BBox = tuple[float, float, float, float]
 
 _PACKAGES = {
     "torch": "torch==2.14.1",
@@ -110,8 +111,8 @@ def _pipe_table(lines: list[str]) -> Table:
         n_rows=len(grid),
         n_cols=width,
         cells=cells,
-        markdown=table_format.markdown(grid),
-        html=table_format.html(cells, len(grid)),
+        markdown=render.markdown(grid),
+        html=render.html(cells, len(grid)),
     )
 
 

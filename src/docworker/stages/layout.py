@@ -23,11 +23,11 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from docworker import errors
+from docworker.geometry import BBox
 from docworker.pages import RenderedPage
 
 _log = logging.getLogger(__name__)
 
-BBox = tuple[float, float, float, float]
 
 #: docling's canonical DocLayNet classes; label id ``i`` of its RT-DETR model is ``DOCLAYNET[i]``.
 DOCLAYNET = (

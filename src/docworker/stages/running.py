@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from statistics import median
 
 from docworker.contract import PageResult
-from docworker.stages.assemble import escape_markdown
+from docworker.stages.reading_order import escape_markdown
 
 _DIGITS = re.compile(r"\d+")
 _SPACE = re.compile(r"\s+")

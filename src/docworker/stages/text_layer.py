@@ -21,7 +21,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from docworker.decode import PageView
-from docworker.stages.assemble import Line
+from docworker.stages.reading_order import Line
 
 _log = logging.getLogger(__name__)
 

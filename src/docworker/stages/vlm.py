@@ -39,7 +39,7 @@ from pydantic import BaseModel, Field
 from docworker import errors
 from docworker.contract import Table, TableCell
 from docworker.pages import RenderedPage
-from docworker.stages import table_format
+from docworker.tables import render
 
 _log = logging.getLogger(__name__)
 
@@ -306,8 +306,8 @@ def parse_html_table(markup: str) -> Table:
         n_rows=n_rows,
         n_cols=n_cols,
         cells=cells,
-        markdown=table_format.markdown(table_format.grid(cells, n_rows, n_cols)),
-        html=table_format.html(cells, n_rows),
+        markdown=render.markdown(render.grid(cells, n_rows, n_cols)),
+        html=render.html(cells, n_rows),
     )
 
 

@@ -52,7 +52,7 @@ from typing import Any
 
 from docworker import decode
 from docworker.contract import Block, Table, TableCell
-from docworker.stages import table_format
+from docworker.tables import render
 
 #: Office pages have no coordinates: width = height = 0, every box is this.
 NO_BOX = (0.0, 0.0, 0.0, 0.0)
@@ -362,10 +362,7 @@ def build_table(rows: list[list[_Cell]]) -> Table | None:
         return "| " + " | ".join(values) + " |"
 
     raw = [
-        [
-            cell.raw if cell.raw or not cell.text else table_format.escape_cell(cell.text)
-            for cell in row
-        ]
+        [cell.raw if cell.raw or not cell.text else render.escape_cell(cell.text) for cell in row]
         for row in rows
     ]
     head, body = (raw[0], raw[1:]) if has_header else ([""] * n_cols, raw)
@@ -376,7 +373,7 @@ def build_table(rows: list[list[_Cell]]) -> Table | None:
         n_cols=n_cols,
         cells=cells,
         markdown="\n".join(lines),
-        html=table_format.html(cells, len(rows)),
+        html=render.html(cells, len(rows)),
     )
 
 
@@ -549,7 +546,7 @@ def _sheet_cells(row: str) -> list[_Cell]:
     cells = []
     for value in body.split(" | "):
         text = value.strip()
-        cells.append(_Cell(text, table_format.escape_cell(text).replace("\n", "<br>")))
+        cells.append(_Cell(text, render.escape_cell(text).replace("\n", "<br>")))
     return cells
 
 

@@ -23,18 +23,10 @@ import re
 from dataclasses import dataclass
 from statistics import median
 
-from docworker.boxes import union as _union
 from docworker.contract import Block, Table
-from docworker.stages import bidi
-
-BBox = tuple[float, float, float, float]
-
-
-@dataclass
-class Line:
-    text: str
-    bbox: BBox
-    confidence: float | None = None
+from docworker.decode import rtl as _rtl
+from docworker.geometry import BBox, Line
+from docworker.geometry import union as _union
 
 
 @dataclass
@@ -121,7 +113,7 @@ def reading_order(
     columns, and lines sharing a row, from right to left.
     """
     if rtl is None:
-        rtl = _depth == 0 and bidi.rtl_page(line.text for line in lines)
+        rtl = _depth == 0 and _rtl.rtl_page(line.text for line in lines)
     if rtl:
         mirror = [Line(ln.text, (-ln.bbox[2], ln.bbox[1], -ln.bbox[0], ln.bbox[3])) for ln in lines]
         back = {id(m): ln for m, ln in zip(mirror, lines, strict=True)}

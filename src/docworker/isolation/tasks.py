@@ -28,13 +28,15 @@ from typing import Any
 
 from docworker import decode, errors
 from docworker.contract import PageResult
+from docworker.engines.office.markdown import OfficeContent, parse
+from docworker.geometry import Line
 from docworker.pages import RenderedPage
-from docworker.stages import assemble, scan_tables
-from docworker.stages.markdown_doc import OfficeContent, parse
-from docworker.stages.ocr import OcrStage
-from docworker.stages.orientation import rotate_image, unrotate_box
-from docworker.stages.tables import TableStage
+from docworker.stages import reading_order
+from docworker.stages.ocr.orientation import rotate_image, unrotate_box
+from docworker.stages.ocr.rapidocr import OcrStage
 from docworker.stages.text_layer import TextLayerStage
+from docworker.tables import scanned
+from docworker.tables.finder import TableStage
 
 _log = logging.getLogger(__name__)
 
@@ -75,7 +77,7 @@ _ocr: dict[str, Any] = {}  # engine name -> OcrStage or TesseractStage
 def init_child() -> None:
     """Runs once in each page process: it never needs the network."""
     try:
-        from docworker import netguard
+        from docworker.isolation import netguard
     except ImportError:  # pragma: no cover - netguard ships with the package
         return
     netguard.block_all()
@@ -105,7 +107,7 @@ def ocr_stage(threads: int = 1, engine: str = "rapidocr") -> Any:
     stage = _ocr.get(engine)
     if stage is None:
         if engine == "tesseract":
-            from docworker.stages.ocr_tesseract import TesseractStage
+            from docworker.stages.ocr.tesseract import TesseractStage
 
             stage = TesseractStage.from_settings(threads=threads)
         elif engine == "rapidocr":
@@ -177,7 +179,7 @@ def cpu_page(task: PageTask) -> PageResult:
         timings["ocr"] = _ms(t)
         t = time.perf_counter()
         upright = rotate_image(image, rotation)
-        tables = scan_tables.find(upright, lines, scale)
+        tables = scanned.find(upright, lines, scale)
         timings["tables"] = _ms(t)
         if upright is not image:
             upright.close()
@@ -191,16 +193,16 @@ def cpu_page(task: PageTask) -> PageResult:
     upright_w, upright_h = (
         (view.height, view.width) if rotation in (90, 270) else (view.width, view.height)
     )
-    ordered = assemble.reading_order(lines, upright_w)
-    paras = assemble.paragraphs(ordered)
-    kinds = assemble.furniture(paras, upright_h)
+    ordered = reading_order.reading_order(lines, upright_w)
+    paras = reading_order.paragraphs(ordered)
+    kinds = reading_order.furniture(paras, upright_h)
     if rotation:
         for line in ordered:
             line.bbox = unrotate_box(line.bbox, rotation, view.width, view.height)
         for table in tables:
             if table.bbox is not None:
                 table.bbox = unrotate_box(table.bbox, rotation, view.width, view.height)
-    items = assemble.layout_items(paras, kinds, tables)
+    items = reading_order.layout_items(paras, kinds, tables)
     block_source = "ocr" if source == "ocr" else "text_layer"
     timings["assemble"] = _ms(t)
     return PageResult(
@@ -211,9 +213,9 @@ def cpu_page(task: PageTask) -> PageResult:
         rotation=rotation,
         source=source,  # type: ignore[arg-type]
         status="ok",
-        text=assemble.items_text(items),
-        markdown=assemble.items_markdown(items),
-        blocks=assemble.items_blocks(items, block_source),
+        text=reading_order.items_text(items),
+        markdown=reading_order.items_markdown(items),
+        blocks=reading_order.items_blocks(items, block_source),
         tables=tables,
         timings_ms=timings,
     )
@@ -223,7 +225,7 @@ def render_page(task: PageTask) -> RenderedPage:
     handle = _document(task.doc)
     view = handle.page(task.number, text_layer=task.doc.mime == decode.PDF)
     image, scale = handle.render(task.number, task.dpi, task.doc.max_pixels)
-    lines = [decode.TextLine(line.text, line.bbox) for line in view.lines]
+    lines = [Line(line.text, line.bbox) for line in view.lines]
     return RenderedPage(
         number=task.number,
         width=view.width,
@@ -253,11 +255,11 @@ def office(task: OfficeTask) -> OfficeContent:
     if task.mime != decode.HTML:
         check_zip(path, task.max_uncompressed, task.max_ratio)
     if task.mime == decode.ODT:
-        from docworker.stages.odt import odt_to_markdown
+        from docworker.engines.office.odt import odt_to_markdown
 
         return parse(odt_to_markdown(path), task.mime)
     try:
-        from docworker.engines.docstrange_local import office_to_markdown
+        from docworker.engines.office.docstrange import office_to_markdown
     except ImportError as e:
         raise errors.EngineUnavailable("docstrange is not installed: pip install docstrange") from e
     return parse(office_to_markdown(path, task.mime), task.mime)

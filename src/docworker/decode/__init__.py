@@ -24,7 +24,8 @@ from typing import Protocol
 from PIL import Image, ImageOps
 
 from docworker import errors
-from docworker.stages import bidi
+from docworker.decode import rtl
+from docworker.geometry import Line
 
 PDF = "application/pdf"
 PNG = "image/png"
@@ -160,14 +161,6 @@ def _scan_zip_names(path: Path, chunk: int = 1 << 20) -> str:
 
 
 @dataclass
-class TextLine:
-    """A line of the text layer, ``bbox`` in top-left page points."""
-
-    text: str
-    bbox: tuple[float, float, float, float]
-
-
-@dataclass
 class PageView:
     """One page, ready for stages."""
 
@@ -175,7 +168,7 @@ class PageView:
     width: float
     height: float
     unit: str
-    lines: list[TextLine] = field(default_factory=list)
+    lines: list[Line] = field(default_factory=list)
     invisible_ratio: float = 0.0
     image_coverage: float = 0.0  # share of the page under image objects (PDF only)
     graphics: int = 0  # vector path segments on the page (PDF only; rulings, boxes)
@@ -284,7 +277,7 @@ class PdfHandle:
         finally:
             page.close()
 
-    def _text_lines(self, page, width: float, height: float) -> tuple[list[TextLine], float]:
+    def _text_lines(self, page, width: float, height: float) -> tuple[list[Line], float]:
         """Text runs of the text layer, merged into lines, in top-left page points."""
         raw = self._pdfium.raw
         textpage = page.get_textpage()
@@ -307,7 +300,7 @@ class PdfHandle:
             sampled = len(sample)
             rotation = page.get_rotation() % 360
             left, bottom, right, top = page.get_cropbox()
-            runs: list[TextLine] = []
+            runs: list[Line] = []
             for i in range(n_runs):
                 l, b, r, t = textpage.get_rect(i)
                 text = textpage.get_text_bounded(l, b, r, t).replace("\r", "").replace("\n", " ")
@@ -315,27 +308,27 @@ class PdfHandle:
                 if not text:
                     continue
                 bbox = _to_top_left((l, b, r, t), (left, bottom, right, top), rotation)
-                runs.append(TextLine(text=text, bbox=_clip(bbox, width, height)))
-            if any(bidi.has_rtl(run.text) for run in runs):
-                # Right-to-left script: rebuilt from glyph positions (see stages/bidi.py);
+                runs.append(Line(text=text, bbox=_clip(bbox, width, height)))
+            if any(rtl.has_rtl(run.text) for run in runs):
+                # Right-to-left script: rebuilt from glyph positions (see stages/rtl.py);
                 # told from the runs already read, so left-to-right pages pay nothing more.
                 glyphs = self._glyphs(textpage, n_chars, (left, bottom, right, top), rotation)
                 lines = [
-                    TextLine(text=text, bbox=_clip(bbox, width, height))
-                    for text, bbox in bidi.page_lines(glyphs)
+                    Line(text=text, bbox=_clip(bbox, width, height))
+                    for text, bbox in rtl.page_lines(glyphs)
                 ]
                 return lines, invisible / max(1, sampled)
             return _merge_runs(runs), invisible / max(1, sampled)
         finally:
             textpage.close()
 
-    def _glyphs(self, textpage, n_chars: int, crop, rotation: int) -> list[bidi.Glyph]:
+    def _glyphs(self, textpage, n_chars: int, crop, rotation: int) -> list[rtl.Glyph]:
         """Every character pdfium read (its inserted spaces and line breaks left out).
 
         A glyph the font maps to no text keeps its place with empty text.
         """
         raw = self._pdfium.raw
-        glyphs: list[bidi.Glyph] = []
+        glyphs: list[rtl.Glyph] = []
         for i in range(n_chars):
             if raw.FPDFText_IsGenerated(textpage.raw, i) == 1:
                 continue
@@ -351,7 +344,7 @@ class PdfHandle:
                 text = " "
             box = _to_top_left(textpage.get_charbox(i, loose=True), crop, rotation)
             ink = _to_top_left(textpage.get_charbox(i), crop, rotation)
-            glyphs.append(bidi.Glyph(text=text, box=box, ink=ink))
+            glyphs.append(rtl.Glyph(text=text, box=box, ink=ink))
         return glyphs
 
     def render(self, number: int, dpi: int, max_pixels: int) -> tuple[Image.Image, float]:
@@ -437,13 +430,13 @@ def _clip(bbox: tuple[float, float, float, float], width: float, height: float):
     )
 
 
-def _merge_runs(runs: list[TextLine]) -> list[TextLine]:
+def _merge_runs(runs: list[Line]) -> list[Line]:
     """Join runs that sit on the same baseline and touch horizontally into one line.
 
     pdfium yields runs in content-stream order, which is the reading order
     most producers write; we keep that order and only merge neighbours.
     """
-    lines: list[TextLine] = []
+    lines: list[Line] = []
     for run in runs:
         if lines:
             last = lines[-1]
@@ -457,7 +450,7 @@ def _merge_runs(runs: list[TextLine]) -> list[TextLine]:
                 last.text = f"{last.text}{sep}{run.text}"
                 last.bbox = (min(lx0, rx0), min(ly0, ry0), max(lx1, rx1), max(ly1, ry1))
                 continue
-        lines.append(TextLine(text=run.text, bbox=run.bbox))
+        lines.append(Line(text=run.text, bbox=run.bbox))
     return lines
 
 

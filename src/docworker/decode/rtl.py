@@ -52,9 +52,8 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from docworker.boxes import union as _union
-
-BBox = tuple[float, float, float, float]
+from docworker.geometry import BBox
+from docworker.geometry import union as _union
 
 _RTL_CLASSES = frozenset({"R", "AL"})
 _STRONG = frozenset({"L", "R", "AL"})

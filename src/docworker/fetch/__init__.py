@@ -88,9 +88,10 @@ import certifi
 import urllib3
 from urllib3 import exceptions as u3
 
-from docworker import decode, errors, netguard
+from docworker import decode, errors
 from docworker.config import Settings
 from docworker.contract import JobInput
+from docworker.isolation import netguard
 from docworker.logs import redact_url
 
 _log = logging.getLogger(__name__)

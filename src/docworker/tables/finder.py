@@ -55,7 +55,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from docworker.contract import Table, TableCell
-from docworker.stages import bidi, table_format
+from docworker.decode import rtl
+from docworker.tables import render
 
 _log = logging.getLogger(__name__)
 
@@ -155,7 +156,7 @@ class TableStage:
     ) -> list[Table]:
         """pdfplumber-style objects of one page (top-left points) → tables."""
         chars = [c for c in chars if c.get("text", "").strip() or c.get("text") == " "]
-        chars = bidi.split_ligatures(chars)  # right-to-left text: all in visual order
+        chars = rtl.split_ligatures(chars)  # right-to-left text: all in visual order
         tables: list[Table] = []
         hs, vs = rulings(lines, rects, curves, width, height)
         cache: list[list[Word]] = []
@@ -216,7 +217,7 @@ class TableStage:
     def _table(self, cells: list[TableCell], bbox: Box) -> Table | None:
         n_rows = max(c.row + c.row_span for c in cells)
         n_cols = max(c.col + c.col_span for c in cells)
-        if bidi.rtl_page(c.text for c in cells):
+        if rtl.rtl_page(c.text for c in cells):
             for c in cells:  # a right-to-left table's first column is its rightmost
                 c.col = n_cols - c.col - c.col_span
         filled = sum(1 for c in cells if c.text)
@@ -229,8 +230,8 @@ class TableStage:
             n_rows=n_rows,
             n_cols=n_cols,
             cells=cells,
-            markdown=table_format.markdown(table_format.grid(cells, n_rows, n_cols)),
-            html=table_format.html(cells, n_rows),
+            markdown=render.markdown(render.grid(cells, n_rows, n_cols)),
+            html=render.html(cells, n_rows),
         )
 
 
@@ -1178,7 +1179,7 @@ def _stream_cells(
                 TableCell(
                     row=r,
                     col=first,
-                    text=bidi.visual_line(" ".join(w.text for w in ws)),
+                    text=rtl.visual_line(" ".join(w.text for w in ws)),
                     col_span=last - first + 1,
                     header=r < max(n_header, 1),
                 )
@@ -1263,7 +1264,7 @@ def build_cells(boxes: list[tuple], chars: list[dict]) -> list[TableCell] | None
         if turn:  # a turned header in an upright table: read it upright
             group = [turn_char(c, turn, 0.0, 0.0) for c in group]
         lines = extract_text(group).split("\n") if group else []
-        text = " ".join(" ".join(bidi.visual_line(line) for line in lines).split())
+        text = " ".join(" ".join(rtl.visual_line(line) for line in lines).split())
         cells.append(
             TableCell(
                 row=r0 - top_row,

@@ -26,9 +26,10 @@ from typing import Any
 
 from PIL import Image
 
+from docworker.geometry import BBox
+
 _log = logging.getLogger(__name__)
 
-BBox = tuple[float, float, float, float]
 
 _TRANSPOSE = {
     90: Image.Transpose.ROTATE_270,  # PIL's ROTATE_* turn counter-clockwise

@@ -311,7 +311,7 @@ def check_weights(
 
 def check_docstrange() -> CheckResult:
     """docstrange can run in local GPU mode only (never constructs a cloud extractor)."""
-    from docworker.engines import docstrange_local
+    from docworker.engines.office import docstrange
 
-    ok, detail = docstrange_local.check_local_mode()
+    ok, detail = docstrange.check_local_mode()
     return CheckResult("docstrange", ok, detail)

@@ -34,12 +34,11 @@ from statistics import median
 from PIL import Image
 
 from docworker.contract import Table, TableCell
-from docworker.stages import table_format
-from docworker.stages.assemble import Line
+from docworker.geometry import BBox
+from docworker.stages.reading_order import Line
+from docworker.tables import render
 
 _log = logging.getLogger(__name__)
-
-BBox = tuple[float, float, float, float]
 
 
 @dataclass(frozen=True)
@@ -199,8 +198,8 @@ def table_in(
         n_rows=n_rows,
         n_cols=n_cols,
         cells=cells,
-        markdown=table_format.markdown(table_format.grid(cells, n_rows, n_cols)),
-        html=table_format.html(cells, n_rows),
+        markdown=render.markdown(render.grid(cells, n_rows, n_cols)),
+        html=render.html(cells, n_rows),
     )
     return table, inside
 

@@ -27,8 +27,8 @@ from PIL import Image
 
 from docworker import errors
 from docworker.contract import ModelInfo
-from docworker.stages.assemble import Line
-from docworker.stages.orientation import Orientation, elongated, rotate_image, vote
+from docworker.stages.ocr.orientation import Orientation, elongated, rotate_image, vote
+from docworker.stages.reading_order import Line
 
 _log = logging.getLogger(__name__)
 

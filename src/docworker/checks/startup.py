@@ -99,7 +99,7 @@ def check_ocr() -> CheckResult:
 
 def _gpu_checks(settings: Settings) -> list[CheckResult]:
     try:
-        from docworker import gpu_checks
+        from docworker.checks import gpu as gpu_checks
     except ImportError as e:
         return [CheckResult("gpu", False, f"GPU checks unavailable ({e})")]
     results = [_adapt(gpu_checks.check_torch_pair()), _adapt(gpu_checks.check_cuda())]

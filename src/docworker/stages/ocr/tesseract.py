@@ -43,9 +43,9 @@ from PIL import Image
 
 from docworker import errors
 from docworker.contract import ModelInfo
-from docworker.stages.assemble import Line
-from docworker.stages.ocr import OcrRead
-from docworker.stages.orientation import rotate_image
+from docworker.stages.ocr.orientation import rotate_image
+from docworker.stages.ocr.rapidocr import OcrRead
+from docworker.stages.reading_order import Line
 
 _log = logging.getLogger(__name__)
 

@@ -1,0 +1,55 @@
+"""Page geometry shared by every stage: one box type, one word and one line.
+
+Boxes are ``(x0, y0, x1, y1)`` tuples in the page's own space, origin top-left,
+in the page's unit (PDF points or image pixels). Inputs and outputs are plain
+values; nothing here touches a document.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+BBox = tuple[float, float, float, float]
+
+
+def union(boxes: list[BBox]) -> BBox:
+    """The smallest box holding every box in ``boxes`` (not empty)."""
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
+
+
+@dataclass
+class Word:
+    """One word with its box; ``top``/``bottom`` are the box's vertical extent."""
+
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    text: str
+
+    @property
+    def bbox(self) -> BBox:
+        return (self.x0, self.top, self.x1, self.bottom)
+
+
+@dataclass
+class Line:
+    """One line of text on a page, from the text layer or from OCR.
+
+    ``confidence`` is the OCR score (``None`` for the text layer). ``size`` is the
+    font size or line height in page units where the source knows it (0 otherwise);
+    ``bold`` and ``mono`` are what the text layer says about the line's font.
+    """
+
+    text: str
+    bbox: BBox
+    confidence: float | None = None
+    size: float = 0.0
+    bold: bool = False
+    mono: bool = False
+    words: list[Word] = field(default_factory=list)
