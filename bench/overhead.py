@@ -1,6 +1,6 @@
 """Framework overhead: end-to-end handler time against the time spent inside the engines.
 
-"Inside the engines" is ``tasks.cpu_page`` — the exact per-page function a
+"Inside the engines" is ``cpu.read_page`` — the exact per-page function a
 page process runs (text layer, render, RapidOCR, reading order, the page's
 ``PageResult``) — called page after page inside one page process (same thread
 variables and limits as in production), with OCR given every core
@@ -13,7 +13,7 @@ Three ways, interleaved in one run so machine load hits them alike (wall time,
 and CPU time of the processes involved from ``/proc/<pid>/schedstat``, which
 load from other programs does not inflate):
 
-- ``engines``: ``cpu_page`` in a loop, as above (the reference);
+- ``engines``: ``cpu.read_page`` in a loop, as above (the reference);
 - ``handler 1×N``: ``Worker.handler`` with one page process and N OCR threads —
   the same engine work in the same order, so ``handler / engines - 1`` is the
   framework's overhead;
@@ -52,7 +52,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def engines_direct(args: tuple[str, int, int]) -> float:
-    """Seconds for ``tasks.cpu_page`` on every page, called in a row.
+    """Seconds for ``cpu.read_page`` on every page, called in a row.
 
     Runs inside a page process (``EngineRunner``), so the engines see exactly
     the environment they have in production: the same thread variables
@@ -60,6 +60,7 @@ def engines_direct(args: tuple[str, int, int]) -> float:
     """
     from docworker import decode
     from docworker.config import Settings
+    from docworker.engines import cpu
     from docworker.isolation import tasks
 
     path, pages, threads = args
@@ -77,7 +78,7 @@ def engines_direct(args: tuple[str, int, int]) -> float:
     )
     start = time.perf_counter()
     for n in range(1, pages + 1):
-        tasks.cpu_page(
+        cpu.read_page(
             tasks.PageTask(
                 doc=doc,
                 number=n,
@@ -101,7 +102,7 @@ class EngineRunner:
         self.pool.start()
         list(
             self.pool.run(
-                "docworker.isolation.tasks.warmup", [(threads, "rapidocr")], timeout_s=600
+                "docworker.engines.cpu.warmup", [(threads, "rapidocr")], timeout_s=600
             )
         )
 

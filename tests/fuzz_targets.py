@@ -18,7 +18,7 @@ import traceback
 from pathlib import Path
 
 from docworker import decode, errors
-from docworker.isolation import tasks
+from docworker.engines import office
 
 LIMITS = {"max_pages": 50, "max_page_points": 14400.0, "max_pixels": 4_000_000}
 
@@ -29,7 +29,7 @@ def decode_file(task: tuple[str, int]) -> tuple[str, str]:
     try:
         mime = decode.sniff_type(path)
         if mime in decode.OFFICE_TYPES - {decode.HTML}:
-            tasks.check_zip(path, 50 * 1024 * 1024, 200.0)
+            office.check_zip(path, 50 * 1024 * 1024, 200.0)
             return "ok", mime
         if mime not in decode.SUPPORTED_TYPES or mime == decode.HTML:
             return "ok", mime

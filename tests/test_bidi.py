@@ -14,7 +14,7 @@ from docworker.contract import TableCell
 from docworker.decode import rtl
 from docworker.stages import reading_order
 from docworker.stages.reading_order import Line
-from docworker.tables.finder import TableStage
+from docworker.tables import TableStage
 from tests.pdfgen import pdf_from_objects
 
 CORPUS = Path("/work/shared/corpus")
@@ -377,7 +377,7 @@ def test_has_rtl_prefilter_covers_every_right_to_left_code_point():
     import sys
     import unicodedata
 
-    from docworker.decode.rtl import _MAYBE_RTL, has_rtl
+    from docworker.decode.bidi import _MAYBE_RTL, has_rtl
 
     missed = [
         hex(c)

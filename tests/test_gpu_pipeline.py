@@ -34,7 +34,7 @@ def gpu_pipeline(tiny_model_dir):
         warmup=True,
     )
     pipeline = Pipeline.build(settings)
-    assert pipeline.gpu is not None, pipeline.gpu_reason
+    assert "gpu" in pipeline.engines, pipeline.unavailable.get("gpu")
     yield pipeline
     pipeline.close()
 

@@ -75,10 +75,8 @@ def test_a_bomb_over_the_memory_cap_kills_the_page_process_not_the_worker(small_
 def test_an_allocation_failing_in_python_is_limit_exceeded(small_pipeline, tmp_path):
     # A 400-megapixel render (a 1.6 GB bitmap) under the 1 GiB cap: the
     # allocation raises MemoryError in the page process, reported as limit_exceeded.
-    pipeline = Pipeline(
-        small_pipeline.settings.model_copy(update={"max_render_pixels": 400_000_000}),
-        small_pipeline.pool,
-        ocr_models=small_pipeline.ocr_models,
+    pipeline = small_pipeline.with_settings(
+        small_pipeline.settings.model_copy(update={"max_render_pixels": 400_000_000})
     )
     data = build_pdf([TextPage(lines=[(72, 72, 12, "x")], width=14400, height=14400)])
     payload = run_file(pipeline, tmp_path / "poster.pdf", data, ocr="always")

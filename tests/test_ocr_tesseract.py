@@ -66,16 +66,16 @@ def test_engine_setting_reads_the_environment_and_refuses_unknown_engines(monkey
 
 
 def test_missing_tesserocr_is_engine_unavailable(monkeypatch):
-    from docworker.isolation import tasks
+    from docworker.engines import cpu
     from docworker.stages.ocr.tesseract import TesseractStage
 
     monkeypatch.setitem(sys.modules, "tesserocr", None)  # import raises ImportError
     monkeypatch.setenv("OMP_THREAD_LIMIT", "1")
     with pytest.raises(errors.EngineUnavailable, match="tesserocr is not installed"):
         TesseractStage.from_settings()
-    monkeypatch.setattr(tasks, "_ocr", {})
+    monkeypatch.setattr(cpu, "_ocr", {})
     with pytest.raises(errors.EngineUnavailable, match="pip install tesserocr"):
-        tasks.warmup((1, "tesseract"))
+        cpu.warmup((1, "tesseract"))
 
 
 def test_missing_language_data_is_engine_unavailable(monkeypatch, tmp_path):

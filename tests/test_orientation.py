@@ -6,6 +6,7 @@ import pytest
 from PIL import Image
 
 from docworker import decode
+from docworker.engines import cpu
 from docworker.isolation import tasks
 from docworker.stages.ocr.orientation import (
     elongated,
@@ -82,7 +83,7 @@ def test_turned_image_is_read_upright_with_boxes_in_original_pixels(tmp_path):
     path = tmp_path / "turned.png"
     stored.save(path)
     doc = tasks.DocTask(str(path), decode.PNG, None, 10, 14400.0, 40_000_000)
-    page = tasks.cpu_page(tasks.PageTask(doc=doc, number=1))
+    page = cpu.read_page(tasks.PageTask(doc=doc, number=1))
     assert page.rotation == angle
     assert (page.width, page.height) == stored.size
     assert page.text.split("\n") == LINES

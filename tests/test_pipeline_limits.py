@@ -28,6 +28,7 @@ from PIL import Image
 from docworker import decode
 from docworker.config import Settings
 from docworker.contract import JobInput, PageResult
+from docworker.engines.gpu_pages import GpuPagesEngine
 from docworker.pages import RenderedPage
 from docworker.pipeline import Pipeline
 from tests import hostile_docs
@@ -37,7 +38,7 @@ from tests.pdfgen import ImagePage, TextPage, build_pdf, scan_jpeg
 def limited(base: Pipeline, **limits: Any) -> Pipeline:
     """A pipeline with other limits over ``base``'s page processes."""
     settings = Settings(default_engine="cpu", workers=base.pool.size, **limits)
-    return Pipeline(settings, base.pool, ocr_models=base.ocr_models)
+    return base.with_settings(settings)
 
 
 def run_file(pipeline: Pipeline, path: Path, data: bytes, **job: Any) -> dict[str, Any]:
@@ -187,7 +188,8 @@ def test_render_dpi_and_the_pixel_cap_shape_what_engines_get(cpu_pipeline, tmp_p
     def renders(**limits: Any) -> tuple[int, int]:
         gpu = RecordingGpu()
         settings = Settings(default_engine="gpu", workers=cpu_pipeline.pool.size, **limits)
-        pipeline = Pipeline(settings, cpu_pipeline.pool, ocr_models=[], gpu=gpu)
+        engines = {**cpu_pipeline.engines, "gpu": GpuPagesEngine(gpu)}
+        pipeline = Pipeline(settings, cpu_pipeline.pool, engines)
         payload = pipeline.run({"document_path": str(path)}, job_id="render")
         assert payload["metadata"]["engine"]["name"] == "gpu"
         (size,) = gpu.sizes

@@ -8,6 +8,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from docworker import decode
+from docworker.engines import cpu
 from docworker.isolation import tasks
 from docworker.stages.ocr.orientation import rotate_image
 from tests.pdfgen import font
@@ -54,7 +55,7 @@ def _page(tmp_path: Path, image: Image.Image):
     path = tmp_path / "tabla.png"
     image.save(path)
     doc = tasks.DocTask(str(path), decode.PNG, None, 10, 14400.0, 40_000_000)
-    return tasks.cpu_page(tasks.PageTask(doc=doc, number=1))
+    return cpu.read_page(tasks.PageTask(doc=doc, number=1))
 
 
 def _grid(table) -> list[list[str]]:
@@ -99,7 +100,7 @@ def test_real_scanned_report_table(tmp_path):
     doc = tasks.DocTask(
         str(CORPUS / "camelot/bad/image.pdf"), decode.PDF, None, 10, 14400.0, 40_000_000
     )
-    page = tasks.cpu_page(tasks.PageTask(doc=doc, number=1))
+    page = cpu.read_page(tasks.PageTask(doc=doc, number=1))
     results = [t for t in page.tables if t.n_cols == 6]
     assert len(results) == 1
     grid = _grid(results[0])

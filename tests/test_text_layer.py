@@ -70,15 +70,16 @@ def test_a_short_layer_beats_an_empty_ocr_read(tmp_path):
     """Too few characters to trust the layer alone sends the page to OCR; when OCR
     then reads nothing (print too small for it), the short layer is kept."""
     from docworker import decode
+    from docworker.engines import cpu
     from docworker.isolation import tasks
     from tests.pdfgen import TextPage, build_pdf
 
     path = tmp_path / "corto.pdf"
     path.write_bytes(build_pdf([TextPage(lines=[(72.0, 100.0, 1.5, "Año 2025")])]))
     doc = tasks.DocTask(str(path), decode.PDF, None, 10, 14400.0, 40_000_000)
-    page = tasks.cpu_page(tasks.PageTask(doc=doc, number=1))
+    page = cpu.read_page(tasks.PageTask(doc=doc, number=1))
     assert page.source == "text_layer"
     assert page.text == "Año 2025"
     # Asked for OCR explicitly, the empty OCR read stands.
-    forced = tasks.cpu_page(tasks.PageTask(doc=doc, number=1, ocr="always"))
+    forced = cpu.read_page(tasks.PageTask(doc=doc, number=1, ocr="always"))
     assert forced.source == "ocr" and forced.text == ""

@@ -1,0 +1,218 @@
+"""The embedded CPU engine: the PDF text layer where it is usable, else OCR of a render.
+
+Parent side, ``CpuEngine``: warms the OCR models in every page process at
+build time, then for each job sends one ``PageTask`` per selected page to
+``read_page`` in the page processes and yields the pages in order.
+
+Child side, ``read_page`` (runs inside a page process, see ``isolation``): text
+layer when usable (plus the text-layer table finder), else orientation and OCR
+of the rendered page (plus framed or ruled tables from the image); then
+reading order, paragraphs, furniture and the page's text, markdown and blocks.
+The OCR stage is built once per process and kept (``ocr_stage``).
+
+Inputs: a ``JobRun`` (parent) or a ``PageTask`` (child). Output: ``PageResult``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from docworker import decode, errors
+from docworker.contract import ModelInfo, PageResult
+from docworker.engines import JobRun, dist_version, paged
+from docworker.isolation.tasks import PageTask, document
+from docworker.stages import ocr, reading_order
+from docworker.stages.ocr.orientation import rotate_image, unrotate_box
+from docworker.stages.text_layer import TextLayerStage
+from docworker.tables import scanned
+from docworker.tables import TableStage
+
+if TYPE_CHECKING:
+    from docworker.config import Settings
+    from docworker.isolation.pool import PagePool
+
+_log = logging.getLogger(__name__)
+
+
+class CpuEngine:
+    """Text layer + packaged OCR in the page processes; runs on any machine."""
+
+    name = "cpu"
+    device = "cpu"
+
+    def __init__(self, ocr_models: list[ModelInfo], ocr_threads: int):
+        self.ocr_models = ocr_models
+        self.ocr_threads = ocr_threads
+
+    @classmethod
+    def available(cls, settings: Settings) -> str | None:
+        return None
+
+    @classmethod
+    def from_settings(cls, settings: Settings, pool: PagePool) -> CpuEngine:
+        """Load and warm the OCR engine in every page process.
+
+        A failed warm-up of the default OCR engine is logged and left to fail
+        scanned pages; an OCR engine chosen on purpose must work, so its failure
+        refuses the engine (and the worker).
+        """
+        threads = max(1, (os.cpu_count() or 1) // pool.size)
+        models: list[ModelInfo] = []
+        failed: errors.WorkerError | None = None
+        for _, result in pool.run(
+            "docworker.engines.cpu.warmup",
+            [(threads, settings.ocr_engine)] * pool.size,
+            timeout_s=300,
+        ):
+            if isinstance(result, errors.WorkerError):
+                failed = result
+            else:
+                models = result
+        if failed is not None:
+            if settings.ocr_engine != ocr.DEFAULT:
+                raise errors.EngineUnavailable(
+                    f"OCR engine {settings.ocr_engine}: {failed.message}"
+                )
+            _log.warning("OCR warm-up failed: %s", failed.message)
+        return cls(models, threads)
+
+    def models(self, mime: str) -> list[ModelInfo]:
+        return [
+            ModelInfo(
+                role="text_layer",
+                id="pdfium",
+                version=f"pypdfium2 {dist_version('pypdfium2')}",
+                runtime="pdfium",
+            ),
+            *self.ocr_models,
+        ]
+
+    def pages(self, run: JobRun) -> Iterator[PageResult]:
+        doc, numbers = paged.select(run)
+        unit = paged.unit(run)
+        for task, result in run.pool.run(
+            "docworker.engines.cpu.read_page",
+            paged.page_tasks(run, doc, numbers, self.ocr_threads),
+            timeout_s=run.settings.page_timeout_s,
+            deadline=run.deadline,
+            window=run.settings.window_pages,
+        ):
+            if isinstance(result, errors.WorkerError):
+                yield run.failed_page(task.number, unit, result)
+            else:
+                run.add_timings(result.timings_ms)
+                yield result
+
+
+# ------------------------------------------------------------ page process side
+
+_ocr: dict[str, Any] = {}  # OCR engine name -> its stage, built once per process
+_tables: TableStage | None = None
+
+
+def ocr_stage(threads: int = 1, engine: str = ocr.DEFAULT) -> Any:
+    """This process's OCR stage for ``engine``, built on first use and kept."""
+    stage = _ocr.get(engine)
+    if stage is None:
+        stage = _ocr[engine] = ocr.build(engine, threads)
+    return stage
+
+
+def warmup(task: tuple[int, str]) -> list[ModelInfo]:
+    """Load the OCR models and run them once on a blank image; returns model infos.
+
+    ``task``: ``(OCR threads, engine)``.
+    """
+    from PIL import Image
+
+    threads, engine = task
+    stage = ocr_stage(threads, engine)
+    stage(Image.new("RGB", (64, 32), "white"), 1.0)
+    return stage.models()
+
+
+def table_stage() -> TableStage:
+    global _tables
+    if _tables is None:
+        _tables = TableStage()
+    return _tables
+
+
+def _ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 2)
+
+
+def read_page(task: PageTask) -> PageResult:
+    """Text layer when usable (plus ruled tables), else orientation + OCR; then assembly."""
+    handle = document(task.doc)
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+    view = handle.page(task.number, text_layer=task.text_layer and task.doc.mime == decode.PDF)
+    timings["text_layer"] = _ms(t)
+
+    text_stage = TextLayerStage(min_chars=task.min_chars)
+    has_text_layer = task.doc.mime == decode.PDF
+    rotation = 0
+    tables: list = []
+    verdict = text_stage.judge(view) if has_text_layer else None
+    if task.ocr == "never" or (task.ocr == "auto" and verdict is not None and verdict.usable):
+        lines = text_stage(view) if has_text_layer else []
+        source = "text_layer" if has_text_layer else "none"
+        if has_text_layer and lines and table_stage().wanted(view.graphics, view.lines):
+            t = time.perf_counter()
+            tables = table_stage()(task.doc.path, task.doc.password, task.number)
+            timings["tables"] = _ms(t)
+    else:
+        t = time.perf_counter()
+        image, scale = handle.render(task.number, task.dpi, task.doc.max_pixels)
+        timings["render"] = _ms(t)
+        t = time.perf_counter()
+        read = ocr_stage(task.ocr_threads, task.ocr_engine).read(image, scale)
+        lines, rotation = read.lines, read.rotation
+        timings["ocr"] = _ms(t)
+        t = time.perf_counter()
+        upright = rotate_image(image, rotation)
+        tables = scanned.find(upright, lines, scale)
+        timings["tables"] = _ms(t)
+        if upright is not image:
+            upright.close()
+        image.close()
+        source = "ocr"
+        if not lines and verdict is not None and verdict.short and task.ocr == "auto":
+            # A layer too short to trust on its own ("habibi") beats an empty OCR read.
+            lines, rotation, tables, source = text_stage(view), 0, [], "text_layer"
+
+    t = time.perf_counter()
+    upright_w, upright_h = (
+        (view.height, view.width) if rotation in (90, 270) else (view.width, view.height)
+    )
+    ordered = reading_order.reading_order(lines, upright_w)
+    paras = reading_order.paragraphs(ordered)
+    kinds = reading_order.furniture(paras, upright_h)
+    if rotation:
+        for line in ordered:
+            line.bbox = unrotate_box(line.bbox, rotation, view.width, view.height)
+        for table in tables:
+            if table.bbox is not None:
+                table.bbox = unrotate_box(table.bbox, rotation, view.width, view.height)
+    items = reading_order.layout_items(paras, kinds, tables)
+    block_source = "ocr" if source == "ocr" else "text_layer"
+    timings["assemble"] = _ms(t)
+    return PageResult(
+        number=task.number,
+        width=round(view.width, 2),
+        height=round(view.height, 2),
+        unit=view.unit,  # type: ignore[arg-type]
+        rotation=rotation,
+        source=source,  # type: ignore[arg-type]
+        status="ok",
+        text=reading_order.items_text(items),
+        markdown=reading_order.items_markdown(items),
+        blocks=reading_order.items_blocks(items, block_source),
+        tables=tables,
+        timings_ms=timings,
+    )
