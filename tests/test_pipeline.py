@@ -168,3 +168,22 @@ def test_image_page_sizes_are_pixels(cpu_pipeline, tmp_path):
     page = payload["data"]["pages"][0]
     assert (page["width"], page["height"], page["unit"]) == (321, 123, "px")
     assert page["status"] == "ok" and page["text"] == ""
+
+
+def test_office_documents_go_to_the_office_engine_whatever_was_requested(cpu_pipeline, tmp_path):
+    # An Office file asked for on the gpu engine, on a worker without one: it needs no GPU.
+    from tests.test_office import make_odt
+
+    path = make_odt(tmp_path / "acta.odt")
+    payload = run(cpu_pipeline, document_path=str(path), engine="gpu")
+    engine = payload["metadata"]["engine"]
+    assert engine["name"] == "office" and engine["requested"] == "gpu"
+    assert engine["reason"] == "office document"
+
+
+def test_the_engine_registry_names_the_known_engines():
+    from docworker import engines, errors
+
+    with pytest.raises(errors.InvalidInput, match="known engines: cpu, gpu, office"):
+        engines.factory("tesla")
+    assert set(engines.ENGINES) == {"cpu", "gpu", "office"}
