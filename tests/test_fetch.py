@@ -13,6 +13,7 @@ import pytest
 
 from docworker import decode, errors, fetch
 from docworker.contract import JobInput
+from docworker.fetch import s3 as fetch_s3
 from tests.servers import HttpServer, MotoS3, build_settings
 
 LOCAL = ["127.0.0.1"]
@@ -358,12 +359,12 @@ def test_whole_download_has_a_time_budget(http_server: HttpServer, workdir, tiny
 def _stubbed_client(monkeypatch, moto_s3: MotoS3, errors_to_raise: list[tuple[str, int]]):
     from botocore.stub import Stubber
 
-    client = fetch._s3_client(moto_s3.endpoint_url, build_settings())
+    client = fetch_s3._s3_client(moto_s3.endpoint_url, build_settings())
     stubber = Stubber(client)
     for code, status in errors_to_raise:
         stubber.add_client_error("get_object", service_error_code=code, http_status_code=status)
     stubber.activate()
-    monkeypatch.setattr(fetch, "_s3_client", lambda endpoint, settings: client)
+    monkeypatch.setattr(fetch_s3, "_s3_client", lambda endpoint, settings: client)
     return stubber
 
 

@@ -11,6 +11,7 @@ from PIL import Image, ImageDraw
 
 from docworker import errors
 from docworker.checks import gpu as gpu_checks
+from docworker.checks import run_probe
 from docworker.config import Settings
 from docworker.contract import JobInput, PageResult
 from docworker.engines.gpu import (
@@ -24,6 +25,7 @@ from docworker.engines.gpu import (
 from docworker.engines.office import docstrange as docstrange_local
 from docworker.geometry import Line
 from docworker.pages import RenderedPage
+from docworker.service import engine_probes
 from docworker.stages.layout import Region
 from docworker.stages.structured import StructuredStage, extract_json
 from docworker.stages.vlm import VlmResult
@@ -350,7 +352,7 @@ def test_docstrange_without_cuda_constructs_no_extractor(monkeypatch):
     monkeypatch.setattr(docstrange_local, "_cuda_available", lambda: False)
     ok, detail = docstrange_local.check_local_mode()
     assert not ok and "CUDA is not available" in detail and "cloud" in detail
-    result = gpu_checks.check_docstrange()
+    result = run_probe("docstrange", engine_probes()["docstrange"])
     assert result.name == "docstrange" and not result.ok
 
 

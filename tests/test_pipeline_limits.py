@@ -28,7 +28,7 @@ from PIL import Image
 from docworker import decode
 from docworker.config import Settings
 from docworker.contract import JobInput, PageResult
-from docworker.engines.gpu_pages import GpuPagesEngine
+from docworker.engines.gpu.pages import GpuPagesEngine
 from docworker.pages import RenderedPage
 from docworker.pipeline import Pipeline
 from tests import hostile_docs

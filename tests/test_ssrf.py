@@ -11,6 +11,8 @@ from pydantic import ValidationError
 
 from docworker import decode, errors, fetch
 from docworker.contract import JobInput
+from docworker.fetch import http as fetch_http
+from docworker.fetch import ssrf
 from tests.servers import TLS_HOSTNAME, HttpServer, build_settings
 
 PUBLIC_IP = "93.184.215.14"
@@ -28,7 +30,7 @@ def no_connect(monkeypatch):
     def boom(*args, **kwargs):
         raise AssertionError("fetch tried to connect to a blocked address")
 
-    monkeypatch.setattr(fetch, "_pool", boom)
+    monkeypatch.setattr(fetch_http, "_pool", boom)
 
 
 def _job(url: str) -> JobInput:
@@ -147,7 +149,7 @@ def test_redirect_back_to_loopback_needs_the_allow_list(
     # A "public" host redirects to 127.0.0.1; the hop is checked like the first URL.
     http_server.serve("/secret.pdf", tiny_pdf)
     http_server.redirect("/start", http_server.url("/secret.pdf"))
-    monkeypatch.setattr(fetch, "_resolve", lambda host, port: ["127.0.0.1"])
+    monkeypatch.setattr(ssrf, "_resolve", lambda host, port: ["127.0.0.1"])
     settings = build_settings(allow_private_hosts=["public.example.test"])
     url = f"http://public.example.test:{http_server.port}/start"
     with pytest.raises(errors.UrlBlocked, match="loopback"):
@@ -163,7 +165,7 @@ def test_non_http_schemes(url):
     with pytest.raises(ValidationError):
         JobInput(document_url=url)
     with pytest.raises(errors.UrlBlocked):
-        fetch._check_url(url, build_settings())
+        ssrf.check_url(url, build_settings())
 
 
 def test_dns_rebinding_connects_to_the_first_answer_only(
@@ -186,7 +188,7 @@ def test_dns_rebinding_connects_to_the_first_answer_only(
             raise ConnectionRefusedError("test: no network beyond loopback")
         return real_connect(sock, address)
 
-    monkeypatch.setattr(fetch, "_resolve", resolver)
+    monkeypatch.setattr(ssrf, "_resolve", resolver)
     monkeypatch.setattr(socket.socket, "connect", recording_connect)
     # Even with 127.0.0.1 admitted, a second lookup must never be used.
     settings = build_settings(allow_private_hosts=["127.0.0.1"], fetch_retries=1)
@@ -199,7 +201,7 @@ def test_dns_rebinding_connects_to_the_first_answer_only(
 
 
 def test_every_resolved_address_must_pass(workdir, monkeypatch, no_connect):
-    monkeypatch.setattr(fetch, "_resolve", lambda host, port: [PUBLIC_IP, "10.1.2.3"])
+    monkeypatch.setattr(ssrf, "_resolve", lambda host, port: [PUBLIC_IP, "10.1.2.3"])
     with pytest.raises(errors.UrlBlocked, match=r"10\.1\.2\.3"):
         fetch.fetch_document(_job("http://mixed.example.test/doc.pdf"), build_settings(), workdir)
 
@@ -208,8 +210,8 @@ def test_pinned_connection_keeps_host_header_and_tls_name(
     https_server: HttpServer, workdir, tiny_pdf, monkeypatch
 ):
     https_server.serve("/doc.pdf", tiny_pdf)
-    monkeypatch.setattr(fetch, "_resolve", lambda host, port: ["127.0.0.1"])
-    monkeypatch.setattr(fetch, "_ca_bundle", lambda: str(https_server.ca_file))
+    monkeypatch.setattr(ssrf, "_resolve", lambda host, port: ["127.0.0.1"])
+    monkeypatch.setattr(fetch_http, "_ca_bundle", lambda: str(https_server.ca_file))
     settings = build_settings(allow_private_hosts=["127.0.0.1"])
     url = f"https://{TLS_HOSTNAME}:{https_server.port}/doc.pdf?X-Amz-Signature=abc"
     doc = fetch.fetch_document(_job(url), settings, workdir)
@@ -223,8 +225,8 @@ def test_certificate_is_checked_against_the_url_host(
     host, https_server: HttpServer, workdir, tiny_pdf, monkeypatch
 ):
     https_server.serve("/doc.pdf", tiny_pdf)
-    monkeypatch.setattr(fetch, "_resolve", lambda host, port: ["127.0.0.1"])
-    monkeypatch.setattr(fetch, "_ca_bundle", lambda: str(https_server.ca_file))
+    monkeypatch.setattr(ssrf, "_resolve", lambda host, port: ["127.0.0.1"])
+    monkeypatch.setattr(fetch_http, "_ca_bundle", lambda: str(https_server.ca_file))
     settings = build_settings(allow_private_hosts=["127.0.0.1"], fetch_retries=2)
     url = f"https://{host}:{https_server.port}/doc.pdf"
     with pytest.raises(errors.FetchFailed, match="TLS verification failed") as info:
@@ -243,4 +245,4 @@ def test_job_supplied_s3_endpoint_is_checked(workdir, no_connect):
     "address", ["8.8.8.8", "1.1.1.1", "2001:4860:4860::8888", "2606:4700:4700::1111"]
 )
 def test_public_addresses_pass(address):
-    assert fetch.blocked_reason(ipaddress.ip_address(address)) is None
+    assert ssrf.blocked_reason(ipaddress.ip_address(address)) is None

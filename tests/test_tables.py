@@ -13,14 +13,12 @@ from pathlib import Path
 import pytest
 
 from docworker import decode, evaluate
+from docworker.engines import cpu
 from docworker.geometry import Line
 from docworker.isolation import tasks
-from docworker.tables.finder import (
-    TableStage,
-    looks_tabular,
-    turn_box,
-    unturn_box,
-)
+from docworker.tables import TableStage
+from docworker.tables.stage import looks_tabular
+from docworker.tables.turned import turn_box, unturn_box
 from tests.pdfgen import TextPage, build_pdf, pdf_from_objects
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -112,7 +110,7 @@ def test_cpu_page_puts_the_table_in_markdown_once(tmp_path):
     path = tmp_path / "tabla.pdf"
     path.write_bytes(_ruled_table_pdf())
     doc = tasks.DocTask(str(path), decode.PDF, None, 10, 14400.0, 40_000_000)
-    page = tasks.cpu_page(tasks.PageTask(doc=doc, number=1))
+    page = cpu.read_page(tasks.PageTask(doc=doc, number=1))
     assert page.source == "text_layer" and len(page.tables) == 1
     assert page.markdown.startswith("Cuadro 1: datos de ejemplo\n\n| País |")
     assert page.markdown.count("España") == 1
@@ -290,7 +288,7 @@ def test_cpu_page_finds_a_stream_table_on_a_page_without_graphics(tmp_path):
     path = tmp_path / "stream.pdf"
     path.write_bytes(_stream_page())
     doc = tasks.DocTask(str(path), decode.PDF, None, 10, 14400.0, 40_000_000)
-    page = tasks.cpu_page(tasks.PageTask(doc=doc, number=1))
+    page = cpu.read_page(tasks.PageTask(doc=doc, number=1))
     assert len(page.tables) == 1 and "tables" in page.timings_ms
     assert "| Finland | 338,424 | 5.5 | Helsinki | 16 |" in page.markdown
 

@@ -12,11 +12,10 @@ from docworker.stages.vlm import (
     RepetitionGuard,
     VlmRequest,
     VlmStage,
-    find_html_tables,
     find_loop,
     page_prompt,
-    parse_html_table,
 )
+from docworker.tables.parse import find_html_tables, parse_html_table
 from tests import tinymodels
 
 

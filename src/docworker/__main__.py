@@ -41,14 +41,14 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from docworker.checks import startup
     from docworker.isolation import netguard
     from docworker.logs import setup_logging
-    from docworker.service import load_settings
+    from docworker.service import engine_probes, load_settings
 
     settings = load_settings()
     if settings is None:
         return 1
     setup_logging(settings.log_level)
     netguard.set_offline_env()
-    report = startup.run_checks(settings)
+    report = startup.run_checks(settings, engine_probes())
     print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     if not report.ok:
         print(f"docworker: required check failed: {report.reason()}", file=sys.stderr)

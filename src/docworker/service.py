@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from docworker import errors
-from docworker.checks import startup
+from docworker.checks import Probe, startup
 from docworker.config import Settings
 from docworker.contract import PageResult
 from docworker.logs import setup_logging
@@ -190,6 +190,21 @@ def load_settings() -> Settings | None:
         return None
 
 
+def _docstrange_local_mode() -> tuple[bool, str]:
+    # Imported when the check runs, inside the checks' own error handling.
+    from docworker.engines.office import docstrange
+
+    return docstrange.check_local_mode()
+
+
+def engine_probes() -> dict[str, Probe]:
+    """The startup checks that live beside their engines, by check name.
+
+    ``checks/`` never imports ``engines/``; this is where the two meet.
+    """
+    return {"docstrange": _docstrange_local_mode}
+
+
 def process_age_s() -> float | None:
     """Seconds since this process started (interpreter start-up and imports), Linux only."""
     try:
@@ -226,7 +241,7 @@ def build_worker(settings: Settings | None = None) -> Worker | None:
 
     netguard.set_offline_env()
     t1 = time.perf_counter()
-    report = startup.run_checks(settings)
+    report = startup.run_checks(settings, engine_probes())
     _log.info("startup checks", extra={"data": report.to_dict()})
     if not report.ok:
         line = f"docworker: refusing to start: {report.reason()}"
@@ -247,8 +262,9 @@ def build_worker(settings: Settings | None = None) -> Worker | None:
         return None
     t3 = time.perf_counter()
     needs_gpu = {"gpu", "layout", "vlm"} & set(settings.require)
-    if needs_gpu and pipeline.gpu is None:
-        line = f"docworker: refusing to start: gpu engine required but {pipeline.gpu_reason}"
+    if needs_gpu and "gpu" not in pipeline.engines:
+        why = pipeline.unavailable.get("gpu", "not loaded")
+        line = f"docworker: refusing to start: gpu engine required but {why}"
         _log.error(line)
         print(line, file=sys.stderr)
         pipeline.close()
@@ -267,9 +283,9 @@ def build_worker(settings: Settings | None = None) -> Worker | None:
         **getattr(pipeline, "build_timings", {}),
         "result_store_ms": round((t4 - t3) * 1000, 1),
         "total_ms": round((t4 - t0) * 1000 + (age or 0.0) * 1000, 1),
-        "gpu_engine": pipeline.gpu_reason,
+        "gpu_engine": pipeline.unavailable.get("gpu", "loaded"),
         "page_processes": pipeline.pool.size,
-        "ocr_threads": pipeline.ocr_threads,
+        "ocr_threads": max(1, (os.cpu_count() or 1) // pipeline.pool.size),
         "torch_threads": _torch_threads(),
     }
     _log.info("cold start %s", json.dumps(cold), extra={"data": cold})

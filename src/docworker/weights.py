@@ -16,7 +16,9 @@ and links docstrange's cache (``~/.cache/docstrange/models``) to those folders.
 compared, SHA-256 only with ``full_hash=True`` because hashing several GB
 costs seconds at every cold start. ``read_manifest`` gives the ids and
 revisions for the response metadata; ``verify_docstrange_cache`` checks the
-links docstrange loads through.
+links docstrange loads through. The folder names themselves (``LAYOUT``,
+``TABLEFORMER``, ``VLM_FOLDERS``) are defined here once, for the stages that
+load the models and the checks that verify them.
 
 Inputs: a folder on disk. Outputs: lists of one-line problems, or ``ModelEntry`` records.
 No network, no third-party imports.
@@ -34,6 +36,12 @@ _log = logging.getLogger(__name__)
 
 MANIFEST_NAME = "MANIFEST.json"
 
+#: Model folder names under ``settings.model_dir`` (``builder/fetch_models.py`` writes them).
+LAYOUT = "layout"
+TABLEFORMER = "tableformer"
+#: ``settings.vlm_model`` → its model folder.
+VLM_FOLDERS: dict[str, str] = {"nanonets": "nanonets-ocr-s", "got-ocr2": "got-ocr2"}
+
 #: Where docstrange 1.1.8 looks for each model under its cache folder
 #: (``~/.cache/docstrange/models``), mapped to the model folder it must reach.
 #: Read from docstrange/pipeline/model_downloader.py, neural_document_processor.py
@@ -41,9 +49,9 @@ MANIFEST_NAME = "MANIFEST.json"
 #: own downloader produces (the full ds4sd/docling-models tree), and the
 #: Nanonets processor loads ``nanonets-ocr/Nanonets-OCR-ss`` (sic, double "s").
 DOCSTRANGE_LINKS: dict[str, str] = {
-    "layout/model_artifacts/layout": "layout",
-    "tableformer/model_artifacts/tableformer/accurate": "tableformer",
-    "nanonets-ocr/Nanonets-OCR-ss": "nanonets-ocr-s",
+    "layout/model_artifacts/layout": LAYOUT,
+    "tableformer/model_artifacts/tableformer/accurate": TABLEFORMER,
+    "nanonets-ocr/Nanonets-OCR-ss": VLM_FOLDERS["nanonets"],
 }
 
 _CHUNK = 1 << 20

@@ -1,4 +1,4 @@
-"""Startup checks for the GPU engine: torch/torchvision pair, CUDA, baked weights, docstrange.
+"""Startup checks for the GPU engine: torch/torchvision pair, CUDA, baked weights.
 
 Each ``check_*`` function returns ``CheckResult`` objects and never raises:
 a failure becomes ``ok=False`` with a one-line ``detail`` that names the cause
@@ -8,7 +8,8 @@ and the fix. ``startup.py`` decides which checks are required
 Also here, because the engine and the checks must agree on them:
 ``choose_device`` (the ``auto|cuda|cpu`` policy) and ``manifest_entries`` (the
 ``MANIFEST.json`` of the model folder, read by ``docworker.weights``; layout in
-``docs/GPU.md``).
+``docs/GPU.md``; the folder names are ``weights.LAYOUT``, ``weights.VLM_FOLDERS``
+and ``weights.TABLEFORMER``).
 
 Inputs: the installed packages, the CUDA driver, a model folder.
 Outputs: ``CheckResult(name, ok, detail, data)``.
@@ -18,11 +19,11 @@ from __future__ import annotations
 
 import importlib
 import logging
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from docworker import errors, weights
+from docworker.checks import CheckResult
 
 _log = logging.getLogger(__name__)
 
@@ -30,36 +31,23 @@ _log = logging.getLogger(__name__)
 PINNED_TORCH = "2.14.1"
 PINNED_TORCHVISION = "0.29.1"
 
-#: Model folder names under ``settings.model_dir`` (see docs/GPU.md).
-LAYOUT_NAME = "layout"
-VLM_NAMES = {"nanonets": "nanonets-ocr-s", "got-ocr2": "got-ocr2"}
-TABLEFORMER_NAME = "tableformer"
+_NANONETS = weights.VLM_FOLDERS["nanonets"]
+_GOT = weights.VLM_FOLDERS["got-ocr2"]
 
 #: Files (glob patterns) without which a model folder cannot load; checked besides the manifest.
 REQUIRED_FILES = {
-    LAYOUT_NAME: ("config.json", "preprocessor_config.json", "model.safetensors"),
-    "nanonets-ocr-s": ("config.json", "tokenizer_config.json", "*.safetensors"),
-    "got-ocr2": ("config.json", "*.safetensors"),
-    TABLEFORMER_NAME: ("tm_config.json", "tableformer_*.safetensors"),
+    weights.LAYOUT: ("config.json", "preprocessor_config.json", "model.safetensors"),
+    _NANONETS: ("config.json", "tokenizer_config.json", "*.safetensors"),
+    _GOT: ("config.json", "*.safetensors"),
+    weights.TABLEFORMER: ("tm_config.json", "tableformer_*.safetensors"),
 }
 
 #: The role a model folder plays, used as the ``CheckResult.name``.
 ROLES = {
-    LAYOUT_NAME: "layout",
-    "nanonets-ocr-s": "vlm",
-    "got-ocr2": "vlm",
-    TABLEFORMER_NAME: "docstrange",
+    weights.LAYOUT: "layout",
+    **{folder: "vlm" for folder in weights.VLM_FOLDERS.values()},
+    weights.TABLEFORMER: "docstrange",
 }
-
-
-@dataclass
-class CheckResult:
-    """The outcome of one startup check."""
-
-    name: str  # "torch", "gpu", "layout", "vlm", "docstrange"
-    ok: bool
-    detail: str  # one line
-    data: dict = field(default_factory=dict)
 
 
 def _one_line(exc: BaseException, limit: int = 300) -> str:
@@ -304,14 +292,3 @@ def check_weights(
     """
     model_dir = Path(model_dir)
     return [_check_one_model(model_dir, name, verify_sha256) for name in names]
-
-
-# ------------------------------------------------------------------------ docstrange
-
-
-def check_docstrange() -> CheckResult:
-    """docstrange can run in local GPU mode only (never constructs a cloud extractor)."""
-    from docworker.engines.office import docstrange
-
-    ok, detail = docstrange.check_local_mode()
-    return CheckResult("docstrange", ok, detail)

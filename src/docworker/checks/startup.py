@@ -7,70 +7,27 @@ the default requires nothing GPU-related.
 
 Checks: torch/torchvision pair with a working ``torchvision::nms`` and the
 RT-DETR classes (``torch``), CUDA (``gpu``), GPU weights against their
-manifest (``layout``, ``vlm``), docstrange in local mode (``docstrange``), the
-embedded OCR engine (``ocr``), and cloud credentials scrubbed from the
-environment (always reported, never required).
+manifest (``layout``, ``vlm``), the embedded OCR engine (``ocr``), cloud
+credentials scrubbed from the environment (always reported, never required),
+and the probes the caller passes in, by name: engines keep their own checks
+(docstrange's local mode is ``engines.office.docstrange.check_local_mode``)
+and ``service.engine_probes`` hands them over, so this module never imports an
+engine.
 
-Inputs: ``Settings``. Output: a ``Report`` (JSON-ready via ``to_dict``).
+Inputs: ``Settings`` and ``{name: Probe}``. Output: a ``Report`` (JSON-ready via ``to_dict``).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from collections.abc import Mapping
 
+from docworker import weights
+from docworker.checks import CheckResult, Probe, Report, run_probe
 from docworker.config import Settings, scrub_cloud_credentials
 
 _log = logging.getLogger(__name__)
-
-
-@dataclass
-class CheckResult:
-    name: str
-    ok: bool
-    detail: str
-    data: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class Report:
-    checks: list[CheckResult]
-    required: list[str]
-    elapsed_ms: float = 0.0
-
-    @property
-    def failed_required(self) -> list[CheckResult]:
-        return [c for c in self.checks if c.name in self.required and not c.ok]
-
-    @property
-    def ok(self) -> bool:
-        return not self.failed_required
-
-    def reason(self) -> str:
-        """One line naming every failed required check."""
-        return "; ".join(f"{c.name}: {c.detail}" for c in self.failed_required)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "ok": self.ok,
-            "required": self.required,
-            "elapsed_ms": self.elapsed_ms,
-            "checks": [asdict(c) for c in self.checks],
-        }
-
-
-def _adapt(result: Any) -> CheckResult:
-    """Accept check results from modules that define their own dataclass of the same shape."""
-    if isinstance(result, CheckResult):
-        return result
-    return CheckResult(
-        name=result.name,
-        ok=bool(result.ok),
-        detail=str(result.detail),
-        data=dict(result.data or {}),
-    )
 
 
 def check_ocr() -> CheckResult:
@@ -97,25 +54,26 @@ def check_ocr() -> CheckResult:
     )
 
 
-def _gpu_checks(settings: Settings) -> list[CheckResult]:
+def _gpu_checks(settings: Settings, probes: Mapping[str, Probe]) -> list[CheckResult]:
     try:
         from docworker.checks import gpu as gpu_checks
     except ImportError as e:
         return [CheckResult("gpu", False, f"GPU checks unavailable ({e})")]
-    results = [_adapt(gpu_checks.check_torch_pair()), _adapt(gpu_checks.check_cuda())]
-    vlm_name = "nanonets-ocr-s" if settings.vlm_model == "nanonets" else "got-ocr2"
+    results = [gpu_checks.check_torch_pair(), gpu_checks.check_cuda()]
+    vlm_name = weights.VLM_FOLDERS[settings.vlm_model]
     results.extend(
-        _adapt(r)
-        for r in gpu_checks.check_weights(
-            settings.model_dir, ["layout", vlm_name], verify_sha256=settings.verify_weights_sha256
+        gpu_checks.check_weights(
+            settings.model_dir,
+            [weights.LAYOUT, vlm_name],
+            verify_sha256=settings.verify_weights_sha256,
         )
     )
-    results.append(_adapt(gpu_checks.check_docstrange()))
+    results.extend(run_probe(name, probe) for name, probe in probes.items())
     return results
 
 
-def run_checks(settings: Settings) -> Report:
-    """Run every check; never raises."""
+def run_checks(settings: Settings, probes: Mapping[str, Probe]) -> Report:
+    """Run every check, then each of ``probes`` as the check of its name; never raises."""
     start = time.perf_counter()
     removed = scrub_cloud_credentials()
     checks = [
@@ -128,7 +86,7 @@ def run_checks(settings: Settings) -> Report:
         check_ocr(),
     ]
     try:
-        checks.extend(_gpu_checks(settings))
+        checks.extend(_gpu_checks(settings, probes))
     except Exception as e:  # a broken check must not hide the others
         _log.exception("GPU checks raised")
         checks.append(CheckResult("gpu", False, f"GPU checks raised {type(e).__name__}"))

@@ -4,7 +4,7 @@ Each engine is one module and one line in ``ENGINES``:
 
 - ``cpu`` (``engines.cpu``): the embedded default. PDF text layer where usable,
   else a render read by the packaged OCR model, in the page processes.
-- ``gpu`` (``engines.gpu_pages``): renders from the page processes, read in
+- ``gpu`` (``engines.gpu.pages``): renders from the page processes, read in
   batches by the layout model and the vision-language model in this process.
 - ``office`` (``engines.office``): DOCX/PPTX/XLSX/HTML/ODT, converted in a page
   process. Office documents always go here, whatever engine the job asked for.
@@ -116,7 +116,7 @@ def dist_version(name: str) -> str:
 #: name → "module:Class". Modules import lazily: the gpu engine's imports are heavy.
 ENGINES: dict[str, str] = {
     "cpu": "docworker.engines.cpu:CpuEngine",
-    "gpu": "docworker.engines.gpu_pages:GpuPagesEngine",
+    "gpu": "docworker.engines.gpu.pages:GpuPagesEngine",
     "office": "docworker.engines.office:OfficeEngine",
 }
 #: Engines a job may name in ``engine`` (besides ``auto``); office is chosen by type.

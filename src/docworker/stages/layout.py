@@ -22,7 +22,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from docworker import errors
+from docworker import errors, weights
 from docworker.geometry import BBox
 from docworker.pages import RenderedPage
 
@@ -132,7 +132,7 @@ class LayoutStage:
     def from_settings(cls, settings: Any, *, device: str = "cpu") -> LayoutStage:
         """Load ``<model_dir>/layout`` offline onto ``device`` (fp32 everywhere)."""
         options = LayoutOptions(
-            model_path=Path(settings.model_dir) / "layout",
+            model_path=Path(settings.model_dir) / weights.LAYOUT,
             batch_size=settings.layout_batch_size,
             threshold=settings.layout_threshold,
         )

@@ -1,17 +1,22 @@
 """A ``contract.Table``'s markdown and HTML, written one way for every stage.
 
-The text-layer, scanned, VLM and Office table paths all build cells and then
-ask here for the two renderings, so a table reads the same whichever path
-found it: a GitHub pipe table whose first row is the header (spanned
-positions left empty; ``|`` and ``\\`` escaped), and an HTML ``<table>`` with
-``rowspan``/``colspan`` and ``<th>`` for header cells (text escaped).
+The text-layer, scanned, VLM and Office table paths all build cells
+(``contract.TableCell``, the one cells model) and then ask here for the two
+renderings, so a table reads the same whichever path found it: a GitHub pipe
+table whose first row is the header (spanned positions left empty; ``|`` and
+``\\`` escaped), and an HTML ``<table>`` with ``rowspan``/``colspan`` and
+``<th>`` for header cells (text escaped). ``table`` does both and returns the
+``contract.Table``.
+
+Input: ``TableCell`` lists and the grid size. Output: strings, or a ``Table``.
 """
 
 from __future__ import annotations
 
 import html as _html
 
-from docworker.contract import TableCell
+from docworker.contract import Table, TableCell
+from docworker.geometry import BBox
 
 
 def escape_cell(text: str) -> str:
@@ -59,3 +64,15 @@ def html(cells: list[TableCell], n_rows: int) -> str:
         out.append("</tr>")
     out.append("</table>")
     return "".join(out)
+
+
+def table(cells: list[TableCell], n_rows: int, n_cols: int, bbox: BBox | None = None) -> Table:
+    """``cells`` on an ``n_rows`` x ``n_cols`` grid → ``contract.Table`` with both renderings."""
+    return Table(
+        bbox=bbox,
+        n_rows=n_rows,
+        n_cols=n_cols,
+        cells=cells,
+        markdown=markdown(grid(cells, n_rows, n_cols)),
+        html=html(cells, n_rows),
+    )

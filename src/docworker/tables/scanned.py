@@ -1,7 +1,7 @@
 """Scanned tables: framed or ruled tables on an OCR'd page, cells from OCR boxes.
 
 A scan has no text layer for pdfplumber, so the table stage cannot see it.
-This stage looks at the page image instead:
+This module looks at the page image instead:
 
 1. **Regions.** Long horizontal and vertical strokes are pulled out of the
    binarised image with OpenCV morphology (an opening with a long thin
@@ -34,8 +34,7 @@ from statistics import median
 from PIL import Image
 
 from docworker.contract import Table, TableCell
-from docworker.geometry import BBox
-from docworker.stages.reading_order import Line
+from docworker.geometry import BBox, Line
 from docworker.tables import render
 
 _log = logging.getLogger(__name__)
@@ -192,15 +191,8 @@ def table_in(
         )
         for r, c in sorted(grid)
     ]
-    n_rows, n_cols = len(rows), len(columns)
-    table = Table(
-        bbox=tuple(round(v, 2) for v in region.bbox),  # type: ignore[arg-type]
-        n_rows=n_rows,
-        n_cols=n_cols,
-        cells=cells,
-        markdown=render.markdown(render.grid(cells, n_rows, n_cols)),
-        html=render.html(cells, n_rows),
-    )
+    box = tuple(round(v, 2) for v in region.bbox)
+    table = render.table(cells, len(rows), len(columns), box)  # type: ignore[arg-type]
     return table, inside
 
 

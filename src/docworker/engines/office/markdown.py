@@ -53,6 +53,7 @@ from typing import Any
 from docworker import decode
 from docworker.contract import Block, Table, TableCell
 from docworker.tables import render
+from docworker.tables.parse import pipe_rows
 
 #: Office pages have no coordinates: width = height = 0, every box is this.
 NO_BOX = (0.0, 0.0, 0.0, 0.0)
@@ -303,16 +304,6 @@ def _split_regions(rows: list[list[_Cell]]) -> list[list[list[_Cell]]]:
     ]
 
 
-_DELIMITER_ROW = re.compile(r"\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?")
-
-
-def _pipe_cells(line: str) -> list[str]:
-    s = line.strip()
-    s = s[1:] if s.startswith("|") else s
-    s = s[:-1] if s.endswith("|") and not s.endswith("\\|") else s
-    return [c.strip() for c in re.split(r"(?<!\\)\|", s)]
-
-
 def _plain_inline(raw: str) -> str:
     """Plain text of one line of inline markdown (cells of a loosely parsed table)."""
     parts = []
@@ -332,15 +323,10 @@ def _loose_table(source: str) -> list[list[_Cell]] | None:
     come out as a paragraph full of pipes. Lines that all start with ``|``,
     the second one a delimiter row, are split on unescaped pipes instead.
     """
-    lines = [line for line in source.split("\n") if line.strip()]
-    if len(lines) < 2 or not all(line.lstrip().startswith("|") for line in lines):
+    rows = pipe_rows(source)
+    if rows is None:
         return None
-    if not _DELIMITER_ROW.fullmatch(lines[1].strip()):
-        return None
-    rows = []
-    for line in lines[:1] + lines[2:]:
-        rows.append([_Cell(_plain_inline(c), c) for c in _pipe_cells(line)])
-    return rows
+    return [[_Cell(_plain_inline(c), c) for c in row] for row in rows]
 
 
 def build_table(rows: list[list[_Cell]]) -> Table | None:

@@ -1,22 +1,23 @@
 """Vision-language model stage: page images → markdown (tables as HTML), batched.
 
 Loads ``<model_dir>/nanonets-ocr-s`` (Nanonets-OCR-s, a Qwen2.5-VL; the
-default) or ``<model_dir>/got-ocr2`` (``settings.vlm_model="got-ocr2"``) with
-``AutoModelForImageTextToText`` and ``AutoProcessor``, offline, in bf16 on CUDA
-and fp32 on CPU. Generation is greedy, ``settings.vlm_batch_size`` pages at a
-time, at most ``settings.vlm_max_new_tokens`` tokens per page.
+default) or ``<model_dir>/got-ocr2`` (``settings.vlm_model="got-ocr2"``; the
+folders are ``weights.VLM_FOLDERS``) with ``AutoModelForImageTextToText`` and
+``AutoProcessor``, offline, in bf16 on CUDA and fp32 on CPU. Generation is
+greedy, ``settings.vlm_batch_size`` pages at a time, at most
+``settings.vlm_max_new_tokens`` tokens per page.
 
 Failure handling, per page so that one page never sinks the document:
 
 * ``torch.cuda.OutOfMemoryError`` (a typed check) halves the batch and retries;
   a page that runs out of memory alone gets an ``engine_failed`` result.
 * A repetition loop (the same n-gram over and over, a known VLM failure) is
-  stopped by ``RepetitionGuard`` during generation, found again after it by
-  ``find_loop``, cut off, and flagged (``VlmResult.looped``) so the engine can
-  fall back to the page's text layer and warn.
+  stopped by ``loops.RepetitionGuard`` during generation, found again after it
+  by ``loops.find_loop``, cut off, and flagged (``VlmResult.looped``) so the
+  engine can fall back to the page's text layer and warn.
 
-Also here: the HTML table parser (``html.parser``, rowspan/colspan aware) that
-turns the model's ``<table>`` output into ``contract.Table``.
+The HTML table parser that turns the model's ``<table>`` output into
+``contract.Table`` is ``tables.parse``.
 
 Input: ``list[RenderedPage]`` (or images + a prompt, for structured output).
 Output: one ``VlmResult`` per page.
@@ -25,26 +26,20 @@ Output: one ``VlmResult`` per page.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from html.parser import HTMLParser
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from PIL import Image
 from pydantic import BaseModel, Field
 
-from docworker import errors
-from docworker.contract import Table, TableCell
+from docworker import errors, weights
 from docworker.pages import RenderedPage
-from docworker.tables import render
+from docworker.stages.vlm.loops import RepetitionGuard, find_loop
 
 _log = logging.getLogger(__name__)
-
-#: settings.vlm_model → folder under settings.model_dir.
-MODEL_FOLDERS = {"nanonets": "nanonets-ocr-s", "got-ocr2": "got-ocr2"}
 
 _LANGUAGE_NAMES = {
     "es": "Spanish",
@@ -79,239 +74,6 @@ def page_prompt(languages: Sequence[str] = ()) -> str:
     names = [_LANGUAGE_NAMES.get(code, code) for code in languages]
     hint = f" (probably {' or '.join(names)})" if names else ""
     return PAGE_PROMPT.format(languages=hint)
-
-
-# -------------------------------------------------------------------- repetition loops
-
-
-def find_loop(
-    seq: Sequence[Any], *, max_period: int = 128, min_repeats: int = 8, min_span: int = 256
-) -> tuple[int, int] | None:
-    """``(start, period)`` of a runaway repetition at the END of ``seq``, else ``None``.
-
-    A loop is a trailing stretch in which ``seq[i] == seq[i - period]`` for some
-    ``period <= max_period``, covering at least ``max(min_span, period *
-    min_repeats)`` items. Works on token ids or on characters. ``start`` is where
-    the repeating stretch begins, so ``seq[:start + period]`` keeps one copy.
-    """
-    n = len(seq)
-    best: tuple[int, int] | None = None
-    for period in range(1, min(max_period, n // 2) + 1):
-        run = 0
-        i = n - 1
-        while i - period >= 0 and seq[i] == seq[i - period]:
-            run += 1
-            i -= 1
-        span = run + period
-        if span >= max(min_span, period * min_repeats):
-            start = n - span
-            if best is None or start < best[0]:
-                best = (start, period)
-    return best
-
-
-class RepetitionGuard:
-    """A generation stopping criterion: stops a sequence once ``find_loop`` would fire.
-
-    Keeps, per sequence and per period ``p``, how many consecutive new tokens
-    equalled the token ``p`` positions earlier; O(max_period) tensor work per
-    step. Only generated tokens count, never the prompt (which is mostly
-    repeated image placeholders).
-    """
-
-    def __init__(
-        self,
-        prompt_length: int,
-        *,
-        max_period: int = 128,
-        min_repeats: int = 8,
-        min_span: int = 256,
-    ) -> None:
-        self.prompt_length = prompt_length
-        self.max_period = max_period
-        self.min_repeats = min_repeats
-        self.min_span = min_span
-        self._runs = None  # torch.LongTensor [batch, max_period]
-        self.fired = None  # torch.BoolTensor [batch]
-
-    def __call__(self, input_ids, scores=None, **kwargs):
-        import torch
-
-        batch, length = input_ids.shape
-        generated = length - self.prompt_length
-        periods = torch.arange(1, self.max_period + 1, device=input_ids.device)
-        if self._runs is None or self._runs.shape[0] != batch:
-            self._runs = torch.zeros(
-                batch, self.max_period, dtype=torch.long, device=input_ids.device
-            )
-            self.fired = torch.zeros(batch, dtype=torch.bool, device=input_ids.device)
-        last = input_ids[:, -1:]
-        usable = min(self.max_period, length - 1)
-        # earlier[:, k] is the token k+1 positions before the last one.
-        earlier = input_ids[:, length - 1 - usable : length - 1].flip(1)
-        same = torch.zeros(batch, self.max_period, dtype=torch.bool, device=input_ids.device)
-        same[:, :usable] = earlier == last
-        same &= (periods < generated).unsqueeze(0)  # compare generated tokens only
-        self._runs = torch.where(same, self._runs + 1, torch.zeros_like(self._runs))
-        needed = torch.clamp(periods * self.min_repeats, min=self.min_span)
-        hit = ((self._runs + periods) >= needed).any(dim=1)
-        self.fired |= hit
-        return hit
-
-
-# ------------------------------------------------------------------------ HTML tables
-
-_TABLE_TAG = re.compile(r"<(/?)table\b[^>]*>", re.IGNORECASE)
-_MAX_COLSPAN = 1000
-_MAX_ROWSPAN = 65534
-_MAX_CELLS = 100_000
-
-
-def find_html_tables(text: str) -> list[tuple[int, int]]:
-    """``(start, end)`` spans of top-level ``<table>...</table>`` in ``text``; nesting aware.
-
-    An unclosed table runs to the end of the text (a generation cut short).
-    """
-    spans: list[tuple[int, int]] = []
-    depth = 0
-    start = 0
-    for match in _TABLE_TAG.finditer(text):
-        if match.group(1) == "":
-            if depth == 0:
-                start = match.start()
-            depth += 1
-        elif depth > 0:
-            depth -= 1
-            if depth == 0:
-                spans.append((start, match.end()))
-    if depth > 0:
-        spans.append((start, len(text)))
-    return spans
-
-
-@dataclass
-class _RawCell:
-    header: bool
-    row_span: int
-    col_span: int
-    parts: list[str] = field(default_factory=list)
-
-
-def _span(value: str | None, cap: int) -> int:
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        return 1
-    return min(max(number, 1), cap)
-
-
-class _TableParser(HTMLParser):
-    """Rows of raw cells from one table; nested tables become text of their cell."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.rows: list[list[_RawCell]] = []
-        self._depth = 0
-        self._in_head = False
-        self._cell: _RawCell | None = None
-
-    def _close_cell(self) -> None:
-        self._cell = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "table":
-            self._depth += 1
-            if self._depth > 1 and self._cell is not None:
-                self._cell.parts.append(" ")
-            return
-        if self._depth != 1:
-            if tag in ("br", "tr", "td", "th", "p", "div", "li") and self._cell is not None:
-                self._cell.parts.append(" ")
-            return
-        if tag == "thead":
-            self._in_head = True
-        elif tag in ("tbody", "tfoot"):
-            self._in_head = False
-        elif tag == "tr":
-            self._close_cell()
-            self.rows.append([])
-        elif tag in ("td", "th"):
-            self._close_cell()
-            if not self.rows:
-                self.rows.append([])
-            spans = dict(attrs)
-            self._cell = _RawCell(
-                header=tag == "th" or self._in_head,
-                row_span=_span(spans.get("rowspan"), _MAX_ROWSPAN),
-                col_span=_span(spans.get("colspan"), _MAX_COLSPAN),
-            )
-            self.rows[-1].append(self._cell)
-        elif tag in ("br", "p", "div", "li") and self._cell is not None:
-            self._cell.parts.append(" ")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "table":
-            self._depth -= 1
-            return
-        if self._depth != 1:
-            return
-        if tag in ("td", "th", "tr"):
-            self._close_cell()
-        elif tag == "thead":
-            self._in_head = False
-
-    def handle_data(self, data: str) -> None:
-        if self._cell is not None:
-            self._cell.parts.append(data)
-
-
-def parse_html_table(markup: str) -> Table:
-    """One ``<table>`` → ``contract.Table`` with cells placed on the grid (spans honoured).
-
-    Cells are placed left to right into the first free grid position of their
-    row, skipping positions covered by rowspans from above, as browsers do.
-    Rowspans are clipped to the table's last row; the grid is capped at
-    ``_MAX_CELLS`` positions.
-    """
-    parser = _TableParser()
-    parser.feed(markup)
-    parser.close()
-    raw_rows = [row for row in parser.rows if row] or []
-    n_rows = len(raw_rows)
-    occupied: set[tuple[int, int]] = set()
-    cells: list[TableCell] = []
-    n_cols = 0
-    for r, row in enumerate(raw_rows):
-        c = 0
-        for raw in row:
-            while (r, c) in occupied:
-                c += 1
-            row_span = min(raw.row_span, n_rows - r)
-            col_span = raw.col_span
-            if len(occupied) + row_span * col_span > _MAX_CELLS:
-                row_span, col_span = 1, 1
-            text = " ".join("".join(raw.parts).split())
-            cells.append(
-                TableCell(
-                    row=r, col=c, text=text, row_span=row_span, col_span=col_span, header=raw.header
-                )
-            )
-            for rr in range(r, r + row_span):
-                for cc in range(c, c + col_span):
-                    occupied.add((rr, cc))
-            c += col_span
-            n_cols = max(n_cols, c)
-    return Table(
-        bbox=None,
-        n_rows=n_rows,
-        n_cols=n_cols,
-        cells=cells,
-        markdown=render.markdown(render.grid(cells, n_rows, n_cols)),
-        html=render.html(cells, n_rows),
-    )
-
-
-# ------------------------------------------------------------------------------ stage
 
 
 @dataclass
@@ -395,13 +157,13 @@ class VlmStage:
     def from_settings(cls, settings: Any, *, device: str = "cpu") -> VlmStage:
         """Load the configured VLM offline onto ``device`` (bf16 on CUDA, fp32 on CPU)."""
         kind = settings.vlm_model
-        if kind not in MODEL_FOLDERS:
+        if kind not in weights.VLM_FOLDERS:
             raise errors.EngineUnavailable(
-                f"unknown vlm_model {kind!r}; known: {', '.join(MODEL_FOLDERS)}"
+                f"unknown vlm_model {kind!r}; known: {', '.join(weights.VLM_FOLDERS)}"
             )
         options = VlmOptions(
             kind=kind,
-            model_path=Path(settings.model_dir) / MODEL_FOLDERS[kind],
+            model_path=Path(settings.model_dir) / weights.VLM_FOLDERS[kind],
             batch_size=settings.vlm_batch_size,
             max_new_tokens=settings.vlm_max_new_tokens,
             max_image_pixels=settings.vlm_max_pixels,

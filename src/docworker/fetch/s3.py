@@ -1,0 +1,146 @@
+"""``s3://bucket/key`` downloads with boto3.
+
+``fetch_s3(job, settings, sink, stats)`` reads the object with the standard
+AWS credential chain, against ``job.s3_endpoint_url`` or else
+``settings.s3_endpoint_url`` (path-style addressing when an endpoint is
+given), with botocore's own retries off (``sink.with_retries`` decides). The
+operator's ``settings.s3_endpoint_url`` is trusted and not SSRF-checked. An
+endpoint sent *in the job* is caller input: it passes ``ssrf.check_url`` like
+a URL, and the connection is pinned to the addresses that passed through
+``netguard`` (a connection anywhere else is refused and reported as
+``UrlBlocked``).
+
+botocore's exceptions are translated here, each with ``raise ... from e``:
+NoSuchKey, NoSuchBucket and AccessDenied fail at once and are not retryable;
+5xx and broken connections are retried; a read timeout is not retried but is
+``retryable``; missing credentials fail at once.
+
+Inputs: a ``JobInput`` with ``s3_uri``, ``Settings``, the job's ``Sink``.
+Output: the bytes in the sink and the key's last part as display file name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from pathlib import PurePosixPath
+
+from urllib3 import exceptions as u3
+
+from docworker import errors
+from docworker.config import Settings
+from docworker.contract import JobInput
+from docworker.fetch.sink import CHUNK_BYTES, Retry, Sink, Stats, failed, with_retries
+from docworker.fetch.ssrf import check_url
+from docworker.isolation import netguard
+
+_S3_MISSING = frozenset({"NoSuchKey", "NoSuchBucket", "404", "NotFound"})
+_S3_DENIED = frozenset(
+    {"AccessDenied", "403", "Forbidden", "InvalidAccessKeyId", "SignatureDoesNotMatch"}
+)
+
+
+@functools.cache
+def _botocore_loader():  # -> botocore.loaders.Loader
+    """One model loader for every job: parsing botocore's JSON models costs ~0.5 s."""
+    from botocore.loaders import create_loader
+
+    return create_loader()
+
+
+def _s3_client(endpoint: str | None, settings: Settings):  # -> botocore S3 client
+    """A fresh client per job (credentials come from the standard chain each time)."""
+    import boto3
+    import botocore.session
+    from botocore.config import Config
+
+    config = Config(
+        connect_timeout=settings.connect_timeout_s,
+        read_timeout=settings.read_timeout_s,
+        retries={"total_max_attempts": 1, "mode": "standard"},
+        s3={"addressing_style": "path"} if endpoint else None,
+    )
+    core = botocore.session.Session()
+    core.register_component("data_loader", _botocore_loader())
+    session = boto3.session.Session(botocore_session=core)
+    return session.client("s3", endpoint_url=endpoint, config=config)
+
+
+def fetch_s3(job: JobInput, settings: Settings, sink: Sink, stats: Stats) -> str | None:
+    """Download the job's S3 object into ``sink``; return its display file name."""
+    bucket, key = job.s3_location()
+    shown = f"s3://{bucket}/{key}"
+    endpoint = job.s3_endpoint_url or settings.s3_endpoint_url
+    pin: list[tuple[str, int | None]] | None = None
+    if job.s3_endpoint_url is not None:
+        target = check_url(job.s3_endpoint_url, settings)
+        pin = [(ip, target.port) for ip in target.ips]
+    try:
+        client = _s3_client(endpoint, settings)
+    except Exception as e:  # botocore raises ValueError for a malformed endpoint
+        raise errors.InvalidInput(
+            f"cannot build an S3 client for {shown} ({type(e).__name__})"
+        ) from e
+
+    def once() -> None:
+        with contextlib.ExitStack() as stack:
+            report = None
+            if pin is not None:
+                report = stack.enter_context(netguard.guard(allow=pin))
+                stack.enter_context(netguard.permit(pin))
+            try:
+                _s3_get(client, bucket, key, shown, settings, sink)
+            except Retry as r:
+                if report is not None and report.blocked:
+                    raise errors.UrlBlocked(
+                        f"the S3 endpoint for {shown} resolved to another address on connect"
+                    ) from r.__cause__
+                raise
+
+    with_retries(settings, sink, stats, once)
+    return PurePosixPath(key).name
+
+
+def _s3_get(client, bucket: str, key: str, shown: str, settings: Settings, sink: Sink) -> None:
+    from botocore import exceptions as bx
+
+    try:
+        response = client.get_object(Bucket=bucket, Key=key)
+        sink.check_length(response.get("ContentLength"))
+        body = response["Body"]
+        try:
+            for chunk in body.iter_chunks(CHUNK_BYTES):
+                sink.write(chunk)
+        finally:
+            body.close()
+    except bx.ClientError as e:
+        error = e.response.get("Error", {})
+        code = str(error.get("Code", "unknown"))
+        status = int(e.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+        if code in _S3_MISSING:
+            raise failed(f"{shown} does not exist ({code})", retryable=False) from e
+        if code in _S3_DENIED:
+            raise failed(f"access to {shown} was denied ({code})", retryable=False) from e
+        if status >= 500:
+            raise Retry(failed(f"S3 error {code} for {shown}", retryable=True)) from e
+        raise failed(f"S3 error {code} for {shown}", retryable=status in (408, 429)) from e
+    except (bx.NoCredentialsError, bx.PartialCredentialsError) as e:
+        raise failed(f"no AWS credentials are available to read {shown}", retryable=False) from e
+    except bx.ReadTimeoutError as e:
+        raise failed(
+            f"S3 sent nothing for {settings.read_timeout_s:g} s while reading {shown}",
+            retryable=True,
+        ) from e
+    except (
+        bx.EndpointConnectionError,
+        bx.ConnectTimeoutError,
+        bx.ConnectionClosedError,
+        bx.IncompleteReadError,
+        bx.ResponseStreamingError,
+        u3.HTTPError,
+    ) as e:
+        raise Retry(
+            failed(f"the connection to S3 broke while reading {shown}", retryable=True)
+        ) from e
+    except bx.BotoCoreError as e:
+        raise failed(f"S3 request for {shown} failed ({type(e).__name__})", retryable=False) from e

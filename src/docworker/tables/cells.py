@@ -1,0 +1,160 @@
+"""Cell boxes + characters → ``contract.TableCell`` objects with spans and text.
+
+``split_stacked_rows`` first splits a ruled row that holds several table
+rows (one rule per group of rows): when most of its cells hold the same
+number of text lines on shared baselines, each of those cells becomes one
+cell per line. ``build_cells`` then places the boxes on the grid of their
+distinct edges (spans from the edges they cover) and gives each cell the
+characters whose centre it holds, laid out with pdfplumber's text extraction
+(right-to-left runs in visual order; a turned header cell is read upright).
+
+Input: cell boxes ``(x0, top, x1, bottom)`` and pdfplumber character dicts in
+one frame. Output: ``TableCell`` lists (the top row flagged ``header``), which
+``render.table`` turns into a ``contract.Table``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import statistics
+
+from docworker.contract import TableCell
+from docworker.decode import rtl
+from docworker.geometry import BBox
+from docworker.tables.turned import dominant_direction, turn_char
+from docworker.tables.words import centre
+
+
+def _line_centres(chars: list[dict]) -> list[float]:
+    """Vertical centres of the text lines among ``chars``."""
+    mids = sorted((c["top"] + c["bottom"]) / 2 for c in chars)
+    if not mids:
+        return []
+    h = statistics.median(c["bottom"] - c["top"] for c in chars)
+    runs: list[list[float]] = [[mids[0]]]
+    for m in mids[1:]:
+        if m - runs[-1][-1] > 0.5 * h:
+            runs.append([m])
+        else:
+            runs[-1].append(m)
+    return [statistics.median(r) for r in runs]
+
+
+def split_stacked_rows(boxes: list[BBox], chars: list[dict]) -> list[BBox]:
+    """Split ruled rows that hold several table rows (one rule per group of rows).
+
+    In a row band, when most non-empty cells hold the same number k > 1 of text
+    lines on shared baselines, each of those cells becomes k cells; cells with
+    one line span the new rows.
+    """
+    text = sorted((c for c in chars if c["text"].strip()), key=lambda c: centre(c)[1])
+    mids = [centre(c)[1] for c in text]
+    h = statistics.median(c["bottom"] - c["top"] for c in text) if text else 10.0
+    ys = sorted({b[1] for b in boxes} | {b[3] for b in boxes})
+    by_band: dict[tuple[float, float], list[BBox]] = {}
+    for b in boxes:
+        by_band.setdefault((b[1], b[3]), []).append(b)
+    out: list[BBox] = []
+    for top, bottom in itertools.pairwise(ys):
+        band = by_band.get((top, bottom), [])
+        if len(band) < 2:
+            out += band
+            continue
+        rows = text[bisect.bisect_left(mids, top) : bisect.bisect_right(mids, bottom)]
+        inside = {b: [c for c in rows if b[0] <= centre(c)[0] <= b[2]] for b in band}
+        lines = {b: _line_centres(inside[b]) for b in band}
+        counts = [len(v) for v in lines.values() if v]
+        k = max(counts, default=0)
+        stacked = [b for b in band if len(lines[b]) == k]
+        if k < 2 or len(stacked) < 2 or 2 * len(stacked) < len(counts):
+            out += band
+            continue
+        if statistics.median(len(inside[b]) for b in stacked) > 25 * k:
+            out += band  # lines of running text side by side, not stacked table rows
+            continue
+        if any(len(lines[b]) not in (0, 1, k) for b in band):
+            out += band
+            continue
+        centres = [statistics.median(lines[b][i] for b in stacked) for i in range(k)]
+        if any(abs(lines[b][i] - centres[i]) > 0.5 * h for b in stacked for i in range(k)):
+            out += band
+            continue
+        cuts = [top] + [(a + b) / 2 for a, b in itertools.pairwise(centres)] + [bottom]
+        for b in band:
+            if b in stacked:
+                out += [(b[0], y0, b[2], y1) for y0, y1 in itertools.pairwise(cuts)]
+            else:
+                out.append(b)
+    following = dict(itertools.pairwise(ys))
+    return out + [b for b in boxes if following[b[1]] != b[3]]  # cells over several bands
+
+
+def _edges(values: list[float], tolerance: float = 1.5) -> list[float]:
+    """Sorted positions with near-duplicates merged."""
+    out: list[float] = []
+    for v in sorted(values):
+        if not out or v - out[-1] > tolerance:
+            out.append(v)
+    return out
+
+
+def _index(edges: list[float], v: float) -> int:
+    i = bisect.bisect_left(edges, v - 1.5)
+    return min(i, len(edges) - 1)
+
+
+def build_cells(boxes: list[tuple], chars: list[dict]) -> list[TableCell] | None:
+    """Cell boxes (x0, top, x1, bottom) + page chars → ``TableCell`` list with spans and text."""
+    from pdfplumber.utils import extract_text
+
+    boxes = [b for b in boxes if b is not None]
+    if not boxes:
+        return None
+    xs = _edges([b[0] for b in boxes] + [b[2] for b in boxes])
+    ys = _edges([b[1] for b in boxes] + [b[3] for b in boxes])
+    slots: dict[tuple[int, int], int] = {}
+    placed: list[tuple[int, int, int, int, tuple]] = []
+    for box in sorted(boxes, key=lambda b: (b[1], b[0])):
+        r0, r1 = _index(ys, box[1]), _index(ys, box[3])
+        c0, c1 = _index(xs, box[0]), _index(xs, box[2])
+        if r1 <= r0 or c1 <= c0 or (r0, c0) in slots:
+            continue
+        cell_id = len(placed)
+        placed.append((r0, c0, r1 - r0, c1 - c0, box))
+        for r in range(r0, r1):
+            for c in range(c0, c1):
+                slots.setdefault((r, c), cell_id)
+    if not placed:
+        return None
+    members: list[list[dict]] = [[] for _ in placed]
+    for ch in chars:
+        cx = (ch["x0"] + ch["x1"]) / 2
+        cy = (ch["top"] + ch["bottom"]) / 2
+        if not (xs[0] <= cx <= xs[-1] and ys[0] <= cy <= ys[-1]):
+            continue
+        c = bisect.bisect_right(xs, cx) - 1
+        r = bisect.bisect_right(ys, cy) - 1
+        cell_id = slots.get((r, c))
+        if cell_id is not None:
+            members[cell_id].append(ch)
+    top_row = min(p[0] for p in placed)
+    left_col = min(p[1] for p in placed)
+    cells = []
+    for (r0, c0, rs, cs, _), group in zip(placed, members, strict=True):
+        turn = dominant_direction(group)
+        if turn:  # a turned header in an upright table: read it upright
+            group = [turn_char(c, turn, 0.0, 0.0) for c in group]
+        lines = extract_text(group).split("\n") if group else []
+        text = " ".join(" ".join(rtl.visual_line(line) for line in lines).split())
+        cells.append(
+            TableCell(
+                row=r0 - top_row,
+                col=c0 - left_col,
+                text=text,
+                row_span=rs,
+                col_span=cs,
+                header=r0 == top_row,
+            )
+        )
+    return cells

@@ -1,0 +1,259 @@
+"""Table stage: tables of a digital PDF page, read from its text layer.
+
+pdfplumber (pdfminer.six underneath) reads the page's characters and vector
+graphics; ``TableStage.find`` wires the finders of this package together:
+
+1. ``rulings``: lines, rectangles and fills → rulings;
+2. ``ruled``: groups of crossing rulings → cell boxes, one list per grid;
+   grids crossed by many slanted strokes (charts, hatching) are skipped, and a
+   grid whose characters cover less than ``MIN_DENSITY`` of its box (a drawing
+   with labels), or whose cells hold running text, is no table;
+3. ``cells``: cell boxes + characters → ``TableCell`` (a ruled table turned
+   on the page is read on coordinates turned upright, ``turned``);
+4. ``stream``: the characters no ruled table took, per text direction, →
+   ``words`` → stream tables, whose boxes are turned back to the page.
+
+Every table is kept only with two rows, two columns and enough filled cells;
+a right-to-left table's columns are numbered from the right.
+
+pdfminer parses a page far more slowly than pdfium, so the caller first asks
+``wanted``: enough vector graphics for a ruled table (``PageView.graphics``,
+path segments), or pdfium text lines that look tabular (four lines mostly of
+numbers, or four rows of four pieces set apart). Scanned tables are not found
+here (``scanned``).
+
+Input: the PDF's path/password and a page number. Output: ``contract.Table``
+objects, boxes in the displayed page's points (origin top-left).
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from docworker.contract import Table, TableCell
+from docworker.decode import rtl
+from docworker.geometry import BBox, Word, union
+from docworker.tables import render
+from docworker.tables.cells import build_cells, split_stacked_rows
+from docworker.tables.ruled import ruled_grids
+from docworker.tables.rulings import rulings, slanted_strokes
+from docworker.tables.stream import stream_tables
+from docworker.tables.turned import (
+    direction,
+    dominant_direction,
+    turn_box,
+    turn_char,
+    turned_rules,
+    unturn_box,
+)
+from docworker.tables.words import WORDISH, centre, word_rows, words_of
+
+_log = logging.getLogger(__name__)
+
+MIN_DENSITY = 0.06  # share of a ruled table's box that its characters' boxes cover
+
+
+@dataclass
+class _Open:
+    key: tuple[str, str | None]
+    pdf: Any
+
+
+class TableStage:
+    """Finds ruled and stream tables; keeps the last opened PDF between pages."""
+
+    name = "tables"
+
+    def __init__(
+        self,
+        min_graphics: int = 12,
+        min_filled_cells: int = 4,
+        min_fill: float = 0.2,
+        stream: bool = True,
+    ):
+        self.min_graphics = min_graphics
+        self.min_filled_cells = min_filled_cells
+        self.min_fill = min_fill
+        self.stream = stream
+        self._open: _Open | None = None
+
+    def wanted(self, graphics: int, lines: Sequence[Any] = ()) -> bool:
+        """Is a table possible on a page with ``graphics`` path segments and these text lines?
+
+        12 segments are about three rectangles or six separate rules. Without
+        them, only text lines (pdfium's, ``.text`` and top-left ``.bbox``) that
+        look like a stream table's rows send the page to pdfminer.
+        """
+        if graphics >= self.min_graphics:
+            return True
+        return self.stream and looks_tabular(lines)
+
+    def _pdf(self, path: str, password: str | None) -> Any:
+        import pdfplumber
+
+        key = (path, password)
+        if self._open is not None and self._open.key == key:
+            return self._open.pdf
+        self.close()
+        pdf = pdfplumber.open(path, password=password or "")
+        self._open = _Open(key, pdf)
+        return pdf
+
+    def close(self) -> None:
+        if self._open is not None:
+            try:
+                self._open.pdf.close()
+            finally:
+                self._open = None
+
+    def __call__(self, path: str, password: str | None, number: int) -> list[Table]:
+        try:
+            page = self._pdf(path, password).pages[number - 1]
+            chars, lines, rects, curves = page.chars, page.lines, page.rects, page.curves
+            width, height = float(page.width), float(page.height)
+        except Exception as e:  # pdfminer raises many unrelated types on odd files
+            _log.warning("table finder failed on page %d (%s)", number, type(e).__name__)
+            return []
+        try:
+            tables = self.find(chars, lines, rects, curves, width, height)
+        except Exception as e:  # a bad page must not fail the page's text
+            _log.warning("table analysis failed on page %d (%s)", number, type(e).__name__)
+            tables = []
+        try:
+            page.close()
+        except Exception:  # closing only frees caches
+            _log.debug("page close failed", exc_info=True)
+        return tables
+
+    def find(
+        self,
+        chars: list[dict],
+        lines: list[dict],
+        rects: list[dict],
+        curves: list[dict],
+        width: float,
+        height: float,
+    ) -> list[Table]:
+        """pdfplumber-style objects of one page (top-left points) → tables."""
+        chars = [c for c in chars if c.get("text", "").strip() or c.get("text") == " "]
+        chars = rtl.split_ligatures(chars)  # right-to-left text: all in visual order
+        tables: list[Table] = []
+        hs, vs = rulings(lines, rects, curves, width, height)
+        cache: list[list[Word]] = []
+
+        def upright_words() -> list[Word]:
+            if not cache:
+                cache.append(words_of([c for c in chars if direction(c) == 0]))
+            return cache[0]
+
+        slanted = slanted_strokes(lines, curves)
+        for boxes in ruled_grids(hs, vs, chars, upright_words):
+            frame = union(boxes)
+            if sum(1 for p in slanted if _in_box(p, frame)) >= 10:
+                continue  # a chart or a drawing: plotted curves, hatching
+            table = self._ruled_table(boxes, chars, width, height)
+            if table is not None:
+                tables.append(table)
+        if not self.stream:
+            return tables
+        taken = [t.bbox for t in tables if t.bbox is not None]
+        free = [c for c in chars if not _in_any(centre(c), taken)]
+        by_dir: dict[int, list[dict]] = {}
+        for c in free:
+            by_dir.setdefault(direction(c), []).append(c)
+        for rot, group in sorted(by_dir.items(), key=lambda kv: -len(kv[1])):
+            if sum(1 for c in group if c["text"].strip()) < 40:
+                continue
+            turned = [turn_char(c, rot, width, height) for c in group]
+            rules = turned_rules(hs, vs, rot, width, height)
+            for box, cells in stream_tables(word_rows(words_of(turned)), rules):
+                table = self._table(cells, unturn_box(box, rot, width, height))
+                if table is not None:
+                    tables.append(table)
+        return tables
+
+    def _ruled_table(
+        self, boxes: list[BBox], chars: list[dict], width: float, height: float
+    ) -> Table | None:
+        bbox = union(boxes)
+        inside = [c for c in chars if _in_box(centre(c), bbox)]
+        inked = sum(
+            (c["x1"] - c["x0"]) * (c["bottom"] - c["top"]) for c in inside if c["text"] != " "
+        )
+        if inked < MIN_DENSITY * (bbox[2] - bbox[0]) * (bbox[3] - bbox[1]):
+            return None  # a drawing with a few labels (the sparsest real tables hold ~0.12)
+        rot = dominant_direction(inside)
+        if rot:
+            boxes = [turn_box(b, rot, width, height) for b in boxes]
+            inside = [turn_char(c, rot, width, height) for c in inside]
+        cells = build_cells(split_stacked_rows(boxes, inside), inside)
+        if cells is None:
+            return None
+        sizes = [sum(1 for t in c.text.split() if WORDISH.search(t)) for c in cells]
+        if 2 * sum(n for n in sizes if n > 30) > sum(sizes):
+            return None  # boxes of running text (a page layout), not a table
+        return self._table(cells, bbox)
+
+    def _table(self, cells: list[TableCell], bbox: BBox) -> Table | None:
+        n_rows = max(c.row + c.row_span for c in cells)
+        n_cols = max(c.col + c.col_span for c in cells)
+        if rtl.rtl_page(c.text for c in cells):
+            for c in cells:  # a right-to-left table's first column is its rightmost
+                c.col = n_cols - c.col - c.col_span
+        filled = sum(1 for c in cells if c.text)
+        if n_rows < 2 or n_cols < 2 or filled < self.min_filled_cells:
+            return None
+        if filled / len(cells) < self.min_fill:
+            return None
+        box = tuple(round(float(v), 2) for v in bbox)
+        return render.table(cells, n_rows, n_cols, box)  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------ the cheap gate
+
+_NUMBER = re.compile(r"^[(\[+\-−–$€£¥]*\d[\d.,'’%]*[)\]%*]*$")
+
+
+def looks_tabular(lines: Sequence[Any]) -> bool:
+    """Do pdfium's text lines hint at a stream table (cheap, no pdfminer)?
+
+    Four lines that are mostly numbers (three or more), or four rows (lines
+    sharing a baseline) of four or more pieces a text height apart or more.
+    """
+    hits = 0
+    for line in lines:
+        tokens = line.text.split()
+        numbers = sum(1 for t in tokens if _NUMBER.match(t))
+        if numbers >= 3 and 2 * numbers >= len(tokens):
+            hits += 1
+            if hits >= 4:
+                return True
+    rows: list[list[Any]] = []
+    for line in sorted(lines, key=lambda ln: (ln.bbox[1] + ln.bbox[3]) / 2):
+        mid = (line.bbox[1] + line.bbox[3]) / 2
+        if rows and rows[-1][0].bbox[1] <= mid <= rows[-1][0].bbox[3]:
+            rows[-1].append(line)
+        else:
+            rows.append([line])
+    pieced = 0
+    for row in rows:
+        if len(row) < 4:
+            continue
+        row.sort(key=lambda ln: ln.bbox[0])
+        height = row[0].bbox[3] - row[0].bbox[1]
+        apart = 1 + sum(1 for a, b in itertools.pairwise(row) if b.bbox[0] - a.bbox[2] >= height)
+        pieced += apart >= 4
+    return pieced >= 4
+
+
+def _in_box(p: tuple[float, float], b: BBox) -> bool:
+    return b[0] <= p[0] <= b[2] and b[1] <= p[1] <= b[3]
+
+
+def _in_any(p: tuple[float, float], boxes: Iterable[BBox]) -> bool:
+    return any(_in_box(p, b) for b in boxes)

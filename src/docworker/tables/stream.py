@@ -1,0 +1,230 @@
+"""Stream tables: tables without rulings, found in the gutters of text lines.
+
+Text lines (``words.WordRow``) are cut into pieces at gaps of a text height;
+a run of at least ``MIN_ROWS`` lines of ``MIN_PIECES`` or more pieces whose
+gaps share at least ``MIN_GUTTERS`` blank gutters is a table, one row per
+text line, with the header lines just above that fit its columns (never above
+a rule across the table, such as the top rule under a caption). A prose column
+at either edge (a neighbouring text column) is left out, and a plain line
+reaching over the columns (a note between two tables) splits the run. The
+body cells must be short, mostly filled and readable text, so prose,
+multi-column pages, tables of contents and typeset mathematics stay out: a
+missed table costs less than a false one.
+
+Input: the ``WordRow`` lists of one frame (text upright, top to bottom) and
+the horizontal rulings of that frame. Output: ``(box, cells)`` pairs, the box
+``(x0, top, x1, bottom)`` in the same frame. ``blank_gutters`` also serves the
+ruled finder, for the columns of rows that the rulings leave undivided.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+
+from docworker.contract import TableCell
+from docworker.decode import rtl
+from docworker.geometry import BBox, Word
+from docworker.tables.rulings import Seg
+from docworker.tables.words import STREAM_GAP, WordRow, word_rows, wordish
+
+MIN_ROWS = 4  # lines of MIN_PIECES+ pieces a stream table needs
+MIN_PIECES = 4
+MIN_GUTTERS = 3  # shared blank gutters (so 4+ columns)
+
+Gutter = tuple[float, float]
+Part = tuple[int, int, list[Word]]  # first column, last column, words
+
+
+def blank_gutters(
+    lines: list[WordRow], left: float, right: float, allowance: int, min_width: float
+) -> list[Gutter]:
+    """x-intervals inside (left, right) that at most ``allowance`` of the lines ink."""
+    events: list[tuple[float, int]] = []
+    for line in lines:
+        for p in line.pieces:
+            events += [(p[0].x0, 1), (p[-1].x1, -1)]
+    events.sort()
+    out = []
+    depth = 0
+    start: float | None = left
+    for x, step in events:
+        depth += step
+        if step > 0 and depth == allowance + 1 and start is not None:
+            out.append((start, x))
+            start = None
+        elif step < 0 and depth == allowance:
+            start = x
+    return [(a, b) for a, b in out if a > left and b < right and b - a >= min_width]
+
+
+def parts_of(line: WordRow, gutters: list[Gutter]) -> list[Part]:
+    """A line's words as cells: cut at gaps (half a text height or more) inside gutters.
+
+    A run of words that still reaches over a gutter spans the columns it covers.
+    """
+    runs: list[list[Word]] = [[line.words[0]]]
+    for w in line.words[1:]:
+        prev = runs[-1][-1]
+        wide = w.x0 - prev.x1 >= 0.5 * line.size
+        if (wide and any(prev.x1 <= b and a <= w.x0 for a, b in gutters)) or (
+            w.x0 - prev.x1 >= STREAM_GAP * line.size
+        ):
+            runs.append([w])
+        else:
+            runs[-1].append(w)
+    out: list[Part] = []
+    for run in runs:
+        first = sum(1 for a, _ in gutters if a < run[0].x0)
+        last = max(first, sum(1 for _, b in gutters if b < run[-1].x1))
+        if out and first <= out[-1][1]:
+            out[-1] = (out[-1][0], max(last, out[-1][1]), out[-1][2] + run)
+        else:
+            out.append((first, last, run))
+    return out
+
+
+def _spans(parts: list[Part]) -> bool:
+    return any(last > first for first, last, _ in parts)
+
+
+def stream_tables(
+    lines: list[WordRow], rules: Sequence[Seg] = ()
+) -> list[tuple[BBox, list[TableCell]]]:
+    """Tables without rulings among text lines of one frame (text upright, top to bottom).
+
+    ``rules``: horizontal rulings in the same frame; a header never reaches
+    above one that runs the table's width (a booktabs top rule under a caption).
+    """
+    found = []
+    for run in _runs(lines):
+        found += _run_tables(lines, run, list(rules))
+    return found
+
+
+def _rich(line: WordRow) -> bool:
+    return len(line.pieces) >= MIN_PIECES
+
+
+def _runs(lines: list[WordRow]) -> list[list[int]]:
+    """Stretches of lines from one rich line to the last near it (few plain lines between)."""
+    runs: list[list[int]] = []
+    cur: list[int] = []
+    plain = 0
+    for i, line in enumerate(lines):
+        if cur and line.top - lines[i - 1].bottom > 2.0 * max(line.size, lines[i - 1].size):
+            runs.append(cur)
+            cur, plain = [], 0
+        if _rich(line):
+            cur.append(i)
+            plain = 0
+        elif cur:
+            plain += 1
+            if plain > 3:
+                runs.append(cur)
+                cur, plain = [], 0
+    if cur:
+        runs.append(cur)
+    out = []
+    for run in runs:
+        rich = [i for i in run if _rich(lines[i])]
+        if len(rich) >= MIN_ROWS:
+            out.append(list(range(rich[0], rich[-1] + 1)))
+    return out
+
+
+def _run_tables(lines: list[WordRow], run: list[int], rules: list[Seg]) -> list:
+    rich = [lines[k] for k in run if _rich(lines[k])]
+    if len(rich) < MIN_ROWS:
+        return []
+    size = statistics.median(ln.size for ln in rich)
+    left = min(ln.x0 for ln in rich)
+    right = max(ln.x1 for ln in rich)
+    gutters = blank_gutters(rich, left, right, len(rich) // 8, 0.5 * size)
+    if len(gutters) < MIN_GUTTERS:
+        return []
+    # A column of prose at either edge (a neighbouring text column, the facing page of a
+    # spread) is not the table's: drop its side and look again.
+    for edge, cut in ((0, gutters[0][1]), (len(gutters), gutters[-1][0])):
+        counts = [
+            wordish(ws) for ln in rich for first, _, ws in parts_of(ln, gutters) if first == edge
+        ]
+        if counts and statistics.median(counts) > 4:
+            keep = [
+                w
+                for k in range(max(0, run[0] - 6), run[-1] + 1)
+                for w in lines[k].words
+                if (w.x0 >= cut if edge == 0 else w.x1 <= cut)
+            ]
+            return stream_tables(word_rows(keep), rules)
+    # A plain line that reaches over the columns (a note between two tables) splits the run.
+    for pos, k in enumerate(run):
+        if not _rich(lines[k]) and _spans(parts_of(lines[k], gutters)):
+            return _run_tables(lines, run[:pos], rules) + _run_tables(lines, run[pos + 1 :], rules)
+    rows = list(run)
+    width = right - left
+    k = run[0] - 1
+    while k >= 0 and run[0] - k <= 6:
+        line, below = lines[k], lines[k + 1]
+        if below.top - line.bottom > 2.0 * max(size, line.size):
+            break
+        if line.x0 < left - size or line.x1 > right + size:
+            break
+        if any(p[-1].x1 - p[0].x0 > 0.6 * width for p in line.pieces):
+            break
+        parts = parts_of(line, gutters)
+        if len(parts) == 1 and parts[0][0] == 0 and parts[0][1] > 0:
+            break  # a caption or an instruction over the table
+        mid, mid_below = (line.top + line.bottom) / 2, (below.top + below.bottom) / 2
+        if any(mid < r.pos < mid_below and r.hi - r.lo >= 0.8 * width for r in rules):
+            break
+        rows.insert(0, k)
+        k -= 1
+    result = _stream_cells([lines[k] for k in rows], gutters, len(rows) - len(run))
+    return [result] if result is not None else []
+
+
+def _stream_cells(
+    rows: list[WordRow], gutters: list[Gutter], n_header: int
+) -> tuple[BBox, list[TableCell]] | None:
+    n_cols = len(gutters) + 1
+    cells: list[TableCell] = []
+    body_fill: list[int] = []
+    body_words: list[int] = []
+    col_hits = [0] * n_cols
+    for r, line in enumerate(rows):
+        parts = parts_of(line, gutters)
+        if r >= n_header and _rich(line) and not _spans(parts):
+            body_fill.append(len(parts))
+            body_words += [wordish(ws) for _, _, ws in parts]
+            for first, _, _ in parts:
+                col_hits[first] += 1
+        for first, last, ws in parts:
+            cells.append(
+                TableCell(
+                    row=r,
+                    col=first,
+                    text=rtl.visual_line(" ".join(w.text for w in ws)),
+                    col_span=last - first + 1,
+                    header=r < max(n_header, 1),
+                )
+            )
+    # False-positive guards: enough body rows, filled, short cells, no empty column, text.
+    n = len(body_fill)
+    if n < MIN_ROWS or min(col_hits) < 0.25 * n:
+        return None
+    if sum(body_fill) < 0.6 * n * n_cols:
+        return None
+    if sum(1 for k in body_words if k <= 4) < 0.8 * len(body_words):
+        return None
+    if statistics.median(body_words) >= 3:
+        return None  # narrow columns of running text side by side
+    if 10 * sum(1 for c in cells if "(cid:" in c.text) > len(cells):
+        return None  # glyphs without text: typeset mathematics (matrices, aligned formulas)
+    box = (
+        min(ln.x0 for ln in rows),
+        min(ln.top for ln in rows),
+        max(ln.x1 for ln in rows),
+        max(ln.bottom for ln in rows),
+    )
+    return box, cells
