@@ -13,6 +13,7 @@ import pytest
 
 from docworker import decode
 from docworker.engines.office import markdown as markdown_doc
+from docworker.engines.office import tables as office_tables
 from docworker.evaluate import cer, grid_of, strip_markdown, table_scores
 
 CONTENT = """<?xml version="1.0" encoding="UTF-8"?>
@@ -161,11 +162,11 @@ def test_sheet_rows_are_split_the_way_docstrange_joins_them():
 
 def test_sheet_regions():
     filled = [[c == "x" for c in row] for row in ["xx..", "x...", "...x", "..xx"]]
-    assert markdown_doc.regions(filled) == [(0, 0, 1, 1), (2, 2, 3, 3)]
+    assert office_tables.regions(filled) == [(0, 0, 1, 1), (2, 2, 3, 3)]
     # corners do not join; overlapping boxes merge
-    assert markdown_doc.regions([[True, False], [False, True]]) == [(0, 0, 0, 0), (1, 1, 1, 1)]
+    assert office_tables.regions([[True, False], [False, True]]) == [(0, 0, 0, 0), (1, 1, 1, 1)]
     ring = [[c == "x" for c in row] for row in ["xxxxx", "x...x", "x.x.x", "x...x", "xxxxx"]]
-    assert markdown_doc.regions(ring) == [(0, 0, 4, 4)]
+    assert office_tables.regions(ring) == [(0, 0, 4, 4)]
 
 
 def test_generated_docx_through_the_pipeline(cpu_pipeline, tmp_path):

@@ -44,25 +44,34 @@ Input: markdown and the document's MIME type. Output: ``OfficeContent``.
 
 from __future__ import annotations
 
-import functools
 import html
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from docworker import decode
-from docworker.contract import Block, Table, TableCell
+from docworker.contract import Block, Table
+from docworker.engines.office.inline import (
+    block,
+    drop_comments,
+    inline_of,
+    inline_text,
+    only_images,
+    parser,
+)
+from docworker.engines.office.tables import (
+    _Cell,
+    _loose_table,
+    _split_regions,
+    _table_rows,
+    _xlsx_clean,
+    build_table,
+    table_text,
+)
 from docworker.tables import render
-from docworker.tables.parse import pipe_rows
-
-#: Office pages have no coordinates: width = height = 0, every box is this.
-NO_BOX = (0.0, 0.0, 0.0, 0.0)
 
 BULLET = "•"
 
-#: A sheet with more separate regions than this is kept whole (a scatter of
-#: cells is not a set of tables, and merging many boxes costs quadratic time).
-MAX_REGIONS = 50
 
 KINDS = {
     decode.DOCX: "docx",
@@ -76,10 +85,6 @@ KINDS = {
 _MERGED_NOTE = "Warning: Table contains merged cells which may not render correctly in markdown."
 _TRUNCATED_NOTE = re.compile(r"Table truncated to first (\d+) rows out of (\d+) total\.")
 _TABLE_LABEL = re.compile(r"Table \d+")
-# pandas' name for a header cell that is empty in the sheet.
-_UNNAMED = re.compile(r"Unnamed: \d+")
-# A whole number that pandas printed as a float because its column has gaps.
-_WHOLE_FLOAT = re.compile(r"(-?\d+)\.0")
 
 
 @dataclass
@@ -103,13 +108,6 @@ class _Item:
     text: str
     markdown: str
     tables: list[Table] = field(default_factory=list)
-
-
-@functools.cache
-def _parser() -> Any:
-    from markdown_it import MarkdownIt
-
-    return MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
 
 
 def kind_of(mime: str) -> str:
@@ -140,238 +138,6 @@ def prepare(markdown: str, kind: str) -> str:
     return markdown
 
 
-# ------------------------------------------------------------------- inline
-
-
-def inline_text(node: Any) -> str:
-    """Plain text of an inline node: markup dropped, breaks as newlines, images left out."""
-    parts: list[str] = []
-    for child in node.children:
-        t = child.type
-        if t in ("text", "code_inline"):
-            parts.append(child.content)
-        elif t in ("softbreak", "hardbreak"):
-            parts.append("\n")
-        elif t == "html_inline":
-            if re.match(r"<br\s*/?>", child.content, re.I):
-                parts.append("\n")
-        elif t == "image":
-            continue
-        else:
-            parts.append(inline_text(child))
-    return "".join(parts)
-
-
-def _only_images(inline: Any) -> list[str] | None:
-    """Alt texts when an inline node holds nothing but images (and blanks), else None."""
-    alts: list[str] = []
-    for child in inline.children:
-        if child.type == "image":
-            alts.append(inline_text(child).strip())
-        elif child.type in ("softbreak", "hardbreak") or (
-            child.type == "text" and not child.content.strip()
-        ):
-            continue
-        else:
-            return None
-    return alts or None
-
-
-def _drop_comments(source: str) -> str:
-    """``source`` without ``<!-- ... -->`` comments (an unclosed one runs to the end)."""
-    out: list[str] = []
-    i = 0
-    while True:
-        start = source.find("<!--", i)
-        if start < 0:
-            out.append(source[i:])
-            break
-        out.append(source[i:start] + " ")
-        end = source.find("-->", start + 4)
-        if end < 0:
-            break
-        i = end + 3
-    return "".join(out)
-
-
-def _inline_of(node: Any) -> Any | None:
-    return next((c for c in node.children if c.type == "inline"), None)
-
-
-def _block(kind: str, text: str) -> Block:
-    return Block(type=kind, text=text, bbox=NO_BOX, source="office")  # type: ignore[arg-type]
-
-
-# ------------------------------------------------------------------- tables
-
-
-@dataclass
-class _Cell:
-    text: str  # plain
-    raw: str  # markdown source of the cell
-
-
-def _table_rows(node: Any) -> list[list[_Cell]]:
-    rows: list[list[_Cell]] = []
-    for section in node.children:  # thead, tbody
-        for tr in section.children:
-            row = []
-            for cell in tr.children:
-                inline = _inline_of(cell)
-                if inline is None:
-                    row.append(_Cell("", ""))
-                    continue
-                text = " ".join(inline_text(inline).split())
-                row.append(_Cell(text, inline.content.strip()))
-            rows.append(row)
-    return rows
-
-
-def _xlsx_clean(rows: list[list[_Cell]]) -> list[list[_Cell]]:
-    out = []
-    for r, row in enumerate(rows):
-        new = []
-        for cell in row:
-            if r == 0 and _UNNAMED.fullmatch(cell.text):
-                cell = _Cell("", "")
-            m = _WHOLE_FLOAT.fullmatch(cell.text)
-            if m:
-                cell = _Cell(m.group(1), m.group(1))
-            new.append(cell)
-        out.append(new)
-    return out
-
-
-def regions(grid: list[list[bool]]) -> list[tuple[int, int, int, int]]:
-    """Boxes ``(top, left, bottom, right)`` (inclusive) of the groups of filled cells.
-
-    Filled cells sharing a side form a group (cells touching only at a corner
-    do not: a table placed diagonally below another stays apart); groups whose
-    boxes overlap are merged. Sorted top to bottom, then left to right.
-    """
-    n_rows = len(grid)
-    seen = [[False] * len(row) for row in grid]
-    boxes: list[list[int]] = []
-    for r0 in range(n_rows):
-        for c0, filled in enumerate(grid[r0]):
-            if not filled or seen[r0][c0]:
-                continue
-            seen[r0][c0] = True
-            stack = [(r0, c0)]
-            top = bottom = r0
-            left = right = c0
-            while stack:
-                r, c = stack.pop()
-                top, bottom = min(top, r), max(bottom, r)
-                left, right = min(left, c), max(right, c)
-                for rr, cc in ((r - 1, c), (r + 1, c), (r, c - 1), (r, c + 1)):
-                    if 0 <= rr < n_rows and 0 <= cc < len(grid[rr]):
-                        if grid[rr][cc] and not seen[rr][cc]:
-                            seen[rr][cc] = True
-                            stack.append((rr, cc))
-            boxes.append([top, left, bottom, right])
-    merged = True
-    while merged:
-        merged = False
-        out: list[list[int]] = []
-        for box in boxes:
-            for other in out:
-                if box[0] <= other[2] and other[0] <= box[2] and box[1] <= other[3]:
-                    if other[1] <= box[3]:
-                        other[:] = [
-                            min(box[0], other[0]),
-                            min(box[1], other[1]),
-                            max(box[2], other[2]),
-                            max(box[3], other[3]),
-                        ]
-                        merged = True
-                        break
-            else:
-                out.append(box)
-        boxes = out
-    return sorted((tuple(b) for b in boxes), key=lambda b: (b[0], b[1]))  # type: ignore[misc]
-
-
-def _split_regions(rows: list[list[_Cell]]) -> list[list[list[_Cell]]]:
-    """A sheet grid → one grid per region; the whole grid when it is scattered."""
-    filled = [[bool(c.text) for c in row] for row in rows]
-    boxes = regions(filled)
-    if len(boxes) > MAX_REGIONS:
-        return [rows]
-    return [
-        [row[left : right + 1] for row in rows[top : bottom + 1]]
-        for top, left, bottom, right in boxes
-    ]
-
-
-def _plain_inline(raw: str) -> str:
-    """Plain text of one line of inline markdown (cells of a loosely parsed table)."""
-    parts = []
-    for token in _parser().parseInline(raw)[0].children or []:
-        if token.type in ("text", "code_inline"):
-            parts.append(token.content)
-        elif token.type in ("softbreak", "hardbreak"):
-            parts.append(" ")
-    return " ".join("".join(parts).split())
-
-
-def _loose_table(source: str) -> list[list[_Cell]] | None:
-    """Rows of a pipe table that CommonMark refused because a row has the wrong cell count.
-
-    markdownify does not escape ``|`` inside cells, so a header such as
-    ``| A | B|C |`` over a two-column delimiter row is no GFM table and would
-    come out as a paragraph full of pipes. Lines that all start with ``|``,
-    the second one a delimiter row, are split on unescaped pipes instead.
-    """
-    rows = pipe_rows(source)
-    if rows is None:
-        return None
-    return [[_Cell(_plain_inline(c), c) for c in row] for row in rows]
-
-
-def build_table(rows: list[list[_Cell]]) -> Table | None:
-    """A ``contract.Table`` from parsed rows; an all-empty first row is not a header."""
-    n_cols = max((len(r) for r in rows), default=0)
-    rows = [r + [_Cell("", "")] * (n_cols - len(r)) for r in rows]
-    has_header = bool(rows) and any(c.text for c in rows[0])
-    if rows and not has_header:
-        rows = rows[1:]
-    if not rows or n_cols == 0:
-        return None
-    cells = [
-        TableCell(row=r, col=c, text=cell.text, header=has_header and r == 0)
-        for r, row in enumerate(rows)
-        for c, cell in enumerate(row)
-    ]
-
-    def line(values: list[str]) -> str:
-        return "| " + " | ".join(values) + " |"
-
-    raw = [
-        [cell.raw if cell.raw or not cell.text else render.escape_cell(cell.text) for cell in row]
-        for row in rows
-    ]
-    head, body = (raw[0], raw[1:]) if has_header else ([""] * n_cols, raw)
-    lines = [line(head), line(["---"] * n_cols)] + [line(r) for r in body]
-    return Table(
-        bbox=None,
-        n_rows=len(rows),
-        n_cols=n_cols,
-        cells=cells,
-        markdown="\n".join(lines),
-        html=render.html(cells, len(rows)),
-    )
-
-
-def table_text(table: Table) -> str:
-    """Rows of tab-separated cell texts; empty rows and trailing empty cells left out."""
-    grid = [["" for _ in range(table.n_cols)] for _ in range(table.n_rows)]
-    for cell in table.cells:
-        grid[cell.row][cell.col] = " ".join(cell.text.split())
-    lines = ["\t".join(row).rstrip("\t") for row in grid]
-    return "\n".join(line for line in lines if line)
-
-
 # -------------------------------------------------------------------- walk
 
 
@@ -396,23 +162,23 @@ class _Walker:
         t = node.type
         md = self.source_of(node)
         if t == "heading":
-            inline = _inline_of(node)
+            inline = inline_of(node)
             text = inline_text(inline).strip() if inline is not None else ""
-            return [_Item("heading", [_block("heading", text)], text, md)] if text else []
+            return [_Item("heading", [block("heading", text)], text, md)] if text else []
         if t == "paragraph":
-            inline = _inline_of(node)
+            inline = inline_of(node)
             if inline is None:
                 return []
-            alts = _only_images(inline)
+            alts = only_images(inline)
             if alts is not None:
                 return [
-                    _Item("picture", [_block("picture", " ".join(a for a in alts if a))], "", md)
+                    _Item("picture", [block("picture", " ".join(a for a in alts if a))], "", md)
                 ]
             rows = _loose_table(md)
             if rows is not None:
                 return self.tables(rows)
             text = inline_text(inline).strip()
-            return [_Item("paragraph", [_block("paragraph", text)], text, md)] if text else []
+            return [_Item("paragraph", [block("paragraph", text)], text, md)] if text else []
         if t in ("bullet_list", "ordered_list"):
             blocks: list[Block] = []
             lines: list[str] = []
@@ -423,13 +189,13 @@ class _Walker:
             return self.tables(_table_rows(node))
         if t in ("fence", "code_block"):
             text = node.content.rstrip("\n")
-            return [_Item("code", [_block("code", text)], text, md)] if text.strip() else []
+            return [_Item("code", [block("code", text)], text, md)] if text.strip() else []
         if t == "html_block":
-            text = html.unescape(re.sub(r"<[^<>]*>", " ", _drop_comments(node.content)))
+            text = html.unescape(re.sub(r"<[^<>]*>", " ", drop_comments(node.content)))
             text = "\n".join(" ".join(x.split()) for x in text.split("\n") if x.strip())
             if not text:
                 return [_Item("rule", [], "", md)]  # comments such as <!-- image -->
-            return [_Item("other", [_block("other", text)], text, md)]
+            return [_Item("other", [block("other", text)], text, md)]
         if t == "hr":
             return [_Item("rule", [], "", md)]
         # blockquote and anything else: its inner pieces, one markdown chunk.
@@ -452,7 +218,7 @@ class _Walker:
             table = build_table(group)
             if table is not None:
                 text = table_text(table)
-                out.append(_Item("table", [_block("table", text)], text, table.markdown, [table]))
+                out.append(_Item("table", [block("table", text)], text, table.markdown, [table]))
         return out
 
     def list_items(
@@ -479,7 +245,7 @@ class _Walker:
                     extra.extend(b for b in sub.blocks if b.type != "paragraph")
                     tables.extend(sub.tables)
             text = f"{marker} " + "\n".join(own) if own else marker
-            blocks.append(_block("list_item", text))
+            blocks.append(block("list_item", text))
             blocks.extend(extra)
             indent = "  " * depth
             lines.append(indent + text.replace("\n", "\n" + indent + "  "))
@@ -571,9 +337,9 @@ def _sheet_items(source: str, walker: _Walker) -> list[_Item]:
         if text.startswith("#"):
             text = text.lstrip("#").strip()
             if text:
-                items.append(_Item("heading", [_block("heading", text)], text, line.strip()))
+                items.append(_Item("heading", [block("heading", text)], text, line.strip()))
         elif text:
-            items.append(_Item("paragraph", [_block("paragraph", text)], text, text))
+            items.append(_Item("paragraph", [block("paragraph", text)], text, text))
         i += 1
     return items
 
@@ -591,7 +357,7 @@ def parse(markdown: str, mime: str = "") -> OfficeContent:
     if kind == "xlsx":
         items = _sheet_items(source, walker)
     else:
-        items = walker.items(SyntaxTreeNode(_parser().parse(source)))
+        items = walker.items(SyntaxTreeNode(parser().parse(source)))
     notes: list[str] = []
     if kind == "docx":
         items = _docx_cleanup(items, notes)
