@@ -37,3 +37,16 @@ def foreign_error(_):
 
 def pid(_):
     return os.getpid()
+
+
+def connect_out(port):
+    """Try to reach 127.0.0.1:``port``; page processes refuse it (``netguard.block_all``)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.settimeout(2)
+        try:
+            sock.connect(("127.0.0.1", port))
+        except ConnectionRefusedError:
+            return "refused"
+    return "connected"

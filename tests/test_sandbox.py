@@ -87,3 +87,43 @@ def test_window_bounds_tasks_in_flight(pool):
         # Never more than `window` tasks pulled ahead of what was yielded.
         assert len(pulled) - len(seen) <= 4
     assert seen == list(range(20))
+
+
+def test_a_run_closed_mid_flight_leaves_no_stale_answer_for_the_next(pool):
+    """The consumer stops after one result (a streaming callback raised, say): the tasks still
+    in flight must not answer the next run's slots."""
+    first = pool.run(
+        T + "sleep_then", [(0.0, "old-0"), (0.5, "old-1"), (0.6, "old-2")], timeout_s=20
+    )
+    assert next(first) == ((0.0, "old-0"), "old-0")
+    first.close()  # old-1 and old-2 are still running in the children
+    time.sleep(0.8)  # their answers would be waiting in the pipes by now
+    results = run(pool, "echo", ["new-0", "new-1", "new-2", "new-3"])
+    assert results == ["new-0", "new-1", "new-2", "new-3"]
+
+
+def test_a_run_left_by_an_exception_leaves_the_pool_clean(pool):
+    with pytest.raises(RuntimeError):
+        for _task, _result in pool.run(T + "sleep_then", [(0.0, 1), (0.4, 2)], timeout_s=20):
+            raise RuntimeError("the consumer failed")
+    time.sleep(0.5)
+    assert run(pool, "echo", ["a", "b"]) == ["a", "b"]
+
+
+def test_refusals_in_page_processes_are_counted_in_the_jobs_guard(http_server):
+    from docworker.isolation import netguard
+
+    guarded = PagePool(
+        workers=1, memory_mb=1024, initializer="docworker.isolation.tasks.init_child"
+    )
+    try:
+        with netguard.guard() as report:
+            out = [
+                r for _, r in guarded.run(T + "connect_out", [http_server.port] * 2, timeout_s=20)
+            ]
+        assert out == ["refused", "refused"]
+        assert report.blocked == 2
+        assert report.targets == [f"127.0.0.1:{http_server.port}"] * 2
+        assert http_server.hits == {}
+    finally:
+        guarded.close()

@@ -11,8 +11,9 @@ for code that runs outside a guard.
 refused with ``BlockedConnection`` and counted; it yields a ``GuardReport``
 with ``.blocked`` (the count) and ``.targets`` (``ip:port`` strings, never a
 URL or a path). The pipeline puts ``report.blocked`` into the metadata
-(``network.blocked_outbound``) and may turn a non-zero count into
-``report.error()`` (an ``errors.NetworkBlocked``).
+(``network.blocked_outbound``) and a warning; a refused attempt never fails
+the job by itself (the library that tried sees a refused connection and goes
+its own way).
 
 Scope, and why: a guard is tracked in a ``contextvars.ContextVar``, not
 process-wide. RunPod's SDK keeps talking to RunPod (heartbeats, job results)
@@ -40,6 +41,14 @@ document download, so a download works inside a guard too.
 
 ``block_all()`` is for page child processes, which never need the network: it
 installs the patch and refuses every IP connection in the process from then on.
+The page pool reads ``take_blocked_everywhere()`` after each task and hands the
+count to ``record_elsewhere`` in the job's context, so those refusals reach the
+job's ``GuardReport`` (and ``network.blocked_outbound``) like its own.
+
+``track()`` keeps a duplicate of every IP socket connected in its context
+(``SocketTracker``); ``SocketTracker.shutdown_all()`` then ends those
+connections from any thread, which unblocks a read stuck on a server that
+drips bytes. ``fetch`` uses it to hold a download to the job's deadline.
 
 ``set_offline_env()`` sets ``HF_HUB_OFFLINE``, ``TRANSFORMERS_OFFLINE``,
 ``HF_DATASETS_OFFLINE`` and ``HF_HUB_DISABLE_TELEMETRY`` to ``1`` in
@@ -63,8 +72,6 @@ import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
-
-from docworker import errors
 
 _log = logging.getLogger(__name__)
 
@@ -143,13 +150,6 @@ class GuardReport:
             if len(self.targets) < MAX_TARGETS:
                 self.targets.append(target)
 
-    def error(self) -> errors.NetworkBlocked:
-        """The worker error for a non-zero count (targets as ``ip:port`` only)."""
-        return errors.NetworkBlocked(
-            f"{self.blocked} outbound connection attempt(s) were blocked during extraction",
-            details=sorted(set(self.targets)),
-        )
-
 
 @dataclass
 class _Permit:
@@ -157,13 +157,52 @@ class _Permit:
     active: bool = True
 
 
-_frames: contextvars.ContextVar[tuple[GuardReport | _Permit, ...]] = contextvars.ContextVar(
+@dataclass
+class SocketTracker:
+    """Duplicates of the IP sockets connected in a ``track()`` context, to end them from afar."""
+
+    sockets: list[socket.socket] = field(default_factory=list)
+    active: bool = True
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def _add(self, sock: socket.socket) -> None:
+        try:
+            dup = sock.dup()  # the same connection; survives the original being wrapped in TLS
+        except OSError:
+            return
+        with self._lock:
+            if self.active:
+                self.sockets.append(dup)
+                return
+        dup.close()
+
+    def shutdown_all(self) -> None:
+        """Shut every tracked connection down; a read blocked on one of them returns at once."""
+        with self._lock:
+            sockets = list(self.sockets)
+        for sock in sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def _close(self) -> None:
+        with self._lock:
+            self.active = False
+            sockets, self.sockets = self.sockets, []
+        for sock in sockets:
+            sock.close()
+
+
+_Frame = GuardReport | _Permit | SocketTracker
+_frames: contextvars.ContextVar[tuple[_Frame, ...]] = contextvars.ContextVar(
     "docworker_netguard", default=()
 )
 _install_lock = threading.Lock()
 _installed = False
 _block_everything = False
 _blocked_everything_count = 0
+_blocked_everything_targets: list[str] = []
 _orig_connect: Any = None
 _orig_connect_ex: Any = None
 _orig_thread_start: Any = None
@@ -179,6 +218,8 @@ def _refusal(sock: socket.socket, address: Any) -> BlockedConnection | None:
         return None
     if _block_everything:
         _blocked_everything_count += 1
+        if len(_blocked_everything_targets) < MAX_TARGETS:
+            _blocked_everything_targets.append(_show(target))
         return BlockedConnection(_show(target))
     frames = _frames.get()
     if not frames:
@@ -198,17 +239,30 @@ def _refusal(sock: socket.socket, address: Any) -> BlockedConnection | None:
     return BlockedConnection(shown)
 
 
+def _connected(sock: socket.socket) -> None:
+    """Hand a newly connected IP socket to the trackers of this context."""
+    if sock.family not in _IP_FAMILIES:
+        return
+    for frame in _frames.get():
+        if isinstance(frame, SocketTracker) and frame.active:
+            frame._add(sock)
+
+
 def _guarded_connect(self: socket.socket, address: Any) -> None:
     refusal = _refusal(self, address)
     if refusal is not None:
         raise refusal
-    return _orig_connect(self, address)
+    _orig_connect(self, address)
+    _connected(self)
 
 
 def _guarded_connect_ex(self: socket.socket, address: Any) -> int:
     if _refusal(self, address) is not None:
         return errno.ECONNREFUSED
-    return _orig_connect_ex(self, address)
+    code = _orig_connect_ex(self, address)
+    if code == 0:
+        _connected(self)
+    return code
 
 
 def _guarded_thread_start(self: threading.Thread) -> None:
@@ -272,11 +326,24 @@ def permit(targets: Iterable[tuple[str, int | None]]) -> Iterator[None]:
         _frames.reset(token)
 
 
+@contextlib.contextmanager
+def track() -> Iterator[SocketTracker]:
+    """Keep the IP sockets connected in this context, until the block ends."""
+    install()
+    tracker = SocketTracker()
+    token = _frames.set((*_frames.get(), tracker))
+    try:
+        yield tracker
+    finally:
+        tracker._close()
+        _frames.reset(token)
+
+
 def block_all() -> None:
     """Install the patch and refuse every IP connection in this process, for good.
 
-    Meant as the initializer of page child processes (``sandbox``), which
-    never need the network.
+    Meant as the initializer of page child processes (``isolation.tasks.init_child``),
+    which never need the network.
     """
     global _block_everything
     install()
@@ -286,6 +353,36 @@ def block_all() -> None:
 def blocked_everywhere() -> int:
     """Connections refused in this process since ``block_all()``."""
     return _blocked_everything_count
+
+
+def take_blocked_everywhere() -> tuple[int, list[str]]:
+    """``(count, targets)`` refused since ``block_all()`` or the last call; resets both."""
+    global _blocked_everything_count
+    count, targets = _blocked_everything_count, list(_blocked_everything_targets)
+    _blocked_everything_count = 0
+    _blocked_everything_targets.clear()
+    return count, targets
+
+
+def record_elsewhere(count: int, targets: Iterable[str] = ()) -> int:
+    """Count ``count`` refusals made on this context's behalf elsewhere (a page process).
+
+    Every guard active in this context records them; returns how many guards did.
+    """
+    guards = [f for f in _frames.get() if isinstance(f, GuardReport) and f.active]
+    shown = list(targets)
+    for g in guards:
+        with g._lock:
+            g.blocked += count
+            room = MAX_TARGETS - len(g.targets)
+            g.targets.extend(shown[: max(0, room)])
+    if count:
+        _log.warning(
+            "a page process refused %d outbound connection(s) to %s",
+            count,
+            ", ".join(shown[:5]) or "?",
+        )
+    return len(guards)
 
 
 def set_offline_env() -> None:

@@ -8,6 +8,15 @@ overruns is killed and replaced, and the task it held becomes a typed
 engine its parallelism: one child per core, results handed back in task
 order so output is deterministic.
 
+Every exit from a run (all tasks done, an error, or the consumer closing the
+generator mid-flight: a streaming callback or a GPU flush that raised) leaves
+the pool clean: a child still holding a task of that run is killed and
+replaced, so no late answer can be read as a page of the next job.
+
+Connections a page process refused (``netguard.block_all``) travel back with
+each answer and are recorded in the job's network guard
+(``netguard.record_elsewhere``), so they reach ``network.blocked_outbound``.
+
 Inputs: picklable task objects and the dotted name of a module-level function
 to run on each. Outputs: ``(task, result)`` or ``(task, WorkerError)`` pairs.
 """
@@ -19,6 +28,7 @@ import logging
 import multiprocessing as mp
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -47,8 +57,20 @@ def _resolve(dotted: str) -> Any:
     return getattr(importlib.import_module(module), name)
 
 
+def _refused_here() -> tuple[int, list[str]]:
+    """Connections this process refused since the last answer (``netguard.block_all``)."""
+    netguard = sys.modules.get("docworker.isolation.netguard")
+    if netguard is None:
+        return 0, []
+    return netguard.take_blocked_everywhere()
+
+
 def _child_main(conn: Connection, memory_mb: int, initializer: str | None) -> None:
-    """Child loop: receive ``(function, task)``, answer ``("ok", result)`` or ``("err", dict)``."""
+    """Child loop: receive ``(function, task)``, answer ``(status, value, refused)``.
+
+    ``status`` is ``"ok"`` (``value`` is the result) or ``"err"`` (``value`` is an
+    error dict); ``refused`` is ``(count, targets)`` of connections refused meanwhile.
+    """
     import resource
 
     os.environ.update(CHILD_THREAD_ENV)
@@ -69,18 +91,22 @@ def _child_main(conn: Connection, memory_mb: int, initializer: str | None) -> No
         dotted, task = message
         try:
             fn = functions.get(dotted) or functions.setdefault(dotted, _resolve(dotted))
-            conn.send(("ok", fn(task)))
+            answer: tuple[str, Any] = ("ok", fn(task))
         except errors.WorkerError as e:
-            conn.send(("err", e.to_dict()))
+            answer = ("err", e.to_dict())
         except MemoryError:
-            conn.send(
-                ("err", errors.LimitExceeded(f"page process exceeded {memory_mb} MiB").to_dict())
+            answer = (
+                "err",
+                errors.LimitExceeded(f"page process exceeded {memory_mb} MiB").to_dict(),
             )
         except Exception as e:  # translated here: the child must answer, whatever failed
             _log.warning("page task failed: %s", type(e).__name__)
-            conn.send(
-                ("err", errors.EngineFailed(f"page task failed ({type(e).__name__})").to_dict())
+            answer = (
+                "err",
+                errors.EngineFailed(f"page task failed ({type(e).__name__})").to_dict(),
             )
+        conn.send((*answer, _refused_here()))
+        del answer
 
 
 class HeapTrimmer:
@@ -129,6 +155,13 @@ def _exit_reason(code: int | None) -> str:
         except ValueError:
             pass
     return f"exit code {code}"
+
+
+def _record_refused(count: int, targets: list[str]) -> None:
+    """Connections a page process refused, counted in the guards of the running job."""
+    from docworker.isolation import netguard
+
+    netguard.record_elsewhere(count, targets)
 
 
 def error_from_dict(payload: dict[str, Any]) -> errors.WorkerError:
@@ -239,7 +272,21 @@ class PagePool:
         window = max(window or self._workers, self._workers)
         with self._lock:
             self._fill()
-            yield from self._run_locked(function, iter(tasks), timeout_s, deadline, window)
+            try:
+                yield from self._run_locked(function, iter(tasks), timeout_s, deadline, window)
+            finally:
+                self._abandon_busy()
+
+    def _abandon_busy(self) -> None:
+        """Kill and replace every child still holding a task of the run that just ended.
+
+        Its answer, whenever it came, would be read by the next run as one of
+        its own slots. Nothing to do after a run that finished every task.
+        """
+        for child in [c for c in self._children if c.slot is not None]:
+            _log.warning("a page run ended with a task in flight; replacing its process")
+            child.slot = None
+            self._replace(child)
 
     def _run_locked(
         self,
@@ -305,7 +352,7 @@ class PagePool:
                 assert slot is not None
                 if child.conn in ready:
                     try:
-                        status, value = child.conn.recv()
+                        status, value, (refused, targets) = child.conn.recv()
                     except (EOFError, OSError):
                         code = child.process.exitcode
                         child.process.join(timeout=5)
@@ -320,6 +367,8 @@ class PagePool:
                         child.slot = None
                         self._replace(child)
                         continue
+                    if refused:
+                        _record_refused(refused, targets)
                     done[slot] = value if status == "ok" else error_from_dict(value)
                     child.slot = None
                 elif time.monotonic() >= child.started + child.budget_s:
