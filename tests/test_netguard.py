@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 import requests
 
-from docworker import errors
 from docworker.isolation import netguard
 from tests.servers import HttpServer
 
@@ -52,9 +51,6 @@ def test_stage_inside_the_guard_is_blocked_and_counted(http_server: HttpServer, 
     assert report.targets == [f"127.0.0.1:{http_server.port}"] * 2
     assert http_server.hits["/api"] == 1
     assert stage(3) == "cloud says hi"  # after: it works again
-    error = report.error()
-    assert isinstance(error, errors.NetworkBlocked)
-    assert error.to_dict()["code"] == "network_blocked"
 
 
 def test_blocked_connection_looks_like_a_refused_connection(http_server: HttpServer):

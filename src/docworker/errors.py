@@ -21,12 +21,13 @@ handler returns::
     ├── EngineUnavailable            engine_unavailable
     ├── EngineFailed                 engine_failed      (retryable)
     ├── SchemaValidationFailed       schema_validation_failed
-    ├── NetworkBlocked               network_blocked
     ├── UploadFailed                 upload_failed      (retryable)
     └── StartupCheckFailed           startup_failed
 
-The README's error table lists every code; ``tests/test_errors.py`` keeps it
-complete.
+The README's error table lists exactly these codes; ``tests/test_errors.py``
+keeps the two equal. An outbound connection refused during a job is not an
+error: it is counted in ``metadata.network.blocked_outbound`` with a warning
+(see ``isolation.netguard``).
 """
 
 from __future__ import annotations
@@ -137,12 +138,6 @@ class SchemaValidationFailed(WorkerError):
     """Structured extraction produced output that does not validate against ``json_schema``."""
 
     code = "schema_validation_failed"
-
-
-class NetworkBlocked(WorkerError):
-    """A stage tried to open an outbound connection while a job was running."""
-
-    code = "network_blocked"
 
 
 class UploadFailed(WorkerError):
