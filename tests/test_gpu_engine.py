@@ -351,9 +351,27 @@ def test_docstrange_without_cuda_constructs_no_extractor(monkeypatch):
     monkeypatch.setattr(docstrange, "DocumentExtractor", forbidden)
     monkeypatch.setattr(docstrange_local, "_cuda_available", lambda: False)
     ok, detail = docstrange_local.check_local_mode()
-    assert not ok and "CUDA is not available" in detail and "cloud" in detail
+    # Without CUDA the GPU extractor is not used here; the Office processors are.
+    assert ok and "GPU extractor: not used on this machine" in detail and "cloud" in detail
+    assert "local Office processors available (DOCX, PPTX, XLSX, HTML)" in detail
     result = run_probe("docstrange", engine_probes()["docstrange"])
-    assert result.name == "docstrange" and not result.ok
+    assert result.name == "docstrange" and result.ok
+
+
+def test_docstrange_check_fails_when_its_office_processors_do_not_import(monkeypatch):
+    import importlib
+
+    real = importlib.import_module
+
+    def broken(name, *args, **kwargs):
+        if name == "docstrange.processors.pptx_processor":
+            raise ImportError("no pptx", name="pptx")
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(docstrange_local.importlib, "import_module", broken)
+    monkeypatch.setattr(docstrange_local, "_cuda_available", lambda: False)
+    ok, detail = docstrange_local.check_local_mode()
+    assert not ok and "do not import (pptx)" in detail
 
 
 def test_docstrange_cache_files_cover_the_builder_links():

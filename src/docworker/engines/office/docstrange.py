@@ -196,16 +196,51 @@ def build_local_extractor(cache_dir: Path | None = None) -> Any:
     return extractor
 
 
+def office_processors() -> tuple[list[str], str | None]:
+    """The formats docstrange's local Office processors read here, and why not, if they don't."""
+    try:
+        version = importlib.metadata.version("docstrange")
+    except importlib.metadata.PackageNotFoundError:
+        return [], f"docstrange is not installed (pip install docstrange=={VERIFIED_VERSION})"
+    if version != VERIFIED_VERSION:
+        return [], (
+            f"docstrange {version} is installed; docworker reads the output of"
+            f" {VERIFIED_VERSION} (pip install docstrange=={VERIFIED_VERSION})"
+        )
+    formats = []
+    for module_name, _, suffix in OFFICE_PROCESSORS.values():
+        try:
+            importlib.import_module(module_name)
+        except ImportError as e:
+            return [], f"docstrange's local processors do not import ({e.name or e})"
+        formats.append(suffix[1:].upper())
+    return formats, None
+
+
 def check_local_mode(cache_dir: Path | None = None) -> tuple[bool, str]:
-    """``(ok, one-line detail)``. Never builds a cloud extractor; without CUDA, builds none."""
+    """``(ok, one-line detail)``. Never builds a cloud extractor; without CUDA, builds none.
+
+    docstrange has two local parts: the Office/HTML processors (CPU, used on
+    every machine) and the GPU extractor. Without CUDA the extractor is not
+    used on this machine, which is not a failure; with CUDA it must build and
+    prove itself local.
+    """
+    formats, problem = office_processors()
+    if problem is not None:
+        return False, problem
+    office = f"local Office processors available ({', '.join(formats)})"
+    if not _cuda_available():
+        return True, (
+            f"docstrange {VERIFIED_VERSION}: {office}; GPU extractor: not used on this machine"
+            " (no CUDA; its cloud mode is never used)"
+        )
     try:
         extractor = build_local_extractor(cache_dir)
     except errors.EngineUnavailable as e:
-        return False, e.message
-    version = importlib.metadata.version("docstrange")
+        return False, f"{e.message} ({office})"
     return True, (
-        f"docstrange {version}: local GPU mode (cloud_mode={extractor.cloud_mode},"
-        f" mode={extractor.get_processing_mode()})"
+        f"docstrange {VERIFIED_VERSION}: {office}; GPU extractor in local GPU mode"
+        f" (cloud_mode={extractor.cloud_mode}, mode={extractor.get_processing_mode()})"
     )
 
 
