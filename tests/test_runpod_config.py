@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from annotated_types import Ge, Gt, Le
+from pydantic import SecretStr
 
 from docworker.config import Settings
 from docworker.contract import ALL_OUTPUTS, JobInput
@@ -170,12 +171,41 @@ def test_every_output_mode_is_exercised_and_on_cpu_too() -> None:
     assert any(t["input"].get("engine") == "gpu" for t in good), "no GPU engine test"
 
 
-def test_error_case_is_a_valid_input_with_a_bad_document() -> None:
-    errors = [t for t in TESTS["tests"] if t["name"].startswith("error_")]
-    assert errors
-    for test in errors:
-        body = base64.b64decode(test["input"]["document_base64"])
-        assert not body.startswith(b"%PDF")
+def test_every_hub_test_expects_success() -> None:
+    """The Hub passes a test only on HTTP 200; a job that fails on purpose stays out.
+
+    The error case lives in scripts/replay_dockerfile.py's own smoke jobs instead.
+    """
+    from scripts.replay_dockerfile import SMOKE_ERROR_JOBS
+
+    assert not [t["name"] for t in TESTS["tests"] if t["name"].startswith("error_")]
+    for test in TESTS["tests"]:
+        assert base64.b64decode(test["input"]["document_base64"]).startswith(b"%PDF")
+    assert SMOKE_ERROR_JOBS
+    for name, job in SMOKE_ERROR_JOBS.items():
+        assert name.startswith("error_")
+        JobInput.model_validate(job)
+        assert not base64.b64decode(job["document_base64"]).startswith(b"%PDF")
+
+
+def test_presets_run_on_the_listing_machine() -> None:
+    """runsOn is one per listing and presets only set variables: none may promise a CPU box."""
+    for preset in HUB["config"]["presets"]:
+        assert ("CPU" in preset["name"]) == (HUB["config"]["runsOn"] == "CPU"), preset["name"]
+
+
+def test_secrets_are_runpod_secrets_without_defaults() -> None:
+    secret_fields = [
+        name
+        for name, field in Settings.model_fields.items()
+        if SecretStr in typing.get_args(field.annotation) and name not in SET_BY_RUNPOD
+    ]
+    assert {"s3_access_key_id", "s3_secret_access_key"} <= set(secret_fields)
+    for name in ("s3_access_key_id", "s3_secret_access_key"):
+        spec = ENV_ENTRIES[env_name(name)]["input"]
+        assert "default" not in spec and spec["type"] == "string"
+        assert "RUNPOD_SECRET_" in spec["description"]
+    assert "DOCWORKER_S3_REGION" in ENV_ENTRIES
 
 
 def test_sample_document_is_a_spanish_pdf_with_a_table() -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 #: Names accepted by ``DOCWORKER_REQUIRE``.
@@ -38,6 +38,8 @@ class Settings(BaseSettings):
         populate_by_name=True,
         # An empty variable (a blank field in RunPod's UI) means: use the default.
         env_ignore_empty=True,
+        # A validation error must not echo a value: some are secrets.
+        hide_input_in_errors=True,
     )
 
     # --- fetch -------------------------------------------------------------
@@ -65,6 +67,27 @@ class Settings(BaseSettings):
     )
     s3_endpoint_url: str | None = Field(
         None, description="Endpoint for s3:// inputs (MinIO, moto, R2). Unset: AWS."
+    )
+    s3_access_key_id: SecretStr | None = Field(
+        None,
+        description=(
+            "AWS access key id for s3:// inputs; set with DOCWORKER_S3_SECRET_ACCESS_KEY."
+            " Unset: the standard AWS credential chain."
+        ),
+    )
+    s3_secret_access_key: SecretStr | None = Field(
+        None,
+        validate_default=True,
+        description=(
+            "AWS secret access key for s3:// inputs; store it as a RunPod secret. Never logged."
+        ),
+    )
+    s3_region: str | None = Field(
+        None,
+        description=(
+            "AWS region of the s3:// input buckets (e.g. eu-west-1). Unset: the standard"
+            " chain's region."
+        ),
     )
 
     # --- decode ------------------------------------------------------------
@@ -191,6 +214,15 @@ class Settings(BaseSettings):
     @classmethod
     def _commas(cls, value: object) -> object:
         return _split_commas(value)
+
+    @field_validator("s3_secret_access_key")
+    @classmethod
+    def _s3_key_pair(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if (value is None) != (info.data.get("s3_access_key_id") is None):
+            raise ValueError(
+                "DOCWORKER_S3_ACCESS_KEY_ID and DOCWORKER_S3_SECRET_ACCESS_KEY are set together"
+            )
+        return value
 
     @field_validator("require")
     @classmethod

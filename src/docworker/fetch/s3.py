@@ -1,7 +1,9 @@
 """``s3://bucket/key`` downloads with boto3.
 
-``fetch_s3(job, settings, sink, stats)`` reads the object with the standard
-AWS credential chain, against ``job.s3_endpoint_url`` or else
+``fetch_s3(job, settings, sink, stats)`` reads the object with the
+operator's ``DOCWORKER_S3_ACCESS_KEY_ID``/``DOCWORKER_S3_SECRET_ACCESS_KEY`` and
+``DOCWORKER_S3_REGION`` when set (else the standard AWS credential chain),
+against ``job.s3_endpoint_url`` or else
 ``settings.s3_endpoint_url`` (path-style addressing when an endpoint is
 given), with botocore's own retries off (``sink.with_retries`` decides). The
 operator's ``settings.s3_endpoint_url`` is trusted and not SSRF-checked. An
@@ -63,7 +65,18 @@ def _s3_client(endpoint: str | None, settings: Settings):  # -> botocore S3 clie
     core = botocore.session.Session()
     core.register_component("data_loader", _botocore_loader())
     session = boto3.session.Session(botocore_session=core)
-    return session.client("s3", endpoint_url=endpoint, config=config)
+    return session.client("s3", endpoint_url=endpoint, config=config, **_credentials(settings))
+
+
+def _credentials(settings: Settings) -> dict[str, str]:
+    """The operator's DOCWORKER_S3_* key pair and region; empty: the standard chain decides."""
+    out: dict[str, str] = {}
+    if settings.s3_access_key_id is not None and settings.s3_secret_access_key is not None:
+        out["aws_access_key_id"] = settings.s3_access_key_id.get_secret_value()
+        out["aws_secret_access_key"] = settings.s3_secret_access_key.get_secret_value()
+    if settings.s3_region:
+        out["region_name"] = settings.s3_region
+    return out
 
 
 def fetch_s3(job: JobInput, settings: Settings, sink: Sink, stats: Stats) -> str | None:
