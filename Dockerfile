@@ -23,31 +23,47 @@ ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 # ---------------------------------------------------------------------------
 # Optional local model mirror. Empty unless the build is given
 #   --build-context model-mirror=/path/to/mirror --build-arg MODEL_SOURCE=/mirror
-# (a folder with layout/, tableformer/, nanonets-ocr-s/, got-ocr2/ subfolders).
+# (a folder with layout/, tableformer/, nanonets-ocr-s/, got-ocr2/, easyocr/ subfolders).
 FROM scratch AS model-mirror
 
 # ---------------------------------------------------------------------------
-# Weights: pinned snapshots, fetched in their own stage so that changing
-# requirements.txt or the code never downloads them again.
+# Weights, in their own stage so that changing requirements.txt or the code never
+# downloads them again. No build argument is needed: each hub revision (a tag or
+# "main") is resolved to its commit sha at build time and MANIFEST.json records it.
+# For a reproducible build, pin the shas in builder/model-pins.txt or pass them:
+#   --build-arg MODEL_PINS="nanonets-ocr-s=<sha>,got-ocr2=<sha>,layout=<sha>,tableformer=<sha>"
+# (`python /opt/builder/fetch_models.py pins --model-dir /models` in a built image prints them).
+# The links docstrange (~/.cache/docstrange/models) and EasyOCR (~/.EasyOCR/model)
+# load through are made here too, so the runtime stage only copies files.
 FROM ${PYTHON_IMAGE} AS weights
 ARG MODEL_SOURCE=hub
 ARG MODELS=all
-# "--allow-unpinned" accepts the table's "main" revisions (see builder/fetch_models.py).
+ARG MODEL_PINS=
 ARG FETCH_FLAGS=
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     HF_HUB_DISABLE_TELEMETRY=1
 COPY builder/requirements-fetch.txt /opt/builder/requirements-fetch.txt
 RUN pip install -r /opt/builder/requirements-fetch.txt
-COPY builder/fetch_models.py /opt/builder/fetch_models.py
+COPY builder/fetch_models.py builder/model-pins.txt /opt/builder/
 RUN --mount=type=bind,from=model-mirror,target=/mirror \
     python /opt/builder/fetch_models.py fetch --source "${MODEL_SOURCE}" --model-dir /models \
-        --models "${MODELS}" --no-links ${FETCH_FLAGS}
+        --models "${MODELS}" --pins /opt/builder/model-pins.txt --pin "${MODEL_PINS}" \
+        --docstrange-cache /root/.cache/docstrange/models --easyocr-dir /root/.EasyOCR/model \
+        ${FETCH_FLAGS}
 
 # ---------------------------------------------------------------------------
 # Runtime image. Layers from least to most often changed:
-# system packages -> torch pair -> requirements -> weights -> code.
+# weights -> system packages -> torch pair -> requirements -> code.
 FROM ${PYTHON_IMAGE} AS runtime
+
+# 0. Weights first (about 9.5 GB): no package or code change ever re-pushes them.
+#    docstrange and EasyOCR find them through the links made in the weights stage
+#    (HOME is /root on RunPod).
+COPY --from=weights /models /models
+COPY --from=weights /root/.cache/docstrange /root/.cache/docstrange
+COPY --from=weights /root/.EasyOCR /root/.EasyOCR
+
 ENV PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
@@ -76,12 +92,6 @@ RUN python -c "import torch, torchvision; from torchvision.ops import nms; print
 COPY requirements.txt /opt/docworker/requirements.txt
 RUN pip install -r /opt/docworker/requirements.txt && pip check
 
-# 4. Weights, and docstrange's cache pointed at them (HOME is /root on RunPod).
-COPY --from=weights /models /models
-COPY builder/fetch_models.py /opt/builder/fetch_models.py
-RUN python /opt/builder/fetch_models.py link --model-dir /models \
-        --docstrange-cache /root/.cache/docstrange/models
-
 # Run time: nothing may reach a model hub; the worker's settings for this image.
 ENV HF_HUB_OFFLINE=1 \
     TRANSFORMERS_OFFLINE=1 \
@@ -90,10 +100,16 @@ ENV HF_HUB_OFFLINE=1 \
     DOCWORKER_REQUIRE=torch,gpu,layout,vlm,docstrange \
     PYTHONPATH=/opt/docworker/src
 
-# 5. Code, last: an edit rebuilds only these layers.
+# 4. Code, last: an edit rebuilds only these layers.
 WORKDIR /opt/docworker
 COPY pyproject.toml handler.py ./
 COPY src/ ./src/
 RUN python -m compileall -q src handler.py
+
+# Labels last (an ARG changes the cache key of every later RUN). MODEL_PINS is what the
+# build was given; the shas it resolved are in /models/MANIFEST.json either way.
+ARG MODEL_PINS=
+LABEL ai.docworker.model-manifest="/models/MANIFEST.json" \
+      ai.docworker.model-pins="${MODEL_PINS}"
 
 CMD ["python", "-u", "handler.py"]

@@ -1,23 +1,34 @@
-"""Bake pinned model weights into a folder, all or nothing, with a MANIFEST.json.
+"""Bake model weights into a folder, all or nothing, with a MANIFEST.json of commit shas.
 
 Run at image build time (see the Dockerfile)::
 
-    python builder/fetch_models.py fetch --source hub --model-dir /models --no-links
-    python builder/fetch_models.py link  --model-dir /models \
-        --docstrange-cache /root/.cache/docstrange/models
+    python builder/fetch_models.py fetch --source hub --model-dir /models --no-links \
+        --pins builder/model-pins.txt --pin "$MODEL_PINS"
+    python builder/fetch_models.py link --model-dir /models \
+        --docstrange-cache /root/.cache/docstrange/models --easyocr-dir /root/.EasyOCR/model
 
-``--source hub`` downloads each model of ``MODELS`` from the Hugging Face Hub
-at its pinned revision; ``--source DIR`` copies ``DIR/<name>/`` from a local
-mirror (an air-gapped copy, a previous model folder, or tiny test models).
+``--source hub`` downloads each model of ``MODELS``: Hugging Face repositories
+at a revision resolved to its commit sha at build time (the pin given for the
+model, else the table's tag or branch), and EasyOCR's two files from its
+GitHub releases, checked against the MD5 sums easyocr itself verifies.
+``--source DIR`` copies ``DIR/<name>/`` from a local mirror (an air-gapped
+copy, a previous model folder, or tiny test models).
+
+Revisions: a default build never refuses. It resolves every revision to a
+commit sha and records both (``revision``, ``requested_revision``, ``pinned``)
+in MANIFEST.json; ``pins --model-dir DIR`` prints those shas as a pin file, and
+a build given that file (``--pins``) or the same pairs (``--pin NAME=SHA``,
+the Dockerfile's ``MODEL_PINS`` build argument) downloads exactly those commits.
 
 Output layout (read back by ``docworker.weights.verify_model_dir``)::
 
-    <model_dir>/MANIFEST.json   {"models": {"<name>": {"id", "revision", "path",
-                                 "files": {"<relpath>": {"size", "sha256"}}}}}
+    <model_dir>/MANIFEST.json   {"models": {"<name>": {"id", "revision", "requested_revision",
+                                 "pinned", "path", "files": {"<relpath>": {"size", "sha256"}}}}}
     <model_dir>/layout/         docling RT-DETR layout model (HF format)
     <model_dir>/tableformer/    docling TableFormer, "accurate" variant
     <model_dir>/nanonets-ocr-s/ Nanonets-OCR-s (Qwen2.5-VL based)
     <model_dir>/got-ocr2/       GOT-OCR 2.0, transformers format
+    <model_dir>/easyocr/        craft_mlt_25k.pth, english_g2.pth (docstrange's EasyOCR reader)
 
 All or nothing: files land in a hidden ``.<model_dir>.partial-*`` folder beside
 the target, are checked (folders not empty, required files present and not
@@ -26,8 +37,9 @@ only then is the folder renamed onto the target. A failure at any point
 removes the partial folder, so a half-downloaded folder never sits where the
 worker looks, and one left by a killed run has no manifest and a hidden name.
 
-``link`` points docstrange's cache (``~/.cache/docstrange/models``) at the
-baked folders, in the places docstrange 1.1.8 looks (``DOCSTRANGE_LINKS``).
+``link`` points docstrange's cache (``~/.cache/docstrange/models``) and
+EasyOCR's model folder (``~/.EasyOCR/model``) at the baked folders, in the
+places docstrange 1.1.8 and easyocr 1.7.2 look (``DOCSTRANGE_LINKS``).
 
 Exit status: 0 done, 1 refused or failed (one line on stderr), 2 bad usage.
 Needs only the standard library, plus ``huggingface_hub`` for ``--source hub``.
@@ -57,6 +69,15 @@ _SKIP_NAMES = frozenset({".cache", ".git", ".gitattributes", ".huggingface", MAN
 
 
 @dataclass(frozen=True)
+class Download:
+    """A file fetched by URL (a zip holding ``filename``), checked by its loader's MD5."""
+
+    filename: str
+    url: str
+    md5: str
+
+
+@dataclass(frozen=True)
 class ModelSpec:
     """One model to bake: where it comes from and what a complete copy holds."""
 
@@ -66,20 +87,19 @@ class ModelSpec:
     subfolder: str = ""
     required: tuple[str, ...] = ()
     note: str = ""
+    downloads: tuple[Download, ...] = ()  # set: fetched by URL, not from the hub
 
 
-# The one table of model ids and revisions. A revision is "pinned" when it is a
-# 40-hex commit sha, or a version tag (vX.Y.Z); MANIFEST.json always records the
-# commit sha the hub resolved it to. "main" is refused without --allow-unpinned.
-#
-# VERIFICATION STATUS (no hub access where this was written):
-# - ds4sd/docling-models @ v2.2.0: the tag docstrange 1.1.8's own downloader pins
-#   (docstrange/pipeline/model_downloader.py, LAYOUT_MODEL / TABLE_MODEL); the
-#   folder names model_artifacts/layout and .../tableformer/accurate are the ones
-#   docstrange and docling-ibm-models 3.15 load from. Commit sha not verified.
-# - nanonets/Nanonets-OCR-s and stepfun-ai/GOT-OCR-2.0-hf: NO verified commit sha.
-#   They stay "main" (refused by default) until someone with hub access runs
-#   `python builder/fetch_models.py resolve` and writes the printed shas here.
+# The one table of model ids and revisions. Hub revisions may be tags or
+# branches: each is resolved to a commit sha at build time and MANIFEST.json
+# records the sha; a pin (``--pins``/``--pin``) replaces the table's revision
+# with a sha for a reproducible build.
+# - ds4sd/docling-models @ v2.2.0: the tag docstrange 1.1.8's own downloader uses
+#   (docstrange/pipeline/model_downloader.py); model_artifacts/layout and
+#   .../tableformer/accurate are the folders docstrange and docling-ibm-models 3.15 load.
+# - nanonets/Nanonets-OCR-s and stepfun-ai/GOT-OCR-2.0-hf @ main: resolved at build time.
+# - EasyOCR: the URLs and MD5 sums of easyocr 1.7.2's config.py (tests/test_builder.py
+#   compares them with the installed easyocr); easyocr re-downloads a file whose MD5 differs.
 MODELS: tuple[ModelSpec, ...] = (
     ModelSpec(
         name="layout",
@@ -100,7 +120,7 @@ MODELS: tuple[ModelSpec, ...] = (
     ModelSpec(
         name="nanonets-ocr-s",
         repo_id="nanonets/Nanonets-OCR-s",
-        revision="main",  # UNPINNED: commit sha not verified offline; see above
+        revision="main",
         required=(
             "config.json",
             "preprocessor_config.json",
@@ -112,7 +132,7 @@ MODELS: tuple[ModelSpec, ...] = (
     ModelSpec(
         name="got-ocr2",
         repo_id="stepfun-ai/GOT-OCR-2.0-hf",
-        revision="main",  # UNPINNED: commit sha not verified offline; see above
+        revision="main",
         required=(
             "config.json",
             "preprocessor_config.json",
@@ -120,6 +140,25 @@ MODELS: tuple[ModelSpec, ...] = (
             "*.safetensors",
         ),
         note="GOT-OCR 2.0 in transformers format; DOCWORKER_VLM_MODEL=got-ocr2",
+    ),
+    ModelSpec(
+        name="easyocr",
+        repo_id="JaidedAI/EasyOCR",
+        revision="easyocr-1.7.2",
+        required=("craft_mlt_25k.pth", "english_g2.pth"),
+        note="EasyOCR detector + English recogniser; docstrange's constructor loads them",
+        downloads=(
+            Download(
+                "craft_mlt_25k.pth",
+                "https://github.com/JaidedAI/EasyOCR/releases/download/pre-v1.1.6/craft_mlt_25k.zip",
+                "2f8227d2def4037cdb3b34389dcf9ec1",
+            ),
+            Download(
+                "english_g2.pth",
+                "https://github.com/JaidedAI/EasyOCR/releases/download/v1.3/english_g2.zip",
+                "5864788e1821be9e454ec108d61b887d",
+            ),
+        ),
     ),
 )
 
@@ -130,9 +169,10 @@ DOCSTRANGE_LINKS: dict[str, str] = {
     "tableformer/model_artifacts/tableformer/accurate": "tableformer",
     "nanonets-ocr/Nanonets-OCR-ss": "nanonets-ocr-s",
 }
+#: The model folder EasyOCR's model directory (``~/.EasyOCR/model``) is linked to.
+EASYOCR_FOLDER = "easyocr"
 
 _SHA_RE = re.compile(r"^[0-9a-f]{40}$")
-_VERSION_TAG_RE = re.compile(r"^v?\d+(\.\d+)+$")
 
 
 class FetchError(RuntimeError):
@@ -145,8 +185,8 @@ def spec_by_name() -> dict[str, ModelSpec]:
 
 
 def is_pinned(revision: str) -> bool:
-    """A commit sha or a version tag; branch names such as ``main`` are not."""
-    return bool(_SHA_RE.match(revision) or _VERSION_TAG_RE.match(revision))
+    """A full commit sha; tags and branches can move, so they are resolved, not trusted."""
+    return bool(_SHA_RE.match(revision))
 
 
 def select_models(names: str) -> list[ModelSpec]:
@@ -163,6 +203,25 @@ def select_models(names: str) -> list[ModelSpec]:
         if table[name] not in chosen:
             chosen.append(table[name])
     return chosen
+
+
+def parse_pins(text: str) -> dict[str, str]:
+    """``name=sha`` pairs (one per line or comma-separated, ``#`` comments) for hub models."""
+    table = spec_by_name()
+    pins: dict[str, str] = {}
+    items = [i for line in text.splitlines() for i in line.split("#", 1)[0].split(",")]
+    for item in (i.strip() for i in items):
+        if not item:
+            continue
+        name, sep, sha = (part.strip() for part in item.partition("="))
+        if not sep or name not in table:
+            raise FetchError(f"bad pin {item!r}: want NAME=SHA, NAME one of {', '.join(table)}")
+        if table[name].downloads:
+            raise FetchError(f"bad pin {item!r}: {name} is fetched by URL and checked by MD5")
+        if not is_pinned(sha):
+            raise FetchError(f"bad pin {item!r}: {sha!r} is not a 40-hex commit sha")
+        pins[name] = sha
+    return pins
 
 
 # --------------------------------------------------------------------------- sources
@@ -192,6 +251,39 @@ def _hub_download(
     except Exception as e:  # huggingface_hub/requests/xet errors: one line for the build log
         raise FetchError(f"{repo_id}@{revision}: download failed: {e}") from e
     return sha
+
+
+def _md5_file(path: Path) -> str:
+    digest = hashlib.md5(usedforsecurity=False)
+    with path.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _url_download(spec: ModelSpec, dest: Path, downloads: Path) -> None:
+    """Each of ``spec.downloads``: fetch the zip, extract its one file, check the MD5."""
+    import urllib.request
+    import zipfile
+
+    dest.mkdir(parents=True, exist_ok=True)
+    downloads.mkdir(parents=True, exist_ok=True)
+    for item in spec.downloads:
+        archive = downloads / f"{item.filename}.zip"
+        _log.info("downloading %s", item.url)
+        try:
+            with urllib.request.urlopen(item.url, timeout=120) as response:
+                with archive.open("wb") as fh:
+                    shutil.copyfileobj(response, fh, _CHUNK)
+            with zipfile.ZipFile(archive) as zf:
+                zf.extract(item.filename, dest)
+        except (OSError, zipfile.BadZipFile, KeyError) as e:
+            raise FetchError(f"{item.url}: download failed: {e}") from e
+        finally:
+            archive.unlink(missing_ok=True)
+        md5 = _md5_file(dest / item.filename)
+        if md5 != item.md5:
+            raise FetchError(f"{spec.name}: {item.filename} md5 {md5}, expected {item.md5}")
 
 
 def _copy_file(src: Path, dst: Path) -> None:
@@ -237,32 +329,61 @@ def _mirror_revision(mirror: Path, spec: ModelSpec) -> tuple[str, str]:
     return spec.repo_id, spec.revision
 
 
-def fetch_one(spec: ModelSpec, source: str, dest: Path, downloads: Path) -> dict[str, str]:
-    """Put one model's files into ``dest``; return its manifest id and revision fields."""
-    if source == "hub":
-        local = downloads / spec.name
-        patterns = [f"{spec.subfolder}/*"] if spec.subfolder else None
-        _log.info(
-            "downloading %s@%s%s",
+def fetch_one(
+    spec: ModelSpec, source: str, dest: Path, downloads: Path, pin: str | None = None
+) -> dict[str, object]:
+    """Put one model's files into ``dest``; return its manifest origin fields."""
+    if source != "hub":
+        mirror = Path(source)
+        root = mirror / spec.name
+        if not root.is_dir():
+            raise FetchError(f"mirror {mirror} has no folder {spec.name}/")
+        _log.info("copying %s from mirror %s", spec.name, root)
+        _copy_tree(root, dest)
+        repo_id, revision = _mirror_revision(mirror, spec)
+        return {
+            "id": repo_id,
+            "revision": revision,
+            "pinned": is_pinned(revision),
+            "source": f"mirror:{spec.name}",
+        }
+    if spec.downloads:
+        _url_download(spec, dest, downloads / spec.name)
+        return {
+            "id": spec.repo_id,
+            "revision": spec.revision,
+            "pinned": True,  # each file is checked against the MD5 its loader expects
+            "urls": {d.filename: d.url for d in spec.downloads},
+        }
+    requested = pin or spec.revision
+    local = downloads / spec.name
+    patterns = [f"{spec.subfolder}/*"] if spec.subfolder else None
+    where = f" ({spec.subfolder})" if spec.subfolder else ""
+    _log.info("downloading %s@%s%s", spec.repo_id, requested, where)
+    sha = _hub_download(spec.repo_id, requested, local, patterns)
+    if pin is None and not is_pinned(spec.revision):
+        _log.warning(
+            "%s: %s@%s is not pinned; resolved to %s at build time (recorded in %s;"
+            " `fetch_models.py pins` turns it into a pin)",
+            spec.name,
             spec.repo_id,
             spec.revision,
-            f" ({spec.subfolder})" if spec.subfolder else "",
+            sha,
+            MANIFEST_NAME,
         )
-        sha = _hub_download(spec.repo_id, spec.revision, local, patterns)
-        root = local / spec.subfolder if spec.subfolder else local
-        if not root.is_dir():
-            raise FetchError(f"{spec.repo_id}@{sha} has no folder {spec.subfolder!r}")
-        _copy_tree(root, dest, move=True)  # the download sits in the staging folder already
-        shutil.rmtree(local, ignore_errors=True)
-        return {"id": spec.repo_id, "revision": sha, "requested_revision": spec.revision}
-    mirror = Path(source)
-    root = mirror / spec.name
+    if pin is not None and sha != pin:
+        raise FetchError(f"{spec.repo_id}: pinned {pin} but the hub served {sha}")
+    root = local / spec.subfolder if spec.subfolder else local
     if not root.is_dir():
-        raise FetchError(f"mirror {mirror} has no folder {spec.name}/")
-    _log.info("copying %s from mirror %s", spec.name, root)
-    _copy_tree(root, dest)
-    repo_id, revision = _mirror_revision(mirror, spec)
-    return {"id": repo_id, "revision": revision, "source": f"mirror:{spec.name}"}
+        raise FetchError(f"{spec.repo_id}@{sha} has no folder {spec.subfolder!r}")
+    _copy_tree(root, dest, move=True)  # the download sits in the staging folder already
+    shutil.rmtree(local, ignore_errors=True)
+    return {
+        "id": spec.repo_id,
+        "revision": sha,
+        "requested_revision": requested,
+        "pinned": pin is not None or is_pinned(spec.revision),
+    }
 
 
 # --------------------------------------------------------------------------- checks
@@ -300,7 +421,7 @@ def check_model_folder(spec: ModelSpec, folder: Path) -> list[str]:
     return problems
 
 
-def manifest_entry(folder: Path, fields: dict[str, str], name: str) -> dict[str, object]:
+def manifest_entry(folder: Path, fields: dict[str, object], name: str) -> dict[str, object]:
     """One MANIFEST.json entry: origin fields plus size and SHA-256 of every file."""
     files = {
         p.relative_to(folder).as_posix(): {"size": p.stat().st_size, "sha256": sha256_file(p)}
@@ -334,24 +455,19 @@ def fetch(
     source: str,
     model_dir: Path,
     *,
-    allow_unpinned: bool = False,
+    pins: dict[str, str] | None = None,
     force: bool = False,
 ) -> dict[str, object]:
     """Fetch ``specs`` into ``model_dir`` all or nothing; return the manifest written.
 
-    Raises ``FetchError`` (and leaves ``model_dir`` as it was) on refusal or failure.
+    ``pins`` maps a model name to the commit sha to download instead of the
+    table's revision. Raises ``FetchError`` (and leaves ``model_dir`` as it was)
+    on failure.
     """
-    if source == "hub" and not allow_unpinned:
-        unpinned = [
-            f"{s.name}={s.repo_id}@{s.revision}" for s in specs if not is_pinned(s.revision)
-        ]
-        if unpinned:
-            raise FetchError(
-                "refusing unpinned revision(s) "
-                + ", ".join(unpinned)
-                + ": pin a commit sha in builder/fetch_models.py MODELS "
-                "(`fetch_models.py resolve` prints them) or pass --allow-unpinned"
-            )
+    pins = dict(pins or {})
+    unknown = sorted(set(pins) - {s.name for s in specs})
+    if unknown:
+        _log.warning("pins for models not fetched now, ignored: %s", ", ".join(unknown))
     if source != "hub" and not Path(source).is_dir():
         raise FetchError(f"--source must be 'hub' or a mirror folder; {source} is neither")
     model_dir = Path(model_dir).absolute()
@@ -363,9 +479,11 @@ def fetch(
     staging = Path(tempfile.mkdtemp(prefix=f".{model_dir.name}.partial-", dir=model_dir.parent))
     try:
         downloads = staging / ".downloads"
-        origins: dict[str, dict[str, str]] = {}
+        origins: dict[str, dict[str, object]] = {}
         for spec in specs:
-            origins[spec.name] = fetch_one(spec, source, staging / spec.name, downloads)
+            origins[spec.name] = fetch_one(
+                spec, source, staging / spec.name, downloads, pins.get(spec.name)
+            )
         shutil.rmtree(downloads, ignore_errors=True)
         problems = [p for spec in specs for p in check_model_folder(spec, staging / spec.name)]
         if problems:
@@ -406,32 +524,38 @@ def _swap_into_place(staging: Path, model_dir: Path) -> None:
 # --------------------------------------------------------------------------- docstrange links
 
 
-def link_docstrange_cache(model_dir: Path, cache_dir: Path, *, force: bool = False) -> list[Path]:
-    """Point docstrange's cache at the baked model folders; return the links made.
+def _link(link: Path, target: Path, *, force: bool) -> None:
+    """Make ``link`` a symlink to ``target``; a real folder there is replaced only if ``force``."""
+    link.parent.mkdir(parents=True, exist_ok=True)
+    if link.is_symlink() or link.is_file():
+        link.unlink()
+    elif link.is_dir():
+        if not force:
+            raise FetchError(
+                f"{link} is a real folder (an old download?);"
+                " pass --force to replace it with a link"
+            )
+        shutil.rmtree(link)
+    link.symlink_to(target, target_is_directory=True)
+    _log.info("linked %s -> %s", link, target)
 
-    Only models present in ``model_dir`` are linked. A real folder where a link
-    belongs (an old docstrange download) is replaced only with ``force``.
+
+def link_docstrange_cache(
+    model_dir: Path, cache_dir: Path, *, easyocr_dir: Path | None = None, force: bool = False
+) -> list[Path]:
+    """Point docstrange's cache (and EasyOCR's model folder) at the baked folders.
+
+    Only models present in ``model_dir`` are linked; returns the links made.
     """
     model_dir = Path(model_dir).absolute()
+    pairs = [(Path(cache_dir) / rel, model_dir / name) for rel, name in DOCSTRANGE_LINKS.items()]
+    if easyocr_dir is not None:
+        pairs.append((Path(easyocr_dir), model_dir / EASYOCR_FOLDER))
     made: list[Path] = []
-    for link_rel, name in DOCSTRANGE_LINKS.items():
-        target = model_dir / name
-        if not target.is_dir():
-            continue
-        link = Path(cache_dir) / link_rel
-        link.parent.mkdir(parents=True, exist_ok=True)
-        if link.is_symlink() or link.is_file():
-            link.unlink()
-        elif link.is_dir():
-            if not force:
-                raise FetchError(
-                    f"{link} is a real folder (an old docstrange download?); "
-                    "pass --force to replace it with a link"
-                )
-            shutil.rmtree(link)
-        link.symlink_to(target, target_is_directory=True)
-        made.append(link)
-        _log.info("linked %s -> %s", link, target)
+    for link, target in pairs:
+        if target.is_dir():
+            _link(link, target, force=force)
+            made.append(link)
     return made
 
 
@@ -439,13 +563,29 @@ def link_docstrange_cache(model_dir: Path, cache_dir: Path, *, force: bool = Fal
 
 
 def _resolve(specs: list[ModelSpec]) -> int:
-    """Print the commit sha each table revision resolves to today (needs the hub)."""
+    """Print, as a pin file, the commit sha each hub revision resolves to today (needs the hub)."""
     from huggingface_hub import HfApi
 
     api = HfApi()
     for spec in specs:
+        if spec.downloads:
+            continue
         sha = api.model_info(spec.repo_id, revision=spec.revision).sha
-        print(f"{spec.name:16} {spec.repo_id}@{spec.revision} -> {sha}")
+        print(f"{spec.name}={sha}  # {spec.repo_id}@{spec.revision}")
+    return 0
+
+
+def _pins_of(model_dir: Path) -> int:
+    """Print the commit shas a baked folder was built from, as a pin file."""
+    try:
+        manifest = json.loads((Path(model_dir) / MANIFEST_NAME).read_text(encoding="utf-8"))
+        models = manifest["models"]
+    except (OSError, ValueError, KeyError) as e:
+        raise FetchError(f"{model_dir}/{MANIFEST_NAME} unreadable: {e}") from e
+    table = spec_by_name()
+    for name, entry in sorted(models.items()):
+        if name in table and not table[name].downloads and is_pinned(str(entry.get("revision"))):
+            print(f"{name}={entry['revision']}  # {entry.get('id')}")
     return 0
 
 
@@ -453,9 +593,15 @@ def _default_cache() -> Path:
     return Path.home() / ".cache" / "docstrange" / "models"
 
 
+def _default_easyocr_dir() -> Path:
+    """easyocr's own rule: ``$EASYOCR_MODULE_PATH`` (or ``$MODULE_PATH``) or ``~/.EasyOCR``."""
+    root = os.environ.get("EASYOCR_MODULE_PATH") or os.environ.get("MODULE_PATH")
+    return Path(root or Path.home() / ".EasyOCR") / "model"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="fetch_models.py", description="Bake pinned model weights into a folder."
+        prog="fetch_models.py", description="Bake model weights into a folder."
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -463,7 +609,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_fetch.add_argument(
         "--source",
         required=True,
-        help="'hub' (Hugging Face, pinned revisions) or a mirror folder holding <name>/ subfolders",
+        help="'hub' (Hugging Face + EasyOCR releases) or a mirror folder with <name>/ subfolders",
     )
     p_fetch.add_argument("--model-dir", type=Path, required=True, help="folder to create")
     p_fetch.add_argument(
@@ -472,32 +618,43 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"comma-separated names or 'all' ({', '.join(spec_by_name())})",
     )
     p_fetch.add_argument(
-        "--allow-unpinned",
-        action="store_true",
-        help="accept branch revisions such as 'main' from the hub",
+        "--pins", type=Path, default=None, help="pin file: NAME=SHA lines (`pins` writes one)"
+    )
+    p_fetch.add_argument(
+        "--pin",
+        action="append",
+        default=[],
+        metavar="NAME=SHA[,NAME=SHA]",
+        help="pin a hub model to a commit sha (repeatable; empty is ignored)",
     )
     p_fetch.add_argument("--force", action="store_true", help="replace an existing model folder")
+    p_fetch.add_argument("--docstrange-cache", type=Path, default=None)
+    p_fetch.add_argument("--easyocr-dir", type=Path, default=None)
     p_fetch.add_argument(
-        "--docstrange-cache",
-        type=Path,
-        default=None,
-        help="docstrange's model cache to link (default ~/.cache/docstrange/models)",
-    )
-    p_fetch.add_argument(
-        "--no-links",
-        action="store_true",
-        help="do not touch docstrange's cache (link later with `link`)",
+        "--no-links", action="store_true", help="do not link the caches (later with `link`)"
     )
 
-    p_link = sub.add_parser("link", help="link docstrange's cache to an existing model folder")
+    p_link = sub.add_parser("link", help="link docstrange's and EasyOCR's folders to the models")
     p_link.add_argument("--model-dir", type=Path, required=True)
-    p_link.add_argument("--docstrange-cache", type=Path, default=None)
+    p_link.add_argument(
+        "--docstrange-cache", type=Path, default=None, help="default ~/.cache/docstrange/models"
+    )
+    p_link.add_argument(
+        "--easyocr-dir", type=Path, default=None, help="default $EASYOCR_MODULE_PATH/model"
+    )
     p_link.add_argument("--force", action="store_true")
 
     sub.add_parser("list", help="print the model table")
-    p_resolve = sub.add_parser("resolve", help="print the commit sha of each table revision")
+    p_resolve = sub.add_parser("resolve", help="print today's commit shas as a pin file")
     p_resolve.add_argument("--models", default="all")
+    p_pins = sub.add_parser("pins", help="print the shas a baked folder holds, as a pin file")
+    p_pins.add_argument("--model-dir", type=Path, required=True)
     return parser
+
+
+def _pins_from(args: argparse.Namespace) -> dict[str, str]:
+    text = args.pins.read_text(encoding="utf-8") if args.pins else ""
+    return parse_pins("\n".join([text, *args.pin]))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -508,28 +665,35 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "list":
             for spec in MODELS:
-                pin = "pinned" if is_pinned(spec.revision) else "UNPINNED"
+                how = "by URL, MD5-checked" if spec.downloads else "resolved at build time"
+                if is_pinned(spec.revision):
+                    how = "pinned"
                 where = f"/{spec.subfolder}" if spec.subfolder else ""
-                print(f"{spec.name:16} {spec.repo_id}{where}@{spec.revision} [{pin}] {spec.note}")
+                print(f"{spec.name:16} {spec.repo_id}{where}@{spec.revision} [{how}] {spec.note}")
             return 0
         if args.command == "resolve":
             return _resolve(select_models(args.models))
+        if args.command == "pins":
+            return _pins_of(args.model_dir)
         cache = args.docstrange_cache or _default_cache()
+        easyocr_dir = args.easyocr_dir or _default_easyocr_dir()
         if args.command == "fetch":
             fetch(
                 select_models(args.models),
                 args.source,
                 args.model_dir,
-                allow_unpinned=args.allow_unpinned,
+                pins=_pins_from(args),
                 force=args.force,
             )
             if not args.no_links:
-                link_docstrange_cache(args.model_dir, cache, force=args.force)
+                link_docstrange_cache(
+                    args.model_dir, cache, easyocr_dir=easyocr_dir, force=args.force
+                )
             return 0
         if args.command == "link":
             if not (args.model_dir / MANIFEST_NAME).is_file():
                 raise FetchError(f"{args.model_dir} has no {MANIFEST_NAME}; fetch first")
-            link_docstrange_cache(args.model_dir, cache, force=args.force)
+            link_docstrange_cache(args.model_dir, cache, easyocr_dir=easyocr_dir, force=args.force)
             return 0
     except FetchError as e:
         print(f"fetch_models: error: {e}", file=sys.stderr)

@@ -479,8 +479,10 @@ class Replay:
         if not self.dry_run:
             if " fetch " in f" {step.command} ":
                 shutil.rmtree(self.path_map["/models"], ignore_errors=True)
-            if " link " in f" {step.command} ":
-                shutil.rmtree(self.path_map["/root"] / ".cache" / "docstrange", ignore_errors=True)
+            if " link " in f" {step.command} " or "--docstrange-cache" in step.command:
+                home = self.path_map["/root"]
+                shutil.rmtree(home / ".cache" / "docstrange", ignore_errors=True)
+                shutil.rmtree(home / ".EasyOCR", ignore_errors=True)
         # ${MODEL_SOURCE} and the other ARGs are exported, so bash expands them as in Docker.
         return self.shell(step.command, f"line {step.instruction.lineno} fetch")
 

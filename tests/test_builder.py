@@ -1,7 +1,8 @@
-"""builder/fetch_models.py: layout, manifest, all-or-nothing behaviour, pinning, links.
+"""builder/fetch_models.py: layout, manifest, all-or-nothing behaviour, revisions, links.
 
 Runs against a local mirror of tiny fake model folders (a few bytes per file);
-the hub path runs with the download function replaced, so nothing leaves the machine.
+the hub path runs with the download function replaced and EasyOCR's downloads
+read ``file://`` zips, so nothing leaves the machine.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ def _no_partials(parent: Path) -> bool:
 
 def test_fetch_from_mirror_writes_layout_manifest_and_links(mirror: Path, tmp_path: Path) -> None:
     target, cache = tmp_path / "out" / "models", tmp_path / "cache"
+    easyocr_dir = tmp_path / "home" / ".EasyOCR" / "model"
     rc = main(
         [
             "fetch",
@@ -57,6 +59,8 @@ def test_fetch_from_mirror_writes_layout_manifest_and_links(mirror: Path, tmp_pa
             str(target),
             "--docstrange-cache",
             str(cache),
+            "--easyocr-dir",
+            str(easyocr_dir),
         ]
     )
     assert rc == 0
@@ -74,6 +78,8 @@ def test_fetch_from_mirror_writes_layout_manifest_and_links(mirror: Path, tmp_pa
     assert weights.verify_docstrange_cache(cache, target, ALL) == []
     nanonets = cache / "nanonets-ocr" / "Nanonets-OCR-ss" / "config.json"
     assert nanonets.read_text() == "nanonets-ocr-s:config.json\n"
+    assert weights.verify_easyocr_dir(easyocr_dir, target) == []
+    assert (easyocr_dir / "english_g2.pth").read_text() == "easyocr:english_g2.pth\n"
     assert _no_partials(target.parent)
 
 
@@ -203,26 +209,95 @@ def test_stale_partial_folder_is_removed(mirror: Path, tmp_path: Path) -> None:
     assert not stale.exists()
 
 
-def test_hub_refuses_unpinned_revisions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def no_network(*args: object) -> str:
-        raise AssertionError("must refuse before downloading")
+def _fake_hub(calls: list, sha: str = "f" * 40):
+    def fake_download(
+        repo_id: str, revision: str, local_dir: Path, allow_patterns: list[str] | None
+    ) -> str:
+        calls.append((repo_id, revision, allow_patterns))
+        root = local_dir / (allow_patterns[0][:-2] if allow_patterns else "")
+        root.mkdir(parents=True, exist_ok=True)
+        for name in (
+            "config.json",
+            "preprocessor_config.json",
+            "tokenizer_config.json",
+            "model.safetensors",
+            "tm_config.json",
+            "tableformer_accurate.safetensors",
+        ):
+            (root / name).write_text(name)
+        (local_dir / ".cache" / "huggingface").mkdir(parents=True)
+        (local_dir / ".cache" / "huggingface" / "x.metadata").write_text("meta")
+        (local_dir / "README.md").write_text("outside the subfolder")
+        return revision if fetch_models.is_pinned(revision) else sha
 
-    monkeypatch.setattr(fetch_models, "_hub_download", no_network)
-    unpinned = [s for s in MODELS if not fetch_models.is_pinned(s.revision)]
-    assert unpinned, "every revision pinned: drop this test's premise, keep the check"
-    with pytest.raises(FetchError, match="--allow-unpinned"):
-        fetch(unpinned, "hub", tmp_path / "models")
-    assert not (tmp_path / "models").exists()
+    return fake_download
+
+
+def test_a_default_hub_build_resolves_every_revision_and_records_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No build argument, no refusal: `main` is resolved to a sha at build time."""
+    calls: list = []
+    monkeypatch.setattr(fetch_models, "_hub_download", _fake_hub(calls, sha="a" * 40))
+    specs = [fetch_models.spec_by_name()[n] for n in ("nanonets-ocr-s", "got-ocr2")]
+    assert all(not fetch_models.is_pinned(s.revision) for s in specs)
+    manifest = fetch(specs, "hub", tmp_path / "models")
+    assert [c[1] for c in calls] == ["main", "main"]
+    for name in ("nanonets-ocr-s", "got-ocr2"):
+        entry = manifest["models"][name]
+        assert entry["revision"] == "a" * 40 and entry["requested_revision"] == "main"
+        assert entry["pinned"] is False
+    # The shas become a pin file that a later build reads back.
+    assert main(["pins", "--model-dir", str(tmp_path / "models")]) == 0
+
+
+def test_pins_make_the_hub_build_reproducible(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first: list = []
+    monkeypatch.setattr(fetch_models, "_hub_download", _fake_hub(first, sha="b" * 40))
+    built = tmp_path / "first"
+    models = ["--models", "nanonets-ocr-s,layout", "--no-links"]
+    assert main(["fetch", "--source", "hub", "--model-dir", str(built), *models]) == 0
+    capsys.readouterr()
+    assert main(["pins", "--model-dir", str(built)]) == 0
+    pin_file = tmp_path / "model-pins.txt"
+    pin_file.write_text("# frozen\n" + capsys.readouterr().out)
+    assert fetch_models.parse_pins(pin_file.read_text()) == {
+        "layout": "b" * 40,
+        "nanonets-ocr-s": "b" * 40,
+    }
+    again: list = []
+    monkeypatch.setattr(fetch_models, "_hub_download", _fake_hub(again, sha="c" * 40))
+    rebuilt = tmp_path / "again"
+    pins = ["--pins", str(pin_file), "--pin", ""]
+    rc = main(["fetch", "--source", "hub", "--model-dir", str(rebuilt), *models, *pins])
+    assert rc == 0
+    assert sorted(c[1] for c in again) == ["b" * 40, "b" * 40]  # the pins, not today's "c"
+    manifest = json.loads((rebuilt / "MANIFEST.json").read_text())["models"]
+    assert manifest["nanonets-ocr-s"]["pinned"] is True
+    assert manifest["nanonets-ocr-s"]["revision"] == "b" * 40
+    # The build argument form, and its mistakes.
+    assert fetch_models.parse_pins("got-ocr2=" + "d" * 40 + ", layout=" + "e" * 40) == {
+        "got-ocr2": "d" * 40,
+        "layout": "e" * 40,
+    }
+    for bad, why in (
+        ("nope=" + "d" * 40, "NAME one of"),
+        ("got-ocr2=main", "not a 40-hex commit sha"),
+        ("easyocr=" + "d" * 40, "fetched by URL"),
+        ("got-ocr2", "want NAME=SHA"),
+    ):
+        with pytest.raises(FetchError, match=why):
+            fetch_models.parse_pins(bad)
 
 
 @pytest.mark.parametrize(
     ("revision", "pinned"),
     [
         ("0123456789abcdef0123456789abcdef01234567", True),
-        ("v2.2.0", True),
-        ("1.0", True),
+        ("v2.2.0", False),
         ("main", False),
-        ("master", False),
         ("", False),
         ("refs/pr/1", False),
         ("0123abc", False),
@@ -235,28 +310,8 @@ def test_is_pinned(revision: str, pinned: bool) -> None:
 def test_hub_download_records_resolved_commit(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    calls: list[tuple[str, str, list[str] | None]] = []
-
-    def fake_download(
-        repo_id: str, revision: str, local_dir: Path, allow_patterns: list[str] | None
-    ) -> str:
-        calls.append((repo_id, revision, allow_patterns))
-        root = local_dir / (allow_patterns[0][:-2] if allow_patterns else "")
-        root.mkdir(parents=True, exist_ok=True)
-        for name in (
-            "config.json",
-            "preprocessor_config.json",
-            "model.safetensors",
-            "tm_config.json",
-            "tableformer_accurate.safetensors",
-        ):
-            (root / name).write_text(name)
-        (local_dir / ".cache" / "huggingface").mkdir(parents=True)
-        (local_dir / ".cache" / "huggingface" / "x.metadata").write_text("meta")
-        (local_dir / "README.md").write_text("outside the subfolder")
-        return "f" * 40
-
-    monkeypatch.setattr(fetch_models, "_hub_download", fake_download)
+    calls: list = []
+    monkeypatch.setattr(fetch_models, "_hub_download", _fake_hub(calls))
     specs = [fetch_models.spec_by_name()[n] for n in ("layout", "tableformer")]
     manifest = fetch(specs, "hub", tmp_path / "models")
     assert calls == [
@@ -269,6 +324,56 @@ def test_hub_download_records_resolved_commit(
     assert not any("README" in rel or ".cache" in rel for rel in layout["files"])
     assert verify_model_dir(tmp_path / "models", ["layout", "tableformer"], full_hash=True) == []
     assert not (tmp_path / "models" / ".downloads").exists()
+
+
+def _zip_with(path: Path, name: str, body: bytes) -> str:
+    import hashlib
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr(name, body)
+    return hashlib.md5(body, usedforsecurity=False).hexdigest()
+
+
+def test_easyocr_files_are_fetched_md5_checked_and_hashed(tmp_path: Path) -> None:
+    import dataclasses
+    import hashlib
+
+    table = fetch_models.spec_by_name()["easyocr"]
+    downloads = []
+    for item in table.downloads:
+        body = f"weights of {item.filename}".encode()
+        md5 = _zip_with(tmp_path / f"{item.filename}.zip", item.filename, body)
+        url = (tmp_path / f"{item.filename}.zip").as_uri()
+        downloads.append(fetch_models.Download(item.filename, url, md5))
+    spec = dataclasses.replace(table, downloads=tuple(downloads))
+    manifest = fetch([spec], "hub", tmp_path / "models")
+    entry = manifest["models"]["easyocr"]
+    assert sorted(entry["files"]) == ["craft_mlt_25k.pth", "english_g2.pth"]
+    body = b"weights of english_g2.pth"
+    assert entry["files"]["english_g2.pth"]["sha256"] == hashlib.sha256(body).hexdigest()
+    assert entry["urls"]["english_g2.pth"] == downloads[1].url
+    assert verify_model_dir(tmp_path / "models", ["easyocr"], full_hash=True) == []
+
+    wrong = dataclasses.replace(
+        spec, downloads=(fetch_models.Download(downloads[0].filename, downloads[0].url, "0" * 32),)
+    )
+    with pytest.raises(FetchError, match=r"craft_mlt_25k\.pth md5"):
+        fetch([wrong], "hub", tmp_path / "other")
+    assert not (tmp_path / "other").exists()
+
+
+def test_easyocr_table_is_what_the_installed_easyocr_checks() -> None:
+    """The URLs and MD5 sums easyocr verifies at Reader() time (else it downloads again)."""
+    from easyocr import config
+
+    expected = {
+        m["filename"]: (m["url"], m["md5sum"])
+        for m in (config.detection_models["craft"], config.recognition_models["gen2"]["english_g2"])
+    }
+    table = {d.filename: (d.url, d.md5) for d in fetch_models.spec_by_name()["easyocr"].downloads}
+    assert table == expected
+    assert set(table) == set(weights.EASYOCR_FILES)
 
 
 def test_unknown_model_name_lists_known(tmp_path: Path) -> None:
@@ -298,7 +403,9 @@ def test_link_subcommand_needs_a_manifest(tmp_path: Path) -> None:
 def test_builder_and_runtime_agree_on_layout() -> None:
     assert fetch_models.DOCSTRANGE_LINKS == weights.DOCSTRANGE_LINKS
     assert fetch_models.MANIFEST_NAME == weights.MANIFEST_NAME
+    assert fetch_models.EASYOCR_FOLDER == weights.EASYOCR
     assert set(weights.DOCSTRANGE_LINKS.values()) <= set(ALL)
+    assert set(weights.DOCSTRANGE_MODELS) <= set(ALL)
 
 
 def test_build_requires_what_the_startup_check_requires() -> None:

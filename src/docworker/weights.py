@@ -7,7 +7,7 @@
                                "path": "<name>",
                                "files": {"<relpath>": {"size": int, "sha256": str}}}}}
     <model_dir>/<name>/...          one folder per model (layout, tableformer,
-                                    nanonets-ocr-s, got-ocr2)
+                                    nanonets-ocr-s, got-ocr2, easyocr)
 
 and links docstrange's cache (``~/.cache/docstrange/models``) to those folders.
 
@@ -41,6 +41,12 @@ LAYOUT = "layout"
 TABLEFORMER = "tableformer"
 #: ``settings.vlm_model`` → its model folder.
 VLM_FOLDERS: dict[str, str] = {"nanonets": "nanonets-ocr-s", "got-ocr2": "got-ocr2"}
+#: EasyOCR's detector and English recogniser, which docstrange's constructor loads
+#: (``easyocr.Reader(['en'])``); EasyOCR's model folder (``~/.EasyOCR/model``) links here.
+EASYOCR = "easyocr"
+EASYOCR_FILES = ("craft_mlt_25k.pth", "english_g2.pth")
+#: The folders docstrange's local GPU extractor loads, directly or through its cache.
+DOCSTRANGE_MODELS = (LAYOUT, TABLEFORMER, VLM_FOLDERS["nanonets"], EASYOCR)
 
 #: Where docstrange 1.1.8 looks for each model under its cache folder
 #: (``~/.cache/docstrange/models``), mapped to the model folder it must reach.
@@ -214,3 +220,21 @@ def verify_docstrange_cache(cache_dir: Path, model_dir: Path, names: list[str]) 
                 f"docstrange cache: {link} resolves to {link.resolve()}, expected {expected}"
             )
     return problems
+
+
+def verify_easyocr_dir(easyocr_dir: Path, model_dir: Path) -> list[str]:
+    """Problems with EasyOCR's model folder: it must resolve to ``<model_dir>/easyocr``.
+
+    ``easyocr_dir`` is where easyocr looks (``$EASYOCR_MODULE_PATH/model``, by
+    default ``~/.EasyOCR/model``); a real folder there holding the same files
+    is accepted too.
+    """
+    folder = Path(easyocr_dir)
+    expected = (Path(model_dir) / EASYOCR).resolve()
+    if folder.exists() and folder.resolve() == expected:
+        return []
+    missing = [name for name in EASYOCR_FILES if not (folder / name).is_file()]
+    if missing:
+        names = ", ".join(missing)
+        return [f"EasyOCR folder {folder}: {names} missing (want a link -> {expected})"]
+    return []
