@@ -23,7 +23,7 @@ help:
 	@echo "image        docker buildx build -t $(IMAGE) . (needs Docker)"
 	@echo "image-smoke  the CPU jobs of .runpod/tests.json inside $(IMAGE) (needs Docker)"
 	@echo "bench        bench/run_all.py"
-	@echo "eval         python -m docworker eval"
+	@echo "eval         python -m docworker eval --checks (CER, checks, peers) -> docs/QUALITY.md"
 	@echo "robustness   every hostile corpus file through one worker -> docs/ROBUSTNESS.md"
 	@echo "fuzz         the long fuzzing run (FUZZ_EXAMPLES, default 2000)"
 
@@ -58,7 +58,8 @@ bench: $(STAMP)
 	$(PY) bench/run_all.py
 
 eval: $(STAMP)
-	$(PY) -m docworker eval --corpus ../shared/corpus --out docs/QUALITY.md
+	$(PY) -m pip install -q -r bench/requirements.txt
+	nice $(PY) -m docworker eval --corpus ../shared/corpus --out docs/QUALITY.md --checks
 
 robustness: $(STAMP)
 	$(PY) -m bench.robustness --doc docs/ROBUSTNESS.md

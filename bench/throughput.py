@@ -190,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
             scanned.write_bytes(scanned_pdf(args.scanned_pages, args.dpi))
             images = render_all(scanned, args.dpi)
             # untimed first pass: first-call costs, and what each engine read
-            from docworker.evaluate import cer
+            from bench.quality import cer
 
             truth = "\n".join(
                 "\n".join(spanish_lines(p, 30, width=8)) for p in range(1, args.scanned_pages + 1)

@@ -6,10 +6,11 @@ import itertools
 from pathlib import Path
 
 import pytest
+from bench import quality as evaluate
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from docworker import decode, evaluate
+from docworker import decode
 from docworker.contract import TableCell
 from docworker.decode import rtl
 from docworker.stages import reading_order

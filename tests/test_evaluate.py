@@ -1,10 +1,26 @@
-"""The evaluation harness's metrics, reference loading and report writing (no OCR)."""
+"""The quality harness (bench/quality): metrics, references, reports, the checks scorer.
+
+Everything here runs on tiny strings, tables and generated PDFs; only the
+agreement test with the corpus's reference scorer needs ../shared/corpus and
+skips without it.
+"""
 
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 
-from docworker import evaluate as ev
+import pytest
+from bench import quality as ev
+from bench.quality import checks as ck
+from bench.quality import report, tablegrid, textlayer
+from bench.quality.checkreport import render_section, summarize_engine
+from bench.quality.outputs import find_output, read_output
+
+from tests.pdfgen import TextPage, build_pdf
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
 
 def test_normalize_folds_ligatures_quotes_and_whitespace():
@@ -209,3 +225,378 @@ def test_score_report_and_deltas(tmp_path):
     better = json.loads(js.read_text())
     better["files"]["a.pdf"]["cer"] = 0.0
     assert ev.deltas(json.loads(js.read_text()), better) == ["a.pdf: cer 0.0909 -> 0.0000 (better)"]
+
+
+# ------------------------------------------------------------ checks scorer
+
+
+def _check(kind, **fields):
+    return {"pdf": "d.pdf", "page": 1, "id": f"d_{kind}", "type": kind, "max_diffs": 0, **fields}
+
+
+def _run(kind, content, **fields):
+    return ck.run_check(_check(kind, **fields), content).passed
+
+
+def test_normalize_text_is_olmocr_style():
+    assert ck.normalize_text("**Bold**  and *it*\n<br>x <b>y</b>") == "Bold and it x y"
+    assert (
+        ck.normalize_text("a __b__ _c_ USER_NAME and USER_TYPE") == "a b c USER_NAME and USER_TYPE"
+    )
+    assert ck.normalize_text("“q” ‘s’ 737–9 a—b −1 ＿ µm") == "\"q\" 's' 737-9 a-b -1 _ μm"
+    assert ck.normalize_text("Ca\u0301mara\u00a0x") == "Cámara x"
+    # Only those folds: ligatures, guillemets and hyphens stay as they are.
+    assert ck.normalize_text("ﬁ «x» Schwarz-Weiß") == "ﬁ «x» Schwarz-Weiß"
+
+
+def test_present_and_absent():
+    text = "The **quick** brown\nfox jumps. Página 1 de 9"
+    assert _run("present", text, text="quick brown fox")
+    assert not _run("present", text, text="Quick brown fox")
+    assert _run("present", text, text="Quick brown fox", case_sensitive=False)
+    assert not _run("present", text, text="brown fax")
+    assert _run("present", text, text="brown fax", max_diffs=1)
+    assert not _run("absent", text, text="Página 1 de 9")
+    assert _run("absent", text, text="Página 2 de 9")
+    assert _run("absent", "", text="anything")
+
+
+def test_order():
+    text = "Heading one. Body of one. Heading two. Body of two. Heading one."
+    assert _run("order", text, before="Heading one", after="Body of one")
+    assert _run("order", text, before="Body of two", after="Heading one")  # some pair in order
+    assert not _run("order", text, before="Body of two", after="Body of one")
+    assert not _run("order", text, before="missing", after="Body of one")
+
+
+MD_TABLE = """Some text
+
+| Year | Sales | Cost |
+| --- | --- | --- |
+| 2020 | 10 | 4 |
+| 2021 | **12** | 5 |
+
+After."""
+
+HTML_TABLE = """<table><thead><tr><th></th><th colspan="2">TEDs</th></tr>
+<tr><th>Lang</th><th>simple</th><th>all</th></tr></thead>
+<tr><td rowspan="2">OTSL</td><td>0.965</td><td>0.955</td></tr>
+<tr><td>0.857<br></td><td>0.843</td></tr></table>"""
+
+
+def test_table_checks_on_markdown():
+    assert _run("table", MD_TABLE, cell="12", up="10", down=None, left="2021", right="5")
+    assert _run("table", MD_TABLE, cell="12", top_heading="Sales", left_heading="2021")
+    assert not _run("table", MD_TABLE, cell="12", up="4")
+    assert not _run("table", MD_TABLE, cell="13")
+    assert not _run("table", "12 10 2021", cell="12")
+    assert not _run("table", MD_TABLE, cell="Sales", top_heading="Sales")  # no walk above row 0
+    # Every heading met on the walk counts; in markdown the first column is headings too.
+    assert _run("table", MD_TABLE, cell="2021", top_heading="2020")
+    assert _run("table", MD_TABLE, cell="2021", top_heading="Year")
+    assert not _run("table", MD_TABLE, cell="12", top_heading="10")
+
+
+def test_table_checks_on_html_with_spans():
+    assert _run("table", HTML_TABLE, cell="0.965", top_heading="simple", left_heading="OTSL")
+    assert _run("table", HTML_TABLE, cell="0.965", down="0.857", right="0.955")
+    assert _run("table", HTML_TABLE, cell="0.857", left="OTSL", up="0.965")  # rowspan
+    assert _run("table", HTML_TABLE, cell="simple", up="TEDs")  # colspan above
+    assert _run("table", HTML_TABLE, cell="OTSL", right="0.857")  # a rowspan has two right
+    assert not _run("table", HTML_TABLE, cell="0.965", left="Lang")
+    (grid,) = tablegrid.tables_in(HTML_TABLE)
+    assert [(c.text, c.row, c.col, c.heading) for c in grid.cells[:2]] == [
+        ("", 0, 0, True),
+        ("TEDs", 0, 1, True),
+    ]
+
+
+def test_baseline_and_math():
+    assert _run("baseline", "Some text here.")
+    assert not _run("baseline", "  .. \n")
+    assert not _run("baseline", "Text " + "la la " * 20)  # 40 repeats of "la"
+    assert _run("baseline", "Text " + "la " * 30)
+    assert not _run("baseline", "Text 中文")
+    assert _run("baseline", "1 a", max_length=2)
+    assert not _run("baseline", "12 ab", max_length=3)
+    assert ck.tail_repeats("x a b a b a b") == 3
+    assert _run("math", r"We have $$ a^{2} + 8 = 12 $$ here", math="a^2 + 8 = 12")
+    assert _run("math", r"inline \( \left( x \right) \, y \)", math="(x)y")
+    assert not _run("math", "a^2 + 8 = 12", math="a^2 + 8 = 12")
+
+
+def test_outputs_are_found_and_split_into_pages(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "doc.md").write_text("a\fb", encoding="utf-8")
+    assert find_output(tmp_path, "x/doc.pdf") == tmp_path / "doc.md"
+    (tmp_path / "x").mkdir()
+    (tmp_path / "x" / "doc.pdf.json").write_text(
+        json.dumps({"data": {"markdown": "A B", "pages": [{"number": 2, "markdown": "B"}]}})
+    )
+    assert find_output(tmp_path, "x/doc.pdf") == tmp_path / "doc.md"  # .md names first
+    out = read_output(tmp_path / "x" / "doc.pdf.json", None)
+    assert (out.text, out.pages) == ("A B", {2: "B"})
+    assert read_output(tmp_path / "doc.md", 2).pages == {1: "a", 2: "b"}
+    assert read_output(tmp_path / "doc.md", 3).pages is None
+
+
+def _pdf(path: Path, pages: int) -> None:
+    path.write_bytes(build_pdf([TextPage([(72, 72, 12, f"Page {i}")]) for i in range(pages)]))
+
+
+def test_score_outputs_skips_blank_page_checks_without_page_text(tmp_path):
+    corpus, out = tmp_path / "corpus", tmp_path / "out"
+    corpus.mkdir()
+    out.mkdir()
+    _pdf(corpus / "two.pdf", 2)
+    _pdf(corpus / "one.pdf", 1)
+    blank = {**_check("baseline", max_length=0), "pdf": "two.pdf", "page": 2, "id": "b2"}
+    checks = [
+        {**_check("present", text="Hello"), "pdf": "two.pdf", "id": "p"},
+        blank,
+        {**_check("absent", text="x"), "pdf": "gone.pdf", "id": "g"},
+        {**_check("baseline", max_length=3), "pdf": "one.pdf", "id": "b1"},
+    ]
+    (out / "two.md").write_text("Hello world", encoding="utf-8")
+    (out / "one.md").write_text("abc", encoding="utf-8")
+    got = {r.id: (r.passed, r.skipped) for r in ck.score_outputs(out, checks, corpus)}
+    assert got == {
+        "p": (True, False),
+        "b2": (False, True),
+        "g": (False, False),
+        "b1": (True, False),
+    }
+    (out / "two.md").write_text("Hello world\f", encoding="utf-8")
+    got = {r.id: (r.passed, r.skipped) for r in ck.score_outputs(out, checks, corpus)}
+    assert got["b2"] == (True, False)
+
+
+# ------------------------------------------------- agreement with reference
+
+
+def _synthetic_outputs(checks: list[dict], outdir: Path) -> None:
+    """Outputs built from the checks: tables from their relations, every other check's text.
+
+    Documents take turns: texts upper-cased, order pairs reversed, tables flattened to
+    prose, as pipe tables or as ragged HTML tables, so both passing and failing
+    results are compared.
+    """
+    by_doc: dict[str, list[dict]] = {}
+    for c in checks:
+        by_doc.setdefault(c["pdf"], []).append(c)
+    for i, (pdf, cs) in enumerate(sorted(by_doc.items())):
+        parts = []
+        for c in cs:
+            if c["type"] == "present":
+                parts.append(c["text"] if i % 3 else c["text"].upper())
+            elif c["type"] == "order":
+                pair = [c["before"], c["after"]]
+                parts.append("\n\n".join(pair if i % 2 else pair[::-1]))
+            elif c["type"] == "table":
+                up, left = c.get("up") or c.get("top_heading") or "h", c.get("left") or "l"
+                row = f"| {left} | {c['cell']} | {c.get('right') or 'r'} |"
+                table = (
+                    f"| x | {up} | y |\n|---|---|---|\n{row}\n| z | {c.get('down') or 'd'} | w |"
+                )
+                html = (
+                    f"<table><thead><tr><th>x</th><th>{up}</th></tr></thead>"
+                    f"<tr><td>{left}</td><td>{c['cell']}</td><td>{c.get('right') or 'r'}</td></tr>"
+                    f"<tr><td colspan=2>{c.get('down') or 'd'}</td></tr></table>"
+                )
+                parts.append([table.replace("|", " "), table, html][i % 3])
+            elif c["type"] == "math":
+                parts.append(f"$${c['math']}$$")
+        (outdir / f"{Path(pdf).stem}.md").write_text("\n\n".join(parts), encoding="utf-8")
+
+
+@pytest.mark.skipif(not (CORPUS / "checks" / "checks.jsonl").is_file(), reason="no corpus")
+def test_scorer_agrees_with_the_reference_scorer(tmp_path):
+    pytest.importorskip("rapidfuzz")
+    pytest.importorskip("fuzzysearch")
+    from bench.quality.agree import compare, reference_scorer
+    from bench.quality.peers import raw_text
+
+    reference = reference_scorer(CORPUS)
+    assert not isinstance(reference, str), reference
+    checks = ck.load_checks(CORPUS / "checks" / "checks.jsonl")
+    raw, synthetic = tmp_path / "raw", tmp_path / "synthetic"
+    raw.mkdir()
+    synthetic.mkdir()
+    for pdf in sorted({c["pdf"] for c in checks}):
+        (raw / f"{Path(pdf).stem}.md").write_text(raw_text(CORPUS / pdf), encoding="utf-8")
+    _synthetic_outputs(checks, synthetic)
+    for outdir in (raw, synthetic):
+        result = compare(outdir, checks, CORPUS, reference)
+        assert result["disagreements"] == [], outdir.name
+        assert result["agree"] == len(checks) == 273
+    passed = sum(r.passed for r in ck.score_outputs(raw, checks, CORPUS))
+    assert passed == 102  # the README's raw pypdfium2 baseline
+
+
+# ------------------------------------------------------ recall and controls
+
+
+def test_word_recall_and_control_characters(tmp_path):
+    layer = "Ef\ufffe\r\nfects of the the USER_NAME 150."
+    words = textlayer.output_words("**Effects** of *the* the\n\nUSER\\_NAME 150\\.")
+    assert textlayer.word_recall(textlayer._joined(layer).split(), words) == (6, 6)
+    assert textlayer.word_recall(["a", "a", "b"], ["a", "b", "c"]) == (2, 3)
+    assert textlayer.control_chars("a\x02b\tc\nd\x0c\r") == 3
+    pdf = tmp_path / "t.pdf"
+    pdf.write_bytes(build_pdf([TextPage([(72, 72, 12, "Señal pública del año")])]))
+    assert textlayer.layer_words(pdf) == ["Señal", "pública", "del", "año"]
+    payload = {"data": {"markdown": "Señal pública\x02 del", "text": "Señal\x02"}}
+    figures = textlayer.document_figures(pdf, None, payload)
+    assert figures["recall"] == 0.5 and figures["missing"] == ["pública", "año"]
+    assert (figures["control_text"], figures["control_markdown"]) == (1, 1)
+
+
+# ------------------------------------------------------------------ reports
+
+
+def _checks_report() -> dict:
+    results = [
+        ck.CheckResult("a_present_01", "present", "a.pdf", True, False, "found"),
+        ck.CheckResult("a_table_01", "table", "a.pdf", False, False, "no table in the output"),
+        ck.CheckResult("b_baseline_01", "baseline", "b.pdf", False, True, "skipped"),
+    ]
+    info = {
+        "status": "ok",
+        "mode": "cpu",
+        "seconds": {"a.pdf": 2.0, "b.pdf": 1.0},
+        "pages": {"a.pdf": 3, "b.pdf": 1},
+    }
+    info.update(summarize_engine(results, info, ["a.pdf", "b.pdf"], {"b.pdf"}))
+    return {
+        "meta": {
+            "command": "eval --checks",
+            "date": "today",
+            "machine": "m",
+            "revision": "r",
+            "seconds": 3.0,
+            "outputs": "build/quality",
+            "documents": 2,
+            "checks": 3,
+            "new_documents": ["b.pdf"],
+        },
+        "engines": {"docworker": info, "markitdown": {"status": "not installed (pip install x)"}},
+        "agreement": {"status": "reference scorer needs fuzzysearch"},
+        "failures": [{"id": "a_table_01", "why": "no table", "snippet": "x | y"}],
+        "word_recall": {
+            "documents": {
+                "a.pdf": {
+                    "layer_words": 4,
+                    "found": 3,
+                    "recall": 0.75,
+                    "missing": ["año"],
+                    "control_text": 1,
+                    "control_markdown": 0,
+                }
+            },
+            "kinds": {"a.pdf": ["digital_pdf"]},
+        },
+    }
+
+
+def test_checks_summary_and_section():
+    report_ = _checks_report()
+    info = report_["engines"]["docworker"]
+    assert info["overall"] == {"passed": 1, "total": 2, "skipped": 1}
+    assert info["new"] == {"passed": 0, "total": 0, "skipped": 1}
+    assert info["s_per_page"] == 0.75
+    section = render_section(report_)
+    assert section.startswith("## Checks (olmOCR-bench style)")
+    assert "| present | 1 | 1/1 (100.0%) | not installed |" in section
+    assert "| **overall** | 3 | 1/2 (50.0%), 1 skipped | not installed |" in section
+    assert "| 1 older documents | 2 | 1/2 (50.0%) | not installed |" in section
+    assert "recall over all of them: **75.0%** (3 of 4 words, 1 files)" in section
+    assert "`a_table_01` (no table): x \\| y" in section
+
+
+def test_checks_section_is_replaced_in_place_and_kept_by_cer_runs(tmp_path):
+    md, js = tmp_path / "Q.md", tmp_path / "q.json"
+    md.write_text(f"# Quality\n\ntables\n\n## Notes\n\n{ev.NOTES_START}\nmine\n{ev.NOTES_END}\n")
+    report.replace_checks_section(md, "## Checks\n\nfirst")
+    report.replace_checks_section(md, "## Checks\n\nsecond")
+    text = md.read_text()
+    assert text.count(report.CHECKS_START) == 1 and "second" in text and "first" not in text
+    assert text.index("second") < text.index("## Notes")
+    js.write_text(json.dumps({"checks": {"kept": True}, "files": {}}))
+    cer_report = {
+        "files": {},
+        "summary": {"checks": {"passed": 0, "total": 0}},
+        "meta": {
+            "command": "eval",
+            "date": "d",
+            "machine": "m",
+            "revision": "r",
+            "settings": "s",
+            "seconds": 1.0,
+            "only": None,
+        },
+    }
+    ev.write_report(cer_report, md, js)
+    assert json.loads(js.read_text())["checks"] == {"kept": True}
+    text = md.read_text()
+    assert "second" in text and "mine" in text
+
+
+# ---------------------------------------------------------------- CLI, peers
+
+
+def test_a_missing_peer_is_reported_not_raised(monkeypatch, tmp_path):
+    from bench.quality import checkrun, peers
+
+    assert peers.unavailable("nope").startswith("unknown peer")
+    monkeypatch.setattr(peers.importlib.util, "find_spec", lambda name: None)
+    assert peers.unavailable("pymupdf4llm") == (
+        "not installed (pip install pymupdf4llm==1.28.2 pymupdf-layout==1.28.2)"
+    )
+    info = checkrun.run_peer("markitdown", ["a.pdf"], tmp_path, tmp_path, 10, lambda s: None)
+    assert info == {"status": "not installed (pip install markitdown[pdf]==0.1.9)"}
+
+
+def test_eval_without_the_harness_says_what_to_install_in_one_line(monkeypatch, capsys):
+    from docworker.__main__ import main
+
+    monkeypatch.setitem(sys.modules, "bench.quality", None)
+    assert main(["eval", "--corpus", "nowhere"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "pip install -r bench/requirements.txt" in err
+    monkeypatch.undo()
+    monkeypatch.setattr(ev, "REQUIRED", {"no_such_module_xyz": "rapidfuzz"})
+    assert main(["eval", "--corpus", "nowhere", "--checks"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "docworker eval needs rapidfuzz: pip install -r bench/requirements.txt"
+
+
+def test_overlay_draws_blocks_and_tables(cpu_pipeline, tmp_path):
+    from PIL import Image
+
+    from docworker import overlay
+    from docworker.__main__ import build_parser
+
+    args = build_parser().parse_args(["overlay", "f.pdf", "--out", "o"])
+    assert (args.pages, args.dpi) == ("1-3", 100)
+    pdf = tmp_path / "tiny.pdf"
+    lines = [(72, 72 + 16 * i, 12, f"Línea {i} del párrafo de prueba") for i in range(4)]
+    pdf.write_bytes(build_pdf([TextPage(lines), TextPage([(72, 400, 20, "Segunda")])]))
+    payload = cpu_pipeline.run({"document_path": str(pdf), "engine": "cpu", "pages": "1-2"})
+    written = overlay.write_overlays(pdf, payload, tmp_path / "out", dpi=72)
+    assert [p.name for p in written] == ["tiny-p1.png", "tiny-p2.png"]
+    plain = overlay.render_page(pdf, 1, 72)
+    drawn = Image.open(written[0]).convert("RGB")
+    assert drawn.size == plain.size == (595, 842)
+    block = next(b for b in payload["data"]["pages"][0]["blocks"] if b["type"] != "line")
+    x0, y0, _, y1 = block["bbox"]
+    edge = [drawn.getpixel((x, int((y0 + y1) / 2))) for x in range(int(x0) - 1, int(x0) + 3)]
+    assert overlay.COLOURS[block["type"]] in edge  # the block's left edge, in its colour
+    assert drawn.getpixel((5, 5)) == plain.getpixel((5, 5)) == (255, 255, 255)
+    page = {
+        "width": 100,
+        "height": 100,
+        "blocks": [],
+        "tables": [{"bbox": [10, 10, 50, 50], "n_rows": 2, "n_cols": 2}],
+    }
+    small = overlay.draw_page(Image.new("RGB", (200, 200), "white"), page)
+    assert small.getpixel((20, 60)) == overlay.TABLE  # table box scaled ×2

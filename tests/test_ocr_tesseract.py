@@ -189,7 +189,8 @@ def test_build_refuses_to_start_when_tesseract_is_missing(tmp_path, monkeypatch)
 def test_eval_takes_the_engine_and_never_mixes_two_engines_in_one_report(tmp_path, capsys):
     import json
 
-    from docworker import evaluate
+    from bench import quality as evaluate
+
     from docworker.__main__ import build_parser
 
     args = build_parser().parse_args(["eval", "--corpus", "c", "--ocr", "tesseract"])

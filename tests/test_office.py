@@ -10,11 +10,11 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from bench.quality import cer, grid_of, strip_markdown, table_scores
 
 from docworker import decode
 from docworker.engines.office import markdown as markdown_doc
 from docworker.engines.office import tables as office_tables
-from docworker.evaluate import cer, grid_of, strip_markdown, table_scores
 
 CONTENT = """<?xml version="1.0" encoding="UTF-8"?>
 <office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"

@@ -11,8 +11,9 @@ import os
 from pathlib import Path
 
 import pytest
+from bench import quality as evaluate
 
-from docworker import decode, evaluate
+from docworker import decode
 from docworker.engines import cpu
 from docworker.geometry import Line
 from docworker.isolation import tasks

@@ -21,9 +21,9 @@ Strings are compared after ``normalize_text`` (olmOCR's normalisation: markup
 and ``<br>`` removed, whitespace collapsed, NFC, quotes and dashes folded);
 ``max_diffs`` allows that many edits (all checks in the corpus use 0: exact).
 
-Outputs are read from ``OUTDIR`` as the README says (``find_output``,
-``read_output``): ``<stem>.md`` (pages split at form feeds) or ``<stem>.json``
-(the worker's response). Inputs: checks (dicts), output folders. Outputs:
+Outputs are read from ``OUTDIR`` as the README says (``bench.quality.outputs``):
+``<stem>.md`` (pages split at form feeds) or ``<stem>.json`` (the worker's
+response). Inputs: checks (dicts), output folders. Outputs:
 ``CheckResult`` rows and summaries by type and document.
 """
 
@@ -38,6 +38,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.quality.outputs import Output, find_output, page_count, read_output
 from bench.quality.tablegrid import Cell, Grid, tables_in
 
 _log = logging.getLogger(__name__)
@@ -113,10 +114,21 @@ def find_all(needle: str, hay: str, max_diffs: int = 0) -> list[int]:
     return [max(0, end - len(needle)) for end in _edit_end_positions(needle, hay, max_diffs)]
 
 
+def _distance(a: str, b: str) -> int:
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
 def _same(a: str, b: str, max_diffs: int) -> bool:
-    if max_diffs <= 0:
+    """Whole-string equality, allowing ``max_diffs`` edits."""
+    if max_diffs <= 0 or abs(len(a) - len(b)) > max_diffs:
         return a == b
-    return bool(_edit_end_positions(a, b, max_diffs)) and abs(len(a) - len(b)) <= max_diffs
+    return _distance(a, b) <= max_diffs
 
 
 # ------------------------------------------------------------------ checks
@@ -173,7 +185,7 @@ def _table(check: dict[str, Any], content: str) -> Verdict:
         return Verdict(False, "no table in the output")
     diffs = int(check.get("max_diffs", 0))
     want = normalize_text(check["cell"]).strip()
-    wanted = {k: normalize_text(check[k]).strip() for k in _RELATIONS if check.get(k) is not None}
+    wanted = {k: normalize_text(check[k]).strip() for k in _RELATIONS if check.get(k)}
     matches = 0
     for grid in grids:
         for cell in grid.cells:
@@ -269,98 +281,6 @@ def run_check(check: dict[str, Any], content: str) -> Verdict:
         return Verdict(False, f"malformed check: missing {e}")
 
 
-# ------------------------------------------------------------------ outputs
-
-
-@dataclass
-class Output:
-    """One document's output: its markdown, and per-page texts when known."""
-
-    text: str
-    pages: dict[int, str] | None
-    path: Path
-
-
-def find_output(outdir: Path, pdf: str) -> Path | None:
-    """The first existing output file for a checked document, as the README orders them."""
-    rel = Path(pdf)
-    stem_dir, name, stem = rel.parent, rel.name, rel.stem
-    for ext in (".md", ".json"):
-        for candidate in (
-            outdir / stem_dir / f"{name}{ext}",
-            outdir / stem_dir / f"{stem}{ext}",
-            outdir / f"{name}{ext}",
-            outdir / f"{stem}{ext}",
-        ):
-            if candidate.is_file():
-                return candidate
-    return None
-
-
-def _json_pages(pages: Any) -> dict[int, str] | None:
-    if not isinstance(pages, list) or not pages:
-        return None
-    out: dict[int, str] = {}
-    for i, page in enumerate(pages):
-        if not isinstance(page, dict):
-            return None
-        text = next(
-            (page[k] for k in ("markdown", "text", "content") if isinstance(page.get(k), str)),
-            None,
-        )
-        if text is None:
-            continue
-        if isinstance(page.get("page"), int):
-            number = page["page"]
-        elif isinstance(page.get("page_number"), int):
-            number = page["page_number"]
-        elif isinstance(page.get("index"), int):
-            number = page["index"] + 1
-        else:
-            number = i + 1
-        out[number] = text
-    return out or None
-
-
-def read_output(path: Path, page_count: int | None) -> Output:
-    """Read a ``.md`` (form feeds split pages when they match ``page_count``) or ``.json``."""
-    raw = path.read_text(encoding="utf-8", errors="replace")
-    if path.suffix == ".json":
-        try:
-            payload = json.loads(raw)
-        except ValueError:
-            return Output("", None, path)
-        data = payload.get("data") if isinstance(payload, dict) else None
-        data = data if isinstance(data, dict) else {}
-        text = data.get("markdown") or (payload.get("markdown") if isinstance(payload, dict) else "")
-        return Output(text or "", _json_pages(data.get("pages")), path)
-    segments = raw.split("\f")
-    pages = None
-    if page_count is not None and len(segments) == page_count:
-        pages = {i + 1: s for i, s in enumerate(segments)}
-    return Output(raw, pages, path)
-
-
-def page_count(document: Path) -> int | None:
-    """Pages of a PDF (pypdfium2) or frames of an image (Pillow); ``None`` if unknown."""
-    try:
-        if document.suffix.lower() == ".pdf":
-            import pypdfium2 as pdfium
-
-            pdf = pdfium.PdfDocument(str(document))
-            try:
-                return len(pdf)
-            finally:
-                pdf.close()
-        from PIL import Image
-
-        with Image.open(document) as im:
-            return int(getattr(im, "n_frames", 1))
-    except Exception as e:  # an unreadable file only makes page checks skip
-        _log.debug("page count of %s: %s", document, e)
-        return None
-
-
 # ------------------------------------------------------------------ scoring
 
 
@@ -400,11 +320,10 @@ def score_outputs(
             cache[pdf] = read_output(found, counts[pdf]) if found else None
         output = cache[pdf]
 
-        def result(passed: bool, why: str, skipped: bool = False) -> CheckResult:
-            return CheckResult(check["id"], check["type"], pdf, passed, skipped, why)
-
         if output is None:
-            results.append(result(False, "missing output"))
+            results.append(
+                CheckResult(check["id"], check["type"], pdf, False, False, "missing output")
+            )
             continue
         content = output.text
         if check["type"] == "baseline" and check.get("max_length") is not None:
@@ -413,10 +332,13 @@ def score_outputs(
             elif output.pages is None and counts[pdf] == 1:
                 content = output.text
             else:
-                results.append(result(False, "skipped: no per-page output", skipped=True))
+                why = "skipped: no per-page output"
+                results.append(CheckResult(check["id"], check["type"], pdf, False, True, why))
                 continue
         verdict = run_check(check, content)
-        results.append(result(verdict.passed, verdict.why))
+        results.append(
+            CheckResult(check["id"], check["type"], pdf, verdict.passed, False, verdict.why)
+        )
     return results
 
 

@@ -24,6 +24,7 @@ from bench.quality.metrics import decolumnize, strip_html, strip_latex, strip_ma
 
 _log = logging.getLogger(__name__)
 
+
 @dataclass
 class Case:
     """One manifest row."""
@@ -167,7 +168,6 @@ def load_reference(case: Case, corpus: Path) -> Reference:
     return ref
 
 
-
 def tabula_tables(path: Path) -> list[list[list[str]]]:
     """A tabula-java JSON file → its tables as rows of cell texts."""
     data = json.loads(path.read_text(encoding="utf-8"))
@@ -179,11 +179,6 @@ def csv_table(path: Path) -> list[list[str]]:
     """A camelot expected-table CSV → rows of cell texts."""
     with path.open(encoding="utf-8", newline="") as f:
         return [list(row) for row in csv.reader(f)]
-
-
-# The names tests/test_tables.py still calls (kept until its owner renames the calls).
-_tabula_tables = tabula_tables
-_csv_table = csv_table
 
 
 def select(cases: list[Case], corpus: Path, only: str | None) -> list[tuple[Case, Reference]]:
@@ -212,4 +207,3 @@ def category(case: Case, ref: Reference) -> str:
     if kinds & {"scanned_pdf", "image"}:
         return "scan"
     return "other"
-

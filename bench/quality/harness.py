@@ -38,6 +38,7 @@ from bench.quality.report import git_revision, machine, summarize, write_report
 
 _log = logging.getLogger(__name__)
 
+
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
@@ -100,7 +101,6 @@ def score_case(case: Case, ref: Reference, payload: dict[str, Any]) -> dict[str,
     return out
 
 
-
 def run_corpus(
     corpus: Path, pipeline: Any, only: str | None = None, log: Any = print
 ) -> dict[str, Any]:
@@ -148,10 +148,25 @@ def _brief(entry: dict[str, Any]) -> str:
     return " ".join(parts)
 
 
-
 def ocr_engine_of(report: dict[str, Any]) -> str:
     """The OCR engine a report was made with (reports before the setting: rapidocr)."""
     return str((report.get("meta") or {}).get("ocr_engine") or "rapidocr")
+
+
+def build_pipeline(ocr: str) -> tuple[Any, str]:
+    """docworker's pipeline as a CPU worker builds it (offline), and a line describing it."""
+    from docworker.config import Settings
+    from docworker.isolation import netguard
+    from docworker.pipeline import Pipeline
+
+    settings = Settings(default_engine="cpu", warmup=True, ocr_engine=ocr)
+    netguard.set_offline_env()
+    pipeline = Pipeline.build(settings, load_gpu=False)
+    described = (
+        f"engine=cpu, ocr={settings.ocr_engine}, dpi={settings.render_dpi},"
+        f" workers={pipeline.pool.size}"
+    )
+    return pipeline, described
 
 
 def main(
@@ -163,10 +178,6 @@ def main(
     ocr: str = "rapidocr",
 ) -> int:
     """Build the pipeline once (with OCR engine ``ocr``), evaluate, write the reports."""
-    from docworker import netguard
-    from docworker.config import Settings
-    from docworker.pipeline import Pipeline
-
     if not (corpus / "MANIFEST.tsv").is_file():
         print(f"no MANIFEST.tsv in {corpus}")
         return 2
@@ -180,10 +191,8 @@ def main(
         if previous != ocr:
             print(f"{json_path} holds {previous} figures; write {ocr} figures elsewhere (--json)")
             return 2
-    settings = Settings(default_engine="cpu", warmup=True, ocr_engine=ocr)
-    netguard.set_offline_env()
     t = time.perf_counter()
-    pipeline = Pipeline.build(settings, load_gpu=False)
+    pipeline, described = build_pipeline(ocr)
     try:
         report = run_corpus(corpus, pipeline, only)
     finally:
@@ -193,11 +202,8 @@ def main(
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": machine(),
         "revision": git_revision(Path(__file__).resolve().parents[2]),
-        "settings": (
-            f"engine=cpu, ocr={settings.ocr_engine}, dpi={settings.render_dpi},"
-            f" workers={pipeline.pool.size}"
-        ),
-        "ocr_engine": settings.ocr_engine,
+        "settings": described,
+        "ocr_engine": ocr,
         "seconds": round(time.perf_counter() - t, 1),
         "only": only,
     }

@@ -109,6 +109,7 @@ def machine() -> str:
 
 def git_revision(repo: Path) -> str:
     """The short HEAD revision of ``repo``, marked when the work tree has changes."""
+
     def git(*args: str) -> str:
         run = subprocess.run(
             ["git", "-C", str(repo), *args], capture_output=True, text=True, timeout=10
@@ -314,11 +315,7 @@ def write_report(report: dict[str, Any], markdown_path: Path | None, json_path: 
     if markdown_path is not None:
         markdown_path.parent.mkdir(parents=True, exist_ok=True)
         markdown_path.write_text(
-            render_markdown(
-                merged, existing_notes(markdown_path), existing_checks(markdown_path)
-            ),
+            render_markdown(merged, existing_notes(markdown_path), existing_checks(markdown_path)),
             encoding="utf-8",
         )
     return changes
-
-

@@ -4,11 +4,12 @@
 ``<table>`` of a document's output as a ``Grid``: cells with their row,
 column, spans and whether they are headings, plus a position map, so the
 checks scorer (``bench.quality.checks``) can ask for a cell's neighbours
-(``up``/``down``/``left``/``right``, spans respected) and for the heading cells
-reached by walking up or left.
+(``up``/``down``/``left``/``right``, spans respected, positions no cell
+occupies passed over) and for the heading cells reached by walking up or left.
 
-- Markdown: a run of consecutive lines that start with ``|``; delimiter rows
-  (``|---|:--:|``) are dropped; the first row and the first column are headings.
+- Markdown: a run of two or more consecutive lines that hold a ``|``;
+  delimiter rows (``|---|:--:|``) are dropped; ``\\|`` is a pipe inside a cell;
+  the first row and the first column are headings.
 - HTML: ``th`` cells and every cell inside ``<thead>`` are headings;
   ``rowspan``/``colspan`` occupy the positions they cover.
 
@@ -21,10 +22,12 @@ from __future__ import annotations
 import html.parser
 import logging
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 _log = logging.getLogger(__name__)
+
+
+_DIRECTIONS = {"up": (-1, 0), "down": (1, 0), "left": (0, -1), "right": (0, 1)}
 
 
 @dataclass
@@ -45,7 +48,8 @@ class Grid:
 
     cells: list[Cell] = field(default_factory=list)
     at: dict[tuple[int, int], int] = field(default_factory=dict)
-    markdown: bool = False
+    height: int = 0
+    width: int = 0
 
     def add(self, cell: Cell) -> None:
         index = len(self.cells)
@@ -53,92 +57,96 @@ class Grid:
         for r in range(cell.row, cell.row + cell.row_span):
             for c in range(cell.col, cell.col + cell.col_span):
                 self.at.setdefault((r, c), index)
+        self.height = max(self.height, cell.row + cell.row_span)
+        self.width = max(self.width, cell.col + cell.col_span)
 
-    def _cells_at(self, positions: Iterator[tuple[int, int]]) -> list[Cell]:
-        seen: list[int] = []
-        for pos in positions:
-            index = self.at.get(pos)
-            if index is not None and index not in seen:
-                seen.append(index)
-        return [self.cells[i] for i in seen]
+    def _step(self, index: int, direction: str) -> list[int]:
+        """The nearest other cell in ``direction`` from each row/column the cell spans.
+
+        Positions no cell occupies (short rows) are passed over.
+        """
+        cell = self.cells[index]
+        dr, dc = _DIRECTIONS[direction]
+        if dr:
+            row = cell.row - 1 if dr < 0 else cell.row + cell.row_span
+            starts = [(row, c) for c in range(cell.col, cell.col + cell.col_span)]
+        else:
+            col = cell.col - 1 if dc < 0 else cell.col + cell.col_span
+            starts = [(r, col) for r in range(cell.row, cell.row + cell.row_span)]
+        found: list[int] = []
+        for r, c in starts:
+            while 0 <= r < self.height and 0 <= c < self.width:
+                other = self.at.get((r, c))
+                if other is not None and other != index:
+                    if other not in found:
+                        found.append(other)
+                    break
+                r, c = r + dr, c + dc
+        return found
 
     def neighbours(self, cell: Cell, direction: str) -> list[Cell]:
         """The cells adjacent to ``cell`` on one side (several when spans differ)."""
-        rows = range(cell.row, cell.row + cell.row_span)
-        cols = range(cell.col, cell.col + cell.col_span)
-        if direction == "up":
-            return self._cells_at((cell.row - 1, c) for c in cols)
-        if direction == "down":
-            return self._cells_at((cell.row + cell.row_span, c) for c in cols)
-        if direction == "left":
-            return self._cells_at((r, cell.col - 1) for r in rows)
-        if direction == "right":
-            return self._cells_at((r, cell.col + cell.col_span) for r in rows)
-        raise ValueError(f"unknown direction {direction!r}")
+        if direction not in _DIRECTIONS:
+            raise ValueError(f"unknown direction {direction!r}")
+        return [self.cells[i] for i in self._step(self.cells.index(cell), direction)]
 
     def heading(self, cell: Cell, direction: str) -> list[Cell]:
         """The heading cells reached by walking up (``top``) or left (``left``) from ``cell``.
 
-        Markdown: the first row's (or first column's) cell. HTML: the nearest
-        heading cell with text on the walk; when none, the cell at the walk's end.
+        Every heading cell met on the walk (through spans) counts; when there is
+        none, the cells where the walk ends do.
         """
-        found: list[Cell] = []
-        lanes = (
-            range(cell.col, cell.col + cell.col_span)
-            if direction == "top"
-            else range(cell.row, cell.row + cell.row_span)
-        )
-        for lane in lanes:
-            start = cell.row if direction == "top" else cell.col
-            walk = self._cells_at(
-                ((i, lane) if direction == "top" else (lane, i)) for i in range(start - 1, -1, -1)
-            )
-            walk = [c for c in walk if c is not cell]
-            if not walk:
-                continue
-            if self.markdown:
-                target = walk[-1]
-            else:
-                named = [c for c in walk if c.heading and c.text.strip()]
-                target = named[0] if named else walk[-1]
-            if target not in found:
-                found.append(target)
-        return found
+        step = "up" if direction == "top" else "left"
+        start = self.cells.index(cell)
+        seen, todo, heads, ends = {start}, [start], [], []
+        while todo:
+            current = todo.pop()
+            if current != start and self.cells[current].heading:
+                heads.append(current)
+            following = self._step(current, step)
+            if not following and current != start:
+                ends.append(current)
+            for n in following:
+                if n not in seen:
+                    seen.add(n)
+                    todo.append(n)
+        return [self.cells[i] for i in (heads or ends)]
 
 
 # ----------------------------------------------------------------- markdown
 
-_DELIMITER = re.compile(r"^\s*:?-+:?\s*$")
+
+def _is_delimiter(line: str) -> bool:
+    body = line.replace("|", "").strip()
+    return bool(body) and all(ch in "-: " for ch in body)
 
 
 def _split_row(line: str) -> list[str]:
-    body = line.strip()
-    if body.startswith("|"):
-        body = body[1:]
-    if body.endswith("|") and not body.endswith("\\|"):
-        body = body[:-1]
-    cells = re.split(r"(?<!\\)\|", body)
-    return [c.replace("\\|", "|").strip() for c in cells]
+    cells = [c.replace("\\|", "|").strip() for c in re.split(r"(?<!\\)\|", line)]
+    if cells and cells[0] == "":
+        cells = cells[1:]
+    if cells and cells[-1] == "":
+        cells = cells[:-1]
+    return cells
 
 
 def markdown_tables(content: str) -> list[Grid]:
-    """Every pipe table in ``content`` (runs of lines starting with ``|``)."""
+    """Every pipe table in ``content``: runs of two or more lines that hold a ``|``."""
     grids: list[Grid] = []
     run: list[str] = []
-    for line in [*content.split("\n"), ""]:
-        if line.strip().startswith("|"):
+    for line in [*content.strip().split("\n"), ""]:
+        if "|" in line:
             run.append(line)
             continue
-        if run:
-            rows = [_split_row(r) for r in run]
-            rows = [r for r in rows if not all(_DELIMITER.match(c) for c in r)]
-            if rows:
-                grid = Grid(markdown=True)
-                for r, row in enumerate(rows):
-                    for c, text in enumerate(row):
-                        grid.add(Cell(text, r, c, heading=r == 0 or c == 0))
+        if len(run) >= 2:
+            rows = [_split_row(r) for r in run if not _is_delimiter(r)]
+            grid = Grid()
+            for r, row in enumerate(r for r in rows if r):
+                for c, text in enumerate(row):
+                    grid.add(Cell(text, r, c, heading=r == 0 or c == 0))
+            if grid.cells:
                 grids.append(grid)
-            run = []
+        run = []
     return grids
 
 
@@ -194,9 +202,8 @@ class _HtmlTables(html.parser.HTMLParser):
             self.done.append(self._stack.pop()["rows"])
 
     def handle_data(self, data: str) -> None:
-        for t in self._stack:
-            if t["cell"] is not None:
-                t["cell"]["text"].append(data)
+        if self._stack and self._stack[-1]["cell"] is not None:
+            self._stack[-1]["cell"]["text"].append(data)
 
     @staticmethod
     def _close_cell(t: dict) -> None:

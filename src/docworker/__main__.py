@@ -1,4 +1,4 @@
-"""Command line: ``python -m docworker {extract,check,schema,eval}``.
+"""Command line: ``python -m docworker {extract,check,schema,eval,overlay}``.
 
 - ``extract INPUT... --out DIR``: run the worker's pipeline on local files and
   write ``DIR/<input file name>.json`` per input, holding exactly the payload
@@ -7,9 +7,14 @@
 - ``check``: run the startup checks, print the report as JSON, exit 1 if a
   required check failed.
 - ``schema [--write DIR]``: print or write the published JSON Schemas.
-- ``eval --corpus DIR [--out docs/QUALITY.md] [--only PATTERN] [--ocr ENGINE]``:
-  score the CPU engine, with RapidOCR (default) or Tesseract, against the
-  corpus's ground truth (``docworker.evaluate``).
+- ``eval --corpus DIR [--out docs/QUALITY.md] [--only PATTERN] [--ocr ENGINE]
+  [--checks | --checks-only] [--peers raw,markitdown,pymupdf4llm]``: score the
+  CPU engine, with RapidOCR (default) or Tesseract, against the corpus's ground
+  truth; with ``--checks``, also score it and its peers on the corpus's
+  olmOCR-bench-style checks. The harness is ``bench.quality`` in a repository
+  checkout (``pip install -r bench/requirements.txt``).
+- ``overlay FILE [--pages 1-3] --out DIR``: draw the worker's blocks, their
+  reading order and tables on the rendered pages (``docworker.overlay``).
 
 Inputs: argv and the DOCWORKER_ environment. Outputs: files, stdout, exit code.
 """
@@ -20,6 +25,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from docworker.contract import ALL_OUTPUTS, json_schemas
 
@@ -93,21 +99,90 @@ def _cmd_extract(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _quality() -> Any | None:
+    """``bench.quality`` from this checkout, or ``None`` after one line saying what to install."""
+    root = Path(__file__).resolve().parents[2]
+    if (root / "bench" / "quality").is_dir() and str(root) not in sys.path:
+        sys.path.append(str(root))
+    try:
+        import bench.quality as quality
+    except ImportError as e:
+        print(
+            f"docworker eval needs the repository's bench/ and its extras ({e.name or e} is"
+            " missing): run it from a checkout after `pip install -r bench/requirements.txt`",
+            file=sys.stderr,
+        )
+        return None
+    missing = quality.missing_requirements()
+    if missing:
+        print(
+            f"docworker eval needs {', '.join(missing)}: pip install -r bench/requirements.txt",
+            file=sys.stderr,
+        )
+        return None
+    return quality
+
+
 def _cmd_eval(args: argparse.Namespace) -> int:
-    from docworker import evaluate
     from docworker.logs import setup_logging
 
+    quality = _quality()
+    if quality is None:
+        return 2
     setup_logging("WARNING")
     argv = sys.argv[1:] if sys.argv[1:2] == ["eval"] else ["eval"]
     command = "python -m docworker " + " ".join(argv)
-    return evaluate.main(
-        Path(args.corpus),
-        Path(args.out) if args.out else None,
-        Path(args.json) if args.json else None,
-        args.only,
-        command,
-        ocr=args.ocr,
-    )
+    out = Path(args.out) if args.out else None
+    code = 0
+    if not args.checks_only:
+        json_out = Path(args.json) if args.json else None
+        code = quality.main(Path(args.corpus), out, json_out, args.only, command, ocr=args.ocr)
+    if code == 0 and (args.checks or args.checks_only):
+        from bench.quality import checkrun
+
+        json_path = Path(args.json) if args.json else None
+        json_path = json_path or (out.with_name("quality.json") if out else None)
+        code = checkrun.main(
+            Path(args.corpus),
+            out,
+            json_path or Path("docs/quality.json"),
+            command,
+            peers=[p for p in args.peers.split(",") if p],
+            outputs=Path(args.outputs),
+            timeout=args.peer_timeout,
+        )
+    return code
+
+
+def _cmd_overlay(args: argparse.Namespace) -> int:
+    from docworker import overlay
+    from docworker.isolation import netguard
+    from docworker.logs import setup_logging
+    from docworker.pipeline import Pipeline
+    from docworker.service import load_settings
+
+    settings = load_settings()
+    if settings is None:
+        return 1
+    setup_logging(settings.log_level)
+    netguard.set_offline_env()
+    path = Path(args.file)
+    job: dict[str, Any] = {"document_path": str(path.resolve()), "pages": args.pages}
+    if args.password:
+        job["password"] = args.password
+    if args.engine:
+        job["engine"] = args.engine
+    pipeline = Pipeline.build(settings, load_gpu=args.engine in ("gpu", "auto", None))
+    try:
+        payload = pipeline.run(job, job_id=f"overlay-{path.name}")
+    finally:
+        pipeline.close()
+    if "error" in payload:
+        print(f"{path}: {payload['error']['code']}: {payload['error']['message']}")
+        return 1
+    for target in overlay.write_overlays(path, payload, Path(args.out), args.dpi, args.password):
+        print(target)
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -138,7 +213,25 @@ def build_parser() -> argparse.ArgumentParser:
         default="rapidocr",
         help="OCR engine of the CPU engine (DOCWORKER_OCR_ENGINE); default rapidocr",
     )
+    ev.add_argument("--checks", action="store_true", help="also score the checks with peers")
+    ev.add_argument("--checks-only", action="store_true", help="only the checks run")
+    ev.add_argument(
+        "--peers",
+        default="raw,markitdown,pymupdf4llm",
+        help="comma-separated peers scored beside docworker ('' for none)",
+    )
+    ev.add_argument("--outputs", default="build/quality", help="folder for every engine's outputs")
+    ev.add_argument("--peer-timeout", type=int, default=300, help="seconds per peer conversion")
     ev.set_defaults(func=_cmd_eval)
+
+    ov = sub.add_parser("overlay", help="draw blocks, reading order and tables on the pages")
+    ov.add_argument("file", help="a PDF or image")
+    ov.add_argument("--pages", default="1-3", help="page ranges, e.g. 1-3,7 (default 1-3)")
+    ov.add_argument("--out", required=True, help="folder for <stem>-p<n>.png")
+    ov.add_argument("--dpi", type=int, default=100, help="rendering resolution (default 100)")
+    ov.add_argument("--password", help="password of an encrypted PDF")
+    ov.add_argument("--engine", choices=["auto", "cpu", "gpu"])
+    ov.set_defaults(func=_cmd_overlay)
 
     schema = sub.add_parser("schema", help="print or write the JSON Schemas")
     schema.add_argument("--write", metavar="DIR", help="write <name>.schema.json files into DIR")
