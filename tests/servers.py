@@ -5,9 +5,10 @@ Fixtures:
 - ``http_server``: a threaded HTTP/1.1 server on 127.0.0.1 with a route table.
   Register a route with one of the helpers (``serve``, ``slow``, ``truncated``,
   ``redirect``, ``redirect_chain``, ``flaky``, ``status``, ``oversized``,
-  ``huge_headers``) or with ``route(path, handler)``; build URLs with
+  ``huge_headers``, ``drip``) or with ``route(path, handler)``; build URLs with
   ``url(path)``. ``hits[path]`` counts requests, ``requests`` keeps
-  ``(path, headers)`` of each. Every handler ends within a few seconds.
+  ``(path, headers)`` of each. Every handler ends within a few seconds, but
+  ``drip``, which keeps going for the ``budget_s`` it is given.
 - ``https_server``: the same over TLS, with a throw-away CA (``ca_file``) and
   a certificate for ``TLS_HOSTNAME`` only.
 - ``moto_s3``: moto's S3 server on 127.0.0.1 (one per session), fake AWS
@@ -278,6 +279,45 @@ class HttpServer:
                 sent += len(piece)
             if chunked:
                 _end_chunks(h)
+
+        return self.route(path, handler)
+
+    def drip(
+        self,
+        path: str,
+        piece: int = 500,
+        every_s: float = 0.3,
+        size: int = 10 * 1024 * 1024,
+        budget_s: float = 15.0,
+        headers_too: bool = False,
+    ) -> str:
+        """A slow-loris server: ``piece`` bytes every ``every_s`` seconds, for ``budget_s``.
+
+        The body claims ``size`` bytes (a PDF header first). With ``headers_too``
+        the status line and headers drip as well, one byte per ``every_s``.
+        """
+
+        def handler(h: BaseHTTPRequestHandler) -> None:
+            ends = time.monotonic() + budget_s
+            if headers_too:
+                head = (
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/pdf\r\n"
+                    f"Content-Length: {size}\r\nConnection: close\r\n\r\n"
+                ).encode()
+                for i in range(len(head)):
+                    if time.monotonic() > ends:
+                        return
+                    h.wfile.write(head[i : i + 1])
+                    h.wfile.flush()
+                    time.sleep(every_s)
+            else:
+                _send_head(h, 200, {"Content-Type": "application/pdf"}, length=size)
+                h.wfile.flush()
+            block = (b"%PDF-1.7\n" + b"0" * piece)[:piece]
+            while time.monotonic() < ends:
+                _write_chunk(h, block, False)
+                block = b"0" * piece
+                time.sleep(every_s)
 
         return self.route(path, handler)
 

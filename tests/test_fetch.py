@@ -20,7 +20,7 @@ LOCAL = ["127.0.0.1"]
 
 
 @pytest.fixture
-def workdir(tmp_path: Path) -> Path:
+def workdir(tmp_path: Path) -> Path:  # the job's folder, made by fetch itself
     return tmp_path / "job"
 
 
@@ -318,13 +318,36 @@ def test_s3_too_large(moto_s3: MotoS3, workdir, tiny_pdf):
     assert _leftovers(workdir) == []
 
 
-def test_s3_endpoint_in_the_job_passes_the_guard(moto_s3: MotoS3, workdir, tiny_pdf):
+def test_s3_endpoint_in_the_job_must_be_listed_by_the_operator(moto_s3: MotoS3, workdir, tiny_pdf):
     uri = moto_s3.put("job.pdf", tiny_pdf)
     job = JobInput(s3_uri=uri, s3_endpoint_url=moto_s3.endpoint_url)
-    with pytest.raises(errors.UrlBlocked):
-        fetch.fetch_document(job, build_settings(), workdir)
-    doc = fetch.fetch_document(job, build_settings(allow_private_hosts=LOCAL), workdir)
+    with pytest.raises(errors.UrlBlocked, match="DOCWORKER_S3_ENDPOINTS"):
+        fetch.fetch_document(job, build_settings(allow_private_hosts=LOCAL), workdir)
+    listed = build_settings(s3_endpoints=[moto_s3.endpoint_url.upper() + "/"])
+    doc = fetch.fetch_document(job, listed, workdir)  # scheme, host, port compared
     assert doc.mime == decode.PDF
+
+
+def test_a_job_endpoint_never_receives_the_workers_key_id(
+    moto_s3: MotoS3, http_server: HttpServer, workdir, tiny_pdf
+):
+    """Issue 13 #5: SigV4 puts the access key id in Authorization; a caller's host gets nothing."""
+    uri = moto_s3.put("job.pdf", tiny_pdf)
+    evil = http_server.url("/").rstrip("/")
+    job = JobInput(s3_uri=uri, s3_endpoint_url=evil)
+    settings = build_settings(
+        allow_private_hosts=LOCAL,
+        s3_endpoint_url=moto_s3.endpoint_url,
+        s3_endpoints=[moto_s3.endpoint_url],
+    )
+    with pytest.raises(errors.UrlBlocked) as info:
+        fetch.fetch_document(job, settings, workdir)
+    assert info.value.retryable is False
+    assert http_server.requests == []
+    # The operator's endpoint, named in the job or not, still works with boto3.
+    same = JobInput(s3_uri=uri, s3_endpoint_url=moto_s3.endpoint_url)
+    assert fetch.fetch_document(same, settings, workdir / "a").size == len(tiny_pdf)
+    assert fetch.fetch_document(JobInput(s3_uri=uri), settings, workdir / "b").size == len(tiny_pdf)
 
 
 def test_presigned_s3_url(moto_s3: MotoS3, workdir, tiny_pdf):
@@ -353,6 +376,79 @@ def test_whole_download_has_a_time_budget(http_server: HttpServer, workdir, tiny
     assert _leftovers(workdir) == []
 
 
+# ---------------------------------------------------- slow-loris servers (issue 13 #1)
+
+
+def _timed_fetch(url: str, workdir: Path, **overrides) -> tuple[errors.WorkerError, float]:
+    started = time.monotonic()
+    with pytest.raises(errors.WorkerError) as info:
+        _fetch(url, workdir, **overrides)
+    return info.value, time.monotonic() - started
+
+
+def test_a_dripping_body_ends_at_the_job_deadline(http_server: HttpServer, workdir):
+    """500 bytes every 0.3 s never fills a 64 KiB chunk nor trips the 2 s read timeout."""
+    url = http_server.drip("/drip", piece=500, every_s=0.3)
+    error, took = _timed_fetch(url, workdir, job_timeout_s=3.0, fetch_min_bytes_per_s=0)
+    assert error.code == "timeout", error.message
+    assert "time budget" in error.message
+    assert 3.0 <= took < 3.0 + 1.5
+    assert _leftovers(workdir) == []
+
+
+def test_dripping_headers_end_at_the_job_deadline(http_server: HttpServer, workdir):
+    url = http_server.drip("/drip-head", every_s=0.2, headers_too=True)
+    error, took = _timed_fetch(url, workdir, job_timeout_s=2.0, fetch_min_bytes_per_s=0)
+    assert error.code == "timeout", error.message
+    assert took < 2.0 + 1.5
+
+
+def test_a_dripping_tls_body_ends_at_the_job_deadline(
+    https_server: HttpServer, workdir, monkeypatch
+):
+    from docworker.fetch import http as fetch_http
+    from tests.servers import TLS_HOSTNAME
+
+    monkeypatch.setattr(fetch_http, "_ca_bundle", lambda: str(https_server.ca_file))
+    from docworker.fetch import ssrf
+
+    monkeypatch.setattr(ssrf, "_resolve", lambda host, port: ["127.0.0.1"])
+    https_server.drip("/drip", piece=300, every_s=0.3)
+    url = f"https://{TLS_HOSTNAME}:{https_server.port}/drip"
+    error, took = _timed_fetch(url, workdir, job_timeout_s=2.0, fetch_min_bytes_per_s=0)
+    assert error.code == "timeout", error.message
+    assert took < 2.0 + 1.5
+
+
+def test_a_body_below_the_rate_floor_ends_after_the_grace_period(http_server: HttpServer, workdir):
+    url = http_server.drip("/trickle", piece=500, every_s=0.2)  # 2.5 kB/s
+    error, took = _timed_fetch(
+        url, workdir, job_timeout_s=60, fetch_min_bytes_per_s=10_000, fetch_grace_s=1.0
+    )
+    assert error.code == "timeout" and error.retryable
+    assert "minimum rate" in error.message
+    assert 1.0 <= took < 3.0
+    assert http_server.hits["/trickle"] == 1  # not retried
+
+
+def test_a_body_above_the_floor_is_not_cut(http_server: HttpServer, workdir, tiny_pdf):
+    url = http_server.slow("/steady", tiny_pdf * 40, delay_s=0.3, pieces=4)
+    doc = _fetch(url, workdir, fetch_min_bytes_per_s=1000, fetch_grace_s=0.5)
+    assert doc.size == len(tiny_pdf) * 40
+
+
+def test_a_two_megabyte_url_is_shown_short(http_server: HttpServer, workdir, caplog):
+    """Issue 13: the path of a 2 MB URL went into three log lines and the error, whole."""
+    http_server.status("/" + "a" * 64, 404)
+    url = http_server.url("/" + "a" * 2_000_000)
+    with caplog.at_level("DEBUG", logger="docworker"):
+        error, _ = _timed_fetch(url, workdir)
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert error.code == "fetch_failed"
+    assert "a" * 300 not in error.message and len(error.message) < 400
+    assert "a" * 300 not in logged and len(logged) < 2000
+
+
 # ------------------------------------------------------------- S3 error mapping
 
 
@@ -364,7 +460,7 @@ def _stubbed_client(monkeypatch, moto_s3: MotoS3, errors_to_raise: list[tuple[st
     for code, status in errors_to_raise:
         stubber.add_client_error("get_object", service_error_code=code, http_status_code=status)
     stubber.activate()
-    monkeypatch.setattr(fetch_s3, "_s3_client", lambda endpoint, settings: client)
+    monkeypatch.setattr(fetch_s3, "_s3_client", lambda endpoint, settings, sink=None: client)
     return stubber
 
 

@@ -3,9 +3,9 @@
 Covered: ``max_bytes``, ``max_pages`` (checked by the probe, before any page
 task), ``max_page_points``, ``max_render_pixels`` (Pillow's bomb guard for
 images, the DPI cap for PDF renders), ``render_dpi``, ``page_timeout_s``,
-``job_timeout_s``, ``max_zip_uncompressed_bytes``, ``max_zip_ratio`` and the
-zip member cap (checked before any Office parser). ``page_memory_mb`` is in
-``tests/test_hostile.py`` with the other isolation tests.
+``job_timeout_s`` (a dripping download included), ``max_zip_uncompressed_bytes``,
+``max_zip_ratio`` and the zip member cap (checked before any Office parser).
+``page_memory_mb`` is in ``tests/test_hostile.py`` with the other isolation tests.
 
 Limits travel with each task (``pagework.DocTask``, the pool's time budgets),
 so a pipeline with other limits can share the session pipeline's page
@@ -224,6 +224,20 @@ def test_job_timeout_bounds_the_whole_job(cpu_pipeline, tmp_path):
     payload = run_file(pipeline, tmp_path / "slow3.pdf", hostile_docs.slow_page_pdf(pages=3))
     assert time.monotonic() - started < 20
     assert error_code(payload) == "timeout"
+
+
+def test_a_slow_drip_url_times_out_within_the_job_budget(cpu_pipeline, http_server):
+    """Issue 13 #1: 500 bytes every 0.9 s held a worker for 90 s with a 20 s budget."""
+    url = http_server.drip("/drip", piece=500, every_s=0.9, budget_s=20)
+    pipeline = limited(
+        cpu_pipeline, job_timeout_s=4.0, read_timeout_s=2.0, allow_private_hosts=["127.0.0.1"]
+    )
+    started = time.monotonic()
+    payload = pipeline.run({"document_url": url}, job_id="drip")
+    took = time.monotonic() - started
+    assert error_code(payload) == "timeout", payload
+    assert payload["error"]["retryable"] is True
+    assert took < 4.0 + 5.0, took
 
 
 # ------------------------------------------------------------------------ office

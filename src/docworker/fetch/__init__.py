@@ -10,8 +10,8 @@ Sources, one module each:
 
 - ``document_url``: http or https, presigned S3 URLs included (``fetch.http``:
   urllib3, redirects followed by hand, every hop through the SSRF guard).
-- ``s3_uri``: boto3 (``fetch.s3``); an endpoint sent in the job passes the
-  same guard as a URL.
+- ``s3_uri``: boto3 (``fetch.s3``); an endpoint sent in the job must be one
+  the operator lists in ``s3_endpoints``.
 - ``document_base64`` with ``filename`` (here).
 - ``document_path``: a local file, copied in; refused with ``InvalidInput``
   when ``settings.on_runpod`` is set (here).
@@ -24,7 +24,10 @@ named hosts or ranges.
 Limits: ``max_bytes`` (checked against Content-Length first, then counted
 while streaming) → ``TooLarge``; ``connect_timeout_s`` and ``read_timeout_s``
 per attempt; ``max_header_bytes`` for response headers; the whole download
-must end within ``job_timeout_s`` → ``TimeLimitExceeded``. A body shorter
+must end within ``job_timeout_s`` → ``TimeLimitExceeded``, enforced on the
+connection itself by ``watchdog.Watchdog`` (a server dripping bytes cannot
+hold it longer), which also ends a body slower than ``fetch_min_bytes_per_s``
+once ``fetch_grace_s`` has passed. A body shorter
 than its Content-Length → ``FetchFailed``. Every source writes through one
 ``sink.Sink``, which enforces the byte and time limits.
 
@@ -45,9 +48,10 @@ not a document). The file is then named ``document<ext>`` for its sniffed
 type, so tools that dispatch on extensions see the right one.
 
 Never logged or put in an error: query strings, URL credentials, AWS access
-or secret keys, document bytes. URLs pass through ``logs.redact_url``; an
-``s3://bucket/key`` path may appear. One INFO line per download gives the
-redacted source, bytes, type, milliseconds and attempts.
+or secret keys, document bytes. URLs pass through ``ssrf.shown_url``
+(redacted, at most 200 characters); an ``s3://bucket/key`` path may appear.
+One INFO line per download gives the redacted source, bytes, type,
+milliseconds and attempts.
 """
 
 from __future__ import annotations
@@ -68,7 +72,7 @@ from docworker.contract import JobInput
 from docworker.fetch.http import fetch_url
 from docworker.fetch.s3 import fetch_s3
 from docworker.fetch.sink import CHUNK_BYTES, Sink, Stats
-from docworker.logs import redact_url
+from docworker.fetch.ssrf import shown_url
 
 _log = logging.getLogger(__name__)
 
@@ -146,7 +150,7 @@ def fetch_document(job: JobInput, settings: Settings, workdir: Path) -> FetchedD
 def _describe(job: JobInput) -> str:
     """How a log line names the source: never a query string, credentials or content."""
     if job.document_url is not None:
-        return redact_url(job.document_url)
+        return shown_url(job.document_url)
     if job.s3_uri is not None:
         return job.s3_uri
     if job.document_base64 is not None:

@@ -10,9 +10,14 @@ HTTP Basic auth to the original origin only. The download's own connections
 are let through any ``netguard.guard`` active around the call
 (``netguard.permit``).
 
-Per attempt: ``connect_timeout_s`` and ``read_timeout_s``; response headers
-over ``max_header_bytes`` fail; a body longer than ``max_bytes`` is cut by the
-sink; a body shorter than its Content-Length is retried. Connection errors,
+Per attempt: ``connect_timeout_s`` and ``read_timeout_s``, each cut to the
+time left before the job's deadline; a ``watchdog.Watchdog`` ends the
+connection at that deadline whatever the server does (a server that drips
+bytes included), or when the body's average rate falls below
+``fetch_min_bytes_per_s`` after ``fetch_grace_s`` (``timeout``, not retried).
+The body is read as it arrives (``read1``), not in whole chunks. Response
+headers over ``max_header_bytes`` fail; a body longer than ``max_bytes`` is
+cut by the sink; a body shorter than its Content-Length is retried. Connection errors,
 a body cut short and 5xx are retried (``sink.Retry``); a read timeout is not
 (retrying multiplies the wait) but its error is ``retryable``; a 4xx fails at
 once, ``retryable`` only for 408 and 429. urllib3's exceptions are translated
@@ -35,11 +40,12 @@ import certifi
 import urllib3
 from urllib3 import exceptions as u3
 
+from docworker import errors
 from docworker.config import Settings
 from docworker.fetch.sink import CHUNK_BYTES, Retry, Sink, Stats, failed, with_retries
-from docworker.fetch.ssrf import Target, check_url
+from docworker.fetch.ssrf import Target, check_url, shown_url
+from docworker.fetch.watchdog import Watchdog, time_left
 from docworker.isolation import netguard
-from docworker.logs import redact_url
 
 USER_AGENT = "docworker-fetch/1"
 
@@ -57,9 +63,12 @@ def _ca_bundle() -> str:
     return certifi.where()
 
 
-def _pool(target: Target, ip: str, settings: Settings) -> urllib3.HTTPConnectionPool:
+def _pool(target: Target, ip: str, settings: Settings, sink: Sink) -> urllib3.HTTPConnectionPool:
     """A one-connection pool that connects to ``ip`` whatever DNS says now."""
-    timeout = urllib3.Timeout(connect=settings.connect_timeout_s, read=settings.read_timeout_s)
+    timeout = urllib3.Timeout(
+        connect=time_left(sink, settings.connect_timeout_s),
+        read=time_left(sink, settings.read_timeout_s),
+    )
     if target.scheme == "https":
         return urllib3.HTTPSConnectionPool(
             ip,
@@ -95,7 +104,7 @@ def fetch_url(url: str, settings: Settings, sink: Sink, stats: Stats) -> str | N
         }
         if auth and target.origin == origin:
             headers.update(auth)
-        shown = redact_url(current)
+        shown = shown_url(current)
         reply = with_retries(
             settings,
             sink,
@@ -106,7 +115,7 @@ def fetch_url(url: str, settings: Settings, sink: Sink, stats: Stats) -> str | N
             return reply.filename or PurePosixPath(unquote(urlsplit(current).path)).name
         current = urljoin(current, reply.location)
     raise failed(
-        f"{redact_url(url)} redirected more than {settings.max_redirects} times",
+        f"{shown_url(url)} redirected more than {settings.max_redirects} times",
         retryable=False,
     )
 
@@ -139,11 +148,30 @@ def _request(
     target: Target, headers: dict[str, str], shown: str, settings: Settings, sink: Sink
 ) -> _Reply:
     """One attempt at one hop. Raises ``Retry`` for failures worth another try."""
+    with Watchdog(sink, settings, shown) as clock:
+        try:
+            return _attempt(target, headers, shown, settings, sink, clock)
+        except (Retry, errors.WorkerError) as e:
+            late = clock.error()
+            if late is not None:  # the clock closed the connection: that is the failure
+                raise late from e
+            raise
+
+
+def _attempt(
+    target: Target,
+    headers: dict[str, str],
+    shown: str,
+    settings: Settings,
+    sink: Sink,
+    clock: Watchdog,
+) -> _Reply:
     pools: list[urllib3.HTTPConnectionPool] = []
     response = None
     try:
         with netguard.permit([(ip, target.port) for ip in target.ips]):
-            response = _send(target, headers, shown, settings, pools)
+            response = _send(target, headers, shown, settings, sink, pools)
+            clock.body_started()
             status = response.status
             if _header_bytes(response) > settings.max_header_bytes:
                 raise failed(
@@ -164,7 +192,7 @@ def _request(
             length = _content_length(response)
             sink.check_length(length)
             try:
-                for chunk in response.stream(CHUNK_BYTES):
+                while chunk := response.read1(CHUNK_BYTES):
                     sink.write(chunk)
             except u3.HTTPError as e:
                 raise _translate(e, shown, settings, started=True) from e
@@ -190,11 +218,12 @@ def _send(
     headers: dict[str, str],
     shown: str,
     settings: Settings,
+    sink: Sink,
     pools: list[urllib3.HTTPConnectionPool],
 ) -> urllib3.BaseHTTPResponse:
     """Send the request to the checked addresses in turn until one takes the connection."""
     for index, ip in enumerate(target.ips):
-        pool = _pool(target, ip, settings)
+        pool = _pool(target, ip, settings, sink)
         pools.append(pool)
         try:
             return pool.urlopen(

@@ -12,6 +12,9 @@ and certificate checks, so a DNS answer that changes later (DNS rebinding) is
 never used. ``settings.allow_private_hosts`` (host names, IPs or CIDR ranges)
 admits non-public targets, for tests and on-premise S3.
 
+``shown_url`` is how a URL appears in logs and errors: no query string or
+credentials (``logs.redact_url``), and at most ``MAX_SHOWN_URL`` characters.
+
 Inputs: a URL and ``Settings``. Output: a ``Target`` (scheme, host, port,
 checked addresses, path), or ``UrlBlocked`` / ``FetchFailed`` (the host does
 not resolve).
@@ -31,6 +34,8 @@ from docworker.logs import redact_url
 
 #: At most this many of a host's checked addresses are tried, in resolver order.
 MAX_ADDRESSES = 4
+#: A URL in a log line or an error message is cut to this many characters.
+MAX_SHOWN_URL = 200
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 _CGNAT = ipaddress.ip_network("100.64.0.0/10")
@@ -57,6 +62,14 @@ class Target:
     @property
     def origin(self) -> tuple[str, str, int]:
         return (self.scheme, self.host, self.port)
+
+
+def shown_url(url: str) -> str:
+    """A URL as logs and errors show it: ``logs.redact_url``, cut to ``MAX_SHOWN_URL``."""
+    shown = redact_url(url)
+    if len(shown) > MAX_SHOWN_URL:
+        return f"{shown[:MAX_SHOWN_URL]}... ({len(shown)} characters)"
+    return shown
 
 
 def _resolve(host: str, port: int) -> list[str]:
@@ -128,7 +141,7 @@ def check_url(url: str, settings: Settings) -> Target:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as e:
-        raise errors.UrlBlocked(f"the URL {redact_url(url)} cannot be parsed") from e
+        raise errors.UrlBlocked(f"the URL {shown_url(url)} cannot be parsed") from e
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS:
         raise errors.UrlBlocked(
@@ -136,7 +149,7 @@ def check_url(url: str, settings: Settings) -> Target:
         )
     raw_host = (parts.hostname or "").rstrip(".")
     if not raw_host:
-        raise errors.UrlBlocked(f"the URL {redact_url(url)} has no host")
+        raise errors.UrlBlocked(f"the URL {shown_url(url)} has no host")
     try:
         host = raw_host.encode("idna").decode("ascii")
     except UnicodeError as e:
