@@ -235,10 +235,14 @@ def test_certificate_is_checked_against_the_url_host(
     assert https_server.hits["/doc.pdf"] == 0
 
 
-def test_job_supplied_s3_endpoint_is_checked(workdir, no_connect):
+def test_job_supplied_s3_endpoint_is_refused_unless_listed(workdir, no_connect):
     job = JobInput(s3_uri="s3://bucket-name/doc.pdf", s3_endpoint_url="http://169.254.169.254/")
-    with pytest.raises(errors.UrlBlocked, match="link-local"):
+    with pytest.raises(errors.UrlBlocked, match="DOCWORKER_S3_ENDPOINTS"):
         fetch.fetch_document(job, build_settings(), workdir)
+    with pytest.raises(errors.UrlBlocked, match="DOCWORKER_S3_ENDPOINTS"):
+        fetch.fetch_document(
+            job, build_settings(s3_endpoints=["http://169.254.169.254:8080"]), workdir
+        )
 
 
 @pytest.mark.parametrize(

@@ -52,6 +52,17 @@ class Settings(BaseSettings):
     max_header_bytes: int = Field(
         64 * 1024, gt=0, description="Largest total size of response headers accepted."
     )
+    fetch_min_bytes_per_s: int = Field(
+        8192,
+        ge=0,
+        description=(
+            "Slowest average download rate accepted once fetch_grace_s has passed since the"
+            " body started, in bytes/s; slower ends in `timeout`. 0 turns the floor off."
+        ),
+    )
+    fetch_grace_s: float = Field(
+        20.0, ge=0, description="Seconds of a body before the download rate floor applies."
+    )
     fetch_retries: int = Field(
         3, ge=0, description="Retries after a connection error or a 5xx response."
     )
@@ -67,6 +78,14 @@ class Settings(BaseSettings):
     )
     s3_endpoint_url: str | None = Field(
         None, description="Endpoint for s3:// inputs (MinIO, moto, R2). Unset: AWS."
+    )
+    s3_endpoints: CommaList = Field(
+        default_factory=list,
+        description=(
+            "Endpoints a job's `s3_endpoint_url` may name (scheme://host[:port]); any other is"
+            " refused with url_blocked, since the request carries the worker's AWS credentials."
+            " Comma-separated; empty: jobs cannot choose an endpoint."
+        ),
     )
     s3_access_key_id: SecretStr | None = Field(
         None,
@@ -210,7 +229,7 @@ class Settings(BaseSettings):
     # --- logging -------------------------------------------------------------
     log_level: str = Field("INFO", description="Python logging level.")
 
-    @field_validator("allow_private_hosts", "require", mode="before")
+    @field_validator("allow_private_hosts", "require", "s3_endpoints", mode="before")
     @classmethod
     def _commas(cls, value: object) -> object:
         return _split_commas(value)
