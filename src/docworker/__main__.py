@@ -1,9 +1,11 @@
 """Command line: ``python -m docworker {extract,check,schema,eval,overlay}``.
 
-- ``extract INPUT... --out DIR``: run the worker's pipeline on local files and
-  write ``DIR/<input file name>.json`` per input, holding exactly the payload
-  the handler returns (the error payload for a failed input). Exit 1 if any
-  input failed.
+- ``extract INPUT... --out DIR [--format json|md|both]``: run the worker's
+  pipeline on local files and write ``DIR/<input file name>.json`` per input,
+  holding exactly the payload the handler returns (the error payload for a
+  failed input), and/or ``DIR/<stem>.md``; ``--out -`` prints them instead.
+  Names never collide, a progress bar shows on a terminal
+  (``docworker.cli_extract``). Exit 1 if any input failed.
 - ``check``: run the startup checks, print the report as JSON, exit 1 if a
   required check failed.
 - ``schema [--write DIR]``: print or write the published JSON Schemas.
@@ -22,12 +24,25 @@ Inputs: argv and the DOCWORKER_ environment. Outputs: files, stdout, exit code.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
+from docworker import cli_extract
 from docworker.contract import ALL_OUTPUTS, json_schemas
+from docworker.plaintext import plain
+
+
+class PlainHelpFormatter(argparse.HelpFormatter):
+    """Help as plain text: reST inline markup from docstrings is dropped when printed."""
+
+    def _format_text(self, text: str) -> str:
+        return super()._format_text(plain(text))
+
+    def _expand_help(self, action: argparse.Action) -> str:
+        return plain(super()._expand_help(action))
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
@@ -63,40 +78,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_extract(args: argparse.Namespace) -> int:
-    from docworker.isolation import netguard
-    from docworker.logs import setup_logging
-    from docworker.pipeline import Pipeline
-    from docworker.service import load_settings
-
-    settings = load_settings()
-    if settings is None:
-        return 1
-    setup_logging(settings.log_level)
-    netguard.set_offline_env()
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    pipeline = Pipeline.build(settings, load_gpu=args.engine in ("gpu", "auto", None))
-    failed = 0
-    try:
-        for name in args.inputs:
-            path = Path(name)
-            job: dict = {"document_path": str(path.resolve())}
-            for key in ("pages", "password", "engine", "ocr"):
-                value = getattr(args, key)
-                if value is not None:
-                    job[key] = value
-            if args.outputs:
-                job["outputs"] = args.outputs.split(",")
-            payload = pipeline.run(job, job_id=f"cli-{path.name}")
-            if "error" in payload:
-                failed += 1
-            target = out / f"{path.name}.json"
-            target.write_text(json.dumps(payload, ensure_ascii=False, indent=1) + "\n")
-            status = payload.get("error", {}).get("code") or payload["metadata"]["status"]
-            print(f"{path} -> {target} ({status})")
-    finally:
-        pipeline.close()
-    return 1 if failed else 0
+    return cli_extract.run(args)
 
 
 def _quality() -> Any | None:
@@ -186,18 +168,46 @@ def _cmd_overlay(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m docworker", description=__doc__.split("\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(
+        prog="python -m docworker",
+        description=__doc__.split("\n")[0],
+        formatter_class=PlainHelpFormatter,
+    )
+    sub = parser.add_subparsers(
+        dest="command",
+        required=True,
+        parser_class=functools.partial(argparse.ArgumentParser, formatter_class=PlainHelpFormatter),
+    )
 
-    extract = sub.add_parser("extract", help="extract local files to JSON payloads")
+    extract = sub.add_parser(
+        "extract",
+        help="extract local files to JSON payloads and/or markdown",
+        description=(
+            "Run the worker's pipeline on local files. Writes OUT/<file name>.json (the"
+            " payload the handler returns) and/or OUT/<stem>.md; a name two inputs share"
+            " gets -2, -3, ... on the later ones. A progress bar shows when stderr is a"
+            " terminal. Exit status 1 if any input failed."
+        ),
+    )
     extract.add_argument("inputs", nargs="+", help="document files")
-    extract.add_argument("--out", required=True, help="folder for <name>.json payloads")
+    extract.add_argument(
+        "--out",
+        required=True,
+        help="folder for the outputs, or - to print them on stdout (JSON Lines or markdown)",
+    )
+    extract.add_argument(
+        "--format",
+        choices=list(cli_extract.FORMATS),
+        default="json",
+        help="json: the payload (default); md: the document's markdown; both",
+    )
+    extract.add_argument("--no-progress", action="store_true", help="no progress bar")
     extract.add_argument("--pages", help="page ranges, e.g. 1-3,7")
     extract.add_argument("--password", help="password of encrypted PDFs")
     extract.add_argument("--engine", choices=["auto", "cpu", "gpu"])
     extract.add_argument("--ocr", choices=["auto", "always", "never"])
     extract.add_argument("--outputs", help=f"comma-separated subset of {','.join(ALL_OUTPUTS)}")
-    extract.set_defaults(func=_cmd_extract)
+    extract.set_defaults(func=_cmd_extract, validate=cli_extract.check_args)
 
     check = sub.add_parser("check", help="run the startup checks and print the report")
     check.set_defaults(func=_cmd_check)
@@ -240,7 +250,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    validate = getattr(args, "validate", None)
+    if validate is not None:
+        validate(args, parser)
     return int(args.func(args))
 
 

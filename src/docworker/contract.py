@@ -20,6 +20,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from docworker.plaintext import plain_descriptions
+
 SCHEMA_VERSION = "1.0.0"
 
 Output = Literal["markdown", "text", "blocks", "tables"]
@@ -353,6 +355,7 @@ def json_schemas() -> dict[str, dict[str, Any]]:
         "stored-output.schema.json": StoredResponse.model_json_schema(),
     }
     for name, schema in schemas.items():
+        plain_descriptions(schema)  # docstrings' reST literals print as `code`
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
         schema["$id"] = f"https://docworker.invalid/schemas/{SCHEMA_VERSION}/{name}"
         schema["x-schema-version"] = SCHEMA_VERSION
