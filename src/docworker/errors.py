@@ -24,7 +24,9 @@ handler returns::
     ├── UploadFailed                 upload_failed      (retryable)
     └── StartupCheckFailed           startup_failed
 
-The README's error table lists exactly these codes; ``tests/test_errors.py``
+Messages never carry a file system path: ``to_dict`` replaces any absolute
+path with ``<path>`` (``without_paths``), whatever raised. The README's error
+table lists exactly these codes; ``tests/test_errors.py``
 keeps the two equal. An outbound connection refused during a job is not an
 error: it is counted in ``metadata.network.blocked_outbound`` with a warning
 (see ``isolation.netguard``).
@@ -32,7 +34,17 @@ error: it is counted in ``metadata.network.blocked_outbound`` with a warning
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+# An absolute file system path of two or more parts. Not the path of a URL: the
+# slash must not follow a host, a scheme's "//", a word or a dot.
+_PATH = re.compile(r"(?<![\w.:/~-])/(?:[\w.+@%~-]+/)+[\w.+@%~-]*")
+
+
+def without_paths(message: str) -> str:
+    """``message`` with absolute file paths (temporary folders, say) replaced by ``<path>``."""
+    return _PATH.sub("<path>", message)
 
 
 class WorkerError(Exception):
@@ -47,10 +59,10 @@ class WorkerError(Exception):
         self.details: list[Any] = details or []
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON-ready error object (no traceback, no document content)."""
+        """The JSON-ready error object (no traceback, no document content, no file paths)."""
         out: dict[str, Any] = {
             "code": self.code,
-            "message": self.message,
+            "message": without_paths(self.message),
             "retryable": self.retryable,
         }
         if self.details:

@@ -10,6 +10,16 @@ docstrange's local processors (``office.docstrange``; ODT with ``office.odt``)
 and parses the converter's markdown into text, blocks and tables
 (``office.markdown``). No cloud-mode docstrange extractor is ever built.
 
+What comes back to the worker process is bounded where it is made, in the
+page process, with the caps of a PDF page: at most ``MAX_CHARS`` characters
+of converter output (``decode.MAX_PAGE_CHARS``, a PDF page's text layer cap)
+and ``MAX_TABLE_CELLS`` table cells (the cap of a table read from HTML).
+Content past either is cut at a line boundary before it is parsed: the page
+comes back ``ok`` with what fits, and a ``limit_exceeded`` error on page 1
+makes the document ``partial``. The job's ``outputs`` are applied there too,
+so a part the job did not ask for never crosses the process boundary. The
+conversion itself runs under the page process's memory cap and time budget.
+
 Inputs: a ``JobRun`` (parent) or an ``OfficeTask`` (child). Output: one
 ``PageResult`` with no geometry (width and height 0, block boxes ``[0, 0, 0, 0]``).
 """
@@ -17,16 +27,22 @@ Inputs: a ``JobRun`` (parent) or an ``OfficeTask`` (child). Output: one
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from docworker import __version__, decode, errors
-from docworker.contract import ModelInfo, PageResult
+from docworker.contract import ALL_OUTPUTS, Block, ErrorInfo, ModelInfo, PageResult, Table
 from docworker.engines import JobRun, dist_version
-from docworker.engines.office.markdown import OfficeContent, parse
+from docworker.engines.office.markdown import parse
+
+#: Characters of converter output one Office document may return: a PDF page's cap.
+MAX_CHARS = decode.MAX_PAGE_CHARS
+#: Table cells one Office document may return: the grid cap of a table read from HTML.
+MAX_TABLE_CELLS = 100_000
 
 if TYPE_CHECKING:
     from docworker.config import Settings
@@ -74,6 +90,7 @@ class OfficeEngine:
             mime=run.document.mime,
             max_uncompressed=s.max_zip_uncompressed_bytes,
             max_ratio=s.max_zip_ratio,
+            outputs=tuple(run.job.outputs),
         )
         run.page_count = run.selected = 1
         t = time.perf_counter()
@@ -87,6 +104,10 @@ class OfficeEngine:
                 raise result
             run.time("office", t)
             run.warnings.extend(result.notes)
+            cut = None
+            if result.cut is not None:
+                cut = ErrorInfo(code="limit_exceeded", message=result.cut, page=1)
+                run.errors.append(cut)
             yield PageResult(
                 number=1,
                 width=0,
@@ -98,6 +119,7 @@ class OfficeEngine:
                 markdown=result.markdown,
                 blocks=result.blocks,
                 tables=result.tables,
+                error=cut,
             )
             return
         raise errors.WorkerError("office conversion returned nothing")
@@ -112,26 +134,102 @@ class OfficeTask:
     mime: str
     max_uncompressed: int
     max_ratio: float
+    outputs: tuple[str, ...] = ALL_OUTPUTS
+    max_chars: int = MAX_CHARS
+    max_cells: int = MAX_TABLE_CELLS
 
 
-def convert(task: OfficeTask) -> OfficeContent:
-    """An Office/HTML document as ``markdown_doc.OfficeContent`` (markdown, text, blocks, tables).
+@dataclass
+class OfficePage:
+    """What ``convert`` sends back: the requested page fields, within the caps."""
+
+    markdown: str | None
+    text: str | None
+    blocks: list[Block] | None
+    tables: list[Table] | None
+    notes: list[str] = field(default_factory=list)
+    #: Why content was left out (a cap was reached), or ``None``.
+    cut: str | None = None
+
+
+def convert(task: OfficeTask) -> OfficePage:
+    """An Office/HTML document as the fields of its one page, capped, only those asked for.
 
     The markdown comes from docstrange's local processors (the ODT reader for
-    ODT) and is parsed here, in the page process, like any other document content.
+    ODT) and is cut to the caps, then parsed here, in the page process, like
+    any other document content.
     """
     path = Path(task.path)
     if task.mime != decode.HTML:
         check_zip(path, task.max_uncompressed, task.max_ratio)
+    capped = 0
     if task.mime == decode.ODT:
-        from docworker.engines.office.odt import odt_to_markdown
+        from docworker.engines.office.odt import MAX_REPEAT, MAX_SPACES, odt_to_markdown
 
-        return parse(odt_to_markdown(path), task.mime)
-    try:
-        from docworker.engines.office.docstrange import office_to_markdown
-    except ImportError as e:
-        raise errors.EngineUnavailable("docstrange is not installed: pip install docstrange") from e
-    return parse(office_to_markdown(path, task.mime), task.mime)
+        markdown, capped = odt_to_markdown(path, task.max_chars)
+    else:
+        try:
+            from docworker.engines.office.docstrange import office_to_markdown
+        except ImportError as e:
+            raise errors.EngineUnavailable(
+                "docstrange is not installed: pip install docstrange"
+            ) from e
+        markdown = office_to_markdown(path, task.mime)
+    markdown, cut = cap_markdown(markdown, task.max_chars, task.max_cells)
+    content = parse(markdown, task.mime)
+    del markdown
+    tables, dropped = _cap_tables(content.tables, task.max_cells)
+    if dropped and cut is None:
+        cut = f"{dropped} table(s) over the {task.max_cells}-cell limit were left out"
+    if capped and cut is None:
+        cut = (
+            f"{capped} repeat count(s) of the OpenDocument file were cut to the limits"
+            f" ({MAX_SPACES} spaces, {MAX_REPEAT} repeated cells)"
+        )
+    wanted = set(task.outputs)
+    return OfficePage(
+        markdown=content.markdown if "markdown" in wanted else None,
+        text=content.text if "text" in wanted else None,
+        blocks=content.blocks if "blocks" in wanted else None,
+        tables=tables if "tables" in wanted else None,
+        notes=content.notes,
+        cut=cut,
+    )
+
+
+_PIPE = re.compile(r"\|")
+
+
+def cap_markdown(markdown: str, max_chars: int, max_cells: int) -> tuple[str, str | None]:
+    """``markdown`` cut at a line boundary to ``max_chars`` and about ``max_cells`` table
+    cells (one per ``|``), and why it was cut (``None`` when it was not)."""
+    end = len(markdown)
+    if end > max_chars:
+        end = markdown.rfind("\n", 0, max_chars + 1)
+        end = end if end > 0 else max_chars
+    if markdown.count("|", 0, end) > max_cells:
+        pipes = _PIPE.finditer(markdown, 0, end)
+        for _ in range(max_cells):
+            next(pipes)
+        end = max(0, markdown.rfind("\n", 0, next(pipes).start()))
+    if end >= len(markdown):
+        return markdown, None
+    return markdown[:end], (
+        f"the document's content was cut after {end} characters: one page returns at most"
+        f" {max_chars} characters and {max_cells} table cells"
+    )
+
+
+def _cap_tables(tables: list[Table], max_cells: int) -> tuple[list[Table], int]:
+    """The tables that fit in ``max_cells`` cells, in order, and how many were left out."""
+    kept: list[Table] = []
+    cells = 0
+    for table in tables:
+        cells += len(table.cells)
+        if cells > max_cells:
+            break
+        kept.append(table)
+    return kept, len(tables) - len(kept)
 
 
 def check_zip(path: Path, max_uncompressed: int, max_ratio: float) -> None:

@@ -24,6 +24,7 @@ folder, Office files. Outputs: ``(ok, detail)``, a verified extractor, markdown.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.metadata
 import importlib.util
@@ -248,8 +249,11 @@ def office_to_markdown(path: Path, mime: str) -> str:
     """DOCX/PPTX/XLSX/HTML → markdown with docstrange's local processors.
 
     The processors pick their parser from the file's suffix, so a file without
-    the right one is symlinked under a temporary name that has it.
-    Raises ``UnsupportedType``, ``CorruptDocument`` or ``EngineUnavailable``.
+    the right one is symlinked under a temporary name that has it, in a folder
+    made beside the file (inside the job's folder, which the pipeline removes
+    even when this process is killed at its time budget), and only then.
+    Raises ``UnsupportedType``, ``CorruptDocument`` or ``EngineUnavailable``;
+    their messages never name a path (the converter's own ones do).
     """
     if mime not in OFFICE_PROCESSORS:
         raise errors.UnsupportedType(
@@ -266,16 +270,20 @@ def office_to_markdown(path: Path, mime: str) -> str:
         ) from e
     processor = getattr(module, class_name)(preserve_layout=True, include_images=False)
     path = Path(path)
-    with tempfile.TemporaryDirectory(prefix="docworker-office-") as tmp:
+    with contextlib.ExitStack() as stack:
         target = path
         if path.suffix.lower() != suffix:
+            tmp = stack.enter_context(
+                tempfile.TemporaryDirectory(prefix="docworker-office-", dir=path.parent)
+            )
             target = Path(tmp) / f"document{suffix}"
             target.symlink_to(path.resolve())
         try:
             result = processor.process(str(target))
         except ConversionError as e:
+            detail = str(e).replace(str(target), "the file")
             raise errors.CorruptDocument(
-                f"{suffix[1:].upper()} could not be read: {str(e)[:200]}"
+                f"{suffix[1:].upper()} could not be read: {detail[:200]}"
             ) from e
         except (OSError, ValueError, KeyError) as e:
             raise errors.CorruptDocument(

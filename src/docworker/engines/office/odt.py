@@ -6,7 +6,16 @@ paragraphs, lists and tables (``table:table`` → a markdown table). The zip is
 size-checked by the caller before this runs; Python's expat refuses entity
 expansion attacks.
 
-Input: path to an .odt file. Output: markdown text.
+Repeat counts are bounded: a run of spaces (``text:s text:c``) gives at most
+``MAX_SPACES``, a repeated cell (``number-columns-repeated``) at most
+``MAX_REPEAT`` copies, and a count that is no number counts as 1. Reading
+stops once the output passes ``max_chars`` (the caller, which cuts it to that,
+sees it is longer and reports the cut), so a 650-byte file can no longer ask for 350 million spaces.
+Any failure of a file that parses as XML (nesting too deep, say) is
+``corrupt_document``: it fails the same way every time, so it is not retryable.
+
+Input: path to an .odt file, the character budget. Output: markdown text and
+how many repeat counts were capped (the caller reports them as a cut).
 """
 
 from __future__ import annotations
@@ -21,71 +30,115 @@ TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
 TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 
+#: Most spaces one ``text:s`` stands for (writers use it for runs of a few spaces).
+MAX_SPACES = 1000
+#: Most copies of one repeated table cell.
+MAX_REPEAT = 64
+
+
+class _Full(Exception):
+    """The output passed its budget: stop reading."""
+
 
 def _q(ns: str, name: str) -> str:
     return f"{{{ns}}}{name}"
 
 
-def _inline(element: ET.Element) -> str:
-    """The text of a paragraph-like element, honouring spaces, tabs and line breaks."""
-    parts: list[str] = [element.text or ""]
-    for child in element:
-        if child.tag == _q(TEXT, "s"):
-            parts.append(" " * int(child.get(_q(TEXT, "c"), "1")))
-        elif child.tag == _q(TEXT, "tab"):
-            parts.append("\t")
-        elif child.tag == _q(TEXT, "line-break"):
-            parts.append("\n")
-        elif child.tag not in (_q(TEXT, "note"), _q(OFFICE, "annotation")):
-            parts.append(_inline(child))
-        parts.append(child.tail or "")
-    return "".join(parts)
+def _count(element: ET.Element, attribute: str, limit: int) -> int:
+    """A count attribute, between 1 and ``limit``; anything else counts as 1."""
+    value = element.get(attribute, "1").strip()
+    return min(int(value), limit) if value.isdigit() and int(value) > 0 else 1
 
 
-def _table(element: ET.Element) -> str:
-    rows: list[list[str]] = []
-    for row in element.iter(_q(TABLE, "table-row")):
-        cells = []
-        for cell in row:
-            if cell.tag not in (_q(TABLE, "table-cell"), _q(TABLE, "covered-table-cell")):
-                continue
-            text = " ".join(_inline(p).strip() for p in cell.iter(_q(TEXT, "p")))
-            repeat = min(int(cell.get(_q(TABLE, "number-columns-repeated"), "1")), 64)
-            cells.extend([text.replace("|", "\\|")] * repeat)
-        rows.append(cells)
-    rows = [r for r in rows if any(c.strip() for c in r)]
-    if not rows:
-        return ""
-    width = max(len(r) for r in rows)
-    rows = [r + [""] * (width - len(r)) for r in rows]
-    lines = ["| " + " | ".join(rows[0]) + " |", "|" + " --- |" * width]
-    lines += ["| " + " | ".join(r) + " |" for r in rows[1:]]
-    return "\n".join(lines)
+class _Reader:
+    def __init__(self, max_chars: int) -> None:
+        self.left = max_chars
+        self.out: list[str] = []
+        self.capped = 0  # repeat counts over their bound
+
+    def repeat(self, element: ET.Element, attribute: str, limit: int) -> int:
+        count = _count(element, attribute, limit)
+        if count == limit and element.get(attribute, "").strip() != str(limit):
+            self.capped += 1
+        return count
+
+    def emit(self, block: str) -> None:
+        self.out.append(block)
+        self.left -= len(block) + 2
+        if self.left < 0:
+            raise _Full
+
+    def inline(self, element: ET.Element) -> str:
+        """The text of a paragraph-like element, honouring spaces, tabs and line breaks.
+
+        Never longer than the budget left plus one, so emitting it ends the document.
+        """
+        parts: list[str] = [element.text or ""]
+        size = len(parts[0])
+        for child in element:
+            if size > self.left:
+                break
+            if child.tag == _q(TEXT, "s"):
+                parts.append(" " * self.repeat(child, _q(TEXT, "c"), MAX_SPACES))
+            elif child.tag == _q(TEXT, "tab"):
+                parts.append("\t")
+            elif child.tag == _q(TEXT, "line-break"):
+                parts.append("\n")
+            elif child.tag not in (_q(TEXT, "note"), _q(OFFICE, "annotation")):
+                parts.append(self.inline(child))
+            parts.append(child.tail or "")
+            size += len(parts[-1]) + len(parts[-2])
+        text = "".join(parts)
+        return text if len(text) <= self.left else text[: max(0, self.left) + 1]
+
+    def table(self, element: ET.Element) -> str:
+        rows: list[list[str]] = []
+        size = 0
+        for row in element.iter(_q(TABLE, "table-row")):
+            cells = []
+            for cell in row:
+                if cell.tag not in (_q(TABLE, "table-cell"), _q(TABLE, "covered-table-cell")):
+                    continue
+                text = " ".join(self.inline(p).strip() for p in cell.iter(_q(TEXT, "p")))
+                repeat = self.repeat(cell, _q(TABLE, "number-columns-repeated"), MAX_REPEAT)
+                cells.extend([text.replace("|", "\\|")] * repeat)
+                size += (len(text) + 3) * repeat
+            rows.append(cells)
+            if size > self.left:
+                break  # the table is cut here; emit() stops the document
+        rows = [r for r in rows if any(c.strip() for c in r)]
+        if not rows:
+            return ""
+        width = max(len(r) for r in rows)
+        rows = [r + [""] * (width - len(r)) for r in rows]
+        lines = ["| " + " | ".join(rows[0]) + " |", "|" + " --- |" * width]
+        lines += ["| " + " | ".join(r) + " |" for r in rows[1:]]
+        return "\n".join(lines)
+
+    def blocks(self, parent: ET.Element, list_depth: int = 0) -> None:
+        for child in parent:
+            if child.tag == _q(TEXT, "h"):
+                level = _count(child, _q(TEXT, "outline-level"), 6)
+                text = self.inline(child).strip()
+                if text:
+                    self.emit("#" * level + " " + text)
+            elif child.tag == _q(TEXT, "p"):
+                text = self.inline(child).strip()
+                if text:
+                    self.emit(("  " * (list_depth - 1) + "- " + text) if list_depth else text)
+            elif child.tag == _q(TEXT, "list"):
+                for item in child:
+                    self.blocks(item, list_depth + 1)
+            elif child.tag == _q(TABLE, "table"):
+                table = self.table(child)
+                if table:
+                    self.emit(table)
+            else:
+                self.blocks(child, list_depth)
 
 
-def _blocks(parent: ET.Element, out: list[str], list_depth: int = 0) -> None:
-    for child in parent:
-        if child.tag == _q(TEXT, "h"):
-            level = min(max(int(child.get(_q(TEXT, "outline-level"), "1")), 1), 6)
-            text = _inline(child).strip()
-            if text:
-                out.append("#" * level + " " + text)
-        elif child.tag == _q(TEXT, "p"):
-            text = _inline(child).strip()
-            if text:
-                out.append(("  " * (list_depth - 1) + "- " + text) if list_depth else text)
-        elif child.tag == _q(TEXT, "list"):
-            for item in child:
-                _blocks(item, out, list_depth + 1)
-        elif child.tag == _q(TABLE, "table"):
-            table = _table(child)
-            if table:
-                out.append(table)
-        else:
-            _blocks(child, out, list_depth)
-
-
-def odt_to_markdown(path: Path) -> str:
+def odt_to_markdown(path: Path, max_chars: int = 1_000_000) -> tuple[str, int]:
+    """``(markdown, repeat counts capped)``; reading stops a block after ``max_chars``."""
     try:
         with zipfile.ZipFile(path) as zf:
             content = zf.read("content.xml")
@@ -97,6 +150,13 @@ def odt_to_markdown(path: Path) -> str:
     body = root.find(f"{_q(OFFICE, 'body')}/{_q(OFFICE, 'text')}")
     if body is None:
         raise errors.UnsupportedType("only OpenDocument *text* files are supported")
-    out: list[str] = []
-    _blocks(body, out)
-    return "\n\n".join(out)
+    reader = _Reader(max_chars)
+    try:
+        reader.blocks(body)
+    except _Full:
+        pass
+    except (RecursionError, ValueError, TypeError) as e:
+        raise errors.CorruptDocument(
+            f"the OpenDocument content cannot be read ({type(e).__name__})"
+        ) from e
+    return "\n\n".join(reader.out), reader.capped
