@@ -135,6 +135,95 @@ def test_pages_without_rulings_or_tabular_text_skip_the_table_finder():
     assert not TableStage(stream=False).wanted(graphics=0, lines=numbers)
 
 
+def _prose_with_drawing_pdf() -> bytes:
+    """A page of prose beside a drawing: a circle of 40 short strokes and an underline."""
+    import math
+
+    ops = [b"0.5 w"]
+    for k in range(40):  # the drawing: slanted strokes, no rulings that cross
+        a, b = 2 * math.pi * k / 40, 2 * math.pi * (k + 1) / 40
+        ops.append(
+            b"%.2f %.2f m %.2f %.2f l S"
+            % (
+                400 + 60 * math.cos(a),
+                600 + 60 * math.sin(a),
+                400 + 60 * math.cos(b),
+                600 + 60 * math.sin(b),
+            )
+        )
+    ops.append(b"72 700 m 300 700 l S")  # an underline under the heading
+    ops.append(_text(72, 705, "Informe anual de la comisión", 14))
+    words = PROSE * 2
+    for i in range(30):
+        ops.append(_text(72, 500 - 14 * i, " ".join(words[i : i + 12])))
+    return _pdf(b"\n".join(ops))
+
+
+def _read(tmp_path: Path, data: bytes, name: str):
+    path = tmp_path / name
+    path.write_bytes(data)
+    doc = tasks.DocTask(str(path), decode.PDF, None, 10, 14400.0, 40_000_000)
+    return cpu.read_page(tasks.PageTask(doc=doc, number=1))
+
+
+def test_prose_pages_never_reach_the_table_finder(tmp_path):
+    """Counted, not timed: prose never costs a finder run or a character read."""
+    counts = cpu.table_stage().counts
+    before = dict(counts)
+    page = _read(
+        tmp_path, _prose_page(2), "prose.pdf"
+    )  # no graphics, no tabular lines: never asked
+    assert page.tables == [] and "tables" not in page.timings_ms
+    assert counts == before
+    page = _read(
+        tmp_path, _prose_with_drawing_pdf(), "drawing.pdf"
+    )  # graphics, but no grid they could frame
+    assert page.tables == [] and "committee met" in page.text
+    assert counts["asked"] == before["asked"] + 1
+    assert counts["no_grid"] == before["no_grid"] + 1
+    assert counts["found"] == before["found"]
+    page = _read(tmp_path, _ruled_table_pdf(), "table.pdf")  # a ruled table still gets there
+    assert len(page.tables) == 1 and counts["found"] == before["found"] + 1
+
+
+def test_pdfium_objects_are_classified_as_pdfminer_did(tmp_path):
+    """Two points are a line, a closed axis-aligned quad a rectangle, anything else a curve."""
+    import pypdfium2 as pdfium
+
+    from docworker.tables.objects import characters, frame_of, graphics
+
+    ops = [
+        b"100 700 m 300 700 l S",  # a line
+        b"0.9 g 100 600 200 50 re f",  # a filled rectangle
+        b"100 500 m 150 550 l 200 500 l S",  # a polyline: a curve
+        b"100 400 m 120 450 180 450 200 400 c S",  # a bezier: a curve, end points only
+        _text(100, 300, "Año", 10),
+    ]
+    path = tmp_path / "objects.pdf"
+    path.write_bytes(_pdf(b"\n".join(ops)))
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        page = pdf[0]
+        frame, width, height = frame_of(page)
+        lines, rects, curves = graphics(page, frame)
+        textpage = page.get_textpage()
+        chars = characters(textpage, frame)
+        textpage.close()
+        page.close()
+    finally:
+        pdf.close()
+    assert (width, height) == (595, 842)
+    assert [ln["pts"] for ln in lines] == [[(100, 142), (300, 142)]]
+    assert [(r["x0"], r["top"], r["x1"], r["bottom"], r["fill"]) for r in rects] == [
+        (100, 192, 300, 242, True)
+    ]
+    assert [len(c["pts"]) for c in curves] == [3, 2]
+    assert curves[1]["pts"][-1] == (200, 442)
+    assert "".join(c["text"] for c in chars) == "Año"
+    first = chars[0]
+    assert abs(first["x0"] - 100) < 0.5 and abs(first["bottom"] - first["top"] - 10) < 0.01
+
+
 # ------------------------------------------------------------- painted cells
 
 # A striped table as spreadsheet exports draw it: each painted cell is a text box

@@ -7,7 +7,7 @@ column, spans, header flag) that ``render.table`` turns into a
 ::
 
     digital PDF page (path, password, number)            OCR'd page image + OCR lines
-        │ stage.TableStage  (pdfplumber: chars, graphics)      │ scanned.find
+        │ stage.TableStage  (objects: pdfium chars, paths)     │ scanned.find
         ├─ rulings   lines/rects/fills → rulings (Seg)         │  strokes → framed regions
         ├─ ruled     crossing rulings → cell boxes             │  OCR lines → rows × columns
         ├─ cells     cell boxes + chars → TableCell            │
@@ -23,11 +23,13 @@ column, spans, header flag) that ``render.table`` turns into a
 Modules:
 
 - ``stage``: ``TableStage``, the text-layer entry point. ``wanted(graphics,
-  lines)`` is the cheap gate (path segments, or pdfium lines that look
-  tabular) that decides whether the slow pdfminer parse is worth it;
-  ``TableStage()(path, password, number)`` returns the page's ``Table`` list
-  with boxes in the page's top-left points.
-- ``rulings``: pdfplumber's lines, rectangles and curves → snapped, joined
+  lines)`` is the first cheap gate (path segments, or pdfium lines that look
+  tabular); ``TableStage()(path, password, number, lines)`` turns away pages
+  whose rulings frame no grid (``ruled.possible``) before reading a character,
+  and returns the page's ``Table`` list with boxes in the page's top-left points.
+- ``objects``: the page's characters and painted paths read with pdfium, as
+  the pdfplumber-style dicts the finders take (no second PDF parser).
+- ``rulings``: lines, rectangles and curves → snapped, joined
   horizontal and vertical rulings (fills outlined, hostile drawings capped).
 - ``ruled``: groups of crossing rulings → cell boxes per grid (spans kept,
   unruled columns taken from the text's gutters).

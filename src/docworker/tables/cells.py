@@ -8,7 +8,7 @@ distinct edges (spans from the edges they cover) and gives each cell the
 characters whose centre it holds, laid out with pdfplumber's text extraction
 (right-to-left runs in visual order; a turned header cell is read upright).
 
-Input: cell boxes ``(x0, top, x1, bottom)`` and pdfplumber character dicts in
+Input: cell boxes ``(x0, top, x1, bottom)`` and character dicts (``objects``) in
 one frame. Output: ``TableCell`` lists (the top row flagged ``header``), which
 ``render.table`` turns into a ``contract.Table``.
 """

@@ -35,10 +35,8 @@ def _crosses(h: Seg, v: Seg) -> bool:
     return h.lo - TOL <= v.pos <= h.hi + TOL and v.lo - TOL <= h.pos <= v.hi + TOL
 
 
-def ruled_grids(
-    hs: list[Seg], vs: list[Seg], chars: list[dict], words: Callable[[], list[Word]]
-) -> list[list[BBox]]:
-    """Groups of crossing rulings → cell boxes (one list per table candidate)."""
+def ruling_groups(hs: list[Seg], vs: list[Seg]) -> list[tuple[list[Seg], list[Seg]]]:
+    """Groups of crossing rulings that hold two or more rulings of each direction."""
     sets = Sets(len(hs) + len(vs))
     vs_sorted = sorted(range(len(vs)), key=lambda k: vs[k].pos)
     v_pos = [vs[k].pos for k in vs_sorted]
@@ -53,14 +51,54 @@ def ruled_grids(
         comps.setdefault(sets.root(i), ([], []))[0].append(h)
     for k, v in enumerate(vs):
         comps.setdefault(sets.root(len(hs) + k), ([], []))[1].append(v)
+    return [(h, v) for h, v in comps.values() if len(h) >= 2 and len(v) >= 2]
+
+
+def grid_lines(hs: list[Seg], vs: list[Seg]) -> tuple[list[float], list[float]] | None:
+    """A group's column and row lines, or ``None`` without two rules across most of its width.
+
+    Needs no text, so it is also the cheap test of whether a page can hold a
+    ruled table at all (``possible``).
+    """
+    xs = cluster(v.pos for v in vs)
+    ys = cluster(h.pos for h in hs)
+    for segs, pos in ((hs, xs), (vs, ys)):
+        for high in (False, True):
+            e = _extent(segs, pos, high)
+            if e is not None:
+                pos.append(e)
+                pos.sort()
+    # A table has two rules across most of its width (its top and bottom, or a header
+    # rule); a chart's axes and bars have one.
+    across = [
+        y
+        for y in ys
+        if sum(min(h.hi, xs[-1]) - max(h.lo, xs[0]) for h in hs if abs(h.pos - y) <= TOL)
+        >= 0.6 * (xs[-1] - xs[0])
+    ]
+    if len(across) < 2:
+        return None
+    return xs, ys
+
+
+def possible(hs: list[Seg], vs: list[Seg]) -> bool:
+    """Can these rulings hold a ruled table (a group with its lines, text aside)?"""
+    return any(grid_lines(h, v) is not None for h, v in ruling_groups(hs, vs))
+
+
+def ruled_grids(
+    hs: list[Seg], vs: list[Seg], chars: list[dict], words: Callable[[], list[Word]]
+) -> list[list[BBox]]:
+    """Groups of crossing rulings → cell boxes (one list per table candidate)."""
     centres = [centre(c) for c in chars if c["text"].strip()]
     heights = [c["bottom"] - c["top"] for c in chars if c["text"].strip()]
     line_h = statistics.median(heights) if heights else 10.0
     grids = []
-    for comp_h, comp_v in comps.values():
-        if len(comp_h) < 2 or len(comp_v) < 2:
+    for comp_h, comp_v in ruling_groups(hs, vs):
+        lines = grid_lines(comp_h, comp_v)
+        if lines is None:
             continue
-        boxes = _grid_boxes(comp_h, comp_v, centres, words, line_h)
+        boxes = _grid_boxes(comp_h, comp_v, *lines, centres, words, line_h)
         if boxes:
             grids.append(boxes)
     return grids
@@ -79,28 +117,12 @@ def _extent(segs: list[Seg], positions: list[float], high: bool) -> float | None
 def _grid_boxes(
     hs: list[Seg],
     vs: list[Seg],
+    xs: list[float],
+    ys: list[float],
     centres: list[tuple[float, float]],
     words: Callable[[], list[Word]],
     line_h: float,
 ) -> list[BBox]:
-    xs = cluster(v.pos for v in vs)
-    ys = cluster(h.pos for h in hs)
-    for segs, pos in ((hs, xs), (vs, ys)):
-        for high in (False, True):
-            e = _extent(segs, pos, high)
-            if e is not None:
-                pos.append(e)
-                pos.sort()
-    # A table has two rules across most of its width (its top and bottom, or a header
-    # rule); a chart's axes and bars have one.
-    across = [
-        y
-        for y in ys
-        if sum(min(h.hi, xs[-1]) - max(h.lo, xs[0]) for h in hs if abs(h.pos - y) <= TOL)
-        >= 0.6 * (xs[-1] - xs[0])
-    ]
-    if len(across) < 2:
-        return []
     inside = [
         p for p in centres if xs[0] - TOL <= p[0] <= xs[-1] + TOL and ys[0] - TOL <= p[1] <= ys[-1]
     ]

@@ -8,7 +8,7 @@ a row painted cell by cell, is outlined once. Stubs shorter than
 rectangles, pair checks and rulings keep hostile drawings cheap: past them a
 page has no rulings.
 
-Input: pdfplumber's ``lines``, ``rects`` and ``curves`` dicts of one page
+Input: the ``lines``, ``rects`` and ``curves`` dicts of one page (``objects``)
 (top-left points) and the page size. Output: ``(horizontal, vertical)`` lists
 of ``Seg``. Also here: ``Sets`` (union-find) and the snapping tolerance
 ``TOL`` that the ruled-grid finder shares.

@@ -1,7 +1,8 @@
 """Table stage: tables of a digital PDF page, read from its text layer.
 
-pdfplumber (pdfminer.six underneath) reads the page's characters and vector
-graphics; ``TableStage.find`` wires the finders of this package together:
+The page's characters and vector graphics come from pdfium (``objects``),
+the library that already read the page's text: no second PDF parser.
+``TableStage.find`` wires the finders of this package together:
 
 1. ``rulings``: lines, rectangles and fills → rulings;
 2. ``ruled``: groups of crossing rulings → cell boxes, one list per grid;
@@ -16,14 +17,22 @@ graphics; ``TableStage.find`` wires the finders of this package together:
 Every table is kept only with two rows, two columns and enough filled cells;
 a right-to-left table's columns are numbered from the right.
 
-pdfminer parses a page far more slowly than pdfium, so the caller first asks
-``wanted``: enough vector graphics for a ruled table (``PageView.graphics``,
-path segments), or pdfium text lines that look tabular (four lines mostly of
-numbers, or four rows of four pieces set apart). Scanned tables are not found
-here (``scanned``).
+Most pages hold no table, so the work is gated in two steps, cheapest first:
 
-Input: the PDF's path/password and a page number. Output: ``contract.Table``
-objects, boxes in the displayed page's points (origin top-left).
+- ``wanted(graphics, lines)``, from what the text layer already read: enough
+  path segments for a ruled table (``PageView.graphics``), or pdfium text
+  lines that look tabular (four lines mostly of numbers, or four rows of four
+  pieces set apart). A page failing it never opens here.
+- ``__call__(..., lines)``: the page's paths become rulings; without a group
+  of crossing rulings that could frame a table (``ruled.possible``) and
+  without tabular-looking lines, the characters are never read and no finder
+  runs. ``counts`` records how far each page got (tests count it).
+
+Scanned tables are not found here (``scanned``).
+
+Input: the PDF's path/password and a page number (and its text lines).
+Output: ``contract.Table`` objects, boxes in the displayed page's points
+(origin top-left).
 """
 
 from __future__ import annotations
@@ -40,8 +49,9 @@ from docworker.decode import rtl
 from docworker.geometry import BBox, Word, union
 from docworker.tables import render
 from docworker.tables.cells import build_cells, split_stacked_rows
-from docworker.tables.ruled import ruled_grids
-from docworker.tables.rulings import rulings, slanted_strokes
+from docworker.tables.objects import characters, frame_of, graphics
+from docworker.tables.ruled import possible, ruled_grids
+from docworker.tables.rulings import Seg, rulings, slanted_strokes
 from docworker.tables.stream import stream_tables
 from docworker.tables.turned import (
     direction,
@@ -65,7 +75,12 @@ class _Open:
 
 
 class TableStage:
-    """Finds ruled and stream tables; keeps the last opened PDF between pages."""
+    """Finds ruled and stream tables; keeps the last opened PDF between pages.
+
+    ``counts``: pages asked for (``asked``), turned away by their rulings and
+    lines before any character was read (``no_grid``), and run through the
+    finders (``found``).
+    """
 
     name = "tables"
 
@@ -81,26 +96,27 @@ class TableStage:
         self.min_fill = min_fill
         self.stream = stream
         self._open: _Open | None = None
+        self.counts = {"asked": 0, "no_grid": 0, "found": 0}
 
     def wanted(self, graphics: int, lines: Sequence[Any] = ()) -> bool:
         """Is a table possible on a page with ``graphics`` path segments and these text lines?
 
         12 segments are about three rectangles or six separate rules. Without
         them, only text lines (pdfium's, ``.text`` and top-left ``.bbox``) that
-        look like a stream table's rows send the page to pdfminer.
+        look like a stream table's rows send the page on.
         """
         if graphics >= self.min_graphics:
             return True
         return self.stream and looks_tabular(lines)
 
     def _pdf(self, path: str, password: str | None) -> Any:
-        import pdfplumber
+        import pypdfium2 as pdfium
 
         key = (path, password)
         if self._open is not None and self._open.key == key:
             return self._open.pdf
         self.close()
-        pdf = pdfplumber.open(path, password=password or "")
+        pdf = pdfium.PdfDocument(path, password=password or None)
         self._open = _Open(key, pdf)
         return pdf
 
@@ -108,27 +124,45 @@ class TableStage:
         if self._open is not None:
             try:
                 self._open.pdf.close()
+            except Exception:  # closing only frees memory
+                _log.debug("closing the table stage's PDF failed", exc_info=True)
             finally:
                 self._open = None
 
-    def __call__(self, path: str, password: str | None, number: int) -> list[Table]:
+    def __call__(
+        self, path: str, password: str | None, number: int, lines: Sequence[Any] | None = None
+    ) -> list[Table]:
+        """The tables of page ``number``; with ``lines`` (the page's text lines), gated first.
+
+        Without ``lines`` every finder runs (tests, tools).
+        """
+        self.counts["asked"] += 1
         try:
-            page = self._pdf(path, password).pages[number - 1]
-            chars, lines, rects, curves = page.chars, page.lines, page.rects, page.curves
-            width, height = float(page.width), float(page.height)
-        except Exception as e:  # pdfminer raises many unrelated types on odd files
+            page = self._pdf(path, password)[number - 1]
+        except Exception as e:  # pdfium raises its own error on odd files
             _log.warning("table finder failed on page %d (%s)", number, type(e).__name__)
             return []
         try:
-            tables = self.find(chars, lines, rects, curves, width, height)
+            frame, width, height = frame_of(page)
+            drawn, rects, curves = graphics(page, frame)
+            hs, vs = rulings(drawn, rects, curves, width, height)
+            if lines is not None and not (
+                possible(hs, vs) or (self.stream and looks_tabular(lines))
+            ):
+                self.counts["no_grid"] += 1
+                return []
+            textpage = page.get_textpage()
+            try:
+                chars = characters(textpage, frame)
+            finally:
+                textpage.close()
+            self.counts["found"] += 1
+            return self._find(chars, drawn, curves, hs, vs, width, height)
         except Exception as e:  # a bad page must not fail the page's text
             _log.warning("table analysis failed on page %d (%s)", number, type(e).__name__)
-            tables = []
-        try:
+            return []
+        finally:
             page.close()
-        except Exception:  # closing only frees caches
-            _log.debug("page close failed", exc_info=True)
-        return tables
 
     def find(
         self,
@@ -140,10 +174,22 @@ class TableStage:
         height: float,
     ) -> list[Table]:
         """pdfplumber-style objects of one page (top-left points) → tables."""
+        hs, vs = rulings(lines, rects, curves, width, height)
+        return self._find(chars, lines, curves, hs, vs, width, height)
+
+    def _find(
+        self,
+        chars: list[dict],
+        lines: list[dict],
+        curves: list[dict],
+        hs: list[Seg],
+        vs: list[Seg],
+        width: float,
+        height: float,
+    ) -> list[Table]:
         chars = [c for c in chars if c.get("text", "").strip() or c.get("text") == " "]
         chars = rtl.split_ligatures(chars)  # right-to-left text: all in visual order
         tables: list[Table] = []
-        hs, vs = rulings(lines, rects, curves, width, height)
         cache: list[list[Word]] = []
 
         def upright_words() -> list[Word]:

@@ -6,7 +6,7 @@ turned header cell inside an upright table is read upright the same way.
 ``rot`` is the direction the text runs: 0 (left to right), 90 (down the page),
 180 (upside down) or 270 (up the page).
 
-Input: pdfplumber character dicts, boxes ``(x0, top, x1, bottom)`` and
+Input: character dicts (``objects``), boxes ``(x0, top, x1, bottom)`` and
 rulings, all in the page's top-left points, plus the page size. Output: the
 same objects in the turned frame (or back). Pure functions.
 """

@@ -1,6 +1,6 @@
 """Characters → words → word rows, the text that the table finders measure.
 
-pdfplumber gives one dict per character (``x0``, ``x1``, ``top``, ``bottom``,
+``objects`` gives one dict per character (``x0``, ``x1``, ``top``, ``bottom``,
 ``text``, top-left points). ``words_of`` groups them into text lines by
 vertical centre and cuts each line into ``geometry.Word`` objects at a space
 or at a gap wider than a fifth of the text height. ``word_rows`` groups words
