@@ -98,6 +98,7 @@ ENV HF_HUB_OFFLINE=1 \
     HF_HUB_DISABLE_TELEMETRY=1 \
     DOCWORKER_MODEL_DIR=/models \
     DOCWORKER_REQUIRE=torch,gpu,layout,vlm,docstrange \
+    RUNPOD_LOG_LEVEL=INFO \
     PYTHONPATH=/opt/docworker/src
 
 # 4. Code, last: an edit rebuilds only these layers.

@@ -36,6 +36,7 @@ THIRD_PARTY_ENV = {
     "HF_HUB_OFFLINE": "no hub access at run time",
     "TRANSFORMERS_OFFLINE": "no hub access at run time",
     "HF_HUB_DISABLE_TELEMETRY": "no hub telemetry",
+    "RUNPOD_LOG_LEVEL": "the SDK's DEBUG default prints job inputs (secrets) and outputs",
 }
 
 

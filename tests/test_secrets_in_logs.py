@@ -141,3 +141,45 @@ def test_s3_fetches(capture: Capture, moto_s3: MotoS3, tmp_path: Path):
         tmp_path / "c",
     )
     capture.assert_clean(FAKE_ACCESS_KEY_ID, FAKE_SECRET_ACCESS_KEY, DOC_TEXT, "Signature=")
+
+
+# ---------------------------------------------------- handler.py at its defaults
+
+
+def test_handler_test_input_prints_no_secret_and_no_text(moto_s3: MotoS3):
+    """Issue 13 #3: at RunPod's default DEBUG, `--test_input` printed the job (presigned
+    signature, credential, password) and the result (the document's text)."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.hostile_docs import encrypt
+
+    root = Path(__file__).resolve().parents[1]
+    moto_s3.put("private/cifrado.pdf", encrypt(pdf_with_text(DOC_TEXT), user=PASSWORD, owner=""))
+    url = moto_s3.presigned_url("private/cifrado.pdf")
+    job = {"input": {"document_url": url, "password": PASSWORD, "engine": "cpu"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DOCWORKER_", "RUNPOD_", "BUCKET_", "AWS_"))
+    }
+    env.update(
+        DOCWORKER_WORKERS="1",
+        DOCWORKER_WARMUP="false",
+        DOCWORKER_ALLOW_PRIVATE_HOSTS="127.0.0.1",
+    )
+    proc = subprocess.run(
+        [sys.executable, "handler.py", "--test_input", json.dumps(job)],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-3000:]
+    assert "completed successfully" in out and "success, 1 page(s)" in out
+    for secret in (*_query_secrets(url), PASSWORD, FAKE_ACCESS_KEY_ID, DOC_TEXT, "Signature="):
+        assert secret not in out, f"{secret!r} printed"
+    assert "cifrado.pdf" in out  # the redacted URL still says which document

@@ -270,6 +270,30 @@ class Settings(BaseSettings):
 CLOUD_CREDENTIAL_VARS = ("NANONETS_API_KEY", "DOCSTRANGE_API_KEY", "OPENAI_API_KEY")
 
 
+#: RunPod's SDK logs at DEBUG unless told otherwise, and at DEBUG it prints every
+#: job's input (presigned URLs, passwords) and every handler output. INFO prints
+#: neither on RunPod (local test mode prints the result at INFO: see
+#: ``service.RunpodOutput``, which keeps document text out of it).
+RUNPOD_LOG_LEVEL_DEFAULT = "INFO"
+
+
+def default_runpod_log_level() -> str:
+    """Set ``RUNPOD_LOG_LEVEL`` to INFO unless the operator chose a level; return the level.
+
+    Call it before ``runpod`` is imported: the SDK reads the variable once, at
+    import. ``RUNPOD_DEBUG_LEVEL``, the SDK's older name, counts as a choice;
+    an empty value does not (the SDK would refuse to import with it).
+    """
+    import os
+
+    for name in ("RUNPOD_LOG_LEVEL", "RUNPOD_DEBUG_LEVEL"):
+        chosen = os.environ.get(name, "").strip()
+        if chosen:
+            return chosen
+    os.environ["RUNPOD_LOG_LEVEL"] = RUNPOD_LOG_LEVEL_DEFAULT
+    return RUNPOD_LOG_LEVEL_DEFAULT
+
+
 def scrub_cloud_credentials() -> list[str]:
     """Remove cloud-service keys from the process environment; return the names removed."""
     import os

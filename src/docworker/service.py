@@ -27,8 +27,21 @@ connection to RunPod, which the guard would otherwise refuse and count.
 Payloads larger than ``DOCWORKER_RESULT_INLINE_MAX_BYTES`` are uploaded to
 the result bucket when ``BUCKET_ENDPOINT_URL`` is set (``docworker.results``).
 
+What RunPod's SDK gets (``runpod_output``), from every handler and stream item:
+
+- an error as ``{"error": "<JSON text>"}``: the error object (``code``,
+  ``message``, ``retryable``, ``details``) serialized, because RunPod's error
+  field is a string. The SDK's local API (``--rp_serve_api``) declares it
+  ``str`` and answers a dict with an empty HTTP 500; the platform documents a
+  string. ``json.loads(result["error"])`` gives the object back.
+- a ``RunpodOutput``: a plain dict to serialize, whose ``str()`` is a one-line
+  summary with no document text. The SDK formats every handler output into a
+  DEBUG line (``Handler output: ...``), and local test mode prints the result
+  at INFO; neither may carry a document's text, nor cost a ``str()`` of a
+  9 MB payload.
+
 Inputs: RunPod job dicts ``{"id": ..., "input": {...}}``.
-Outputs: the pipeline's payload dict (response, stored response or ``{"error": ...}``).
+Outputs: the pipeline's payload (response, stored response or error) as ``runpod_output``.
 """
 
 from __future__ import annotations
@@ -88,15 +101,47 @@ def _wants_stream(job: dict[str, Any]) -> bool:
     return isinstance(job_input, dict) and job_input.get("stream") is True
 
 
-def stream_item(payload: dict[str, Any]) -> dict[str, Any]:
-    """A payload as a stream item: an error object becomes its JSON text.
+class RunpodOutput(dict):  # type: ignore[type-arg]
+    """A payload handed to RunPod's SDK: serialized as the dict it is, printed as a summary."""
 
-    RunPod turns a streamed ``{"error": ...}`` into ``str(...)``; a JSON string
-    keeps the error parseable by the caller.
-    """
+    def __repr__(self) -> str:
+        return f"<docworker output: {summary(self)}>"
+
+    __str__ = __repr__
+
+
+def summary(payload: dict[str, Any]) -> str:
+    """One line about a payload, with no document text: status, pages, sizes, error code."""
+    if "error" in payload:
+        error = payload["error"]
+        if isinstance(error, str):
+            try:
+                error = json.loads(error)
+            except ValueError:
+                error = {}
+        code = error.get("code", "?") if isinstance(error, dict) else "?"
+        return f"error {code}"
+    if "page" in payload:
+        page = payload["page"]
+        number = page.get("number") if isinstance(page, dict) else None
+        return f"page {number}, {payload.get('pages_done')}/{payload.get('pages_total')} done"
+    metadata = payload.get("metadata")
+    if isinstance(metadata, dict):
+        document = metadata.get("document") or {}
+        data = payload.get("data") or {}
+        text = data.get("text") if isinstance(data, dict) else None
+        return (
+            f"{metadata.get('status')}, {document.get('pages_processed')} page(s)"
+            f", {len(text) if isinstance(text, str) else 0} characters of text"
+        )
+    return "keys " + ", ".join(sorted(str(k) for k in payload))
+
+
+def runpod_output(payload: dict[str, Any]) -> RunpodOutput:
+    """A payload as RunPod gets it: an error object becomes its JSON text (same fields)."""
     if "error" in payload and isinstance(payload["error"], dict):
-        return {"error": json.dumps(payload["error"], ensure_ascii=False)}
-    return payload
+        return RunpodOutput(error=json.dumps(payload["error"], ensure_ascii=False))
+    return payload if isinstance(payload, RunpodOutput) else RunpodOutput(payload)
 
 
 class Worker:
@@ -141,12 +186,12 @@ class Worker:
 
     async def handler(self, job: dict[str, Any]) -> dict[str, Any]:
         """RunPod's handler: the job runs in a thread so the event loop stays free."""
-        return await asyncio.to_thread(self.run_job, job)
+        return runpod_output(await asyncio.to_thread(self.run_job, job))
 
     async def stream_handler(self, job: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
         """RunPod's generator handler: page items for ``stream`` jobs, then the payload."""
         if not _wants_stream(job):
-            yield stream_item(await asyncio.to_thread(self.run_job, job))
+            yield runpod_output(await asyncio.to_thread(self.run_job, job))
             return
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
@@ -160,13 +205,13 @@ class Worker:
             getter = asyncio.ensure_future(queue.get())
             done, _ = await asyncio.wait({getter, task}, return_when=asyncio.FIRST_COMPLETED)
             if getter in done:
-                yield getter.result()
+                yield runpod_output(getter.result())
                 continue
             getter.cancel()
             break
         while not queue.empty():
-            yield queue.get_nowait()
-        yield stream_item(task.result())
+            yield runpod_output(queue.get_nowait())
+        yield runpod_output(task.result())
 
     def concurrency(self, current: int) -> int:
         return self.settings.concurrency
