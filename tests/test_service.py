@@ -21,6 +21,8 @@ def test_runpod_output_keeps_payloads_and_turns_errors_into_json_text():
     assert isinstance(item["error"], str)
     assert json.loads(item["error"]) == error["error"]
     assert "¿dónde?" in item["error"]
+    fatal = runpod_output({"error": {"code": "gpu_fatal"}, "refresh_worker": True})
+    assert fatal["refresh_worker"] is True and json.loads(fatal["error"]) == {"code": "gpu_fatal"}
 
 
 def test_what_the_sdk_prints_of_an_output_has_no_document_text():

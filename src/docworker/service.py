@@ -138,9 +138,12 @@ def summary(payload: dict[str, Any]) -> str:
 
 
 def runpod_output(payload: dict[str, Any]) -> RunpodOutput:
-    """A payload as RunPod gets it: an error object becomes its JSON text (same fields)."""
+    """A payload as RunPod gets it: an error object becomes its JSON text (same fields).
+
+    Other keys stay (``refresh_worker``, which RunPod reads beside ``error``).
+    """
     if "error" in payload and isinstance(payload["error"], dict):
-        return RunpodOutput(error=json.dumps(payload["error"], ensure_ascii=False))
+        return RunpodOutput(payload, error=json.dumps(payload["error"], ensure_ascii=False))
     return payload if isinstance(payload, RunpodOutput) else RunpodOutput(payload)
 
 
