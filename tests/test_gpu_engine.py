@@ -321,9 +321,10 @@ def test_check_weights_sizes_always_sha256_on_request(tmp_path, tiny_dir):
     assert result.ok  # a size check cannot see it...
     (result,) = gpu_checks.check_weights(copy, ["layout"], verify_sha256=True)
     assert not result.ok and "config.json sha256" in result.detail  # ...a hash can
-    (copy / "nanonets-ocr-s" / "model.safetensors").write_bytes(b"")
+    for shard in (copy / "nanonets-ocr-s").glob("model-*.safetensors"):
+        shard.write_bytes(b"")
     (result,) = gpu_checks.check_weights(copy, ["nanonets-ocr-s"])
-    assert not result.ok and "model.safetensors is 0 bytes" in result.detail
+    assert not result.ok and "model-00001-of-00002.safetensors is 0 bytes" in result.detail
     assert "*.safetensors missing or empty" in result.detail
     (copy / "MANIFEST.json").unlink()
     (result,) = gpu_checks.check_weights(copy, ["got-ocr2"])
@@ -391,7 +392,7 @@ def test_docstrange_with_cuda_but_no_cache_refuses_before_constructing(monkeypat
 
 def test_docstrange_extractor_must_be_local(monkeypatch, tmp_path):
     import docstrange
-    from docstrange.processors import CloudProcessor, DOCXProcessor
+    from docstrange.processors import CloudProcessor, DOCXProcessor, GPUProcessor
 
     for rel, patterns in docstrange_local.CACHE_FILES.items():
         for pattern in patterns:
@@ -402,6 +403,7 @@ def test_docstrange_extractor_must_be_local(monkeypatch, tmp_path):
     for name in docstrange_local.EASYOCR_FILES:
         (easy / name).write_bytes(b"w")
     monkeypatch.setattr(docstrange_local, "easyocr_model_dir", lambda: easy)
+    monkeypatch.setattr(docstrange_local, "_easyocr_md5_problem", lambda folder: None)
     monkeypatch.setattr(docstrange_local, "_cuda_available", lambda: True)
     calls = []
 
@@ -409,7 +411,9 @@ def test_docstrange_extractor_must_be_local(monkeypatch, tmp_path):
         def __init__(self, gpu=False, cloud=False):
             calls.append(gpu)
             self.cloud_mode = not gpu or cloud
-            self.processors = [CloudProcessor() if cloud else DOCXProcessor()]
+            gpu_processor = GPUProcessor()
+            gpu_processor._get_ocr_service = lambda: None  # docstrange loads Nanonets here
+            self.processors = [CloudProcessor() if cloud else DOCXProcessor(), gpu_processor]
 
         def get_processing_mode(self):
             return "cloud" if self.cloud_mode else "gpu_forced"
@@ -417,6 +421,8 @@ def test_docstrange_extractor_must_be_local(monkeypatch, tmp_path):
     monkeypatch.setattr(docstrange, "DocumentExtractor", Extractor)
     ok, detail = docstrange_local.check_local_mode(cache_dir=tmp_path)
     assert ok and "cloud_mode=False" in detail and calls == [True]
+    # The check's instance is the process's: asking again builds nothing.
+    assert docstrange_local.local_extractor(tmp_path).cloud_mode is False and calls == [True]
     with pytest.raises(errors.EngineUnavailable, match="cloud mode"):
         docstrange_local.verify_local(Extractor(gpu=True, cloud=True))
 

@@ -1,4 +1,4 @@
-"""Layout stage: real RT-DETR load → batch → forward → post-process, boxes in PAGE space."""
+"""Layout stage: read as docling-ibm-models' LayoutPredictor reads it; boxes in PAGE space."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from docworker.stages.layout import (
     LayoutStage,
     Region,
     drop_duplicates,
-    label_names,
     to_page_box,
 )
 from tests import tinymodels
@@ -47,11 +46,6 @@ def test_to_page_box_scales_and_clips():
     assert to_page_box((300, 10, 400, 20), page) is None  # entirely off the page
 
 
-def test_label_names_fall_back_to_doclaynet():
-    assert label_names({0: "LABEL_0", 1: "LABEL_1"}, 2) == ["Caption", "Footnote"]
-    assert label_names({"0": "Caption", "1": "Table"}, 2) == ["Caption", "Table"]
-
-
 def test_drop_duplicates_keeps_best_of_same_label():
     a = Region("Text", 0.9, (0, 0, 10, 10))
     b = Region("Text", 0.8, (0, 0, 10, 10.5))
@@ -65,7 +59,7 @@ def test_boxes_are_in_page_space_not_render_space(tiny_dir):
 
     settings = Settings(model_dir=tiny_dir, device="cpu", layout_batch_size=2, layout_threshold=0.3)
     stage = LayoutStage.from_settings(settings, device="cpu")
-    assert stage.labels == list(DOCLAYNET[:11])
+    assert stage.label_offset == 1 and stage.classes[0] == "Background"
     pages = [
         _page(1, (96, 128), 0.5),  # rendered at 2x: page is 48 x 64 pt
         _page(2, (120, 90), 2.0),  # shrunk image: page is 240 x 180 px
@@ -80,7 +74,7 @@ def test_boxes_are_in_page_space_not_render_space(tiny_dir):
     with torch.inference_mode():
         outputs = stage.model(**inputs)
     raw = stage.processor.post_process_object_detection(
-        outputs, threshold=0.3, target_sizes=[(i.height, i.width) for i in images]
+        outputs, threshold=0.3, target_sizes=torch.tensor([(i.height, i.width) for i in images])
     )
     for page, found, got in zip(pages, raw, regions, strict=True):
         assert got, "the tiny model is biased to detect Text regions"
@@ -118,3 +112,71 @@ def test_batch_size_does_not_change_results(tiny_dir):
 def test_missing_model_is_engine_unavailable(tmp_path):
     with pytest.raises(errors.EngineUnavailable, match="no layout model"):
         LayoutStage.from_settings(Settings(model_dir=tmp_path), device="cpu")
+
+
+def test_our_labels_are_docling_canonical_classes():
+    from docling_ibm_models.layoutmodel.labels import LayoutLabels
+
+    assert tuple(LayoutLabels().canonical_categories().values()) == DOCLAYNET
+
+
+def _mixed_pages() -> list[RenderedPage]:
+    return [
+        _page(1, (96, 128), 1.0, unit="px"),
+        _page(2, (150, 90), 1.0, unit="px"),
+        _page(3, (64, 200), 1.0, unit="px"),
+    ]
+
+
+@pytest.mark.models
+def test_labels_scores_and_boxes_equal_docling_layout_predictor(tiny_dir):
+    """The same checkpoint (real file layout, background at 0) through LayoutPredictor."""
+    import json
+
+    import torch
+    from docling_ibm_models.layoutmodel.layout_predictor import LayoutPredictor
+
+    folder = tiny_dir / "layout"
+    config = json.loads((folder / "config.json").read_text())
+    assert config["id2label"]["0"] == "background" and len(config["id2label"]) == 18
+    predictor = LayoutPredictor(str(folder), device="cpu", num_threads=torch.get_num_threads())
+    assert predictor.info()["threshold"] == 0.3
+    stage = LayoutStage.from_settings(Settings(model_dir=tiny_dir, layout_batch_size=3), device="cpu")
+    stage.options = stage.options.model_copy(update={"duplicate_iou": 1.0})  # no merging
+    pages = _mixed_pages()
+    expected = predictor.predict_batch([p.image for p in pages])
+    got = stage(pages)
+    assert sum(len(found) for found in expected) >= 3
+    for page_expected, page_got in zip(expected, got, strict=True):
+        want = sorted(
+            (d["label"], round(d["confidence"], 4), (d["l"], d["t"], d["r"], d["b"]))
+            for d in page_expected
+        )
+        have = sorted((r.label, r.score, r.bbox) for r in page_got)
+        assert [w[:2] for w in want] == [h[:2] for h in have]
+        for w, h in zip(want, have, strict=True):
+            assert h[2] == pytest.approx(w[2], abs=0.006)  # page units are rounded to 0.01
+    # The checkpoint's own names are one class off: docling's "Text" is config's "Table".
+    names = {r.label for found in got for r in found}
+    assert names == {"Text"} and config["id2label"]["9"] == "Table"
+
+
+@pytest.mark.models
+def test_a_checkpoint_that_does_not_fit_its_model_is_refused(tiny_dir, tmp_path):
+    import shutil
+
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    folder = tmp_path / "models" / "layout"
+    shutil.copytree(tiny_dir / "layout", folder)
+    tensors = load_file(folder / "model.safetensors")
+    dropped = sorted(tensors)[0]
+    del tensors[dropped]
+    tensors["extra.weight"] = torch.zeros(2)
+    save_file(tensors, folder / "model.safetensors", metadata={"format": "pt"})
+    with pytest.raises(errors.EngineUnavailable) as caught:
+        LayoutStage.from_settings(Settings(model_dir=tmp_path / "models"), device="cpu")
+    message = caught.value.message
+    assert "does not fit its model" in message and dropped in message
+    assert "unexpected keys: extra.weight" in message

@@ -184,6 +184,6 @@ def test_office_documents_go_to_the_office_engine_whatever_was_requested(cpu_pip
 def test_the_engine_registry_names_the_known_engines():
     from docworker import engines, errors
 
-    with pytest.raises(errors.InvalidInput, match="known engines: cpu, gpu, office"):
+    with pytest.raises(errors.InvalidInput, match="known engines: cpu, docstrange, gpu, office"):
         engines.factory("tesla")
-    assert set(engines.ENGINES) == {"cpu", "gpu", "office"}
+    assert set(engines.ENGINES) == {"cpu", "gpu", "office", "docstrange"}

@@ -4,8 +4,11 @@
 ``builder/fetch_models.py`` bakes into the image (see docs/GPU.md)::
 
     dest/MANIFEST.json
-    dest/layout/           RTDetrForObjectDetection (tiny ResNet backbone) + RTDetrImageProcessor
-    dest/nanonets-ocr-s/   Qwen2_5_VLForConditionalGeneration + Qwen2_5_VLProcessor
+    dest/layout/           RTDetrForObjectDetection (tiny ResNet backbone) + RTDetrImageProcessor,
+                           id2label with background at 0 as in docling's checkpoint
+    dest/nanonets-ocr-s/   Qwen2_5_VLForConditionalGeneration + Qwen2_5_VLProcessor, in the
+                           hub repo's file names (preprocessor_config.json, chat_template.jinja,
+                           vocab.json/merges.txt/tokenizer.json, two shards + index)
     dest/got-ocr2/         GotOcr2ForConditionalGeneration + GotOcr2Processor
 
 Weights are random (seeded), tokenizers are byte-level BPEs trained here with
@@ -32,8 +35,12 @@ import pytest
 
 from docworker.stages.layout import DOCLAYNET
 
-#: The tiny layout model uses docling's first 11 DocLayNet classes (the label ids keep their order).
-DOCLAYNET_LABELS = DOCLAYNET[:11]
+#: The real checkpoint's ``id2label`` (ds4sd/docling-models ``model_artifacts/layout``):
+#: a background class at 0, then docling's 17 canonical DocLayNet classes. docling-ibm-models'
+#: ``LayoutPredictor`` does not read these names: it maps output k to canonical class k.
+LAYOUT_ID2LABEL = {0: "background", **{i + 1: name for i, name in enumerate(DOCLAYNET)}}
+#: The output the tiny layout model is biased towards: "Text" for docling, "Table" by name.
+LAYOUT_FAVOURED = DOCLAYNET.index("Text")
 
 QWEN_SPECIAL_TOKENS = (
     "<|endoftext|>",
@@ -129,7 +136,7 @@ def layout_config(size: str = "tiny"):
     """RT-DETR with a ResNet backbone; ``full`` is the R50 shape docling's model uses."""
     from transformers import RTDetrConfig, RTDetrResNetConfig
 
-    labels = {i: name for i, name in enumerate(DOCLAYNET_LABELS)}
+    labels = dict(LAYOUT_ID2LABEL)
     common: dict[str, Any] = {
         "id2label": labels,
         "label2id": {v: k for k, v in labels.items()},
@@ -328,34 +335,47 @@ def _seeded(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def _favour_label(model, label: str, logit: float = 4.0) -> None:
-    """Bias every classification head towards ``label`` so random weights still detect regions."""
+def _favour_output(model, index: int, logit: float = 4.0) -> None:
+    """Bias every classification head towards output ``index`` so random weights detect regions."""
     import torch
 
-    index = DOCLAYNET_LABELS.index(label)
     with torch.no_grad():
         for name, module in model.named_modules():
-            if isinstance(module, torch.nn.Linear) and module.out_features == len(DOCLAYNET_LABELS):
+            if isinstance(module, torch.nn.Linear) and module.out_features == len(LAYOUT_ID2LABEL):
                 if "score" in name or "class" in name:
                     module.bias.fill_(-logit)
                     module.bias[index] = logit
 
 
 def build_layout(dest: Path, size: str = "tiny", seed: int = 0) -> Path:
-    """``dest`` gets config.json, model.safetensors and preprocessor_config.json."""
+    """``dest`` gets config.json, model.safetensors, preprocessor_config.json (the real set)."""
     from transformers import RTDetrForObjectDetection, RTDetrImageProcessor
 
     _seeded(seed)
     model = RTDetrForObjectDetection(layout_config(size)).eval()
-    _favour_label(model, "Text")
+    _favour_output(model, LAYOUT_FAVOURED)
     model.save_pretrained(dest)
     side = 640 if size == "full" else 64
     RTDetrImageProcessor(size={"height": side, "width": side}).save_pretrained(dest)
     return dest
 
 
+def _save_processor_files(dest: Path, processor, tokenizer, chat_template: str | None) -> None:
+    """The processor as the real repositories ship it: preprocessor_config.json (+ video),
+    tokenizer.json, tokenizer_config.json, vocab.json, merges.txt, chat_template.jinja;
+    no processor_config.json (transformers 5 would write one; the hub folders predate it)."""
+    processor.image_processor.save_pretrained(dest)
+    video = getattr(processor, "video_processor", None)
+    if video is not None:
+        video.save_pretrained(dest)
+    tokenizer.save_pretrained(dest)
+    tokenizer._tokenizer.model.save(str(dest))  # vocab.json, merges.txt
+    if chat_template:
+        (dest / "chat_template.jinja").write_text(chat_template, encoding="utf-8")
+
+
 def build_nanonets(dest: Path, seed: int = 0) -> Path:
-    """A tiny Qwen2.5-VL with tokenizer, image/video processor and chat template."""
+    """A tiny Qwen2.5-VL in Nanonets-OCR-s's file layout (two weight shards and an index)."""
     from transformers import Qwen2_5_VLForConditionalGeneration
 
     tokenizer = train_tokenizer(QWEN_SPECIAL_TOKENS)
@@ -364,13 +384,13 @@ def build_nanonets(dest: Path, seed: int = 0) -> Path:
     model = Qwen2_5_VLForConditionalGeneration(config).eval()
     model.generation_config.eos_token_id = config.text_config.eos_token_id
     model.generation_config.pad_token_id = config.text_config.pad_token_id
-    model.save_pretrained(dest)
-    qwen_processor(tokenizer).save_pretrained(dest)
+    model.save_pretrained(dest, max_shard_size="300KB")
+    _save_processor_files(dest, qwen_processor(tokenizer), tokenizer, QWEN_CHAT_TEMPLATE)
     return dest
 
 
 def build_got(dest: Path, seed: int = 0) -> Path:
-    """A tiny GOT-OCR2 (64 px input, 16 image tokens) with its processor."""
+    """A tiny GOT-OCR2 (64 px input, 16 image tokens) in GOT-OCR-2.0-hf's file layout."""
     from transformers import GotOcr2ForConditionalGeneration
 
     tokenizer = train_tokenizer(GOT_SPECIAL_TOKENS)
@@ -380,7 +400,7 @@ def build_got(dest: Path, seed: int = 0) -> Path:
     model.generation_config.eos_token_id = config.text_config.eos_token_id
     model.generation_config.pad_token_id = config.text_config.pad_token_id
     model.save_pretrained(dest)
-    got_processor(tokenizer).save_pretrained(dest)
+    _save_processor_files(dest, got_processor(tokenizer), tokenizer, None)
     return dest
 
 

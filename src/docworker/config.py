@@ -158,7 +158,9 @@ class Settings(BaseSettings):
     vlm_batch_size: int = Field(4, gt=0, description="Pages per VLM generate() call.")
     vlm_max_new_tokens: int = Field(4096, gt=0, description="Cap on generated tokens per page.")
     layout_batch_size: int = Field(8, gt=0, description="Pages per RT-DETR forward pass.")
-    layout_threshold: float = Field(0.5, ge=0, le=1, description="Minimum layout region score.")
+    layout_threshold: float = Field(
+        0.3, ge=0, le=1, description="Minimum layout region score (docling's LayoutPredictor: 0.3)."
+    )
     vlm_max_pixels: int = Field(
         2_000_000, gt=0, description="Largest page image given to the VLM, in pixels."
     )

@@ -26,7 +26,7 @@ SCHEMA_VERSION = "1.0.0"
 
 Output = Literal["markdown", "text", "blocks", "tables"]
 ALL_OUTPUTS: tuple[Output, ...] = ("markdown", "text", "blocks", "tables")
-EngineName = Literal["auto", "cpu", "gpu"]
+EngineName = Literal["auto", "cpu", "gpu", "docstrange"]
 
 _PAGES_RE = re.compile(r"^\s*\d+\s*(-\s*\d*\s*)?(,\s*\d+\s*(-\s*\d*\s*)?)*$")
 _S3_RE = re.compile(r"^s3://(?P<bucket>[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9])/(?P<key>.+)$")
@@ -105,8 +105,9 @@ class JobInput(BaseModel):
         None,
         description=(
             "`cpu`: text layer + RapidOCR. `gpu`: RT-DETR layout + VLM (fails with "
-            "engine_unavailable where there is no GPU). `auto`: gpu where available, else cpu. "
-            "Default: the worker's DOCWORKER_DEFAULT_ENGINE."
+            "engine_unavailable where there is no GPU). `docstrange`: docstrange's local GPU "
+            "extractor (Nanonets-OCR-s), where the worker loads it. `auto`: gpu where "
+            "available, else cpu. Default: the worker's DOCWORKER_DEFAULT_ENGINE."
         ),
     )
     ocr: Literal["auto", "always", "never"] = Field(
@@ -283,7 +284,7 @@ class ModelInfo(BaseModel):
 
 
 class EngineInfo(BaseModel):
-    name: Literal["cpu", "gpu", "office"]
+    name: Literal["cpu", "gpu", "office", "docstrange"]
     requested: str
     reason: str = Field(description="Why this engine ran.")
     device: str

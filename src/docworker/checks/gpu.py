@@ -40,6 +40,7 @@ REQUIRED_FILES = {
     _NANONETS: ("config.json", "tokenizer_config.json", "*.safetensors"),
     _GOT: ("config.json", "*.safetensors"),
     weights.TABLEFORMER: ("tm_config.json", "tableformer_*.safetensors"),
+    weights.EASYOCR: weights.EASYOCR_FILES,
 }
 
 #: The role a model folder plays, used as the ``CheckResult.name``.
@@ -47,6 +48,7 @@ ROLES = {
     weights.LAYOUT: "layout",
     **{folder: "vlm" for folder in weights.VLM_FOLDERS.values()},
     weights.TABLEFORMER: "docstrange",
+    weights.EASYOCR: "docstrange",
 }
 
 
@@ -292,3 +294,16 @@ def check_weights(
     """
     model_dir = Path(model_dir)
     return [_check_one_model(model_dir, name, verify_sha256) for name in names]
+
+
+def check_baked_weights(
+    model_dir: Path, needed: list[str] | tuple[str, ...], *, verify_sha256: bool = False
+) -> list[CheckResult]:
+    """``check_weights`` for the models this worker runs AND every other model baked in.
+
+    ``needed`` come first (a model missing from MANIFEST.json fails under its
+    role); then each further model the manifest lists, so a file missing from
+    any baked folder fails the gate under that folder's role, naming the file.
+    """
+    names = list(dict.fromkeys([*needed, *manifest_entries(Path(model_dir))]))
+    return check_weights(model_dir, names, verify_sha256=verify_sha256)

@@ -60,12 +60,12 @@ def _gpu_checks(settings: Settings, probes: Mapping[str, Probe]) -> list[CheckRe
     except ImportError as e:
         return [CheckResult("gpu", False, f"GPU checks unavailable ({e})")]
     results = [gpu_checks.check_torch_pair(), gpu_checks.check_cuda()]
-    vlm_name = weights.VLM_FOLDERS[settings.vlm_model]
+    needed = [weights.LAYOUT, weights.VLM_FOLDERS[settings.vlm_model]]
+    if "docstrange" in settings.require:
+        needed.extend(weights.DOCSTRANGE_MODELS)
     results.extend(
-        gpu_checks.check_weights(
-            settings.model_dir,
-            [weights.LAYOUT, vlm_name],
-            verify_sha256=settings.verify_weights_sha256,
+        gpu_checks.check_baked_weights(
+            settings.model_dir, needed, verify_sha256=settings.verify_weights_sha256
         )
     )
     results.extend(run_probe(name, probe) for name, probe in probes.items())

@@ -8,6 +8,8 @@ Each engine is one module and one line in ``ENGINES``:
   batches by the layout model and the vision-language model in this process.
 - ``office`` (``engines.office``): DOCX/PPTX/XLSX/HTML/ODT, converted in a page
   process. Office documents always go here, whatever engine the job asked for.
+- ``docstrange`` (``engines.docstrange_engine``): docstrange's own local GPU
+  extractor (the seed system), only by request and only where it is required.
 
 The pipeline builds every engine that can run once per worker
 (``load``), picks one per job after the document's type is known (``choose``)
@@ -118,9 +120,10 @@ ENGINES: dict[str, str] = {
     "cpu": "docworker.engines.cpu:CpuEngine",
     "gpu": "docworker.engines.gpu.pages:GpuPagesEngine",
     "office": "docworker.engines.office:OfficeEngine",
+    "docstrange": "docworker.engines.docstrange_engine:DocstrangeEngine",
 }
 #: Engines a job may name in ``engine`` (besides ``auto``); office is chosen by type.
-REQUESTABLE = ("cpu", "gpu")
+REQUESTABLE = ("cpu", "gpu", "docstrange")
 
 
 def factory(name: str) -> EngineFactory:

@@ -1,15 +1,29 @@
 """Layout detection with docling's RT-DETR model: rendered pages → labelled regions.
 
-Loads ``<model_dir>/layout`` (``config.json``, ``model.safetensors``,
-``preprocessor_config.json``) with ``AutoModelForObjectDetection`` and
-``AutoImageProcessor``, offline. Pages run in batches of
-``settings.layout_batch_size``; boxes come out of
-``post_process_object_detection`` in the rendered image's pixels and are then
-mapped to the ORIGINAL page (``× page.scale``) and clipped to the page, so every
-``Region.bbox`` is in page units (pt or px), origin top-left.
+Reads ``<model_dir>/layout`` (``config.json``, ``model.safetensors``,
+``preprocessor_config.json``) the way docling-ibm-models' ``LayoutPredictor``
+(the checkpoint's own reader, 3.x) does, step for step:
+
+- the image processor is ``RTDetrImageProcessor.from_json_file`` of the
+  preprocessor config, the model ``AutoModelForObjectDetection`` (fp32);
+- ``post_process_object_detection`` with the rendered images' sizes as
+  ``target_sizes`` and ``threshold`` (docling's 0.3 by default);
+- labels: output ``k`` of an ``RTDetrForObjectDetection`` is docling's shifted
+  canonical class ``k + 1`` (``LayoutLabels``: background at 0), which is
+  canonical DocLayNet class ``k``. The config's own ``id2label`` is NOT used:
+  it carries a background class at 0, one off from what docling reads;
+- boxes clipped to the image.
+
+``tests/test_layout.py`` proves label, score and box equality with
+``LayoutPredictor.predict_batch`` on a checkpoint saved in the real layout.
+Two steps of ours follow: boxes are mapped to the ORIGINAL page (``×
+page.scale``, clipped to the page), so every ``Region.bbox`` is in page units
+(pt or px), origin top-left; and same-label boxes overlapping by more than
+``duplicate_iou`` are merged. Loading fails on any missing, unexpected or
+mismatched weight (``output_loading_info``).
 
 Input: ``list[RenderedPage]``. Output: one ``list[Region]`` per page, highest
-score first, filtered by ``settings.layout_threshold``.
+score first.
 """
 
 from __future__ import annotations
@@ -29,7 +43,7 @@ from docworker.pages import RenderedPage
 _log = logging.getLogger(__name__)
 
 
-#: docling's canonical DocLayNet classes; label id ``i`` of its RT-DETR model is ``DOCLAYNET[i]``.
+#: docling's canonical DocLayNet classes (``LayoutLabels.canonical_categories``), in order.
 DOCLAYNET = (
     "Caption",
     "Footnote",
@@ -69,22 +83,37 @@ class LayoutOptions(BaseModel):
 
     model_path: Path = Field(description="Folder with the RT-DETR model in HF format.")
     batch_size: int = Field(8, gt=0, description="Pages per forward pass.")
-    threshold: float = Field(0.5, ge=0, le=1, description="Minimum region score.")
+    threshold: float = Field(0.3, ge=0, le=1, description="Minimum region score (docling's 0.3).")
     duplicate_iou: float = Field(
         0.9, gt=0, le=1, description="Same-label boxes overlapping more than this are merged."
     )
 
 
-def label_names(id2label: dict[Any, str], num_labels: int) -> list[str]:
-    """Class names by id: the config's names, or DocLayNet's when the config has placeholders.
+def docling_labels(model_class: str) -> tuple[dict[int, str], int]:
+    """``(class map, label offset)`` as ``LayoutPredictor`` picks them for a model class."""
+    try:
+        from docling_ibm_models.layoutmodel.labels import LayoutLabels
+    except ImportError as e:
+        raise errors.EngineUnavailable(
+            "the layout stage reads labels with docling-ibm-models:"
+            " pip install 'docling-ibm-models>=3.15,<4'"
+        ) from e
+    labels = LayoutLabels()
+    if model_class == "RTDetrForObjectDetection":
+        return dict(labels.shifted_canonical_categories()), 1
+    return dict(labels.canonical_categories()), 0
 
-    Checkpoints saved without names carry ``LABEL_0``, ``LABEL_1``...; docling
-    maps those ids onto its canonical DocLayNet order, and so do we.
-    """
-    names = [str(id2label.get(i, id2label.get(str(i), f"LABEL_{i}"))) for i in range(num_labels)]
-    if all(name.startswith("LABEL_") for name in names):
-        return [DOCLAYNET[i] if i < len(DOCLAYNET) else names[i] for i in range(num_labels)]
-    return names
+
+def loading_problems(info: dict[str, Any]) -> list[str]:
+    """Missing, unexpected and mismatched weights from ``output_loading_info``, one line each."""
+    problems = []
+    for key in ("missing_keys", "unexpected_keys", "mismatched_keys"):
+        found = sorted(str(k) for k in info.get(key) or ())
+        if found:
+            more = f" (+{len(found) - 3} more)" if len(found) > 3 else ""
+            problems.append(f"{key.replace('_', ' ')}: {', '.join(found[:3])}{more}")
+    problems.extend(str(m) for m in info.get("error_msgs") or ())
+    return problems
 
 
 def to_page_box(box: tuple[float, float, float, float], page: RenderedPage) -> BBox | None:
@@ -124,9 +153,7 @@ class LayoutStage:
         self.processor = processor
         self.options = options
         self.device = device
-        config = model.config
-        self.labels = label_names(dict(config.id2label), int(config.num_labels))
-        self.use_focal_loss = bool(getattr(config, "use_focal_loss", True))
+        self.classes, self.label_offset = docling_labels(type(model).__name__)
 
     @classmethod
     def from_settings(cls, settings: Any, *, device: str = "cpu") -> LayoutStage:
@@ -138,26 +165,30 @@ class LayoutStage:
         )
         try:
             import torch
-            from transformers import AutoImageProcessor, AutoModelForObjectDetection
+            from transformers import AutoModelForObjectDetection, RTDetrImageProcessor
         except ImportError as e:
             raise errors.EngineUnavailable(
                 f"the layout stage needs torch, torchvision and transformers ({e});"
                 " pip install torch==2.14.1 torchvision==0.29.1 transformers==5.23.0"
             ) from e
-        if not (options.model_path / "config.json").is_file():
-            raise errors.EngineUnavailable(f"no layout model at {options.model_path}")
+        folder = options.model_path
+        if not (folder / "config.json").is_file():
+            raise errors.EngineUnavailable(f"no layout model at {folder}")
         started = time.perf_counter()
         try:
-            processor = AutoImageProcessor.from_pretrained(
-                options.model_path, local_files_only=True
-            )
-            model = AutoModelForObjectDetection.from_pretrained(
-                options.model_path, local_files_only=True, dtype=torch.float32
+            processor = RTDetrImageProcessor.from_json_file(folder / "preprocessor_config.json")
+            model, info = AutoModelForObjectDetection.from_pretrained(
+                folder, local_files_only=True, dtype=torch.float32, output_loading_info=True
             )
         except (OSError, ValueError, ImportError) as e:
             raise errors.EngineUnavailable(
-                f"the layout model at {options.model_path} does not load: {type(e).__name__}: {e}"
+                f"the layout model at {folder} does not load: {type(e).__name__}: {e}"
             ) from e
+        problems = loading_problems(info)
+        if problems:
+            raise errors.EngineUnavailable(
+                f"the layout checkpoint at {folder} does not fit its model: {'; '.join(problems)}"
+            )
         model.to(device).eval()
         _log.info(
             "layout model %s loaded on %s in %.1f s",
@@ -175,34 +206,51 @@ class LayoutStage:
             out.extend(self._batch(pages[start : start + size]))
         return out
 
-    def _batch(self, pages: list[RenderedPage]) -> list[list[Region]]:
+    def detect(self, images: list[Any]) -> list[list[tuple[str, float, BBox]]]:
+        """What ``LayoutPredictor.predict_batch`` answers: ``(label, score, box)`` in pixels."""
         import torch
 
-        images = [page.image.convert("RGB") for page in pages]
+        images = [image.convert("RGB") for image in images]
+        target_sizes = torch.tensor([image.size[::-1] for image in images])
         inputs = self.processor(images=images, return_tensors="pt").to(self.device)
         with torch.inference_mode():
             outputs = self.model(**inputs)
-        # Target sizes are the RENDERED images' (height, width): boxes come back in
-        # render pixels, and to_page_box then scales them to page units.
-        detections = self.processor.post_process_object_detection(
-            outputs,
-            threshold=self.options.threshold,
-            target_sizes=[(image.height, image.width) for image in images],
-            use_focal_loss=self.use_focal_loss,
-        )
-        results: list[list[Region]] = []
-        for page, found in zip(pages, detections, strict=True):
-            regions: list[Region] = []
-            for score, label, box in zip(
-                found["scores"].tolist(),
-                found["labels"].tolist(),
-                found["boxes"].tolist(),
+            found = self.processor.post_process_object_detection(
+                outputs, target_sizes=target_sizes, threshold=self.options.threshold
+            )
+        results = []
+        for image, detections in zip(images, found, strict=True):
+            w, h = image.size
+            boxes = []
+            for score, label_id, box in zip(
+                detections["scores"].tolist(),
+                detections["labels"].tolist(),
+                detections["boxes"].tolist(),
                 strict=True,
             ):
-                bbox = to_page_box(box, page)
-                if bbox is None:
+                label = self.classes.get(int(label_id) + self.label_offset)
+                if label is None:  # LayoutPredictor would raise KeyError here
+                    _log.debug("layout: output %d has no docling class; dropped", label_id)
                     continue
-                name = self.labels[label] if 0 <= label < len(self.labels) else f"LABEL_{label}"
-                regions.append(Region(label=name, score=round(float(score), 4), bbox=bbox))
+                x0, y0, x1, y1 = (float(v) for v in box)
+                clipped = (
+                    min(w, max(0, x0)),
+                    min(h, max(0, y0)),
+                    min(w, max(0, x1)),
+                    min(h, max(0, y1)),
+                )
+                boxes.append((label, float(score), clipped))
+            results.append(boxes)
+        return results
+
+    def _batch(self, pages: list[RenderedPage]) -> list[list[Region]]:
+        results: list[list[Region]] = []
+        detected = self.detect([page.image for page in pages])
+        for page, found in zip(pages, detected, strict=True):
+            regions: list[Region] = []
+            for label, score, box in found:
+                bbox = to_page_box(box, page)
+                if bbox is not None:
+                    regions.append(Region(label=label, score=round(score, 4), bbox=bbox))
             results.append(drop_duplicates(regions, self.options.duplicate_iou))
         return results

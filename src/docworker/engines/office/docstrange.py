@@ -11,6 +11,9 @@ docstrange, and it:
   checking that CUDA is present and that every file the constructor would
   otherwise download is already on disk, and then asserts ``cloud_mode is
   False``, processing mode ``gpu_forced`` and no ``CloudProcessor``;
+* builds it once per process (``local_extractor``): the startup check's
+  instance, with its Nanonets-OCR-s loaded at once, is the one the
+  ``docstrange`` engine serves jobs with;
 * never calls ``extract_url`` or ``extract_data`` and never reads the
   ``NANONETS_API_KEY`` environment variable;
 * uses docstrange's local DOCX/PPTX/XLSX/HTML processors directly for
@@ -30,6 +33,7 @@ import importlib.metadata
 import importlib.util
 import logging
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -160,6 +164,29 @@ def _prerequisites(cache_dir: Path | None) -> str | None:
             f"EasyOCR models {', '.join(absent)} missing in {easyocr_dir};"
             " docstrange's constructor would download them"
         )
+    return _easyocr_md5_problem(easyocr_dir)
+
+
+def _easyocr_md5_problem(folder: Path) -> str | None:
+    """easyocr re-downloads a model file whose MD5 is not its config's: refuse that here."""
+    import hashlib
+
+    from easyocr import config
+
+    expected = {
+        m["filename"]: m["md5sum"]
+        for m in (config.detection_models["craft"], config.recognition_models["gen2"]["english_g2"])
+    }
+    for name in EASYOCR_FILES:
+        digest = hashlib.md5(usedforsecurity=False)
+        with (folder / name).open("rb") as fh:
+            while chunk := fh.read(1 << 20):
+                digest.update(chunk)
+        if digest.hexdigest() != expected[name]:
+            return (
+                f"EasyOCR model {folder / name} has md5 {digest.hexdigest()}, easyocr expects"
+                f" {expected[name]}; docstrange's constructor would download it again"
+            )
     return None
 
 
@@ -194,7 +221,67 @@ def build_local_extractor(cache_dir: Path | None = None) -> Any:
             f"docstrange local GPU mode failed to start: {type(e).__name__}: {e}"
         ) from e
     verify_local(extractor)
+    _load_gpu_service(extractor)
     return extractor
+
+
+def _load_gpu_service(extractor: Any) -> None:
+    """Load the GPU processor's Nanonets-OCR-s now (docstrange loads it on first use)."""
+    from docstrange.processors import GPUProcessor
+
+    gpu = next((p for p in extractor.processors if isinstance(p, GPUProcessor)), None)
+    if gpu is None:
+        raise errors.EngineUnavailable("docstrange extractor has no GPU processor; refusing it")
+    try:
+        gpu._get_ocr_service()  # docstrange's own loader: its cache, device_map="auto"
+    except Exception as e:  # transformers/accelerate errors, bare RuntimeError
+        raise errors.EngineUnavailable(
+            f"docstrange's Nanonets-OCR-s does not load: {type(e).__name__}: {e}"
+        ) from e
+
+
+_SHARED_LOCK = threading.Lock()
+_SHARED: dict[str, Any] = {}
+
+
+def local_extractor(cache_dir: Path | None = None) -> Any:
+    """THE process's docstrange extractor: built (and verified) once, then the same object.
+
+    The startup check builds it and the ``docstrange`` engine serves jobs with
+    it, so no model is ever built only for a check. A failure is remembered
+    too: the engine gets the check's reason without a second attempt.
+    """
+    key = str(cache_dir)  # one per cache folder: docstrange's own in a worker
+    with _SHARED_LOCK:
+        if key not in _SHARED:
+            try:
+                _SHARED[key] = build_local_extractor(cache_dir)
+            except errors.EngineUnavailable as e:
+                _SHARED[key] = e
+        found = _SHARED[key]
+    if isinstance(found, errors.EngineUnavailable):
+        raise found
+    return found
+
+
+def page_markdown(extractor: Any, image: Path) -> str:
+    """One page image → markdown through docstrange's GPU processor (Nanonets-OCR-s).
+
+    docstrange's Nanonets service returns ``""`` on any error of its own; a
+    ``ConversionError`` it does raise becomes ``errors.EngineFailed``.
+    """
+    from docstrange.exceptions import ConversionError
+
+    try:
+        return extractor.extract(str(image)).extract_markdown()
+    except ConversionError as e:
+        raise errors.EngineFailed(f"docstrange failed on the page: {str(e)[:200]}") from e
+
+
+def forget_local_extractor() -> None:
+    """Drop the shared extractor (tests; a worker builds it once per process)."""
+    with _SHARED_LOCK:
+        _SHARED.clear()
 
 
 def office_processors() -> tuple[list[str], str | None]:
@@ -236,7 +323,7 @@ def check_local_mode(cache_dir: Path | None = None) -> tuple[bool, str]:
             " (no CUDA; its cloud mode is never used)"
         )
     try:
-        extractor = build_local_extractor(cache_dir)
+        extractor = local_extractor(cache_dir)
     except errors.EngineUnavailable as e:
         return False, f"{e.message} ({office})"
     return True, (
