@@ -1,4 +1,6 @@
-"""VLM stage: real generation with tiny Qwen2.5-VL / GOT-OCR2, OOM back-off, loop guard, tables."""
+"""VLM stage: tiny Qwen2.5-VL / GOT-OCR2 in the real file layouts, the cards' prompts,
+continuous batching equal to ``generate`` token for token, OOM back-off, fatal GPU errors,
+loop guard, tables."""
 
 from __future__ import annotations
 
@@ -9,6 +11,9 @@ from docworker import errors
 from docworker.config import Settings
 from docworker.pages import RenderedPage
 from docworker.stages.vlm import (
+    CARD_MAX_NEW_TOKENS,
+    PAGE_PROMPT,
+    LoopTracker,
     RepetitionGuard,
     VlmRequest,
     VlmStage,
@@ -124,9 +129,65 @@ def test_find_html_tables_nested_and_unclosed():
     assert text[spans[0][0] : spans[0][1]].endswith("</table>") and spans[1][1] == len(text)
 
 
-def test_page_prompt_asks_for_html_tables_and_language():
-    prompt = page_prompt(["es", "en"])
-    assert "HTML <table>" in prompt and "Spanish or English" in prompt and "ñ" in prompt
+#: The prompt of the Nanonets-OCR-s model card, as published.
+CARD_PROMPT = (
+    "Extract the text from the above document as if you were reading it naturally. Return the"
+    " tables in html format. Return the equations in LaTeX representation. If there is an image"
+    " in the document and image caption is not present, add a small description of the image"
+    " inside the <img></img> tag; otherwise, add the image caption inside <img></img>."
+    " Watermarks should be wrapped in brackets. Ex: <watermark>OFFICIAL COPY</watermark>. Page"
+    " numbers should be wrapped in brackets. Ex: <page_number>14</page_number> or"
+    " <page_number>9/22</page_number>. Prefer using \u2610 and \u2611 for check boxes."
+)
+
+
+def test_the_page_prompt_is_the_model_card_s_word_for_word():
+    assert PAGE_PROMPT == CARD_PROMPT
+    assert page_prompt(["es", "en"]) == CARD_PROMPT  # no additions of ours
+
+
+def test_docstrange_sends_the_same_prompt():
+    """docstrange 1.1.8 (the seed system) carries a copy of the card's prompt: compare."""
+    import importlib.util
+    import re
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("docstrange")
+    if spec is None or not spec.submodule_search_locations:
+        pytest.skip("docstrange is not installed")
+    source = (
+        Path(next(iter(spec.submodule_search_locations))) / "pipeline" / "nanonets_processor.py"
+    )
+    found = re.search(r'prompt = """(.*?)"""', source.read_text(encoding="utf-8"), re.S)
+    assert found and found.group(1) == PAGE_PROMPT
+
+
+def test_token_limits_follow_the_cards_unless_configured(tmp_path):
+    assert CARD_MAX_NEW_TOKENS == {"nanonets": 15000, "got-ocr2": 4096}
+    assert Settings().vlm_max_new_tokens is None
+
+
+def test_loop_tracker_fires_where_find_loop_would():
+    import torch
+
+    rows = [[5, 6, 7, 8] + [3, 4] * 20, [9, 1, 2, 3] * 12, list(range(40))]
+    tracker = LoopTracker(4, "cpu", max_period=8, min_repeats=4, min_span=12)
+    for row in rows:
+        tracker.add_row(row[0])
+    fired: dict[int, int] = {}
+    for step in range(1, 40):
+        hits = tracker.step(torch.tensor([row[step] for row in rows])).tolist()
+        for i, hit in enumerate(hits):
+            if hit and i not in fired:
+                fired[i] = step + 1  # tokens generated when it fired
+    assert set(fired) == {0, 1}  # the counting row never loops
+    for i, count in fired.items():
+        assert find_loop(rows[i][:count], max_period=8, min_repeats=4, min_span=12) is not None
+        assert find_loop(rows[i][: count - 1], max_period=8, min_repeats=4, min_span=12) is None
+    # Rows move when one leaves: the moved row keeps its state.
+    tracker.move_row(2, 0)
+    tracker.pop_row()
+    assert tracker.count == 2 and tracker.generated[0] == 40
 
 
 # ----------------------------------------------------------------- real generation
@@ -167,50 +228,6 @@ def test_repetition_guard_stops_a_real_runaway_generation(tiny_dir):
     request = VlmRequest(page=1, images=[_pages(1)[0].image], prompt="")
     (unguarded,) = stage.run([request], max_new_tokens=60, loop_guard=False)
     assert unguarded.tokens == 60 and unguarded.hit_limit and not unguarded.looped
-
-
-@pytest.mark.models
-def test_oom_halves_the_batch_then_fails_only_the_page_that_still_does_not_fit(tiny_dir):
-    import torch
-
-    stage = _stage(tiny_dir, vlm_batch_size=4)
-    real_generate, real_inputs = stage.model.generate, stage._inputs
-    batches: list[list[int]] = []
-
-    def inputs(requests):
-        batches.append([r.page for r in requests])
-        return real_inputs(requests)
-
-    def generate(**kwargs):
-        if len(batches[-1]) > 1 or batches[-1] == [3]:
-            raise torch.cuda.OutOfMemoryError("CUDA out of memory (simulated)")
-        return real_generate(**kwargs)
-
-    stage._inputs = inputs
-    stage.model.generate = generate
-    results = stage(_pages(4))
-    assert batches[:3] == [[1, 2, 3, 4], [1, 2], [1]]
-    assert [r.page for r in results] == [1, 2, 3, 4]
-    assert isinstance(results[2].error, errors.EngineFailed)
-    assert "out of GPU memory" in results[2].error.message
-    assert all(r.error is None for i, r in enumerate(results) if i != 2)
-    assert stage.oom_retries >= 3
-
-
-@pytest.mark.models
-def test_a_crashing_page_does_not_fail_its_batch(tiny_dir):
-    stage = _stage(tiny_dir, vlm_batch_size=3)
-    real_inputs = stage._inputs
-
-    def inputs(requests):
-        if any(r.page == 2 for r in requests):
-            raise ValueError("simulated processor failure on page 2")
-        return real_inputs(requests)
-
-    stage._inputs = inputs
-    results = stage(_pages(3))
-    assert [r.error is None for r in results] == [True, False, True]
-    assert results[1].error.code == "engine_failed"
 
 
 def test_missing_vlm_weights_is_engine_unavailable(tmp_path):

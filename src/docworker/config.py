@@ -155,8 +155,22 @@ class Settings(BaseSettings):
     vlm_model: Literal["nanonets", "got-ocr2"] = Field(
         "nanonets", description="Which vision-language model the GPU engine uses."
     )
-    vlm_batch_size: int = Field(4, gt=0, description="Pages per VLM generate() call.")
-    vlm_max_new_tokens: int = Field(4096, gt=0, description="Cap on generated tokens per page.")
+    vlm_batch_size: int = Field(
+        32,
+        gt=0,
+        description=(
+            "Most pages the VLM decodes at once (continuous batching: a finished page's slot"
+            " is refilled at once); fewer when GPU memory runs short."
+        ),
+    )
+    vlm_max_new_tokens: int | None = Field(
+        None,
+        gt=0,
+        description=(
+            "Cap on generated tokens per page; unset: the model card's (15000 for"
+            " Nanonets-OCR-s, 4096 for GOT-OCR2)."
+        ),
+    )
     layout_batch_size: int = Field(8, gt=0, description="Pages per RT-DETR forward pass.")
     layout_threshold: float = Field(
         0.3, ge=0, le=1, description="Minimum layout region score (docling's LayoutPredictor: 0.3)."

@@ -20,6 +20,7 @@ handler returns::
     ├── TimeLimitExceeded            timeout            (retryable)
     ├── EngineUnavailable            engine_unavailable
     ├── EngineFailed                 engine_failed      (retryable)
+    ├── GpuFatal                     gpu_fatal          (asks for a fresh worker)
     ├── SchemaValidationFailed       schema_validation_failed
     ├── UploadFailed                 upload_failed      (retryable)
     └── StartupCheckFailed           startup_failed
@@ -146,6 +147,13 @@ class EngineFailed(WorkerError):
     retryable = True
 
 
+class GpuFatal(WorkerError):
+    """The GPU failed in a way this process cannot recover from; RunPod should replace it."""
+
+    code = "gpu_fatal"
+    refresh_worker = True
+
+
 class SchemaValidationFailed(WorkerError):
     """Structured extraction produced output that does not validate against ``json_schema``."""
 
@@ -184,7 +192,10 @@ def to_error_payload(exc: BaseException) -> dict[str, Any]:
     content or secret carried in a foreign message reaches the caller.
     """
     if isinstance(exc, WorkerError):
-        return {"error": exc.to_dict()}
+        payload: dict[str, Any] = {"error": exc.to_dict()}
+        if getattr(exc, "refresh_worker", False):
+            payload["refresh_worker"] = True  # RunPod replaces the worker after this job
+        return payload
     return {
         "error": WorkerError(f"internal error ({type(exc).__name__})").to_dict(),
     }

@@ -135,7 +135,7 @@ class StructuredStage:
     @classmethod
     def from_settings(cls, settings: Any, vlm: VlmStage) -> StructuredStage:
         """The stage over an already loaded VLM (models load once)."""
-        options = StructuredOptions(max_new_tokens=settings.vlm_max_new_tokens)
+        options = StructuredOptions(max_new_tokens=vlm.options.max_new_tokens)
         return cls(vlm, options)
 
     def prompt(self, markdown: str, schema: dict[str, Any]) -> str:

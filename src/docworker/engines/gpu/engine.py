@@ -5,8 +5,12 @@ can run (packages, device policy, baked weights against MANIFEST.json, the
 torch/torchvision pair) and raises ``errors.EngineUnavailable`` with the reason
 when it cannot; only then does it load the models, once. ``process(pages,
 job)`` runs layout and the VLM over a window of rendered pages and assembles
-each page (``engines.gpu.assemble``); ``structured`` fills a JSON schema;
-``warmup`` runs a built-in page through both models.
+each page (``engines.gpu.assemble``); a fatal GPU error raises
+``errors.GpuFatal`` for the whole job; ``structured`` fills a JSON schema;
+``warmup`` runs a built-in page through both models. ``start`` is
+``process`` without the wait: layout runs at once and each page's VLM request
+joins the shared continuous batch (``stages.vlm``), returning ``PendingPage``
+objects that assemble when their generation is done.
 
 Input: ``Settings``, then ``list[RenderedPage]`` and the ``JobInput``.
 Output: ``list[PageResult]``; ``models()`` names what produced them.
@@ -16,7 +20,9 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import threading
 import time
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +31,9 @@ from docworker.checks import gpu as gpu_checks
 from docworker.contract import JobInput, ModelInfo, PageResult
 from docworker.engines.gpu.assemble import page_result
 from docworker.pages import RenderedPage
-from docworker.stages.layout import LayoutStage
+from docworker.stages.layout import LayoutStage, Region
 from docworker.stages.structured import StructuredStage
-from docworker.stages.vlm import VlmRequest, VlmStage, page_prompt
+from docworker.stages.vlm import VlmRequest, VlmResult, VlmStage, page_prompt
 
 _log = logging.getLogger(__name__)
 
@@ -35,6 +41,7 @@ _PACKAGES = {
     "torch": "torch==2.14.1",
     "torchvision": "torchvision==0.29.1",
     "transformers": "transformers==5.23.0",
+    "docling_ibm_models": "'docling-ibm-models>=3.15,<4'",
     "PIL": "pillow",
     "jsonschema": "jsonschema",
 }
@@ -78,6 +85,7 @@ class GpuEngine:
         self.device = device
         self.dtype = str(vlm.dtype).replace("torch.", "")
         self._models = model_infos
+        self._layout_lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Any) -> GpuEngine:
@@ -139,22 +147,33 @@ class GpuEngine:
         self, pages: list[RenderedPage], job: JobInput, warnings: list[str] | None = None
     ) -> list[PageResult]:
         """One ``PageResult`` per page, in order; a failed page never fails the others."""
-        return self._process(pages, job.outputs, job.languages, warnings)
+        return [pending.result() for pending in self.start(pages, job, warnings)]
 
-    def _process(
+    def start(
+        self, pages: list[RenderedPage], job: JobInput, warnings: list[str] | None = None
+    ) -> list[PendingPage]:
+        """Layout now, generation queued: pages whose results come when the VLM is done.
+
+        The VLM requests join the shared continuous batch at once, so the caller
+        can render and lay out the next pages while these generate.
+        """
+        return self._start(pages, job.outputs, job.languages, warnings)
+
+    def _start(
         self,
         pages: list[RenderedPage],
         outputs: list[str],
         languages: list[str],
         warnings: list[str] | None,
         max_new_tokens: int | None = None,
-    ) -> list[PageResult]:
+    ) -> list[PendingPage]:
         if not pages:
             return []
         sink = warnings if warnings is not None else []
         started = time.perf_counter()
         try:
-            regions = self.layout(pages)
+            with self._layout_lock:
+                regions = self.layout(pages)
             layout_error: errors.WorkerError | None = None
         except Exception as e:  # layout is optional for the markdown; keep going without boxes
             _log.exception("layout failed on pages %d-%d", pages[0].number, pages[-1].number)
@@ -163,12 +182,12 @@ class GpuEngine:
             sink.append(f"pages {pages[0].number}-{pages[-1].number}: layout detection failed")
         layout_ms = (time.perf_counter() - started) * 1000 / len(pages)
         prompt = page_prompt(languages)
-        requests = [VlmRequest(page=p.number, images=[p.image], prompt=prompt) for p in pages]
-        results = self.vlm.run(requests, max_new_tokens=max_new_tokens)
         out = []
-        for page, page_regions, result in zip(pages, regions, results, strict=True):
+        for page, page_regions in zip(pages, regions, strict=True):
+            request = VlmRequest(page=page.number, images=[page.image], prompt=prompt)
+            future = self.vlm.submit(request, max_new_tokens=max_new_tokens)
             out.append(
-                page_result(page, page_regions, result, outputs, layout_ms, layout_error, sink)
+                PendingPage(page, page_regions, future, outputs, layout_ms, layout_error, sink)
             )
         return out
 
@@ -181,12 +200,53 @@ class GpuEngine:
     def warmup(self, max_new_tokens: int = 16) -> float:
         """Run the built-in page through layout and the VLM; milliseconds taken."""
         started = time.perf_counter()
-        result = self._process([synthetic_page()], ["markdown"], ["es"], None, max_new_tokens)
+        (pending,) = self._start([synthetic_page()], ["markdown"], ["es"], None, max_new_tokens)
+        result = [pending.result()]
         if result[0].status != "ok":
             raise errors.EngineFailed(f"GPU engine warm-up failed: {result[0].error}")
         elapsed = (time.perf_counter() - started) * 1000
         _log.info("gpu engine warm-up took %.0f ms", elapsed)
         return elapsed
+
+
+class PendingPage:
+    """A page whose layout is done and whose generation is queued; ``result`` assembles it."""
+
+    def __init__(
+        self,
+        page: RenderedPage,
+        regions: list[Region],
+        future: Future,
+        outputs: list[str],
+        layout_ms: float,
+        layout_error: errors.WorkerError | None,
+        warnings: list[str],
+    ) -> None:
+        self.page = page
+        self.regions = regions
+        self.future = future
+        self.outputs = outputs
+        self.layout_ms = layout_ms
+        self.layout_error = layout_error
+        self.warnings = warnings
+
+    def done(self) -> bool:
+        return self.future.done()
+
+    def result(self) -> PageResult:
+        """The assembled page (blocks until generated); raises ``GpuFatal``, fails nothing else."""
+        vlm: VlmResult = self.future.result()
+        if isinstance(vlm.error, errors.GpuFatal):
+            raise vlm.error
+        return page_result(
+            self.page,
+            self.regions,
+            vlm,
+            self.outputs,
+            self.layout_ms,
+            self.layout_error,
+            self.warnings,
+        )
 
 
 def choose_engine_device(requested: str) -> str:

@@ -1,18 +1,24 @@
 """The gpu engine as the pipeline sees it: rendered pages in, ``PageResult`` out.
 
 The page processes render the job's pages (``isolation.tasks.render_page``);
-this process batches the renders and hands each batch to the loaded GPU models
-(``engines.gpu.GpuEngine``: RT-DETR layout plus a vision-language model). The
-GPU is shared by every job on the worker, so batches take turns under one lock.
-When the job carries a ``json_schema``, the first rendered pages are kept
-and the schema is filled from them after the last page (``run.structured``).
+this process groups the renders (``DOCWORKER_LAYOUT_BATCH_SIZE``), runs layout
+on each group and hands every page to the shared continuous VLM batch
+(``GpuEngine.start``), then goes on rendering and laying out the next group
+while those pages generate. Results are yielded in page order as they come
+back; at most ``2 × DOCWORKER_VLM_BATCH_SIZE`` pages of a job are in flight.
+Pages of every job running on the worker share the VLM's batch.
+
+A fatal GPU error (``errors.GpuFatal``) ends the job (with ``refresh_worker``);
+any other page failure fails that page only. When the job carries a
+``json_schema``, the first rendered pages are kept and the schema is filled
+from them after the last page (``run.structured``).
 
 Inputs: a ``JobRun``. Output: ``PageResult`` pages in page order.
 """
 
 from __future__ import annotations
 
-import threading
+import collections
 import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -26,6 +32,21 @@ if TYPE_CHECKING:
     from docworker.isolation.pool import PagePool
 
 
+class _Ready:
+    """A page already decided (a failed render): yielded in its turn, errors already recorded."""
+
+    recorded = True
+
+    def __init__(self, page: PageResult) -> None:
+        self.page = page
+
+    def done(self) -> bool:
+        return True
+
+    def result(self) -> PageResult:
+        return self.page
+
+
 class GpuPagesEngine:
     """Layout + VLM over renders; ``models`` is the loaded ``GpuEngine`` (or a stand-in)."""
 
@@ -34,7 +55,6 @@ class GpuPagesEngine:
     def __init__(self, models: Any):
         self.gpu = models
         self.device: str = models.device
-        self._lock = threading.Lock()
 
     @classmethod
     def available(cls, settings: Settings) -> str | None:
@@ -60,45 +80,64 @@ class GpuPagesEngine:
     def models(self, mime: str) -> list[ModelInfo]:
         return self.gpu.models()
 
+    def _start(self, batch: list[Any], run: JobRun) -> list[Any]:
+        """``GpuEngine.start``; a stand-in with only ``process`` gets its pages at once."""
+        start = getattr(self.gpu, "start", None)
+        if start is not None:
+            return start(batch, run.job, run.warnings)
+        return [_Ready(page) for page in self.gpu.process(batch, run.job, warnings=run.warnings)]
+
     def pages(self, run: JobRun) -> Iterator[PageResult]:
         doc, numbers = paged.select(run)
         unit = paged.unit(run)
-        batch_size = run.settings.vlm_batch_size
+        settings = run.settings
+        group = settings.layout_batch_size
+        in_flight = max(2 * settings.vlm_batch_size, group)
         batch: list[Any] = []
         kept: list[Any] = []  # renders kept for structured extraction
         done: list[PageResult] = []
+        pending: collections.deque[Any] = collections.deque()
 
-        def flush() -> Iterator[PageResult]:
+        def launch() -> None:
             t = time.perf_counter()
-            with self._lock:
-                pages = self.gpu.process(batch, run.job, warnings=run.warnings)
-            room = run.settings.structured_max_pages - len(kept)
+            pending.extend(self._start(batch, run))
+            run.time("gpu", t)
+            room = settings.structured_max_pages - len(kept)
             if run.job.json_schema is not None and room > 0:
                 kept.extend(batch[:room])
-            run.time("gpu", t)
-            for page in pages:
-                if page.status == "failed" and page.error is not None:
-                    run.errors.append(page.error)
+            batch.clear()
+
+        def drain(wait_all: bool) -> Iterator[PageResult]:
+            while pending and (wait_all or pending[0].done() or len(pending) >= in_flight):
+                item = pending.popleft()
+                t = time.perf_counter()
+                page = item.result()  # raises GpuFatal: the whole job ends, the worker is replaced
+                run.time("gpu", t)
+                if not getattr(item, "recorded", False) and page.status == "failed":
+                    if page.error is not None:
+                        run.errors.append(page.error)
                 done.append(page)
                 yield page
-            batch.clear()
 
         for task, result in run.pool.run(
             "docworker.isolation.tasks.render_page",
             paged.page_tasks(run, doc, numbers, ocr_threads=1),
-            timeout_s=run.settings.page_timeout_s,
+            timeout_s=settings.page_timeout_s,
             deadline=run.deadline,
-            window=max(run.settings.window_pages, batch_size),
+            window=max(settings.window_pages, group),
         ):
             if isinstance(result, errors.WorkerError):
-                yield from flush() if batch else ()
-                yield run.failed_page(task.number, unit, result)
-                continue
-            batch.append(result)
-            if len(batch) >= batch_size:
-                yield from flush()
+                if batch:
+                    launch()
+                pending.append(_Ready(run.failed_page(task.number, unit, result)))
+            else:
+                batch.append(result)
+                if len(batch) >= group:
+                    launch()
+            yield from drain(wait_all=False)
         if batch:
-            yield from flush()
+            launch()
+        yield from drain(wait_all=True)
         if run.job.json_schema is not None:
             run.structured = self._structured(run, kept, done)
 
@@ -114,7 +153,6 @@ class GpuPagesEngine:
         numbers = {p.number for p in kept}
         markdown = "\n\n".join(p.markdown or "" for p in pages if p.number in numbers)
         t = time.perf_counter()
-        with self._lock:
-            result = self.gpu.structured(kept, markdown, run.job.json_schema)
+        result = self.gpu.structured(kept, markdown, run.job.json_schema)
         run.time("structured", t)
         return result

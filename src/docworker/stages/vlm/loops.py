@@ -90,3 +90,65 @@ class RepetitionGuard:
         hit = ((self._runs + periods) >= needed).any(dim=1)
         self.fired |= hit
         return hit
+
+
+class LoopTracker:
+    """``RepetitionGuard``'s rule for rows that join and leave a continuous batch.
+
+    Row ``i`` holds one sequence; ``step(new_tokens)`` takes the token each
+    active row just generated and returns which rows now end in a loop.
+    ``add_row`` starts a fresh row at the end; ``move_row``/``pop_row`` keep
+    the rows packed as the batch does. State is two small tensors per row
+    (run lengths per period, the last ``max_period`` tokens), on the device.
+    """
+
+    def __init__(
+        self,
+        rows: int,
+        device: Any,
+        *,
+        max_period: int = 128,
+        min_repeats: int = 8,
+        min_span: int = 256,
+    ) -> None:
+        import torch
+
+        self.max_period = max_period
+        self.periods = torch.arange(1, max_period + 1, device=device)
+        self.needed = torch.clamp(self.periods * min_repeats, min=min_span)
+        self.runs = torch.zeros(rows, max_period, dtype=torch.long, device=device)
+        self.history = torch.full((rows, max_period), -1, dtype=torch.long, device=device)
+        self.generated = torch.zeros(rows, dtype=torch.long, device=device)
+        self.count = 0
+
+    def add_row(self, first_token: int) -> None:
+        """A new last row whose first generated token is ``first_token``."""
+        i = self.count
+        self.runs[i] = 0
+        self.history[i] = -1
+        self.history[i, 0] = first_token
+        self.generated[i] = 1
+        self.count += 1
+
+    def move_row(self, src: int, dst: int) -> None:
+        self.runs[dst] = self.runs[src]
+        self.history[dst] = self.history[src]
+        self.generated[dst] = self.generated[src]
+
+    def pop_row(self) -> None:
+        self.count -= 1
+
+    def step(self, new_tokens):
+        """``new_tokens``: LongTensor ``[count]``. Returns a BoolTensor ``[count]``: looped."""
+        import torch
+
+        n = self.count
+        runs, history, generated = self.runs[:n], self.history[:n], self.generated[:n]
+        generated += 1
+        # history[:, k] is the token k+1 positions before the new one; compare generated
+        # tokens only (period p needs p earlier generated tokens).
+        same = history == new_tokens[:, None]
+        same &= self.periods[None, :] < generated[:, None]
+        torch.where(same, runs + 1, torch.zeros_like(runs), out=runs)
+        history.copy_(torch.cat([new_tokens[:, None], history[:, :-1]], dim=1))
+        return ((runs + self.periods[None, :]) >= self.needed[None, :]).any(dim=1)

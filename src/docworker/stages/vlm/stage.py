@@ -1,23 +1,27 @@
-"""Vision-language model stage: page images → markdown (tables as HTML), batched.
+"""Vision-language model stage: page images → markdown (tables as HTML), continuously batched.
 
 Loads ``<model_dir>/nanonets-ocr-s`` (Nanonets-OCR-s, a Qwen2.5-VL; the
 default) or ``<model_dir>/got-ocr2`` (``settings.vlm_model="got-ocr2"``; the
 folders are ``weights.VLM_FOLDERS``) with ``AutoModelForImageTextToText`` and
-``AutoProcessor``, offline, in bf16 on CUDA and fp32 on CPU. Generation is
-greedy, ``settings.vlm_batch_size`` pages at a time, at most
-``settings.vlm_max_new_tokens`` tokens per page.
+``AutoProcessor``, offline, bf16 on CUDA and fp32 on CPU.
+Loading fails on any missing, unexpected or mismatched weight
+(``output_loading_info``): random weights must never pass a warm-up.
 
-Failure handling, per page so that one page never sinks the document:
+Prompts are the models' own:
 
-* ``torch.cuda.OutOfMemoryError`` (a typed check) halves the batch and retries;
-  a page that runs out of memory alone gets an ``engine_failed`` result.
-* A repetition loop (the same n-gram over and over, a known VLM failure) is
-  stopped by ``loops.RepetitionGuard`` during generation, found again after it
-  by ``loops.find_loop``, cut off, and flagged (``VlmResult.looped``) so the
-  engine can fall back to the page's text layer and warn.
+- Nanonets-OCR-s: the model card's system turn and instruction, word for word
+  (``PAGE_PROMPT``; docstrange 1.1.8 sends the same text), through the
+  checkpoint's chat template; at most 15,000 new tokens, as the card's clients allow.
+- GOT-OCR2: its processor's own chat format for formatted OCR (``format=True``,
+  "OCR with format"); at most 4,096 new tokens, as its card's examples use.
 
-The HTML table parser that turns the model's ``<table>`` output into
-``contract.Table`` is ``tables.parse``.
+``settings.vlm_max_new_tokens`` overrides both limits. Generation is greedy
+with continuous batching (``scheduler``, ``batcher``): up to
+``settings.vlm_batch_size`` pages decode at once over one reused KV cache, a
+finished page's row is refilled at once, and pages from every job share the
+batch. A repetition loop is stopped during generation (``loops.LoopTracker``),
+found again after it (``loops.find_loop``), cut off and flagged
+(``VlmResult.looped``) so the engine can fall back to the page's text layer.
 
 Input: ``list[RenderedPage]`` (or images + a prompt, for structured output).
 Output: one ``VlmResult`` per page.
@@ -28,6 +32,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,52 +42,44 @@ from pydantic import BaseModel, Field
 
 from docworker import errors, weights
 from docworker.pages import RenderedPage
-from docworker.stages.vlm.loops import RepetitionGuard, find_loop
+from docworker.stages.layout import loading_problems
+from docworker.stages.vlm.loops import find_loop
+from docworker.stages.vlm.scheduler import Finished, Scheduler, Task
 
 _log = logging.getLogger(__name__)
 
-_LANGUAGE_NAMES = {
-    "es": "Spanish",
-    "en": "English",
-    "ca": "Catalan",
-    "gl": "Galician",
-    "eu": "Basque",
-    "pt": "Portuguese",
-    "fr": "French",
-    "de": "German",
-    "it": "Italian",
-}
-
-# Our own wording of a page-to-markdown instruction in the form Nanonets-OCR-s
-# was tuned on: natural reading order, HTML tables, LaTeX equations, tagged
-# page numbers/watermarks/images, ballot-box check boxes.
+#: The Nanonets-OCR-s model card's instruction, word for word.
 PAGE_PROMPT = (
-    "Transcribe this document page into Markdown, in the order a person would read it. "
-    "Use Markdown headings and lists where the page has them. "
-    "Write every table as an HTML <table> (use rowspan and colspan for merged cells). "
-    "Write equations in LaTeX. "
-    "Put a figure's caption, or a short description when it has none, inside <img></img>. "
-    "Wrap page numbers in <page_number></page_number> and watermarks in <watermark></watermark>. "
-    "Show check boxes as ☐ and ☑. "
-    "Copy the text exactly, in its original language{languages}, keeping accents and "
-    "punctuation such as ñ, ¿ and ¡."
+    "Extract the text from the above document as if you were reading it naturally. "
+    "Return the tables in html format. Return the equations in LaTeX representation. "
+    "If there is an image in the document and image caption is not present, add a small "
+    "description of the image inside the <img></img> tag; otherwise, add the image caption "
+    "inside <img></img>. Watermarks should be wrapped in brackets. "
+    "Ex: <watermark>OFFICIAL COPY</watermark>. Page numbers should be wrapped in brackets. "
+    "Ex: <page_number>14</page_number> or <page_number>9/22</page_number>. "
+    "Prefer using ☐ and ☑ for check boxes."
 )
+#: The model card's system turn.
+SYSTEM_PROMPT = "You are a helpful assistant."
+
+#: New-token limits the model cards advise, per ``settings.vlm_model``.
+CARD_MAX_NEW_TOKENS = {"nanonets": 15000, "got-ocr2": 4096}
 
 
 def page_prompt(languages: Sequence[str] = ()) -> str:
-    """The page instruction, with a language hint from the job's ``languages``."""
-    names = [_LANGUAGE_NAMES.get(code, code) for code in languages]
-    hint = f" (probably {' or '.join(names)})" if names else ""
-    return PAGE_PROMPT.format(languages=hint)
+    """The page instruction: the card's, unchanged (the model was trained on it alone)."""
+    return PAGE_PROMPT
 
 
 @dataclass
 class VlmRequest:
-    """One generation: images and the instruction that goes with them."""
+    """One generation: images, the instruction that goes with them, optional own limits."""
 
     page: int
     images: list[Image.Image]
     prompt: str
+    max_new_tokens: int | None = None
+    ignore_eos: bool = False  # exactly max_new_tokens tokens (benchmarks)
 
 
 @dataclass
@@ -103,8 +100,8 @@ class VlmOptions(BaseModel):
 
     kind: str = Field("nanonets", description="nanonets | got-ocr2")
     model_path: Path = Field(description="Folder with the model in HF format.")
-    batch_size: int = Field(4, gt=0, description="Requests per generate() call.")
-    max_new_tokens: int = Field(4096, gt=0, description="Cap on generated tokens per request.")
+    batch_size: int = Field(32, gt=0, description="Most sequences decoding at once.")
+    max_new_tokens: int = Field(15000, gt=0, description="Cap on generated tokens per request.")
     max_image_pixels: int = Field(
         2_000_000, gt=0, description="Page images are shrunk to at most this many pixels."
     )
@@ -131,8 +128,43 @@ def dtype_for(device: str):
     return torch.bfloat16 if device.startswith("cuda") else torch.float32
 
 
+def load_vlm(path: Path, kind: str, device: str) -> tuple[Any, Any]:
+    """``(model, processor)`` from a local folder; ``EngineUnavailable`` naming what is wrong."""
+    try:
+        from transformers import AutoModelForImageTextToText, AutoProcessor
+    except ImportError as e:
+        raise errors.EngineUnavailable(
+            f"the VLM stage needs torch and transformers ({e});"
+            " pip install torch==2.14.1 torchvision==0.29.1 transformers==5.23.0"
+        ) from e
+    if not (path / "config.json").is_file():
+        raise errors.EngineUnavailable(f"no {kind} model at {path}")
+    args: dict[str, Any] = {
+        "local_files_only": True,
+        "dtype": dtype_for(device),
+        "output_loading_info": True,
+    }
+    if device.startswith("cuda"):
+        args["device_map"] = {"": device}
+    try:
+        processor = AutoProcessor.from_pretrained(path, local_files_only=True)
+        model, info = AutoModelForImageTextToText.from_pretrained(path, **args)
+    except (OSError, ValueError, ImportError) as e:
+        raise errors.EngineUnavailable(
+            f"the {kind} model at {path} does not load: {type(e).__name__}: {e}"
+        ) from e
+    problems = loading_problems(info)
+    if problems:
+        raise errors.EngineUnavailable(
+            f"the {kind} checkpoint at {path} does not fit its model: {'; '.join(problems)}"
+        )
+    if not device.startswith("cuda"):
+        model.to(device)
+    return model.eval(), processor
+
+
 class VlmStage:
-    """Batched greedy generation with OOM back-off and a repetition guard."""
+    """Continuous-batching greedy generation with OOM back-off and a repetition guard."""
 
     name = "vlm"
 
@@ -142,16 +174,36 @@ class VlmStage:
         self.options = options
         self.device = device
         self.dtype = dtype_for(device)
-        self.oom_retries = 0
         tokenizer = processor.tokenizer
-        tokenizer.padding_side = "left"
-        self._pad_id = tokenizer.pad_token_id
-        if self._pad_id is None:
-            self._pad_id = tokenizer.eos_token_id
         self._stop_ids = self._collect_stop_ids(tokenizer)
         self._got_image_tokens = self._got_tokens() if options.kind == "got-ocr2" else 0
+        self._scheduler: Scheduler | None = None
 
-    # ---------------------------------------------------------------- construction
+    @property
+    def scheduler(self) -> Scheduler:
+        """The generation loop, made on first use with the options as they are then."""
+        if self._scheduler is None:
+            options = self.options
+            penalty = getattr(self.model.generation_config, "repetition_penalty", None) or 1.0
+            self._scheduler = Scheduler(
+                self.model,
+                max_rows=options.batch_size,
+                stop_ids=self._stop_ids,
+                device=self.device,
+                dtype=self.dtype,
+                loop_options={
+                    "max_period": options.loop_max_period,
+                    "min_repeats": options.loop_min_repeats,
+                    "min_span": options.loop_min_span,
+                },
+                repetition_penalty=float(penalty),
+            )
+        return self._scheduler
+
+    @property
+    def oom_retries(self) -> int:
+        """Out-of-memory events the scheduler has recovered from."""
+        return self.scheduler.oom_events
 
     @classmethod
     def from_settings(cls, settings: Any, *, device: str = "cpu") -> VlmStage:
@@ -165,32 +217,11 @@ class VlmStage:
             kind=kind,
             model_path=Path(settings.model_dir) / weights.VLM_FOLDERS[kind],
             batch_size=settings.vlm_batch_size,
-            max_new_tokens=settings.vlm_max_new_tokens,
+            max_new_tokens=settings.vlm_max_new_tokens or CARD_MAX_NEW_TOKENS[kind],
             max_image_pixels=settings.vlm_max_pixels,
         )
-        try:
-            from transformers import AutoModelForImageTextToText, AutoProcessor
-        except ImportError as e:
-            raise errors.EngineUnavailable(
-                f"the VLM stage needs torch and transformers ({e});"
-                " pip install torch==2.14.1 torchvision==0.29.1 transformers==5.23.0"
-            ) from e
-        if not (options.model_path / "config.json").is_file():
-            raise errors.EngineUnavailable(f"no {kind} model at {options.model_path}")
         started = time.perf_counter()
-        load_args: dict[str, Any] = {"local_files_only": True, "dtype": dtype_for(device)}
-        if device.startswith("cuda"):
-            load_args["device_map"] = {"": device}
-        try:
-            processor = AutoProcessor.from_pretrained(options.model_path, local_files_only=True)
-            model = AutoModelForImageTextToText.from_pretrained(options.model_path, **load_args)
-        except (OSError, ValueError, ImportError) as e:
-            raise errors.EngineUnavailable(
-                f"the {kind} model at {options.model_path} does not load: {type(e).__name__}: {e}"
-            ) from e
-        if not device.startswith("cuda"):
-            model.to(device)
-        model.eval()
+        model, processor = load_vlm(options.model_path, kind, device)
         _log.info(
             "vlm %s (%s) loaded on %s as %s in %.1f s",
             kind,
@@ -227,6 +258,30 @@ class VlmStage:
         """Whether free-form prompts work (Nanonets does; GOT only does OCR)."""
         return self.options.kind == "nanonets"
 
+    # ------------------------------------------------------------------- inputs
+
+    def inputs(self, request: VlmRequest):
+        """The processor's tensors for one request, in the model's own prompt format."""
+        cap = self.options.max_image_pixels
+        if self.options.kind == "got-ocr2":
+            image = _shrink(request.images[0], cap)
+            return self.processor(
+                [image], format=True, num_image_tokens=self._got_image_tokens, return_tensors="pt"
+            )
+        messages = [
+            {"role": "system", "content": SYSTEM_PROMPT},
+            {
+                "role": "user",
+                "content": [{"type": "image"} for _ in request.images]
+                + [{"type": "text", "text": request.prompt}],
+            },
+        ]
+        text = self.processor.apply_chat_template(
+            messages, tokenize=False, add_generation_prompt=True
+        )
+        images = [_shrink(image, cap) for image in request.images]
+        return self.processor(text=[text], images=images or None, return_tensors="pt")
+
     # ------------------------------------------------------------------- running
 
     def __call__(self, pages: list[RenderedPage], languages: Sequence[str] = ()) -> list[VlmResult]:
@@ -235,169 +290,95 @@ class VlmStage:
         requests = [VlmRequest(page=p.number, images=[p.image], prompt=prompt) for p in pages]
         return self.run(requests)
 
+    def submit(
+        self,
+        request: VlmRequest,
+        *,
+        max_new_tokens: int | None = None,
+        loop_guard: bool | None = None,
+    ) -> Future:
+        """Queue one request; the future resolves to its ``VlmResult`` (never raises)."""
+        limit = request.max_new_tokens or max_new_tokens or self.options.max_new_tokens
+        guard = self.options.loop_guard if loop_guard is None else loop_guard
+        done: Future = Future()
+        try:
+            inputs = self.inputs(request)  # on the caller's thread: overlaps generation
+        except Exception as e:  # one page's processor failure fails that page only
+            _log.exception("vlm: page %d: the processor failed", request.page)
+            done.set_result(self._failed(request, e))
+            return done
+        task = Task(
+            request.page,
+            inputs,
+            limit,
+            guard=guard and not request.ignore_eos,
+            ignore_eos=request.ignore_eos,
+        )
+
+        def resolve(inner: Future) -> None:
+            try:
+                done.set_result(self._result(request, inner))
+            except Exception as e:  # decoding failed: still resolve, never hang the caller
+                done.set_result(self._failed(request, e))
+
+        self.scheduler.submit(task).add_done_callback(resolve)
+        return done
+
     def run(
         self,
         requests: list[VlmRequest],
         *,
         max_new_tokens: int | None = None,
         loop_guard: bool | None = None,
-        generate_kwargs: dict[str, Any] | None = None,
     ) -> list[VlmResult]:
-        """Generate for every request, ``batch_size`` at a time, halving on OOM."""
-        import torch
-
-        results: list[VlmResult | None] = [None] * len(requests)
-        size = self.options.batch_size
-        pending = [
-            list(range(i, min(i + size, len(requests)))) for i in range(0, len(requests), size)
+        """Generate for every request (all share the continuous batch); results in order."""
+        futures = [
+            self.submit(r, max_new_tokens=max_new_tokens, loop_guard=loop_guard) for r in requests
         ]
-        while pending:
-            chunk = pending.pop(0)
-            try:
-                outs = self._generate(
-                    [requests[i] for i in chunk], max_new_tokens, loop_guard, generate_kwargs or {}
-                )
-            except torch.cuda.OutOfMemoryError:
-                self._release_memory()
-                self.oom_retries += 1
-                if len(chunk) == 1:
-                    page = requests[chunk[0]].page
-                    _log.warning("vlm: page %d runs out of GPU memory even alone", page)
-                    results[chunk[0]] = VlmResult(
-                        page=page,
-                        error=errors.EngineFailed(
-                            f"page {page}: out of GPU memory in the VLM, even in a batch of 1"
-                        ),
-                    )
-                    continue
-                size = max(1, len(chunk) // 2)
-                _log.warning(
-                    "vlm: out of GPU memory with %d pages; retrying %d at a time", len(chunk), size
-                )
-                pending[0:0] = [chunk[i : i + size] for i in range(0, len(chunk), size)]
-                continue
-            except Exception as e:  # one bad page must not fail its batch-mates
-                if len(chunk) > 1:
-                    _log.warning(
-                        "vlm: batch failed (%s); retrying its pages one by one", type(e).__name__
-                    )
-                    pending[0:0] = [[i] for i in chunk]
-                    continue
-                page = requests[chunk[0]].page
-                _log.exception("vlm: page %d failed", page)
-                results[chunk[0]] = VlmResult(
-                    page=page,
-                    error=errors.EngineFailed(
-                        f"page {page}: VLM generation failed ({type(e).__name__})"
-                    ),
-                )
-                continue
-            for i, out in zip(chunk, outs, strict=True):
-                results[i] = out
-        return [r for r in results if r is not None]
+        return [f.result() for f in futures]
 
-    def _release_memory(self) -> None:
-        import gc
+    def _failed(self, request: VlmRequest, exc: BaseException) -> VlmResult:
+        if isinstance(exc, errors.WorkerError):
+            return VlmResult(page=request.page, error=exc)
+        return VlmResult(
+            page=request.page,
+            error=errors.EngineFailed(
+                f"page {request.page}: VLM generation failed ({type(exc).__name__})"
+            ),
+        )
 
-        import torch
+    def _result(self, request: VlmRequest, future: Future) -> VlmResult:
+        exc = future.exception()
+        if exc is not None:
+            return self._failed(request, exc)
+        finished: Finished = future.result()
+        return self.decode(request, finished)
 
-        gc.collect()
-        if torch.cuda.is_available():
-            torch.cuda.empty_cache()
-
-    def _inputs(self, requests: list[VlmRequest]):
-        cap = self.options.max_image_pixels
-        if self.options.kind == "got-ocr2":
-            images = [_shrink(r.images[0], cap) for r in requests]
-            return self.processor(
-                images, format=True, num_image_tokens=self._got_image_tokens, return_tensors="pt"
-            )
-        conversations = [
-            [
-                {
-                    "role": "user",
-                    "content": [{"type": "image"} for _ in r.images]
-                    + [{"type": "text", "text": r.prompt}],
-                }
-            ]
-            for r in requests
-        ]
-        texts = [
-            self.processor.apply_chat_template(c, tokenize=False, add_generation_prompt=True)
-            for c in conversations
-        ]
-        images = [_shrink(image, cap) for r in requests for image in r.images]
-        return self.processor(text=texts, images=images or None, padding=True, return_tensors="pt")
-
-    def _generate(
-        self,
-        requests: list[VlmRequest],
-        max_new_tokens: int | None,
-        loop_guard: bool | None,
-        generate_kwargs: dict[str, Any],
-    ) -> list[VlmResult]:
-        import torch
-
-        started = time.perf_counter()
-        limit = max_new_tokens or self.options.max_new_tokens
-        guard_on = self.options.loop_guard if loop_guard is None else loop_guard
-        inputs = self._inputs(requests).to(self.device)
-        for key, value in list(inputs.items()):
-            if torch.is_tensor(value) and value.is_floating_point():
-                inputs[key] = value.to(self.dtype)
-        prompt_length = inputs["input_ids"].shape[1]
-        kwargs: dict[str, Any] = {
-            "max_new_tokens": limit,
-            "do_sample": False,
-            "eos_token_id": self._stop_ids,
-            "pad_token_id": self._pad_id,
-        }
-        if guard_on:
-            from transformers import StoppingCriteriaList
-
-            guard = RepetitionGuard(
-                prompt_length,
+    def decode(self, request: VlmRequest, finished: Finished) -> VlmResult:
+        """Token ids → text: cut at the stop token, a loop cut to one copy."""
+        ids, task = finished.tokens, finished.task
+        stops = set(self._stop_ids) if not task.ignore_eos else set()
+        end = next((k for k, t in enumerate(ids) if t in stops), None)
+        content = ids if end is None else ids[:end]
+        n_generated = len(content)
+        looped = False
+        if task.guard:
+            loop = find_loop(
+                content,
                 max_period=self.options.loop_max_period,
                 min_repeats=self.options.loop_min_repeats,
                 min_span=self.options.loop_min_span,
             )
-            kwargs["stopping_criteria"] = StoppingCriteriaList([guard])
-        kwargs.update(generate_kwargs)
-        with torch.inference_mode():
-            output = self.model.generate(**inputs, **kwargs)
-        generated = output[:, prompt_length:].tolist()
-        seconds = (time.perf_counter() - started) / len(requests)
-        results = []
-        stops = set(self._stop_ids)
-        for request, ids in zip(requests, generated, strict=True):
-            end = next((k for k, t in enumerate(ids) if t in stops), None)
-            content = ids if end is None else ids[:end]
-            while content and content[-1] == self._pad_id:
-                content = content[:-1]
-            n_generated = len(content)
-            looped = False
-            if guard_on:
-                loop = find_loop(
-                    content,
-                    max_period=self.options.loop_max_period,
-                    min_repeats=self.options.loop_min_repeats,
-                    min_span=self.options.loop_min_span,
-                )
-                if loop is not None:
-                    looped = True
-                    content = content[: loop[0] + loop[1]]
-                    _log.warning(
-                        "vlm: page %d: repetition loop cut at token %d", request.page, loop[0]
-                    )
-            text = self.processor.tokenizer.decode(content, skip_special_tokens=True)
-            results.append(
-                VlmResult(
-                    page=request.page,
-                    text=text.strip(),
-                    tokens=n_generated,
-                    looped=looped,
-                    hit_limit=end is None and len(ids) >= limit and not looped,
-                    seconds=round(seconds, 4),
-                )
-            )
-        return results
+            if loop is not None:
+                looped = True
+                content = content[: loop[0] + loop[1]]
+                _log.warning("vlm: page %d: repetition loop cut at token %d", task.page, loop[0])
+        text = self.processor.tokenizer.decode(content, skip_special_tokens=True)
+        return VlmResult(
+            page=request.page,
+            text=text.strip(),
+            tokens=n_generated,
+            looped=looped,
+            hit_limit=end is None and len(ids) >= task.limit and not looped,
+            seconds=round(finished.seconds, 4),
+        )
