@@ -10,15 +10,27 @@ the raw outputs (truncated) and the errors in ``details``.
 Needs an instruction-following VLM (Nanonets-OCR-s); GOT-OCR2 only does OCR,
 so structured mode with it raises ``errors.EngineUnavailable``.
 
+Regular expressions come from the caller, and Python's ``re`` backtracks: a
+``pattern`` of ``^(a+)+$`` against 40 characters of the model's answer runs
+for hours in the worker process. So ``pattern`` is evaluated with the
+``regex`` module under a time limit (``PATTERN_TIMEOUT_S`` per value,
+``PATTERN_BUDGET_S`` for one validation); past it the job fails with
+``invalid_input``, naming no value. ``patternProperties`` is refused when the
+schema is checked (jsonschema matches it with ``re`` in three places, with no
+way to bound them).
+
 Input: ``list[RenderedPage]``, the document markdown, a JSON Schema.
 Output: the validated object (a ``dict``).
 """
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 import re
+import time
+from collections.abc import Iterator
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -30,6 +42,17 @@ from docworker.stages.vlm import VlmRequest, VlmStage
 _log = logging.getLogger(__name__)
 
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL | re.IGNORECASE)
+
+#: Longest one ``pattern`` may run on one value, and all of them in one validation.
+PATTERN_TIMEOUT_S = 0.1
+PATTERN_BUDGET_S = 1.0
+_pattern_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "docworker_pattern_deadline", default=None
+)
+#: Keywords whose value maps names (not keywords) to subschemas.
+_NAMED_SUBSCHEMAS = frozenset({"properties", "$defs", "definitions", "dependentSchemas"})
+#: Keywords whose value is data, never a schema.
+_DATA = frozenset({"enum", "const", "examples", "default"})
 
 STRUCTURED_PROMPT = (
     "Fill in a JSON Schema from this document. The document's pages are shown above "
@@ -93,10 +116,66 @@ def _truncate(text: str, limit: int) -> str:
     )
 
 
+def _pattern_matches(pattern: str, text: str) -> bool:
+    """``re.search`` semantics with the ``regex`` module, under this validation's time limit."""
+    try:
+        import regex
+    except ImportError as e:  # a dependency of transformers, so of the gpu engine
+        raise errors.InvalidInput(
+            "`pattern` in json_schema needs the regex module here; leave `pattern` out"
+        ) from e
+    deadline = _pattern_deadline.get() or time.monotonic() + PATTERN_BUDGET_S
+    left = deadline - time.monotonic()
+    try:
+        if left <= 0:
+            raise TimeoutError
+        return regex.search(pattern, text, timeout=min(PATTERN_TIMEOUT_S, left)) is not None
+    except TimeoutError as e:
+        raise errors.InvalidInput(
+            f"a `pattern` in json_schema ran past its time limit ({PATTERN_TIMEOUT_S:g} s a"
+            f" value, {PATTERN_BUDGET_S:g} s a validation): it backtracks (like ^(a+)+$);"
+            " use a simpler pattern"
+        ) from e
+    except regex.error as e:
+        raise errors.InvalidInput("a `pattern` in json_schema is not a valid expression") from e
+
+
+def _bounded_pattern(validator, pattern: str, instance: Any, schema: Any) -> Iterator[Any]:
+    """jsonschema's ``pattern`` keyword, evaluated by ``_pattern_matches``."""
+    from jsonschema import ValidationError
+
+    if validator.is_type(instance, "string") and not _pattern_matches(pattern, instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+def _refuse_pattern_properties(node: Any) -> None:
+    """``InvalidInput`` if any (sub)schema uses ``patternProperties``."""
+    if isinstance(node, list):
+        for item in node:
+            _refuse_pattern_properties(item)
+        return
+    if not isinstance(node, dict):
+        return
+    if "patternProperties" in node:
+        raise errors.InvalidInput(
+            "json_schema uses `patternProperties`, which is not supported (its expressions"
+            " would run without a time limit); list the names in `properties`"
+        )
+    for key, value in node.items():
+        if key in _DATA:
+            continue
+        if key in _NAMED_SUBSCHEMAS and isinstance(value, dict):
+            _refuse_pattern_properties(list(value.values()))
+        else:
+            _refuse_pattern_properties(value)
+
+
 def schema_validator(schema: dict[str, Any]):
     """A jsonschema validator for ``schema`` (its ``$schema`` draft, else 2020-12).
 
-    Raises ``errors.InvalidInput`` when the schema itself is not valid.
+    Its ``pattern`` runs under a time limit (``_bounded_pattern``). Raises
+    ``errors.InvalidInput`` when the schema itself is not valid, is not an
+    object's, or uses ``patternProperties``.
     """
     import jsonschema
 
@@ -108,14 +187,20 @@ def schema_validator(schema: dict[str, Any]):
     root_type = schema.get("type", "object")
     if root_type != "object" and not (isinstance(root_type, list) and "object" in root_type):
         raise errors.InvalidInput('json_schema must describe a JSON object ("type": "object")')
-    return cls(schema)
+    _refuse_pattern_properties(schema)
+    bounded = jsonschema.validators.extend(cls, {"pattern": _bounded_pattern})
+    return bounded(schema)
 
 
 def validation_problems(validator, value: Any, limit: int = 5) -> list[str]:
     """Up to ``limit`` readable validation errors, most relevant first; ``[]`` when valid."""
     import jsonschema
 
-    found = sorted(validator.iter_errors(value), key=jsonschema.exceptions.relevance)
+    token = _pattern_deadline.set(time.monotonic() + PATTERN_BUDGET_S)
+    try:
+        found = sorted(validator.iter_errors(value), key=jsonschema.exceptions.relevance)
+    finally:
+        _pattern_deadline.reset(token)
     problems = []
     for error in found[:limit]:
         where = "/".join(str(p) for p in error.absolute_path) or "(root)"
