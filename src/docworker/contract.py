@@ -95,7 +95,9 @@ class JobInput(BaseModel):
         max_length=1000,
         description="Pages to process, 1-based, e.g. '1-3,7,9-'. Default: all.",
     )
-    password: SecretStr | None = Field(None, description="Password of an encrypted PDF.")
+    password: SecretStr | None = Field(
+        None, max_length=1024, description="Password of an encrypted PDF (at most 1024 characters)."
+    )
     outputs: list[Output] = Field(
         default_factory=lambda: list(ALL_OUTPUTS),
         min_length=1,
