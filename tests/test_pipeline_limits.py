@@ -285,3 +285,36 @@ def test_zip_member_count_is_capped(cpu_pipeline, tmp_path):
     data = hostile_docs.docx_many_entries(decode.MAX_ZIP_ENTRIES + 1)
     payload = run_file(cpu_pipeline, tmp_path / "many.docx", data)
     assert error_code(payload) == "limit_exceeded" and "members" in payload["error"]["message"]
+
+
+# ------------------------------------------------------------------------ input
+
+
+def test_a_megabyte_password_is_refused_at_once(cpu_pipeline, tmp_path):
+    """Issue 13: a 1 MB password took 74 s in the PDF library."""
+    data = hostile_docs.encrypt(build_pdf([TextPage(lines=[(72, 100, 12, "x")])]), "k", "o")
+    password = "contraseña-" * 100_000
+    started = time.monotonic()
+    payload = run_file(cpu_pipeline, tmp_path / "cifrado.pdf", data, password=password)
+    assert time.monotonic() - started < 5
+    assert error_code(payload) == "invalid_input"
+    assert [d["loc"] for d in payload["error"]["details"]] == ["password"]
+    assert "contraseña" not in str(payload)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("pages", "SECRETO-9"), ("pages", "1-3,9-2"), ("languages", ["es", "zzsecreto"])],
+)
+def test_invalid_input_details_never_echo_the_value(cpu_pipeline, tmp_path, field, value):
+    payload = run_file(cpu_pipeline, tmp_path / "a.pdf", hostile_docs_pdf(), **{field: value})
+    assert error_code(payload) == "invalid_input"
+    (detail,) = payload["error"]["details"]
+    assert detail["loc"] == field and "<value>" in detail["msg"]
+    shown = str(payload)
+    for piece in ("SECRETO", "9-2", "zzsecreto"):
+        assert piece not in shown
+
+
+def hostile_docs_pdf() -> bytes:
+    return build_pdf([TextPage(lines=[(72, 100, 12, "Hola")])])

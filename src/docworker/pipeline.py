@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -56,12 +57,39 @@ def _ms(start: float) -> float:
     return round((time.perf_counter() - start) * 1000, 2)
 
 
+_QUOTED = re.compile(r"'([^']*)'|\"([^\"]*)\"")
+
+
+def _strings(value: Any, limit: int = 100) -> list[str]:
+    """The strings in an offending input value (itself, or a list's items)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list | tuple):
+        return [v for v in value[:limit] if isinstance(v, str)]
+    return []
+
+
+def _without_values(msg: str, value: Any) -> str:
+    """``msg`` with every quoted piece of the offending value replaced by ``<value>``.
+
+    Validators quote what they refuse (``invalid page range '9-1'``); a quoted
+    text that is part of the input is the input's, whatever the validator.
+    """
+    given = _strings(value)
+
+    def replace(match: re.Match[str]) -> str:
+        quoted = match.group(1) if match.group(1) is not None else match.group(2)
+        return "<value>" if quoted and any(quoted in s for s in given) else match.group(0)
+
+    return _QUOTED.sub(replace, msg) if given else msg
+
+
 def validation_details(exc: ValidationError) -> list[dict[str, Any]]:
     """Pydantic errors without the offending values (they may be a whole document)."""
     return [
         {
             "loc": ".".join(str(p) for p in err["loc"]) or "input",
-            "msg": err["msg"],
+            "msg": _without_values(err["msg"], err.get("input")),
             "type": err["type"],
         }
         for err in exc.errors()
