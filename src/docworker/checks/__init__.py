@@ -52,7 +52,19 @@ class Report:
 
     @property
     def failed_required(self) -> list[CheckResult]:
-        return [c for c in self.checks if c.name in self.required and not c.ok]
+        """Required checks that failed, then required checks that never ran.
+
+        A check can be left out when one before it raised (the GPU checks run in
+        one block); a required check with no result has not passed.
+        """
+        ran = {c.name for c in self.checks}
+        failed = [c for c in self.checks if c.name in self.required and not c.ok]
+        failed += [
+            CheckResult(name, False, "did not run (a check before it failed to run)")
+            for name in self.required
+            if name not in ran
+        ]
+        return failed
 
     @property
     def ok(self) -> bool:
