@@ -182,3 +182,48 @@ def test_set_offline_env(monkeypatch):
     netguard.set_offline_env()
     for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
         assert os.environ[name] == "1"
+
+
+class ReachingEngine:
+    """An engine whose page task tries to reach the network from its page process."""
+
+    name = "cpu"
+    device = "cpu"
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+
+    def models(self, mime):
+        return []
+
+    def pages(self, run):
+        from docworker.contract import PageResult
+
+        run.page_count = run.selected = 1
+        for _, result in run.pool.run(
+            "tests.sandbox_targets.connect_out", [self.port], timeout_s=20
+        ):
+            yield PageResult(
+                number=1, width=1, height=1, unit="pt", source="ocr", status="ok", text=result
+            )
+
+
+def test_page_process_refusals_reach_the_job_metadata(http_server: HttpServer, tiny_pdf, tmp_path):
+    """Issue 13: refusals in page processes were never counted in network.blocked_outbound."""
+    from docworker.config import Settings
+    from docworker.isolation.pool import PagePool
+    from docworker.pipeline import Pipeline
+
+    pool = PagePool(1, 1024, initializer="docworker.isolation.tasks.init_child")
+    settings = Settings(default_engine="cpu", workers=1)
+    pipeline = Pipeline(settings, pool, {"cpu": ReachingEngine(http_server.port)})
+    try:
+        path = tmp_path / "doc.pdf"
+        path.write_bytes(tiny_pdf)
+        payload = pipeline.run({"document_path": str(path), "engine": "cpu"}, job_id="reach")
+    finally:
+        pipeline.close()
+    assert payload["data"]["pages"][0]["text"] == "refused"
+    assert payload["metadata"]["network"]["blocked_outbound"] == 1
+    assert any("blocked" in w for w in payload["metadata"]["warnings"])
+    assert http_server.hits == {}
