@@ -6,12 +6,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from docworker.contract import Table, TableCell
-from docworker.stages import reading_order
+from docworker.stages import furniture, markdown, reading_order
 from docworker.stages.reading_order import Line
 
 
 def _column(x0, x1, top, n, prefix):
-    return [Line(f"{prefix} {i}", (x0, top + 14 * i, x1, top + 14 * i + 10)) for i in range(n)]
+    """A column of prose: each line reads "<prefix> <i> of running text"."""
+    return [
+        Line(f"{prefix} {i} of running text", (x0, top + 14 * i, x1, top + 14 * i + 10))
+        for i in range(n)
+    ]
 
 
 def test_two_columns_under_a_full_width_title():
@@ -21,8 +25,8 @@ def test_two_columns_under_a_full_width_title():
     # Interleaved, as a text layer or OCR may return them.
     mixed = [title] + [line for pair in zip(left, right, strict=True) for line in pair]
     ordered = [line.text for line in reading_order.reading_order(mixed, 600)]
-    assert ordered == [title.text] + [f"left {i}" for i in range(8)] + [
-        f"right {i}" for i in range(8)
+    assert ordered == [title.text] + [f"left {i} of running text" for i in range(8)] + [
+        f"right {i} of running text" for i in range(8)
     ]
 
 
@@ -40,16 +44,14 @@ def test_page_numbers_and_running_heads_are_furniture():
     body = _column(60, 540, 120, 12, "cuerpo del texto")
     number = Line("- 7 -", (290, 800, 310, 810))
     paras = reading_order.paragraphs([head, *body, number])
-    kinds = reading_order.furniture(paras, 842)
+    kinds = furniture.furniture(paras, 842)
     assert kinds[0] == "page_header" and kinds[-1] == "page_footer"
     assert set(kinds[1:-1]) == {"paragraph"}
-    items = reading_order.layout_items(paras, kinds, [])
-    markdown = reading_order.items_markdown(items)
-    assert (
-        "Boletín" not in markdown and "- 7 -" not in markdown and "cuerpo del texto 3" in markdown
-    )
-    assert "Boletín" in reading_order.items_text(items)
-    types = [b.type for b in reading_order.items_blocks(items, "text_layer") if b.type != "line"]
+    items = markdown.layout_items(paras, kinds, [])
+    page_md = markdown.items_markdown(items)
+    assert "Boletín" not in page_md and "- 7 -" not in page_md and "cuerpo del texto 3" in page_md
+    assert "Boletín" in markdown.items_text(items)
+    types = [b.type for b in markdown.items_blocks(items, "text_layer") if b.type != "line"]
     assert types[0] == "page_header" and types[-1] == "page_footer"
 
 
@@ -57,14 +59,14 @@ def test_a_title_at_the_top_followed_closely_by_text_is_not_a_header():
     title = Line("Informe anual", (60, 50, 300, 64))
     body = _column(60, 540, 70, 10, "texto")
     paras = reading_order.paragraphs([title, *body])
-    assert reading_order.furniture(paras, 842)[0] == "paragraph"
+    assert furniture.furniture(paras, 842)[0] == "paragraph"
 
 
 def test_is_page_number():
     for text in ("12", "- 3 -", "Página 4 de 10", "Page 2", "iv", "p. 7"):
-        assert reading_order.is_page_number(text), text
+        assert furniture.is_page_number(text), text
     for text in ("2025 budget", "Article 12 applies"):
-        assert not reading_order.is_page_number(text), text
+        assert not furniture.is_page_number(text), text
 
 
 def test_table_replaces_the_paragraphs_inside_it():
@@ -89,10 +91,10 @@ def test_table_replaces_the_paragraphs_inside_it():
         reading_order.Paragraph(inside),
         reading_order.Paragraph([after]),
     ]
-    items = reading_order.layout_items(paras, ["paragraph"] * 3, [table])
+    items = markdown.layout_items(paras, ["paragraph"] * 3, [table])
     assert [i.kind for i in items] == ["paragraph", "table", "paragraph"]
-    assert reading_order.items_markdown(items).split("\n\n")[1].startswith("| a | b |")
-    assert "a\tb\n1\t2" in reading_order.items_text(items)
+    assert markdown.items_markdown(items).split("\n\n")[1].startswith("| a | b |")
+    assert "a\tb\n1\t2" in markdown.items_text(items)
 
 
 def _furniture_by_brute_force(paras, height, top_band=0.08, bottom_band=0.1):
@@ -112,15 +114,43 @@ def _furniture_by_brute_force(paras, height, top_band=0.08, bottom_band=0.1):
         if y1 <= top_band * height:
             below = [b[1] - y1 for b in others if b[1] >= y1 - 0.5 * typical]
             apart = not below or min(below) > 2.0 * typical
-            if reading_order.is_page_number(text) or (
-                apart and len(text) <= 120 and len(others) >= 2
-            ):
+            if furniture.is_page_number(text) or (apart and len(text) <= 120 and len(others) >= 2):
                 kinds[i] = "page_header"
         elif y0 >= (1 - bottom_band) * height:
             above = [y0 - b[3] for b in others if b[3] <= y0 + 0.5 * typical]
             apart = not above or min(above) > 1.5 * typical
-            if reading_order.is_page_number(text) or (apart and len(text) <= 160):
+            if furniture.is_page_number(text) or (apart and len(text) <= 160):
                 kinds[i] = "page_footer"
+    return _edges_by_brute_force(paras, kinds, height)
+
+
+def _edges_by_brute_force(paras, kinds, height):
+    """``reading_order._edge_furniture`` for lines without font sizes or pitch."""
+    import re
+    from statistics import median
+
+    body = [i for i, k in enumerate(kinds) if k == "paragraph"]
+    if len(body) < 3:
+        return kinds
+    line_height = median(ln.bbox[3] - ln.bbox[1] for p in paras for ln in p.lines)
+    numbered = re.compile(r"^\d{1,4}\s+\S|\S\s+\d{1,4}$")
+    band = furniture.EDGE_BAND * height
+    for top in (True, False):
+        edge_of = (lambda i: paras[i].bbox[1]) if top else (lambda i: -paras[i].bbox[3])
+        remaining = list(body)
+        for _ in range(2):
+            edge = min(remaining, key=edge_of)
+            remaining = [j for j in remaining if j != edge]
+            para = paras[edge]
+            if not remaining or len(para.lines) > 2 or len(para.text) > 100:
+                break
+            if not (para.bbox[3] <= band if top else para.bbox[1] >= height - band):
+                break
+            inner = paras[min(remaining, key=edge_of)].bbox
+            gap = inner[1] - para.bbox[3] if top else para.bbox[1] - inner[3]
+            if gap <= line_height or not numbered.search(para.text.strip()):
+                break
+            kinds[edge] = "page_header" if top else "page_footer"
     return kinds
 
 
@@ -139,7 +169,7 @@ def test_furniture_by_bisection_matches_the_quadratic_rule(spec):
         reading_order.Paragraph([Line(text=text, bbox=(50.0, y, 300.0, y + 9.0)) for y in tops])
         for tops, text in spec
     ]
-    assert reading_order.furniture(paras, 842) == _furniture_by_brute_force(paras, 842)
+    assert furniture.furniture(paras, 842) == _furniture_by_brute_force(paras, 842)
 
 
 def test_furniture_work_grows_linearly_on_a_dense_page(monkeypatch):
@@ -147,10 +177,7 @@ def test_furniture_work_grows_linearly_on_a_dense_page(monkeypatch):
 
     Counted, not timed: paragraph boxes looked at per paragraph stay constant."""
     lines = [
-        Line(
-            text=f"w{i}",
-            bbox=(i % 10 * 60.0, i // 10 * 2.6, i % 10 * 60 + 50.0, i // 10 * 2.6 + 2.4),
-        )
+        Line(text=f"w{i}", bbox=(i % 2 * 300.0, i * 2.6, i % 2 * 300 + 20.0, i * 2.6 + 2.4))
         for i in range(3000)
     ]
     paras = reading_order.paragraphs(reading_order.reading_order(lines, 612))
@@ -164,6 +191,6 @@ def test_furniture_work_grows_linearly_on_a_dense_page(monkeypatch):
         return real.fget(self)
 
     monkeypatch.setattr(reading_order.Paragraph, "bbox", property(counted))
-    kinds = reading_order.furniture(paras, 792)
+    kinds = furniture.furniture(paras, 792)
     assert looks <= 6 * len(paras)
     assert "paragraph" in kinds

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 
 from docworker.plaintext import plain_descriptions
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"
 
 Output = Literal["markdown", "text", "blocks", "tables"]
 ALL_OUTPUTS: tuple[Output, ...] = ("markdown", "text", "blocks", "tables")
@@ -229,6 +229,12 @@ class Block(BaseModel):
     )
     confidence: float | None = Field(None, ge=0, le=1, description="OCR/layout score, if any.")
     source: Literal["text_layer", "ocr", "layout", "vlm", "office"]
+    level: int | None = Field(
+        None,
+        ge=1,
+        le=6,
+        description="Heading level (1 = `#`), for `heading` blocks that know it. Since 1.1.0.",
+    )
 
 
 class TableCell(BaseModel):

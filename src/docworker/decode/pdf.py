@@ -1,4 +1,8 @@
-"""PDF pages with pypdfium2: the text layer as lines with boxes, and renders.
+"""PDF pages with pypdfium2: the text layer as line pieces with boxes, and renders.
+
+The text layer is read character by character (``pdfchars``) and cut into
+line pieces with words, font size and style (``pdflines``); pages holding
+right-to-left script are rebuilt from glyph positions instead (``rtl``).
 
 Runs inside a page process. pdfium errors are translated here into ``errors``
 classes. Boxes are top-left PDF points of the displayed page (``/Rotate`` and
@@ -17,11 +21,12 @@ from PIL import Image
 
 from docworker import errors
 from docworker.decode import rtl
+from docworker.decode.pdfchars import read_chars, to_top_left
+from docworker.decode.pdflines import pieces
 from docworker.decode.types import PageView, render_scale
 from docworker.geometry import Line
 
 _PDFIUM_PASSWORD = 4
-_INVISIBLE = 3  # FPDF_TEXTRENDERMODE_INVISIBLE
 
 #: A text layer beyond these fails its page with limit_exceeded. Real pages
 #: hold thousands of characters in hundreds of runs; reading each run costs a
@@ -95,54 +100,39 @@ class PdfHandle:
             width, height = page.get_size()
             view = PageView(number=number, width=width, height=height, unit="pt")
             if text_layer:
-                view.lines, view.invisible_ratio = self._text_lines(page, width, height)
+                self._text_lines(view, page)
                 view.image_coverage, view.graphics = _object_stats(page)
             return view
         finally:
             page.close()
 
-    def _text_lines(self, page, width: float, height: float) -> tuple[list[Line], float]:
-        """Text runs of the text layer, merged into lines, in top-left page points."""
-        raw = self._pdfium.raw
+    def _text_lines(self, view: PageView, page) -> None:
+        """The text layer as line pieces (``pdflines``) in top-left page points, into ``view``."""
         textpage = page.get_textpage()
         try:
             n_chars = textpage.count_chars()
             if n_chars <= 0:
-                return [], 0.0
+                return
             n_runs = textpage.count_rects()
             if n_chars > MAX_PAGE_CHARS or n_runs > MAX_PAGE_RUNS:
                 raise errors.LimitExceeded(
                     f"the page's text layer has {n_chars} characters in {n_runs} runs; the limits"
                     f" are {MAX_PAGE_CHARS} and {MAX_PAGE_RUNS}"
                 )
-            sample = range(0, n_chars, max(1, n_chars // 200))
-            invisible = 0
-            for i in sample:
-                obj = raw.FPDFText_GetTextObject(textpage.raw, i)
-                if obj and raw.FPDFTextObj_GetTextRenderMode(obj) == _INVISIBLE:
-                    invisible += 1
-            sampled = len(sample)
             rotation = page.get_rotation() % 360
-            left, bottom, right, top = page.get_cropbox()
-            runs: list[Line] = []
-            for i in range(n_runs):
-                l, b, r, t = textpage.get_rect(i)
-                text = textpage.get_text_bounded(l, b, r, t).replace("\r", "").replace("\n", " ")
-                text = unicodedata.normalize("NFC", text).strip()
-                if not text:
-                    continue
-                bbox = _to_top_left((l, b, r, t), (left, bottom, right, top), rotation)
-                runs.append(Line(text=text, bbox=_clip(bbox, width, height)))
-            if any(rtl.has_rtl(run.text) for run in runs):
-                # Right-to-left script: rebuilt from glyph positions (see stages/rtl.py);
-                # told from the runs already read, so left-to-right pages pay nothing more.
-                glyphs = self._glyphs(textpage, n_chars, (left, bottom, right, top), rotation)
-                lines = [
-                    Line(text=text, bbox=_clip(bbox, width, height))
+            crop = page.get_cropbox()
+            read = read_chars(textpage, n_chars, crop, rotation, view.width, view.height)
+            view.invisible_ratio = read.invisible / max(1, read.total)
+            view.unreadable = read.unreadable
+            if rtl.has_rtl("".join(c.text for c in read.chars)):
+                # Right-to-left script: rebuilt from glyph positions (see decode/rtl.py).
+                glyphs = self._glyphs(textpage, n_chars, crop, rotation)
+                view.lines = [
+                    Line(text=text, bbox=_clip(bbox, view.width, view.height))
                     for text, bbox in rtl.page_lines(glyphs)
                 ]
-                return lines, invisible / max(1, sampled)
-            return _merge_runs(runs), invisible / max(1, sampled)
+                return
+            view.lines = pieces(read)
         finally:
             textpage.close()
 
@@ -166,8 +156,8 @@ class PdfHandle:
                 text = ""
             if text.isspace():
                 text = " "
-            box = _to_top_left(textpage.get_charbox(i, loose=True), crop, rotation)
-            ink = _to_top_left(textpage.get_charbox(i), crop, rotation)
+            box = to_top_left(textpage.get_charbox(i, loose=True), crop, rotation)
+            ink = to_top_left(textpage.get_charbox(i), crop, rotation)
             glyphs.append(rtl.Glyph(text=text, box=box, ink=ink))
         return glyphs
 
@@ -224,26 +214,6 @@ def _object_stats(page, max_objects: int = 20000, grid: int = 48) -> tuple[float
     return sum(cells) / (grid * grid), paths
 
 
-def _to_top_left(
-    box: tuple[float, float, float, float],
-    crop: tuple[float, float, float, float],
-    rotation: int,
-) -> tuple[float, float, float, float]:
-    """PDF user space (origin bottom-left) → displayed page, origin top-left, y down."""
-    l, b, r, t = box
-    cl, cb, cr, ct = crop
-    w0, h0 = cr - cl, ct - cb
-    # unrotated, top-left origin
-    x0, x1, y0, y1 = l - cl, r - cl, ct - t, ct - b
-    if rotation == 90:
-        x0, y0, x1, y1 = h0 - y1, x0, h0 - y0, x1
-    elif rotation == 180:
-        x0, y0, x1, y1 = w0 - x1, h0 - y1, w0 - x0, h0 - y0
-    elif rotation == 270:
-        x0, y0, x1, y1 = y0, w0 - x1, y1, w0 - x0
-    return (x0, y0, x1, y1)
-
-
 def _clip(bbox: tuple[float, float, float, float], width: float, height: float):
     x0, y0, x1, y1 = bbox
     return (
@@ -252,27 +222,3 @@ def _clip(bbox: tuple[float, float, float, float], width: float, height: float):
         round(min(max(x1, 0.0), width), 2),
         round(min(max(y1, 0.0), height), 2),
     )
-
-
-def _merge_runs(runs: list[Line]) -> list[Line]:
-    """Join runs that sit on the same baseline and touch horizontally into one line.
-
-    pdfium yields runs in content-stream order, which is the reading order
-    most producers write; we keep that order and only merge neighbours.
-    """
-    lines: list[Line] = []
-    for run in runs:
-        if lines:
-            last = lines[-1]
-            lx0, ly0, lx1, ly1 = last.bbox
-            rx0, ry0, rx1, ry1 = run.bbox
-            height = max(ly1 - ly0, ry1 - ry0, 1.0)
-            overlap = min(ly1, ry1) - max(ly0, ry0)
-            gap = rx0 - lx1
-            if overlap > 0.5 * height and -0.5 * height <= gap <= 2.5 * height:
-                sep = "" if gap < 0.15 * height else " "
-                last.text = f"{last.text}{sep}{run.text}"
-                last.bbox = (min(lx0, rx0), min(ly0, ry0), max(lx1, rx1), max(ly1, ry1))
-                continue
-        lines.append(Line(text=run.text, bbox=run.bbox))
-    return lines

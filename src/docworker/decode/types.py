@@ -21,6 +21,7 @@ class PageView:
     unit: str
     lines: list[Line] = field(default_factory=list)
     invisible_ratio: float = 0.0
+    unreadable: int = 0  # text-layer characters dropped as controls or unmapped glyphs (PDF only)
     image_coverage: float = 0.0  # share of the page under image objects (PDF only)
     graphics: int = 0  # vector path segments on the page (PDF only; rulings, boxes)
 

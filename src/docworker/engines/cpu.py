@@ -23,13 +23,13 @@ from typing import TYPE_CHECKING, Any
 
 from docworker import decode, errors
 from docworker.contract import ModelInfo, PageResult
+from docworker.decode.pdflines import turned
 from docworker.engines import JobRun, dist_version, paged
 from docworker.isolation.tasks import PageTask, document
-from docworker.stages import ocr, reading_order
-from docworker.stages.ocr.orientation import rotate_image, unrotate_box
+from docworker.stages import furniture, markdown, ocr, reading_order
+from docworker.stages.ocr.orientation import rotate_box, rotate_image, unrotate_box
 from docworker.stages.text_layer import TextLayerStage
-from docworker.tables import scanned
-from docworker.tables import TableStage
+from docworker.tables import TableStage, scanned
 
 if TYPE_CHECKING:
     from docworker.config import Settings
@@ -187,19 +187,24 @@ def read_page(task: PageTask) -> PageResult:
             lines, rotation, tables, source = text_stage(view), 0, [], "text_layer"
 
     t = time.perf_counter()
+    if source == "text_layer" and rotation == 0:
+        # Text set up or down the page as most of its text (a turned table): read upright.
+        rotation = turned(lines)
+        for line in lines:
+            line.bbox = rotate_box(line.bbox, rotation, view.width, view.height)
     upright_w, upright_h = (
         (view.height, view.width) if rotation in (90, 270) else (view.width, view.height)
     )
     ordered = reading_order.reading_order(lines, upright_w)
     paras = reading_order.paragraphs(ordered)
-    kinds = reading_order.furniture(paras, upright_h)
+    kinds = furniture.furniture(paras, upright_h, width=upright_w)
     if rotation:
         for line in ordered:
             line.bbox = unrotate_box(line.bbox, rotation, view.width, view.height)
         for table in tables:
-            if table.bbox is not None:
+            if table.bbox is not None and source == "ocr":
                 table.bbox = unrotate_box(table.bbox, rotation, view.width, view.height)
-    items = reading_order.layout_items(paras, kinds, tables)
+    items = markdown.layout_items(paras, kinds, tables)
     block_source = "ocr" if source == "ocr" else "text_layer"
     timings["assemble"] = _ms(t)
     return PageResult(
@@ -210,9 +215,9 @@ def read_page(task: PageTask) -> PageResult:
         rotation=rotation,
         source=source,  # type: ignore[arg-type]
         status="ok",
-        text=reading_order.items_text(items),
-        markdown=reading_order.items_markdown(items),
-        blocks=reading_order.items_blocks(items, block_source),
+        text=markdown.items_text(items),
+        markdown=markdown.items_markdown(items),
+        blocks=markdown.items_blocks(items, block_source),
         tables=tables,
         timings_ms=timings,
     )

@@ -1,41 +1,55 @@
-"""Lines → reading order, paragraphs, page text and markdown.
+"""Line pieces → reading order, lines and paragraphs.
 
-Shared by the text-layer and OCR paths of the CPU engine. Reading order is
-column-aware: lines are split into columns where a vertical gutter runs
-through the whole band of text, and each column is read top to bottom.
+Shared by the text-layer and OCR paths of the CPU engine.
 
-Page furniture: paragraphs in the top or bottom margin that look like running
-heads, footers or page numbers are typed ``page_header`` / ``page_footer`` and
-kept out of the page's markdown (they stay in its text and blocks); the
-pipeline adds those that repeat across pages (``stages.running``). Tables
-found by the table stage replace the paragraphs they cover in the markdown
-and blocks.
+1. Columns before lines (``reading_order``): the page's pieces (the text
+   layer's runs cut at wide gaps, or OCR lines) are split into column
+   regions (``columns.groups``); only then are the pieces of one row in one
+   region joined into a line (``join_rows``). Numbers down a margin that
+   count the lines (a legal transcript) are read after the text, and so are
+   pieces written up or down the page (``furniture`` types those in a side
+   margin).
+2. Paragraphs (``paragraphs``): consecutive lines of one column close
+   together (the page's own line spacing sets "close"), cut where the font
+   size, weight or pitch changes, where a list item or a table-of-contents
+   entry starts, at a centred line over or under a block, and after a short
+   line that ends a sentence. A paragraph's text joins hyphenated line ends
+   (``joining``).
+
+Page furniture is ``stages.furniture``; markdown, text and blocks are
+``stages.markdown``.
 
 Input: ``Line`` objects with boxes in page units (origin top-left).
-Output: ordered paragraphs, ``contract.Block`` lists, text and markdown.
+Output: ordered ``Line`` objects and ``Paragraph`` lists.
 """
 
 from __future__ import annotations
 
-import bisect
 import itertools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from statistics import median
 
-from docworker.contract import Block, Table
 from docworker.decode import rtl as _rtl
+from docworker.decode.pdflines import is_vertical
 from docworker.geometry import BBox, Line
 from docworker.geometry import union as _union
+from docworker.stages.columns import groups as _groups
+from docworker.stages.joining import join_lines, vocabulary
+
+__all__ = ["Line", "Paragraph", "join_rows", "list_marker", "paragraphs", "reading_order"]
 
 
 @dataclass
 class Paragraph:
     lines: list[Line]
+    words: frozenset[str] = field(default_factory=frozenset)  # the page's words (hyphenation)
+    extent: tuple[float, float] = (0.0, 0.0)  # left and right edges, while being built
 
     @property
     def text(self) -> str:
-        return " ".join(line.text for line in self.lines)
+        """The lines joined by spaces, hyphenated line ends joined (``joining``)."""
+        return join_lines([line.text for line in self.lines], self.words)
 
     @property
     def bbox(self) -> BBox:
@@ -47,311 +61,239 @@ class Paragraph:
         return round(sum(scores) / len(scores), 4) if scores else None
 
 
-def _find_gutter(lines: list[Line]) -> float | None:
-    """An x position that separates two side-by-side columns of lines, or ``None``.
-
-    Coverage counts how many lines cross each x. A gutter is the widest run of
-    near-zero coverage away from the margins, where both sides hold several
-    lines that sit beside each other vertically. Lines that cross it (titles,
-    full-width headers) are handled by the caller as band separators.
-    """
-    if len(lines) < 6:
-        return None
-    x_min = min(line.bbox[0] for line in lines)
-    x_max = max(line.bbox[2] for line in lines)
-    span = x_max - x_min
-    if span <= 0:
-        return None
-    bins = 400
-    step = span / bins
-    covered = [0] * (bins + 1)
-    for line in lines:
-        lo = int((line.bbox[0] - x_min) / step)
-        hi = int((line.bbox[2] - x_min) / step)
-        for i in range(max(lo, 0), min(hi, bins) + 1):
-            covered[i] += 1
-    allowed = max(1, len(lines) // 10)
-    best: tuple[int, int] | None = None
-    run_start: int | None = None
-    for i in range(int(bins * 0.15), int(bins * 0.85) + 1):
-        if covered[i] <= allowed:
-            if run_start is None:
-                run_start = i
-            if best is None or (i - run_start) > (best[1] - best[0]):
-                best = (run_start, i)
-        else:
-            run_start = None
-    if best is None or (best[1] - best[0] + 1) * step < 0.015 * span:
-        return None
-    gutter = x_min + (best[0] + best[1] + 1) / 2 * step
-    left = [line for line in lines if line.bbox[2] <= gutter]
-    right = [line for line in lines if line.bbox[0] >= gutter]
-    if len(left) < 3 or len(right) < 3:
-        return None
-    # The two sides must run beside each other, not one above the other.
-    l_top, l_bot = min(b.bbox[1] for b in left), max(b.bbox[3] for b in left)
-    r_top, r_bot = min(b.bbox[1] for b in right), max(b.bbox[3] for b in right)
-    overlap = min(l_bot, r_bot) - max(l_top, r_top)
-    if overlap < 0.3 * min(l_bot - l_top, r_bot - r_top):
-        return None
-    return gutter
-
-
-def _top_down(lines: list[Line]) -> list[Line]:
-    return sorted(lines, key=lambda line: (line.bbox[1], line.bbox[0]))
-
-
-def reading_order(
-    lines: list[Line], page_width: float = 0.0, _depth: int = 0, *, rtl: bool | None = None
-) -> list[Line]:
-    """Order lines for reading, column by column.
-
-    Lines crossing the gutter split the page into bands; within a band the
-    left column is read before the right one, each ordered the same way
-    (recursively, so three columns work too). A page whose text is mostly
-    right-to-left (``rtl``; ``None`` decides from the lines' text) reads its
-    columns, and lines sharing a row, from right to left.
-    """
-    if rtl is None:
-        rtl = _depth == 0 and _rtl.rtl_page(line.text for line in lines)
-    if rtl:
-        mirror = [Line(ln.text, (-ln.bbox[2], ln.bbox[1], -ln.bbox[0], ln.bbox[3])) for ln in lines]
-        back = {id(m): ln for m, ln in zip(mirror, lines, strict=True)}
-        return [back[id(m)] for m in reading_order(mirror, page_width, _depth, rtl=False)]
-    gutter = _find_gutter(lines) if _depth < 3 else None
-    if gutter is None:
-        return _top_down(lines)
-    ordered: list[Line] = []
-    band: list[Line] = []
-
-    def flush() -> None:
-        left = [line for line in band if (line.bbox[0] + line.bbox[2]) / 2 < gutter]
-        right = [line for line in band if (line.bbox[0] + line.bbox[2]) / 2 >= gutter]
-        ordered.extend(reading_order(left, page_width, _depth + 1))
-        ordered.extend(reading_order(right, page_width, _depth + 1))
-        band.clear()
-
-    for line in _top_down(lines):
-        if line.bbox[0] < gutter < line.bbox[2]:
-            flush()
-            ordered.append(line)
-        else:
-            band.append(line)
-    flush()
-    return ordered
-
-
-def paragraphs(lines: list[Line]) -> list[Paragraph]:
-    """Group ordered lines into paragraphs by vertical gap and horizontal overlap."""
-    if not lines:
-        return []
-    heights = [max(line.bbox[3] - line.bbox[1], 0.1) for line in lines]
-    typical = median(heights)
-    out: list[Paragraph] = [Paragraph([lines[0]])]
-    for prev, line in itertools.pairwise(lines):
-        gap = line.bbox[1] - prev.bbox[3]
-        overlap = min(prev.bbox[2], line.bbox[2]) - max(prev.bbox[0], line.bbox[0])
-        same_column = overlap > 0
-        if same_column and -0.5 * typical <= gap <= 0.7 * typical:
-            out[-1].lines.append(line)
-        else:
-            out.append(Paragraph([line]))
-    return out
-
-
-def _para_blocks(para: Paragraph, kind: str, source: str) -> list[Block]:
-    """A paragraph-level block of type ``kind``, then one ``line`` block per line."""
-    out = [
-        Block(
-            type=kind,  # type: ignore[arg-type]
-            text=para.text,
-            bbox=_round(para.bbox),
-            confidence=para.confidence,
-            source=source,  # type: ignore[arg-type]
-        )
-    ]
-    for line in para.lines:
-        out.append(
-            Block(
-                type="line",
-                text=line.text,
-                bbox=_round(line.bbox),
-                confidence=None if line.confidence is None else round(line.confidence, 4),
-                source=source,  # type: ignore[arg-type]
-            )
-        )
-    return out
-
-
-def _round(bbox: BBox) -> BBox:
-    return (round(bbox[0], 2), round(bbox[1], 2), round(bbox[2], 2), round(bbox[3], 2))
-
-
-# ------------------------------------------------------------- page furniture
-
-_PAGE_NUMBER = re.compile(
-    r"^(?:(?:page|p[aá]g(?:ina)?\.?|seite|p\.)\s*)?[-–—]?\s*(?:\d{1,4}|[ivxlcdm]{1,7})\s*[-–—]?"
-    r"(?:\s*(?:of|de|/|von)\s*\d{1,4})?$",
-    re.IGNORECASE,
-)
-
-
-def is_page_number(text: str) -> bool:
-    return bool(_PAGE_NUMBER.match(text.strip()))
-
-
-def furniture(
-    paras: list[Paragraph],
-    height: float,
-    top_band: float = 0.08,
-    bottom_band: float = 0.1,
-) -> list[str]:
-    """Block type per paragraph: ``page_header``, ``page_footer`` or ``paragraph``.
-
-    Per page only (no cross-page repetition): a one-line paragraph in the top
-    or bottom band is furniture when it is a page number, or when it sits
-    apart from the body (the nearest other paragraph is more than two line
-    heights away) and is short. Everything else is a paragraph.
-    """
-    kinds = ["paragraph"] * len(paras)
-    if height <= 0 or len(paras) < 2:
-        return kinds
-    typical = median(max(p.bbox[3] - p.bbox[1], 0.1) / len(p.lines) for p in paras)
-    # Tops and bottoms sorted once: each band paragraph finds its nearest
-    # neighbour by bisection (a dense page has thousands of paragraphs).
-    tops = sorted((p.bbox[1], j) for j, p in enumerate(paras))
-    bottoms = sorted((p.bbox[3], j) for j, p in enumerate(paras))
-    for i, para in enumerate(paras):
-        if len(para.lines) > 2:
-            continue
-        _, y0, _, y1 = para.bbox
-        if y1 <= top_band * height:
-            k = bisect.bisect_left(tops, (y1 - 0.5 * typical, -1))
-            while k < len(tops) and tops[k][1] == i:
-                k += 1
-            apart = k == len(tops) or tops[k][0] - y1 > 2.0 * typical
-            text = para.text.strip()
-            if is_page_number(text) or (apart and len(text) <= 120 and len(paras) >= 3):
-                kinds[i] = "page_header"
-        elif y0 >= (1 - bottom_band) * height:
-            k = bisect.bisect_right(bottoms, (y0 + 0.5 * typical, len(paras))) - 1
-            while k >= 0 and bottoms[k][1] == i:
-                k -= 1
-            apart = k < 0 or y0 - bottoms[k][0] > 1.5 * typical
-            text = para.text.strip()
-            if is_page_number(text) or (apart and len(text) <= 160):
-                kinds[i] = "page_footer"
-    return kinds
-
-
-# ------------------------------------------------------------------ page output
-
-
-@dataclass
-class PageItem:
-    """A paragraph (with its block type) or a table, in reading order."""
-
-    kind: str
-    paragraph: Paragraph | None = None
-    table: Table | None = None
-
-
-def _inside(box: BBox, region: BBox, slack: float = 2.0) -> bool:
-    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-    return (
-        region[0] - slack <= cx <= region[2] + slack
-        and region[1] - slack <= cy <= region[3] + slack
+def _same_row(a: BBox, b: BBox) -> bool:
+    overlap = min(a[3], b[3]) - max(a[1], b[1])
+    return overlap >= 0.5 * min(a[3] - a[1], b[3] - b[1]) and (
+        min(a[2], b[2]) - max(a[0], b[0]) <= 0.5
     )
 
 
-def layout_items(paras: list[Paragraph], kinds: list[str], tables: list[Table]) -> list[PageItem]:
-    """Paragraphs in order; each table replaces the paragraphs whose lines sit inside it.
+#: Pieces of one row further apart than this many line heights stay separate lines.
+ROW_REACH = 15.0
 
-    A table whose box holds no paragraph goes where its top edge falls.
+
+def join_rows(group: list[Line], rtl: bool = False) -> list[Line]:
+    """Pieces of one column that share a row → lines, left to right (right to left).
+
+    Neighbours in a row join into one line unless they are more than
+    ``ROW_REACH`` line heights apart (a form's label and a far-off value).
     """
-    items: list[PageItem] = []
-    placed: set[int] = set()
-    for para, kind in zip(paras, kinds, strict=True):
-        owner = next(
-            (
-                i
-                for i, t in enumerate(tables)
-                if t.bbox is not None and all(_inside(line.bbox, t.bbox) for line in para.lines)
-            ),
-            None,
-        )
-        if owner is None:
-            items.append(PageItem(kind, paragraph=para))
-        elif owner not in placed:
-            placed.add(owner)
-            items.append(PageItem("table", table=tables[owner]))
-    for i, table in enumerate(tables):
-        if i in placed:
+    rows: list[list[Line]] = []
+    for piece in group:
+        for row in rows[-3:]:
+            if all(_same_row(piece.bbox, other.bbox) for other in row):
+                row.append(piece)
+                break
+        else:
+            rows.append([piece])
+    out: list[Line] = []
+    for row in rows:
+        if len(row) == 1:
+            out.append(row[0])
             continue
-        top = table.bbox[1] if table.bbox else 0.0
-        at = next(
-            (
-                k
-                for k, item in enumerate(items)
-                if item.paragraph is not None and item.paragraph.bbox[1] > top
-            ),
-            len(items),
-        )
-        items.insert(at, PageItem("table", table=table))
-    return items
+        row.sort(key=lambda p: p.bbox[0], reverse=rtl)
+        run = [row[0]]
+        for piece in row[1:]:
+            a, b = (piece, run[-1]) if rtl else (run[-1], piece)
+            height = max(min(a.bbox[3] - a.bbox[1], b.bbox[3] - b.bbox[1]), 0.1)
+            if b.bbox[0] - a.bbox[2] > ROW_REACH * height:
+                out.append(_joined(run))
+                run = [piece]
+            else:
+                run.append(piece)
+        out.append(_joined(run))
+    return out
 
 
-def escape_markdown(text: str) -> str:
-    """A body paragraph's text, with markdown-significant leading characters escaped."""
-    if text[:1] in "#>|" or text[:2] in ("- ", "* ", "+ "):
-        return "\\" + text
-    if re.match(r"^\d{1,3}[.)] ", text):
-        return re.sub(r"^(\d{1,3})([.)]) ", r"\1\\\2 ", text)
-    return text
+def _joined(row: list[Line]) -> Line:
+    if len(row) == 1:
+        return row[0]
+    chars = [max(1, len(p.text)) for p in row]
+    main = max(range(len(row)), key=lambda i: chars[i])
+    total = sum(chars)
+    scores = [p.confidence for p in row if p.confidence is not None]
+    return Line(
+        text=" ".join(p.text for p in row),
+        bbox=_union([p.bbox for p in row]),
+        confidence=sum(scores) / len(scores) if scores else None,
+        size=row[main].size,
+        bold=2 * sum(c for p, c in zip(row, chars, strict=True) if p.bold) > total,
+        mono=2 * sum(c for p, c in zip(row, chars, strict=True) if p.mono) > total,
+        words=[w for p in row for w in p.words],
+    )
 
 
-def items_markdown(items: list[PageItem]) -> str:
-    """Body paragraphs and tables as markdown; page headers and footers left out."""
-    out = []
-    for item in items:
-        if item.table is not None:
-            out.append(item.table.markdown)
-        elif item.kind == "paragraph" and item.paragraph is not None:
-            out.append(escape_markdown(item.paragraph.text))
-    return "\n\n".join(out)
+def reading_order(
+    lines: list[Line], page_width: float = 0.0, *, rtl: bool | None = None
+) -> list[Line]:
+    """Pieces → lines in reading order: columns first, then each row's pieces joined.
+
+    A page whose text is mostly right-to-left (``rtl``; ``None`` decides from
+    the text) reads its columns, and the pieces of a row, right to left.
+    Pieces written up or down the page come last, each on its own.
+    """
+    if rtl is None:
+        rtl = _rtl.rtl_page(line.text for line in lines)
+    upright = [line for line in lines if not is_vertical(line)]
+    turned = [line for line in lines if is_vertical(line)]
+    numbers = _line_numbers(upright)
+    if numbers:
+        upright = [line for line in upright if id(line) not in numbers]
+        turned = [line for line in lines if id(line) in numbers] + turned
+    if rtl:
+        mirror = [
+            Line(ln.text, (-ln.bbox[2], ln.bbox[1], -ln.bbox[0], ln.bbox[3])) for ln in upright
+        ]
+        back = {id(m): ln for m, ln in zip(mirror, upright, strict=True)}
+        groups = [[back[id(m)] for m in group] for group in _groups(mirror)]
+    else:
+        groups = _groups(upright)
+    ordered = [line for group in groups for line in join_rows(group, rtl)]
+    return ordered + sorted(turned, key=lambda line: (line.bbox[0], line.bbox[1]))
 
 
-def items_text(items: list[PageItem]) -> str:
-    """All text, furniture included: lines by newline, paragraphs by a blank line,
-    table rows as tab-separated cells."""
-    out = []
-    for item in items:
-        if item.table is not None:
-            rows: dict[int, list[tuple[int, str]]] = {}
-            for cell in item.table.cells:
-                rows.setdefault(cell.row, []).append((cell.col, cell.text))
-            out.append("\n".join("\t".join(t for _, t in sorted(rows[r])) for r in sorted(rows)))
-        elif item.paragraph is not None:
-            out.append("\n".join(line.text for line in item.paragraph.lines))
-    return "\n\n".join(out)
+_NUMBER = re.compile(r"\d{1,4}")
 
 
-def items_blocks(items: list[PageItem], source: str) -> list[Block]:
-    """One block per paragraph (typed), followed by its lines; one block per table."""
-    blocks: list[Block] = []
-    for item in items:
-        if item.table is not None:
-            table = item.table
-            blocks.append(
-                Block(
-                    type="table",
-                    text=table.markdown,
-                    bbox=table.bbox or (0.0, 0.0, 0.0, 0.0),
-                    source=source,  # type: ignore[arg-type]
-                )
-            )
+def _line_numbers(lines: list[Line]) -> set[int]:
+    """Ids of the pieces that number the lines in a margin (legal transcripts, drafts).
+
+    Five or more bare numbers, all left (or right) of the other text, counting
+    up from top to bottom. They are read after the page's text, not into it.
+    """
+    numbers = [line for line in lines if _NUMBER.fullmatch(line.text)]
+    if len(numbers) < 5:
+        return set()
+    others = [line for line in lines if not _NUMBER.fullmatch(line.text)]
+    if not others:
+        return set()
+    text_left = min(line.bbox[0] for line in others)
+    text_right = max(line.bbox[2] for line in others)
+    for side in (
+        [n for n in numbers if n.bbox[2] <= text_left + 1.0],
+        [n for n in numbers if n.bbox[0] >= text_right - 1.0],
+    ):
+        if len(side) < 5:
             continue
-        para = item.paragraph
-        assert para is not None
-        blocks.extend(_para_blocks(para, item.kind, source))
-    return blocks
+        values = [int(n.text) for n in sorted(side, key=lambda n: n.bbox[1])]
+        rising = sum(1 for a, b in itertools.pairwise(values) if b > a)
+        if rising >= 0.8 * (len(values) - 1):
+            return {id(n) for n in side}
+    return set()
+
+
+# ------------------------------------------------------------------ paragraphs
+
+_BULLET = re.compile(
+    r"^(?:[•◦▪▫‣⁃●○■□►▶➢➤✓✔❖∙·\uf0a7\uf0b7\uf076\uf0d8\uf0fc\uf06e\uf0a8]|[-–—*])\s"
+)
+_ENUMERATOR = re.compile(
+    r"^(?:\(?\d{1,3}[.)]|\(?[a-z][.)]|\(?[ivx]{1,5}[.)]|\([a-zA-Z0-9]{1,3}\))\s"
+)
+_LEADER = re.compile(r"(?:\.\s?){4,}\s*(?:\d{1,4}|[ivxlc]{1,6})\s*$|…{2,}\s*\d{1,4}\s*$")
+_SENTENCE_END = re.compile(r"[.!?:;…][\"'”’)\]]*$")
+
+
+def list_marker(text: str) -> str | None:
+    """``"bullet"``, ``"number"`` or ``None``: how a list item's text starts."""
+    if _BULLET.match(text):
+        return "bullet"
+    if _ENUMERATOR.match(text):
+        return "number"
+    return None
+
+
+def _breaks(
+    prev: Line, line: Line, para: Paragraph, typical: float, reach: float, body: float
+) -> bool:
+    """Does ``line`` start a new paragraph after ``prev`` (the last line of ``para``)?
+
+    ``para.extent`` holds the paragraph's left and right edges so far.
+    """
+    if _same_row(prev.bbox, line.bbox):
+        return False  # far-apart pieces of one row (``join_rows``)
+    gap = line.bbox[1] - prev.bbox[3]
+    overlap = min(prev.bbox[2], line.bbox[2]) - max(prev.bbox[0], line.bbox[0])
+    scale = max(1.0, min(prev.bbox[3] - prev.bbox[1], line.bbox[3] - line.bbox[1]) / typical)
+    if overlap <= 0 or not -0.5 * typical <= gap <= reach * scale:
+        return True
+    small, large = sorted((prev.size, line.size))
+    if small > 0 and large > 1.15 * small:
+        return True
+    if prev.mono != line.mono:
+        return True
+    if prev.bold != line.bold and not (body and min(prev.size, line.size) > 1.1 * body):
+        return True  # (lines of one title set larger than the body may mix weights)
+    if _LEADER.search(prev.text) or _LEADER.search(line.text):
+        return True  # a table of contents: one entry a line
+    em = max(line.size, prev.size) or typical
+    if _inset(prev, line, 1.5 * em) or _inset(line, prev, 1.5 * em):
+        return True  # a centred title or running head over (under) a block of text
+    marker = list_marker(line.text)
+    ends = bool(_SENTENCE_END.search(prev.text))
+    left, right = para.extent
+    right = max(right, line.bbox[2])
+    width = right - min(left, line.bbox[0])
+    short = width > 0 and prev.bbox[2] < right - 0.2 * width
+    if marker == "bullet" or (marker == "number" and (ends or short)):
+        return True
+    if ends and short and line.text[:1].isupper():
+        return True
+    return ends and line.bbox[0] > left + 1.2 * em and len(para.lines) > 1
+
+
+def _inset(a: Line, b: Line, margin: float) -> bool:
+    """Is ``a`` centred over (under) ``b`` and narrower by ``margin`` on both sides?"""
+    left, right = a.bbox[0] - b.bbox[0], b.bbox[2] - a.bbox[2]
+    return (
+        left > margin
+        and right > margin
+        and abs(left - right) <= max(2 * margin, 0.3 * max(left, right))
+    )
+
+
+def paragraphs(lines: list[Line]) -> list[Paragraph]:
+    """Group ordered lines into paragraphs (see the module docstring)."""
+    if not lines:
+        return []
+    words = vocabulary(line.text for line in lines)
+    heights = [max(line.bbox[3] - line.bbox[1], 0.1) for line in lines]
+    typical = median(heights)
+    # The page's usual gap between the lines of a column: double-spaced text
+    # (transcripts, drafts) keeps its lines in one paragraph.
+    gaps = [
+        b.bbox[1] - a.bbox[3]
+        for a, b in itertools.pairwise(lines)
+        if -0.5 * typical <= b.bbox[1] - a.bbox[3] <= 2.0 * typical
+        and min(a.bbox[2], b.bbox[2]) > max(a.bbox[0], b.bbox[0])
+    ]
+    reach = max(0.7 * typical, median(gaps) + 0.45 * typical) if gaps else 0.7 * typical
+    sized = [(line.size, len(line.text)) for line in lines if line.size > 0]
+    body = weighted_median(sized) if sized else 0.0
+    out: list[Paragraph] = [Paragraph([lines[0]], words)]
+    out[-1].extent = (lines[0].bbox[0], lines[0].bbox[2])
+    for prev, line in itertools.pairwise(lines):
+        para = out[-1]
+        if (
+            is_vertical(line)
+            or is_vertical(prev)
+            or _breaks(prev, line, para, typical, reach, body)
+        ):
+            out.append(Paragraph([line], words))
+            out[-1].extent = (line.bbox[0], line.bbox[2])
+        else:
+            para.lines.append(line)
+            para.extent = (min(para.extent[0], line.bbox[0]), max(para.extent[1], line.bbox[2]))
+    return out
+
+
+def weighted_median(values: list[tuple[float, int]]) -> float:
+    """The median of ``(value, weight)`` pairs (not empty)."""
+    ordered = sorted(values)
+    half = sum(n for _, n in ordered) / 2
+    seen = 0
+    for value, n in ordered:
+        seen += n
+        if seen >= half:
+            return value
+    return ordered[-1][0]

@@ -29,10 +29,13 @@ from dataclasses import dataclass
 from statistics import median
 
 from docworker.contract import PageResult
-from docworker.stages.reading_order import escape_markdown
+from docworker.stages.markdown import MARKDOWN_TYPES, block_markdown
 
+#: Body block types that may turn out to be a running head or foot.
+_CANDIDATE_TYPES = ("paragraph", "heading", "caption")
 _DIGITS = re.compile(r"\d+")
 _SPACE = re.compile(r"\s+")
+_PUNCT_SPACE = re.compile(r"\s*([/|,:;·•–—-])\s*")
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,11 @@ class Candidate:
 
 
 def key_of(text: str) -> str:
-    return _SPACE.sub(" ", _DIGITS.sub("#", text.lower())).strip()
+    """Lower case, digits folded, spaces around punctuation dropped, and a page number at
+    either end dropped: "47699 Federal Register / Vol. 85" on even pages matches
+    "Federal Register/ Vol. 85 47700" on odd ones."""
+    key = _SPACE.sub(" ", _DIGITS.sub("#", text.lower()))
+    return _PUNCT_SPACE.sub(r"\1", key).strip("# ")
 
 
 def candidates(
@@ -66,9 +73,9 @@ def candidates(
     part = -1
     blocks = page.blocks
     for i, block in enumerate(blocks):
-        if block.type in ("paragraph", "table"):
+        if block.type in MARKDOWN_TYPES:
             part += 1
-        if block.type != "paragraph" or len(block.text) > max_chars:
+        if block.type not in _CANDIDATE_TYPES or len(block.text) > max_chars:
             continue
         lines = 0
         for after in blocks[i + 1 :]:
@@ -82,7 +89,7 @@ def candidates(
         key = key_of(block.text)
         if side is None or lines > max_lines or not key.strip("# "):
             continue
-        matches = part < len(parts) and parts[part] == escape_markdown(block.text)
+        matches = part < len(parts) and parts[part] == block_markdown(block)
         found.append(Candidate(index, i, part if matches else -1, side, key, y))
     return found
 

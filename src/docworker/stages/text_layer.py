@@ -8,7 +8,10 @@ A page's text layer is used only when it is *usable*:
   often worse than our OCR, or text that is not shown at all);
 - not a scan with a little text on top: when images cover most of the page
   and the text layer's lines cover little of it (a stamped header or a Bates
-  number on a scanned page), the page is read by OCR, which sees both.
+  number on a scanned page), the page is read by OCR, which sees both;
+- not a page whose content is a picture of text: when images cover a third
+  of the page or more and the text layer holds no more than a running head
+  and a footer (``image_max_text_area``), OCR reads the picture too.
 
 Input: a ``decode.PageView`` with its text-layer lines. Output: ``Line``
 objects in page points, or a verdict with the reason the layer was rejected.
@@ -18,10 +21,10 @@ from __future__ import annotations
 
 import logging
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from docworker.decode import PageView
-from docworker.stages.reading_order import Line
+from docworker.geometry import Line
 
 _log = logging.getLogger(__name__)
 
@@ -63,16 +66,21 @@ class TextLayerStage:
         max_invisible_ratio: float = 0.5,
         scan_image_coverage: float = 0.6,
         scan_max_text_area: float = 0.08,
+        image_page_coverage: float = 0.3,
+        image_max_text_area: float = 0.03,
     ):
         self.min_chars = min_chars
         self.max_garbage_ratio = max_garbage_ratio
         self.max_invisible_ratio = max_invisible_ratio
         self.scan_image_coverage = scan_image_coverage
         self.scan_max_text_area = scan_max_text_area
+        self.image_page_coverage = image_page_coverage
+        self.image_max_text_area = image_max_text_area
 
     def judge(self, page: PageView) -> Verdict:
         """Is the text layer good enough to skip OCR?"""
         chars = [ch for line in page.lines for ch in line.text if not ch.isspace()]
+        chars += ["\ufffd"] * page.unreadable  # controls and unmapped glyphs dropped by decode
         if len(chars) < self.min_chars:
             reason = f"text layer has {len(chars)} characters (< {self.min_chars})"
             return Verdict(False, reason, short=bool(chars) and page.invisible_ratio <= 0.5)
@@ -83,15 +91,17 @@ class TextLayerStage:
             return Verdict(
                 False, f"text layer is {page.invisible_ratio:.0%} invisible (hidden OCR)"
             )
-        if page.image_coverage >= self.scan_image_coverage:
+        if page.image_coverage >= min(self.scan_image_coverage, self.image_page_coverage):
             area = text_area(page)
-            if area < self.scan_max_text_area:
+            scan = page.image_coverage >= self.scan_image_coverage
+            if (scan and area < self.scan_max_text_area) or area < self.image_max_text_area:
                 return Verdict(
                     False,
                     f"images cover {page.image_coverage:.0%} of the page, text only {area:.0%}"
-                    " (a scan with a text overlay)",
+                    " (a scan with a text overlay, or a picture of text)",
                 )
         return Verdict(True, "text layer usable")
 
     def __call__(self, page: PageView) -> list[Line]:
-        return [Line(text=line.text, bbox=line.bbox, confidence=None) for line in page.lines]
+        """The layer's line pieces (copies: later stages move their boxes)."""
+        return [replace(line, confidence=None) for line in page.lines]

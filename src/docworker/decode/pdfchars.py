@@ -1,0 +1,297 @@
+"""The characters of a PDF page's text layer, read through pdfium's character API.
+
+For every character pdfium found on the page (its own generated spaces and
+line breaks included, in content-stream order) this reads the text, the
+loose box (pen position to pen position, font ascent to descent), the
+baseline, the font size with the text matrix applied, the writing
+direction, and the font's weight and pitch. Characters of one text object
+share font, size, matrix and render mode, so those are read once per object.
+
+Cost: two pdfium calls a character (text object, loose box) through ctypes
+prototypes that take and return plain integers (pypdfium2's own bindings
+wrap every pointer in an object, which triples the cost of a call); the
+text itself comes from one ``get_text_range`` call. pdfium's generated
+characters are all whitespace, so ``FPDFText_IsGenerated`` is not needed;
+``FPDFText_HasUnicodeMapError`` is asked only of U+0002, which is either
+pdfium's hyphen mark or an unmapped glyph. Unmapped glyphs that pdfium
+reports as printable characters (math fonts) are kept, as the text layer
+has them. Figures in docs/BENCHMARKS.md.
+
+Cleaning: U+0002 and U+FFFE (pdfium's mark for a hyphen it saw at a line
+end) and U+00AD become ``-`` with ``hyphen`` set; other C0 and C1 controls,
+U+FFFF and U+FFFD are dropped and counted (``CharRead.unreadable``);
+characters outside the crop box are dropped.
+
+Input: an open ``PdfTextPage`` and the page's crop box and ``/Rotate``.
+Output: ``CharRead`` with ``Char`` records in displayed, top-left page points.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+_INVISIBLE = 3  # FPDF_TEXTRENDERMODE_INVISIBLE
+_FIXED_PITCH = 1  # font descriptor flag bit 1
+_FORCE_BOLD = 1 << 18  # font descriptor flag bit 19
+_BOLD_NAME = re.compile(
+    r"bold|black|heavy|semibold|demibold|extrabold|ultrabold|,b$|-b$|bx\d", re.IGNORECASE
+)
+_MONO_NAME = re.compile(
+    r"mono|courier|consol|menlo|typewriter|code|sfmono|inconsolata|lucidaconsole|tt\d",
+    re.IGNORECASE,
+)
+
+#: Writing directions of a character's advance on the displayed page.
+RIGHT, UP, LEFT, DOWN = 0, 1, 2, 3
+
+
+@dataclass(slots=True)
+class Char:
+    """One character: ``text`` (one or two code points), boxes in displayed page points."""
+
+    text: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    ox: float  # origin: the pen position on the baseline
+    oy: float
+    size: float  # font size times the text matrix's scale
+    style: int  # index into ``CharRead.styles``
+    space: bool  # a space (the PDF's or pdfium's) came just before it
+    direction: int = RIGHT
+    hyphen: bool = False  # pdfium's line-end hyphen marker
+    invisible: bool = False
+
+
+@dataclass(frozen=True)
+class Style:
+    bold: bool
+    mono: bool
+
+
+@dataclass
+class CharRead:
+    chars: list[Char] = field(default_factory=list)
+    styles: list[Style] = field(default_factory=list)
+    unreadable: int = 0  # characters dropped as controls or unmapped glyphs
+    invisible: int = 0  # characters in text objects drawn invisibly (render mode 3)
+    total: int = 0  # characters looked at (spaces and line breaks pdfium made excluded)
+
+
+class _Api:
+    """pdfium functions re-typed to take and return plain integers (see module docstring)."""
+
+    def __init__(self) -> None:
+        import pypdfium2.raw as raw
+
+        def fast(fn: Any, restype: Any, *argtypes: Any) -> Any:
+            address = ctypes.cast(fn, ctypes.c_void_p).value
+            return ctypes.CFUNCTYPE(restype, *argtypes)(address)
+
+        vp, i, d = ctypes.c_void_p, ctypes.c_int, ctypes.c_double
+        self.raw = raw
+        self.text_object = fast(raw.FPDFText_GetTextObject, vp, vp, i)
+        self.map_error = fast(raw.FPDFText_HasUnicodeMapError, i, vp, i)
+        self.loose_box = fast(raw.FPDFText_GetLooseCharBox, i, vp, i, vp)
+        self.font_size = fast(raw.FPDFText_GetFontSize, d, vp, i)
+        self.matrix = fast(raw.FPDFText_GetMatrix, i, vp, i, vp)
+        self.origin = fast(raw.FPDFText_GetCharOrigin, i, vp, i, vp, vp)
+        self.render_mode = fast(raw.FPDFTextObj_GetTextRenderMode, i, vp)
+        self.font = fast(raw.FPDFTextObj_GetFont, vp, vp)
+        size_t = ctypes.c_size_t
+        self.font_name = fast(raw.FPDFFont_GetBaseFontName, size_t, vp, vp, size_t)
+        self.font_weight = fast(raw.FPDFFont_GetWeight, i, vp)
+        self.font_flags = fast(raw.FPDFFont_GetFlags, i, vp)
+
+
+_api: _Api | None = None
+
+
+def api() -> _Api:
+    global _api
+    if _api is None:
+        _api = _Api()
+    return _api
+
+
+def to_top_left(
+    box: tuple[float, float, float, float],
+    crop: tuple[float, float, float, float],
+    rotation: int,
+) -> tuple[float, float, float, float]:
+    """PDF user space (origin bottom-left) → displayed page, origin top-left, y down."""
+    l, b, r, t = box
+    cl, cb, cr, ct = crop
+    w0, h0 = cr - cl, ct - cb
+    x0, x1, y0, y1 = l - cl, r - cl, ct - t, ct - b
+    if rotation == 90:
+        x0, y0, x1, y1 = h0 - y1, x0, h0 - y0, x1
+    elif rotation == 180:
+        x0, y0, x1, y1 = w0 - x1, h0 - y1, w0 - x0, h0 - y0
+    elif rotation == 270:
+        x0, y0, x1, y1 = y0, w0 - x1, y1, w0 - x0
+    return (x0, y0, x1, y1)
+
+
+def _direction(a: float, b: float, rotation: int) -> int:
+    """The displayed direction of a text matrix's advance ``(a, b)`` on a page turned by
+    ``rotation``."""
+    angle = math.degrees(math.atan2(b, a))  # user space, counter-clockwise
+    quarter = round(angle / 90.0) % 4  # 0 right, 1 up, 2 left, 3 down
+    return (quarter + rotation // 90) % 4  # /Rotate turns the page clockwise: text turns with it
+
+
+_HYPHEN_MARKS = frozenset("\x02\ufffe\u00ad")
+_DROP = frozenset("\uffff\ufffd")  # noncharacter, replacement character
+
+
+class _Objects:
+    """What the characters of one text object share: style, size, direction, render mode."""
+
+    def __init__(self, page: int, read: CharRead, rotation: int):
+        self.page = page
+        self.read = read
+        self.rotation = rotation
+        self.by_object: dict[int, tuple[int, float, int, bool]] = {}
+        self.by_font: dict[int, int] = {}
+        self.matrix = api().raw.FS_MATRIX()
+        self.name = ctypes.create_string_buffer(256)
+
+    def info(self, obj: int, index: int) -> tuple[int, float, int, bool]:
+        found = self.by_object.get(obj)
+        if found is None:
+            found = self.by_object[obj] = self._read(obj, index)
+        return found
+
+    def _read(self, obj: int, index: int) -> tuple[int, float, int, bool]:
+        fast = api()
+        m = self.matrix
+        fast.matrix(self.page, index, ctypes.addressof(m))
+        scale = math.sqrt(abs(m.a * m.d - m.b * m.c))
+        size = fast.font_size(self.page, index) * scale
+        direction = _direction(m.a, m.b, self.rotation)
+        invisible = bool(obj) and fast.render_mode(obj) == _INVISIBLE
+        font = (fast.font(obj) or 0) if obj else 0
+        style = self.by_font.get(font)
+        if style is None:
+            style = self.by_font[font] = self._style(font)
+        return style, size, direction, invisible
+
+    def _style(self, font: int) -> int:
+        fast = api()
+        name, weight, flags = "", 0, 0
+        if font:
+            length = fast.font_name(font, ctypes.addressof(self.name), 256)
+            name = self.name.raw[: max(0, min(length, 256) - 1)].decode("latin-1")
+            weight = fast.font_weight(font)
+            flags = max(0, fast.font_flags(font))
+        bold = bool(_BOLD_NAME.search(name)) or weight >= 600 or bool(flags & _FORCE_BOLD)
+        mono = bool(_MONO_NAME.search(name)) or bool(flags & _FIXED_PITCH)
+        self.read.styles.append(Style(bold=bold, mono=mono))
+        return len(self.read.styles) - 1
+
+
+def _transform(crop: tuple[float, float, float, float], rotation: int):
+    """``to_top_left`` for one page, as a function of (left, bottom, right, top)."""
+    cl, ct = crop[0], crop[3]
+    if rotation == 0:
+        return lambda l, b, r, t: (l - cl, ct - t, r - cl, ct - b)
+    return lambda l, b, r, t: to_top_left((l, b, r, t), crop, rotation)
+
+
+def read_chars(
+    textpage: Any,
+    n_chars: int,
+    crop: tuple[float, float, float, float],
+    rotation: int,
+    width: float,
+    height: float,
+) -> CharRead:
+    """Every character of ``textpage`` worth keeping, in pdfium's order (see module docstring)."""
+    fast = api()
+    raw = fast.raw
+    page = ctypes.cast(textpage.raw, ctypes.c_void_p).value
+    text = textpage.get_text_range()
+    if len(text) != n_chars:  # code points beyond the BMP take two character slots
+        text = "".join(chr(raw.FPDFText_GetUnicode(textpage.raw, i)) for i in range(n_chars))
+    read = CharRead()
+    objects = _Objects(page, read, rotation)
+    transform = _transform(crop, rotation)
+    rect = raw.FS_RECTF()
+    rect_at = ctypes.addressof(rect)
+    ox_d, oy_d = ctypes.c_double(), ctypes.c_double()
+    baselines: dict[int, float] = {}  # text object -> baseline offset from its loose box
+    chars = read.chars
+    map_error, text_object = fast.map_error, fast.text_object
+    loose_box, info = fast.loose_box, objects.info
+    lo_x, lo_y, hi_x, hi_y = -2.0, -2.0, width + 2.0, height + 2.0
+    space = False
+    index = -1
+    skip = False
+    for ch in text:
+        index += 1
+        if skip:
+            skip = False
+            continue
+        if "\ud800" <= ch <= "\udbff" and index + 1 < n_chars:
+            pair = ch + text[index + 1]
+            ch = pair.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+            skip = True
+        if ch.isspace():  # pdfium's generated characters are all spaces and line breaks
+            space = True
+            continue
+        read.total += 1
+        hyphen = ch in _HYPHEN_MARKS and map_error(page, index) != 1
+        if hyphen:
+            ch = "-"
+        elif ch < " " or ch in _DROP or "\x7f" <= ch <= "\x9f":
+            read.unreadable += 1
+            continue
+        obj = text_object(page, index) or 0
+        style, size, direction, invisible = info(obj, index)
+        loose_box(page, index, rect_at)
+        x0, y0, x1, y1 = transform(rect.left, rect.bottom, rect.right, rect.top)
+        if x1 < lo_x or y1 < lo_y or x0 > hi_x or y0 > hi_y:
+            continue
+        offset = baselines.get(obj)
+        if offset is None:
+            fast.origin(page, index, ctypes.addressof(ox_d), ctypes.addressof(oy_d))
+            ox, oy, _, _ = transform(ox_d.value, oy_d.value, ox_d.value, oy_d.value)
+            offset = baselines[obj] = _offset(direction, (x0, y0, x1, y1), ox, oy)
+        ox, oy = _origin(direction, (x0, y0, x1, y1), offset)
+        if invisible:
+            read.invisible += 1
+        chars.append(
+            Char(ch, x0, y0, x1, y1, ox, oy, size, style, space, direction, hyphen, invisible)
+        )
+        space = False
+    return read
+
+
+def _offset(direction: int, box: tuple[float, float, float, float], ox: float, oy: float) -> float:
+    """The baseline's distance from the box edge that lies under the glyphs."""
+    x0, y0, x1, y1 = box
+    if direction == RIGHT:
+        return y1 - oy
+    if direction == LEFT:
+        return oy - y0
+    if direction == UP:
+        return x1 - ox
+    return ox - x0
+
+
+def _origin(direction: int, box: tuple[float, float, float, float], offset: float):
+    """A point on the character's baseline (only its cross-advance coordinate matters)."""
+    x0, y0, x1, y1 = box
+    if direction == RIGHT:
+        return x0, y1 - offset
+    if direction == LEFT:
+        return x1, y0 + offset
+    if direction == UP:
+        return x1 - offset, y1
+    return x0 + offset, y0

@@ -1,0 +1,259 @@
+"""Text-layer characters → words → line pieces, from geometry alone.
+
+``pieces(read)`` walks the characters in the order the PDF drew them and
+cuts them into *pieces*: runs of characters on one baseline that follow
+each other left to right (in their own writing direction) with no gap wider
+than ``GAP`` font sizes. A column gutter, a table's cell gap or a tab stop
+therefore ends a piece; the reading-order stage finds the columns on the
+pieces first and only then joins the pieces of one row into a line.
+
+- A space is where the PDF has one or pdfium inserted one (``Char.space``),
+  which is what ``get_text_range`` returns: words match the text layer's.
+- Super- and subscripts stay on their line: a glyph smaller than ``SCRIPT``
+  times the piece's size, whose baseline sits within the piece's band,
+  joins the piece (and a piece that so far holds only such small glyphs is
+  re-based on the first full-size one). It is written inline (``x2``,
+  ``Karpukhin∗``), as the text layer has it, so words and searches match the
+  printed text; ``^`` markup would split words that a reader sees whole.
+- Text drawn again over itself (fake bold) is dropped.
+- Text in another direction (an arXiv stamp up the margin, a turned table)
+  is cut the same way in its own frame, and its pieces keep their display
+  boxes (taller than wide).
+
+Input: ``pdfchars.CharRead``. Output: ``geometry.Line`` pieces with
+``size``, ``bold``, ``mono`` and ``words`` filled, boxes in displayed page
+points.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from statistics import median
+
+from docworker.decode.pdfchars import LEFT, RIGHT, UP, Char, CharRead
+from docworker.geometry import Line, Word
+
+#: A gap wider than this many font sizes between two glyphs ends a piece.
+GAP = 1.0
+#: A glyph under this share of the piece's size may be a super- or subscript.
+SCRIPT = 0.85
+#: Glyphs this far back (in font sizes) from the previous one start a new piece.
+BACK = 0.5
+
+
+def _frame(direction: int, x: float, y: float) -> tuple[float, float]:
+    """A displayed point in the frame where text of ``direction`` runs left to right."""
+    if direction == RIGHT:
+        return x, y
+    if direction == UP:
+        return -y, x
+    if direction == LEFT:
+        return -x, -y
+    return y, -x  # DOWN
+
+
+class _Piece:
+    __slots__ = ("base", "chars", "direction", "lx0", "scripts", "size", "x1")
+
+    def __init__(self, char: Char, fx0: float, fx1: float, base: float, size: float):
+        self.chars = [char]
+        self.base = base
+        self.size = size
+        self.lx0 = fx0  # the last glyph's left edge, in the frame
+        self.x1 = fx1
+        self.direction = char.direction
+        self.scripts: list[bool] = [False]
+
+
+def _size(char: Char) -> float:
+    if char.size > 0.5:
+        return char.size
+    if char.direction in (RIGHT, LEFT):
+        return max(abs(char.y1 - char.y0), 1.0)
+    return max(abs(char.x1 - char.x0), 1.0)
+
+
+def _span(char: Char) -> tuple[float, float, float]:
+    """(left, right, baseline) of a glyph in the frame of its direction."""
+    if char.direction == RIGHT:
+        return char.x0, char.x1, char.oy
+    a = _frame(char.direction, char.x0, char.y0)[0]
+    b = _frame(char.direction, char.x1, char.y1)[0]
+    return min(a, b), max(a, b), _frame(char.direction, char.ox, char.oy)[1]
+
+
+def pieces(read: CharRead) -> list[Line]:
+    """The page's pieces in drawing order (see module docstring)."""
+    out: list[_Piece] = []
+    cur: _Piece | None = None
+    pending: tuple[Char, float] | None = None  # an accent drawn before its letter
+    for char in read.chars:
+        fx0, fx1, base = _span(char)
+        if char.text in ACCENTS:
+            if cur is not None and _attach(cur.chars[-4:], char, (fx0 + fx1) / 2):
+                continue
+            pending = (char, (fx0 + fx1) / 2)
+            continue
+        if pending is not None:
+            if not (fx0 <= pending[1] <= fx1 and _attach([char], pending[0], pending[1])):
+                cur = _add(out, cur, pending[0], *_span(pending[0]))
+            pending = None
+        cur = _add(out, cur, char, fx0, fx1, base)
+    if pending is not None:
+        _add(out, cur, pending[0], *_span(pending[0]))
+    lines = [_line(p, read) for p in out]
+    return _without_overprints([ln for ln in lines if ln.text])
+
+
+def _add(out: list[_Piece], cur: _Piece | None, char: Char, fx0: float, fx1: float, base: float):
+    """Put ``char`` on the current piece or start a new one; returns the current piece."""
+    size = _size(char)
+    if cur is not None and cur.direction == char.direction:
+        joined = _join(cur, char, fx0, base, size)
+        if joined is not None:
+            if joined != "duplicate":
+                cur.chars.append(char)
+                cur.scripts.append(joined == "script")
+                cur.x1 = max(cur.x1, fx1)
+                cur.lx0 = fx0
+            return cur
+    cur = _Piece(char, fx0, fx1, base, size)
+    out.append(cur)
+    return cur
+
+
+def _join(cur: _Piece, char: Char, fx0: float, base: float, size: float) -> str | None:
+    """How ``char`` joins ``cur``: "main", "script", "duplicate", or ``None`` (a new piece)."""
+    scale = max(cur.size, size)
+    last = cur.chars[-1]
+    if last.text == char.text and abs(fx0 - cur.lx0) < 0.1 * scale and not last.hyphen:
+        # The same glyph drawn again a little off (fake bold); the letters of a
+        # ligature ("ff") share one box exactly and are kept.
+        if abs(fx0 - cur.lx0) > 0.01 or abs(_span(char)[1] - _span(last)[1]) > 0.01:
+            return "duplicate"
+    # Glyphs of one ligature share a box, so "back" is measured from the last glyph's start.
+    if fx0 - cur.x1 > GAP * scale or fx0 < cur.lx0 - BACK * scale:
+        return None
+    shift = base - cur.base  # > 0: lower on the page (in the frame)
+    if abs(shift) <= 0.2 * min(cur.size, size):
+        return "main"
+    if size <= SCRIPT * cur.size and -0.65 * cur.size <= shift <= 0.4 * cur.size:
+        return "script"
+    if cur.size <= SCRIPT * size and len(cur.chars) <= 3 and -0.4 * size <= shift <= 0.65 * size:
+        # A leading superscript or footnote mark so far: re-base on this glyph.
+        cur.scripts = [True] * len(cur.scripts)
+        cur.base, cur.size = base, size
+        return "main"
+    return None
+
+
+#: Spacing accents that TeX and others draw over a letter, and their combining forms.
+ACCENTS = {
+    "\u00b4": "\u0301", "\u02dd": "\u030b", "\u00a8": "\u0308", "\u02c6": "\u0302",
+    "\u02dc": "\u0303", "\u00af": "\u0304", "\u02d8": "\u0306", "\u02d9": "\u0307",
+    "\u02da": "\u030a", "\u02c7": "\u030c", "\u00b8": "\u0327", "\u02db": "\u0328",
+    "\u0060": "\u0300",
+}  # fmt: skip
+_DOTLESS = {"\u0131": "i", "\u0237": "j"}
+
+
+def _attach(letters: list[Char], accent: Char, centre: float) -> bool:
+    """Compose ``accent`` with the letter under it among ``letters``; ``True`` when done."""
+    for letter in reversed(letters):
+        left, right, _ = _span(letter)
+        if not (left <= centre <= right and letter.text.isalpha() and len(letter.text) == 1):
+            continue
+        base = _DOTLESS.get(letter.text, letter.text)
+        composed = unicodedata.normalize("NFC", base + ACCENTS[accent.text])
+        if len(composed) != 1:
+            return False
+        letter.text = composed
+        return True
+    return False
+
+
+def _line(piece: _Piece, read: CharRead) -> Line:
+    words: list[Word] = []
+    texts: list[str] = []
+    current: list[Char] = []
+
+    def flush() -> None:
+        if current:
+            text = "".join(c.text for c in current)
+            words.append(
+                Word(
+                    min(c.x0 for c in current),
+                    min(c.y0 for c in current),
+                    max(c.x1 for c in current),
+                    max(c.y1 for c in current),
+                    text,
+                )
+            )
+            texts.append(text)
+            current.clear()
+
+    last = len(piece.chars) - 1
+    for i, char in enumerate(piece.chars):
+        if char.hyphen and i < last and not piece.chars[i + 1].space:
+            # pdfium's line-end mark inside a line: an unmapped glyph (a broken
+            # "ffi" ligature), which the text layer drops as well.
+            continue
+        if i and char.space:
+            flush()
+        current.append(char)
+    flush()
+    main = [c for c, s in zip(piece.chars, piece.scripts, strict=True) if not s] or piece.chars
+    styles = [read.styles[c.style] for c in main]
+    bold = sum(1 for s in styles if s.bold) >= 0.9 * len(styles)
+    mono = sum(1 for s in styles if s.mono) >= 0.9 * len(styles)
+    bbox = (
+        round(min(w.x0 for w in words), 2),
+        round(min(w.top for w in words), 2),
+        round(max(w.x1 for w in words), 2),
+        round(max(w.bottom for w in words), 2),
+    )
+    size = round(median(_size(c) for c in main), 2)
+    return Line(" ".join(texts), bbox, None, size, bold, mono, words)
+
+
+def _without_overprints(lines: list[Line]) -> list[Line]:
+    """Drop a piece drawn again, with the same text, over an earlier one (fake bold, shadows)."""
+    seen: dict[str, list[Line]] = {}
+    out: list[Line] = []
+    for line in lines:
+        tol = 0.15 * max(line.size, 1.0)
+        same = seen.setdefault(line.text, [])
+        if any(
+            all(abs(a - b) <= tol for a, b in zip(s.bbox, line.bbox, strict=True)) for s in same
+        ):
+            continue
+        same.append(line)
+        out.append(line)
+    return out
+
+
+def is_vertical(line: Line) -> bool:
+    """A piece written up or down the page (its box is much taller than wide)."""
+    x0, y0, x1, y1 = line.bbox
+    return len(line.text) >= 3 and (y1 - y0) > 2.0 * max(x1 - x0, 0.1)
+
+
+def turned(lines: list[Line]) -> int:
+    """90 or 270 when most of the text runs up (90) or down (270) the page, else 0.
+
+    The angle is the clockwise turn that sets such text upright, as OCR
+    reports it (``stages.ocr.orientation``). A piece's direction is read from
+    the order of its words: up the page when the first word is the lowest.
+    """
+    up = down = level = 0
+    for line in lines:
+        chars = len(line.text)
+        if not is_vertical(line):
+            level += chars
+        elif len(line.words) >= 2 and line.words[0].top < line.words[-1].top:
+            down += chars
+        else:
+            up += chars
+    if up + down <= 1.5 * level:
+        return 0
+    return 90 if up >= down else 270

@@ -1,0 +1,250 @@
+"""Columns: line pieces → column regions in reading order.
+
+``groups(pieces)`` splits a page's pieces (the text layer's runs cut at wide
+gaps, or OCR lines) into regions read one after the other, each a list of
+pieces top to bottom:
+
+1. a row or two set apart at the top or bottom of a region (a running head,
+   a footer, a title over the columns) is a region of its own (``_edge_rows``);
+2. a vertical gutter through a band of prose splits the region into left
+   and right (``_find_gutter``); pieces that span the whole gutter (a title,
+   a full-width caption) cut it into bands read one after the other, and
+   each side is looked at again (three columns, columns inside a band). A
+   gutter between the cells of a table or a form is no column: both sides
+   must hold prose, or one side prose beside pieces that do not share its
+   rows (a sidebar, an infobox) (``_columns``);
+3. a region with no gutter is cut at its widest horizontal gap and each part
+   is looked at again, so a page that changes from one to two or three
+   columns is read region by region (``_y_cut``).
+
+Input: ``Line`` pieces with boxes in page units (origin top-left).
+Output: lists of pieces.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+from statistics import median
+
+from docworker.geometry import Line
+
+
+def _words(line: Line) -> int:
+    return len(line.text.split())
+
+
+def _prose(lines: list[Line]) -> bool:
+    """Do these pieces read as running text (not the cells of a table or form)?
+
+    Three words or more a piece; or pieces that fill a wide column (at least
+    twelve line heights) from edge to edge.
+    """
+    if len(lines) < 3:
+        return False
+    if median(_words(line) for line in lines) >= 3:
+        return True
+    left = min(line.bbox[0] for line in lines)
+    extent = max(line.bbox[2] for line in lines) - left
+    height = median(line.bbox[3] - line.bbox[1] for line in lines)
+    width = median(line.bbox[2] - line.bbox[0] for line in lines)
+    return extent >= 12 * height and width >= 0.6 * extent
+
+
+def _aligned(left: list[Line], right: list[Line]) -> float:
+    """Share of the ``right`` pieces whose bottom edge lines up with a ``left`` piece's.
+
+    Cells of one table row share a baseline; a sidebar beside running text
+    lines up with it only now and then.
+    """
+    bottoms = sorted(line.bbox[3] for line in left)
+    hits = 0
+    for line in right:
+        tol = 0.15 * max(line.bbox[3] - line.bbox[1], 1.0)
+        k = bisect.bisect_left(bottoms, line.bbox[3] - tol)
+        hits += k < len(bottoms) and bottoms[k] <= line.bbox[3] + tol
+    return hits / len(right)
+
+
+def _columns(left: list[Line], right: list[Line]) -> bool:
+    """Are these two sides of a gutter columns (not the cells of one table or form)?
+
+    Both sides prose; or one side prose beside pieces that mostly do not
+    share its rows (a sidebar or an infobox beside the text).
+    """
+    if len(left) < 3 or len(right) < 3:
+        return False
+    prose_left, prose_right = _prose(left), _prose(right)
+    if prose_left and prose_right:
+        return True
+    if prose_left:
+        return _aligned(left, right) < 0.5
+    if prose_right:
+        return _aligned(right, left) < 0.5
+    return False
+
+
+def _find_gutter(lines: list[Line]) -> tuple[float, float] | None:
+    """An x range that separates two side-by-side columns of prose, or ``None``.
+
+    Coverage counts how many pieces cross each x. A gutter is the widest run
+    of near-zero coverage away from the margins, where both sides hold prose
+    that runs beside each other vertically. Pieces that cross it (titles,
+    full-width captions) are handled by the caller as band separators; a
+    piece crosses only when it spans the whole range.
+    """
+    if len(lines) < 6:
+        return None
+    x_min = min(line.bbox[0] for line in lines)
+    x_max = max(line.bbox[2] for line in lines)
+    span = x_max - x_min
+    if span <= 0:
+        return None
+    bins = 400
+    step = span / bins
+    covered = [0] * (bins + 2)
+    for line in lines:  # difference array: +1 where a piece starts, -1 after it ends
+        covered[max(int((line.bbox[0] - x_min) / step), 0)] += 1
+        covered[min(int((line.bbox[2] - x_min) / step), bins) + 1] -= 1
+    covered = list(itertools.accumulate(covered))
+    allowed = max(1, len(lines) // 10)
+    height = median(max(line.bbox[3] - line.bbox[1], 0.1) for line in lines)
+    runs: list[tuple[int, int]] = []
+    run_start: int | None = None
+    for i in range(int(bins * 0.15), int(bins * 0.85) + 2):
+        if i <= int(bins * 0.85) and covered[i] <= allowed:
+            if run_start is None:
+                run_start = i
+        elif run_start is not None:
+            runs.append((run_start, i - 1))
+            run_start = None
+    runs.sort(key=lambda r: r[0] - r[1])  # widest first
+    for lo, hi in runs[:3]:
+        width = (hi - lo + 1) * step
+        if width < max(0.015 * span, 0.4 * height):
+            break
+        core = _lowest_stretch(covered, lo, hi)
+        gutter = (x_min + core[0] * step, x_min + (core[1] + 1) * step)
+        middle = (gutter[0] + gutter[1]) / 2
+        left = [line for line in lines if line.bbox[2] <= middle]
+        right = [line for line in lines if line.bbox[0] >= middle]
+        if not _columns(left, right):
+            continue
+        # The two sides must run beside each other, not one above the other.
+        l_top, l_bot = min(b.bbox[1] for b in left), max(b.bbox[3] for b in left)
+        r_top, r_bot = min(b.bbox[1] for b in right), max(b.bbox[3] for b in right)
+        overlap = min(l_bot, r_bot) - max(l_top, r_top)
+        if overlap >= 0.3 * min(l_bot - l_top, r_bot - r_top):
+            return gutter
+    return None
+
+
+def _lowest_stretch(covered: list[int], lo: int, hi: int) -> tuple[int, int]:
+    """The widest stretch of bins in ``lo..hi`` whose coverage is the lowest there.
+
+    A run of "few pieces" reaches into a column's ragged edge; the gutter
+    proper is where coverage is lowest.
+    """
+    low = min(covered[lo : hi + 1])
+    stretches: list[tuple[int, int]] = []
+    start: int | None = None
+    for i in range(lo, hi + 2):
+        if i <= hi and covered[i] == low:
+            if start is None:
+                start = i
+        elif start is not None:
+            stretches.append((start, i - 1))
+            start = None
+    return max(stretches, key=lambda s: s[1] - s[0])
+
+
+def _y_cut(lines: list[Line]) -> float | None:
+    """The middle of the widest horizontal gap no piece crosses, if it is wider than a line."""
+    ordered = sorted(lines, key=lambda line: line.bbox[1])
+    height = median(max(line.bbox[3] - line.bbox[1], 0.1) for line in lines)
+    best, at = 1.2 * height, None
+    bottom = ordered[0].bbox[3]
+    for line in ordered[1:]:
+        gap = line.bbox[1] - bottom
+        if gap > best:
+            best, at = gap, bottom + gap / 2
+        bottom = max(bottom, line.bbox[3])
+    return at
+
+
+def _edge_rows(lines: list[Line]) -> tuple[list[Line], list[Line], list[Line]]:
+    """(top, middle, bottom): a row or two set apart at the top or bottom of a region.
+
+    A running head, a page footer or a title above the columns, with a gap of
+    more than 1.5 line heights under (or over) it, is read on its own before
+    (after) the columns, not shared out among them.
+    """
+    height = median(max(line.bbox[3] - line.bbox[1], 0.1) for line in lines)
+    ordered = sorted(lines, key=lambda line: line.bbox[1])
+    top: list[Line] = []
+    bottom_edge = ordered[0].bbox[3]
+    for i in range(1, len(ordered)):
+        if bottom_edge - ordered[0].bbox[1] > 3.0 * height:
+            break
+        if ordered[i].bbox[1] - bottom_edge > 1.5 * height:
+            top = ordered[:i]
+            break
+        bottom_edge = max(bottom_edge, ordered[i].bbox[3])
+    rest = ordered[len(top) :]
+    ordered = sorted(rest, key=lambda line: -line.bbox[3])
+    bottom: list[Line] = []
+    top_edge = ordered[0].bbox[1] if ordered else 0.0
+    for i in range(1, len(ordered)):
+        if ordered[0].bbox[3] - top_edge > 3.0 * height:
+            break
+        if top_edge - ordered[i].bbox[3] > 1.5 * height:
+            bottom = ordered[:i]
+            break
+        top_edge = min(top_edge, ordered[i].bbox[1])
+    if len(top) + len(bottom) > max(6, len(lines) // 5):
+        return [], lines, []
+    middle = [line for line in rest if all(line is not b for b in bottom)]
+    return top, middle, bottom
+
+
+def _top_down(lines: list[Line]) -> list[Line]:
+    return sorted(lines, key=lambda line: (line.bbox[1], line.bbox[0]))
+
+
+def groups(lines: list[Line], depth: int = 0) -> list[list[Line]]:
+    """Column regions, each a list of pieces top to bottom, in reading order."""
+    if len(lines) < 6 or depth > 12:
+        return [_top_down(lines)] if lines else []
+    top, middle, bottom = _edge_rows(lines)
+    if top or bottom:
+        head = [_top_down(top)] if top else []
+        foot = [_top_down(bottom)] if bottom else []
+        return head + groups(middle, depth + 1) + foot
+    gutter = _find_gutter(lines)
+    if gutter is None:
+        cut = _y_cut(lines)
+        if cut is None:
+            return [_top_down(lines)]
+        above = [line for line in lines if (line.bbox[1] + line.bbox[3]) / 2 < cut]
+        below = [line for line in lines if (line.bbox[1] + line.bbox[3]) / 2 >= cut]
+        return groups(above, depth + 1) + groups(below, depth + 1)
+    out: list[list[Line]] = []
+    band: list[Line] = []
+
+    middle = (gutter[0] + gutter[1]) / 2
+
+    def flush() -> None:
+        left = [line for line in band if (line.bbox[0] + line.bbox[2]) / 2 < middle]
+        right = [line for line in band if (line.bbox[0] + line.bbox[2]) / 2 >= middle]
+        out.extend(groups(left, depth + 1))
+        out.extend(groups(right, depth + 1))
+        band.clear()
+
+    for line in _top_down(lines):
+        if line.bbox[0] < gutter[0] and line.bbox[2] > gutter[1]:
+            flush()
+            out.append([line])
+        else:
+            band.append(line)
+    flush()
+    return out

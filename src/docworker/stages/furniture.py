@@ -1,0 +1,149 @@
+"""Page furniture: running heads, footers, page numbers and margin stamps, on one page.
+
+``furniture(paragraphs, height)`` types each paragraph ``page_header``,
+``page_footer`` or ``paragraph``:
+
+- a paragraph of one or two lines in the top (bottom) band that is a page
+  number, or that sits apart from the body and is short;
+- text written up or down the page in a side margin (an arXiv stamp);
+- a little further from the edge (``EDGE_BAND``), up to two short
+  paragraphs set apart from the body that start or end with a page number,
+  are set smaller than the body, or in another pitch (``_edge_furniture``).
+
+The pipeline adds those that repeat across pages (``stages.running``).
+
+Input: ``reading_order.Paragraph`` lists. Output: block types.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from statistics import median
+
+from docworker.decode.pdflines import is_vertical
+from docworker.geometry import BBox
+from docworker.stages.reading_order import Paragraph, weighted_median
+
+#: How far from the top or bottom edge ``_edge_furniture`` looks for running heads and feet.
+EDGE_BAND = 0.15
+
+_PAGE_NUMBER = re.compile(
+    r"^(?:(?:page|p[aá]g(?:ina)?\.?|seite|p\.)\s*)?[-–—]?\s*(?:\d{1,3}[-–.]\d{1,4}|\d{1,4}|[ivxlcdm]{1,7})\s*[-–—]?"
+    r"(?:\s*(?:of|de|/|von)\s*\d{1,4})?$",
+    re.IGNORECASE,
+)
+
+
+def is_page_number(text: str) -> bool:
+    return bool(_PAGE_NUMBER.match(text.strip()))
+
+
+def furniture(
+    paras: list[Paragraph],
+    height: float,
+    top_band: float = 0.08,
+    bottom_band: float = 0.1,
+    width: float = 0.0,
+    side_band: float = 0.12,
+) -> list[str]:
+    """Block type per paragraph: ``page_header``, ``page_footer`` or ``paragraph``.
+
+    Per page only (no cross-page repetition): a one-line paragraph in the top
+    or bottom band is furniture when it is a page number, or when it sits
+    apart from the body (the nearest other paragraph is more than two line
+    heights away) and is short. Text written up or down the page within
+    ``side_band`` of the left or right edge (``width`` known) is a
+    ``page_header``. Everything else is a paragraph.
+    """
+    kinds = ["paragraph"] * len(paras)
+    if height <= 0 or len(paras) < 2:
+        return kinds
+    boxes = [p.bbox for p in paras]  # each box computed once (a dense page has thousands)
+    typical = median(
+        max(b[3] - b[1], 0.1) / len(p.lines) for p, b in zip(paras, boxes, strict=True)
+    )
+    # Tops and bottoms sorted once: each band paragraph finds its nearest
+    # neighbour by bisection (a dense page has thousands of paragraphs).
+    upright = [j for j, p in enumerate(paras) if not _vertical_para(p)]
+    tops = sorted((boxes[j][1], j) for j in upright)
+    bottoms = sorted((boxes[j][3], j) for j in upright)
+    for i, para in enumerate(paras):
+        if len(para.lines) > 2:
+            continue
+        x0, y0, x1, y1 = boxes[i]
+        if _vertical_para(para):
+            if width > 0 and (x1 <= side_band * width or x0 >= (1 - side_band) * width):
+                kinds[i] = "page_header"
+            continue
+        if y1 <= top_band * height:
+            k = bisect.bisect_left(tops, (y1 - 0.5 * typical, -1))
+            while k < len(tops) and tops[k][1] == i:
+                k += 1
+            apart = k == len(tops) or tops[k][0] - y1 > 2.0 * typical
+            text = para.text.strip()
+            if is_page_number(text) or (apart and len(text) <= 120 and len(paras) >= 3):
+                kinds[i] = "page_header"
+        elif y0 >= (1 - bottom_band) * height:
+            k = bisect.bisect_right(bottoms, (y0 + 0.5 * typical, len(paras))) - 1
+            while k >= 0 and bottoms[k][1] == i:
+                k -= 1
+            apart = k < 0 or y0 - bottoms[k][0] > 1.5 * typical
+            text = para.text.strip()
+            if is_page_number(text) or (apart and len(text) <= 160):
+                kinds[i] = "page_footer"
+    line_height = median(max(ln.bbox[3] - ln.bbox[1], 0.1) for p in paras for ln in p.lines)
+    _edge_furniture(paras, boxes, kinds, height, line_height)
+    return kinds
+
+
+_EDGE_NUMBER = re.compile(r"^\d{1,4}\s+\S|\S\s+\d{1,4}$")
+
+
+def _edge_furniture(
+    paras: list[Paragraph], boxes: list[BBox], kinds: list[str], height: float, typical: float
+) -> None:
+    """Running heads and feet a little further from the edge (within ``EDGE_BAND``).
+
+    From the top (bottom) edge inwards, up to two short paragraphs of one or
+    two lines that are no larger than the body text, set apart from the text
+    inside them by more than a line height, and that start or end with a page
+    number ("2 Z. Shen et al.", "Optimized Table Tokenization … 9"), are set
+    smaller than the body, or are set in another pitch (a proportional head
+    over a typewritten transcript).
+    """
+    body = [i for i, k in enumerate(kinds) if k == "paragraph" and not _vertical_para(paras[i])]
+    if len(body) < 3:
+        return
+    chars = [(line.size, line.mono, len(line.text)) for i in body for line in paras[i].lines]
+    total = sum(n for _, _, n in chars)
+    sized = [(size, n) for size, _, n in chars if size > 0]
+    body_size = weighted_median(sized) if sized else 0.0
+    body_mono = 2 * sum(n for _, mono, n in chars if mono) > total
+    for kind in ("page_header", "page_footer"):
+        top = kind == "page_header"
+        order = sorted(body, key=lambda i: boxes[i][1] if top else -boxes[i][3])
+        for rank, i in enumerate(order[:2]):
+            para = paras[i]
+            y0, y1 = boxes[i][1], boxes[i][3]
+            if rank + 1 >= len(order) or len(para.lines) > 2 or len(para.text) > 100:
+                break
+            if not (y1 <= EDGE_BAND * height if top else y0 >= (1 - EDGE_BAND) * height):
+                break
+            size = max(line.size for line in para.lines)
+            if body_size and size > 1.05 * body_size:
+                break
+            inner = boxes[order[rank + 1]]  # the nearest paragraph further in
+            gap = inner[1] - y1 if top else y0 - inner[3]
+            signals = (
+                bool(_EDGE_NUMBER.search(para.text.strip()))
+                + bool(body_size and 0 < size < 0.92 * body_size)
+                + (all(line.mono for line in para.lines) != body_mono)
+            )
+            if gap <= 1.0 * typical or not signals:
+                break
+            kinds[i] = kind
+
+
+def _vertical_para(para: Paragraph) -> bool:
+    return len(para.lines) == 1 and is_vertical(para.lines[0])

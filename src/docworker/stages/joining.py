@@ -1,0 +1,97 @@
+"""Lines of a paragraph → one text: spaces between lines, hyphenated line ends joined.
+
+A line that ends in a hyphen right after a letter, followed by a line that
+starts with a lowercase letter, is a word broken at the line end
+("concern-" + "ing" → "concerning"), unless the page says otherwise: the
+hyphenated form appears elsewhere on the page, or either part does in
+another compound ("market-" + "based" where the page also has
+"nature-based"), or the first part is a prefix that keeps its hyphen in
+English ("self-", "well-", "half-"). The joined form appearing on the page
+wins over all of these. When the next line starts with anything else (a
+capital, a digit: "Schwarz-" + "Weiß", "Lucene-" + "BM25", "2023-" + "0379")
+the hyphen is kept and the parts are joined without a space; so is a hyphen
+after a digit. pdfium marks the hyphens it sees at line ends (U+0002), but it
+marks real compounds too, so the mark is
+not evidence either way. A dash ("—", "–") right after a letter or digit
+at a line end also joins without a space ("content—" + "an", "737–" + "9").
+
+Inputs: line texts, and the page's ``vocabulary`` (words as printed,
+hyphenated ones included). Output: one string.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+#: First parts that keep their hyphen when a lowercase part follows on the next line.
+KEEP_PREFIXES = frozenset({"self", "well", "half"})
+
+_EDGE = re.compile(r"^[^\w]+|[^\w]+$")
+_WORD_HYPHEN = re.compile(r"(\w)-$")
+_WORD_DASH = re.compile(r"\w[—–]$")
+
+
+def vocabulary(texts: Iterable[str]) -> frozenset[str]:
+    """The words of ``texts``, lower-cased, edge punctuation stripped, line-end hyphens left out.
+
+    A hyphenated word also adds its parts marked as such: "nature-based"
+    adds "nature-" and "-based".
+    """
+    words: set[str] = set()
+    for text in texts:
+        tokens = text.split()
+        for i, token in enumerate(tokens):
+            if i == len(tokens) - 1 and token.endswith("-"):
+                continue
+            word = _EDGE.sub("", token).lower()
+            if not word:
+                continue
+            words.add(word)
+            if "-" in word:
+                words.update((word.partition("-")[0] + "-", "-" + word.rpartition("-")[2]))
+    return frozenset(words)
+
+
+def _first_word(text: str) -> str:
+    return _EDGE.sub("", text.split(maxsplit=1)[0]).lower() if text.strip() else ""
+
+
+def _last_word(text: str) -> str:
+    tokens = text.split()
+    return _EDGE.sub("", tokens[-1]).lower() if tokens else ""
+
+
+def joins_word(left: str, right: str, words: frozenset[str] = frozenset()) -> bool:
+    """``left`` ends "…xy-" and ``right`` starts "ab…": is the hyphen a line-end break?"""
+    if not right[:1].islower():
+        return False
+    head = _last_word(left[:-1])
+    tail = _first_word(right)
+    if not head or not tail:
+        return False
+    head = head.rsplit("-", 1)[-1]
+    if f"{head}{tail}" in words:
+        return True
+    if f"{head}-{tail}" in words or f"{head}-" in words or f"-{tail}" in words:
+        return False
+    return head not in KEEP_PREFIXES
+
+
+def join_lines(texts: list[str], words: frozenset[str] = frozenset()) -> str:
+    """The lines as one paragraph text (see the module docstring)."""
+    out = ""
+    for text in texts:
+        text = text.strip()
+        if not text:
+            continue
+        if not out:
+            out = text
+        elif (hyphen := _WORD_HYPHEN.search(out)) and text[:1].isalnum():
+            broken = hyphen.group(1).isalpha() and joins_word(out, text, words)
+            out = out[:-1] + text if broken else out + text
+        elif _WORD_DASH.search(out) and text[:1].isalnum():
+            out += text
+        else:
+            out = f"{out} {text}"
+    return out

@@ -1,0 +1,316 @@
+"""Paragraphs and tables → typed blocks, markdown and text for one page.
+
+Block types (``classify``), judged on the page's own text:
+
+- ``heading``: a short paragraph (at most three lines, no trailing comma)
+  set larger than the page's body text, or bold where the body is not, or
+  numbered ("5.1 Hyper Parameter Optimization") and set apart by size or
+  weight. Level 1 (``#``) from 1.5 times the body size, level 2 (``##``)
+  from 1.15 times or a one-part number ("5 Results"), level 3 (``###``)
+  otherwise; deeper numbers go one level down per part ("5.1.2" → ``####``).
+  OCR lines carry no font size, so OCR pages get no headings.
+- ``list_item``: a paragraph that starts with a bullet or an enumerator
+  (``•``, ``-``, ``1.``, ``a)``, ``(iv)``); bullets are written ``- ``.
+- ``caption``: "Figure 3:", "Fig. 2.", "Table 1.", "TABLE IV" and their
+  Spanish, French and German forms, a number and a delimiter.
+- ``code``: two or more lines, all monospaced, with some code punctuation or
+  indentation; written as a fenced block with the indentation measured from
+  the lines' left edges.
+- ``paragraph``: everything else; ``page_header``/``page_footer`` come from
+  ``reading_order.furniture`` and stay out of the markdown.
+
+Escapes (``escape_markdown``): only where the start of a paragraph would
+otherwise change its meaning (``#`` heading, ``>`` quote, ``-``/``*``/``+``
+bullet, ``2020.`` ordered list, ``---`` rule, a code fence). Nothing is
+escaped mid-line: "150." or "#" inside a sentence are what they are.
+
+Inputs: ``reading_order.Paragraph`` lists with their types, ``contract.Table``
+lists. Outputs: ``PageItem`` lists, markdown, text and ``contract.Block`` lists.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from statistics import median
+
+from docworker.contract import Block, Table
+from docworker.geometry import BBox
+from docworker.stages.reading_order import Paragraph, list_marker
+
+#: Block types that are written to the page's markdown, one part each.
+MARKDOWN_TYPES = frozenset({"paragraph", "heading", "list_item", "caption", "code", "table"})
+
+_CAPTION = re.compile(
+    r"^(?:fig(?:ure|\.)?|table|tab\.|chart|exhibit|plate|scheme|listing|algorithm|graph"
+    r"|abbildung|abb\.|tabelle|tabla|figura|cuadro|gr[aá]fico|tableau|graphique|image)"
+    r"\s*(?:\d+|[ivxlc]+\b|[a-z]\b)(?:[.\-–]\d+)*[a-z]?(?:\s*[.:|—–-]|\s*$)",
+    re.IGNORECASE,
+)
+_NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,4})\.?\s+\S")
+_CODE_HINT = re.compile(r"[{}();=<>\[\]]|^\s|//|#")
+_BULLET_GLYPH = re.compile(r"^\S\s+")
+
+
+@dataclass
+class PageItem:
+    """A paragraph (with its block type) or a table, in reading order."""
+
+    kind: str
+    paragraph: Paragraph | None = None
+    table: Table | None = None
+    level: int | None = None  # heading level (1-4)
+
+
+def body_size(paras: list[Paragraph]) -> float:
+    """The font size most of the page's characters are set in (0 when unknown, as on OCR pages)."""
+    weights: dict[float, int] = {}
+    for para in paras:
+        for line in para.lines:
+            if line.size > 0:
+                key = round(line.size * 2) / 2
+                weights[key] = weights.get(key, 0) + len(line.text)
+    return max(weights, key=lambda k: weights[k]) if weights else 0.0
+
+
+def heading_level(para: Paragraph, body: float, body_bold: bool) -> int | None:
+    """The heading level of ``para`` (see the module docstring), or ``None``."""
+    text = para.text
+    if body <= 0 or len(para.lines) > 3 or len(text) > 200 or text.endswith((",", ";")):
+        return None
+    letters = [ch for ch in text if ch.isalpha()]
+    if len(letters) < 2:
+        return None
+    size = median(line.size for line in para.lines)
+    ratio = size / body if size > 0 else 1.0
+    bold = all(line.bold for line in para.lines) and not body_bold
+    numbered = _NUMBERED.match(text)
+    depth = numbered.group(1).count(".") + 1 if numbered else 0
+    words = len(text.split())
+    sentence = text.endswith(".") and words > 8
+    if ratio >= 1.5 and not sentence:
+        return 1
+    if ratio >= 1.15 and not sentence:
+        return 2 if depth <= 1 else min(depth + 1, 4)
+    if ratio < 0.97 or sentence or letters[0].islower() or words > 16:
+        return None
+    if bold or (numbered and ratio >= 1.05):
+        if depth:
+            return min(depth + 1, 4)
+        return 3
+    return None
+
+
+def _is_code(para: Paragraph) -> bool:
+    lines = para.lines
+    return (
+        len(lines) >= 2
+        and all(line.mono for line in lines)
+        and any(_CODE_HINT.search(line.text) for line in lines)
+    )
+
+
+def _share(paras: list[Paragraph], flag: str) -> float:
+    chars = [(len(line.text), getattr(line, flag)) for p in paras for line in p.lines]
+    total = sum(n for n, _ in chars)
+    return sum(n for n, on in chars if on) / total if total else 0.0
+
+
+def classify(paras: list[Paragraph], kinds: list[str]) -> list[tuple[str, int | None]]:
+    """``(block type, heading level)`` per paragraph; furniture types are kept.
+
+    A page set mostly in a monospaced font (a transcript, a typed form) has no
+    code blocks; a page set mostly in bold has no headings by weight alone.
+    """
+    body = body_size(paras)
+    body_bold = _share(paras, "bold") > 0.5
+    mono_page = _share(paras, "mono") > 0.5
+    out: list[tuple[str, int | None]] = []
+    for para, kind in zip(paras, kinds, strict=True):
+        if kind != "paragraph":
+            out.append((kind, None))
+            continue
+        text = para.text
+        marker = list_marker(text)
+        if not mono_page and _is_code(para):
+            out.append(("code", None))
+        elif _CAPTION.match(text):
+            out.append(("caption", None))
+        elif marker == "bullet":
+            out.append(("list_item", None))
+        elif (level := heading_level(para, body, body_bold)) is not None:
+            out.append(("heading", level))
+        elif marker:
+            out.append(("list_item", None))
+        else:
+            out.append(("paragraph", None))
+    return out
+
+
+# ---------------------------------------------------------------- page items
+
+
+def _inside(box: BBox, region: BBox, slack: float = 2.0) -> bool:
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    return (
+        region[0] - slack <= cx <= region[2] + slack
+        and region[1] - slack <= cy <= region[3] + slack
+    )
+
+
+def layout_items(paras: list[Paragraph], kinds: list[str], tables: list[Table]) -> list[PageItem]:
+    """Typed paragraphs in order; each table replaces the paragraphs whose lines sit inside it.
+
+    A table whose box holds no paragraph goes where its top edge falls.
+    """
+    items: list[PageItem] = []
+    placed: set[int] = set()
+    for para, (kind, level) in zip(paras, classify(paras, kinds), strict=True):
+        owner = next(
+            (
+                i
+                for i, t in enumerate(tables)
+                if t.bbox is not None and all(_inside(line.bbox, t.bbox) for line in para.lines)
+            ),
+            None,
+        )
+        if owner is None:
+            items.append(PageItem(kind, paragraph=para, level=level))
+        elif owner not in placed:
+            placed.add(owner)
+            items.append(PageItem("table", table=tables[owner]))
+    for i, table in enumerate(tables):
+        if i in placed:
+            continue
+        top = table.bbox[1] if table.bbox else 0.0
+        at = next(
+            (
+                k
+                for k, item in enumerate(items)
+                if item.paragraph is not None and item.paragraph.bbox[1] > top
+            ),
+            len(items),
+        )
+        items.insert(at, PageItem("table", table=table))
+    return items
+
+
+# ------------------------------------------------------------------ rendering
+
+_ORDERED = re.compile(r"^(\d{1,9})([.)])(\s|$)")
+_RULE = re.compile(r"^(?:(?:-\s*){3,}|(?:\*\s*){3,}|(?:_\s*){3,})$")
+
+
+def escape_markdown(text: str) -> str:
+    """A paragraph's text, escaped only where its start would change its meaning."""
+    if _RULE.match(text) or re.match(r"^(?:#{1,6}(?:\s|$)|>|[-*+](?:\s|$)|```|~~~)", text):
+        return "\\" + text
+    return _ORDERED.sub(r"\1\\\2\3", text, count=1)
+
+
+def code_block(para: Paragraph) -> str:
+    """Monospaced lines as a fenced block, indentation measured from their left edges."""
+    lines = para.lines
+    left = min(line.bbox[0] for line in lines)
+    widths = [
+        (line.bbox[2] - line.bbox[0]) / len(line.text) for line in lines if len(line.text) >= 4
+    ]
+    char = median(widths) if widths else 0.0
+    body = []
+    for line in lines:
+        indent = round((line.bbox[0] - left) / char) if char > 0 else 0
+        body.append(" " * max(0, min(indent, 40)) + line.text)
+    return "```\n" + "\n".join(body).replace("```", "` ` `") + "\n```"
+
+
+def text_markdown(kind: str, text: str, level: int | None = None) -> str:
+    """The markdown part of a block of type ``kind`` (not ``code``) that reads ``text``."""
+    if kind == "heading":
+        return "#" * (level or 2) + " " + text
+    if kind == "list_item" and list_marker(text) == "bullet":
+        return "- " + _BULLET_GLYPH.sub("", text, count=1)
+    if kind == "list_item":
+        return text
+    return escape_markdown(text)
+
+
+def item_markdown(item: PageItem) -> str:
+    """One item's markdown part (tables and every type in ``MARKDOWN_TYPES``)."""
+    if item.table is not None:
+        return item.table.markdown
+    assert item.paragraph is not None
+    if item.kind == "code":
+        return code_block(item.paragraph)
+    return text_markdown(item.kind, item.paragraph.text, item.level)
+
+
+def block_markdown(block: Block) -> str:
+    """The markdown part that ``items_markdown`` wrote for a paragraph-level block."""
+    if block.type == "code":
+        return "```\n" + block.text + "\n```"
+    return text_markdown(block.type, block.text, block.level)
+
+
+def items_markdown(items: list[PageItem]) -> str:
+    """Body blocks and tables as markdown; page headers and footers left out."""
+    return "\n\n".join(item_markdown(item) for item in items if item.kind in MARKDOWN_TYPES)
+
+
+def items_text(items: list[PageItem]) -> str:
+    """All text, furniture included: lines by newline, paragraphs by a blank line,
+    table rows as tab-separated cells."""
+    out = []
+    for item in items:
+        if item.table is not None:
+            rows: dict[int, list[tuple[int, str]]] = {}
+            for cell in item.table.cells:
+                rows.setdefault(cell.row, []).append((cell.col, cell.text))
+            out.append("\n".join("\t".join(t for _, t in sorted(rows[r])) for r in sorted(rows)))
+        elif item.paragraph is not None:
+            out.append("\n".join(line.text for line in item.paragraph.lines))
+    return "\n\n".join(out)
+
+
+def _round(bbox: BBox) -> BBox:
+    return (round(bbox[0], 2), round(bbox[1], 2), round(bbox[2], 2), round(bbox[3], 2))
+
+
+def items_blocks(items: list[PageItem], source: str) -> list[Block]:
+    """One block per paragraph (typed), followed by its lines; one block per table."""
+    blocks: list[Block] = []
+    for item in items:
+        if item.table is not None:
+            table = item.table
+            blocks.append(
+                Block(
+                    type="table",
+                    text=table.markdown,
+                    bbox=table.bbox or (0.0, 0.0, 0.0, 0.0),
+                    source=source,  # type: ignore[arg-type]
+                )
+            )
+            continue
+        para = item.paragraph
+        assert para is not None
+        text = "\n".join(line.text for line in para.lines) if item.kind == "code" else para.text
+        blocks.append(
+            Block(
+                type=item.kind,  # type: ignore[arg-type]
+                text=text,
+                bbox=_round(para.bbox),
+                confidence=para.confidence,
+                source=source,  # type: ignore[arg-type]
+                level=item.level,
+            )
+        )
+        for line in para.lines:
+            blocks.append(
+                Block(
+                    type="line",
+                    text=line.text,
+                    bbox=_round(line.bbox),
+                    confidence=None if line.confidence is None else round(line.confidence, 4),
+                    source=source,  # type: ignore[arg-type]
+                )
+            )
+    return blocks
