@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from builder import fetch_models
@@ -60,7 +61,7 @@ def image(tmp_path_factory, tiny_model_dir) -> dict[str, Path]:
 class FakeExtractor:
     """``DocumentExtractor(gpu=True)`` as docstrange 1.1.8 builds it, minus CUDA and models."""
 
-    built: list[FakeExtractor] = []
+    built: ClassVar[list[FakeExtractor]] = []
 
     def __init__(self, gpu: bool = False, **kwargs):
         from docstrange.processors import DOCXProcessor, GPUProcessor

@@ -141,7 +141,8 @@ def test_labels_scores_and_boxes_equal_docling_layout_predictor(tiny_dir):
     assert config["id2label"]["0"] == "background" and len(config["id2label"]) == 18
     predictor = LayoutPredictor(str(folder), device="cpu", num_threads=torch.get_num_threads())
     assert predictor.info()["threshold"] == 0.3
-    stage = LayoutStage.from_settings(Settings(model_dir=tiny_dir, layout_batch_size=3), device="cpu")
+    settings = Settings(model_dir=tiny_dir, layout_batch_size=3)
+    stage = LayoutStage.from_settings(settings, device="cpu")
     stage.options = stage.options.model_copy(update={"duplicate_iou": 1.0})  # no merging
     pages = _mixed_pages()
     expected = predictor.predict_batch([p.image for p in pages])
