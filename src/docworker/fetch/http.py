@@ -150,12 +150,18 @@ def _request(
     """One attempt at one hop. Raises ``Retry`` for failures worth another try."""
     with Watchdog(sink, settings, shown) as clock:
         try:
-            return _attempt(target, headers, shown, settings, sink, clock)
+            reply = _attempt(target, headers, shown, settings, sink, clock)
         except (Retry, errors.WorkerError) as e:
             late = clock.error()
             if late is not None:  # the clock closed the connection: that is the failure
                 raise late from e
             raise
+        # A connection shut mid-headers can also end "cleanly" (the headers seem
+        # complete, the body empty): only the clock knows it was cut.
+        late = clock.error()
+        if late is not None:
+            raise late
+        return reply
 
 
 def _attempt(

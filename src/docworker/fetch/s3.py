@@ -142,6 +142,9 @@ def fetch_s3(job: JobInput, settings: Settings, sink: Sink, stats: Stats) -> str
                 if late is not None:
                     raise late from e
                 raise
+            late = clock.error()  # a connection cut by the clock can also end "cleanly"
+            if late is not None:
+                raise late
 
     with_retries(settings, sink, stats, once)
     return PurePosixPath(key).name
