@@ -4,6 +4,7 @@
   ``rapidocr`` wheel (the default; multilingual, Spanish included).
 - ``tesseract``: Tesseract 5 through tesserocr, language data from Debian.
 - ``orientation``: finds a page's rotation and maps boxes back.
+- ``lines``: OCR lines cut at column gutters, drop caps merged (both engines).
 
 Every engine's stage is built by ``build(name, threads)`` and is called as
 ``stage.read(image, scale) -> OcrRead`` (lines in page units plus the rotation)

@@ -27,6 +27,8 @@ from PIL import Image
 
 from docworker import errors
 from docworker.contract import ModelInfo
+from docworker.geometry import Word
+from docworker.stages.ocr import lines as ocr_lines
 from docworker.stages.ocr.orientation import Orientation, elongated, rotate_image, vote
 from docworker.stages.reading_order import Line
 
@@ -122,10 +124,14 @@ class OcrStage:
         engine = self._engine
         orientation = Orientation(0, 0.0, "not checked")
         try:
-            engine.update_params(use_det=True, use_cls=False, use_rec=True)  # type: ignore[attr-defined]
+            # Word boxes come from the recognizer's CTC columns (``lines.ctc_words``),
+            # not from rapidocr's own word-box pass, which is off again before
+            # ``build_final_output``.
+            engine.update_params(use_det=True, use_cls=False, use_rec=True, return_word_box=True)  # type: ignore[attr-defined]  # fmt: skip
             original = np.asarray(image)
             prepared, record = engine.preprocess_img(original)  # type: ignore[attr-defined]
             det, cls, rec, crops = engine.run_ocr_steps(prepared, record)  # type: ignore[attr-defined]
+            engine.update_params(return_word_box=False)  # type: ignore[attr-defined]
             if orient:
                 orientation = self._orient(getattr(det, "boxes", None), rec, crops)
             result = engine.build_final_output(original, det, cls, rec, crops, record)  # type: ignore[attr-defined]
@@ -138,15 +144,19 @@ class OcrStage:
         scores = getattr(result, "scores", None) or ()
         if boxes is None:
             return [], orientation
+        infos = getattr(result, "word_results", None) or ()
+        if len(infos) != len(texts):
+            infos = [None] * len(texts)
         lines = []
-        for quad, text, score in zip(boxes, texts, scores, strict=False):
+        for quad, text, score, info in zip(boxes, texts, scores, infos, strict=False):
             xs = [float(p[0]) for p in quad]
             ys = [float(p[1]) for p in quad]
             bbox = (min(xs) * scale, min(ys) * scale, max(xs) * scale, max(ys) * scale)
             text = str(text).strip()
             if text:
-                lines.append(Line(text=text, bbox=bbox, confidence=float(score)))
-        return lines, orientation
+                words = _words(quad, info, scale)
+                lines.append(Line(text=text, bbox=bbox, confidence=float(score), words=words))
+        return ocr_lines.tidy(lines), orientation
 
     def _orient(self, quads: object, rec: object, crops: list) -> Orientation:
         """Vote on the page's angle: read the longest lines again, turned over.
@@ -186,6 +196,16 @@ class OcrRead:
     lines: list[Line]
     rotation: int
     reason: str
+
+
+def _words(quad: object, info: object, scale: float) -> list[Word]:
+    """A line's word boxes from rapidocr's per-character CTC columns (none if absent)."""
+    cols = getattr(info, "word_cols", None)
+    chars = getattr(info, "words", None)
+    if not cols or not chars:
+        return []
+    length = float(getattr(info, "line_txt_len", 0.0))
+    return ocr_lines.ctc_words(quad, chars, cols, length, scale)  # type: ignore[arg-type]
 
 
 def _dist_version(name: str) -> str:

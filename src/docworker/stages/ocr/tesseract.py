@@ -6,8 +6,10 @@ lines in page units and the clockwise angle that made the page upright.
 
 - Recognition: Tesseract's LSTM with ``spa+eng`` (whichever of the two
   ``.traineddata`` files exist). Lines are Tesseract's text lines, cut at
-  gaps as wide as a table's column gap (``SPLIT_GAP``), with their boxes and
-  mean word confidence (0..1). Small print is enlarged first (``TARGET_DPI``).
+  gaps as wide as a table's column gap (``SPLIT_GAP``), with their boxes,
+  mean word confidence (0..1) and words; ``lines.tidy`` then cuts them at
+  column gutters and merges drop caps. Small print is enlarged first
+  (``TARGET_DPI``).
 - Orientation: Tesseract's orientation and script detection (OSD) on a
   second API object loaded with ``osd.traineddata``; without that file the
   page is read as it is and the reason says so. OSD must never run on the
@@ -43,6 +45,8 @@ from PIL import Image
 
 from docworker import errors
 from docworker.contract import ModelInfo
+from docworker.geometry import Word
+from docworker.stages.ocr import lines as ocr_lines
 from docworker.stages.ocr.orientation import rotate_image
 from docworker.stages.ocr.rapidocr import OcrRead
 from docworker.stages.reading_order import Line
@@ -293,7 +297,9 @@ class TesseractStage:
             raise errors.EngineFailed(f"Tesseract OCR failed ({type(e).__name__})") from e
         finally:
             api.Clear()
-        return [_line(segment, scale) for words in rows for segment in _split(words)]
+        return ocr_lines.tidy(
+            [_line(segment, scale) for words in rows for segment in _split(words)]
+        )
 
 
 @dataclass
@@ -326,6 +332,10 @@ def _line(words: list[_Word], scale: float) -> Line:
         text=" ".join(w.text for w in words),
         bbox=(x0 * scale, y0 * scale, x1 * scale, y1 * scale),
         confidence=min(1.0, max(0.0, confidence)),
+        words=[
+            Word(w.box[0] * scale, w.box[1] * scale, w.box[2] * scale, w.box[3] * scale, w.text)
+            for w in words
+        ],
     )
 
 
