@@ -206,3 +206,25 @@ def test_office_timeout_leaves_no_temporary_folder(tmp_path, monkeypatch):
     finally:
         pipeline.close()
     assert [p.name for p in children_tmp.iterdir() if "docworker-office" in p.name] == []
+
+
+def test_a_workbook_of_millions_of_cells_is_refused_before_converting(cpu_pipeline, tmp_path):
+    """2.1 million cells would take the converter a minute (and a retryable timeout under
+    load) for content cut to 100,000 cells anyway: refused at once."""
+    data = office_bombs.xlsx_many_cells(105_000, 20)
+    payload, peak, growth, took = run_measured(cpu_pipeline, tmp_path, "huge.xlsx", data)
+    assert payload["error"]["code"] == "limit_exceeded", payload["error"]
+    assert payload["error"]["retryable"] is False
+    assert took < 15
+    _assert_bounded(payload, peak, growth)
+
+
+def test_cell_count_is_exact_across_read_pieces(tmp_path):
+    from docworker import errors
+    from docworker.engines.office import check_sheet_cells
+
+    path = tmp_path / "cells.xlsx"
+    path.write_bytes(office_bombs.xlsx_many_cells(40_000, 20))  # 24 MB of sheet XML
+    check_sheet_cells(path, 800_000)
+    with pytest.raises(errors.LimitExceeded):
+        check_sheet_cells(path, 799_999)
