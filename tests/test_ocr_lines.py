@@ -1,4 +1,4 @@
-"""OCR lines: cut at column gutters, drop caps merged, hyphens tidied, word boxes."""
+"""OCR lines: cut at column gutters, drop caps merged, hyphens tidied, word boxes, languages."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import pytest
 
 from docworker.geometry import Line, Word
 from docworker.stages import reading_order
+from docworker.stages.ocr import language_warnings, model_key
+from docworker.stages.ocr import languages as langs
 from docworker.stages.ocr.lines import (
     ctc_words,
     fit_to_words,
@@ -204,6 +206,51 @@ def test_ctc_columns_become_word_boxes_in_page_units():
     assert ctc_words(quad, chars, cols, 0.0, 1.0) == []
 
 
+# ------------------------------------------------------------------ languages
+
+
+def test_tesseract_reads_the_requested_languages_it_has():
+    installed = {"eng", "spa", "osd"}
+    assert langs.tesseract_plan(["es", "en"], installed) == (("spa", "eng"), [])
+    assert langs.tesseract_plan(["en", "fr"], installed) == (("eng",), ["fr"])
+    assert langs.tesseract_plan(["spa", "xx"], installed) == (("spa",), ["xx"])
+    assert langs.warnings("tesseract", ["es", "en"], installed) == []
+    (warning,) = langs.warnings("tesseract", ["ru", "fr"], installed)
+    assert "ru (rus)" in warning and "fr (fra)" in warning and "its default languages" in warning
+
+
+def test_rapidocr_warns_only_for_scripts_its_model_lacks():
+    assert langs.warnings("rapidocr", ["es", "en", "fr", "de", "pt", "it", "zh", "ja"]) == []
+    (warning,) = langs.warnings("rapidocr", ["es", "ru", "ar", "ko"])
+    assert "ru, ar, ko" in warning and "Cyrillic" in warning and "Hangul" in warning
+
+
+def test_the_script_table_matches_the_bundled_model():
+    """``languages.SCRIPTS`` against the recognition model's own character dictionary."""
+    pytest.importorskip("rapidocr")
+    ort = pytest.importorskip("onnxruntime")
+    from pathlib import Path
+
+    import rapidocr
+
+    (model,) = Path(rapidocr.__file__).parent.glob("models/*rec*.onnx")
+    session = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
+    chars = set(session.get_modelmeta().custom_metadata_map["character"].splitlines())
+    samples = {
+        "es": "ñáéíóú¿", "fr": "çéèêàùœ", "de": "äöüß", "pt": "ãõç", "zh": "中文字",
+        "ja": "アイウあいう", "ru": "жщыэ", "ar": "ابت", "he": "אבג", "ko": "한국어",
+        "el": "άέήίό", "hi": "कखग", "th": "กขค",
+    }  # fmt: skip
+    for language, letters in samples.items():
+        readable = set(letters) <= chars
+        assert readable == (not langs.rapidocr_missing([language])), language
+
+
+def test_model_key_and_warnings_through_the_registry():
+    assert model_key("rapidocr", ["ru", "es"]) == ()
+    assert language_warnings("rapidocr", ["es", "en"]) == []
+
+
 # ------------------------------------------------------------- real OCR engines
 
 
@@ -246,7 +293,39 @@ def test_tesseract_lines_carry_words_and_read_in_column_order(magazine):
 
     if find_tessdata() is None:
         pytest.skip("no Tesseract language data")
-    stage = TesseractStage.from_settings(1)
+    stage = TesseractStage.from_settings(1, languages=("en",))
+    assert [m.id for m in stage.models() if m.role == "ocr_rec"] == ["tesseract-eng"]
     read = stage.read(magazine.image, 1.0)
     assert all(line.words for line in read.lines)
     assert _similar(_read(stage, magazine), magazine.reference) > 0.95
+
+
+def test_tesseract_without_the_requested_language_keeps_its_defaults():
+    pytest.importorskip("tesserocr")
+    from docworker.stages.ocr.tesseract import find_tessdata, language_codes
+
+    found = find_tessdata()
+    if found is None:
+        pytest.skip("no Tesseract language data")
+    assert language_codes(("xx",)) == tuple(found[1])
+    assert language_codes(()) == tuple(found[1])
+    if "eng" in found[1]:
+        assert language_codes(("en", "xx")) == ("eng",)
+        assert model_key("tesseract", ["en"]) == ("eng",)
+
+
+def test_a_job_in_a_script_the_ocr_model_lacks_is_warned(cpu_pipeline):
+    import base64
+    import io
+
+    from tests.pdfgen import text_image
+
+    buf = io.BytesIO()
+    text_image(["Información pública"]).save(buf, format="PNG")
+    document = base64.b64encode(buf.getvalue()).decode()
+    job = {"document_base64": document, "filename": "scan.png"}
+    payload = cpu_pipeline.run({**job, "languages": ["es", "ru"]}, job_id="langs")
+    (warning,) = [w for w in payload["metadata"]["warnings"] if w.startswith("OCR:")]
+    assert "ru" in warning and "Cyrillic" in warning
+    plain = cpu_pipeline.run({**job, "languages": ["es", "en"]}, job_id="langs-2")
+    assert not [w for w in plain["metadata"]["warnings"] if w.startswith("OCR:")]

@@ -94,6 +94,7 @@ class CpuEngine:
     def pages(self, run: JobRun) -> Iterator[PageResult]:
         doc, numbers = paged.select(run)
         unit = paged.unit(run)
+        told = False  # the job's language warnings, once a page was OCR'd
         for task, result in run.pool.run(
             "docworker.engines.cpu.read_page",
             paged.page_tasks(run, doc, numbers, self.ocr_threads),
@@ -105,20 +106,29 @@ class CpuEngine:
                 yield run.failed_page(task.number, unit, result)
             else:
                 run.add_timings(result.timings_ms)
+                if result.source == "ocr" and not told:
+                    told = True
+                    run.warnings.extend(
+                        ocr.language_warnings(run.settings.ocr_engine, run.job.languages)
+                    )
                 yield result
 
 
 # ------------------------------------------------------------ page process side
 
-_ocr: dict[str, Any] = {}  # OCR engine name -> its stage, built once per process
+_ocr: dict[tuple[str, tuple[str, ...]], Any] = {}  # (engine, model_key) -> stage, kept
+_OCR_KEPT = 4  # stages a page process keeps (one per Tesseract language set)
 _tables: TableStage | None = None
 
 
-def ocr_stage(threads: int = 1, engine: str = ocr.DEFAULT) -> Any:
-    """This process's OCR stage for ``engine``, built on first use and kept."""
-    stage = _ocr.get(engine)
+def ocr_stage(threads: int = 1, engine: str = ocr.DEFAULT, languages: tuple[str, ...] = ()) -> Any:
+    """This process's OCR stage for ``engine`` and ``languages``, built on first use and kept."""
+    key = (engine, ocr.model_key(engine, languages))
+    stage = _ocr.get(key)
     if stage is None:
-        stage = _ocr[engine] = ocr.build(engine, threads)
+        while len(_ocr) >= _OCR_KEPT:
+            _ocr.pop(next(iter(_ocr)))
+        stage = _ocr[key] = ocr.build(engine, threads, languages)
     return stage
 
 
@@ -171,7 +181,7 @@ def read_page(task: PageTask) -> PageResult:
         image, scale = handle.render(task.number, task.dpi, task.doc.max_pixels)
         timings["render"] = _ms(t)
         t = time.perf_counter()
-        read = ocr_stage(task.ocr_threads, task.ocr_engine).read(image, scale)
+        read = ocr_stage(task.ocr_threads, task.ocr_engine, task.languages).read(image, scale)
         lines, rotation = read.lines, read.rotation
         timings["ocr"] = _ms(t)
         t = time.perf_counter()

@@ -75,6 +75,7 @@ def page_tasks(
             min_chars=s.text_layer_min_chars,
             ocr_threads=ocr_threads,
             ocr_engine=s.ocr_engine,
+            languages=tuple(job.languages),
         )
 
 

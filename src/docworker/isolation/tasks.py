@@ -48,6 +48,7 @@ class PageTask:
     ocr_threads: int = 1
     text_layer: bool = True
     ocr_engine: str = "rapidocr"  # rapidocr | tesseract (Settings.ocr_engine)
+    languages: tuple[str, ...] = ()  # JobInput.languages (ISO 639); () = the engine's defaults
 
 
 @dataclass(frozen=True)

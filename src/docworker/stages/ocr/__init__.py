@@ -5,18 +5,24 @@
 - ``tesseract``: Tesseract 5 through tesserocr, language data from Debian.
 - ``orientation``: finds a page's rotation and maps boxes back.
 - ``lines``: OCR lines cut at column gutters, drop caps merged (both engines).
+- ``languages``: a job's languages → Tesseract's data files, and warnings for
+  languages an engine cannot read.
 
-Every engine's stage is built by ``build(name, threads)`` and is called as
-``stage.read(image, scale) -> OcrRead`` (lines in page units plus the rotation)
-and ``stage.models() -> list[ModelInfo]``.
+Every engine's stage is built by ``build(name, threads, languages)`` and is
+called as ``stage.read(image, scale) -> OcrRead`` (lines in page units plus the
+rotation) and ``stage.models() -> list[ModelInfo]``. ``model_key`` says which
+of a job's languages change the stage an engine builds (a page process keeps
+one stage per key); ``language_warnings`` what the job is told.
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Sequence
 from typing import Any
 
 from docworker import errors
+from docworker.stages.ocr import languages as _languages
 
 #: OCR engine name → "module:Class" (modules import lazily).
 OCR_ENGINES: dict[str, str] = {
@@ -26,12 +32,39 @@ OCR_ENGINES: dict[str, str] = {
 DEFAULT = "rapidocr"
 
 
-def build(name: str, threads: int = 1) -> Any:
-    """The OCR stage registered as ``name``; an unknown name lists the known ones."""
+def build(name: str, threads: int = 1, languages: Sequence[str] = ()) -> Any:
+    """The OCR stage registered as ``name``; an unknown name lists the known ones.
+
+    ``languages``: the job's ISO 639 codes (empty: the engine's defaults).
+    """
     target = OCR_ENGINES.get(name)
     if target is None:
         raise errors.EngineUnavailable(
             f"unknown OCR engine {name!r}; known: {', '.join(sorted(OCR_ENGINES))}"
         )
     module, _, cls = target.partition(":")
-    return getattr(importlib.import_module(module), cls).from_settings(threads=threads)
+    engine = getattr(importlib.import_module(module), cls)
+    return engine.from_settings(threads=threads, languages=tuple(languages))
+
+
+def model_key(name: str, languages: Sequence[str]) -> tuple[str, ...]:
+    """What of ``languages`` changes the stage ``name`` builds: Tesseract's data files.
+
+    RapidOCR has one model whatever the languages: ``()``.
+    """
+    if name != "tesseract":
+        return ()
+    from docworker.stages.ocr.tesseract import language_codes
+
+    return language_codes(languages)
+
+
+def language_warnings(name: str, languages: Sequence[str]) -> list[str]:
+    """The job's warnings for ``languages`` that engine ``name`` cannot read."""
+    installed: frozenset[str] = frozenset()
+    if name == "tesseract":
+        from docworker.stages.ocr.tesseract import find_tessdata, installed_languages
+
+        found = find_tessdata()
+        installed = installed_languages(found[0]) if found else frozenset()
+    return _languages.warnings(name, languages, installed)

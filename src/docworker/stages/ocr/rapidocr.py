@@ -20,6 +20,7 @@ upright page, with the angle that made it upright).
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,8 +46,12 @@ class OcrStage:
         self._models = models
 
     @classmethod
-    def from_settings(cls, threads: int = 1) -> OcrStage:
-        """Load the bundled models; ``threads`` is onnxruntime's intra-op thread count."""
+    def from_settings(cls, threads: int = 1, languages: Sequence[str] = ()) -> OcrStage:
+        """Load the bundled models; ``threads`` is onnxruntime's intra-op thread count.
+
+        ``languages`` change nothing: the bundled model is the only one
+        (``languages.rapidocr_missing`` says which it cannot read).
+        """
         try:
             import rapidocr
             from rapidocr import RapidOCR

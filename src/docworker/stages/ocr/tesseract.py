@@ -4,12 +4,13 @@ Chosen with ``DOCWORKER_OCR_ENGINE=tesseract``; RapidOCR (``stages.ocr``)
 stays the default. Same interface as ``OcrStage``: ``read`` returns upright
 lines in page units and the clockwise angle that made the page upright.
 
-- Recognition: Tesseract's LSTM with ``spa+eng`` (whichever of the two
-  ``.traineddata`` files exist). Lines are Tesseract's text lines, cut at
-  gaps as wide as a table's column gap (``SPLIT_GAP``), with their boxes,
-  mean word confidence (0..1) and words; ``lines.tidy`` then cuts them at
-  column gutters and merges drop caps. Small print is enlarged first
-  (``TARGET_DPI``).
+- Recognition: Tesseract's LSTM with the job's ``languages`` whose
+  ``.traineddata`` files are installed (``languages.tesseract_plan``: "es" →
+  ``spa``), else ``spa+eng`` (whichever of the two exist). Lines are
+  Tesseract's text lines, cut at gaps as wide as a table's column gap
+  (``SPLIT_GAP``), with their boxes, mean word confidence (0..1) and words;
+  ``lines.tidy`` then cuts them at column gutters and merges drop caps.
+  Small print is enlarged first (``TARGET_DPI``).
 - Orientation: Tesseract's orientation and script detection (OSD) on a
   second API object loaded with ``osd.traineddata``; without that file the
   page is read as it is and the reason says so. OSD must never run on the
@@ -37,6 +38,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,6 +49,7 @@ from docworker import errors
 from docworker.contract import ModelInfo
 from docworker.geometry import Word
 from docworker.stages.ocr import lines as ocr_lines
+from docworker.stages.ocr.languages import tesseract_plan
 from docworker.stages.ocr.orientation import rotate_image
 from docworker.stages.ocr.rapidocr import OcrRead
 from docworker.stages.reading_order import Line
@@ -109,6 +112,28 @@ def find_tessdata(environ: dict[str, str] | None = None) -> tuple[Path, list[str
     return None
 
 
+def installed_languages(folder: Path) -> frozenset[str]:
+    """The recognition languages whose ``.traineddata`` files are in ``folder``."""
+    return frozenset(p.stem for p in folder.glob("*.traineddata")) - {"osd", "equ"}
+
+
+def language_codes(
+    languages: Sequence[str] = (), environ: dict[str, str] | None = None
+) -> tuple[str, ...]:
+    """The data files Tesseract reads ``languages`` with: those installed, in order.
+
+    Without a request, or when none of it is installed: ``LANGUAGES`` that are.
+    Empty when no language data is found at all.
+    """
+    found = find_tessdata(environ)
+    return () if found is None else _pick(*found, languages)
+
+
+def _pick(folder: Path, defaults: list[str], languages: Sequence[str]) -> tuple[str, ...]:
+    codes = tesseract_plan(languages, installed_languages(folder))[0] if languages else ()
+    return codes or tuple(defaults)
+
+
 class TesseractStage:
     """Runs Tesseract's layout analysis + LSTM recognition on one page image."""
 
@@ -120,8 +145,12 @@ class TesseractStage:
         self._models = models
 
     @classmethod
-    def from_settings(cls, threads: int = 1) -> TesseractStage:
-        """Load the language data; ``threads`` caps an OpenMP libtesseract's threads."""
+    def from_settings(cls, threads: int = 1, languages: Sequence[str] = ()) -> TesseractStage:
+        """Load the language data; ``threads`` caps an OpenMP libtesseract's threads.
+
+        ``languages``: the job's ISO 639 codes; those with installed data are
+        read (see ``language_codes``), the others are left to the job's warnings.
+        """
         os.environ.setdefault("OMP_THREAD_LIMIT", str(max(1, threads)))
         try:
             import tesserocr
@@ -135,16 +164,17 @@ class TesseractStage:
                 f"no Tesseract language data ({', '.join(f'{x}.traineddata' for x in LANGUAGES)})"
                 f" in TESSDATA_PREFIX or {', '.join(TESSDATA_DIRS)}: {INSTALL_HINT}"
             )
-        folder, languages = found
-        if len(languages) < len(LANGUAGES):
-            _log.warning("Tesseract reads %s only: %s", "+".join(languages), INSTALL_HINT)
+        folder, defaults = found
+        if not languages and len(defaults) < len(LANGUAGES):
+            _log.warning("Tesseract reads %s only: %s", "+".join(defaults), INSTALL_HINT)
+        codes = list(_pick(folder, defaults, languages))
         try:
             api = tesserocr.PyTessBaseAPI(
-                path=str(folder), lang="+".join(languages), psm=tesserocr.PSM.AUTO
+                path=str(folder), lang="+".join(codes), psm=tesserocr.PSM.AUTO
             )
         except RuntimeError as e:  # tesserocr's "Failed to init API"
             raise errors.EngineUnavailable(
-                f"Tesseract failed to load {'+'.join(languages)} from {folder}: {e}"
+                f"Tesseract failed to load {'+'.join(codes)} from {folder}: {e}"
             ) from e
         osd = None
         if (folder / "osd.traineddata").is_file():
@@ -155,7 +185,7 @@ class TesseractStage:
             except RuntimeError as e:
                 _log.warning("Tesseract's osd data failed to load (%s): pages are not turned", e)
         version = tesserocr.tesseract_version().split()[1]
-        return cls(api, osd, cls.describe(folder, languages, version, osd is not None))
+        return cls(api, osd, cls.describe(folder, codes, version, osd is not None))
 
     @staticmethod
     def describe(folder: Path, languages: list[str], version: str, osd: bool) -> list[ModelInfo]:
