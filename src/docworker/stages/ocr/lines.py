@@ -36,6 +36,7 @@ boxes.
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import re
 from collections import Counter
@@ -170,9 +171,11 @@ def split_at_gutters(lines: list[Line]) -> list[Line]:
     """Every line cut where it crosses a column gutter (see the module docstring)."""
     if len(lines) < 2 * MIN_SIDE_ROWS:
         return list(lines)
-    order = sorted(range(len(lines)), key=lambda i: lines[i].bbox[1])
-    tops = [lines[i].bbox[1] for i in order]
-    tallest = max(_height(line) for line in lines)
+    # Lines with words, by the middle of their box, with their heights.
+    found = sorted(
+        ((_middle(line), _height(line), line) for line in lines if line.words), key=lambda t: t[0]
+    )
+    middles = [m for m, _, _ in found]
     out: list[Line] = []
     for line in lines:
         words = sorted(line.words, key=lambda w: w.x0)
@@ -180,20 +183,21 @@ def split_at_gutters(lines: list[Line]) -> list[Line]:
             out.append(line)
             continue
         h = _height(line)
-        lo = bisect.bisect_left(tops, line.bbox[1] - WINDOW * h - tallest)
-        hi = bisect.bisect_right(tops, line.bbox[3] + WINDOW * h)
+        middle = _middle(line)
+        lo = bisect.bisect_left(middles, middle - WINDOW * h)
+        hi = bisect.bisect_right(middles, middle + WINDOW * h)
         rows = [
-            lines[i]
-            for i in order[lo:hi]
-            if lines[i] is not line
-            and lines[i].words
-            and 0.6 * h <= _height(lines[i]) <= 1.6 * h
-            and abs(_middle(lines[i]) - _middle(line)) <= WINDOW * h
+            (m - middle, other)
+            for m, height, other in found[lo:hi]
+            if other is not line and 0.6 * h <= height <= 1.6 * h
         ]
+        # The rows above and below, nearest first.
+        above = [row for _, row in sorted((r for r in rows if r[0] < 0), key=lambda r: -r[0])]
+        below = [row for _, row in sorted((r for r in rows if r[0] >= 0), key=lambda r: r[0])]
         cuts = [
             k
             for k in range(1, len(words))
-            if words[k].x0 > words[k - 1].x1 and _is_gutter(words, k, rows, h)
+            if words[k].x0 > words[k - 1].x1 and _is_gutter(words, k, (above, below), h)
         ]
         out.extend(_pieces(line, words, cuts) if cuts else [line])
     return out
@@ -203,8 +207,11 @@ def _middle(line: Line) -> float:
     return (line.bbox[1] + line.bbox[3]) / 2
 
 
-def _is_gutter(words: list[Word], k: int, rows: list[Line], h: float) -> bool:
+def _is_gutter(words: list[Word], k: int, rows: tuple[list[Line], list[Line]], h: float) -> bool:
     """Is the gap before ``words[k]`` a gutter that the neighbouring ``rows`` share?
+
+    ``rows``: the lines of about the line's height above and below it within
+    ``WINDOW`` line heights, nearest first.
 
     The rows counted run on from the line up or down to the first row with a
     word across the gap's middle, which may end the region on one side only
@@ -221,7 +228,7 @@ def _is_gutter(words: list[Word], k: int, rows: list[Line], h: float) -> bool:
     ends: list[float] = []  # per row, where its text left of the gap ends
     starts: list[float] = []  # and where its text right of the gap starts
     far_left = far_right = False
-    region = _open_rows(rows, words[k].top, words[k].bottom, c, margin)
+    region = _open_rows(rows, c, margin)
     if region is None:
         return False
     for row in region:
@@ -246,9 +253,7 @@ def _is_gutter(words: list[Word], k: int, rows: list[Line], h: float) -> bool:
     )
 
 
-def _open_rows(
-    rows: list[Line], top: float, bottom: float, c: float, margin: float
-) -> list[Line] | None:
+def _open_rows(rows: tuple[list[Line], list[Line]], c: float, margin: float) -> list[Line] | None:
     """The rows above and below that leave x = ``c`` clear, or ``None``.
 
     A gutter runs through every row of its region. Walking away from the line
@@ -258,12 +263,9 @@ def _open_rows(
     ``MIN_SIDE_ROWS`` rows on the other: a river of spaces through a few lines
     of prose is closed at both ends, or at one end and the page's edge.
     """
-    middle = (top + bottom) / 2
-    above = sorted((r for r in rows if _middle(r) < middle), key=lambda r: -_middle(r))
-    below = sorted((r for r in rows if _middle(r) >= middle), key=_middle)
     out: list[Line] = []
     runs: list[tuple[bool, int]] = []  # per side: closed?, rows open
-    for side in (above, below):
+    for side in rows:
         n = 0
         for row in side:
             if any(w.x0 + margin < c < w.x1 - margin for w in row.words):
@@ -320,7 +322,7 @@ def merge_drop_caps(lines: list[Line]) -> list[Line]:
     )
     if body <= 0:
         return list(lines)
-    counts = Counter(_tokens(line.text for line in lines))
+    counts: Counter[str] | None = None  # the page's words, counted once a cap is found
     merged: dict[int, Line] = {}
     dropped: set[int] = set()
     for i, cap in enumerate(lines):
@@ -341,6 +343,8 @@ def merge_drop_caps(lines: list[Line]) -> list[Line]:
         if not opened:
             continue
         j = min(opened)[1]
+        if counts is None:
+            counts = Counter(_tokens(line.text for line in lines))
         merged[j] = _with_cap(merged.get(j, lines[j]), cap, counts)
         dropped.add(i)
     return [merged.get(j, line) for j, line in enumerate(lines) if j not in dropped]
@@ -388,11 +392,14 @@ def _tokens(texts: Iterable[str]) -> Iterator[str]:
 
 def tidy_hyphens(lines: list[Line]) -> list[Line]:
     """Line-end hyphen variants → "-"; words broken inside a line joined."""
-    vocabulary = frozenset(_tokens(line.text for line in lines))
+    vocabulary: frozenset[str] | None = None  # the page's words, once a break is found
     out = []
     for line in lines:
         text = _HYPHEN_VARIANTS.sub("-", line.text.rstrip())
-        text = _INNER_BREAK.sub(lambda m: _rejoin(m, vocabulary), text)
+        if "- " in text and _INNER_BREAK.search(text):
+            if vocabulary is None:
+                vocabulary = frozenset(_tokens(line.text for line in lines))
+            text = _INNER_BREAK.sub(functools.partial(_rejoin, vocabulary=vocabulary), text)
         if text == line.text:
             out.append(line)
         else:
