@@ -5,9 +5,11 @@ process and turns the result into one ``PageResult``. It is chosen for every
 Office document, whatever engine the job asked for: the conversion needs
 neither a GPU nor OCR.
 
-Child side, ``convert``: refuses zip bombs (``check_zip``), converts with
-docstrange's local processors (``office.docstrange``; ODT with ``office.odt``)
-and parses the converter's markdown into text, blocks and tables
+Child side, ``convert``: refuses zip bombs (``check_zip``), reads DOCX and
+PPTX in their own order with python-docx and python-pptx (``office.docx``,
+``office.pptx``: tables whole, merged cells as spans), converts XLSX and HTML
+with docstrange's local processors (``office.docstrange``; ODT with
+``office.odt``) and parses that markdown into text, blocks and tables
 (``office.markdown``). No cloud-mode docstrange extractor is ever built.
 
 What comes back to the worker process is bounded where it is made, in the
@@ -48,6 +50,8 @@ MAX_TABLE_CELLS = 100_000
 #: (``limit_exceeded``) instead of spending the page's budget on content that
 #: would be cut anyway and ending in a retryable ``timeout``.
 MAX_SHEET_CELLS = 20 * MAX_TABLE_CELLS
+#: Formats read in their own order by docworker's readers, and the library each uses.
+ORDERED_READERS = {decode.DOCX: "python-docx", decode.PPTX: "python-pptx"}
 
 if TYPE_CHECKING:
     from docworker.config import Settings
@@ -73,6 +77,16 @@ class OfficeEngine:
             return [
                 ModelInfo(role="office", id="docworker-odt", version=__version__, runtime="python")
             ]
+        if mime in ORDERED_READERS:
+            library = ORDERED_READERS[mime]
+            return [
+                ModelInfo(
+                    role="office",
+                    id=f"docworker-{library.split('-')[-1]}",
+                    version=__version__,
+                    runtime=f"{library} {dist_version(library)}",
+                )
+            ]
         return [
             ModelInfo(
                 role="office",
@@ -86,6 +100,8 @@ class OfficeEngine:
     def reader(mime: str) -> str:
         if mime == decode.ODT:
             return "docworker's OpenDocument reader"
+        if mime in ORDERED_READERS:
+            return f"docworker's reader on {ORDERED_READERS[mime]}"
         return "docstrange local processors"
 
     def pages(self, run: JobRun) -> Iterator[PageResult]:
@@ -170,7 +186,12 @@ def convert(task: OfficeTask) -> OfficePage:
     if task.mime == decode.XLSX:
         check_sheet_cells(path, MAX_SHEET_CELLS)
     capped = 0
-    if task.mime == decode.ODT:
+    content = None
+    if task.mime in ORDERED_READERS:
+        from docworker.engines.office.build import read_in_order
+
+        content, cut = read_in_order(path, task.mime, task.max_chars, task.max_cells)
+    elif task.mime == decode.ODT:
         from docworker.engines.office.odt import MAX_REPEAT, MAX_SPACES, odt_to_markdown
 
         markdown, capped = odt_to_markdown(path, task.max_chars)
@@ -182,9 +203,10 @@ def convert(task: OfficeTask) -> OfficePage:
                 "docstrange is not installed: pip install docstrange"
             ) from e
         markdown = office_to_markdown(path, task.mime)
-    markdown, cut = cap_markdown(markdown, task.max_chars, task.max_cells)
-    content = parse(markdown, task.mime)
-    del markdown
+    if content is None:
+        markdown, cut = cap_markdown(markdown, task.max_chars, task.max_cells)
+        content = parse(markdown, task.mime)
+        del markdown
     tables, dropped = _cap_tables(content.tables, task.max_cells)
     if dropped and cut is None:
         cut = f"{dropped} table(s) over the {task.max_cells}-cell limit were left out"
