@@ -106,7 +106,7 @@ def _furniture_by_brute_force(paras, height, top_band=0.08, bottom_band=0.1):
         return kinds
     typical = median(max(p.bbox[3] - p.bbox[1], 0.1) / len(p.lines) for p in paras)
     for i, para in enumerate(paras):
-        if len(para.lines) > 2:
+        if furniture.rows(para) > 2:
             continue
         _, y0, _, y1 = para.bbox
         text = para.text.strip()
@@ -130,7 +130,7 @@ def _edges_by_brute_force(paras, kinds, height):
     from statistics import median
 
     body = [i for i, k in enumerate(kinds) if k == "paragraph"]
-    if len(body) < 3:
+    if len(body) < 2:
         return kinds
     line_height = median(ln.bbox[3] - ln.bbox[1] for p in paras for ln in p.lines)
     numbered = re.compile(r"^\d{1,4}\s+\S|\S\s+\d{1,4}$")
@@ -142,7 +142,7 @@ def _edges_by_brute_force(paras, kinds, height):
             edge = min(remaining, key=edge_of)
             remaining = [j for j in remaining if j != edge]
             para = paras[edge]
-            if not remaining or len(para.lines) > 2 or len(para.text) > 100:
+            if not remaining or furniture.rows(para) > 2 or len(para.text) > 100:
                 break
             if not (para.bbox[3] <= band if top else para.bbox[1] >= height - band):
                 break

@@ -4,7 +4,8 @@
 ``page_footer`` or ``paragraph``:
 
 - a paragraph of one or two lines in the top (bottom) band that is a page
-  number, or that sits apart from the body and is short;
+  number, or that sits apart from the body and is short, unless it is set
+  much larger than the body (a title);
 - text written up or down the page in a side margin (an arXiv stamp);
 - a little further from the edge (``EDGE_BAND``), up to two short
   paragraphs set apart from the body that start or end with a page number,
@@ -65,24 +66,30 @@ def furniture(
     )
     # Tops and bottoms sorted once: each band paragraph finds its nearest
     # neighbour by bisection (a dense page has thousands of paragraphs).
+    sized = [(ln.size, len(ln.text)) for p in paras for ln in p.lines if ln.size > 0]
+    body_size = weighted_median(sized) if sized else 0.0
     upright = [j for j, p in enumerate(paras) if not _vertical_para(p)]
     tops = sorted((boxes[j][1], j) for j in upright)
     bottoms = sorted((boxes[j][3], j) for j in upright)
     for i, para in enumerate(paras):
-        if len(para.lines) > 2:
+        if rows(para) > 2:
             continue
         x0, y0, x1, y1 = boxes[i]
         if _vertical_para(para):
             if width > 0 and (x1 <= side_band * width or x0 >= (1 - side_band) * width):
                 kinds[i] = "page_header"
             continue
+        # Set larger than the body: a title, not a running head.
+        title = bool(body_size) and max(ln.size for ln in para.lines) > 1.4 * body_size
         if y1 <= top_band * height:
             k = bisect.bisect_left(tops, (y1 - 0.5 * typical, -1))
             while k < len(tops) and tops[k][1] == i:
                 k += 1
             apart = k == len(tops) or tops[k][0] - y1 > 2.0 * typical
             text = para.text.strip()
-            if is_page_number(text) or (apart and len(text) <= 120 and len(paras) >= 3):
+            if is_page_number(text) or (
+                apart and not title and len(text) <= 120 and len(paras) >= 3
+            ):
                 kinds[i] = "page_header"
         elif y0 >= (1 - bottom_band) * height:
             k = bisect.bisect_right(bottoms, (y0 + 0.5 * typical, len(paras))) - 1
@@ -90,7 +97,7 @@ def furniture(
                 k -= 1
             apart = k < 0 or y0 - bottoms[k][0] > 1.5 * typical
             text = para.text.strip()
-            if is_page_number(text) or (apart and len(text) <= 160):
+            if is_page_number(text) or (apart and not title and len(text) <= 160):
                 kinds[i] = "page_footer"
     line_height = median(max(ln.bbox[3] - ln.bbox[1], 0.1) for p in paras for ln in p.lines)
     _edge_furniture(paras, boxes, kinds, height, line_height)
@@ -113,7 +120,7 @@ def _edge_furniture(
     over a typewritten transcript).
     """
     body = [i for i, k in enumerate(kinds) if k == "paragraph" and not _vertical_para(paras[i])]
-    if len(body) < 3:
+    if len(body) < 2:
         return
     chars = [(line.size, line.mono, len(line.text)) for i in body for line in paras[i].lines]
     total = sum(n for _, _, n in chars)
@@ -126,7 +133,7 @@ def _edge_furniture(
         for rank, i in enumerate(order[:2]):
             para = paras[i]
             y0, y1 = boxes[i][1], boxes[i][3]
-            if rank + 1 >= len(order) or len(para.lines) > 2 or len(para.text) > 100:
+            if rank + 1 >= len(order) or rows(para) > 2 or len(para.text) > 100:
                 break
             if not (y1 <= EDGE_BAND * height if top else y0 >= (1 - EDGE_BAND) * height):
                 break
@@ -147,3 +154,16 @@ def _edge_furniture(
 
 def _vertical_para(para: Paragraph) -> bool:
     return len(para.lines) == 1 and is_vertical(para.lines[0])
+
+
+def rows(para: Paragraph) -> int:
+    """How many rows the paragraph's lines take (far-apart pieces of one row are one)."""
+    count, bottom = 0, float("-inf")
+    for line in para.lines:
+        top, low = line.bbox[1], line.bbox[3]
+        if top >= bottom - 0.5 * (low - top):
+            count += 1
+            bottom = low
+        else:
+            bottom = max(bottom, low)
+    return count

@@ -213,7 +213,7 @@ def _breaks(
     if _same_row(prev.bbox, line.bbox):
         return False  # far-apart pieces of one row (``join_rows``)
     gap = line.bbox[1] - prev.bbox[3]
-    overlap = min(prev.bbox[2], line.bbox[2]) - max(prev.bbox[0], line.bbox[0])
+    overlap = min(para.extent[1], line.bbox[2]) - max(para.extent[0], line.bbox[0])
     scale = max(1.0, min(prev.bbox[3] - prev.bbox[1], line.bbox[3] - line.bbox[1]) / typical)
     if overlap <= 0 or not -0.5 * typical <= gap <= reach * scale:
         return True
@@ -226,6 +226,8 @@ def _breaks(
         return True  # (lines of one title set larger than the body may mix weights)
     if _LEADER.search(prev.text) or _LEADER.search(line.text):
         return True  # a table of contents: one entry a line
+    if prev.mono and line.mono:
+        return False  # code and typewritten lines: indentation is no paragraph mark
     em = max(line.size, prev.size) or typical
     if _inset(prev, line, 1.5 * em) or _inset(line, prev, 1.5 * em):
         return True  # a centred title or running head over (under) a block of text

@@ -1,0 +1,182 @@
+"""Markdown structure from the text layer: headings, lists, captions, code, columns, furniture."""
+
+from __future__ import annotations
+
+from docworker.geometry import Line
+from docworker.stages import markdown, reading_order
+from docworker.stages.joining import join_lines, vocabulary
+from tests.pdfspans import Span, column
+from tests.test_text_pieces import _view, page_items
+
+PROSE = [
+    "The origins of word processing can be traced back to the invention of",
+    "the typewriter in the nineteenth century, which let people produce",
+    "legible documents more efficiently than handwriting had ever allowed.",
+]
+
+
+def _markdown(tmp_path, spans, **kw):
+    items = page_items(_view(tmp_path, [spans], **kw))
+    return markdown.items_markdown(items), items
+
+
+def test_headings_from_size_weight_and_numbering(tmp_path):
+    spans = [
+        Span(72, 80, 20, "Annual Report on Legal Aid", "F2"),
+        *column(72, 120, PROSE),
+        Span(72, 180, 12, "1 Introduction", "F2"),
+        *column(72, 200, PROSE),
+        Span(72, 260, 10, "5.1 Hyper Parameter Optimization", "F2"),
+        *column(72, 280, PROSE),
+    ]
+    md, items = _markdown(tmp_path, spans)
+    assert md.startswith("# Annual Report on Legal Aid\n\n")
+    assert "\n\n## 1 Introduction\n\n" in md
+    assert "\n\n### 5.1 Hyper Parameter Optimization\n\n" in md
+    blocks = markdown.items_blocks(items, "text_layer")
+    levels = [(b.text, b.level) for b in blocks if b.type == "heading"]
+    assert levels == [
+        ("Annual Report on Legal Aid", 1),
+        ("1 Introduction", 2),
+        ("5.1 Hyper Parameter Optimization", 3),
+    ]
+
+
+def test_a_bold_sentence_in_running_text_is_not_a_heading(tmp_path):
+    spans = [
+        *column(72, 100, PROSE),
+        Span(72, 150, 10, "This whole paragraph is set in bold for emphasis, and it ends.", "F2"),
+        *column(72, 180, PROSE),
+    ]
+    md, _ = _markdown(tmp_path, spans)
+    assert "#" not in md
+
+
+def test_bullets_and_numbers_become_list_items(tmp_path):
+    spans = [
+        *column(72, 100, PROSE),
+        Span(90, 150, 10, "\u2022"),
+        Span(108, 150, 10, "Federal eRulemaking Portal: go to the website."),
+        Span(90, 162, 10, "\u2022"),
+        Span(108, 162, 10, "Fax: 202-493-2251."),
+        Span(90, 184, 10, "1. Submit the comments in writing."),
+        Span(90, 196, 10, "2. Mark the confidential parts."),
+    ]
+    md, items = _markdown(tmp_path, spans)
+    assert "\n\n- Federal eRulemaking Portal: go to the website.\n\n- Fax: 202-493-2251.\n\n" in md
+    assert md.endswith("1. Submit the comments in writing.\n\n2. Mark the confidential parts.")
+    assert [i.kind for i in items].count("list_item") == 4
+
+
+def test_captions_are_typed(tmp_path):
+    spans = [*column(72, 100, PROSE), Span(72, 160, 9, "Figure 3: Layout of a two-column page.")]
+    md, items = _markdown(tmp_path, spans)
+    assert [i.kind for i in items][-1] == "caption"
+    assert md.endswith("\n\nFigure 3: Layout of a two-column page.")
+
+
+def test_monospaced_lines_are_a_code_block_with_their_indentation(tmp_path):
+    code = [(72, "function add(a, b) {"), (96, "return a + b;"), (72, "}")]
+    spans = [*column(72, 100, PROSE)] + [
+        Span(x, 150 + 12 * i, 10, text, "F3") for i, (x, text) in enumerate(code)
+    ]
+    md, items = _markdown(tmp_path, spans)
+    assert md.endswith("```\nfunction add(a, b) {\n    return a + b;\n}\n```")
+    assert items[-1].kind == "code"
+
+
+def test_a_typewritten_page_is_not_code(tmp_path):
+    lines = [f"{i} THE WITNESS: Yes; it was (as I said) on the table." for i in range(1, 9)]
+    md, _ = _markdown(tmp_path, column(72, 100, lines, font="F3", lead=24))
+    assert "```" not in md
+
+
+def test_escapes_only_where_a_paragraph_start_would_change_meaning():
+    assert markdown.escape_markdown("costs 150. more # items - * + > here") == (
+        "costs 150. more # items - * + > here"
+    )
+    assert markdown.escape_markdown("# not a heading") == "\\# not a heading"
+    assert markdown.escape_markdown("2020. The year") == "2020\\. The year"
+    assert markdown.escape_markdown("- dash") == "\\- dash"
+    assert markdown.escape_markdown("#hashtag") == "#hashtag"
+    assert markdown.escape_markdown("---") == "\\---"
+
+
+def test_toc_entries_stay_one_a_line(tmp_path):
+    entries = [
+        "Chapter 1. Securing and protecting IBM DB2 data . . . . . . . . . . . 1",
+        "1.1 Security fundamentals . . . . . . . . . . . . . . . . . . . . . . . 2",
+        "1.2 Current state of IT security . . . . . . . . . . . . . . . . . . . 2",
+    ]
+    md, _ = _markdown(tmp_path, column(72, 100, entries))
+    assert md.split("\n\n") == entries
+
+
+def test_two_columns_are_read_one_after_the_other(tmp_path):
+    left = [f"left column line {i} of the running text here" for i in range(12)]
+    right = [f"right column line {i} of the running text too" for i in range(12)]
+    spans = [
+        Span(72, 60, 16, "A title across both columns of the page", "F2"),
+        *column(72, 100, left),
+        *column(320, 100, right),
+    ]
+    md, _ = _markdown(tmp_path, spans)
+    text = " ".join(md.split())
+    assert text.index("left column line 11") < text.index("right column line 0")
+    assert text.index("title across") < text.index("left column line 0")
+
+
+def test_a_table_without_rules_stays_row_by_row(tmp_path):
+    rows = [("Presentes", "217", "0", "217"), ("Ausentes", "40", "0", "40")]
+    rows += [(f"Region {i}", str(10 * i), str(i), str(11 * i)) for i in range(6)]
+    spans = [
+        Span(x, 100 + 12 * r, 10, cell)
+        for r, row in enumerate(rows)
+        for x, cell in zip((72, 250, 330, 410), row, strict=True)
+    ]
+    md, _ = _markdown(tmp_path, spans)
+    assert "Presentes 217 0 217" in md and "Region 5 50 5 55" in md
+
+
+def test_line_numbers_down_the_margin_are_read_after_the_text(tmp_path):
+    lines = [
+        "The above-entitled matter came on for oral",
+        "argument before the Supreme Court of the United States",
+        "at 1:01 p.m.",
+        "APPEARANCES:",
+        "STEVEN E. MERCER, ESQ., Deputy Attorney General",
+        "on behalf of the Petitioner.",
+    ]
+    spans = [Span(60, 100 + 26 * i, 12, str(i + 1), "F3") for i in range(len(lines))]
+    spans += column(90, 100, lines, size=12, lead=26, font="F3")
+    md, _ = _markdown(tmp_path, spans)
+    assert "came on for oral argument before the Supreme Court" in " ".join(md.split())
+
+
+def test_numbered_running_head_and_page_number_are_furniture(tmp_path):
+    spans = [
+        Span(200, 90, 8, "Optimized Table Tokenization for Table Structure Recognition"),
+        Span(480, 90, 8, "9"),
+        *column(72, 120, PROSE * 6),
+        Span(290, 800, 9, "- 9 -"),
+    ]
+    md, items = _markdown(tmp_path, spans, height=842)
+    assert "Tokenization" not in md and "- 9 -" not in md
+    assert items[0].kind == "page_header"
+
+
+def test_joining_rules():
+    assert join_lines(["the concern-", "ing data"]) == "the concerning data"
+    assert join_lines(["Lucene-", "BM25 system"]) == "Lucene-BM25 system"
+    assert join_lines(["Model 737–", "9 airplanes"]) == "Model 737–9 airplanes"
+    assert join_lines(["an early example—", "an example"]) == "an early example—an example"
+    assert join_lines(["1960s -", "1970s"]) == "1960s - 1970s"
+    words = vocabulary(["the meeting was long"])
+    assert join_lines(["meet-", "ing"], words) == "meeting"
+    assert join_lines(["re-", "entry"], vocabulary(["a re-entry here"])) == "re-entry"
+
+
+def test_paragraph_text_joins_rows_after_columns():
+    pieces = [Line("Name:", (72, 100, 100, 110)), Line("Juan", (200, 100, 230, 110))]
+    (line,) = reading_order.reading_order(pieces, 600)
+    assert line.text == "Name: Juan" and line.bbox == (72, 100, 230, 110)

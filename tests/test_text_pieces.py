@@ -1,0 +1,152 @@
+"""The text layer read character by character: words, pieces, scripts, hyphens, cost."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from docworker.decode import open_document
+from docworker.decode.pdf import PdfHandle
+from docworker.decode.pdflines import is_vertical, turned
+from docworker.stages import furniture, markdown, reading_order
+from docworker.stages.text_layer import TextLayerStage
+from tests.pdfspans import Span, column, spans_pdf, width
+
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _view(tmp_path, pages, number=1, **kw):
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(spans_pdf(pages, **kw))
+    handle = open_document(path, "application/pdf", None, max_pages=50, max_page_points=20000,
+                           max_pixels=10**8)  # fmt: skip
+    try:
+        return handle.page(number, text_layer=True)
+    finally:
+        handle.close()
+
+
+def page_items(view):
+    """The CPU engine's text-layer assembly of one page (no tables)."""
+    lines = TextLayerStage()(view)
+    ordered = reading_order.reading_order(lines, view.width)
+    paras = reading_order.paragraphs(ordered)
+    kinds = furniture.furniture(paras, view.height, width=view.width)
+    return markdown.layout_items(paras, kinds, [])
+
+
+def test_runs_drawn_apart_inside_a_word_make_one_word(tmp_path):
+    # "Exam" and "ple" drawn as two runs that touch; words drawn without space characters.
+    after = 72 + width("Exam", 12)
+    end = after + width("ple", 12)
+    spans = [
+        Span(72, 100, 12, "Exam"),
+        Span(after, 100, 12, "ple"),
+        Span(end + 5, 100, 12, "document"),
+    ]
+    view = _view(tmp_path, [spans])
+    assert [line.text for line in view.lines] == ["Example document"]
+    words = [w.text for w in view.lines[0].words]
+    assert words == ["Example", "document"]
+    line = view.lines[0]
+    assert line.size == pytest.approx(12, abs=0.01) and not line.bold and not line.mono
+
+
+def test_font_weight_pitch_and_size_reach_the_lines(tmp_path):
+    view = _view(
+        tmp_path,
+        [[Span(72, 100, 18, "Heading", "F2"), Span(72, 130, 10, "return a + b;", "F3")]],
+    )
+    head, code = view.lines
+    assert head.bold and head.size == pytest.approx(18, abs=0.01)
+    assert code.mono and not code.bold
+
+
+def test_a_gap_wider_than_a_font_size_ends_a_piece_and_the_row_joins_after_columns(tmp_path):
+    view = _view(tmp_path, [[Span(72, 100, 10, "Name:"), Span(200, 100, 10, "Juan Muñoz")]])
+    assert [line.text for line in view.lines] == ["Name:", "Juan Muñoz"]
+    (line,) = reading_order.reading_order(view.lines, view.width)
+    assert line.text == "Name: Juan Muñoz"
+
+
+def test_superscripts_and_subscripts_stay_inline(tmp_path):
+    x = [72.0]
+    for text, size in (("E = mc", 12), ("2", 8), (" and H", 12), ("2", 8)):
+        x.append(x[-1] + width(text, size))
+    spans = [
+        Span(x[0], 100, 12, "E = mc"),
+        Span(x[1], 95, 8, "2"),
+        Span(x[2], 100, 12, " and H"),
+        Span(x[3], 103, 8, "2"),
+        Span(x[4], 100, 12, "O"),
+    ]
+    view = _view(tmp_path, [spans])
+    assert [line.text for line in view.lines] == ["E = mc2 and H2O"]
+
+
+def test_line_end_hyphens_are_joined_or_kept_and_no_control_character_leaks(tmp_path):
+    lines = [
+        "Lorem ipsum dolor sit amet, consectetuer adipi-",
+        "scing elit. Wer es gerne in A5 (Schwarz-",
+        "Weiß, Ringbindung) liest, nutzt die Seite 2023-",
+        "0379; das ist ein self-",
+        "publishing Projekt, kein Sonder\xadheft.",
+    ]
+    view = _view(tmp_path, [column(72, 100, lines)])
+    items = page_items(view)
+    md, text = markdown.items_markdown(items), markdown.items_text(items)
+    assert "adipiscing elit" in md
+    assert "(Schwarz-Weiß, Ringbindung)" in md
+    assert "2023-0379;" in md
+    assert "self-publishing" in md
+    assert not CONTROL.search(md) and not CONTROL.search(text)
+
+
+def test_a_hyphenated_compound_seen_elsewhere_on_the_page_keeps_its_hyphen(tmp_path):
+    lines = [
+        "Our nature-based removals and our market-",
+        "based offsets. Another line that we meet-",
+        "ing notes.",
+    ]
+    md = markdown.items_markdown(page_items(_view(tmp_path, [column(72, 100, lines)])))
+    assert "market-based offsets" in md and "meeting notes" in md
+
+
+def test_text_up_the_margin_is_a_stamp_kept_out_of_the_markdown(tmp_path):
+    body = column(100, 100, ["A line of body text that runs on."] * 20)
+    stamp = Span(30, 600, 14, "arXiv:2004.04906v3 [cs.CL] 30 Sep 2020", turn=90)
+    view = _view(tmp_path, [[*body, stamp]])
+    vertical = [line for line in view.lines if is_vertical(line)]
+    assert [line.text for line in vertical] == ["arXiv:2004.04906v3 [cs.CL] 30 Sep 2020"]
+    items = page_items(view)
+    assert "arXiv" not in markdown.items_markdown(items)
+    assert "arXiv" in markdown.items_text(items)
+    assert turned(view.lines) == 0
+
+
+def test_a_page_set_up_the_page_is_read_upright(tmp_path):
+    lines = [f"Row {i} of a turned table with words" for i in range(8)]
+    spans = [Span(100 + 14 * i, 700, 10, text, turn=90) for i, text in enumerate(lines)]
+    view = _view(tmp_path, [spans])
+    assert turned(view.lines) == 90
+
+
+def test_tiny_text_is_read_and_costs_little(tmp_path):
+    """A dense page of 6-point text: 8,000 characters read in well under a second."""
+    lines = [
+        f"{i:03d} lorem ipsum dolor sit amet consectetuer adipiscing elit sed" for i in range(120)
+    ]
+    path = tmp_path / "dense.pdf"
+    path.write_bytes(spans_pdf([column(20, 20, lines, size=6, lead=6.8)]))
+    handle = PdfHandle(path, None, 10, 20000)
+    try:
+        handle.page(1, text_layer=True)
+        start = time.perf_counter()
+        view = handle.page(1, text_layer=True)
+        elapsed = time.perf_counter() - start
+    finally:
+        handle.close()
+    assert len(view.lines) == 120 and view.lines[119].text == lines[119]
+    assert elapsed < 1.0
