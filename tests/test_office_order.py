@@ -90,6 +90,7 @@ def test_docx_keeps_body_order_whole_tables_and_spans(cpu_pipeline, tmp_path):
     assert markdown.index("Tabla 1: tasas") < markdown.index(MERGED) < markdown.index("Después")
     assert "- punto uno\n- punto dos\n\n1. paso uno\n2. paso dos" in markdown
     assert "# Resolución 7/2025" in markdown and "## Anexo" in markdown
+    assert [b["level"] for b in page["blocks"] if b["type"] == "heading"] == [1, 2]
     assert grid_row(second, 0) == ["Región", "Málaga"]
     assert not payload["metadata"]["warnings"]
     (model,) = payload["metadata"]["engine"]["models"]

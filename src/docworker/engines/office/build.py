@@ -143,8 +143,9 @@ class ContentBuilder:
         """A heading (``kind`` ``title`` for a document or slide title) at ``level`` 1-6."""
         text = one_line(text)
         if text:
-            hashes = "#" * max(1, min(level, 6))
-            self._add(_Piece("heading", [block(kind, text)], text, f"{hashes} {escape(text)}"))
+            level = max(1, min(level, 6))
+            heading = block(kind, text).model_copy(update={"level": level})
+            self._add(_Piece("heading", [heading], text, f"{'#' * level} {escape(text)}"))
 
     def paragraph(self, text: str, kind: str = "paragraph") -> None:
         """A paragraph (``kind`` ``caption`` for a figure or table caption)."""
