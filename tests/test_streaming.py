@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from docworker.service import STREAM_DISABLED_WARNING, Worker
+from docworker.service import STREAM_REFUSED, Worker
 from tests.pdfgen import TextPage, build_pdf
 from tests.servers import build_settings
 
@@ -84,11 +84,18 @@ def test_a_failed_job_streams_its_error_as_json_text(cpu_pipeline, tmp_path):
     assert error["code"] and error["message"] and "retryable" in error
 
 
-def test_stream_request_without_streaming_gets_a_warning(cpu_pipeline, four_pages):
+def test_stream_request_without_streaming_is_refused_up_front(cpu_pipeline, four_pages):
     worker = Worker(build_settings(), cpu_pipeline, progress_sink=lambda j, p: None)
+    before = cpu_pipeline.pool.stats.tasks
     job = {"id": "s5", "input": {"document_path": str(four_pages), "stream": True}}
     payload = asyncio.run(worker.handler(job))
-    assert payload["metadata"]["warnings"] == [STREAM_DISABLED_WARNING]
+    error = json.loads(payload["error"])
+    assert error["code"] == "invalid_input" and error["message"] == STREAM_REFUSED
+    assert "DOCWORKER_STREAMING" in error["message"]
+    assert error["details"][0]["loc"] == "stream"
+    assert cpu_pipeline.pool.stats.tasks == before  # refused before any page work
+    unstreamed = {"id": "s6", "input": {"document_path": str(four_pages)}}
+    assert asyncio.run(worker.handler(unstreamed))["metadata"]["warnings"] == []
 
 
 def test_runpod_config_picks_the_handler_kind(cpu_pipeline):

@@ -11,7 +11,9 @@ job_id)`` then does, per job::
 A failed page becomes a page with ``status: failed`` and an entry in
 ``metadata.errors``; the document is then ``partial``. A job whose every page
 failed, or that fails before pages, returns the single error payload of
-``errors.to_error_payload``. Nothing raises out of ``run``.
+``errors.to_error_payload``. Nothing raises out of ``run`` but ``JobStopped``:
+the job's stop event (``isolation.pool.stop_scope``) was set, and nobody
+receives its result.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from docworker.contract import (
     PageResult,
 )
 from docworker.engines import Engine, JobRun
-from docworker.isolation.pool import PagePool
+from docworker.isolation.pool import JobStopped, PagePool, raise_if_stopped
 from docworker.logs import job_context
 from docworker.stages import running
 
@@ -186,6 +188,9 @@ class Pipeline:
             start = time.perf_counter()
             try:
                 response = self._run(job_input, job_id, progress, start, on_page)
+            except JobStopped:
+                _log.info("job stopped after %.0f ms", (time.perf_counter() - start) * 1000)
+                raise
             except errors.WorkerError as e:
                 _log.info("job failed: %s (%s)", e.code, e.message)
                 return errors.to_error_payload(e)
@@ -221,6 +226,7 @@ class Pipeline:
             t = time.perf_counter()
             run.document = fetch(job, self.settings, Path(workdir))
             run.time("fetch", t)
+            raise_if_stopped()
             engine, reason = engines.choose(
                 requested, run.document.mime, self.engines, self.unavailable
             )

@@ -15,8 +15,16 @@ processes. With ``DOCWORKER_STREAMING`` the worker registers
 with ``return_aggregate_stream``): a job with ``"stream": true`` yields one
 item per page as it finishes, ``{"page": {...}, "pages_done": n,
 "pages_total": m}``, then the full payload; any other job yields the payload
-alone. RunPod's local test mode does not iterate generators, so streaming is
-off by default.
+alone. RunPod then returns every job's output on ``/runsync`` and ``/status``
+as that list of items. RunPod's local test mode does not iterate generators,
+so streaming is off by default, and there a job with ``"stream": true`` is
+refused up front (``invalid_input`` naming ``DOCWORKER_STREAMING``) rather
+than silently answered whole.
+
+Stop: RunPod's per-job stop cancels the handler's task. The handler then sets
+the job's stop event (``isolation.pool.stop_scope``): the job's page run ends
+within a page, its page processes in flight are replaced, no other page of it
+starts, and the worker takes the next job as usual.
 
 Progress: every ``DOCWORKER_PROGRESS_EVERY`` pages the worker sends
 ``{"pages_done": n, "pages_total": m}`` through ``progress_sink``
@@ -47,11 +55,13 @@ Outputs: the pipeline's payload (response, stored response or error) as ``runpod
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import json
 import logging
 import os
 import sys
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
@@ -75,9 +85,9 @@ ProgressSink = Callable[[dict[str, Any], dict[str, Any]], None]
 #: on_page(page, pages_done, pages_total), called from the job's thread.
 PageSink = Callable[[PageResult, int, int], None]
 
-STREAM_DISABLED_WARNING = (
-    "`stream` was requested but this endpoint does not stream (DOCWORKER_STREAMING is off);"
-    " the whole result is returned at the end"
+STREAM_REFUSED = (
+    "`stream: true` needs an endpoint that streams: this one has DOCWORKER_STREAMING off;"
+    " send the job without `stream`, or set DOCWORKER_STREAMING=true on the endpoint"
 )
 
 
@@ -164,9 +174,27 @@ class Worker:
         )
         self.result_store = result_store
 
-    def run_job(self, job: dict[str, Any], on_page: PageSink | None = None) -> dict[str, Any]:
-        """Blocking: one job to its payload. ``on_page`` receives each page as it finishes."""
+    def run_job(
+        self,
+        job: dict[str, Any],
+        on_page: PageSink | None = None,
+        stop: threading.Event | None = None,
+    ) -> dict[str, Any]:
+        """Blocking: one job to its payload. ``on_page`` receives each page as it finishes.
+
+        Once ``stop`` is set the job's page work ends within a page and this
+        raises ``JobStopped`` (nobody receives a stopped job's result).
+        """
         job_id = job.get("id")
+        if on_page is None and _wants_stream(job) and not self.settings.streaming:
+            return errors.to_error_payload(
+                errors.InvalidInput(
+                    STREAM_REFUSED,
+                    details=[
+                        {"loc": "stream", "msg": "DOCWORKER_STREAMING is off", "type": "setting"}
+                    ],
+                )
+            )
         # The pipeline runs pages under the network guard; the progress sink
         # must not (RunPod's progress_update opens a connection), so it runs
         # in the context this job started with.
@@ -178,23 +206,40 @@ class Worker:
             except Exception:  # progress is best effort; never fail a job over it
                 _log.warning("progress update failed", exc_info=True)
 
-        payload = self.pipeline.run(job.get("input"), job_id, progress, on_page=on_page)
+        from docworker.isolation.pool import stop_scope
+
+        with stop_scope(stop) if stop is not None else contextlib.nullcontext():
+            payload = self.pipeline.run(job.get("input"), job_id, progress, on_page=on_page)
         if "error" in payload:
             return payload
-        if on_page is None and _wants_stream(job):
-            payload["metadata"]["warnings"].append(STREAM_DISABLED_WARNING)
         if self.result_store is not None:
             payload = self.result_store.maybe_store(payload, job_id)
         return payload
 
     async def handler(self, job: dict[str, Any]) -> dict[str, Any]:
         """RunPod's handler: the job runs in a thread so the event loop stays free."""
-        return runpod_output(await asyncio.to_thread(self.run_job, job))
+        stop = threading.Event()
+        try:
+            return runpod_output(await asyncio.to_thread(self.run_job, job, None, stop))
+        except asyncio.CancelledError:
+            _stopped(job, stop)
+            raise
 
     async def stream_handler(self, job: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
         """RunPod's generator handler: page items for ``stream`` jobs, then the payload."""
+        stop = threading.Event()
+        try:
+            async for item in self._stream(job, stop):
+                yield item
+        except (asyncio.CancelledError, GeneratorExit):
+            _stopped(job, stop)
+            raise
+
+    async def _stream(
+        self, job: dict[str, Any], stop: threading.Event
+    ) -> AsyncIterator[dict[str, Any]]:
         if not _wants_stream(job):
-            yield runpod_output(await asyncio.to_thread(self.run_job, job))
+            yield runpod_output(await asyncio.to_thread(self.run_job, job, None, stop))
             return
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
@@ -203,7 +248,9 @@ class Worker:
             item = {"page": page.model_dump(mode="json"), "pages_done": done, "pages_total": total}
             loop.call_soon_threadsafe(queue.put_nowait, item)
 
-        task = asyncio.ensure_future(asyncio.to_thread(self.run_job, job, on_page))
+        task = asyncio.ensure_future(asyncio.to_thread(self.run_job, job, on_page, stop))
+        # A stopped job's thread ends in JobStopped after this generator is gone.
+        task.add_done_callback(lambda t: t.cancelled() or t.exception())
         while True:
             getter = asyncio.ensure_future(queue.get())
             done, _ = await asyncio.wait({getter, task}, return_when=asyncio.FIRST_COMPLETED)
@@ -227,6 +274,12 @@ class Worker:
                 "return_aggregate_stream": True,
             }
         return {"handler": self.handler, "concurrency_modifier": self.concurrency}
+
+
+def _stopped(job: dict[str, Any], stop: threading.Event) -> None:
+    """RunPod stopped the job (its task was cancelled, its stream closed): end its page work."""
+    stop.set()
+    _log.info("job stopped; its page work ends within a page", extra={"job_id": job.get("id")})
 
 
 def load_settings() -> Settings | None:

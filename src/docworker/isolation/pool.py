@@ -17,12 +17,21 @@ Connections a page process refused (``netguard.block_all``) travel back with
 each answer and are recorded in the job's network guard
 (``netguard.record_elsewhere``), so they reach ``network.blocked_outbound``.
 
+A stopped job (RunPod's per-job stop cancels the handler's task; the service
+then sets the job's stop event, installed here with ``stop_scope``) ends its
+run within a page: the run checks the event between pages and at least every
+``STOP_POLL_S`` while pages are in flight, kills and replaces the children
+holding its pages, starts no other page and raises ``JobStopped``. A job
+stopped while waiting for another job's run never takes the pool.
+
 Inputs: picklable task objects and the dotted name of a module-level function
 to run on each. Outputs: ``(task, result)`` or ``(task, WorkerError)`` pairs.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import importlib
 import logging
 import multiprocessing as mp
@@ -50,6 +59,38 @@ CHILD_THREAD_ENV = {
 }
 
 _ERROR_CLASSES = {cls.code: cls for cls in errors.all_error_classes()}
+
+#: How often a run with pages in flight looks at its job's stop event (seconds).
+STOP_POLL_S = 0.1
+
+_stop: contextvars.ContextVar[threading.Event | None] = contextvars.ContextVar(
+    "docworker_job_stop", default=None
+)
+
+
+class JobStopped(Exception):
+    """The job was stopped (RunPod's per-job stop): its page work ended early.
+
+    Not a ``WorkerError``: it has no error code, because nobody receives the
+    stopped job's result.
+    """
+
+
+@contextlib.contextmanager
+def stop_scope(event: threading.Event) -> Iterator[None]:
+    """Runs started in this context (this thread) end when ``event`` is set."""
+    token = _stop.set(event)
+    try:
+        yield
+    finally:
+        _stop.reset(token)
+
+
+def raise_if_stopped() -> None:
+    """Raise ``JobStopped`` when the current job's stop event is set."""
+    event = _stop.get()
+    if event is not None and event.is_set():
+        raise JobStopped("the job was stopped")
 
 
 def _resolve(dotted: str) -> Any:
@@ -268,14 +309,34 @@ class PagePool:
         ``window`` tasks are in flight or waiting to be yielded, so a long
         document is never held in memory whole. Tasks still unstarted at
         ``deadline`` (a ``time.monotonic()`` value) fail with ``timeout``.
+        When the job's stop event (``stop_scope``) is set, the run raises
+        ``JobStopped`` within ``STOP_POLL_S`` and its pages in flight are killed.
         """
         window = max(window or self._workers, self._workers)
-        with self._lock:
+        stop = _stop.get()
+        self._acquire(stop)
+        try:
             self._fill()
             try:
-                yield from self._run_locked(function, iter(tasks), timeout_s, deadline, window)
+                yield from self._run_locked(
+                    function, iter(tasks), timeout_s, deadline, window, stop
+                )
             finally:
                 self._abandon_busy()
+        finally:
+            self._lock.release()
+
+    def _acquire(self, stop: threading.Event | None) -> None:
+        """Take the pool; a job stopped while it waits for another job's run never does."""
+        if stop is None:
+            self._lock.acquire()
+            return
+        while not self._lock.acquire(timeout=STOP_POLL_S):
+            if stop.is_set():
+                raise JobStopped("the job was stopped before its pages started")
+        if stop.is_set():
+            self._lock.release()
+            raise JobStopped("the job was stopped before its pages started")
 
     def _abandon_busy(self) -> None:
         """Kill and replace every child still holding a task of the run that just ended.
@@ -295,6 +356,7 @@ class PagePool:
         timeout_s: float,
         deadline: float | None,
         window: int,
+        stop: threading.Event | None = None,
     ) -> Iterator[tuple[Any, Any]]:
         pending: dict[int, Any] = {}  # slot -> task, not yet finished
         done: dict[int, Any] = {}  # slot -> result, finished but not yet yielded
@@ -304,6 +366,9 @@ class PagePool:
         exhausted = False
 
         while True:
+            if stop is not None and stop.is_set():
+                _log.info("job stopped: %d page task(s) not started", len(queue))
+                raise JobStopped("the job was stopped")
             # Top up the window with new tasks.
             while not exhausted and next_slot - next_yield < window:
                 try:
@@ -346,7 +411,10 @@ class PagePool:
             if not busy:
                 continue
             soonest = min(c.started + c.budget_s for c in busy)
-            ready = wait([c.conn for c in busy], timeout=max(0.0, soonest - time.monotonic()))
+            timeout = max(0.0, soonest - time.monotonic())
+            if stop is not None:
+                timeout = min(timeout, STOP_POLL_S)
+            ready = wait([c.conn for c in busy], timeout=timeout)
             for child in list(busy):
                 slot = child.slot
                 assert slot is not None
