@@ -148,7 +148,8 @@ def _edges_by_brute_force(paras, kinds, height):
                 break
             inner = paras[min(remaining, key=edge_of)].bbox
             gap = inner[1] - para.bbox[3] if top else para.bbox[1] - inner[3]
-            if gap <= line_height or not numbered.search(para.text.strip()):
+            text = para.text.strip()
+            if gap <= line_height or not (numbered.search(text) or furniture.is_page_number(text)):
                 break
             kinds[edge] = "page_header" if top else "page_footer"
     return kinds

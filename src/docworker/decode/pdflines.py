@@ -12,9 +12,10 @@ pieces first and only then joins the pieces of one row into a line.
 - Super- and subscripts stay on their line: a glyph smaller than ``SCRIPT``
   times the piece's size, whose baseline sits within the piece's band,
   joins the piece (and a piece that so far holds only such small glyphs is
-  re-based on the first full-size one). It is written inline (``x2``,
-  ``Karpukhin∗``), as the text layer has it, so words and searches match the
-  printed text; ``^`` markup would split words that a reader sees whole.
+  re-based on the first full-size one). It is written inline, with a space
+  only where pdfium puts one, as ``get_text_range`` has it (``x2``,
+  ``Karpukhin∗``, ``R 2``), so words and searches match the printed text;
+  ``^`` markup would split words that a reader sees whole (footnote marks).
 - Text drawn again over itself (fake bold) is dropped.
 - Text in another direction (an arXiv stamp up the margin, a turned table)
   is cut the same way in its own frame, and its pieces keep their display
@@ -90,9 +91,8 @@ def pieces(read: CharRead) -> list[Line]:
     for char in read.chars:
         fx0, fx1, base = _span(char)
         if char.text in ACCENTS:
-            if cur is not None and _attach(cur.chars[-4:], char, (fx0 + fx1) / 2):
-                continue
-            pending = (char, (fx0 + fx1) / 2)
+            if cur is None or not _attach(cur.chars[-4:], char, (fx0 + fx1) / 2):
+                pending = (char, (fx0 + fx1) / 2)  # no letter under it yet: TeX draws it first
             continue
         if pending is not None:
             if not (fx0 <= pending[1] <= fx1 and _attach([char], pending[0], pending[1])):
@@ -158,16 +158,16 @@ _DOTLESS = {"\u0131": "i", "\u0237": "j"}
 
 
 def _attach(letters: list[Char], accent: Char, centre: float) -> bool:
-    """Compose ``accent`` with the letter under it among ``letters``; ``True`` when done."""
+    """Compose ``accent`` with the letter under it among ``letters``; ``False`` when
+    no letter is under it."""
     for letter in reversed(letters):
         left, right, _ = _span(letter)
         if not (left <= centre <= right and letter.text.isalpha() and len(letter.text) == 1):
             continue
         base = _DOTLESS.get(letter.text, letter.text)
         composed = unicodedata.normalize("NFC", base + ACCENTS[accent.text])
-        if len(composed) != 1:
-            return False
-        letter.text = composed
+        # A letter with no composed form keeps the spacing accent right after it ("X˜").
+        letter.text = composed if len(composed) == 1 else letter.text + accent.text
         return True
     return False
 
@@ -192,20 +192,20 @@ def _line(piece: _Piece, read: CharRead) -> Line:
             texts.append(text)
             current.clear()
 
+    main = [c for c, s in zip(piece.chars, piece.scripts, strict=True) if not s] or piece.chars
+    styles = [read.styles[c.style] for c in main]
+    bold = sum(1 for s in styles if s.bold) >= 0.9 * len(styles)
+    mono = sum(1 for s in styles if s.mono) >= 0.9 * len(styles)
     last = len(piece.chars) - 1
     for i, char in enumerate(piece.chars):
         if char.hyphen and i < last and not piece.chars[i + 1].space:
             # pdfium's line-end mark inside a line: an unmapped glyph (a broken
             # "ffi" ligature), which the text layer drops as well.
             continue
-        if i and char.space:
+        if i and char.space and not _touching(piece, i, mono):
             flush()
         current.append(char)
     flush()
-    main = [c for c, s in zip(piece.chars, piece.scripts, strict=True) if not s] or piece.chars
-    styles = [read.styles[c.style] for c in main]
-    bold = sum(1 for s in styles if s.bold) >= 0.9 * len(styles)
-    mono = sum(1 for s in styles if s.mono) >= 0.9 * len(styles)
     bbox = (
         round(min(w.x0 for w in words), 2),
         round(min(w.top for w in words), 2),
@@ -214,6 +214,18 @@ def _line(piece: _Piece, read: CharRead) -> Line:
     )
     size = round(median(_size(c) for c in main), 2)
     return Line(" ".join(texts), bbox, None, size, bold, mono, words)
+
+
+def _touching(piece: _Piece, i: int, mono: bool) -> bool:
+    """Does glyph ``i`` touch the one before, so that the space pdfium put between them
+    is none? Decided only where it is clear, in monospaced text, where a space is a
+    whole advance wide ("console .log" → "console.log"). Elsewhere pdfium's spaces
+    are kept, as ``get_text_range`` has them (a superscript after a space: "R 2").
+    """
+    if not mono:
+        return False
+    prev_left, prev_right, _ = _span(piece.chars[i - 1])
+    return _span(piece.chars[i])[0] - prev_right < 0.3 * (prev_right - prev_left)
 
 
 def _without_overprints(lines: list[Line]) -> list[Line]:

@@ -114,8 +114,8 @@ def _edge_furniture(
 
     From the top (bottom) edge inwards, up to two short paragraphs of one or
     two lines that are no larger than the body text, set apart from the text
-    inside them by more than a line height, and that start or end with a page
-    number ("2 Z. Shen et al.", "Optimized Table Tokenization … 9"), are set
+    inside them by more than a line height, and that are a page number or start
+    or end with one ("2 Z. Shen et al.", "Optimized Table Tokenization … 9"), are set
     smaller than the body, or are set in another pitch (a proportional head
     over a typewritten transcript).
     """
@@ -142,8 +142,9 @@ def _edge_furniture(
                 break
             inner = boxes[order[rank + 1]]  # the nearest paragraph further in
             gap = inner[1] - y1 if top else y0 - inner[3]
+            text = para.text.strip()
             signals = (
-                bool(_EDGE_NUMBER.search(para.text.strip()))
+                bool(_EDGE_NUMBER.search(text) or is_page_number(text))
                 + bool(body_size and 0 < size < 0.92 * body_size)
                 + (all(line.mono for line in para.lines) != body_mono)
             )
