@@ -8,7 +8,9 @@ like a bitonal office scan. The ground truth is the text in reading order
 (title, then column 1 top to bottom, then column 2, ...), words unbroken.
 
 Input: a ``ScanSpec`` (resolution, columns, gutter, language, seed).
-Output: ``ScanPage`` (a PIL image carrying its dpi, and the reference text).
+Output: ``ScanPage`` (a PIL image carrying its dpi, the reference text with
+words whole, and the text as printed: one line per printed line, line-end
+hyphens kept, in reading order).
 """
 
 from __future__ import annotations
@@ -102,6 +104,7 @@ class ScanPage:
     spec: ScanSpec
     image: Image.Image
     reference: str
+    printed: str = ""
 
 
 SPECS = (
@@ -223,7 +226,8 @@ def make_page(spec: ScanSpec) -> ScanPage:
     )
     rgb = image.convert("RGB")
     rgb.info["dpi"] = (dpi, dpi)
-    return ScanPage(spec, rgb, "\n\n".join(reference))
+    printed = [title] + [(cap or "") + " ".join(ws) for ws, _, _, cap in laid]
+    return ScanPage(spec, rgb, "\n\n".join(reference), "\n".join(printed))
 
 
 def _justify(

@@ -11,9 +11,12 @@ Pages:
 docworker runs its pipeline with ``ocr: always``; "Tesseract alone" is
 tesserocr's ``GetUTF8Text`` with automatic page segmentation on the same
 image (PDF pages rendered at 300 dpi), in the same languages. CER and order
-use the quality harness's metrics (``bench.quality.metrics``); s/page is
-docworker's page timings (render + OCR + tables + assembly) and Tesseract's
-recognition time.
+use the quality harness's metrics (``bench.quality.metrics``): docworker's
+page markdown (stripped) against the reference with words whole; docworker's
+page ``text`` and Tesseract's text, which keep the printed lines and their
+line-end hyphens, against the reference as printed where there is one (the
+generated pages), else the same reference. s/page is docworker's page
+timings (render + OCR + tables + assembly) and Tesseract's recognition time.
 
 Usage::
 
@@ -54,6 +57,7 @@ class Case:
     refs: list[str | None] = field(default_factory=list)  # per page; None: no reference
     ref_kind: str = "exact"  # exact | partial | silver | none
     checks: list[dict[str, Any]] = field(default_factory=list)
+    printed: list[str | None] = field(default_factory=list)  # per page, lines as printed
 
 
 def corpus_cases(corpus: Path) -> list[Case]:
@@ -120,7 +124,13 @@ def generated_cases(folder: Path) -> list[Case]:
     from bench.scanpages import SPECS, write_pages
 
     return [
-        Case(path, f"generated/{page.spec.name}", [page.spec.lang], [page.reference])
+        Case(
+            path,
+            f"generated/{page.spec.name}",
+            [page.spec.lang],
+            [page.reference],
+            printed=[page.printed],
+        )
         for path, page in write_pages(folder, SPECS)
     ]
 
@@ -188,8 +198,14 @@ def tesseract_pages(case: Case) -> list[tuple[str, float]]:
     return out
 
 
-def docworker_pages(pipeline: Any, case: Case) -> tuple[list[tuple[str, float]], str]:
-    """docworker with ``ocr: always``: (text, seconds) per page, and the markdown."""
+def docworker_pages(
+    pipeline: Any, case: Case, outputs: Path | None = None
+) -> tuple[list[tuple[str, str, float]], str]:
+    """docworker with ``ocr: always``: (markdown, text, seconds) per page, and the markdown.
+
+    With ``outputs``, the payload is also written to ``outputs/<corpus path>.json``
+    (the layout ``checks/score_checks.py`` reads).
+    """
     job = {
         "document_path": str(case.path.resolve()),
         "engine": "cpu",
@@ -199,11 +215,16 @@ def docworker_pages(pipeline: Any, case: Case) -> tuple[list[tuple[str, float]],
     payload = pipeline.run(job, job_id=f"scans-{case.label}")
     if "error" in payload:
         raise RuntimeError(f"{case.label}: {payload['error']}")
+    if outputs is not None:
+        target = outputs / f"{case.label}.json"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
     pages = []
     for page in payload["data"]["pages"]:
         timings = page.get("timings_ms") or {}
         seconds = sum(v for k, v in timings.items() if k != "text_layer") / 1000
-        pages.append((page.get("text") or "", seconds))
+        markdown = strip_markdown(page.get("markdown") or "")
+        pages.append((markdown, page.get("text") or "", seconds))
     return pages, payload["data"].get("markdown") or ""
 
 
@@ -222,7 +243,11 @@ def _checks(checks: list[dict[str, Any]], content: str) -> tuple[int, int]:
 
 
 def run(
-    cases: list[Case], ocr: str, with_tesseract: bool, log: Any = print
+    cases: list[Case],
+    ocr: str,
+    with_tesseract: bool,
+    log: Any = print,
+    outputs: Path | None = None,
 ) -> list[dict[str, Any]]:
     from bench.quality.harness import build_pipeline
 
@@ -231,18 +256,24 @@ def run(
     rows: list[dict[str, Any]] = []
     try:
         for case in cases:
-            dw, markdown = docworker_pages(pipeline, case)
+            dw, markdown = docworker_pages(pipeline, case, outputs)
             ts = tesseract_pages(case) if with_tesseract else [("", 0.0)] * len(dw)
-            dw_all = "\n\n".join(t for t, _ in dw)
+            dw_all = "\n\n".join(t for _, t, _ in dw)
             ts_all = "\n\n".join(t for t, _ in ts)
-            for n, ((dtext, dsec), (ttext, tsec)) in enumerate(zip(dw, ts, strict=False), 1):
+            for n, ((dmd, dtext, dsec), (ttext, tsec)) in enumerate(zip(dw, ts, strict=False), 1):
                 ref = case.refs[n - 1] if n - 1 < len(case.refs) else None
+                printed = case.printed[n - 1] if n - 1 < len(case.printed) else ref
+                text_score = _score(dtext, printed, case.ref_kind)
                 row = {
                     "file": case.label,
                     "page": n,
                     "ref": case.ref_kind if ref else "none",
-                    "docworker": {**_score(dtext, ref, case.ref_kind), "s": round(dsec, 2)},
-                    "tesseract": {**_score(ttext, ref, case.ref_kind), "s": round(tsec, 2)},
+                    "docworker": {
+                        **_score(dmd, ref, case.ref_kind),
+                        "text_cer": text_score.get("cer"),
+                        "s": round(dsec, 2),
+                    },
+                    "tesseract": {**_score(ttext, printed, case.ref_kind), "s": round(tsec, 2)},
                 }
                 rows.append(row)
                 log(json.dumps(row))
@@ -279,9 +310,10 @@ def table(rows: list[dict[str, Any]], before: list[dict[str, Any]] | None = None
     """
     old = {(r["file"], r.get("page")): r for r in before or []}
     checks = {r["file"]: r["checks"] for r in rows if "checks" in r}
-    head = "| page | ref | CER docworker | CER Tesseract | order docworker | order Tesseract"
-    head += " | s/page docworker | s/page Tesseract | checks docworker | checks Tesseract |"
-    out = [head, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    head = "| page | ref | CER docworker | CER docworker `text` | CER Tesseract | order docworker"
+    head += " | order Tesseract | s/page docworker | s/page Tesseract | checks docworker"
+    head += " | checks Tesseract |"
+    out = [head, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
 
     def pair(new: str, then: str | None) -> str:
         return new if then is None or then == new else f"{then} → {new}"
@@ -297,6 +329,7 @@ def table(rows: list[dict[str, Any]], before: list[dict[str, Any]] | None = None
             f"{r['file']} p{r['page']}",
             r["ref"],
             pair(_pct(d.get("cer")), _pct(was.get("cer")) if was else None),
+            pair(_pct(d.get("text_cer")), _pct(was.get("text_cer")) if was else None),
             _pct(t.get("cer")),
             pair(_pct(d.get("order")), _pct(was.get("order")) if was else None),
             _pct(t.get("order")),
@@ -319,6 +352,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ocr", default="rapidocr", choices=["rapidocr", "tesseract"])
     parser.add_argument("--no-tesseract", action="store_true", help="skip Tesseract alone")
     parser.add_argument("--no-generated", action="store_true")
+    parser.add_argument("--outputs", type=Path, default=None, help="write docworker's payloads")
     parser.add_argument("--table", type=Path, default=None, help="only print this JSON's table")
     parser.add_argument("--before", type=Path, default=None, help="an earlier run's JSON")
     args = parser.parse_args(argv)
@@ -333,7 +367,7 @@ def main(argv: list[str] | None = None) -> int:
             cases += corpus_cases(args.corpus)
         if args.only:
             cases = [c for c in cases if args.only in c.label]
-        rows = run(cases, args.ocr, not args.no_tesseract)
+        rows = run(cases, args.ocr, not args.no_tesseract, outputs=args.outputs)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
     print(table(rows, before))
