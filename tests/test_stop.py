@@ -117,3 +117,32 @@ def test_a_cancelled_handler_stops_its_pages_and_the_next_job_runs(cpu_pipeline,
     assert elapsed < 15, elapsed
     started = cpu_pipeline.pool.stats.tasks - before
     assert started < 20, f"{started} page tasks started: the stopped job kept going"
+
+
+def test_a_stream_closed_mid_job_stops_its_pages(cpu_pipeline, tmp_path):
+    slow = tmp_path / "lento.pdf"
+    slow.write_bytes(slow_pdf(40))
+    short = tmp_path / "corto.pdf"
+    short.write_bytes(build_pdf([TextPage(lines=[(72, 100, 12, "Después, año 2025.")])]))
+    worker = Worker(build_settings(streaming=True), cpu_pipeline, progress_sink=lambda j, p: None)
+    slow_input = {"document_path": str(slow), "ocr": "always", "dpi": 200, "stream": True}
+
+    async def scenario() -> tuple[dict, float, dict]:
+        stream = worker.stream_handler({"id": "flujo", "input": slow_input})
+        first = await anext(stream)  # page 1 arrived; 39 pages to go
+        await stream.aclose()  # the consumer went away
+        t = time.monotonic()
+        (payload,) = [
+            item
+            async for item in worker.stream_handler(
+                {"id": "corto", "input": {"document_path": str(short)}}
+            )
+        ]
+        return first, time.monotonic() - t, payload
+
+    before = cpu_pipeline.pool.stats.tasks
+    first, elapsed, payload = asyncio.run(scenario())
+    assert first["page"]["number"] == 1 and first["pages_total"] == 40
+    assert "Después" in payload["data"]["text"]
+    assert elapsed < 15, elapsed
+    assert cpu_pipeline.pool.stats.tasks - before < 20

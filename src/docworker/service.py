@@ -231,8 +231,11 @@ class Worker:
         try:
             async for item in self._stream(job, stop):
                 yield item
-        except (asyncio.CancelledError, GeneratorExit):
+        except asyncio.CancelledError:
             _stopped(job, stop)
+            raise
+        except GeneratorExit:  # closed early, or after its last item: nobody reads more
+            stop.set()
             raise
 
     async def _stream(
