@@ -180,3 +180,13 @@ def test_paragraph_text_joins_rows_after_columns():
     pieces = [Line("Name:", (72, 100, 100, 110)), Line("Juan", (200, 100, 230, 110))]
     (line,) = reading_order.reading_order(pieces, 600)
     assert line.text == "Name: Juan" and line.bbox == (72, 100, 230, 110)
+
+
+def test_a_copyright_line_set_apart_at_the_foot_is_furniture(tmp_path):
+    spans = [
+        *column(72, 100, PROSE * 4),
+        *column(72, 300, PROSE),
+        Span(72, 735, 10, "© 2020 Elsevier Ltd. All rights reserved."),
+    ]
+    md, items = _markdown(tmp_path, spans, height=842)
+    assert "Elsevier" not in md and items[-1].kind == "page_footer"

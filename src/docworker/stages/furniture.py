@@ -105,6 +105,11 @@ def furniture(
 
 
 _EDGE_NUMBER = re.compile(r"^\d{1,4}\s+\S|\S\s+\d{1,4}$")
+#: What page furniture says: a copyright line, a DOI or web address, a "downloaded" stamp.
+_STAMP = re.compile(
+    r"©|\(c\)\s*\d{4}|copyright|all rights reserved|\bdoi\b|https?://|www\.|downloaded\s+(from|by)",
+    re.IGNORECASE,
+)
 
 
 def _edge_furniture(
@@ -115,7 +120,8 @@ def _edge_furniture(
     From the top (bottom) edge inwards, up to two short paragraphs of one or
     two lines that are no larger than the body text, set apart from the text
     inside them by more than a line height, and that are a page number or start
-    or end with one ("2 Z. Shen et al.", "Optimized Table Tokenization … 9"), are set
+    or end with one ("2 Z. Shen et al.", "Optimized Table Tokenization … 9"),
+    read like furniture (a copyright line, a DOI or web address), are set
     smaller than the body, or are set in another pitch (a proportional head
     over a typewritten transcript).
     """
@@ -144,7 +150,7 @@ def _edge_furniture(
             gap = inner[1] - y1 if top else y0 - inner[3]
             text = para.text.strip()
             signals = (
-                bool(_EDGE_NUMBER.search(text) or is_page_number(text))
+                bool(_EDGE_NUMBER.search(text) or is_page_number(text) or _STAMP.search(text))
                 + bool(body_size and 0 < size < 0.92 * body_size)
                 + (all(line.mono for line in para.lines) != body_mono)
             )
