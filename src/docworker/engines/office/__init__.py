@@ -190,7 +190,15 @@ def convert(task: OfficeTask) -> OfficePage:
     if task.mime in ORDERED_READERS:
         from docworker.engines.office.build import read_in_order
 
-        content, cut = read_in_order(path, task.mime, task.max_chars, task.max_cells)
+        try:
+            content, cut = read_in_order(path, task.mime, task.max_chars, task.max_cells)
+        except (errors.WorkerError, MemoryError):
+            raise
+        except Exception as e:  # python-docx/-pptx and lxml fail on broken parts in many ways
+            # The same bytes fail the same way every time: not a retryable engine_failed.
+            raise errors.CorruptDocument(
+                f"{ORDERED_READERS[task.mime]} could not read the document ({type(e).__name__})"
+            ) from e
     elif task.mime == decode.ODT:
         from docworker.engines.office.odt import MAX_REPEAT, MAX_SPACES, odt_to_markdown
 
