@@ -9,8 +9,9 @@ import pytest
 
 from docworker.decode import open_document
 from docworker.decode.pdf import PdfHandle
-from docworker.decode.pdflines import is_vertical, turned
+from docworker.decode.pdflines import is_vertical
 from docworker.stages import furniture, markdown, reading_order
+from docworker.stages.ocr.orientation import rotate_box
 from docworker.stages.text_layer import TextLayerStage
 from tests.pdfspans import Span, column, spans_pdf, width
 
@@ -123,14 +124,25 @@ def test_text_up_the_margin_is_a_stamp_kept_out_of_the_markdown(tmp_path):
     items = page_items(view)
     assert "arXiv" not in markdown.items_markdown(items)
     assert "arXiv" in markdown.items_text(items)
-    assert turned(view.lines) == 0
+    assert view.turn == 0
 
 
 def test_a_page_set_up_the_page_is_read_upright(tmp_path):
-    lines = [f"Row {i} of a turned table with words" for i in range(8)]
-    spans = [Span(100 + 14 * i, 700, 10, text, turn=90) for i, text in enumerate(lines)]
+    rows = [("Region", "Total", "Men", "Women")] + [
+        (f"R{i}", "4.3", "1.8", "0.7") for i in range(8)
+    ]
+    spans = [
+        Span(100 + 14 * r, 700 - 80 * c, 10, cell, turn=90)
+        for r, row in enumerate(rows)
+        for c, cell in enumerate(row)
+    ]
     view = _view(tmp_path, [spans])
-    assert turned(view.lines) == 90
+    assert view.turn == 90
+    lines = TextLayerStage()(view)
+    for line in lines:
+        line.bbox = rotate_box(line.bbox, view.turn, view.width, view.height)
+    ordered = [ln.text for ln in reading_order.reading_order(lines, view.height)]
+    assert ordered[:2] == ["Region Total Men Women", "R0 4.3 1.8 0.7"]
 
 
 def test_tiny_text_is_read_and_costs_little(tmp_path):
@@ -150,3 +162,16 @@ def test_tiny_text_is_read_and_costs_little(tmp_path):
         handle.close()
     assert len(view.lines) == 120 and view.lines[119].text == lines[119]
     assert elapsed < 1.0
+
+
+def test_glyphs_drawn_one_by_one_out_of_order_read_as_words(tmp_path):
+    text = "Shuffled glyphs"
+    x = [72.0]
+    for ch in text:
+        x.append(x[-1] + width(ch, 12))
+    order = [5, 0, 9, 2, 14, 7, 1, 12, 3, 10, 6, 13, 4, 11, 8]
+    spans = [Span(x[i], 100, 12, text[i]) for i in order if text[i] != " "]
+    view = _view(tmp_path, [spans])
+    (line,) = reading_order.reading_order(view.lines, view.width)
+    assert line.text == "Shuffled glyphs"
+    assert [w.text for w in line.words] == ["Shuffled", "glyphs"]

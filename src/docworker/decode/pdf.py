@@ -22,7 +22,7 @@ from PIL import Image
 from docworker import errors
 from docworker.decode import rtl
 from docworker.decode.pdfchars import read_chars, to_top_left
-from docworker.decode.pdflines import pieces
+from docworker.decode.pdflines import pieces, turn
 from docworker.decode.types import PageView, render_scale
 from docworker.geometry import Line
 
@@ -133,6 +133,7 @@ class PdfHandle:
                 ]
                 return
             view.lines = pieces(read)
+            view.turn = turn(read)
         finally:
             textpage.close()
 

@@ -250,22 +250,17 @@ def is_vertical(line: Line) -> bool:
     return len(line.text) >= 3 and (y1 - y0) > 2.0 * max(x1 - x0, 0.1)
 
 
-def turned(lines: list[Line]) -> int:
-    """90 or 270 when most of the text runs up (90) or down (270) the page, else 0.
+def turn(read: CharRead) -> int:
+    """The clockwise turn (90, 180, 270) that sets most of the page's text upright, or 0.
 
-    The angle is the clockwise turn that sets such text upright, as OCR
-    reports it (``stages.ocr.orientation``). A piece's direction is read from
-    the order of its words: up the page when the first word is the lowest.
+    A page whose characters mostly run up (a table set sideways), down or upside
+    down is read in the frame where they run left to right, as OCR reads a turned
+    scan (``stages.ocr.orientation``).
     """
-    up = down = level = 0
-    for line in lines:
-        chars = len(line.text)
-        if not is_vertical(line):
-            level += chars
-        elif len(line.words) >= 2 and line.words[0].top < line.words[-1].top:
-            down += chars
-        else:
-            up += chars
-    if up + down <= 1.5 * level:
+    counts = [0, 0, 0, 0]
+    for char in read.chars:
+        counts[char.direction] += 1
+    best = max(range(4), key=lambda d: counts[d])
+    if best == RIGHT or counts[best] <= 1.5 * counts[RIGHT]:
         return 0
-    return 90 if up >= down else 270
+    return {UP: 90, LEFT: 180}.get(best, 270)

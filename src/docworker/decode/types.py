@@ -22,6 +22,7 @@ class PageView:
     lines: list[Line] = field(default_factory=list)
     invisible_ratio: float = 0.0
     unreadable: int = 0  # text-layer characters dropped as controls or unmapped glyphs (PDF only)
+    turn: int = 0  # clockwise turn that sets most of the text layer upright (PDF only)
     image_coverage: float = 0.0  # share of the page under image objects (PDF only)
     graphics: int = 0  # vector path segments on the page (PDF only; rulings, boxes)
 

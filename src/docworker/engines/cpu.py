@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 
 from docworker import decode, errors
 from docworker.contract import ModelInfo, PageResult
-from docworker.decode.pdflines import turned
 from docworker.engines import JobRun, dist_version, paged
 from docworker.isolation.tasks import PageTask, document
 from docworker.stages import furniture, markdown, ocr, reading_order
@@ -197,9 +196,9 @@ def read_page(task: PageTask) -> PageResult:
             lines, rotation, tables, source = text_stage(view), 0, [], "text_layer"
 
     t = time.perf_counter()
-    if source == "text_layer" and rotation == 0:
-        # Text set up or down the page as most of its text (a turned table): read upright.
-        rotation = turned(lines)
+    if source == "text_layer" and rotation == 0 and view.turn:
+        # Most of the text runs up or down the page (a turned table): read it upright.
+        rotation = view.turn
         for line in lines:
             line.bbox = rotate_box(line.bbox, rotation, view.width, view.height)
     upright_w, upright_h = (

@@ -32,7 +32,7 @@ from statistics import median
 
 from docworker.decode import rtl as _rtl
 from docworker.decode.pdflines import is_vertical
-from docworker.geometry import BBox, Line
+from docworker.geometry import BBox, Line, Word
 from docworker.geometry import union as _union
 from docworker.stages.columns import groups as _groups
 from docworker.stages.joining import join_lines, vocabulary
@@ -97,29 +97,53 @@ def join_rows(group: list[Line], rtl: bool = False) -> list[Line]:
             a, b = (piece, run[-1]) if rtl else (run[-1], piece)
             height = max(min(a.bbox[3] - a.bbox[1], b.bbox[3] - b.bbox[1]), 0.1)
             if b.bbox[0] - a.bbox[2] > ROW_REACH * height:
-                out.append(_joined(run))
+                out.append(_joined(run, rtl))
                 run = [piece]
             else:
                 run.append(piece)
-        out.append(_joined(run))
+        out.append(_joined(run, rtl))
     return out
 
 
-def _joined(row: list[Line]) -> Line:
+def _joined(row: list[Line], rtl: bool = False) -> Line:
+    """Pieces of one row, in reading order, as one line.
+
+    Pieces of one size and baseline that touch (a gap under a tenth of the line
+    height: glyphs drawn one by one, out of order) join without a space, and
+    their edge words become one; a raised or lowered piece keeps its space.
+    """
     if len(row) == 1:
         return row[0]
     chars = [max(1, len(p.text)) for p in row]
     main = max(range(len(row)), key=lambda i: chars[i])
     total = sum(chars)
     scores = [p.confidence for p in row if p.confidence is not None]
+    text = row[0].text
+    words = list(row[0].words)
+    for prev, piece in itertools.pairwise(row):
+        low, high = sorted((prev.bbox[3] - prev.bbox[1], piece.bbox[3] - piece.bbox[1]))
+        gap = prev.bbox[0] - piece.bbox[2] if rtl else piece.bbox[0] - prev.bbox[2]
+        level = abs(prev.bbox[3] - piece.bbox[3]) < 0.1 * low and high < 1.2 * low
+        if level and gap < 0.1 * max(low, 0.1):
+            text += piece.text
+            if words and piece.words:
+                a, b = words[-1], piece.words[0]
+                joined = Word(min(a.x0, b.x0), min(a.top, b.top), max(a.x1, b.x1),
+                              max(a.bottom, b.bottom), a.text + b.text)  # fmt: skip
+                words[-1:] = [joined]
+                words.extend(piece.words[1:])
+                continue
+        else:
+            text += " " + piece.text
+        words.extend(piece.words)
     return Line(
-        text=" ".join(p.text for p in row),
+        text=text,
         bbox=_union([p.bbox for p in row]),
         confidence=sum(scores) / len(scores) if scores else None,
         size=row[main].size,
-        bold=2 * sum(c for p, c in zip(row, chars, strict=True) if p.bold) > total,
-        mono=2 * sum(c for p, c in zip(row, chars, strict=True) if p.mono) > total,
-        words=[w for p in row for w in p.words],
+        bold=sum(c for p, c in zip(row, chars, strict=True) if p.bold) >= 0.9 * total,
+        mono=sum(c for p, c in zip(row, chars, strict=True) if p.mono) >= 0.9 * total,
+        words=words,
     )
 
 
