@@ -11,7 +11,7 @@ against Tesseract 5 (tesserocr, ``spa+eng``) on the same pages pre-rendered
 at 150 dpi — rendering is not timed for the two baselines. Speed without
 accuracy would mislead, so the untimed first pass also scores what each of
 the three read against the text drawn on the pages (character error rate,
-``docworker.evaluate.cer``, the quality harness's metric).
+``bench.quality.cer``, the quality harness's metric).
 
 Each run measures every way once, interleaved, so machine load hits them
 alike; medians over ``--runs``. Tesseract needs ``bench/requirements.txt`` and

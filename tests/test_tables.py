@@ -452,7 +452,7 @@ def _best(expected: list[list[str]], tables) -> float:
 @needs_corpus
 def test_corpus_table_painted_as_cell_backgrounds():
     tables = _corpus_tables("camelot/health.pdf")
-    expected = evaluate._csv_table(CORPUS / "camelot/health.expected_hybrid.csv")
+    expected = evaluate.csv_table(CORPUS / "camelot/health.expected_hybrid.csv")
     assert len(tables) == 1 and tables[0].n_cols == 8
     assert _best(expected, tables) >= 0.9
     header = _grid(tables[0])[1]
@@ -462,7 +462,7 @@ def test_corpus_table_painted_as_cell_backgrounds():
 @needs_corpus
 def test_corpus_table_turned_on_the_page():
     tables = _corpus_tables("camelot/clockwise_table_2.pdf")
-    expected = evaluate._csv_table(CORPUS / "camelot/clockwise_table_2.expected_stream.csv")
+    expected = evaluate.csv_table(CORPUS / "camelot/clockwise_table_2.expected_stream.csv")
     assert len(tables) == 1 and tables[0].n_cols == 17
     assert _best(expected, tables) >= 0.95
     x0, top, x1, bottom = tables[0].bbox
@@ -481,7 +481,7 @@ def test_corpus_table_turned_on_the_page():
 )
 def test_corpus_ruled_tables_stay_perfect(name, minimum):
     tables = _corpus_tables(name + ".pdf")
-    expected = evaluate._tabula_tables(CORPUS / (name + ".json"))
+    expected = evaluate.tabula_tables(CORPUS / (name + ".json"))
     assert [_best(e, tables) >= m for e, m in zip(expected, minimum, strict=True)] == [True] * len(
         minimum
     )

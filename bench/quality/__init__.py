@@ -59,10 +59,6 @@ from bench.quality.report import (
     write_report,
 )
 
-# The names tests/test_tables.py still calls (kept until its owner renames the calls).
-_csv_table = csv_table
-_tabula_tables = tabula_tables
-
 #: Modules every eval needs, and the distribution that provides each.
 REQUIRED = {"rapidfuzz": "rapidfuzz", "pypdfium2": "pypdfium2", "PIL": "pillow"}
 
