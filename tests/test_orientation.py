@@ -71,6 +71,32 @@ def test_upright_scan_with_long_lines_is_not_read_as_upside_down():
     assert [ln.text for ln in turned.lines][:2] == [ln.text for ln in read.lines][:2]
 
 
+def test_an_upright_page_is_not_read_a_second_time(monkeypatch):
+    """Orientation work only when needed: wide lines that already read well are upright,
+    so the page costs one recognition pass; a page upside down still gets its vote."""
+    from docworker.stages.ocr.rapidocr import OcrStage
+
+    stage = OcrStage.from_settings(1)
+    engine = stage._engine
+    real = engine.recognize_txt
+    passes: list[int] = []
+
+    def counted(crops):
+        passes.append(len(crops))
+        return real(crops)
+
+    monkeypatch.setattr(engine, "recognize_txt", counted)
+    lines = [f"3.{i} información pública según la disposición adicional" for i in range(6)]
+    image = text_image(lines, size=(1240, 420), font_size=26)
+    read = stage.read(image, 1.0)
+    assert read.rotation == 0 and read.reason.startswith("upright"), read.reason
+    assert len(passes) == 1  # the page's own pass, no line read again turned over
+    passes.clear()
+    turned = stage.read(rotate_image(image, 180), 1.0)
+    assert turned.rotation == 180, turned.reason
+    assert len(passes) >= 3  # own pass, turned-over lines, the upright page again
+
+
 LINES = ["Información pública del año", "El señor Muñoz presentó", "la solicitud número tres"]
 
 
