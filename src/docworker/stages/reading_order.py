@@ -293,7 +293,7 @@ def paragraphs(lines: list[Line]) -> list[Paragraph]:
         if -0.5 * typical <= b.bbox[1] - a.bbox[3] <= 2.0 * typical
         and min(a.bbox[2], b.bbox[2]) > max(a.bbox[0], b.bbox[0])
     ]
-    reach = max(0.7 * typical, median(gaps) + 0.45 * typical) if gaps else 0.7 * typical
+    reach = max(0.3 * typical, median(gaps) + 0.45 * typical) if gaps else 0.7 * typical
     sized = [(line.size, len(line.text)) for line in lines if line.size > 0]
     body = weighted_median(sized) if sized else 0.0
     out: list[Paragraph] = [Paragraph([lines[0]], words)]
