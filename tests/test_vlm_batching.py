@@ -285,3 +285,37 @@ def test_the_prompts_are_the_models_own(tiny_dir):
     got = _stage(tiny_dir, "got-ocr2")
     text = got.processor.tokenizer.decode(got.inputs(request)["input_ids"][0])
     assert "OCR with format" in text and got.options.max_new_tokens == 4096
+
+
+def test_a_cancelled_page_leaves_the_batch_at_the_next_step(tiny_dir):
+    """A job out of time cancels its pages: a waiting one never starts, a running one stops."""
+    import time
+
+    stage = _stage(tiny_dir, rows=2)
+    scheduler = stage.scheduler
+    images = _images(3)
+    running = VlmRequest(1, [images[0]], page_prompt(), max_new_tokens=2000, ignore_eos=True)
+    other = VlmRequest(2, [images[1]], page_prompt(), max_new_tokens=30, ignore_eos=True)
+    waiting = VlmRequest(3, [images[2]], page_prompt(), max_new_tokens=30, ignore_eos=True)
+    left: dict[int, int] = {}
+    real_retire = scheduler._retire
+
+    def retire(i):
+        left[scheduler._tasks[i].page] = len(scheduler._batch.rows[i].tokens)
+        real_retire(i)
+
+    scheduler._retire = retire
+    first = stage.submit(running)
+    second = stage.submit(other)
+    deadline = time.monotonic() + 60
+    while len(scheduler._tasks) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    third = stage.submit(waiting)
+    third.cancel()
+    first.cancel()
+    assert second.result(timeout=60).tokens == 30
+    while scheduler._tasks and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert first.cancelled() and third.cancelled()
+    assert left[1] < 2000  # the cancelled row stopped early
+    assert 3 not in left  # the waiting page never joined

@@ -23,6 +23,7 @@ import logging
 import threading
 import time
 from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from typing import Any
 
@@ -233,9 +234,20 @@ class PendingPage:
     def done(self) -> bool:
         return self.future.done()
 
-    def result(self) -> PageResult:
-        """The assembled page (blocks until generated); raises ``GpuFatal``, fails nothing else."""
-        vlm: VlmResult = self.future.result()
+    def cancel(self) -> None:
+        """Give the page up: dropped from the queue, or from the batch at the next step."""
+        self.future.cancel()
+
+    def result(self, timeout: float | None = None) -> PageResult:
+        """The assembled page, waiting up to ``timeout`` s for generation.
+
+        Raises ``GpuFatal`` (the GPU is gone) and ``TimeLimitExceeded`` (not
+        generated in time); any other failure is the page's own, in its result.
+        """
+        try:
+            vlm: VlmResult = self.future.result(timeout)
+        except FutureTimeout as e:
+            raise errors.TimeLimitExceeded("the job ran past its time budget in the VLM") from e
         if isinstance(vlm.error, errors.GpuFatal):
             raise vlm.error
         return page_result(

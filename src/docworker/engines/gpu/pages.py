@@ -9,7 +9,9 @@ back; at most ``2 × DOCWORKER_VLM_BATCH_SIZE`` pages of a job are in flight.
 Pages of every job running on the worker share the VLM's batch.
 
 A fatal GPU error (``errors.GpuFatal``) ends the job (with ``refresh_worker``);
-any other page failure fails that page only. When the job carries a
+so does the job's time budget running out while pages generate (``timeout``;
+the job's remaining pages leave the batch). Any other page failure fails
+that page only. When the job carries a
 ``json_schema``, the first rendered pages are kept and the schema is filled
 from them after the last page (``run.structured``).
 
@@ -43,7 +45,10 @@ class _Ready:
     def done(self) -> bool:
         return True
 
-    def result(self) -> PageResult:
+    def cancel(self) -> None:
+        return None
+
+    def result(self, timeout: float | None = None) -> PageResult:
         return self.page
 
 
@@ -111,7 +116,13 @@ class GpuPagesEngine:
             while pending and (wait_all or pending[0].done() or len(pending) >= in_flight):
                 item = pending.popleft()
                 t = time.perf_counter()
-                page = item.result()  # raises GpuFatal: the whole job ends, the worker is replaced
+                try:
+                    # GpuFatal ends the job (and the worker); TimeLimitExceeded ends the job.
+                    page = item.result(timeout=max(0.0, run.deadline - time.monotonic()))
+                except errors.WorkerError:
+                    for later in pending:
+                        later.cancel()  # free their rows for the other jobs
+                    raise
                 run.time("gpu", t)
                 if not getattr(item, "recorded", False) and page.status == "failed":
                     if page.error is not None:

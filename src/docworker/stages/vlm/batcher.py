@@ -152,15 +152,26 @@ class DecodeBatch:
         self.keys, self.values, self.capacity = new_keys, new_values, capacity
 
     def _shift(self, new_w: int) -> None:
-        """Move the live window so that it ends at ``new_w`` (growing the buffer if needed)."""
-        width, n = self.window, len(self.rows)
+        """Move the live window so that it ends at ``new_w`` (growing the buffer if needed).
+
+        The move allocates nothing (chunks never overlap), so an out-of-memory
+        error can only come from growing, which swaps buffers only once the
+        new ones exist: the cache is never left half moved.
+        """
         if new_w > self.capacity:
             capacity = max(self.capacity * 2, new_w + 1, INITIAL_CAPACITY)
             self._allocate(self.keys, self.values, capacity)
-        if new_w != self.w and n:
-            s = self.w - width
+        width, n = self.window, len(self.rows)
+        if n and width and new_w != self.w:
+            src, dst = self.w - width, new_w - width
+            gap = abs(dst - src)
+            starts = list(range(0, width, gap))
+            if dst > src:
+                starts.reverse()
             for t in (*self.keys, *self.values):
-                t[:n, :, new_w - width : new_w] = t[:n, :, s : self.w].clone()
+                for c in starts:
+                    e = min(c + gap, width)
+                    t[:n, :, dst + c : dst + e] = t[:n, :, src + c : src + e]
         self.w = new_w
 
     # ------------------------------------------------------------------ rows
@@ -234,15 +245,18 @@ class DecodeBatch:
         )
         logits = out.logits[:, -1, :].float()
         del out
-        self.w += 1
-        for row in self.rows:
-            row.length += 1
+        seen = [r.seen for r in self.rows]
         if self.repetition_penalty != 1.0:
             for i, row in enumerate(self.rows):
-                row.seen = torch.cat([row.seen, logits.new_tensor([row.pending]).long()])
-                penalise(logits[i], row.seen, self.repetition_penalty)
+                seen[i] = torch.cat([row.seen, logits.new_tensor([row.pending]).long()])
+                penalise(logits[i], seen[i], self.repetition_penalty)
         next_tokens = logits.argmax(dim=-1)
-        for row, token in zip(self.rows, next_tokens.tolist(), strict=True):
+        chosen = next_tokens.tolist()
+        # Commit only now: an error above leaves every row as it was (column w is rewritten).
+        self.w += 1
+        for row, token, row_seen in zip(self.rows, chosen, seen, strict=True):
+            row.length += 1
+            row.seen = row_seen
             row.pending = token
             row.tokens.append(token)
         assert len(self.rows) == n

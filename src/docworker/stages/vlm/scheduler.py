@@ -23,6 +23,9 @@ Failures, each handled by type, never by message text:
   one, fails with ``errors.GpuFatal`` (non-retryable, ``refresh_worker``).
 - Anything else fails only the page being prefilled, or the rows of the step.
 
+A cancelled future (its job ran out of time) is skipped if it waits, and its
+row leaves at the next step if it runs.
+
 Inputs: ``Task`` objects (processor inputs + limits). Outputs: ``VlmResult`` futures.
 """
 
@@ -147,6 +150,8 @@ class Scheduler:
                 if not self._queue or self.fatal is not None:
                     return
                 task = self._queue.popleft()
+            if task.future.cancelled():  # its job gave up (time budget) before it started
+                continue
             self._prefill(batch, task)
 
     def _prefill(self, batch: DecodeBatch, task: Task) -> None:
@@ -163,8 +168,9 @@ class Scheduler:
             return
         except Exception as e:  # one page's inputs must not fail the others
             _log.exception("vlm: prefill failed on page %d", task.page)
-            task.future.set_exception(
-                errors.EngineFailed(f"page {task.page}: VLM prefill failed ({type(e).__name__})")
+            self._fail(
+                task,
+                errors.EngineFailed(f"page {task.page}: VLM prefill failed ({type(e).__name__})"),
             )
             return
         if oom:
@@ -228,7 +234,7 @@ class Scheduler:
             task, row = self._tasks[i], batch.rows[i]
             loop = flags[i] and task.guard
             stop = row.pending in self.stop_ids and not task.ignore_eos
-            if stop or loop or len(row.tokens) >= task.limit:
+            if stop or loop or len(row.tokens) >= task.limit or task.future.cancelled():
                 self._retire(i)
                 self._finish(task, row.tokens, looped=loop)
 
@@ -243,7 +249,13 @@ class Scheduler:
 
     def _finish(self, task: Task, tokens: list[int], *, looped: bool) -> None:
         seconds = time.perf_counter() - task.started
-        task.future.set_result(Finished(task, list(tokens), looped, seconds))
+        if not task.future.done():  # a cancelled task (its job gave up) gets nothing
+            task.future.set_result(Finished(task, list(tokens), looped, seconds))
+
+    @staticmethod
+    def _fail(task: Task, error: BaseException) -> None:
+        if not task.future.done():
+            task.future.set_exception(error)
 
     # ------------------------------------------------------------- failures
 
@@ -259,8 +271,9 @@ class Scheduler:
         self._free_memory()
         if not self._tasks:
             _log.warning("vlm: page %d runs out of GPU memory even alone", task.page)
-            task.future.set_exception(
-                errors.EngineFailed(f"page {task.page}: out of GPU memory in the VLM, even alone")
+            self._fail(
+                task,
+                errors.EngineFailed(f"page {task.page}: out of GPU memory in the VLM, even alone"),
             )
             return
         self.limit = max(1, len(self._tasks))
@@ -280,8 +293,9 @@ class Scheduler:
             task = self._tasks[0]
             self._retire(0)
             _log.warning("vlm: page %d runs out of GPU memory even alone", task.page)
-            task.future.set_exception(
-                errors.EngineFailed(f"page {task.page}: out of GPU memory in the VLM, even alone")
+            self._fail(
+                task,
+                errors.EngineFailed(f"page {task.page}: out of GPU memory in the VLM, even alone"),
             )
             return
         keep = max(1, n // 2)
@@ -315,8 +329,7 @@ class Scheduler:
                 tasks.extend(self._queue)
                 self._queue.clear()
         for task in tasks:
-            if not task.future.done():
-                task.future.set_exception(error)
+            self._fail(task, error)
 
     def _poison(self, exc: BaseException) -> None:
         """A fatal device error: fail everything now and later; the worker must be replaced."""

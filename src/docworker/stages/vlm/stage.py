@@ -29,10 +29,11 @@ Output: one ``VlmResult`` per page.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -316,12 +317,18 @@ class VlmStage:
         )
 
         def resolve(inner: Future) -> None:
+            if done.done():  # cancelled by the caller
+                return
             try:
-                done.set_result(self._result(request, inner))
+                result = self._result(request, inner)
             except Exception as e:  # decoding failed: still resolve, never hang the caller
-                done.set_result(self._failed(request, e))
+                result = self._failed(request, e)
+            with contextlib.suppress(InvalidStateError):  # cancelled meanwhile
+                done.set_result(result)
 
-        self.scheduler.submit(task).add_done_callback(resolve)
+        inner = self.scheduler.submit(task)
+        done.add_done_callback(lambda outer: inner.cancel() if outer.cancelled() else None)
+        inner.add_done_callback(resolve)
         return done
 
     def run(
