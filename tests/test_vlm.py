@@ -14,7 +14,6 @@ from docworker.stages.vlm import (
     CARD_MAX_NEW_TOKENS,
     PAGE_PROMPT,
     LoopTracker,
-    RepetitionGuard,
     VlmRequest,
     VlmStage,
     find_loop,
@@ -71,23 +70,6 @@ def test_find_loop_ignores_ordinary_text_and_short_repeats():
     assert find_loop("<table>" + row * 5, max_period=64, min_repeats=8, min_span=256) is None
     ids = list(range(50)) + [7, 8, 9] * 100
     assert find_loop(ids, min_span=64, min_repeats=8) == (50, 3)
-
-
-def test_repetition_guard_fires_where_find_loop_would():
-    import torch
-
-    prompt = [1] * 20  # a repeated prompt (image placeholders) must not count
-    generated = [5, 6, 7, 8] + [3, 4] * 20
-    guard = RepetitionGuard(len(prompt), max_period=8, min_repeats=4, min_span=12)
-    fired_at = None
-    for step in range(1, len(generated) + 1):
-        ids = torch.tensor([prompt + generated[:step]])
-        if guard(ids, None)[0]:
-            fired_at = step
-            break
-    assert fired_at is not None
-    assert find_loop(generated[:fired_at], max_period=8, min_repeats=4, min_span=12) is not None
-    assert find_loop(generated[: fired_at - 1], max_period=8, min_repeats=4, min_span=12) is None
 
 
 # ----------------------------------------------------------------------- HTML tables

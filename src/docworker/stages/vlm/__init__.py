@@ -7,13 +7,13 @@
   decode steps, OOM back-off by type, fatal GPU errors.
 - ``batcher``: ``DecodeBatch``, the rows and their reused KV buffer; one
   forward pass per step for every row.
-- ``loops``: ``find_loop``, ``RepetitionGuard`` and ``LoopTracker``, which find
+- ``loops``: ``find_loop`` and ``LoopTracker``, which find
   and stop a runaway repetition in generated tokens.
 
 Input: ``list[RenderedPage]`` (or images + a prompt). Output: one ``VlmResult`` per request.
 """
 
-from docworker.stages.vlm.loops import LoopTracker, RepetitionGuard, find_loop
+from docworker.stages.vlm.loops import LoopTracker, find_loop
 from docworker.stages.vlm.stage import (
     CARD_MAX_NEW_TOKENS,
     PAGE_PROMPT,
@@ -31,7 +31,6 @@ __all__ = [
     "PAGE_PROMPT",
     "SYSTEM_PROMPT",
     "LoopTracker",
-    "RepetitionGuard",
     "VlmOptions",
     "VlmRequest",
     "VlmResult",

@@ -2,13 +2,12 @@
 
 A VLM sometimes falls into a loop, repeating the same n-gram until its token
 limit. ``find_loop`` finds such a trailing repetition in a finished sequence
-(token ids or characters) so it can be cut to one copy; ``RepetitionGuard`` is
-a ``generate`` stopping criterion that stops each sequence of a batch as soon
-as ``find_loop`` would fire, so a looping page does not hold its batch until
-the token limit.
+(token ids or characters) so it can be cut to one copy; ``LoopTracker`` stops
+each row of the continuous batch as soon as ``find_loop`` would fire, so a
+looping page does not run to its token limit.
 
-Inputs: sequences of token ids (or characters); ``input_ids`` tensors during
-generation. Outputs: ``(start, period)`` or ``None``; a per-sequence stop mask.
+Inputs: sequences of token ids (or characters); each step's new tokens.
+Outputs: ``(start, period)`` or ``None``; a per-row stop mask.
 """
 
 from __future__ import annotations
@@ -43,57 +42,8 @@ def find_loop(
     return best
 
 
-class RepetitionGuard:
-    """A generation stopping criterion: stops a sequence once ``find_loop`` would fire.
-
-    Keeps, per sequence and per period ``p``, how many consecutive new tokens
-    equalled the token ``p`` positions earlier; O(max_period) tensor work per
-    step. Only generated tokens count, never the prompt (which is mostly
-    repeated image placeholders).
-    """
-
-    def __init__(
-        self,
-        prompt_length: int,
-        *,
-        max_period: int = 128,
-        min_repeats: int = 8,
-        min_span: int = 256,
-    ) -> None:
-        self.prompt_length = prompt_length
-        self.max_period = max_period
-        self.min_repeats = min_repeats
-        self.min_span = min_span
-        self._runs = None  # torch.LongTensor [batch, max_period]
-        self.fired = None  # torch.BoolTensor [batch]
-
-    def __call__(self, input_ids, scores=None, **kwargs):
-        import torch
-
-        batch, length = input_ids.shape
-        generated = length - self.prompt_length
-        periods = torch.arange(1, self.max_period + 1, device=input_ids.device)
-        if self._runs is None or self._runs.shape[0] != batch:
-            self._runs = torch.zeros(
-                batch, self.max_period, dtype=torch.long, device=input_ids.device
-            )
-            self.fired = torch.zeros(batch, dtype=torch.bool, device=input_ids.device)
-        last = input_ids[:, -1:]
-        usable = min(self.max_period, length - 1)
-        # earlier[:, k] is the token k+1 positions before the last one.
-        earlier = input_ids[:, length - 1 - usable : length - 1].flip(1)
-        same = torch.zeros(batch, self.max_period, dtype=torch.bool, device=input_ids.device)
-        same[:, :usable] = earlier == last
-        same &= (periods < generated).unsqueeze(0)  # compare generated tokens only
-        self._runs = torch.where(same, self._runs + 1, torch.zeros_like(self._runs))
-        needed = torch.clamp(periods * self.min_repeats, min=self.min_span)
-        hit = ((self._runs + periods) >= needed).any(dim=1)
-        self.fired |= hit
-        return hit
-
-
 class LoopTracker:
-    """``RepetitionGuard``'s rule for rows that join and leave a continuous batch.
+    """``find_loop``'s rule, applied token by token to rows that join and leave a batch.
 
     Row ``i`` holds one sequence; ``step(new_tokens)`` takes the token each
     active row just generated and returns which rows now end in a loop.
