@@ -78,11 +78,18 @@ def _tokens(stage: VlmStage, requests: list[VlmRequest]) -> list[list[int]]:
     return out
 
 
-@pytest.mark.parametrize("kind", ["nanonets", "got-ocr2"])
-def test_continuous_batching_equals_generate_token_for_token(tiny_dir, kind, monkeypatch):
+@pytest.mark.parametrize(
+    ("kind", "attention"), [("nanonets", "sdpa"), ("nanonets", "eager"), ("got-ocr2", "sdpa")]
+)
+def test_continuous_batching_equals_generate_token_for_token(
+    tiny_dir, kind, attention, monkeypatch
+):
     # A small starting buffer, so the window is moved and the buffer grows during the run.
     monkeypatch.setattr(batcher, "INITIAL_CAPACITY", 8)
     stage = _stage(tiny_dir, kind, rows=3)
+    if attention == "eager":  # the additive float mask instead of sdpa's boolean one
+        stage.model.set_attn_implementation("eager")
+    assert stage.model.config.get_text_config()._attn_implementation == attention
     requests = _requests(5)
     got = _tokens(stage, requests)
     assert stage.scheduler.peak_rows == 3  # rows joined as others left
