@@ -162,7 +162,8 @@ def load_vlm(path: Path, kind: str, device: str) -> tuple[Any, Any]:
     attention = model.config.get_text_config()._attn_implementation
     if attention not in ("sdpa", "eager"):  # the batch passes its own 4-D masks
         raise errors.EngineUnavailable(
-            f"the {kind} decoder uses {attention} attention; continuous batching needs sdpa or eager"
+            f"the {kind} decoder uses {attention} attention;"
+            " continuous batching needs sdpa or eager"
         )
     if not device.startswith("cuda"):
         model.to(device)
