@@ -99,7 +99,13 @@ def test_table_replaces_the_paragraphs_inside_it():
 
 def _furniture_by_brute_force(paras, height, top_band=0.08, bottom_band=0.1):
     """The rule of ``reading_order.furniture`` written the obvious, quadratic way."""
+    import re
     from statistics import median
+
+    def numbered(text, para):
+        short = furniture.rows(para) == 1 and len(text) <= 80
+        edge = re.search(r"^\d{1,3}\s+\S|\S\s+\d{1,3}$", text)
+        return furniture.is_page_number(text) or bool(short and edge)
 
     kinds = ["paragraph"] * len(paras)
     if height <= 0 or len(paras) < 2:
@@ -114,12 +120,12 @@ def _furniture_by_brute_force(paras, height, top_band=0.08, bottom_band=0.1):
         if y1 <= top_band * height:
             below = [b[1] - y1 for b in others if b[1] >= y1 - 0.5 * typical]
             apart = not below or min(below) > 2.0 * typical
-            if furniture.is_page_number(text) or (apart and len(text) <= 120 and len(others) >= 2):
+            if numbered(text, para) or (apart and len(text) <= 120 and len(others) >= 2):
                 kinds[i] = "page_header"
         elif y0 >= (1 - bottom_band) * height:
             above = [y0 - b[3] for b in others if b[3] <= y0 + 0.5 * typical]
             apart = not above or min(above) > 1.5 * typical
-            if furniture.is_page_number(text) or (apart and len(text) <= 160):
+            if numbered(text, para) or (apart and len(text) <= 160):
                 kinds[i] = "page_footer"
     return _edges_by_brute_force(paras, kinds, height)
 

@@ -4,8 +4,9 @@
 ``page_footer`` or ``paragraph``:
 
 - a paragraph of one or two lines in the top (bottom) band that is a page
-  number, or that sits apart from the body and is short, unless it is set
-  much larger than the body (a title);
+  number or a short line that starts or ends with one, or that sits apart
+  from the body and is short, unless it is set much larger than the body (a
+  title);
 - text written up or down the page in a side margin (an arXiv stamp);
 - a little further from the edge (``EDGE_BAND``), up to two short
   paragraphs set apart from the body that start or end with a page number,
@@ -87,7 +88,7 @@ def furniture(
                 k += 1
             apart = k == len(tops) or tops[k][0] - y1 > 2.0 * typical
             text = para.text.strip()
-            if is_page_number(text) or (
+            if _numbered(text, para, title) or (
                 apart and not title and len(text) <= 120 and len(paras) >= 3
             ):
                 kinds[i] = "page_header"
@@ -97,7 +98,7 @@ def furniture(
                 k -= 1
             apart = k < 0 or y0 - bottoms[k][0] > 1.5 * typical
             text = para.text.strip()
-            if is_page_number(text) or (apart and not title and len(text) <= 160):
+            if _numbered(text, para, title) or (apart and not title and len(text) <= 160):
                 kinds[i] = "page_footer"
     line_height = median(max(ln.bbox[3] - ln.bbox[1], 0.1) for p in paras for ln in p.lines)
     _edge_furniture(paras, boxes, kinds, height, line_height)
@@ -105,11 +106,21 @@ def furniture(
 
 
 _EDGE_NUMBER = re.compile(r"^\d{1,4}\s+\S|\S\s+\d{1,4}$")
+_CLOSE_NUMBER = re.compile(r"^\d{1,3}\s+\S|\S\s+\d{1,3}$")
 #: What page furniture says: a copyright line, a DOI or web address, a "downloaded" stamp.
 _STAMP = re.compile(
     r"©|\(c\)\s*\d{4}|copyright|all rights reserved|\bdoi\b|https?://|www\.|downloaded\s+(from|by)",
     re.IGNORECASE,
 )
+
+
+def _numbered(text: str, para: Paragraph, title: bool) -> bool:
+    """A page number, or one short line that starts or ends with one of up to three
+    digits ("206 Law Enforcement, Courts, and Prisons"; not a year): furniture in
+    the top or bottom band even when it sits close to the text."""
+    if is_page_number(text):
+        return True
+    return not title and rows(para) == 1 and len(text) <= 80 and bool(_CLOSE_NUMBER.search(text))
 
 
 def _edge_furniture(
