@@ -190,3 +190,14 @@ def test_a_copyright_line_set_apart_at_the_foot_is_furniture(tmp_path):
     ]
     md, items = _markdown(tmp_path, spans, height=842)
     assert "Elsevier" not in md and items[-1].kind == "page_footer"
+
+
+def test_a_numbered_foot_close_under_the_text_is_furniture_but_a_dated_caption_is_not(tmp_path):
+    spans = [
+        Span(72, 60, 9, "Table 324. Arrests by Sex and Age: 2009", "F2"),
+        *column(72, 80, PROSE * 21, lead=11),  # down to 764 pt
+        Span(72, 774, 8, "206 Law Enforcement, Courts, and Prisons", "F2"),
+    ]
+    md, items = _markdown(tmp_path, spans, height=842)
+    assert "Law Enforcement" not in md and items[-1].kind == "page_footer"
+    assert md.startswith("Table 324. Arrests by Sex and Age: 2009")
