@@ -54,3 +54,66 @@ def test_checks_that_ran_are_judged_as_before():
     assert Report(checks, required=[]).ok
     assert not Report(checks, required=["gpu"]).ok
     assert Report(checks, required=["gpu"]).reason() == "gpu: no CUDA"
+
+
+_APART = """
+import sys
+from docworker.config import Settings
+from docworker.service import build_worker
+
+if __name__ == "__main__":
+    settings = Settings(default_engine="cpu", workers=1, warmup=False, require=sys.argv[1:])
+    worker = build_worker(settings)
+    print("STARTED" if worker else "REFUSED", "torch" in sys.modules, "docstrange" in sys.modules)
+    if worker:
+        worker.pipeline.close()
+"""
+
+
+def _start_apart(tmp_path, *require: str) -> tuple[str, str]:
+    import os
+    import subprocess
+    import sys
+
+    script = tmp_path / "start.py"
+    script.write_text(_APART)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DOCWORKER_")}
+    env["CUDA_VISIBLE_DEVICES"] = ""
+    proc = subprocess.run(
+        [sys.executable, str(script), *require],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    return proc.stdout.strip().splitlines()[-1], proc.stderr
+
+
+def test_the_cpu_default_checks_torch_apart_and_never_imports_it(tmp_path):
+    """DOCWORKER_DEFAULT_ENGINE=cpu: the pair check runs in another process, the worker
+    never imports torch (nor docstrange), and the check's verdict still gates the start."""
+    line, _ = _start_apart(tmp_path)
+    assert line == "STARTED False False"
+    line, err = _start_apart(tmp_path, "gpu")  # no CUDA here: the required check fails
+    assert line == "REFUSED False False"
+    reason = [ln for ln in err.splitlines() if ln.startswith("docworker: refusing to start")]
+    assert len(reason) == 1 and "gpu: CUDA not available" in reason[0]
+
+
+def test_a_check_process_that_dies_fails_torch_and_gpu(monkeypatch):
+    """The checks' process crashing (a segfault while importing torch, say) is a verdict."""
+    import os
+    import threading
+
+    if threading.active_count() != 1:
+        pytest.skip("the checks' process is forked only from a single-threaded process")
+
+    def crash(settings, probes):
+        os._exit(3)
+
+    monkeypatch.setattr(startup, "_gpu_checks", crash)
+    report = startup.run_checks(
+        build_settings(require=["torch"]), {}, startup.start_gpu_checks(build_settings(), {})
+    )
+    assert not report.ok
+    assert "torch: the GPU checks' process died" in report.reason()
