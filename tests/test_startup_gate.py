@@ -100,6 +100,26 @@ def test_the_cpu_default_checks_torch_apart_and_never_imports_it(tmp_path):
     assert len(reason) == 1 and "gpu: CUDA not available" in reason[0]
 
 
+def test_a_missing_torch_is_reported_as_not_installed(monkeypatch):
+    """A CPU-only install (requirements-cpu.txt) has no torch: said plainly, required only
+    where DOCWORKER_REQUIRE names torch."""
+    import importlib
+
+    real = importlib.import_module
+
+    def without_torch(name, *args, **kwargs):
+        if name == "torch":
+            raise ModuleNotFoundError("No module named 'torch'", name="torch")
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(gpu.importlib, "import_module", without_torch)
+    result = gpu.check_torch_pair()
+    assert (
+        not result.ok and result.detail == "torch is not installed (only the GPU engine needs it)"
+    )
+    assert Report([result], required=[]).ok and not Report([result], required=["torch"]).ok
+
+
 def test_a_check_process_that_dies_fails_torch_and_gpu(monkeypatch):
     """The checks' process crashing (a segfault while importing torch, say) is a verdict."""
     import os

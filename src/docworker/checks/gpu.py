@@ -112,6 +112,13 @@ def check_torch_pair() -> CheckResult:
 
     try:
         torch = importlib.import_module("torch")
+    except ModuleNotFoundError as e:
+        if e.name != "torch":
+            return fail("import torch", _one_line(e))
+        # A CPU-only install (requirements-cpu.txt) has none: only the GPU engine needs it.
+        return CheckResult(
+            "torch", False, "torch is not installed (only the GPU engine needs it)", data
+        )
     except Exception as e:  # any import-time failure is the finding itself
         return fail("import torch", _one_line(e))
     data["torch"] = torch.__version__
