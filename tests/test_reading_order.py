@@ -120,7 +120,7 @@ def _furniture_by_brute_force(paras, height, top_band=0.08, bottom_band=0.1):
         if y1 <= top_band * height:
             below = [b[1] - y1 for b in others if b[1] >= y1 - 0.5 * typical]
             apart = not below or min(below) > 2.0 * typical
-            if numbered(text, para) or (apart and len(text) <= 120 and len(others) >= 2):
+            if furniture.is_page_number(text) or (apart and len(text) <= 120 and len(others) >= 2):
                 kinds[i] = "page_header"
         elif y0 >= (1 - bottom_band) * height:
             above = [y0 - b[3] for b in others if b[3] <= y0 + 0.5 * typical]

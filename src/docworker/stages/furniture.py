@@ -4,9 +4,9 @@
 ``page_footer`` or ``paragraph``:
 
 - a paragraph of one or two lines in the top (bottom) band that is a page
-  number or a short line that starts or ends with one, or that sits apart
-  from the body and is short, unless it is set much larger than the body (a
-  title);
+  number (at the bottom also a short line that starts or ends with one), or
+  that sits apart from the body and is short, unless it is set much larger
+  than the body (a title);
 - text written up or down the page in a side margin (an arXiv stamp);
 - a little further from the edge (``EDGE_BAND``), up to two short
   paragraphs set apart from the body that start or end with a page number,
@@ -88,7 +88,7 @@ def furniture(
                 k += 1
             apart = k == len(tops) or tops[k][0] - y1 > 2.0 * typical
             text = para.text.strip()
-            if _numbered(text, para, title) or (
+            if is_page_number(text) or (
                 apart and not title and len(text) <= 120 and len(paras) >= 3
             ):
                 kinds[i] = "page_header"
@@ -117,7 +117,8 @@ _STAMP = re.compile(
 def _numbered(text: str, para: Paragraph, title: bool) -> bool:
     """A page number, or one short line that starts or ends with one of up to three
     digits ("206 Law Enforcement, Courts, and Prisons"; not a year): furniture in
-    the top or bottom band even when it sits close to the text."""
+    the bottom band even when it sits close to the text. (At the top such a line
+    may be a heading, "3 Results", or a bulletin's title with its number.)"""
     if is_page_number(text):
         return True
     return not title and rows(para) == 1 and len(text) <= 80 and bool(_CLOSE_NUMBER.search(text))
