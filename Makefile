@@ -12,7 +12,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 IMAGE ?= docworker:dev
 
-.PHONY: help test test-slow lint smoke smoke-dry image image-smoke bench eval robustness fuzz clean
+.PHONY: help test test-slow lint smoke smoke-dry image image-smoke bench bench-real eval robustness fuzz clean
 
 help:
 	@echo "test         create $(VENV) if needed, run the fast test suite (not slow)"
@@ -22,7 +22,8 @@ help:
 	@echo "smoke-dry    print the replay plan without running it"
 	@echo "image        docker buildx build -t $(IMAGE) . (needs Docker)"
 	@echo "image-smoke  the CPU jobs of .runpod/tests.json inside $(IMAGE) (needs Docker)"
-	@echo "bench        bench/run_all.py"
+	@echo "bench        bench/run_all.py (generated documents; real ones too when ../shared/corpus exists)"
+	@echo "bench-real   real documents beside raw pypdfium2 and Tesseract, and the OCR settings (../shared/corpus)"
 	@echo "eval         python -m docworker eval --checks (CER, checks, peers) -> docs/QUALITY.md"
 	@echo "robustness   every hostile corpus file through one worker -> docs/ROBUSTNESS.md"
 	@echo "fuzz         the long fuzzing run (FUZZ_EXAMPLES, default 2000)"
@@ -56,6 +57,10 @@ image-smoke:
 
 bench: $(STAMP)
 	$(PY) bench/run_all.py
+
+bench-real: $(STAMP)
+	$(PY) -m pip install -q -r bench/requirements.txt
+	$(PY) bench/run_all.py --only real ocr_tuning
 
 eval: $(STAMP)
 	$(PY) -m pip install -q -r bench/requirements.txt

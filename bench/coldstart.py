@@ -87,9 +87,13 @@ print(json.dumps({"ocr_import_ms": (t1 - t0) * 1000, "ocr_model_load_ms": (t2 - 
 _TORCH = r"""
 import json, time
 t0 = time.perf_counter()
-import torch  # noqa: F401
-import torchvision  # noqa: F401
-print(json.dumps({"torch_import_ms": (time.perf_counter() - t0) * 1000}))
+try:
+    import torch  # noqa: F401
+    import torchvision  # noqa: F401
+except ModuleNotFoundError:  # a CPU-only install (requirements-cpu.txt)
+    print(json.dumps({"torch_import_ms": None}))
+else:
+    print(json.dumps({"torch_import_ms": (time.perf_counter() - t0) * 1000}))
 """
 
 

@@ -6,7 +6,9 @@
 its table; this script prints them in turn and a summary of the headline
 figures. ``--quick`` uses fewer runs and smaller documents and writes to a
 temporary folder (a smoke test of the benchmarks, not figures to record). GPU figures come from
-``bench/gpu_bench.py`` on a machine with a GPU and are not run here.
+``bench/gpu_bench.py`` on a machine with a GPU and are not run here. ``real`` and
+``ocr_tuning`` read the corpus's documents (``../shared/corpus``) and need
+``bench/requirements.txt``; without the corpus they are skipped.
 
 Run from anywhere::
 
@@ -39,7 +41,13 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
         ["--pages", "10", "300", "--every", "5", "--runs", "3"],
         ["--pages", "10", "30", "--every", "5", "--runs", "1"],
     ),
+    "real": (["--runs", "5"], ["--runs", "1", "--only", "BORME", "phototest"]),
+    "ocr_tuning": (["--runs", "3"], ["--runs", "1", "--pages", "phototest"]),
 }
+
+#: benchmarks that read ../shared/corpus (skipped where it is absent)
+ON_CORPUS = {"real", "ocr_tuning"}
+CORPUS = ROOT.parent / "shared" / "corpus"
 
 
 def headline(name: str, folder: Path) -> str:
@@ -69,6 +77,8 @@ def headline(name: str, folder: Path) -> str:
         )
     if name == "memory":
         return f"peak ratio largest/smallest {data['ratio_high_to_low']}"
+    if name == "real":
+        return "; ".join(f"{k} {row['ratio_wall']}x" for k, row in data["rows"].items())
     return ""
 
 
@@ -82,6 +92,9 @@ def main(argv: list[str] | None = None) -> int:
     failed = []
     for name, (full, quick) in BENCHMARKS.items():
         if args.only and name not in args.only:
+            continue
+        if name in ON_CORPUS and not CORPUS.exists():
+            print(f"\n== {name}: skipped ({CORPUS} is absent)", flush=True)
             continue
         command = [
             sys.executable,
