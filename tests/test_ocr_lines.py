@@ -11,6 +11,8 @@ from docworker.stages import reading_order
 from docworker.stages.ocr import language_warnings, model_key
 from docworker.stages.ocr import languages as langs
 from docworker.stages.ocr.lines import (
+    CTC_HALF,
+    CTC_LAG,
     ctc_words,
     fit_to_words,
     merge_drop_caps,
@@ -93,6 +95,20 @@ def test_columns_over_a_paragraph_across_the_page_are_cut_to_their_last_row():
     cut = split_at_gutters(lines)
     assert all(len({w.text[0] for w in ln.words}) == 1 for ln in cut)
     assert len(cut) == 14 * 2 + 4
+
+
+def test_the_top_row_is_cut_beside_a_drop_cap_at_the_top_of_the_next_column():
+    """Column 2 opens with a drop cap: its first rows start 3.5 line heights in."""
+    rng = random.Random(4)
+    lines = []
+    for r in range(12):
+        y = 400 + r * LEADING
+        right_start = 1280 + (3.5 * H if r < 3 else 0)
+        a = _justified(200, 1250, rng, f"L{r}w")
+        b = _justified(right_start, 2330, rng, f"R{r}w")
+        lines += [_line(a + b, y)] if r == 0 else [_line(a, y), _line(b, y)]
+    cut = split_at_gutters(lines)
+    assert all(len({w.text[0] for w in ln.words}) == 1 for ln in cut)
 
 
 def test_a_numbered_list_and_a_title_are_not_cut():
@@ -197,10 +213,12 @@ def test_ctc_columns_become_word_boxes_in_page_units():
     words = ctc_words(quad, chars, cols, 100.0, 0.5)
     assert [w.text for w in words] == ["its", "pre"]
     (a, b) = words
-    # column c sits at (c + 0.5) / 100 of the box; 0.4 of the 2-column pitch beyond.
-    assert a.x0 == pytest.approx((100 + 10 * 0.7) * 0.5)
-    assert a.x1 == pytest.approx((100 + 10 * 6.3) * 0.5)
-    assert b.x0 == pytest.approx((100 + 10 * 10.7) * 0.5)
+    # Column c sits at (c + 0.5) / 100 of the box; the ink reaches CTC_HALF of
+    # the 2-column pitch either side of the character, CTC_LAG of it earlier.
+    lead, trail = 2 * (CTC_HALF + CTC_LAG), 2 * (CTC_HALF - CTC_LAG)
+    assert a.x0 == pytest.approx((100 + 10 * (1.5 - lead)) * 0.5)
+    assert a.x1 == pytest.approx((100 + 10 * (5.5 + trail)) * 0.5)
+    assert b.x0 == pytest.approx((100 + 10 * (11.5 - lead)) * 0.5)
     assert (a.top, a.bottom) == (25.0, 45.0)
     assert ctc_words([(0, 0), (10, 0), (10, 80), (0, 80)], chars, cols, 100.0, 1.0) == []
     assert ctc_words(quad, chars, cols, 0.0, 1.0) == []

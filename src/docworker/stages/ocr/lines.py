@@ -41,6 +41,7 @@ import itertools
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from statistics import median
 
 from docworker.geometry import Line, Word, union
@@ -52,9 +53,17 @@ WINDOW = 5.0
 MIN_BAND = 0.3
 #: Rows on each side of a gap that must hold text ending (starting) near it.
 MIN_SIDE_ROWS = 3
+#: A row "reaches" a gutter when its text ends (starts) within this many line
+#: heights of it: a short last line of a paragraph does not, a line indented
+#: beside a drop cap three lines tall does.
+REACH = 4.5
 #: Text on each side of a gutter must reach this many line heights away from it
 #: (a column, not a list number or a table's narrow first column).
 MIN_COLUMN = 6.0
+#: RapidOCR's CTC peaks: how far after a character's middle (in character pitches),
+#: and how far its ink reaches either side of the middle.
+CTC_LAG = 0.18
+CTC_HALF = 0.4
 #: A drop cap is at least this many body line heights tall.
 CAP_HEIGHT = 1.8
 #: First parts that keep their hyphen before a lowercase word ("well- known").
@@ -93,20 +102,7 @@ def fit_to_words(lines: list[Line]) -> list[Line]:
             continue
         x0 = max(line.bbox[0], min(w.x0 for w in line.words))
         x1 = min(line.bbox[2], max(w.x1 for w in line.words))
-        if x1 <= x0:
-            out.append(line)
-            continue
-        out.append(
-            Line(
-                line.text,
-                (x0, line.bbox[1], x1, line.bbox[3]),
-                line.confidence,
-                line.size,
-                line.bold,
-                line.mono,
-                line.words,
-            )
-        )
+        out.append(replace(line, bbox=(x0, line.bbox[1], x1, line.bbox[3])) if x1 > x0 else line)
     return out
 
 
@@ -126,8 +122,11 @@ def ctc_words(
     bottom-left, in pixels); ``chars``/``columns`` are RapidOCR's words (their
     characters and the CTC column of each); ``length`` is the number of CTC
     columns the line's image spans. A column c sits at (c + 0.5) / length of
-    the way along the box; a word reaches 0.4 of a character pitch beyond its
-    first and last characters. Boxes come back in page units (× ``scale``).
+    the way along the box; a character's peak comes ``CTC_LAG`` of a character
+    pitch after its middle, and its ink reaches ``CTC_HALF`` of a pitch either
+    side of that (both measured against the ink of generated 150–300-dpi
+    pages: edges within 0.05 of a character, median). Boxes come back in page
+    units (× ``scale``).
     Upright lines of two characters or more only: a box taller than wide, or
     a lone character (a drop cap), gives no words.
     """
@@ -146,8 +145,8 @@ def ctc_words(
         text = "".join(word_chars).strip()
         if not text or not cols:
             continue
-        a = max(0.0, (cols[0] + 0.5 - 0.4 * pitch) / length)
-        b = min(1.0, (cols[-1] + 0.5 + 0.4 * pitch) / length)
+        a = max(0.0, (cols[0] + 0.5 - (CTC_HALF + CTC_LAG) * pitch) / length)
+        b = min(1.0, (cols[-1] + 0.5 + (CTC_HALF - CTC_LAG) * pitch) / length)
         words.append(
             Word(
                 x0=(left + a * span) * scale,
@@ -219,11 +218,11 @@ def _is_gutter(words: list[Word], k: int, rows: tuple[list[Line], list[Line]], h
     around it is at least ``MIN_BAND`` line heights wide (one row may reach
     into it: a word box read from the recognizer, or a drop cap's padded box,
     can overshoot); at least ``MIN_SIDE_ROWS`` rows reach up to it from each
-    side (within 3 line heights), and text runs ``MIN_COLUMN`` line heights
+    side (within ``REACH`` line heights), and text runs ``MIN_COLUMN`` line heights
     away on both sides.
     """
     a, b = words[k - 1].x1, words[k].x0
-    c = (a + b) / 2
+    c = (a + b) / 2 if b - a < 1.5 * h else _clearest(a, b, rows)
     margin = min(0.1 * h, (b - a) / 2)
     ends: list[float] = []  # per row, where its text left of the gap ends
     starts: list[float] = []  # and where its text right of the gap starts
@@ -246,11 +245,37 @@ def _is_gutter(words: list[Word], k: int, rows: tuple[list[Line], list[Line]], h
     hi = min(b, starts[1] if len(starts) > 3 else min(starts, default=b))
     return (
         hi - lo >= MIN_BAND * h
-        and sum(c - x <= 3 * h for x in ends) >= MIN_SIDE_ROWS
-        and sum(x - c <= 3 * h for x in starts) >= MIN_SIDE_ROWS
+        and sum(c - x <= REACH * h for x in ends) >= MIN_SIDE_ROWS
+        and sum(x - c <= REACH * h for x in starts) >= MIN_SIDE_ROWS
         and far_left
         and far_right
     )
+
+
+def _clearest(a: float, b: float, rows: tuple[list[Line], list[Line]]) -> float:
+    """The middle of the widest stretch of [a, b] that the fewest ``rows`` words cover.
+
+    Where one side of a wide gap is indented (beside a drop cap, a paragraph's
+    first line), the gutter is not in the gap's middle but where the other
+    rows leave the gap clear. (A gap under 1.5 line heights is taken at its
+    middle.)
+    """
+    edges: list[tuple[float, int]] = [(a, 0), (b, 0)]
+    for side in rows:
+        for row in side:
+            for w in row.words:
+                if w.x1 > a and w.x0 < b:
+                    edges += [(max(a, w.x0), 1), (min(b, w.x1), -1)]
+    if len(edges) == 2:
+        return (a + b) / 2
+    edges.sort()
+    best = (0, 0.0, (a + b) / 2)  # (-coverage, width, middle): most wanted is max
+    depth = 0
+    for (x, step), (nxt, _) in itertools.pairwise(edges):
+        depth += step
+        if nxt > x:
+            best = max(best, (-depth, nxt - x, (x + nxt) / 2))
+    return best[2]
 
 
 def _open_rows(rows: tuple[list[Line], list[Line]], c: float, margin: float) -> list[Line] | None:
@@ -288,17 +313,8 @@ def _pieces(line: Line, words: list[Word], cuts: list[int]) -> list[Line]:
     for start, end in itertools.pairwise(bounds):
         part = words[start:end]
         x0, _, x1, _ = union([w.bbox for w in part])
-        out.append(
-            Line(
-                text=" ".join(w.text for w in part),
-                bbox=(x0, line.bbox[1], x1, line.bbox[3]),
-                confidence=line.confidence,
-                size=line.size,
-                bold=line.bold,
-                mono=line.mono,
-                words=list(part),
-            )
-        )
+        text = " ".join(w.text for w in part)
+        out.append(replace(line, text=text, bbox=(x0, line.bbox[1], x1, line.bbox[3]), words=part))
     return out
 
 
@@ -368,15 +384,8 @@ def _with_cap(line: Line, cap: Line, counts: Counter[str]) -> Line:
         w = words[0]
         text_of = f"{letter} {w.text}" if apart else letter + w.text
         words[0] = Word(min(cap.bbox[0], w.x0), w.top, w.x1, w.bottom, text_of)
-    return Line(
-        text=text,
-        bbox=(min(cap.bbox[0], line.bbox[0]), line.bbox[1], line.bbox[2], line.bbox[3]),
-        confidence=line.confidence,
-        size=line.size,
-        bold=line.bold,
-        mono=line.mono,
-        words=words,
-    )
+    bbox = (min(cap.bbox[0], line.bbox[0]), line.bbox[1], line.bbox[2], line.bbox[3])
+    return replace(line, text=text, bbox=bbox, words=words)
 
 
 # ---------------------------------------------------------------------- hyphens
@@ -400,12 +409,7 @@ def tidy_hyphens(lines: list[Line]) -> list[Line]:
             if vocabulary is None:
                 vocabulary = frozenset(_tokens(line.text for line in lines))
             text = _INNER_BREAK.sub(functools.partial(_rejoin, vocabulary=vocabulary), text)
-        if text == line.text:
-            out.append(line)
-        else:
-            out.append(
-                Line(text, line.bbox, line.confidence, line.size, line.bold, line.mono, line.words)
-            )
+        out.append(line if text == line.text else replace(line, text=text))
     return out
 
 
