@@ -115,7 +115,7 @@ def test_cpu_page_puts_the_table_in_markdown_once(tmp_path):
     assert page.source == "text_layer" and len(page.tables) == 1
     assert page.markdown.startswith("Cuadro 1: datos de ejemplo\n\n| País |")
     assert page.markdown.count("España") == 1
-    assert [b.type for b in page.blocks if b.type != "line"] == ["paragraph", "table"]
+    assert [b.type for b in page.blocks if b.type != "line"] == ["caption", "table"]
     assert "Perú" in page.text
 
 
