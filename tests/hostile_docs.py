@@ -20,6 +20,7 @@ Each function returns the bytes of one small file built to trip one defence:
 - ``docx_many_entries(n)``: a DOCX with ``n`` empty members (a huge central directory).
 - ``small_good_pdf``: the normal job run after each hostile one.
 - ``encrypt(pdf, user, owner)``: an AES-256 encrypted copy (through pypdf, a test dependency).
+- ``run_file(pipeline, path, data, **job)``: write ``data`` to ``path`` and run it as a job.
 
 The PDFs are written byte by byte, as ``tests/pdfgen.py`` does (only
 ``encrypt`` uses a library, pypdf), so the fixtures do not depend on the code
@@ -34,6 +35,8 @@ import io
 import struct
 import zipfile
 import zlib
+from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
@@ -315,3 +318,9 @@ GOOD_TEXT = "¿Sigue vivo el trabajador? ¡Sí, señor Muñoz!"
 def small_good_pdf() -> bytes:
     """One page with a text layer; the normal job that must succeed after each hostile one."""
     return build_pdf([TextPage(lines=[(72, 100, 14, GOOD_TEXT)])])
+
+
+def run_file(pipeline: Any, path: Path, data: bytes, **job: Any) -> dict[str, Any]:
+    """Write ``data`` to ``path`` and run it through ``pipeline`` as a local-file job."""
+    path.write_bytes(data)
+    return pipeline.run({"document_path": str(path), **job}, job_id=path.stem)

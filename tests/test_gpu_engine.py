@@ -29,17 +29,13 @@ from docworker.service import engine_probes
 from docworker.stages.layout import Region
 from docworker.stages.structured import StructuredStage, extract_json
 from docworker.stages.vlm import VlmResult
-from tests import tinymodels
-
-
-@pytest.fixture(scope="session")
-def tiny_dir(tmp_path_factory):
-    return tinymodels.shared_model_dir(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
-def engine(tiny_dir):
-    settings = Settings(model_dir=tiny_dir, device="cpu", vlm_max_new_tokens=8, vlm_batch_size=2)
+def engine(tiny_model_dir):
+    settings = Settings(
+        model_dir=tiny_model_dir, device="cpu", vlm_max_new_tokens=8, vlm_batch_size=2
+    )
     return GpuEngine.from_settings(settings)
 
 
@@ -88,11 +84,11 @@ def test_engine_end_to_end_on_cpu(engine):
 
 
 @pytest.mark.models
-def test_engine_honours_outputs_models_and_warmup(engine, tiny_dir):
+def test_engine_honours_outputs_models_and_warmup(engine, tiny_model_dir):
     (result,) = engine.process([_page()], _job(outputs=["markdown", "blocks"]))
     assert result.text is None and result.tables is None
     assert result.markdown is not None and result.blocks is not None
-    manifest = json.loads((tiny_dir / "MANIFEST.json").read_text())["models"]
+    manifest = json.loads((tiny_model_dir / "MANIFEST.json").read_text())["models"]
     models = {m.role: m for m in engine.models()}
     assert models["layout"].id == manifest["layout"]["id"]
     assert models["vlm"].version == manifest["nanonets-ocr-s"]["revision"] == "tiny-test"
@@ -295,12 +291,12 @@ def test_looping_page_falls_back_to_text_layer_with_a_warning():
 # ------------------------------------------------------------- availability and checks
 
 
-def test_unavailable_reasons_are_fast_and_clear(tmp_path, tiny_dir):
+def test_unavailable_reasons_are_fast_and_clear(tmp_path, tiny_model_dir):
     import torch
 
     if not torch.cuda.is_available():
         with pytest.raises(errors.EngineUnavailable, match="CUDA is not available"):
-            GpuEngine.from_settings(Settings(model_dir=tiny_dir, device="cuda"))
+            GpuEngine.from_settings(Settings(model_dir=tiny_model_dir, device="cuda"))
         with pytest.raises(errors.EngineUnavailable, match="DOCWORKER_DEVICE=cpu"):
             choose_engine_device("auto")
     with pytest.raises(errors.EngineUnavailable, match=r"MANIFEST\.json missing"):
@@ -308,13 +304,13 @@ def test_unavailable_reasons_are_fast_and_clear(tmp_path, tiny_dir):
 
 
 @pytest.mark.models
-def test_check_weights_sizes_always_sha256_on_request(tmp_path, tiny_dir):
-    ok = gpu_checks.check_weights(tiny_dir, ["layout", "nanonets-ocr-s", "got-ocr2"])
+def test_check_weights_sizes_always_sha256_on_request(tmp_path, tiny_model_dir):
+    ok = gpu_checks.check_weights(tiny_model_dir, ["layout", "nanonets-ocr-s", "got-ocr2"])
     assert [(r.name, r.ok) for r in ok] == [("layout", True), ("vlm", True), ("vlm", True)]
     assert ok[0].data["sha256_verified"] is False and "size only" in ok[0].detail
 
     copy = tmp_path / "models"
-    shutil.copytree(tiny_dir, copy)
+    shutil.copytree(tiny_model_dir, copy)
     config = copy / "layout" / "config.json"
     config.write_bytes(config.read_bytes().replace(b'"Caption"', b'"Captio!"'))  # same size
     (result,) = gpu_checks.check_weights(copy, ["layout"])

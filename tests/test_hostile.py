@@ -30,6 +30,7 @@ from docworker import decode, errors
 from docworker.config import Settings
 from docworker.pipeline import Pipeline
 from tests import hostile_docs
+from tests.hostile_docs import run_file
 from tests.pdfgen import TextPage, build_pdf
 
 SECRET_TEXT = "Expediente reservado: año 2025, señora Peña"
@@ -44,11 +45,6 @@ def small_pipeline():
     pipeline = Pipeline.build(settings, load_gpu=False)
     yield pipeline
     pipeline.close()
-
-
-def run_file(pipeline: Pipeline, path: Path, data: bytes, **job: Any) -> dict[str, Any]:
-    path.write_bytes(data)
-    return pipeline.run({"document_path": str(path), **job}, job_id="hostile")
 
 
 def assert_next_job_succeeds(pipeline: Pipeline, tmp_path: Path) -> None:

@@ -15,12 +15,6 @@ from docworker.stages.layout import (
     drop_duplicates,
     to_page_box,
 )
-from tests import tinymodels
-
-
-@pytest.fixture(scope="session")
-def tiny_dir(tmp_path_factory):
-    return tinymodels.shared_model_dir(tmp_path_factory)
 
 
 def _page(number: int, size: tuple[int, int], scale: float, unit: str = "pt") -> RenderedPage:
@@ -54,10 +48,12 @@ def test_drop_duplicates_keeps_best_of_same_label():
 
 
 @pytest.mark.models
-def test_boxes_are_in_page_space_not_render_space(tiny_dir):
+def test_boxes_are_in_page_space_not_render_space(tiny_model_dir):
     import torch
 
-    settings = Settings(model_dir=tiny_dir, device="cpu", layout_batch_size=2, layout_threshold=0.3)
+    settings = Settings(
+        model_dir=tiny_model_dir, device="cpu", layout_batch_size=2, layout_threshold=0.3
+    )
     stage = LayoutStage.from_settings(settings, device="cpu")
     assert stage.label_offset == 1 and stage.classes[0] == "Background"
     pages = [
@@ -95,10 +91,10 @@ def test_boxes_are_in_page_space_not_render_space(tiny_dir):
 
 
 @pytest.mark.models
-def test_batch_size_does_not_change_results(tiny_dir):
+def test_batch_size_does_not_change_results(tiny_model_dir):
     pages = [_page(i, (80 + 8 * i, 100), 0.75) for i in range(1, 4)]
     one = LayoutStage.from_settings(
-        Settings(model_dir=tiny_dir, layout_batch_size=1, layout_threshold=0.3), device="cpu"
+        Settings(model_dir=tiny_model_dir, layout_batch_size=1, layout_threshold=0.3), device="cpu"
     )
     three = LayoutStage(
         one.model, one.processor, one.options.model_copy(update={"batch_size": 3}), "cpu"
@@ -129,19 +125,19 @@ def _mixed_pages() -> list[RenderedPage]:
 
 
 @pytest.mark.models
-def test_labels_scores_and_boxes_equal_docling_layout_predictor(tiny_dir):
+def test_labels_scores_and_boxes_equal_docling_layout_predictor(tiny_model_dir):
     """The same checkpoint (real file layout, background at 0) through LayoutPredictor."""
     import json
 
     import torch
     from docling_ibm_models.layoutmodel.layout_predictor import LayoutPredictor
 
-    folder = tiny_dir / "layout"
+    folder = tiny_model_dir / "layout"
     config = json.loads((folder / "config.json").read_text())
     assert config["id2label"]["0"] == "background" and len(config["id2label"]) == 18
     predictor = LayoutPredictor(str(folder), device="cpu", num_threads=torch.get_num_threads())
     assert predictor.info()["threshold"] == 0.3
-    settings = Settings(model_dir=tiny_dir, layout_batch_size=3)
+    settings = Settings(model_dir=tiny_model_dir, layout_batch_size=3)
     stage = LayoutStage.from_settings(settings, device="cpu")
     stage.options = stage.options.model_copy(update={"duplicate_iou": 1.0})  # no merging
     pages = _mixed_pages()
@@ -163,14 +159,14 @@ def test_labels_scores_and_boxes_equal_docling_layout_predictor(tiny_dir):
 
 
 @pytest.mark.models
-def test_a_checkpoint_that_does_not_fit_its_model_is_refused(tiny_dir, tmp_path):
+def test_a_checkpoint_that_does_not_fit_its_model_is_refused(tiny_model_dir, tmp_path):
     import shutil
 
     import torch
     from safetensors.torch import load_file, save_file
 
     folder = tmp_path / "models" / "layout"
-    shutil.copytree(tiny_dir / "layout", folder)
+    shutil.copytree(tiny_model_dir / "layout", folder)
     tensors = load_file(folder / "model.safetensors")
     dropped = sorted(tensors)[0]
     del tensors[dropped]

@@ -19,7 +19,6 @@ import io
 import os
 import time
 import zipfile
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,6 +31,7 @@ from docworker.engines.gpu.pages import GpuPagesEngine
 from docworker.pages import RenderedPage
 from docworker.pipeline import Pipeline
 from tests import hostile_docs
+from tests.hostile_docs import run_file
 from tests.pdfgen import ImagePage, TextPage, build_pdf, scan_jpeg
 
 
@@ -39,11 +39,6 @@ def limited(base: Pipeline, **limits: Any) -> Pipeline:
     """A pipeline with other limits over ``base``'s page processes."""
     settings = Settings(default_engine="cpu", workers=base.pool.size, **limits)
     return base.with_settings(settings)
-
-
-def run_file(pipeline: Pipeline, path: Path, data: bytes, **job: Any) -> dict[str, Any]:
-    path.write_bytes(data)
-    return pipeline.run({"document_path": str(path), **job}, job_id="limits")
 
 
 def error_code(payload: dict[str, Any]) -> str | None:

@@ -20,12 +20,6 @@ from docworker.stages.vlm import (
     page_prompt,
 )
 from docworker.tables.parse import find_html_tables, parse_html_table
-from tests import tinymodels
-
-
-@pytest.fixture(scope="session")
-def tiny_dir(tmp_path_factory):
-    return tinymodels.shared_model_dir(tmp_path_factory)
 
 
 def _pages(n: int) -> list[RenderedPage]:
@@ -39,9 +33,9 @@ def _pages(n: int) -> list[RenderedPage]:
     return pages
 
 
-def _stage(tiny_dir, **overrides) -> VlmStage:
+def _stage(tiny_model_dir, **overrides) -> VlmStage:
     settings = Settings(
-        model_dir=tiny_dir,
+        model_dir=tiny_model_dir,
         device="cpu",
         vlm_batch_size=overrides.pop("vlm_batch_size", 2),
         vlm_max_new_tokens=overrides.pop("vlm_max_new_tokens", 8),
@@ -176,8 +170,8 @@ def test_loop_tracker_fires_where_find_loop_would():
 
 
 @pytest.mark.models
-def test_nanonets_batched_greedy_generation_is_deterministic(tiny_dir):
-    stage = _stage(tiny_dir, vlm_batch_size=2)
+def test_nanonets_batched_greedy_generation_is_deterministic(tiny_model_dir):
+    stage = _stage(tiny_model_dir, vlm_batch_size=2)
     assert stage.dtype.is_floating_point and str(stage.dtype) == "torch.float32"
     pages = _pages(3)
     first = stage(pages, ["es"])
@@ -189,8 +183,8 @@ def test_nanonets_batched_greedy_generation_is_deterministic(tiny_dir):
 
 
 @pytest.mark.models
-def test_got_ocr2_generation(tiny_dir):
-    stage = _stage(tiny_dir, vlm_model="got-ocr2")
+def test_got_ocr2_generation(tiny_model_dir):
+    stage = _stage(tiny_model_dir, vlm_model="got-ocr2")
     assert stage._got_image_tokens == 16 and not stage.follows_instructions
     results = stage(_pages(2))
     assert [r.page for r in results] == [1, 2]
@@ -198,9 +192,9 @@ def test_got_ocr2_generation(tiny_dir):
 
 
 @pytest.mark.models
-def test_repetition_guard_stops_a_real_runaway_generation(tiny_dir):
+def test_repetition_guard_stops_a_real_runaway_generation(tiny_model_dir):
     # The tiny random GOT model repeats one token forever: a real runaway.
-    stage = _stage(tiny_dir, vlm_model="got-ocr2", vlm_max_new_tokens=60)
+    stage = _stage(tiny_model_dir, vlm_model="got-ocr2", vlm_max_new_tokens=60)
     stage.options = stage.options.model_copy(
         update={"loop_max_period": 8, "loop_min_repeats": 4, "loop_min_span": 12}
     )

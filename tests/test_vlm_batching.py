@@ -15,14 +15,8 @@ from PIL import Image, ImageDraw
 from docworker import errors
 from docworker.config import Settings
 from docworker.stages.vlm import VlmRequest, VlmStage, batcher, page_prompt
-from tests import tinymodels
 
 pytestmark = pytest.mark.models
-
-
-@pytest.fixture(scope="session")
-def tiny_dir(tmp_path_factory):
-    return tinymodels.shared_model_dir(tmp_path_factory)
 
 
 def _images(n: int) -> list[Image.Image]:
@@ -41,8 +35,8 @@ def _requests(n: int, base: int = 10) -> list[VlmRequest]:
     ]
 
 
-def _stage(tiny_dir, kind: str = "nanonets", rows: int = 3) -> VlmStage:
-    settings = Settings(model_dir=tiny_dir, vlm_model=kind, vlm_batch_size=rows)
+def _stage(tiny_model_dir, kind: str = "nanonets", rows: int = 3) -> VlmStage:
+    settings = Settings(model_dir=tiny_model_dir, vlm_model=kind, vlm_batch_size=rows)
     return VlmStage.from_settings(settings, device="cpu")
 
 
@@ -82,11 +76,11 @@ def _tokens(stage: VlmStage, requests: list[VlmRequest]) -> list[list[int]]:
     ("kind", "attention"), [("nanonets", "sdpa"), ("nanonets", "eager"), ("got-ocr2", "sdpa")]
 )
 def test_continuous_batching_equals_generate_token_for_token(
-    tiny_dir, kind, attention, monkeypatch
+    tiny_model_dir, kind, attention, monkeypatch
 ):
     # A small starting buffer, so the window is moved and the buffer grows during the run.
     monkeypatch.setattr(batcher, "INITIAL_CAPACITY", 8)
-    stage = _stage(tiny_dir, kind, rows=3)
+    stage = _stage(tiny_model_dir, kind, rows=3)
     if attention == "eager":  # the additive float mask instead of sdpa's boolean one
         stage.model.set_attn_implementation("eager")
     assert stage.model.config.get_text_config()._attn_implementation == attention
@@ -98,8 +92,8 @@ def test_continuous_batching_equals_generate_token_for_token(
     assert len({len(r.images[0].tobytes()) for r in requests}) == 5  # five page sizes
 
 
-def test_the_checkpoints_repetition_penalty_is_applied_as_generate_does(tiny_dir):
-    stage = _stage(tiny_dir, rows=2)
+def test_the_checkpoints_repetition_penalty_is_applied_as_generate_does(tiny_model_dir):
+    stage = _stage(tiny_model_dir, rows=2)
     stage.model.generation_config.repetition_penalty = 1.3
     requests = _requests(3, base=20)
     got = _tokens(stage, requests)
@@ -107,8 +101,8 @@ def test_the_checkpoints_repetition_penalty_is_applied_as_generate_does(tiny_dir
         assert tokens == _reference(stage, request)
 
 
-def test_pages_from_several_jobs_share_one_batch(tiny_dir):
-    stage = _stage(tiny_dir, rows=4)
+def test_pages_from_several_jobs_share_one_batch(tiny_model_dir):
+    stage = _stage(tiny_model_dir, rows=4)
     results: dict[str, list] = {}
     gate = threading.Barrier(2)
 
@@ -141,10 +135,10 @@ def _failing_forward(stage: VlmStage, exc_factory, when):
     return calls
 
 
-def test_oom_in_a_step_sends_rows_back_and_splits_the_whole_queue(tiny_dir):
+def test_oom_in_a_step_sends_rows_back_and_splits_the_whole_queue(tiny_model_dir):
     import torch
 
-    stage = _stage(tiny_dir, rows=4)
+    stage = _stage(tiny_model_dir, rows=4)
     requests = _requests(6)
     expected = [_reference(stage, r) for r in requests]
     fired = []
@@ -168,10 +162,10 @@ def test_oom_in_a_step_sends_rows_back_and_splits_the_whole_queue(tiny_dir):
     assert [r.text for r in results] == decoded  # evicted pages were generated again, the same
 
 
-def test_a_page_that_runs_out_of_memory_alone_fails_alone(tiny_dir):
+def test_a_page_that_runs_out_of_memory_alone_fails_alone(tiny_model_dir):
     import torch
 
-    stage = _stage(tiny_dir, rows=1)
+    stage = _stage(tiny_model_dir, rows=1)
     requests = _requests(3)
     prefills = []
 
@@ -188,10 +182,10 @@ def test_a_page_that_runs_out_of_memory_alone_fails_alone(tiny_dir):
     assert "out of GPU memory in the VLM, even alone" in results[1].error.message
 
 
-def test_oom_in_a_prefill_with_rows_running_requeues_the_page(tiny_dir):
+def test_oom_in_a_prefill_with_rows_running_requeues_the_page(tiny_model_dir):
     import torch
 
-    stage = _stage(tiny_dir, rows=3)
+    stage = _stage(tiny_model_dir, rows=3)
     requests = _requests(3, base=25)
     prefills = []
 
@@ -207,10 +201,10 @@ def test_oom_in_a_prefill_with_rows_running_requeues_the_page(tiny_dir):
     assert stage.scheduler.limit == 2 and stage.oom_retries == 1
 
 
-def test_a_fatal_gpu_error_fails_every_page_and_asks_for_a_fresh_worker(tiny_dir):
+def test_a_fatal_gpu_error_fails_every_page_and_asks_for_a_fresh_worker(tiny_model_dir):
     import torch
 
-    stage = _stage(tiny_dir, rows=2)
+    stage = _stage(tiny_model_dir, rows=2)
 
     def when(kwargs, n):
         return kwargs.get("pixel_values") is None  # the first decode step
@@ -228,8 +222,8 @@ def test_a_fatal_gpu_error_fails_every_page_and_asks_for_a_fresh_worker(tiny_dir
     assert payload["refresh_worker"] is True and payload["error"]["code"] == "gpu_fatal"
 
 
-def test_a_processor_failure_fails_that_page_only(tiny_dir, monkeypatch):
-    stage = _stage(tiny_dir, rows=3)
+def test_a_processor_failure_fails_that_page_only(tiny_model_dir, monkeypatch):
+    stage = _stage(tiny_model_dir, rows=3)
     real = stage.inputs
 
     def inputs(request):
@@ -243,14 +237,14 @@ def test_a_processor_failure_fails_that_page_only(tiny_dir, monkeypatch):
     assert results[1].error.code == "engine_failed"
 
 
-def test_a_checkpoint_missing_a_weight_does_not_load(tiny_dir, tmp_path):
+def test_a_checkpoint_missing_a_weight_does_not_load(tiny_model_dir, tmp_path):
     import json
     import shutil
 
     from safetensors.torch import load_file, save_file
 
     folder = tmp_path / "nanonets-ocr-s"
-    shutil.copytree(tiny_dir / "nanonets-ocr-s", folder)
+    shutil.copytree(tiny_model_dir / "nanonets-ocr-s", folder)
     index = json.loads((folder / "model.safetensors.index.json").read_text())
     key, shard = sorted(index["weight_map"].items())[-1]
     tensors = load_file(folder / shard)
@@ -264,8 +258,8 @@ def test_a_checkpoint_missing_a_weight_does_not_load(tiny_dir, tmp_path):
     assert "missing keys" in caught.value.message
 
 
-def test_the_nanonets_folder_has_the_hub_repository_s_files(tiny_dir):
-    names = {p.name for p in (tiny_dir / "nanonets-ocr-s").iterdir()}
+def test_the_nanonets_folder_has_the_hub_repository_s_files(tiny_model_dir):
+    names = {p.name for p in (tiny_model_dir / "nanonets-ocr-s").iterdir()}
     assert {
         "config.json",
         "generation_config.json",
@@ -282,23 +276,23 @@ def test_the_nanonets_folder_has_the_hub_repository_s_files(tiny_dir):
     assert len([n for n in names if n.startswith("model-000")]) == 2
 
 
-def test_the_prompts_are_the_models_own(tiny_dir):
-    nanonets = _stage(tiny_dir)
+def test_the_prompts_are_the_models_own(tiny_model_dir):
+    nanonets = _stage(tiny_model_dir)
     request = _requests(1)[0]
     text = nanonets.processor.tokenizer.decode(nanonets.inputs(request)["input_ids"][0])
     assert text.startswith("<|im_start|>system\nYou are a helpful assistant.<|im_end|>")
     assert text.endswith(f"{page_prompt()}<|im_end|>\n<|im_start|>assistant\n")
     assert nanonets.options.max_new_tokens == 15000
-    got = _stage(tiny_dir, "got-ocr2")
+    got = _stage(tiny_model_dir, "got-ocr2")
     text = got.processor.tokenizer.decode(got.inputs(request)["input_ids"][0])
     assert "OCR with format" in text and got.options.max_new_tokens == 4096
 
 
-def test_a_cancelled_page_leaves_the_batch_at_the_next_step(tiny_dir):
+def test_a_cancelled_page_leaves_the_batch_at_the_next_step(tiny_model_dir):
     """A job out of time cancels its pages: a waiting one never starts, a running one stops."""
     import time
 
-    stage = _stage(tiny_dir, rows=2)
+    stage = _stage(tiny_model_dir, rows=2)
     scheduler = stage.scheduler
     images = _images(3)
     running = VlmRequest(1, [images[0]], page_prompt(), max_new_tokens=2000, ignore_eos=True)
