@@ -504,3 +504,23 @@ def test_corpus_ruled_tables_stay_perfect(name, minimum):
 def test_corpus_pages_without_tables_yield_none(name, pages):
     for page in pages:
         assert _corpus_tables(name, page) == [], page
+
+
+def test_the_stage_takes_the_page_decoders_objects(tmp_path):
+    """One walk over a page's objects: the decoder's paths are the ones the finders get."""
+    path = tmp_path / "table.pdf"
+    path.write_bytes(_ruled_table_pdf())
+    handle = decode.open_document(
+        path, decode.PDF, None, max_pages=10, max_page_points=14400.0, max_pixels=40_000_000
+    )
+    try:
+        view = handle.page(1, text_layer=True)
+    finally:
+        handle.close()
+    assert view.objects is not None and view.graphics >= 12
+    assert len(view.objects.lines) + len(view.objects.rects) >= 4
+    stage = TableStage()
+    given = stage(str(path), None, 1, view.lines, view.objects)
+    read_here = stage(str(path), None, 1, view.lines)
+    assert len(given) == 1 and given == read_here
+    stage.close()

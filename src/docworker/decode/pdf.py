@@ -13,7 +13,6 @@ Input: a path and an optional password. Output: ``PdfHandle`` (see ``decode``).
 
 from __future__ import annotations
 
-import math
 import unicodedata
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from docworker import errors
 from docworker.decode import rtl
 from docworker.decode.pdfchars import read_chars, to_top_left
 from docworker.decode.pdflines import pieces, turn
+from docworker.decode.pdfobjects import read_objects
 from docworker.decode.types import PageView, render_scale
 from docworker.geometry import Line
 
@@ -101,7 +101,9 @@ class PdfHandle:
             view = PageView(number=number, width=width, height=height, unit="pt")
             if text_layer:
                 self._text_lines(view, page)
-                view.image_coverage, view.graphics = _object_stats(page)
+                found = read_objects(page)  # paths and image cover, one walk
+                view.image_coverage, view.graphics = found.image_coverage, found.segments
+                view.objects = found
             return view
         finally:
             page.close()
@@ -178,41 +180,6 @@ class PdfHandle:
 
     def close(self) -> None:
         self._pdf.close()
-
-
-_PAGEOBJ_PATH = 2
-_PAGEOBJ_IMAGE = 3
-
-
-def _object_stats(page, max_objects: int = 20000, grid: int = 48) -> tuple[float, int]:
-    """(share of the crop box covered by image objects, number of path segments).
-
-    Coverage is the union of image bounds on a coarse grid, so stacked strips
-    of one scan count once. Hostile pages with huge object counts are sampled
-    up to ``max_objects``.
-    """
-    import pypdfium2.raw as pdfium_raw
-
-    left, bottom, right, top = page.get_cropbox()
-    w, h = right - left, top - bottom
-    if w <= 0 or h <= 0:
-        return 0.0, 0
-    cells = bytearray(grid * grid)
-    paths = 0
-    for n, obj in enumerate(page.get_objects(max_depth=2)):
-        if n >= max_objects:
-            break
-        if obj.type == _PAGEOBJ_PATH:
-            paths += max(1, pdfium_raw.FPDFPath_CountSegments(obj.raw))
-        elif obj.type == _PAGEOBJ_IMAGE:
-            l, b, r, t = obj.get_bounds()
-            x0 = max(0, int((l - left) / w * grid))
-            x1 = min(grid, math.ceil((r - left) / w * grid))
-            y0 = max(0, int((b - bottom) / h * grid))
-            y1 = min(grid, math.ceil((t - bottom) / h * grid))
-            for y in range(y0, y1):
-                cells[y * grid + x0 : y * grid + x1] = b"\x01" * max(0, x1 - x0)
-    return sum(cells) / (grid * grid), paths
 
 
 def _clip(bbox: tuple[float, float, float, float], width: float, height: float):

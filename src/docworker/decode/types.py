@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from PIL import Image
 
@@ -25,6 +25,7 @@ class PageView:
     turn: int = 0  # clockwise turn that sets most of the text layer upright (PDF only)
     image_coverage: float = 0.0  # share of the page under image objects (PDF only)
     graphics: int = 0  # vector path segments on the page (PDF only; rulings, boxes)
+    objects: Any = None  # PDF only: ``pdfobjects.PageObjects``, the paths the table stage takes
 
 
 class DocumentHandle(Protocol):

@@ -173,7 +173,9 @@ def read_page(task: PageTask) -> PageResult:
         source = "text_layer" if has_text_layer else "none"
         if has_text_layer and lines and table_stage().wanted(view.graphics, view.lines):
             t = time.perf_counter()
-            tables = table_stage()(task.doc.path, task.doc.password, task.number, view.lines)
+            tables = table_stage()(
+                task.doc.path, task.doc.password, task.number, view.lines, view.objects
+            )
             timings["tables"] = _ms(t)
     else:
         t = time.perf_counter()

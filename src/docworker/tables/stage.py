@@ -46,10 +46,11 @@ from typing import Any
 
 from docworker.contract import Table, TableCell
 from docworker.decode import rtl
+from docworker.decode.pdfobjects import PageObjects, read_objects
 from docworker.geometry import BBox, Word, union
 from docworker.tables import render
 from docworker.tables.cells import build_cells, split_stacked_rows
-from docworker.tables.objects import characters, frame_of, graphics
+from docworker.tables.objects import characters
 from docworker.tables.ruled import possible, ruled_grids
 from docworker.tables.rulings import Seg, rulings, slanted_strokes
 from docworker.tables.stream import stream_tables
@@ -130,39 +131,59 @@ class TableStage:
                 self._open = None
 
     def __call__(
-        self, path: str, password: str | None, number: int, lines: Sequence[Any] | None = None
+        self,
+        path: str,
+        password: str | None,
+        number: int,
+        lines: Sequence[Any] | None = None,
+        objects: PageObjects | None = None,
     ) -> list[Table]:
         """The tables of page ``number``; with ``lines`` (the page's text lines), gated first.
 
+        ``objects``: the page's graphics as the page decoder read them
+        (``PageView.objects``); without them the page's objects are read here.
+        The page is opened only to read its characters, once past the gate.
         Without ``lines`` every finder runs (tests, tools).
         """
         self.counts["asked"] += 1
+        page = None
         try:
-            page = self._pdf(path, password)[number - 1]
-        except Exception as e:  # pdfium raises its own error on odd files
-            _log.warning("table finder failed on page %d (%s)", number, type(e).__name__)
-            return []
-        try:
-            frame, width, height = frame_of(page)
-            drawn, rects, curves = graphics(page, frame)
-            hs, vs = rulings(drawn, rects, curves, width, height)
+            if objects is None:
+                page = self._page(path, password, number)
+                if page is None:
+                    return []
+                objects = read_objects(page)
+            found = objects
+            hs, vs = rulings(found.lines, found.rects, found.curves, found.width, found.height)
             if lines is not None and not (
                 possible(hs, vs) or (self.stream and looks_tabular(lines))
             ):
                 self.counts["no_grid"] += 1
                 return []
+            if page is None:
+                page = self._page(path, password, number)
+                if page is None:
+                    return []
             textpage = page.get_textpage()
             try:
-                chars = characters(textpage, frame)
+                chars = characters(textpage, found.frame)
             finally:
                 textpage.close()
             self.counts["found"] += 1
-            return self._find(chars, drawn, curves, hs, vs, width, height)
+            return self._find(chars, found.lines, found.curves, hs, vs, found.width, found.height)
         except Exception as e:  # a bad page must not fail the page's text
             _log.warning("table analysis failed on page %d (%s)", number, type(e).__name__)
             return []
         finally:
-            page.close()
+            if page is not None:
+                page.close()
+
+    def _page(self, path: str, password: str | None, number: int) -> Any:
+        try:
+            return self._pdf(path, password)[number - 1]
+        except Exception as e:  # pdfium raises its own error on odd files
+            _log.warning("table finder failed on page %d (%s)", number, type(e).__name__)
+            return None
 
     def find(
         self,
@@ -237,7 +258,8 @@ class TableStage:
         if rot:
             boxes = [turn_box(b, rot, width, height) for b in boxes]
             inside = [turn_char(c, rot, width, height) for c in inside]
-        cells = build_cells(split_stacked_rows(boxes, inside), inside)
+        beside = [] if rot else [c for c in chars if bbox[1] <= centre(c)[1] <= bbox[3]]
+        cells = build_cells(split_stacked_rows(boxes, inside), inside, beside)
         if cells is None:
             return None
         sizes = [sum(1 for t in c.text.split() if WORDISH.search(t)) for c in cells]

@@ -1,0 +1,330 @@
+"""A PDF page's vector graphics and image cover, in one walk over pdfium's page objects.
+
+One pass over the page's objects (forms included) gives what the text-layer
+stage and the table finders both need, so neither walks the page again:
+
+- ``image_coverage``: the share of the crop box under image objects, as the
+  union of their bounds on a coarse grid (stacked strips of one scan count
+  once); objects of the page and of its top-level forms, up to
+  ``MAX_STAT_OBJECTS``;
+- ``segments``: path segments of those same objects (a path with none counts
+  one), the table stage's first gate;
+- ``lines``, ``rects``, ``curves``: every painted path, forms included, cut
+  into subpaths as pdfminer does: two points are a line, a closed
+  axis-aligned four-corner subpath a rectangle (``stroke``, ``fill``,
+  ``non_stroking_color``), anything else a curve with the end point of each
+  segment (``pts``); the dicts the table finders take (they were written
+  against pdfplumber).
+
+Hostile pages stay cheap: past ``MAX_OBJECTS`` page objects or
+``MAX_SEGMENTS`` path segments the page's graphics are dropped (a drawing,
+no table), and forms nest at most ``MAX_DEPTH`` deep.
+
+Cost: the calls made once per object or segment go through ctypes prototypes
+that take and return plain integers (pypdfium2's helpers wrap every object);
+a Bézier segment's control points are not read (pdfminer keeps end points).
+
+Input: an open ``pypdfium2`` page. Output: ``PageObjects`` in the displayed
+page's top-left points (``/Rotate`` and the crop box applied).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+MAX_OBJECTS = 20_000
+MAX_SEGMENTS = 100_000
+MAX_DEPTH = 4
+MAX_STAT_OBJECTS = 20_000  # objects looked at for image cover and the segment count
+_STAT_DEPTH = 1  # forms opened for those: the page's own (as ``get_objects(max_depth=2)``)
+_GRID = 48  # cells a side of the image-cover grid
+
+_PATH, _IMAGE, _FORM = 2, 3, 5  # FPDF_PAGEOBJ_*
+_LINETO, _BEZIERTO, _MOVETO = 0, 1, 2  # FPDF_SEGMENT_*
+_SAME = 0.01  # points closer than this are one corner (pdfium stores floats)
+
+Affine = tuple[float, float, float, float, float, float]
+Frame = Callable[[float, float], tuple[float, float]]
+_IDENTITY: Affine = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+
+
+@dataclass
+class PageObjects:
+    """What one walk over a page's objects found (see module docstring)."""
+
+    frame: Frame
+    width: float
+    height: float
+    lines: list[dict] = field(default_factory=list)
+    rects: list[dict] = field(default_factory=list)
+    curves: list[dict] = field(default_factory=list)
+    image_coverage: float = 0.0
+    segments: int = 0
+
+
+def frame_of(page: Any) -> tuple[Frame, float, float]:
+    """``(user space → displayed top-left point, width, height)`` of a pdfium page."""
+    left, bottom, right, top = page.get_cropbox()
+    w0, h0 = right - left, top - bottom
+    rotation = page.get_rotation() % 360
+
+    def upright(x: float, y: float) -> tuple[float, float]:
+        return x - left, top - y
+
+    if rotation == 90:
+        return (lambda x, y: (h0 - (top - y), x - left)), h0, w0
+    if rotation == 180:
+        return (lambda x, y: (w0 - (x - left), h0 - (top - y))), w0, h0
+    if rotation == 270:
+        return (lambda x, y: (top - y, w0 - (x - left))), h0, w0
+    return upright, w0, h0
+
+
+class _Calls:
+    """The per-object and per-segment pdfium calls re-typed to pass plain integers."""
+
+    def __init__(self) -> None:
+        import pypdfium2.raw as raw
+
+        def retype(fn: Any, restype: Any, *argtypes: Any) -> Any:
+            return ctypes.CFUNCTYPE(restype, *argtypes)(ctypes.cast(fn, ctypes.c_void_p).value)
+
+        vp, i = ctypes.c_void_p, ctypes.c_int
+        self.raw = raw
+        self.page_count = retype(raw.FPDFPage_CountObjects, i, vp)
+        self.page_object = retype(raw.FPDFPage_GetObject, vp, vp, i)
+        self.form_count = retype(raw.FPDFFormObj_CountObjects, i, vp)
+        self.form_object = retype(raw.FPDFFormObj_GetObject, vp, vp, ctypes.c_ulong)
+        self.kind = retype(raw.FPDFPageObj_GetType, i, vp)
+        self.matrix = retype(raw.FPDFPageObj_GetMatrix, i, vp, vp)
+        self.bounds = retype(raw.FPDFPageObj_GetBounds, i, vp, vp, vp, vp, vp)
+        self.count_segments = retype(raw.FPDFPath_CountSegments, i, vp)
+        self.draw_mode = retype(raw.FPDFPath_GetDrawMode, i, vp, vp, vp)
+        self.fill_color = retype(raw.FPDFPageObj_GetFillColor, i, vp, vp, vp, vp, vp)
+        self.segment = retype(raw.FPDFPath_GetPathSegment, vp, vp, i)
+        self.segment_type = retype(raw.FPDFPathSegment_GetType, i, vp)
+        self.point = retype(raw.FPDFPathSegment_GetPoint, i, vp, vp, vp)
+        self.closes = retype(raw.FPDFPathSegment_GetClose, i, vp)
+
+
+_calls: _Calls | None = None
+
+
+def calls() -> _Calls:
+    global _calls
+    if _calls is None:
+        _calls = _Calls()
+    return _calls
+
+
+def _compose(inner: Affine, outer: Affine) -> Affine:
+    """``inner`` then ``outer`` (PDF row-vector convention)."""
+    a, b, c, d, e, f = inner
+    A, B, C, D, E, F = outer
+    return (
+        a * A + b * C,
+        a * B + b * D,
+        c * A + d * C,
+        c * B + d * D,
+        e * A + f * C + E,
+        e * B + f * D + F,
+    )
+
+
+class _Walk:
+    """State of one walk: the graphics budget, the statistics' object count, the outputs."""
+
+    def __init__(self, page: Any) -> None:
+        self.fast = calls()
+        self.frame, width, height = frame_of(page)
+        self.out = PageObjects(self.frame, width, height)
+        self.objects = MAX_OBJECTS
+        self.segments = MAX_SEGMENTS
+        self.drawing = True  # graphics still within their budget
+        self.stats = 0  # objects counted for the statistics
+        left, bottom, right, top = page.get_cropbox()
+        self.crop = (left, bottom, right - left, top - bottom)
+        self.cells = bytearray(_GRID * _GRID)
+        rotation = page.get_rotation() % 360
+        self.upright = (left, top) if rotation == 0 else None
+        self.m = self.fast.raw.FS_MATRIX()
+        self.fill, self.stroke = ctypes.c_int(0), ctypes.c_int(0)
+        self.rgba = [ctypes.c_uint(0) for _ in range(4)]
+        self.box = [ctypes.c_float(0) for _ in range(4)]
+        self.x, self.y = ctypes.c_float(0), ctypes.c_float(0)
+
+    def matrix(self, obj: int) -> Affine:
+        m = self.m
+        if not self.fast.matrix(obj, ctypes.addressof(m)):
+            return _IDENTITY
+        return (m.a, m.b, m.c, m.d, m.e, m.f)
+
+    def run(self, parent: int, form: bool, outer: Affine, level: int) -> None:
+        fast = self.fast
+        n = fast.form_count(parent) if form else fast.page_count(parent)
+        get = fast.form_object if form else fast.page_object
+        for i in range(max(0, n)):
+            counted = level <= _STAT_DEPTH and self.stats < MAX_STAT_OBJECTS
+            if not (counted or self.drawing):
+                return
+            obj = get(parent, i)
+            if not obj:
+                continue
+            if counted:
+                self.stats += 1
+            if self.drawing:
+                self.objects -= 1
+                if self.objects < 0:
+                    self._drop()
+            kind = fast.kind(obj)
+            if kind == _FORM:
+                if (self.drawing and level < MAX_DEPTH) or (counted and level < _STAT_DEPTH):
+                    inner = _compose(self.matrix(obj), outer) if self.drawing else outer
+                    self.run(obj, True, inner, level + 1)
+            elif kind == _PATH:
+                segments = fast.count_segments(obj)
+                if counted:
+                    self.out.segments += max(1, segments)
+                if self.drawing:
+                    self.segments -= max(0, segments)
+                    if self.segments < 0:
+                        self._drop()
+                    elif segments > 0:
+                        self._path(obj, segments, _compose(self.matrix(obj), outer))
+            elif kind == _IMAGE and counted:
+                self._cover(obj)
+
+    def _drop(self) -> None:
+        """Over the budget: the page's graphics are a drawing, none are kept."""
+        self.drawing = False
+        self.out.lines, self.out.rects, self.out.curves = [], [], []
+
+    def _cover(self, obj: int) -> None:
+        box = self.box
+        if not self.fast.bounds(obj, *(ctypes.addressof(v) for v in box)):
+            return
+        l, b, r, t = (v.value for v in box)
+        left, bottom, w, h = self.crop
+        if w <= 0 or h <= 0:
+            return
+        x0 = max(0, int((l - left) / w * _GRID))
+        x1 = min(_GRID, math.ceil((r - left) / w * _GRID))
+        y0 = max(0, int((b - bottom) / h * _GRID))
+        y1 = min(_GRID, math.ceil((t - bottom) / h * _GRID))
+        for y in range(y0, y1):
+            self.cells[y * _GRID + x0 : y * _GRID + x1] = b"\x01" * max(0, x1 - x0)
+
+    def _path(self, obj: int, n: int, m: Affine) -> None:
+        fast = self.fast
+        fill_mode, stroke_flag = self.fill, self.stroke
+        if not fast.draw_mode(obj, ctypes.addressof(fill_mode), ctypes.addressof(stroke_flag)):
+            return
+        stroke, fill = bool(stroke_flag.value), fill_mode.value != 0
+        if not (stroke or fill):
+            return
+        color: tuple[int, ...] | None = None
+        if fill:
+            rgba = self.rgba
+            if fast.fill_color(obj, *(ctypes.addressof(v) for v in rgba)):
+                color = tuple(v.value for v in rgba)
+        segment, segment_type, point_of, closes = (
+            fast.segment,
+            fast.segment_type,
+            fast.point,
+            fast.closes,
+        )
+        x, y = self.x, self.y
+        x_at, y_at = ctypes.addressof(x), ctypes.addressof(y)
+        a, b, c, d, e, f = m
+        frame, upright = self.frame, self.upright
+        subpaths: list[tuple[str, list[tuple[float, float]]]] = []
+        shape, pts = "", []
+        bezier = 0
+        for i in range(n):
+            seg = segment(obj, i)
+            kind = segment_type(seg)
+            if kind == _BEZIERTO:
+                bezier += 1
+                if bezier % 3:  # pdfminer keeps each curve segment's end point only
+                    if shape and closes(seg):
+                        shape += "h"
+                        pts.append(pts[0])
+                    continue
+            elif kind != _MOVETO and not shape:
+                continue  # a path must start with a move; pdfminer ignores it otherwise
+            point_of(seg, x_at, y_at)
+            px, py = x.value, y.value
+            ux, uy = a * px + c * py + e, b * px + d * py + f
+            point = (ux - upright[0], upright[1] - uy) if upright else frame(ux, uy)
+            if kind == _MOVETO:
+                if shape:
+                    subpaths.append((shape, pts))
+                shape, pts, bezier = "m", [point], 0
+            elif kind == _BEZIERTO:
+                shape += "c"
+                pts.append(point)
+            else:
+                shape += "l"
+                pts.append(point)
+            if shape and closes(seg):
+                shape += "h"
+                pts.append(pts[0])
+        if shape:
+            subpaths.append((shape, pts))
+        out = (self.out.lines, self.out.rects, self.out.curves)
+        for shape, pts in subpaths:
+            _add(shape, pts, stroke, fill, color, out)
+
+
+def read_objects(page: Any) -> PageObjects:
+    """Walk ``page``'s objects once (see module docstring)."""
+    walk = _Walk(page)
+    page_handle = ctypes.cast(page.raw, ctypes.c_void_p).value
+    walk.run(page_handle, False, _IDENTITY, 0)
+    if walk.crop[2] > 0 and walk.crop[3] > 0:
+        walk.out.image_coverage = sum(walk.cells) / (_GRID * _GRID)
+    else:
+        walk.out.segments = 0
+    return walk.out
+
+
+def _near(p: tuple[float, float], q: tuple[float, float]) -> bool:
+    return abs(p[0] - q[0]) <= _SAME and abs(p[1] - q[1]) <= _SAME
+
+
+def _add(shape: str, pts: list, stroke: bool, fill: bool, color, out) -> None:
+    """One subpath → a line, rectangle or curve dict, as pdfminer classifies it."""
+    lines, rects, curves = out
+    if len(shape) > 3 and shape.endswith("lh") and _near(pts[-2], pts[0]):
+        shape = shape[:-2] + "h"  # a redundant line back to the start before the close
+        del pts[-2]
+    xs = [p[0] for p in pts]
+    ys = [p[1] for p in pts]
+    box = {"x0": min(xs), "top": min(ys), "x1": max(xs), "bottom": max(ys)}
+    common = {"stroke": stroke, "fill": fill, "non_stroking_color": color}
+    if shape in ("ml", "mlh"):
+        lines.append({**box, **common, "pts": pts[:2]})
+        return
+    if shape in ("mlllh", "mllll") and len(pts) == 5 and _near(pts[0], pts[4]):
+        (x0, y0), (x1, y1), (x2, y2), (x3, y3) = pts[:4]
+        same = math.isclose
+        square = (
+            same(x0, x1, abs_tol=_SAME)
+            and same(y1, y2, abs_tol=_SAME)
+            and same(x2, x3, abs_tol=_SAME)
+            and same(y3, y0, abs_tol=_SAME)
+        ) or (
+            same(y0, y1, abs_tol=_SAME)
+            and same(x1, x2, abs_tol=_SAME)
+            and same(y2, y3, abs_tol=_SAME)
+            and same(x3, x0, abs_tol=_SAME)
+        )
+        if square:
+            rects.append({**box, **common})
+            return
+    if len(pts) >= 2:
+        curves.append({**box, **common, "pts": pts})
