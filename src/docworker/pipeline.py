@@ -45,7 +45,7 @@ from docworker.contract import (
 from docworker.engines import Engine, JobRun
 from docworker.isolation.pool import JobStopped, PagePool, raise_if_stopped
 from docworker.logs import job_context
-from docworker.stages import running
+from docworker.stages import joining, running
 
 _log = logging.getLogger(__name__)
 
@@ -297,7 +297,7 @@ class Pipeline:
         outputs = set(job.outputs)
         data = DocumentData(
             pages=pages,
-            markdown="\n\n".join(p.markdown for p in ok if p.markdown)
+            markdown=joining.join_pages([p.markdown for p in ok if p.markdown])
             if "markdown" in outputs
             else None,
             text="\n\n".join(p.text for p in ok if p.text) if "text" in outputs else None,

@@ -15,6 +15,11 @@ marks real compounds too, so the mark is
 not evidence either way. A dash ("—", "–") right after a letter or digit
 at a line end also joins without a space ("content—" + "an", "737–" + "9").
 
+The same rule joins a word broken at a column or page break: the last
+paragraph of a column and the first of the next (``join_broken``, used by
+``markdown.items_markdown``), the last block of a page and the first of the
+next (``join_pages``, for the document's markdown).
+
 Inputs: line texts, and the page's ``vocabulary`` (words as printed,
 hyphenated ones included). Output: one string.
 """
@@ -94,4 +99,53 @@ def join_lines(texts: list[str], words: frozenset[str] = frozenset()) -> str:
             out += text
         else:
             out = f"{out} {text}"
+    return out
+
+
+_BROKEN_END = re.compile(r"[^\W\d_]-$")
+
+
+def join_broken(left: str, right: str, words: frozenset[str] = frozenset()) -> str | None:
+    """``left`` + ``right`` as one text when a word is broken between them, else ``None``.
+
+    For text split at a column or page break: ``left`` (the last paragraph of
+    a column) ends in a letter and a hyphen and ``right`` (the first of the
+    next) starts with a lowercase letter, so ``right`` continues ``left``.
+    When ``joins_word`` takes the hyphen for a line-end break the word is
+    joined ("concern-" + "ing the" → "concerning the"); a real compound keeps
+    its hyphen ("self-" + "employed" → "self-employed", "market-" + "based"
+    where the page also has "nature-based"). A capital or a digit after the
+    break may start anything: no join.
+    """
+    left, right = left.rstrip(), right.lstrip()
+    if not _BROKEN_END.search(left) or not right[:1].islower():
+        return None
+    return (left[:-1] if joins_word(left, right, words) else left) + right
+
+
+def _plain(block: str) -> bool:
+    """A markdown block that is running text (not a heading, table, list, quote or code)."""
+    return bool(block) and not re.match(r"(?:#|\||```|>|[-*+] |\d{1,9}[.)] )", block)
+
+
+def join_pages(parts: list[str]) -> str:
+    """Pages' markdown joined by blank lines, a word broken over a page break joined.
+
+    The last block of a page and the first of the next are joined when both
+    are running text and ``join_broken`` says a word was broken between them;
+    the words of the two pages tell a compound from a break.
+    """
+    out, prev = "", ""
+    for part in filter(None, parts):
+        if not out:
+            out = prev = part
+            continue
+        head, sep, last = out.rpartition("\n\n")
+        first, sep2, rest = part.partition("\n\n")
+        joined = None
+        if _plain(last) and _plain(first) and _BROKEN_END.search(last.rstrip()):
+            words = vocabulary(prev.splitlines() + part.splitlines())
+            joined = join_broken(last, first, words)
+        out = out + "\n\n" + part if joined is None else head + sep + joined + sep2 + rest
+        prev = part
     return out

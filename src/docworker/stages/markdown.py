@@ -31,11 +31,14 @@ lists. Outputs: ``PageItem`` lists, markdown, text and ``contract.Block`` lists.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, replace
 from statistics import median
 
 from docworker.contract import Block, Table
-from docworker.geometry import BBox
+from docworker.geometry import BBox, Line
+from docworker.stages.joining import join_broken
 from docworker.stages.reading_order import Paragraph, list_marker
 
 #: Block types that are written to the page's markdown, one part each.
@@ -158,13 +161,53 @@ def _inside(box: BBox, region: BBox, slack: float = 2.0) -> bool:
     )
 
 
+_EDGE_PUNCT = re.compile(r"^\W+|\W+$")
+
+
+def _key(token: str) -> str:
+    """A token as compared with a table's cells: NFKC, edge punctuation stripped."""
+    return _EDGE_PUNCT.sub("", unicodedata.normalize("NFKC", token))
+
+
+def _uncelled(para: Paragraph, table_words: Counter[str]) -> list[Line]:
+    """What of ``para`` never landed in the table's cells, as lines.
+
+    ``table_words`` (the cells' words by ``_key``) is consumed as lines match
+    it. A line whose words mostly miss it stays whole (a rule drawn through
+    it, a note inside the frame); of a line that mostly matched, only the
+    missing words stay (a label beside the grid on the row's line). So no
+    word of the text layer is lost to a table; tokens without a letter or a
+    digit (dot leaders) are not words.
+    """
+    out = []
+    for line in para.lines:
+        tokens = [(t, _key(t)) for t in line.text.split()]
+        missing = []
+        for token, k in tokens:
+            if not k:
+                continue
+            if table_words[k] > 0:
+                table_words[k] -= 1
+            else:
+                missing.append(token)
+        words = sum(1 for _, k in tokens if k)
+        if missing and 2 * len(missing) >= words:
+            out.append(line)
+        elif missing:
+            out.append(replace(line, text=" ".join(missing), words=[]))
+    return out
+
+
 def layout_items(paras: list[Paragraph], kinds: list[str], tables: list[Table]) -> list[PageItem]:
     """Typed paragraphs in order; each table replaces the paragraphs whose lines sit inside it.
 
-    A table whose box holds no paragraph goes where its top edge falls.
+    A table whose box holds no paragraph goes where its top edge falls. What
+    of the replaced paragraphs is missing from the table's cells stays, as a
+    paragraph after the table (``_uncelled``): no text is lost to a table.
     """
     items: list[PageItem] = []
     placed: set[int] = set()
+    cell_words: dict[int, Counter[str]] = {}
     for para, (kind, level) in zip(paras, classify(paras, kinds), strict=True):
         owner = next(
             (
@@ -176,9 +219,18 @@ def layout_items(paras: list[Paragraph], kinds: list[str], tables: list[Table]) 
         )
         if owner is None:
             items.append(PageItem(kind, paragraph=para, level=level))
-        elif owner not in placed:
+            continue
+        if owner not in placed:
             placed.add(owner)
             items.append(PageItem("table", table=tables[owner]))
+        if owner not in cell_words:
+            cell_words[owner] = Counter(
+                k for cell in tables[owner].cells for k in map(_key, cell.text.split()) if k
+            )
+        left = _uncelled(para, cell_words[owner])
+        if left:  # furniture stays furniture, out of the markdown
+            rest = kind if kind in ("page_header", "page_footer") else "paragraph"
+            items.append(PageItem(rest, paragraph=Paragraph(left, para.words)))
     for i, table in enumerate(tables):
         if i in placed:
             continue
@@ -252,8 +304,27 @@ def block_markdown(block: Block) -> str:
 
 
 def items_markdown(items: list[PageItem]) -> str:
-    """Body blocks and tables as markdown; page headers and footers left out."""
-    return "\n\n".join(item_markdown(item) for item in items if item.kind in MARKDOWN_TYPES)
+    """Body blocks and tables as markdown; page headers and footers left out.
+
+    A word broken at a column break is joined (``joining.join_broken``): a
+    paragraph or list item that ends "concern-" followed by a paragraph that
+    starts "ing the" become one.
+    """
+    parts: list[str] = []
+    last = ""
+    for item in items:
+        if item.kind not in MARKDOWN_TYPES:
+            continue
+        md = item_markdown(item)
+        if parts and item.kind == "paragraph" and last in ("paragraph", "list_item"):
+            assert item.paragraph is not None
+            joined = join_broken(parts[-1], md, item.paragraph.words)
+            if joined is not None:
+                parts[-1] = joined
+                continue
+        parts.append(md)
+        last = item.kind
+    return "\n\n".join(parts)
 
 
 def items_text(items: list[PageItem]) -> str:

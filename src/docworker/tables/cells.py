@@ -23,7 +23,9 @@ from docworker.contract import TableCell
 from docworker.decode import rtl
 from docworker.geometry import BBox
 from docworker.tables.turned import dominant_direction, turn_char
-from docworker.tables.words import centre
+from docworker.tables.words import centre, drop_leaders
+
+OVERHANG_GAP = 1.0  # widest gap, in text heights, inside a line that runs into an edge cell
 
 
 def _line_centres(chars: list[dict]) -> list[float]:
@@ -104,8 +106,56 @@ def _index(edges: list[float], v: float) -> int:
     return min(i, len(edges) - 1)
 
 
-def build_cells(boxes: list[tuple], chars: list[dict]) -> list[TableCell] | None:
-    """Cell boxes (x0, top, x1, bottom) + page chars → ``TableCell`` list with spans and text."""
+def _same_line(a: dict, b: dict) -> bool:
+    h = max(a["bottom"] - a["top"], b["bottom"] - b["top"], 0.1)
+    return abs((a["top"] + a["bottom"]) - (b["top"] + b["bottom"])) <= h
+
+
+def _take_overhangs(
+    beside: list[tuple[int, dict]],
+    members: list[list[dict]],
+    slots: dict[tuple[int, int], int],
+    xs: list[float],
+) -> None:
+    """Give an edge cell the text that runs into it from beyond the grid.
+
+    A text line that starts left of the first column rule (or ends right of the
+    last) and runs on into the edge cell, with gaps no wider than
+    ``OVERHANG_GAP`` text heights, belongs to that cell: a form's rule drawn
+    through a word ("S|ubtract"), a label set over the table's edge. Without
+    this its characters would land in no cell and be lost with the lines the
+    table replaces.
+    """
+    if not beside:
+        return
+    last = len(xs) - 2
+    for side in (-1, 1):  # left of the grid, then right of it
+        chain = sorted(
+            ((r, ch) for r, ch in beside if (ch["x1"] + ch["x0"]) / 2 < xs[0])
+            if side < 0
+            else ((r, ch) for r, ch in beside if (ch["x1"] + ch["x0"]) / 2 > xs[-1]),
+            key=lambda rc: -rc[1]["x1"] if side < 0 else rc[1]["x0"],
+        )
+        for r, ch in chain:
+            cell_id = slots.get((r, 0 if side < 0 else last))
+            if cell_id is None:
+                continue
+            h = max(ch["bottom"] - ch["top"], 0.1)
+            for m in members[cell_id]:
+                gap = m["x0"] - ch["x1"] if side < 0 else ch["x0"] - m["x1"]
+                if -0.5 * h <= gap <= OVERHANG_GAP * h and _same_line(m, ch):
+                    members[cell_id].append(ch)
+                    break
+
+
+def build_cells(
+    boxes: list[tuple], chars: list[dict], beside: list[dict] = ()
+) -> list[TableCell] | None:
+    """Cell boxes (x0, top, x1, bottom) + page chars → ``TableCell`` list with spans and text.
+
+    ``beside``: characters of the rows' band beyond the grid's edges (any in the
+    grid are ignored); those of lines that run into an edge cell join it.
+    """
     from pdfplumber.utils import extract_text
 
     boxes = [b for b in boxes if b is not None]
@@ -128,16 +178,23 @@ def build_cells(boxes: list[tuple], chars: list[dict]) -> list[TableCell] | None
     if not placed:
         return None
     members: list[list[dict]] = [[] for _ in placed]
-    for ch in chars:
+    outside: list[tuple[int, dict]] = []  # (row, char) left or right of the grid
+    for ch in drop_leaders(chars):
         cx = (ch["x0"] + ch["x1"]) / 2
         cy = (ch["top"] + ch["bottom"]) / 2
         if not (xs[0] <= cx <= xs[-1] and ys[0] <= cy <= ys[-1]):
             continue
-        c = bisect.bisect_right(xs, cx) - 1
         r = bisect.bisect_right(ys, cy) - 1
+        c = bisect.bisect_right(xs, cx) - 1
         cell_id = slots.get((r, c))
         if cell_id is not None:
             members[cell_id].append(ch)
+    for ch in drop_leaders(list(beside)):
+        cx = (ch["x0"] + ch["x1"]) / 2
+        cy = (ch["top"] + ch["bottom"]) / 2
+        if ys[0] <= cy <= ys[-1] and not xs[0] <= cx <= xs[-1]:
+            outside.append((bisect.bisect_right(ys, cy) - 1, ch))
+    _take_overhangs(outside, members, slots, xs)
     top_row = min(p[0] for p in placed)
     left_col = min(p[1] for p in placed)
     cells = []

@@ -6,6 +6,8 @@ vertical centre and cuts each line into ``geometry.Word`` objects at a space
 or at a gap wider than a fifth of the text height. ``word_rows`` groups words
 into ``WordRow`` objects, top to bottom, each cut into *pieces* at gaps of
 ``STREAM_GAP`` text heights: a stream table's columns start as such pieces.
+``drop_leaders`` removes the dots of dot leaders, which carry no text and,
+drawn apart from the words they follow, would interleave with their letters.
 
 Input: character dicts of one frame (text upright). Output: ``Word`` and
 ``WordRow`` lists. Pure functions; nothing here reads a document.
@@ -74,9 +76,12 @@ def _rows_of_chars(chars: list[dict]) -> list[list[dict]]:
 
 
 def words_of(chars: list[dict]) -> list[Word]:
-    """Characters → words: a space or a gap wider than a fifth of the text height ends one."""
+    """Characters → words: a space or a gap wider than a fifth of the text height ends one.
+
+    ``chars`` come in the PDF's drawing order; dot leaders are dropped first (``drop_leaders``).
+    """
     out: list[Word] = []
-    for row in _rows_of_chars(chars):
+    for row in _rows_of_chars(drop_leaders(chars)):
         text: list[str] = []
         x0 = top = x1 = bottom = 0.0
         for c in row:
@@ -128,3 +133,61 @@ def word_rows(words: list[Word]) -> list[WordRow]:
         line.pieces.append(piece)
         lines.append(line)
     return lines
+
+
+#: Characters a dot leader is drawn with.
+LEADER_DOTS = frozenset(".·․…")
+MIN_LEADER = 4  # dots in a row (in the PDF's drawing order) that make a leader
+
+
+def _ends_word(chars: list[dict], i: int) -> bool:
+    """Does the dot ``chars[i]`` touch the letter drawn just before it (a full stop)?"""
+    if i == 0:
+        return False
+    prev, dot = chars[i - 1], chars[i]
+    if not prev["text"].strip() or prev["text"] in LEADER_DOTS:
+        return False
+    h = max(prev["bottom"] - prev["top"], 0.1)
+    return (
+        abs(dot["x0"] - prev["x1"]) <= 0.15 * h and abs(dot["bottom"] - prev["bottom"]) <= 0.3 * h
+    )
+
+
+def drop_leaders(chars: list[dict]) -> list[dict]:
+    """``chars`` (in the PDF's drawing order) without the dots of dot leaders.
+
+    A leader is a run of ``MIN_LEADER`` or more dots drawn one after another
+    (spaces between them allowed), left to right on one line. Leaders are
+    often drawn apart from the text they follow, so their dots interleave with
+    its letters when a cell's characters are laid out by position
+    ("A..lg.e.r.i.a"); they carry no text. An ellipsis ("...") stays, and so
+    does a first dot that touches the letter before it (a full stop:
+    "manslaughter. . . .").
+    """
+    drop: set[int] = set()
+    run: list[int] = []
+
+    def close() -> None:
+        if len(run) >= MIN_LEADER:
+            first = run[0] + 1 if _ends_word(chars, run[0]) else run[0]
+            drop.update(range(first, run[-1] + 1))  # the dots and the spaces between them
+        run.clear()
+
+    for i, c in enumerate(chars):
+        t = c["text"]
+        if t == " ":
+            continue
+        if t not in LEADER_DOTS:
+            close()
+            continue
+        if run:
+            last = chars[run[-1]]
+            h = max(last["bottom"] - last["top"], c["bottom"] - c["top"], 0.1)
+            same_line = abs((c["top"] + c["bottom"]) - (last["top"] + last["bottom"])) <= h
+            if not same_line or c["x0"] < last["x0"]:
+                close()
+        run.append(i)
+    close()
+    if not drop:
+        return chars
+    return [c for i, c in enumerate(chars) if i not in drop]

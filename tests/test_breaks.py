@@ -1,0 +1,90 @@
+"""A word hyphenated at a column or page break is joined in the markdown;
+real compounds and a capital after the break stay apart.
+"""
+
+from __future__ import annotations
+
+from docworker.geometry import Line
+from docworker.stages.joining import join_broken, join_pages, vocabulary
+from docworker.stages.markdown import items_markdown, layout_items
+from docworker.stages.reading_order import Paragraph
+
+
+def test_join_broken_joins_a_word_split_at_a_break_only():
+    assert join_broken("the results are concern-", "ing the model") == (
+        "the results are concerning the model"
+    )
+    compound = join_broken("a market-", "based approach", vocabulary(["nature-based"]))
+    assert compound == "a market-based approach"
+    assert join_broken("they were self-", "employed") == "they were self-employed"
+    assert join_broken("the Schwarz-", "Weiß edition") is None  # a capital after the break
+    assert join_broken("the 2023-", "0379 decision") is None
+    assert join_broken("the end.", "next paragraph") is None
+    assert join_broken("a well-", "known") == "a well-known"
+
+
+def _para(text: str, x0: float, top: float) -> Paragraph:
+    return Paragraph([Line(text, (x0, top, x0 + 200, top + 10), size=10.0)])
+
+
+def test_a_word_broken_between_columns_reads_whole_in_the_markdown():
+    paras = [
+        _para("The first column ends with a broken repre-", 50, 700),
+        _para("sentation of the word, read in column two.", 320, 80),
+        _para("A new paragraph follows.", 320, 120),
+    ]
+    md = items_markdown(layout_items(paras, ["paragraph"] * 3, []))
+    assert md == (
+        "The first column ends with a broken representation of the word, read in column two."
+        "\n\nA new paragraph follows."
+    )
+
+
+def test_a_page_footer_between_the_parts_does_not_stop_the_join():
+    paras = [
+        _para("the well-known exam-", 50, 700),
+        _para("12", 300, 800),
+        _para("ple of a broken word.", 320, 80),
+    ]
+    md = items_markdown(layout_items(paras, ["paragraph", "page_footer", "paragraph"], []))
+    assert md == "the well-known example of a broken word."
+
+
+def test_a_heading_or_a_table_is_never_joined():
+    paras = [_para("a list of co-", 50, 700), _para("authors", 320, 80)]
+    md = items_markdown(layout_items(paras, ["paragraph", "paragraph"], []))
+    assert md == "a list of coauthors"
+    md = join_pages(["# Title\n\nwe found that the align-", "# next section\n\nment holds"])
+    assert md == "# Title\n\nwe found that the align-\n\n# next section\n\nment holds"
+
+
+def test_pages_join_a_word_broken_over_the_page_break():
+    pages = [
+        "# Title\n\nText that runs on to the next page and breaks a hy-",
+        "phen word here.\n\nMore.",
+    ]
+    assert (
+        join_pages(pages)
+        == "# Title\n\nText that runs on to the next page and breaks a hyphen word here.\n\nMore."
+    )
+    # A compound the pages print whole elsewhere keeps its hyphen; a table never joins.
+    pages = ["we use a data-", "driven method; data-driven work\n\nok"]
+    assert join_pages(pages) == "we use a data-driven method; data-driven work\n\nok"
+    assert join_pages(["| a | b |", "c"]) == "| a | b |\n\nc"
+    assert join_pages(["", "one", "", "two"]) == "one\n\ntwo"
+
+
+def test_a_pdf_word_broken_over_a_page_break_reads_whole(tmp_path, cpu_pipeline):
+    from tests.hostile_docs import run_file
+    from tests.pdfgen import TextPage, build_pdf
+
+    pdf = build_pdf(
+        [
+            TextPage([(72, 72, 11, "The measurements were taken under the same condi-")]),
+            TextPage([(72, 72, 11, "tions as before, with a self-calibrating probe.")]),
+        ]
+    )
+    payload = run_file(cpu_pipeline, tmp_path / "broken.pdf", pdf)
+    markdown = payload["data"]["markdown"]
+    assert "the same conditions as before" in markdown
+    assert payload["data"]["pages"][0]["markdown"].endswith("condi-")
