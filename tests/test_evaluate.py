@@ -451,6 +451,32 @@ def test_word_recall_and_control_characters(tmp_path):
     assert (figures["control_text"], figures["control_markdown"]) == (1, 1)
 
 
+def test_recall_counts_words_with_furniture_and_hyphenated_forms(tmp_path):
+    layer = "self\x02publishing . . . . Total 12\n3"
+    assert textlayer.alternatives(layer) == {"selfpublishing": "self-publishing"}
+    words = [w for w in textlayer._joined(layer).split() if textlayer.is_word(w)]
+    assert words == ["selfpublishing", "Total", "12", "3"]  # a leader's dots are no words
+    assert textlayer.word_recall(
+        words, ["self-publishing", "Total", "12"], textlayer.alternatives(layer)
+    ) == (3, 4)
+    pdf = tmp_path / "t.pdf"
+    pdf.write_bytes(build_pdf([TextPage([(72, 72, 12, "Body text . . . . 7")])]))
+    payload = {
+        "data": {
+            "markdown": "Body text",
+            "pages": [
+                {"blocks": [{"type": "page_footer", "text": "7"}, {"type": "line", "text": "x"}]}
+            ],
+        }
+    }
+    figures = textlayer.document_figures(pdf, None, payload)
+    assert (figures["layer_words"], figures["recall"], figures["recall_markdown"]) == (
+        3,
+        1.0,
+        0.6667,
+    )
+
+
 # ------------------------------------------------------------------ reports
 
 

@@ -3,12 +3,21 @@
 - ``layer_words(path, password)``: the words of the PDF's text layer:
   pypdfium2 ``get_text_range()`` per page, NFC, pdfium's soft-hyphen markers
   (U+FFFE, U+0002) joined with what follows them, split on whitespace.
+  pdfium marks real compounds too, so a word joined at a marker is also found
+  in its hyphenated form ("self-publishing" for "self\x02publishing"):
+  ``alternatives`` maps one to the other.
+- ``is_word(token)``: a token with a letter or a digit. Recall counts only
+  these: a dot leader's dots (". . . ."), a lone dash or bullet are not words.
 - ``output_words(markdown)``: the words of the markdown as a reader sees it:
   NFC, ``<br>`` and emphasis markers removed, CommonMark backslash escapes
   resolved, split on whitespace. Markers are not joined here: a marker that
   leaks into the output leaves its word split, as a reader sees it.
 - ``word_recall(layer, output)``: the share of the layer's words found in the
   output, as multisets (a word counted twice must be there twice).
+- ``furniture_text(payload)``: the text of the page header and footer blocks,
+  which the markdown leaves out by design; recall is measured over the
+  markdown plus these (``recall``) and over the markdown alone
+  (``recall_markdown``).
 - ``control_chars(text)``: C0 control characters other than ``\\n`` and ``\\t``.
 
 Inputs: PDF paths, strings. Outputs: word lists, figures.
@@ -32,6 +41,19 @@ _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 
 def _joined(text: str) -> str:
     return _MARKERS.sub("", unicodedata.normalize("NFC", text))
+
+
+def alternatives(text: str) -> dict[str, str]:
+    """Words joined at a soft-hyphen marker → the same word with a hyphen there."""
+    marked = _MARKERS.sub("\ue002", unicodedata.normalize("NFC", text))
+    return {
+        t.replace("\ue002", ""): t.replace("\ue002", "-") for t in marked.split() if "\ue002" in t
+    }
+
+
+def is_word(token: str) -> bool:
+    """A token with a letter or a digit (dot leaders and lone punctuation are not words)."""
+    return any(ch.isalnum() for ch in token)
 
 
 def layer_text(path: Path, password: str | None = None) -> str:
@@ -73,17 +95,46 @@ def output_words(markdown: str) -> list[str]:
     return text.split()
 
 
-def word_recall(layer: list[str], output: list[str]) -> tuple[int, int]:
-    """``(found, total)``: layer words present in the output, counted as multisets."""
-    want = Counter(layer)
-    have = Counter(output)
-    return sum((want & have).values()), sum(want.values())
+def _lacking(layer: list[str], output: list[str], alts: dict[str, str]) -> Counter[str]:
+    want, have = Counter(layer), Counter(output)
+    lacking = want - have
+    rest = have - want
+    for word, n in list(lacking.items()):
+        alt = alts.get(word)
+        if alt and rest[alt]:
+            took = min(n, rest[alt])
+            rest[alt] -= took
+            lacking[word] -= took
+    return +lacking
 
 
-def missing_words(layer: list[str], output: list[str], limit: int = 8) -> list[str]:
+def word_recall(
+    layer: list[str], output: list[str], alts: dict[str, str] | None = None
+) -> tuple[int, int]:
+    """``(found, total)``: layer words present in the output, counted as multisets.
+
+    A word joined at a marker also counts when its hyphenated form (``alts``) is there.
+    """
+    lacking = _lacking(layer, output, alts or {})
+    return len(layer) - sum(lacking.values()), len(layer)
+
+
+def missing_words(
+    layer: list[str], output: list[str], limit: int = 8, alts: dict[str, str] | None = None
+) -> list[str]:
     """The most frequent layer words the output lacks (for the report)."""
-    lacking = Counter(layer) - Counter(output)
-    return [w for w, _ in lacking.most_common(limit)]
+    return [w for w, _ in _lacking(layer, output, alts or {}).most_common(limit)]
+
+
+def furniture_text(payload: dict[str, Any]) -> str:
+    """Text of the page header and footer blocks (left out of the markdown by design)."""
+    pages = (payload.get("data") or {}).get("pages") or []
+    return "\n".join(
+        b.get("text") or ""
+        for page in pages
+        for b in page.get("blocks") or []
+        if b.get("type") in ("page_header", "page_footer")
+    )
 
 
 def control_chars(text: str | None) -> int:
@@ -95,16 +146,23 @@ def document_figures(path: Path, password: str | None, payload: dict[str, Any]) 
     """Recall and control-character figures of one docworker payload for one PDF."""
     out: dict[str, Any] = {}
     try:
-        layer = layer_words(path, password)
+        raw = layer_text(path, password)
     except Exception as e:  # an unreadable layer is a figure we cannot have, not a crash
         return {"error": f"text layer: {type(e).__name__}: {e}"}
+    layer = [w for w in _joined(raw).split() if is_word(w)]
+    alts = alternatives(raw)
     data = payload.get("data") or {}
     markdown, text = data.get("markdown") or "", data.get("text") or ""
-    found, total = word_recall(layer, output_words(markdown))
+    shown = output_words(markdown)
+    with_furniture = shown + output_words(furniture_text(payload))
+    found, total = word_recall(layer, with_furniture, alts)
     out["layer_words"] = total
     out["found"] = found
     out["recall"] = round(found / total, 4) if total else None
-    out["missing"] = missing_words(layer, output_words(markdown))
+    found_md, _ = word_recall(layer, shown, alts)
+    out["found_markdown"] = found_md
+    out["recall_markdown"] = round(found_md / total, 4) if total else None
+    out["missing"] = missing_words(layer, with_furniture, alts=alts)
     out["control_text"] = control_chars(text)
     out["control_markdown"] = control_chars(markdown)
     if "error" in payload:
