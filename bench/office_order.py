@@ -1,11 +1,11 @@
-"""Office readers before/after: docstrange's converter markdown vs docworker's DOCX/PPTX readers.
+"""Office readers before/after: docstrange's converter markdown vs docworker's own readers.
 
-For every DOCX/PPTX in the corpus's MANIFEST.tsv with a ground truth, prints
-per file: tables found, cell accuracy against the reference's pipe tables,
-reading order (``bench.quality.order_score``: share of the reference's word
-trigrams in reference order) and CER, first for docstrange's markdown parsed
-by ``office.markdown.parse`` (the path before the readers), then for
-``office.docx`` / ``office.pptx``.
+For every DOCX/PPTX/XLSX/HTML file in the corpus's MANIFEST.tsv with a ground
+truth, prints per file: tables found, cell accuracy against the reference's
+pipe tables, reading order (``bench.quality.order_score``: share of the
+reference's word trigrams in reference order) and CER, first for docstrange's
+markdown parsed by ``office.markdown.parse`` (the path before the readers),
+then for ``office.docx`` / ``pptx`` / ``xlsx`` / ``htmldoc``.
 
 Cell accuracy is ``bench.quality.table_scores`` (same position after the best
 shift) with each reference table matched to its best predicted table. The
@@ -30,10 +30,11 @@ sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
 from bench.quality import cer, grid_of, order_score, strip_markdown, table_scores  # noqa: E402
 from docworker import decode  # noqa: E402
+from docworker.engines.office.build import read_in_order  # noqa: E402
 from docworker.engines.office.docstrange import office_to_markdown  # noqa: E402
-from docworker.engines.office.docx import docx_content  # noqa: E402
 from docworker.engines.office.markdown import parse  # noqa: E402
-from docworker.engines.office.pptx import pptx_content  # noqa: E402
+
+MIMES = {".docx": decode.DOCX, ".pptx": decode.PPTX, ".xlsx": decode.XLSX, ".html": decode.HTML}
 
 
 def reference_tables(markdown: str) -> list[list[list[str]]]:
@@ -86,14 +87,13 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---|---|---|---|---|---|")
     for entry in rows:
         path = corpus / entry["local_path"]
-        if path.suffix not in (".docx", ".pptx") or not entry["ground_truth"]:
+        if path.suffix not in MIMES or not entry["ground_truth"]:
             continue
         reference = (corpus / entry["ground_truth"].split(";")[0]).read_text(encoding="utf-8")
-        mime = decode.DOCX if path.suffix == ".docx" else decode.PPTX
-        reader = docx_content if path.suffix == ".docx" else pptx_content
+        mime = MIMES[path.suffix]
         for label, content in (
             ("docstrange", parse(office_to_markdown(path, mime), mime)),
-            ("reader", reader(path)),
+            ("reader", read_in_order(path, mime)[0]),
         ):
             r = score(content, reference)
 

@@ -5,12 +5,14 @@ process and turns the result into one ``PageResult``. It is chosen for every
 Office document, whatever engine the job asked for: the conversion needs
 neither a GPU nor OCR.
 
-Child side, ``convert``: refuses zip bombs (``check_zip``), reads DOCX and
-PPTX in their own order with python-docx and python-pptx (``office.docx``,
-``office.pptx``: tables whole, merged cells as spans), converts XLSX and HTML
-with docstrange's local processors (``office.docstrange``; ODT with
-``office.odt``) and parses that markdown into text, blocks and tables
-(``office.markdown``). No cloud-mode docstrange extractor is ever built.
+Child side, ``convert``: refuses zip bombs (``check_zip``) and oversized
+workbooks (``check_sheet_cells``), reads DOCX, PPTX, XLSX and HTML in their
+own order with python-docx, python-pptx, openpyxl and lxml (``office.docx``,
+``office.pptx``, ``office.xlsx``, ``office.htmldoc``: tables whole, merged
+cells as spans with their text once), and ODT with ``office.odt``, whose
+markdown is parsed into text, blocks and tables (``office.markdown``).
+docstrange's converters (``office.docstrange``) are kept for the
+benchmark's before/after; no cloud-mode docstrange extractor is ever built.
 
 What comes back to the worker process is bounded where it is made, in the
 page process, with the caps of a PDF page: at most ``MAX_CHARS`` characters
@@ -50,8 +52,14 @@ MAX_TABLE_CELLS = 100_000
 #: (``limit_exceeded``) instead of spending the page's budget on content that
 #: would be cut anyway and ending in a retryable ``timeout``.
 MAX_SHEET_CELLS = 20 * MAX_TABLE_CELLS
-#: Formats read in their own order by docworker's readers, and the library each uses.
-ORDERED_READERS = {decode.DOCX: "python-docx", decode.PPTX: "python-pptx"}
+#: Formats read in their own order by docworker's readers: the reader's model id and
+#: the library it reads with.
+ORDERED_READERS = {
+    decode.DOCX: ("docworker-docx", "python-docx"),
+    decode.PPTX: ("docworker-pptx", "python-pptx"),
+    decode.XLSX: ("docworker-xlsx", "openpyxl"),
+    decode.HTML: ("docworker-html", "lxml"),
+}
 
 if TYPE_CHECKING:
     from docworker.config import Settings
@@ -77,22 +85,15 @@ class OfficeEngine:
             return [
                 ModelInfo(role="office", id="docworker-odt", version=__version__, runtime="python")
             ]
-        if mime in ORDERED_READERS:
-            library = ORDERED_READERS[mime]
-            return [
-                ModelInfo(
-                    role="office",
-                    id=f"docworker-{library.split('-')[-1]}",
-                    version=__version__,
-                    runtime=f"{library} {dist_version(library)}",
-                )
-            ]
+        if mime not in ORDERED_READERS:
+            return []
+        reader, library = ORDERED_READERS[mime]
         return [
             ModelInfo(
                 role="office",
-                id="docstrange-local-processors",
-                version=dist_version("docstrange"),
-                runtime="python",
+                id=reader,
+                version=__version__,
+                runtime=f"{library} {dist_version(library)}",
             )
         ]
 
@@ -100,9 +101,7 @@ class OfficeEngine:
     def reader(mime: str) -> str:
         if mime == decode.ODT:
             return "docworker's OpenDocument reader"
-        if mime in ORDERED_READERS:
-            return f"docworker's reader on {ORDERED_READERS[mime]}"
-        return "docstrange local processors"
+        return f"docworker's reader on {ORDERED_READERS[mime][1]}"
 
     def pages(self, run: JobRun) -> Iterator[PageResult]:
         s = run.settings
@@ -176,9 +175,8 @@ class OfficePage:
 def convert(task: OfficeTask) -> OfficePage:
     """An Office/HTML document as the fields of its one page, capped, only those asked for.
 
-    The markdown comes from docstrange's local processors (the ODT reader for
-    ODT) and is cut to the caps, then parsed here, in the page process, like
-    any other document content.
+    docworker's readers build the fields in the page process and stop at the
+    caps; ODT's markdown is cut to the caps, then parsed here.
     """
     path = Path(task.path)
     if task.mime != decode.HTML:
@@ -190,27 +188,26 @@ def convert(task: OfficeTask) -> OfficePage:
     if task.mime in ORDERED_READERS:
         from docworker.engines.office.build import read_in_order
 
+        library = ORDERED_READERS[task.mime][1]
         try:
             content, cut = read_in_order(path, task.mime, task.max_chars, task.max_cells)
         except (errors.WorkerError, MemoryError):
             raise
+        except ImportError as e:
+            raise errors.EngineUnavailable(
+                f"{library} is not installed: pip install {library}"
+            ) from e
         except Exception as e:  # python-docx/-pptx and lxml fail on broken parts in many ways
             # The same bytes fail the same way every time: not a retryable engine_failed.
             raise errors.CorruptDocument(
-                f"{ORDERED_READERS[task.mime]} could not read the document ({type(e).__name__})"
+                f"{library} could not read the document ({type(e).__name__})"
             ) from e
     elif task.mime == decode.ODT:
         from docworker.engines.office.odt import MAX_REPEAT, MAX_SPACES, odt_to_markdown
 
         markdown, capped = odt_to_markdown(path, task.max_chars)
     else:
-        try:
-            from docworker.engines.office.docstrange import office_to_markdown
-        except ImportError as e:
-            raise errors.EngineUnavailable(
-                "docstrange is not installed: pip install docstrange"
-            ) from e
-        markdown = office_to_markdown(path, task.mime)
+        raise errors.UnsupportedType(f"no Office reader for {task.mime}")
     if content is None:
         markdown, cut = cap_markdown(markdown, task.max_chars, task.max_cells)
         content = parse(markdown, task.mime)

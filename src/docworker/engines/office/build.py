@@ -21,6 +21,11 @@ the positions it covers stay empty in the markdown and the plain text instead
 of repeating its text. ``LimitExceeded`` when a table claims more grid
 positions than ``MAX_TABLE_POSITIONS``.
 
+A builder made with caps (``ContentBuilder(max_chars, max_cells)``, as the
+XLSX and HTML readers make it) keeps to them while pieces come in: a table
+that does not fit is cut to the rows that do, later pieces are refused,
+``full`` turns true (the reader stops reading) and ``cut`` says why.
+
 Inputs: texts and cells from a reader. Output: ``OfficeContent``.
 """
 
@@ -121,22 +126,86 @@ def span_table(cells: list[GridCell], n_rows: int, n_cols: int, header_rows: int
     return render.table(out, n_rows, n_cols)
 
 
+def cut_rows(table: Table, max_chars: int | None, max_cells: int | None) -> Table | None:
+    """``table``'s leading rows within ``max_chars`` of markdown and ``max_cells`` cells
+    (spans clamped to them), or ``None`` when not even its first row fits."""
+    lines = table.markdown.split("\n")
+    if len(lines) != table.n_rows + 1:  # a cell holding a line break: no row-wise cut
+        return None
+    per_row = [0] * table.n_rows
+    for cell in table.cells:
+        per_row[cell.row] += 1
+    chars = cells = kept = 0
+    for row in range(table.n_rows):
+        # the first row brings the delimiter row with it; each line ends in "\n" but the last
+        chars += len(lines[0]) + len(lines[1]) + 1 if row == 0 else len(lines[row + 1]) + 1
+        cells += per_row[row]
+        if (max_chars is not None and chars > max_chars) or (
+            max_cells is not None and cells > max_cells
+        ):
+            break
+        kept = row + 1
+    if kept == 0:
+        return None
+    out = [
+        c.model_copy(update={"row_span": min(c.row_span, kept - c.row)})
+        for c in table.cells
+        if c.row < kept
+    ]
+    return render.table(out, kept, table.n_cols, table.bbox)
+
+
 # --------------------------------------------------------------- builder
 
 
 class ContentBuilder:
     """Collects a document's pieces in order; ``finish()`` gives its ``OfficeContent``."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_chars: int | None = None, max_cells: int | None = None) -> None:
         self.pieces: list[_Piece] = []
         self.notes: list[str] = []
         self._list: _Piece | None = None
         self._list_key: object = None
-        #: Why ``finish`` left pieces out (a cap was reached), or ``None``.
+        #: Why pieces were cut or left out (a cap was reached), or ``None``.
         self.cut: str | None = None
+        self.max_chars = max_chars
+        self.max_cells = max_cells
+        #: Markdown characters (with separators) and table cells taken so far.
+        self.chars = 0
+        self.cells = 0
+        #: True once a cap is reached: nothing more is taken.
+        self.full = False
+
+    def limits(self) -> str:
+        """The caps, as a cut message ends."""
+        return (
+            f"one page returns at most {self.max_chars} characters and {self.max_cells} table cells"
+        )
+
+    def stop(self, reason: str) -> None:
+        """Take nothing more; ``reason`` is kept unless a cut was already recorded."""
+        if self.cut is None:
+            self.cut = reason
+        self.full = True
+
+    def _fits(self, chars: int, cells: int = 0) -> bool:
+        return (self.max_chars is None or self.chars + chars <= self.max_chars) and (
+            self.max_cells is None or self.cells + cells <= self.max_cells
+        )
 
     def _add(self, piece: _Piece) -> None:
         self._list = None
+        if self.full:
+            return
+        chars = len(piece.markdown) + 2
+        cells = sum(len(t.cells) for t in piece.tables)
+        if not self._fits(chars, cells):
+            self.stop(
+                f"the document's content was cut after {len(self.pieces)} parts: {self.limits()}"
+            )
+            return
+        self.chars += chars
+        self.cells += cells
         self.pieces.append(piece)
 
     def heading(self, text: str, level: int, kind: str = "heading") -> None:
@@ -171,22 +240,56 @@ class ContentBuilder:
         else:
             md_marker = "-"
         md_line = "   " * depth + f"{md_marker} {escape(text)}"
-        if self._list is None or key != self._list_key:
-            self._list = _Piece("list", [], "", "")
-            self._list_key = key
-            self.pieces.append(self._list)
+        if self.full:
+            return
         piece = self._list
+        size = len(md_line) + (2 if piece is None or key != self._list_key else 1)
+        if not self._fits(size):
+            self.stop(
+                f"the document's content was cut after {len(self.pieces)} parts: {self.limits()}"
+            )
+            return
+        self.chars += size
+        if piece is None or key != self._list_key:
+            piece = self._list = _Piece("list", [], "", "")
+            self._list_key = key
+            self.pieces.append(piece)
         piece.blocks.append(block("list_item", shown))
         piece.text += ("\n" if piece.text else "") + "  " * depth + shown
         piece.markdown += ("\n" if piece.markdown else "") + md_line
 
+    def code(self, text: str) -> None:
+        """Preformatted text: a ``code`` block, fenced in the markdown."""
+        text = text.strip("\n")
+        if text.strip():
+            fence = "```"
+            while fence in text:
+                fence += "`"
+            self._add(_Piece("paragraph", [block("code", text)], text, f"{fence}\n{text}\n{fence}"))
+
     def picture(self, alt: str) -> None:
         self._add(_Piece("picture", [block("picture", one_line(alt))], "", "<!-- image -->"))
 
-    def table(self, table: Table | None) -> None:
+    def table(self, table: Table | None, rows: int | None = None) -> None:
+        """A table; with caps, cut to the rows that fit (and then ``full``). ``rows``: how
+        many rows the document's table has, when ``table`` holds only its first ones."""
+        if table is None or self.full:
+            return
+        cut = None
+        if not self._fits(len(table.markdown) + 2, len(table.cells)):
+            n_rows = rows or table.n_rows
+            table = cut_rows(
+                table,
+                None if self.max_chars is None else self.max_chars - self.chars - 2,
+                None if self.max_cells is None else self.max_cells - self.cells,
+            )
+            kept = 0 if table is None else table.n_rows
+            cut = f"a table was cut to its first {kept} of {n_rows} rows: {self.limits()}"
         if table is not None:
             text = table_text(table)
             self._add(_Piece("table", [block("table", text)], text, table.markdown, [table]))
+        if cut is not None:
+            self.stop(cut)
 
     def marker(self, markdown: str) -> None:
         """Markdown only (an HTML comment): no block, no text."""
@@ -194,7 +297,10 @@ class ContentBuilder:
 
     def finish(self, max_chars: int | None = None, max_cells: int | None = None) -> OfficeContent:
         """The document so far; with caps, only the pieces that fit (``self.cut`` says why)."""
-        pieces = self._fitting(max_chars, max_cells)
+        pieces = self._fitting(
+            self.max_chars if max_chars is None else max_chars,
+            self.max_cells if max_cells is None else max_cells,
+        )
         while pieces and pieces[-1].kind == "marker":
             pieces = pieces[:-1]
         return OfficeContent(
@@ -225,15 +331,28 @@ class ContentBuilder:
 def read_in_order(
     path: Path, mime: str, max_chars: int | None = None, max_cells: int | None = None
 ) -> tuple[OfficeContent, str | None]:
-    """A DOCX or PPTX read in its own order, within the caps, and why it was cut (or ``None``)."""
+    """A DOCX, PPTX, XLSX or HTML document read in its own order, within the caps, and
+    why it was cut (or ``None``). The XLSX and HTML readers stop reading at the caps."""
     from docworker import decode
 
+    builder: ContentBuilder
     if mime == decode.DOCX:
-        from docworker.engines.office.docx import read_docx as read
+        from docworker.engines.office.docx import read_docx
+
+        builder = read_docx(path)
     elif mime == decode.PPTX:
-        from docworker.engines.office.pptx import read_pptx as read
+        from docworker.engines.office.pptx import read_pptx
+
+        builder = read_pptx(path)
+    elif mime == decode.XLSX:
+        from docworker.engines.office.xlsx import read_xlsx
+
+        builder = read_xlsx(path, max_chars, max_cells)
+    elif mime == decode.HTML:
+        from docworker.engines.office.htmldoc import read_html
+
+        builder = read_html(path, max_chars, max_cells)
     else:
         raise errors.UnsupportedType(f"no ordered reader for {mime}")
-    builder = read(path)
     content = builder.finish(max_chars, max_cells)
     return content, builder.cut

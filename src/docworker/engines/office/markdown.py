@@ -1,9 +1,11 @@
 """Office converter markdown → plain text, typed blocks and structured tables.
 
-The Office route (``pagework.office``) gets one markdown string per document:
-docstrange's local DOCX/PPTX/XLSX/HTML processors or docworker's ODT reader.
-This stage parses it with markdown-it-py (CommonMark plus GFM tables and
-strikethrough) and returns the same content four ways, all consistent:
+The Office route (``engines.office.convert``) gets one markdown string for an
+ODT document from docworker's ODT reader; ``bench/office_order.py`` also feeds
+it docstrange's DOCX/PPTX/XLSX/HTML markdown, the path before docworker's own
+readers, to measure them against it. This stage parses it with markdown-it-py
+(CommonMark plus GFM tables and strikethrough) and returns the same content
+four ways, all consistent:
 
 - ``markdown``: the converter's markdown with its known defects repaired and
   one blank line between blocks (so a renderer shows each Word paragraph as
@@ -36,8 +38,8 @@ What each converter gets wrong and what is repaired here (by ``kind``):
   invalid GFM, so pipe lines CommonMark left as a paragraph are split by hand.
 
 Only what a converter is known to write is matched; the notes and labels are
-docstrange 1.1.8's exact strings. Office pages carry no spans: merged cells
-come out of the converters with their text repeated.
+docstrange 1.1.8's exact strings. Tables parsed from markdown carry no spans
+(pipe tables have none); the readers in ``office.build`` give them.
 
 Input: markdown and the document's MIME type. Output: ``OfficeContent``.
 """

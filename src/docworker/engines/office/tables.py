@@ -92,6 +92,12 @@ def regions(grid: list[list[bool]]) -> list[tuple[int, int, int, int]]:
                             seen[rr][cc] = True
                             stack.append((rr, cc))
             boxes.append([top, left, bottom, right])
+    return merge_boxes(boxes)
+
+
+def merge_boxes(boxes: list[list[int]]) -> list[tuple[int, int, int, int]]:
+    """Boxes ``[top, left, bottom, right]`` with overlapping ones merged, sorted top to
+    bottom, then left to right (quadratic: callers keep the count small)."""
     merged = True
     while merged:
         merged = False
