@@ -7,10 +7,15 @@ baseline, the font size with the text matrix applied, the writing
 direction, and the font's weight and pitch. Characters of one text object
 share font, size, matrix and render mode, so those are read once per object.
 
-Cost: two pdfium calls a character (text object, loose box) through ctypes
-prototypes that take and return plain integers (pypdfium2's own bindings
-wrap every pointer in an object, which triples the cost of a call); the
-text itself comes from one ``get_text_range`` call. pdfium's generated
+Cost: two pdfium calls a character (text object, loose box), made in two
+tight passes over the characters worth keeping, the boxes written side by
+side into one float buffer and read back in one go; the calls go through
+ctypes prototypes that take and return plain integers (pypdfium2's own
+bindings wrap every pointer in an object, which triples the cost of a
+call), the hottest ones with no declared argument types (arguments made
+once a page as ``c_void_p``). The text itself comes from one
+``get_text_range`` call. Per text object (TeX sets one a word or so): its
+matrix, font size, render mode and font, four calls. pdfium's generated
 characters are all whitespace, so ``FPDFText_IsGenerated`` is not needed;
 ``FPDFText_HasUnicodeMapError`` is asked only of U+0002, which is either
 pdfium's hyphen mark or an unmapped glyph. Unmapped glyphs that pdfium
@@ -84,7 +89,14 @@ class CharRead:
 
 
 class _Api:
-    """pdfium functions re-typed to take and return plain integers (see module docstring)."""
+    """pdfium functions re-typed to take and return plain integers (see module docstring).
+
+    The calls made per character or per text object (``text_object``,
+    ``loose_box``, ``matrix``, ``font_size``, ``render_mode``, ``font``) are declared with a
+    return type only: their arguments go in as ``c_void_p`` objects made once a
+    page and plain ints, which skips ctypes' per-argument conversion (about a
+    third of a call's cost here).
+    """
 
     def __init__(self) -> None:
         import pypdfium2.raw as raw
@@ -95,14 +107,14 @@ class _Api:
 
         vp, i, d = ctypes.c_void_p, ctypes.c_int, ctypes.c_double
         self.raw = raw
-        self.text_object = fast(raw.FPDFText_GetTextObject, vp, vp, i)
+        self.text_object = fast(raw.FPDFText_GetTextObject, vp)
         self.map_error = fast(raw.FPDFText_HasUnicodeMapError, i, vp, i)
-        self.loose_box = fast(raw.FPDFText_GetLooseCharBox, i, vp, i, vp)
-        self.font_size = fast(raw.FPDFText_GetFontSize, d, vp, i)
-        self.matrix = fast(raw.FPDFText_GetMatrix, i, vp, i, vp)
+        self.loose_box = fast(raw.FPDFText_GetLooseCharBox, i)
+        self.font_size = fast(raw.FPDFText_GetFontSize, d)
+        self.matrix = fast(raw.FPDFText_GetMatrix, i)
         self.origin = fast(raw.FPDFText_GetCharOrigin, i, vp, i, vp, vp)
-        self.render_mode = fast(raw.FPDFTextObj_GetTextRenderMode, i, vp)
-        self.font = fast(raw.FPDFTextObj_GetFont, vp, vp)
+        self.render_mode = fast(raw.FPDFTextObj_GetTextRenderMode, i)
+        self.font = fast(raw.FPDFTextObj_GetFont, vp)
         size_t = ctypes.c_size_t
         self.font_name = fast(raw.FPDFFont_GetBaseFontName, size_t, vp, vp, size_t)
         self.font_weight = fast(raw.FPDFFont_GetWeight, i, vp)
@@ -155,11 +167,14 @@ class _Objects:
 
     def __init__(self, page: int, read: CharRead, rotation: int):
         self.page = page
+        self.handle = ctypes.c_void_p(page)
         self.read = read
         self.rotation = rotation
         self.by_object: dict[int, tuple[int, float, int, bool]] = {}
         self.by_font: dict[int, int] = {}
+        self.directions: dict[tuple[float, float], int] = {}
         self.matrix = api().raw.FS_MATRIX()
+        self.matrix_ref = ctypes.byref(self.matrix)
         self.name = ctypes.create_string_buffer(256)
 
     def info(self, obj: int, index: int) -> tuple[int, float, int, bool]:
@@ -171,12 +186,19 @@ class _Objects:
     def _read(self, obj: int, index: int) -> tuple[int, float, int, bool]:
         fast = api()
         m = self.matrix
-        fast.matrix(self.page, index, ctypes.addressof(m))
-        scale = math.sqrt(abs(m.a * m.d - m.b * m.c))
-        size = fast.font_size(self.page, index) * scale
-        direction = _direction(m.a, m.b, self.rotation)
-        invisible = bool(obj) and fast.render_mode(obj) == _INVISIBLE
-        font = (fast.font(obj) or 0) if obj else 0
+        fast.matrix(self.handle, index, self.matrix_ref)
+        a, b, c, d = m.a, m.b, m.c, m.d
+        scale = math.sqrt(abs(a * d - b * c))
+        size = fast.font_size(self.handle, index) * scale
+        direction = self.directions.get((a, b))
+        if direction is None:
+            direction = self.directions[(a, b)] = _direction(a, b, self.rotation)
+        if obj:
+            handle = ctypes.c_void_p(obj)
+            invisible = fast.render_mode(handle) == _INVISIBLE
+            font = fast.font(handle) or 0
+        else:
+            invisible, font = False, 0
         style = self.by_font.get(font)
         if style is None:
             style = self.by_font[font] = self._style(font)
@@ -204,6 +226,42 @@ def _transform(crop: tuple[float, float, float, float], rotation: int):
     return lambda l, b, r, t: to_top_left((l, b, r, t), crop, rotation)
 
 
+def _slots(text: str, n_chars: int, page: int, read: CharRead) -> list[tuple[int, str, bool, bool]]:
+    """``(index, text, space before, hyphen)`` of every character worth a box, in order.
+
+    Counts ``read.total`` and ``read.unreadable`` on the way.
+    """
+    map_error = api().map_error
+    slots: list[tuple[int, str, bool, bool]] = []
+    append = slots.append
+    space = False
+    skip = False
+    total = unreadable = 0
+    for index, ch in enumerate(text):
+        if skip:
+            skip = False
+            continue
+        if "\ud800" <= ch <= "\udbff" and index + 1 < n_chars:
+            pair = ch + text[index + 1]
+            ch = pair.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+            skip = True
+        if ch.isspace():  # pdfium's generated characters are all spaces and line breaks
+            space = True
+            continue
+        total += 1
+        hyphen = ch in _HYPHEN_MARKS and map_error(page, index) != 1
+        if hyphen:
+            ch = "-"
+        elif ch < " " or ch in _DROP or "\x7f" <= ch <= "\x9f":
+            unreadable += 1
+            continue
+        append((index, ch, space, hyphen))
+        space = False
+    read.total += total
+    read.unreadable += unreadable
+    return slots
+
+
 def read_chars(
     textpage: Any,
     n_chars: int,
@@ -220,56 +278,61 @@ def read_chars(
     if len(text) != n_chars:  # code points beyond the BMP take two character slots
         text = "".join(chr(raw.FPDFText_GetUnicode(textpage.raw, i)) for i in range(n_chars))
     read = CharRead()
+    slots = _slots(text, n_chars, page, read)
+    if not slots:
+        return read
+    # The two calls each character needs, made in two tight passes: the boxes land
+    # side by side in one float buffer (FS_RECTF: left, top, right, bottom).
+    text_object, loose_box = fast.text_object, fast.loose_box
+    handle = ctypes.c_void_p(page)
+    owners = [text_object(handle, slot[0]) or 0 for slot in slots]
+    buffer = (ctypes.c_float * (4 * len(slots)))()
+    byref = ctypes.byref
+    for k, slot in enumerate(slots):
+        loose_box(handle, slot[0], byref(buffer, 16 * k))
+    boxes = memoryview(buffer).cast("B").cast("f").tolist()
     objects = _Objects(page, read, rotation)
+    by_object, info = objects.by_object, objects.info
     transform = _transform(crop, rotation)
-    rect = raw.FS_RECTF()
-    rect_at = ctypes.addressof(rect)
+    upright = rotation == 0
+    cl, ct = crop[0], crop[3]
     ox_d, oy_d = ctypes.c_double(), ctypes.c_double()
     baselines: dict[int, float] = {}  # text object -> baseline offset from its loose box
     chars = read.chars
-    map_error, text_object = fast.map_error, fast.text_object
-    loose_box, info = fast.loose_box, objects.info
+    append = chars.append
     lo_x, lo_y, hi_x, hi_y = -2.0, -2.0, width + 2.0, height + 2.0
-    space = False
-    index = -1
-    skip = False
-    for ch in text:
-        index += 1
-        if skip:
-            skip = False
-            continue
-        if "\ud800" <= ch <= "\udbff" and index + 1 < n_chars:
-            pair = ch + text[index + 1]
-            ch = pair.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-            skip = True
-        if ch.isspace():  # pdfium's generated characters are all spaces and line breaks
-            space = True
-            continue
-        read.total += 1
-        hyphen = ch in _HYPHEN_MARKS and map_error(page, index) != 1
-        if hyphen:
-            ch = "-"
-        elif ch < " " or ch in _DROP or "\x7f" <= ch <= "\x9f":
-            read.unreadable += 1
-            continue
-        obj = text_object(page, index) or 0
-        style, size, direction, invisible = info(obj, index)
-        loose_box(page, index, rect_at)
-        x0, y0, x1, y1 = transform(rect.left, rect.bottom, rect.right, rect.top)
+    carried = False  # a space before a character dropped outside the crop box
+    invisible_count = 0
+    for k, (index, ch, space, hyphen) in enumerate(slots):
+        obj = owners[k]
+        found = by_object.get(obj)
+        if found is None:
+            found = info(obj, index)
+        style, size, direction, invisible = found
+        j = 4 * k
+        left, top, right, bottom = boxes[j], boxes[j + 1], boxes[j + 2], boxes[j + 3]
+        if upright:
+            x0, y0, x1, y1 = left - cl, ct - top, right - cl, ct - bottom
+        else:
+            x0, y0, x1, y1 = transform(left, bottom, right, top)
+        space = space or carried
         if x1 < lo_x or y1 < lo_y or x0 > hi_x or y0 > hi_y:
+            carried = space
             continue
+        carried = False
         offset = baselines.get(obj)
         if offset is None:
             fast.origin(page, index, ctypes.addressof(ox_d), ctypes.addressof(oy_d))
             ox, oy, _, _ = transform(ox_d.value, oy_d.value, ox_d.value, oy_d.value)
             offset = baselines[obj] = _offset(direction, (x0, y0, x1, y1), ox, oy)
-        ox, oy = _origin(direction, (x0, y0, x1, y1), offset)
+        if direction == RIGHT:
+            ox, oy = x0, y1 - offset
+        else:
+            ox, oy = _origin(direction, (x0, y0, x1, y1), offset)
         if invisible:
-            read.invisible += 1
-        chars.append(
-            Char(ch, x0, y0, x1, y1, ox, oy, size, style, space, direction, hyphen, invisible)
-        )
-        space = False
+            invisible_count += 1
+        append(Char(ch, x0, y0, x1, y1, ox, oy, size, style, space, direction, hyphen, invisible))
+    read.invisible += invisible_count
     return read
 
 

@@ -89,7 +89,10 @@ def pieces(read: CharRead) -> list[Line]:
     cur: _Piece | None = None
     pending: tuple[Char, float] | None = None  # an accent drawn before its letter
     for char in read.chars:
-        fx0, fx1, base = _span(char)
+        if char.direction == RIGHT:  # _span, inline for the common case
+            fx0, fx1, base = char.x0, char.x1, char.oy
+        else:
+            fx0, fx1, base = _span(char)
         if char.text in ACCENTS:
             if cur is None or not _attach(cur.chars[-4:], char, (fx0 + fx1) / 2):
                 pending = (char, (fx0 + fx1) / 2)  # no letter under it yet: TeX draws it first
@@ -107,14 +110,15 @@ def pieces(read: CharRead) -> list[Line]:
 
 def _add(out: list[_Piece], cur: _Piece | None, char: Char, fx0: float, fx1: float, base: float):
     """Put ``char`` on the current piece or start a new one; returns the current piece."""
-    size = _size(char)
+    size = char.size if char.size > 0.5 else _size(char)
     if cur is not None and cur.direction == char.direction:
         joined = _join(cur, char, fx0, base, size)
         if joined is not None:
             if joined != "duplicate":
                 cur.chars.append(char)
                 cur.scripts.append(joined == "script")
-                cur.x1 = max(cur.x1, fx1)
+                if fx1 > cur.x1:
+                    cur.x1 = fx1
                 cur.lx0 = fx0
             return cur
     cur = _Piece(char, fx0, fx1, base, size)
@@ -173,39 +177,43 @@ def _attach(letters: list[Char], accent: Char, centre: float) -> bool:
 
 
 def _line(piece: _Piece, read: CharRead) -> Line:
+    chars = piece.chars
+    main = [c for c, s in zip(chars, piece.scripts, strict=True) if not s] or chars
+    styles = read.styles
+    bold = sum(1 for c in main if styles[c.style].bold) >= 0.9 * len(main)
+    mono = sum(1 for c in main if styles[c.style].mono) >= 0.9 * len(main)
     words: list[Word] = []
     texts: list[str] = []
-    current: list[Char] = []
-
-    def flush() -> None:
-        if current:
-            text = "".join(c.text for c in current)
-            words.append(
-                Word(
-                    min(c.x0 for c in current),
-                    min(c.y0 for c in current),
-                    max(c.x1 for c in current),
-                    max(c.y1 for c in current),
-                    text,
-                )
-            )
-            texts.append(text)
-            current.clear()
-
-    main = [c for c, s in zip(piece.chars, piece.scripts, strict=True) if not s] or piece.chars
-    styles = [read.styles[c.style] for c in main]
-    bold = sum(1 for s in styles if s.bold) >= 0.9 * len(styles)
-    mono = sum(1 for s in styles if s.mono) >= 0.9 * len(styles)
-    last = len(piece.chars) - 1
-    for i, char in enumerate(piece.chars):
-        if char.hyphen and i < last and not piece.chars[i + 1].space:
+    parts: list[str] = []  # the current word's characters, and its box
+    x0 = top = x1 = bottom = 0.0
+    last = len(chars) - 1
+    for i, char in enumerate(chars):
+        if char.hyphen and i < last and not chars[i + 1].space:
             # pdfium's line-end mark inside a line: an unmapped glyph (a broken
             # "ffi" ligature), which the text layer drops as well.
             continue
-        if i and char.space and not _touching(piece, i, mono):
-            flush()
-        current.append(char)
-    flush()
+        if parts and i and char.space and not (mono and _touching(piece, i, mono)):
+            text = "".join(parts)
+            words.append(Word(x0, top, x1, bottom, text))
+            texts.append(text)
+            parts = []
+        if parts:
+            parts.append(char.text)
+            if char.x0 < x0:
+                x0 = char.x0
+            if char.y0 < top:
+                top = char.y0
+            if char.x1 > x1:
+                x1 = char.x1
+            if char.y1 > bottom:
+                bottom = char.y1
+        else:
+            parts = [char.text]
+            x0, top, x1, bottom = char.x0, char.y0, char.x1, char.y1
+    if parts:
+        text = "".join(parts)
+        words.append(Word(x0, top, x1, bottom, text))
+        texts.append(text)
     bbox = (
         round(min(w.x0 for w in words), 2),
         round(min(w.top for w in words), 2),
