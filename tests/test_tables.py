@@ -524,3 +524,28 @@ def test_the_stage_takes_the_page_decoders_objects(tmp_path):
     read_here = stage(str(path), None, 1, view.lines)
     assert len(given) == 1 and given == read_here
     stage.close()
+
+
+def _figure_grid_pdf() -> bytes:
+    """Prose beside a figure drawn as a grid of crossing rules with two labels (TikZ-style)."""
+    ops = [b"0.5 w"]
+    for k in range(6):
+        ops.append(b"%d %d m %d %d l S" % (300, 400 + 40 * k, 500, 400 + 40 * k))
+        ops.append(b"%d %d m %d %d l S" % (300 + 40 * k, 400, 300 + 40 * k, 600))
+    ops.append(_text(305, 585, "A", 8))
+    ops.append(_text(485, 405, "B", 8))
+    words = PROSE * 2
+    for i in range(20):
+        ops.append(_text(72, 380 - 14 * i, " ".join(words[i : i + 12])))
+    return _pdf(b"\n".join(ops))
+
+
+def test_a_figure_drawn_as_a_grid_never_reaches_the_finder(tmp_path):
+    """Crossing rules with a few labels are a figure: the characters are never read."""
+    counts = cpu.table_stage().counts
+    before = dict(counts)
+    page = _read(tmp_path, _figure_grid_pdf(), "figure.pdf")
+    assert page.tables == [] and "A" in page.text
+    assert counts["no_grid"] == before["no_grid"] + 1 and counts["found"] == before["found"]
+    page = _read(tmp_path, _ruled_table_pdf(), "table.pdf")  # a lettered grid still gets there
+    assert len(page.tables) == 1 and counts["found"] == before["found"] + 1

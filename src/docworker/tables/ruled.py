@@ -83,7 +83,18 @@ def grid_lines(hs: list[Seg], vs: list[Seg]) -> tuple[list[float], list[float]] 
 
 def possible(hs: list[Seg], vs: list[Seg]) -> bool:
     """Can these rulings hold a ruled table (a group with its lines, text aside)?"""
-    return any(grid_lines(h, v) is not None for h, v in ruling_groups(hs, vs))
+    return bool(frames(hs, vs))
+
+
+def frames(hs: list[Seg], vs: list[Seg]) -> list[BBox]:
+    """The box of every group of rulings that could frame a table (``grid_lines``)."""
+    out: list[BBox] = []
+    for h, v in ruling_groups(hs, vs):
+        lines = grid_lines(h, v)
+        if lines is not None:
+            xs, ys = lines
+            out.append((xs[0], ys[0], xs[-1], ys[-1]))
+    return out
 
 
 def ruled_grids(
