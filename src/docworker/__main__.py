@@ -4,6 +4,8 @@
   pipeline on local files and write ``DIR/<input file name>.json`` per input,
   holding exactly the payload the handler returns (the error payload for a
   failed input), and/or ``DIR/<stem>.md``; ``--out -`` prints them instead.
+  ``--images figures|pages|both`` adds PNGs: base64 in the JSON, files in
+  ``DIR/<stem>_images/`` linked from the markdown.
   Names never collide, a progress bar shows on a terminal
   (``docworker.cli_extract``). Exit 1 if any input failed.
 - ``check``: run the startup checks, print the report as JSON, exit 1 if a
@@ -207,6 +209,17 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--engine", choices=["auto", "cpu", "gpu"])
     extract.add_argument("--ocr", choices=["auto", "always", "never"])
     extract.add_argument("--outputs", help=f"comma-separated subset of {','.join(ALL_OUTPUTS)}")
+    extract.add_argument(
+        "--images",
+        choices=["none", "figures", "pages", "both"],
+        help=(
+            "PNG figure crops and/or page images: kept in the JSON as base64; with --format md"
+            " or both, written to OUT/<stem>_images/ and linked from the markdown"
+        ),
+    )
+    extract.add_argument(
+        "--images-dpi", type=int, help="resolution of --images, 36-300 (default 144)"
+    )
     extract.set_defaults(func=_cmd_extract, validate=cli_extract.check_args)
 
     check = sub.add_parser("check", help="run the startup checks and print the report")

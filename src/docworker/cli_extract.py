@@ -10,8 +10,10 @@
 - ``run(args)``: builds the pipeline once, runs every input, writes the
   payload (``--format json``), the markdown (``md``) or both, or prints them
   to stdout with ``--out -`` (JSON Lines: one payload per input, or the
-  markdown). One summary line per input goes to stdout, or to stderr when
-  stdout carries the payloads. Exit status 1 if any input failed.
+  markdown). With ``--images``, the markdown's figures are written beside it,
+  in ``<md stem>_images/``, and linked by relative path (``write_images``);
+  the JSON keeps them as base64. One summary line per input goes to stdout,
+  or to stderr when stdout carries the payloads. Exit status 1 if any input failed.
 
 Inputs: parsed argparse arguments and the DOCWORKER_ environment. Outputs:
 files, stdout/stderr, the exit status.
@@ -20,6 +22,7 @@ files, stdout/stderr, the exit status.
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import shutil
 import sys
@@ -28,6 +31,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import quote
 
 #: What ``--format`` accepts and which output kinds each writes.
 FORMATS = {"json": ("json",), "md": ("md",), "both": ("json", "md")}
@@ -159,8 +163,8 @@ class Progress:
 
 def _job(path: Path, args: argparse.Namespace) -> dict[str, Any]:
     job: dict[str, Any] = {"document_path": str(path.resolve())}
-    for key in ("pages", "password", "engine", "ocr"):
-        value = getattr(args, key)
+    for key in ("pages", "password", "engine", "ocr", "images", "images_dpi"):
+        value = getattr(args, key, None)
         if value is not None:
             job[key] = value
     if args.outputs:
@@ -224,6 +228,23 @@ def run(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def write_images(payload: dict[str, Any], folder: Path, markdown: str) -> str:
+    """Write the payload's inline PNGs into ``folder``; ``markdown`` linking them there.
+
+    The folder is made only when there are images. Figure links name the image
+    (``](page-003-figure-01.png)``) and become ``](<folder>/page-003-figure-01.png)``.
+    """
+    for page in payload["data"].get("pages") or []:
+        for image in page.get("images") or []:
+            if not image.get("data"):
+                continue  # stored in a bucket: the JSON has its URL
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / image["name"]).write_bytes(base64.b64decode(image["data"]))
+            link = f"]({quote(folder.name)}/{image['name']})"
+            markdown = markdown.replace(f"]({image['name']})", link)
+    return markdown
+
+
 def _write(
     payload: dict[str, Any], kinds: Sequence[str], names: dict[str, str], out: Path | None
 ) -> list[str]:
@@ -247,6 +268,8 @@ def _write(
                 written.append("stdout")
                 continue
             target = out / names[kind]
+            folder = f"{Path(names[kind]).stem}_images"
+            markdown = write_images(payload, out / folder, markdown)
             target.write_text(markdown, encoding="utf-8")
         written.append(str(target))
     sys.stdout.flush()

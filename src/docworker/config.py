@@ -220,6 +220,25 @@ class Settings(BaseSettings):
     result_url_expiry_s: int = Field(
         3600, gt=0, description="Lifetime of a result's presigned URL."
     )
+    images_dpi: int = Field(
+        144, ge=36, le=300, description="Resolution of figure crops and page images (job `images`)."
+    )
+    max_inline_image_bytes: int = Field(
+        1024 * 1024,
+        gt=0,
+        description=(
+            "Larger PNGs (job `images`) are uploaded to the result bucket and returned as a"
+            " presigned URL; without BUCKET_ENDPOINT_URL they stay inline."
+        ),
+    )
+    max_images_per_page: int = Field(
+        16, gt=0, description="Figures exported per page; the rest get a warning."
+    )
+    max_image_bytes_per_job: int = Field(
+        64 * 1024 * 1024,
+        gt=0,
+        description="Total PNG bytes one job returns; images past it are left out with a warning.",
+    )
     bucket_endpoint_url: str | None = Field(
         None,
         validation_alias=AliasChoices("BUCKET_ENDPOINT_URL", "bucket_endpoint_url"),

@@ -22,11 +22,12 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 
 from docworker.plaintext import plain_descriptions
 
-SCHEMA_VERSION = "1.1.0"
+SCHEMA_VERSION = "1.2.0"
 
 Output = Literal["markdown", "text", "blocks", "tables"]
 ALL_OUTPUTS: tuple[Output, ...] = ("markdown", "text", "blocks", "tables")
 EngineName = Literal["auto", "cpu", "gpu", "docstrange"]
+ImagesMode = Literal["none", "figures", "pages", "both"]
 
 _PAGES_RE = re.compile(r"^\s*\d+\s*(-\s*\d*\s*)?(,\s*\d+\s*(-\s*\d*\s*)?)*$")
 _S3_RE = re.compile(r"^s3://(?P<bucket>[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9])/(?P<key>.+)$")
@@ -128,6 +129,23 @@ class JobInput(BaseModel):
         None, description="GPU engine: fill this JSON Schema from the document (structured mode)."
     )
     stream: bool = Field(False, description="Stream page results as they finish (RunPod /stream).")
+    images: ImagesMode = Field(
+        "none",
+        description=(
+            "PNG images to return with each page: `figures` (crops of the pictures drawn on"
+            " the page), `pages` (the whole page rendered), `both`, or `none`. Inline base64"
+            " up to DOCWORKER_MAX_INLINE_IMAGE_BYTES, else a presigned URL where the worker"
+            " has a result bucket. CPU engine only. Since 1.2.0."
+        ),
+    )
+    images_dpi: int | None = Field(
+        None,
+        ge=36,
+        le=300,
+        description=(
+            "Resolution of the returned images, 36-300. Default: the worker's DOCWORKER_IMAGES_DPI."
+        ),
+    )
 
     @field_validator("pages")
     @classmethod
@@ -255,6 +273,28 @@ class Table(BaseModel):
     html: str
 
 
+class PageImage(BaseModel):
+    """A PNG of a figure on a page, or of the whole page (job option `images`). Since 1.2.0."""
+
+    kind: Literal["figure", "page"]
+    name: str = Field(
+        description=(
+            "Stable file name, unique in the document: page-003-figure-01.png, page-003.png."
+            " The page's markdown links figures by this name."
+        )
+    )
+    page: int = Field(ge=1, description="1-based page number.")
+    bbox: tuple[float, float, float, float] = Field(
+        description="[x0, y0, x1, y1] of the region shown, page's unit, origin top-left."
+    )
+    width: int = Field(ge=1, description="Image width in pixels.")
+    height: int = Field(ge=1, description="Image height in pixels.")
+    mime: Literal["image/png"] = "image/png"
+    bytes: int = Field(ge=0, description="Size of the PNG file.")
+    data: str | None = Field(None, description="The PNG, base64-encoded, when sent inline.")
+    url: str | None = Field(None, description="Presigned GET URL of the PNG, when stored.")
+
+
 PageSource = Literal["text_layer", "ocr", "vlm", "office", "none"]
 PageStatus = Literal["ok", "failed"]
 
@@ -271,6 +311,9 @@ class PageResult(BaseModel):
     markdown: str | None = None
     blocks: list[Block] | None = None
     tables: list[Table] | None = None
+    images: list[PageImage] | None = Field(
+        None, description="Figure crops and page renders (job option `images`). Since 1.2.0."
+    )
     error: ErrorInfo | None = None
     timings_ms: dict[str, float] = Field(default_factory=dict)
 

@@ -30,7 +30,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from docworker import __version__, engines, errors
+from docworker import __version__, engines, errors, images
 from docworker.config import Settings
 from docworker.contract import (
     DocumentData,
@@ -235,6 +235,8 @@ class Pipeline:
                     "`json_schema` (structured extraction) needs the gpu engine;"
                     f" this job runs on {engine.name} ({reason})"
                 )
+            if warning := images.engine_warning(job.images, engine.name):
+                run.warnings.append(warning)
             with network_guard() as guard:
                 pages = self._pages(engine, run, progress, on_page)
             blocked = guard.blocked
@@ -256,7 +258,12 @@ class Pipeline:
         outputs = set(run.job.outputs)
         results: list[PageResult] = []
         heads_and_feet: list[running.Candidate] = []
+        s = self.settings
+        budget = images.ImageBudget(
+            run.job.images, s.max_image_bytes_per_job, s.max_images_per_page
+        )
         for page in engine.pages(run):
+            budget.admit(page)
             heads_and_feet.extend(running.candidates(len(results), page))
             _keep_outputs(page, outputs)
             results.append(page)
@@ -267,6 +274,7 @@ class Pipeline:
             ):
                 progress(len(results), run.selected)
         running.mark(results, heads_and_feet)
+        run.warnings.extend(budget.warnings())
         return results
 
     # --------------------------------------------------------------- response

@@ -11,12 +11,19 @@ where ``url`` is a presigned GET URL and ``sha256`` is the digest of the
 stored bytes. A failed upload becomes the ``upload_failed`` error payload
 (retryable); neither the URL's signature nor the credentials are ever logged.
 
+Images (job option ``images``) come first: each PNG over
+``DOCWORKER_MAX_INLINE_IMAGE_BYTES`` is uploaded on its own
+(``results/<UTC date>/<job id>-<random>/page-003-figure-01.png``) and its
+entry gets a presigned ``url`` in place of the base64 ``data``; then the
+payload's size is judged as above.
+
 Inputs: a response payload dict, ``Settings`` (bucket endpoint, keys, name).
 Outputs: the same payload, a stored-response dict, or an error payload.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import json
@@ -70,11 +77,13 @@ class ResultStore:
         *,
         inline_max_bytes: int,
         url_expiry_s: int,
+        image_inline_max_bytes: int | None = None,
     ) -> None:
         self._client = client
         self.bucket = bucket
         self.inline_max_bytes = inline_max_bytes
         self.url_expiry_s = url_expiry_s
+        self.image_inline_max_bytes = image_inline_max_bytes
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ResultStore:
@@ -113,12 +122,18 @@ class ResultStore:
             settings.bucket_name,
             inline_max_bytes=settings.result_inline_max_bytes,
             url_expiry_s=settings.result_url_expiry_s,
+            image_inline_max_bytes=settings.max_inline_image_bytes,
         )
 
     def maybe_store(self, payload: dict[str, Any], job_id: str | None) -> dict[str, Any]:
         """``payload`` itself when small enough, else a stored response (or ``upload_failed``)."""
         if "error" in payload or "metadata" not in payload:
             return payload
+        try:
+            self.store_images(payload, job_id)
+        except errors.UploadFailed as e:
+            _log.warning("image upload failed: %s", e.message)
+            return errors.to_error_payload(e)
         body = payload_bytes(payload)
         if len(body) <= self.inline_max_bytes:
             return payload
@@ -128,21 +143,44 @@ class ResultStore:
             _log.warning("result upload failed: %s", e.message)
             return errors.to_error_payload(e)
 
-    def store(self, body: bytes, metadata: dict[str, Any], job_id: str | None) -> dict[str, Any]:
-        """Upload ``body`` and describe it; raise ``UploadFailed`` when the bucket refuses."""
+    def store_images(self, payload: dict[str, Any], job_id: str | None) -> int:
+        """Upload each inline PNG over the image cap; its entry gets ``url`` for ``data``.
+
+        Returns how many were uploaded; raises ``UploadFailed`` when the bucket refuses.
+        """
+        cap = self.image_inline_max_bytes
+        data = payload.get("data")
+        if cap is None or not isinstance(data, dict):
+            return 0
+        prefix = None
+        count = 0
+        for page in data.get("pages") or []:
+            for image in page.get("images") or []:
+                if not image.get("data") or image.get("bytes", 0) <= cap:
+                    continue
+                prefix = prefix or object_key(job_id).removesuffix(".json")
+                key = f"{prefix}/{image['name']}"
+                body = base64.b64decode(image["data"])
+                image["url"] = self._put(key, body, "image/png", hashlib.sha256(body).hexdigest())
+                image["data"] = None
+                count += 1
+        if count:
+            _log.info("%d image(s) stored in the bucket under %s/", count, prefix)
+        return count
+
+    def _put(self, key: str, body: bytes, content_type: str, digest: str) -> str:
+        """Upload ``body`` as ``key``; its presigned GET URL (``UploadFailed`` when refused)."""
         from botocore.exceptions import BotoCoreError, ClientError
 
-        digest = hashlib.sha256(body).hexdigest()
-        key = object_key(job_id)
         try:
             self._client.put_object(
                 Bucket=self.bucket,
                 Key=key,
                 Body=body,
-                ContentType="application/json; charset=utf-8",
+                ContentType=content_type,
                 Metadata={"sha256": digest},
             )
-            url = self._client.generate_presigned_url(
+            return self._client.generate_presigned_url(
                 "get_object",
                 Params={"Bucket": self.bucket, "Key": key},
                 ExpiresIn=self.url_expiry_s,
@@ -154,6 +192,12 @@ class ResultStore:
             raise errors.UploadFailed(
                 f"the result bucket could not be reached ({type(e).__name__})"
             ) from e
+
+    def store(self, body: bytes, metadata: dict[str, Any], job_id: str | None) -> dict[str, Any]:
+        """Upload ``body`` and describe it; raise ``UploadFailed`` when the bucket refuses."""
+        digest = hashlib.sha256(body).hexdigest()
+        key = object_key(job_id)
+        url = self._put(key, body, "application/json; charset=utf-8", digest)
         _log.info("result of %d bytes stored in the bucket as %s", len(body), key)
         stored = StoredResponse.model_validate(
             {

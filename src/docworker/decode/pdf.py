@@ -19,7 +19,7 @@ from pathlib import Path
 from PIL import Image
 
 from docworker import errors
-from docworker.decode import rtl
+from docworker.decode import pdfimages, rtl
 from docworker.decode.pdfchars import read_chars, to_top_left
 from docworker.decode.pdflines import pieces, turn
 from docworker.decode.pdfobjects import read_objects
@@ -104,6 +104,7 @@ class PdfHandle:
                 found = read_objects(page)  # paths and image cover, one walk
                 view.image_coverage, view.graphics = found.image_coverage, found.segments
                 view.objects = found
+                view.pictures = pdfimages.picture_boxes(page, width, height)
             return view
         finally:
             page.close()

@@ -26,6 +26,7 @@ class PageView:
     image_coverage: float = 0.0  # share of the page under image objects (PDF only)
     graphics: int = 0  # vector path segments on the page (PDF only; rulings, boxes)
     objects: Any = None  # PDF only: ``pdfobjects.PageObjects``, the paths the table stage takes
+    pictures: list[tuple[float, float, float, float]] = field(default_factory=list)  # pdfimages
 
 
 class DocumentHandle(Protocol):

@@ -15,13 +15,14 @@ Inputs: a ``JobRun`` (parent) or a ``PageTask`` (child). Output: ``PageResult``.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from docworker import decode, errors
+from docworker import decode, errors, images
 from docworker.contract import ModelInfo, PageResult
 from docworker.engines import JobRun, dist_version, paged
 from docworker.isolation.tasks import PageTask, document
@@ -96,7 +97,7 @@ class CpuEngine:
         told = False  # the job's language warnings, once a page was OCR'd
         for task, result in run.pool.run(
             "docworker.engines.cpu.read_page",
-            paged.page_tasks(run, doc, numbers, self.ocr_threads),
+            _with_images(run, paged.page_tasks(run, doc, numbers, self.ocr_threads)),
             timeout_s=run.settings.page_timeout_s,
             deadline=run.deadline,
             window=run.settings.window_pages,
@@ -111,6 +112,18 @@ class CpuEngine:
                         ocr.language_warnings(run.settings.ocr_engine, run.job.languages)
                     )
                 yield result
+
+
+def _with_images(run: JobRun, tasks: Iterator[PageTask]) -> Iterator[PageTask]:
+    """The page tasks with the job's ``images`` option (``docworker.images``)."""
+    s, job = run.settings, run.job
+    for task in tasks:
+        yield dataclasses.replace(
+            task,
+            images=job.images,
+            images_dpi=job.images_dpi or s.images_dpi,
+            max_images_per_page=s.max_images_per_page,
+        )
 
 
 # ------------------------------------------------------------ page process side
@@ -218,6 +231,31 @@ def read_page(task: PageTask) -> PageResult:
     items = markdown.layout_items(paras, kinds, tables)
     block_source = "ocr" if source == "ocr" else "text_layer"
     timings["assemble"] = _ms(t)
+    pictures = images.figure_regions(view.pictures, ordered, view.width, view.height)
+    exported, names = None, {}
+    if task.images != "none":
+        t = time.perf_counter()
+        try:
+            exported, names = images.export(
+                handle,
+                task.number,
+                task.images,
+                task.images_dpi,
+                task.doc.max_pixels,
+                (view.width, view.height),
+                pictures,
+                task.max_images_per_page,
+            )
+        except (errors.WorkerError, OSError, ValueError, MemoryError) as e:
+            # The page's text stands without its images; the job's budget warns.
+            _log.warning("page %d: images not made (%s)", task.number, type(e).__name__)
+            exported, names = [], {}
+        timings["images"] = _ms(t)
+    if pictures:
+        page_md, blocks = images.assemble(items, pictures, names, task.number, block_source)
+    else:
+        page_md = markdown.items_markdown(items)
+        blocks = markdown.items_blocks(items, block_source)
     return PageResult(
         number=task.number,
         width=round(view.width, 2),
@@ -227,8 +265,9 @@ def read_page(task: PageTask) -> PageResult:
         source=source,  # type: ignore[arg-type]
         status="ok",
         text=markdown.items_text(items),
-        markdown=markdown.items_markdown(items),
-        blocks=markdown.items_blocks(items, block_source),
+        markdown=page_md,
+        blocks=blocks,
         tables=tables,
+        images=exported,
         timings_ms=timings,
     )

@@ -49,6 +49,9 @@ class PageTask:
     text_layer: bool = True
     ocr_engine: str = "rapidocr"  # rapidocr | tesseract (Settings.ocr_engine)
     languages: tuple[str, ...] = ()  # JobInput.languages (ISO 639); () = the engine's defaults
+    images: str = "none"  # JobInput.images: none | figures | pages | both
+    images_dpi: int = 144  # JobInput.images_dpi or Settings.images_dpi
+    max_images_per_page: int = 16  # Settings.max_images_per_page
 
 
 @dataclass(frozen=True)

@@ -73,8 +73,8 @@ def candidates(
     part = -1
     blocks = page.blocks
     for i, block in enumerate(blocks):
-        if block.type in MARKDOWN_TYPES:
-            part += 1
+        if block.type in MARKDOWN_TYPES or (block.type == "picture" and block.text):
+            part += 1  # an exported figure's markdown link is a part of its own
         if block.type not in _CANDIDATE_TYPES or len(block.text) > max_chars:
             continue
         lines = 0
