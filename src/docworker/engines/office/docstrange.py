@@ -308,8 +308,9 @@ def office_processors() -> tuple[list[str], str | None]:
 def check_local_mode(cache_dir: Path | None = None) -> tuple[bool, str]:
     """``(ok, one-line detail)``. Never builds a cloud extractor; without CUDA, builds none.
 
-    docstrange has two local parts: the Office/HTML processors (CPU, used on
-    every machine) and the GPU extractor. Without CUDA the extractor is not
+    docstrange has two local parts: the Office/HTML processors (CPU; the office
+    engine now reads with its own readers, and these remain the Office
+    benchmark's baseline) and the GPU extractor. Without CUDA the extractor is not
     used on this machine, which is not a failure; with CUDA it must build and
     prove itself local.
     """
