@@ -84,6 +84,10 @@ def frame_of(page: Any) -> tuple[Frame, float, float]:
     return upright, w0, h0
 
 
+class _Pointer(ctypes.c_void_p):
+    """A pointer result kept as a ctypes object (a plain ``c_void_p`` result becomes an int)."""
+
+
 class _Calls:
     """The per-object and per-segment pdfium calls re-typed to pass plain integers."""
 
@@ -105,10 +109,12 @@ class _Calls:
         self.count_segments = retype(raw.FPDFPath_CountSegments, i, vp)
         self.draw_mode = retype(raw.FPDFPath_GetDrawMode, i, vp, vp, vp)
         self.fill_color = retype(raw.FPDFPageObj_GetFillColor, i, vp, vp, vp, vp, vp)
-        self.segment = retype(raw.FPDFPath_GetPathSegment, vp, vp, i)
-        self.segment_type = retype(raw.FPDFPathSegment_GetType, i, vp)
-        self.point = retype(raw.FPDFPathSegment_GetPoint, i, vp, vp, vp)
-        self.closes = retype(raw.FPDFPathSegment_GetClose, i, vp)
+        # Per segment: no declared argument types, and the segment handle comes back
+        # as a pointer object that the next calls take as it is (no conversions).
+        self.segment = retype(raw.FPDFPath_GetPathSegment, _Pointer)
+        self.segment_type = retype(raw.FPDFPathSegment_GetType, i)
+        self.point = retype(raw.FPDFPathSegment_GetPoint, i)
+        self.closes = retype(raw.FPDFPathSegment_GetClose, i)
 
 
 _calls: _Calls | None = None
@@ -154,8 +160,10 @@ class _Walk:
         self.m = self.fast.raw.FS_MATRIX()
         self.fill, self.stroke = ctypes.c_int(0), ctypes.c_int(0)
         self.rgba = [ctypes.c_uint(0) for _ in range(4)]
+        self.rgba_at = [ctypes.addressof(v) for v in self.rgba]
         self.box = [ctypes.c_float(0) for _ in range(4)]
         self.x, self.y = ctypes.c_float(0), ctypes.c_float(0)
+        self.x_ref, self.y_ref = ctypes.byref(self.x), ctypes.byref(self.y)
 
     def matrix(self, obj: int) -> Affine:
         m = self.m
@@ -229,8 +237,8 @@ class _Walk:
         color: tuple[int, ...] | None = None
         if fill:
             rgba = self.rgba
-            if fast.fill_color(obj, *(ctypes.addressof(v) for v in rgba)):
-                color = tuple(v.value for v in rgba)
+            if fast.fill_color(obj, *self.rgba_at):
+                color = (rgba[0].value, rgba[1].value, rgba[2].value, rgba[3].value)
         segment, segment_type, point_of, closes = (
             fast.segment,
             fast.segment_type,
@@ -238,14 +246,15 @@ class _Walk:
             fast.closes,
         )
         x, y = self.x, self.y
-        x_at, y_at = ctypes.addressof(x), ctypes.addressof(y)
+        x_at, y_at = self.x_ref, self.y_ref
+        path = _Pointer(obj)
         a, b, c, d, e, f = m
         frame, upright = self.frame, self.upright
         subpaths: list[tuple[str, list[tuple[float, float]]]] = []
         shape, pts = "", []
         bezier = 0
         for i in range(n):
-            seg = segment(obj, i)
+            seg = segment(path, i)
             kind = segment_type(seg)
             if kind == _BEZIERTO:
                 bezier += 1
@@ -304,10 +313,9 @@ def _add(shape: str, pts: list, stroke: bool, fill: bool, color, out) -> None:
         del pts[-2]
     xs = [p[0] for p in pts]
     ys = [p[1] for p in pts]
-    box = {"x0": min(xs), "top": min(ys), "x1": max(xs), "bottom": max(ys)}
-    common = {"stroke": stroke, "fill": fill, "non_stroking_color": color}
+    box = (min(xs), min(ys), max(xs), max(ys))
     if shape in ("ml", "mlh"):
-        lines.append({**box, **common, "pts": pts[:2]})
+        lines.append(_dict(box, stroke, fill, color, pts[:2]))
         return
     if shape in ("mlllh", "mllll") and len(pts) == 5 and _near(pts[0], pts[4]):
         (x0, y0), (x1, y1), (x2, y2), (x3, y3) = pts[:4]
@@ -324,7 +332,23 @@ def _add(shape: str, pts: list, stroke: bool, fill: bool, color, out) -> None:
             and same(x3, x0, abs_tol=_SAME)
         )
         if square:
-            rects.append({**box, **common})
+            rects.append(_dict(box, stroke, fill, color, None))
             return
     if len(pts) >= 2:
-        curves.append({**box, **common, "pts": pts})
+        curves.append(_dict(box, stroke, fill, color, pts))
+
+
+def _dict(box: tuple[float, float, float, float], stroke, fill, color, pts) -> dict:
+    """A pdfplumber-style object dict (keys in pdfplumber's order; ``pts`` only with points)."""
+    out = {
+        "x0": box[0],
+        "top": box[1],
+        "x1": box[2],
+        "bottom": box[3],
+        "stroke": stroke,
+        "fill": fill,
+        "non_stroking_color": color,
+    }
+    if pts is not None:
+        out["pts"] = pts
+    return out

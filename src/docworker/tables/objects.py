@@ -27,6 +27,7 @@ import logging
 import unicodedata
 from typing import Any
 
+from docworker.decode.pdfchars import api
 from docworker.decode.pdfobjects import Frame, frame_of, read_objects
 
 _log = logging.getLogger(__name__)
@@ -77,8 +78,6 @@ class _Fast:
             return ctypes.CFUNCTYPE(restype, *argtypes)(ctypes.cast(fn, ctypes.c_void_p).value)
 
         vp, i = ctypes.c_void_p, ctypes.c_int
-        self.text_object = retype(raw.FPDFText_GetTextObject, vp, vp, i)
-        self.loose_box = retype(raw.FPDFText_GetLooseCharBox, i, vp, i, vp)
         self.is_generated = retype(raw.FPDFText_IsGenerated, i, vp, i)
 
 
@@ -92,37 +91,13 @@ def _calls(raw: Any) -> _Fast:
     return _fast
 
 
-def characters(textpage: Any, frame: Frame) -> list[dict]:
-    """The page's characters as dicts (see module docstring), in pdfium's order.
-
-    Unmapped glyphs and control characters are left out (pdfminer wrote them
-    as ``(cid:N)``); pdfium's line-end hyphen mark is ``-``. Characters that
-    share one box in one text object are one glyph (a ligature, a glyph that
-    maps to several characters) and become one dict, as pdfminer has them.
-    """
-    import pypdfium2.raw as raw
-
-    n = textpage.count_chars()
-    if n <= 0:
-        return []
+def _slots(raw: Any, textpage: Any, n: int) -> list[tuple[int, str]]:
+    """``(index, text)`` of each character slot the finders take (see ``characters``)."""
     codes = _codes(raw, textpage, n)
     handle = textpage.raw
-    fast = _calls(raw)
     address = ctypes.cast(handle, ctypes.c_void_p).value
-    text_object, loose_box, is_generated = fast.text_object, fast.loose_box, fast.is_generated
-    rect = raw.FS_RECTF()
-    rect_at = ctypes.addressof(rect)
-    ox, oy = frame(0.0, 0.0)
-
-    def shown(vx: float, vy: float) -> tuple[float, float]:
-        """A direction in user space → on the displayed page, y up (as pdfminer's matrix)."""
-        x, y = frame(vx, vy)
-        return x - ox, oy - y
-
-    objects: dict[int | None, _Object] = {}
-    chars: list[dict] = []
-    last_key: int | None = -1
-    last_box = (0.0, 0.0, 0.0, 0.0)
+    is_generated = _calls(raw).is_generated
+    slots: list[tuple[int, str]] = []
     for i, ch in enumerate(codes):
         if not ch or ch in "\r\n":
             continue
@@ -135,10 +110,53 @@ def characters(textpage: Any, frame: Frame) -> list[dict]:
             ch = "-"
         elif ch < " " or "\x7f" <= ch <= "\x9f" or ch in _DROP:
             continue
-        key = text_object(address, i)
-        if not loose_box(address, i, rect_at):
+        slots.append((i, ch))
+    return slots
+
+
+def characters(textpage: Any, frame: Frame) -> list[dict]:
+    """The page's characters as dicts (see module docstring), in pdfium's order.
+
+    Unmapped glyphs and control characters are left out (pdfminer wrote them
+    as ``(cid:N)``); pdfium's line-end hyphen mark is ``-``. Characters that
+    share one box in one text object are one glyph (a ligature, a glyph that
+    maps to several characters) and become one dict, as pdfminer has them.
+    The two calls a character needs are made in two tight passes, as
+    ``decode.pdfchars`` makes them (boxes into one float buffer).
+    """
+    import pypdfium2.raw as raw
+
+    n = textpage.count_chars()
+    if n <= 0:
+        return []
+    slots = _slots(raw, textpage, n)
+    if not slots:
+        return []
+    fast = api()
+    handle = ctypes.c_void_p(ctypes.cast(textpage.raw, ctypes.c_void_p).value)
+    text_object, loose_box, byref = fast.text_object, fast.loose_box, ctypes.byref
+    keys = [text_object(handle, i) for i, _ in slots]
+    buffer = (ctypes.c_float * (4 * len(slots)))()
+    found = [loose_box(handle, i, byref(buffer, 16 * k)) for k, (i, _) in enumerate(slots)]
+    boxes = memoryview(buffer).cast("B").cast("f").tolist()  # FS_RECTF: left, top, right, bottom
+    ox, oy = frame(0.0, 0.0)
+
+    def shown(vx: float, vy: float) -> tuple[float, float]:
+        """A direction in user space → on the displayed page, y up (as pdfminer's matrix)."""
+        x, y = frame(vx, vy)
+        return x - ox, oy - y
+
+    objects: dict[int | None, _Object] = {}
+    matrix = raw.FS_MATRIX()
+    chars: list[dict] = []
+    last_key: int | None = -1
+    last_box = (0.0, 0.0, 0.0, 0.0)
+    for k, (i, ch) in enumerate(slots):
+        if not found[k]:
             continue
-        left, bottom, right, top = rect.left, rect.bottom, rect.right, rect.top
+        key = keys[k]
+        j = 4 * k
+        left, top, right, bottom = boxes[j], boxes[j + 1], boxes[j + 2], boxes[j + 3]
         if (
             key == last_key
             and abs(left - last_box[0]) <= _SAME
@@ -154,7 +172,11 @@ def characters(textpage: Any, frame: Frame) -> list[dict]:
         last_key, last_box = key, (left, bottom, right, top)
         info = objects.get(key)
         if info is None:
-            info = objects[key] = _Object(*_object_info(raw, handle, i), shown)
+            if not fast.matrix(handle, i, byref(matrix)):
+                matrix.a, matrix.b, matrix.c, matrix.d = 1.0, 0.0, 0.0, 1.0
+            size = fast.font_size(handle, i)
+            m = matrix
+            info = objects[key] = _Object(m.a, m.b, m.c, m.d, size, shown)
         # Across the advance: from the descent, one font size (pdfminer's box).
         if info.across == 0:
             top = bottom + info.extent
@@ -214,11 +236,3 @@ def _align(char: dict, prev: dict) -> None:
     else:
         char["x0"], char["x1"] = prev["x0"], prev["x1"]
     char["matrix"], char["upright"], char["size"] = prev["matrix"], prev["upright"], prev["size"]
-
-
-def _object_info(raw, handle, index: int) -> tuple[float, float, float, float, float]:
-    """(matrix a, b, c, d, font size) of a character's text object."""
-    m = raw.FS_MATRIX()
-    if not raw.FPDFText_GetMatrix(handle, index, m):
-        m.a, m.b, m.c, m.d = 1.0, 0.0, 0.0, 1.0
-    return (m.a, m.b, m.c, m.d, raw.FPDFText_GetFontSize(handle, index))
