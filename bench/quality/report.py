@@ -94,7 +94,7 @@ def deltas(previous: dict[str, Any], current: dict[str, Any]) -> list[str]:
 
 
 def machine() -> str:
-    """Cores, CPU model, OS and Python of this machine, in one line."""
+    """Cores, CPU model, OS, Python and load average of this machine, in one line."""
     cpu = platform.processor() or platform.machine()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -104,7 +104,13 @@ def machine() -> str:
     except OSError:
         pass
     system = f"{platform.system()} {platform.release()}"
-    return f"{os.cpu_count()} cores, {cpu}, {system}, Python {platform.python_version()}"
+    line = f"{os.cpu_count()} cores, {cpu}, {system}, Python {platform.python_version()}"
+    try:  # other work on the machine slows the figures in seconds: say how busy it was
+        one, _, fifteen = os.getloadavg()
+        line += f"; load average {one:.1f} (1 min), {fifteen:.1f} (15 min) when written"
+    except OSError:
+        pass
+    return line
 
 
 def git_revision(repo: Path) -> str:
