@@ -129,6 +129,7 @@ def _take_overhangs(
     if not beside:
         return
     last = len(xs) - 2
+    reach = (OVERHANG_GAP + 1) * max(ch["bottom"] - ch["top"] for _, ch in beside)
     for side in (-1, 1):  # left of the grid, then right of it
         chain = sorted(
             ((r, ch) for r, ch in beside if (ch["x1"] + ch["x0"]) / 2 < xs[0])
@@ -136,15 +137,23 @@ def _take_overhangs(
             else ((r, ch) for r, ch in beside if (ch["x1"] + ch["x0"]) / 2 > xs[-1]),
             key=lambda rc: -rc[1]["x1"] if side < 0 else rc[1]["x0"],
         )
+        edge: dict[int, list[dict]] = {}  # per edge cell: its characters a chain can reach
         for r, ch in chain:
             cell_id = slots.get((r, 0 if side < 0 else last))
             if cell_id is None:
                 continue
+            if cell_id not in edge:
+                edge[cell_id] = [
+                    m
+                    for m in members[cell_id]
+                    if (m["x0"] - xs[0] if side < 0 else xs[-1] - m["x1"]) <= reach
+                ]
             h = max(ch["bottom"] - ch["top"], 0.1)
-            for m in members[cell_id]:
+            for m in edge[cell_id]:
                 gap = m["x0"] - ch["x1"] if side < 0 else ch["x0"] - m["x1"]
                 if -0.5 * h <= gap <= OVERHANG_GAP * h and _same_line(m, ch):
                     members[cell_id].append(ch)
+                    edge[cell_id].append(ch)
                     break
 
 
