@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, replace
 
 from docworker.decode import PageView
@@ -79,12 +80,15 @@ class TextLayerStage:
 
     def judge(self, page: PageView) -> Verdict:
         """Is the text layer good enough to skip OCR?"""
-        chars = [ch for line in page.lines for ch in line.text if not ch.isspace()]
-        chars += ["\ufffd"] * page.unreadable  # controls and unmapped glyphs dropped by decode
-        if len(chars) < self.min_chars:
-            reason = f"text layer has {len(chars)} characters (< {self.min_chars})"
-            return Verdict(False, reason, short=bool(chars) and page.invisible_ratio <= 0.5)
-        garbage = sum(1 for ch in chars if _is_garbage(ch)) / len(chars)
+        counts = Counter("".join(line.text for line in page.lines))
+        for ch in [ch for ch in counts if ch.isspace()]:
+            del counts[ch]
+        counts["\ufffd"] += page.unreadable  # controls and unmapped glyphs dropped by decode
+        n_chars = sum(counts.values())
+        if n_chars < self.min_chars:
+            reason = f"text layer has {n_chars} characters (< {self.min_chars})"
+            return Verdict(False, reason, short=n_chars > 0 and page.invisible_ratio <= 0.5)
+        garbage = sum(n for ch, n in counts.items() if _is_garbage(ch)) / n_chars
         if garbage > self.max_garbage_ratio:
             return Verdict(False, f"text layer is {garbage:.0%} unreadable characters")
         if page.invisible_ratio > self.max_invisible_ratio:
