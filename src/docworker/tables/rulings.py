@@ -17,7 +17,7 @@ of ``Seg``. Also here: ``Sets`` (union-find) and the snapping tolerance
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from docworker.geometry import BBox, union
@@ -67,18 +67,15 @@ def rulings(
     """Horizontal and vertical rulings of a page, snapped and joined."""
     hs: list[Seg] = []
     vs: list[Seg] = []
-
-    def add(p: Sequence[float], q: Sequence[float]) -> None:
-        (ax, ay), (bx, by) = p, q
-        if abs(ay - by) <= 1.0 and abs(ax - bx) > 0:
-            hs.append(Seg((ay + by) / 2, min(ax, bx), max(ax, bx)))
-        elif abs(ax - bx) <= 1.0 and abs(ay - by) > 0:
-            vs.append(Seg((ax + bx) / 2, min(ay, by), max(ay, by)))
-
     for obj in [*lines, *curves]:
         pts = obj.get("pts") or [(obj["x0"], obj["top"]), (obj["x1"], obj["bottom"])]
-        for p, q in itertools.pairwise(pts):
-            add(p, q)
+        ax, ay = pts[0]
+        for bx, by in pts[1:]:  # each drawn segment: level or plumb ones are rulings
+            if abs(ay - by) <= 1.0 and abs(ax - bx) > 0:
+                hs.append(Seg((ay + by) / 2, min(ax, bx), max(ax, bx)))
+            elif abs(ax - bx) <= 1.0 and abs(ay - by) > 0:
+                vs.append(Seg((ax + bx) / 2, min(ay, by), max(ay, by)))
+            ax, ay = bx, by
     painted: list[dict] = []
     page_area = width * height
     for r in rects:
