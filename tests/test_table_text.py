@@ -87,3 +87,16 @@ def test_lines_a_table_replaces_but_its_cells_lack_stay_in_the_markdown():
     assert md.count("| Wages | 7 |") == 1
     assert "Attach Form W-2 here" in md and "Income" in md
     assert md.count("Interest") == 1 and md.count("Wages") == 1
+
+
+def test_a_superscript_apart_in_a_cell_still_matches_its_line():
+    cells = [
+        TableCell(row=0, col=0, text="Country", header=True),
+        TableCell(row=0, col=1, text="2003", header=True),
+        TableCell(row=1, col=0, text="Mauritius - Maurice a"),
+        TableCell(row=1, col=1, text="1 222"),
+    ]
+    table = render.table(cells, 2, 2, (0.0, 0.0, 400.0, 100.0))
+    paras = [Paragraph([_line("Country 2003", 10, 10), _line("Mauricea", 10, 30)])]
+    md = items_markdown(layout_items(paras, ["paragraph"], [table]))
+    assert md == table.markdown

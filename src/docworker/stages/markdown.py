@@ -30,6 +30,7 @@ lists. Outputs: ``PageItem`` lists, markdown, text and ``contract.Block`` lists.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections import Counter
@@ -169,16 +170,32 @@ def _key(token: str) -> str:
     return _EDGE_PUNCT.sub("", unicodedata.normalize("NFKC", token))
 
 
-def _uncelled(para: Paragraph, table_words: Counter[str]) -> list[Line]:
+def _cell_words(table: Table) -> tuple[Counter[str], set[str]]:
+    """The cells' words by ``_key``, and each two neighbours run together.
+
+    A superscript set apart in a cell ("Maurice" "a") is one word in the text
+    line ("Mauricea").
+    """
+    words: Counter[str] = Counter()
+    pairs: set[str] = set()
+    for cell in table.cells:
+        keys = [k for k in map(_key, cell.text.split()) if k]
+        words.update(keys)
+        pairs.update(a + b for a, b in itertools.pairwise(keys))
+    return words, pairs
+
+
+def _uncelled(para: Paragraph, table_words: tuple[Counter[str], set[str]]) -> list[Line]:
     """What of ``para`` never landed in the table's cells, as lines.
 
-    ``table_words`` (the cells' words by ``_key``) is consumed as lines match
-    it. A line whose words mostly miss it stays whole (a rule drawn through
-    it, a note inside the frame); of a line that mostly matched, only the
-    missing words stay (a label beside the grid on the row's line). So no
-    word of the text layer is lost to a table; tokens without a letter or a
-    digit (dot leaders) are not words.
+    ``table_words`` (``_cell_words``) is consumed as lines match it. A line
+    whose words mostly miss it stays whole (a rule drawn through it, a note
+    inside the frame); of a line that mostly matched, only the missing words
+    stay (a label beside the grid on the row's line). So no word of the text
+    layer is lost to a table; tokens without a letter or a digit (dot
+    leaders) are not words.
     """
+    words, pairs = table_words
     out = []
     for line in para.lines:
         tokens = [(t, _key(t)) for t in line.text.split()]
@@ -186,12 +203,12 @@ def _uncelled(para: Paragraph, table_words: Counter[str]) -> list[Line]:
         for token, k in tokens:
             if not k:
                 continue
-            if table_words[k] > 0:
-                table_words[k] -= 1
-            else:
+            if words[k] > 0:
+                words[k] -= 1
+            elif k not in pairs:
                 missing.append(token)
-        words = sum(1 for _, k in tokens if k)
-        if missing and 2 * len(missing) >= words:
+        counted = sum(1 for _, k in tokens if k)
+        if missing and 2 * len(missing) >= counted:
             out.append(line)
         elif missing:
             out.append(replace(line, text=" ".join(missing), words=[]))
@@ -207,7 +224,7 @@ def layout_items(paras: list[Paragraph], kinds: list[str], tables: list[Table]) 
     """
     items: list[PageItem] = []
     placed: set[int] = set()
-    cell_words: dict[int, Counter[str]] = {}
+    cell_words: dict[int, tuple[Counter[str], set[str]]] = {}
     for para, (kind, level) in zip(paras, classify(paras, kinds), strict=True):
         owner = next(
             (
@@ -224,9 +241,7 @@ def layout_items(paras: list[Paragraph], kinds: list[str], tables: list[Table]) 
             placed.add(owner)
             items.append(PageItem("table", table=tables[owner]))
         if owner not in cell_words:
-            cell_words[owner] = Counter(
-                k for cell in tables[owner].cells for k in map(_key, cell.text.split()) if k
-            )
+            cell_words[owner] = _cell_words(tables[owner])
         left = _uncelled(para, cell_words[owner])
         if left:  # furniture stays furniture, out of the markdown
             rest = kind if kind in ("page_header", "page_footer") else "paragraph"

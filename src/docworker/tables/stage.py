@@ -270,7 +270,8 @@ class TableStage:
         if rot:
             boxes = [turn_box(b, rot, width, height) for b in boxes]
             inside = [turn_char(c, rot, width, height) for c in inside]
-        cells = build_cells(split_stacked_rows(boxes, inside), inside)
+        beside = [] if rot else [c for c in chars if bbox[1] <= centre(c)[1] <= bbox[3]]
+        cells = build_cells(split_stacked_rows(boxes, inside), inside, beside)
         if cells is None:
             return None
         sizes = [sum(1 for t in c.text.split() if WORDISH.search(t)) for c in cells]
