@@ -44,6 +44,9 @@ class Line:
     ``confidence`` is the OCR score (``None`` for the text layer). ``size`` is the
     font size or line height in page units where the source knows it (0 otherwise);
     ``bold`` and ``mono`` are what the text layer says about the line's font.
+    ``latex`` is the line's LaTeX reading where the text layer shows mathematics
+    (``decode.pdfmath``; ``None`` otherwise) and ``math`` the number of its
+    characters that are evidence of it (math fonts, math symbols).
     """
 
     text: str
@@ -53,3 +56,5 @@ class Line:
     bold: bool = False
     mono: bool = False
     words: list[Word] = field(default_factory=list)
+    latex: str | None = None
+    math: int = 0

@@ -39,6 +39,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from docworker.decode.pdfmath import is_math_font
+
 _INVISIBLE = 3  # FPDF_TEXTRENDERMODE_INVISIBLE
 _FIXED_PITCH = 1  # font descriptor flag bit 1
 _FORCE_BOLD = 1 << 18  # font descriptor flag bit 19
@@ -77,6 +79,7 @@ class Char:
 class Style:
     bold: bool
     mono: bool
+    math: bool = False  # a math font (``pdfmath.is_math_font``)
 
 
 @dataclass
@@ -214,7 +217,7 @@ class _Objects:
             flags = max(0, fast.font_flags(font))
         bold = bool(_BOLD_NAME.search(name)) or weight >= 600 or bool(flags & _FORCE_BOLD)
         mono = bool(_MONO_NAME.search(name)) or bool(flags & _FIXED_PITCH)
-        self.read.styles.append(Style(bold=bold, mono=mono))
+        self.read.styles.append(Style(bold=bold, mono=mono, math=is_math_font(name)))
         return len(self.read.styles) - 1
 
 

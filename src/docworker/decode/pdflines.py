@@ -21,6 +21,10 @@ pieces first and only then joins the pieces of one row into a line.
   is cut the same way in its own frame, and its pieces keep their display
   boxes (taller than wide).
 
+A piece with characters in a math font or with a math symbol also gets its
+LaTeX reading (``Line.latex``, ``Line.math``; ``pdfmath``), where scripts
+are written ``^{}``/``_{}``: the equation stage decides whether to use it.
+
 Input: ``pdfchars.CharRead``. Output: ``geometry.Line`` pieces with
 ``size``, ``bold``, ``mono`` and ``words`` filled, boxes in displayed page
 points.
@@ -29,8 +33,10 @@ points.
 from __future__ import annotations
 
 import unicodedata
+from operator import attrgetter
 from statistics import median
 
+from docworker.decode import pdfmath
 from docworker.decode.pdfchars import LEFT, RIGHT, UP, Char, CharRead
 from docworker.geometry import Line, Word
 
@@ -40,6 +46,7 @@ GAP = 1.0
 SCRIPT = 0.85
 #: Glyphs this far back (in font sizes) from the previous one start a new piece.
 BACK = 0.5
+_STYLE = attrgetter("style")
 
 
 def _frame(direction: int, x: float, y: float) -> tuple[float, float]:
@@ -104,7 +111,8 @@ def pieces(read: CharRead) -> list[Line]:
         cur = _add(out, cur, char, fx0, fx1, base)
     if pending is not None:
         _add(out, cur, pending[0], *_span(pending[0]))
-    lines = [_line(p, read) for p in out]
+    math = frozenset(i for i, style in enumerate(read.styles) if style.math)
+    lines = [_line(p, read, math) for p in out]
     return _without_overprints([ln for ln in lines if ln.text])
 
 
@@ -176,7 +184,7 @@ def _attach(letters: list[Char], accent: Char, centre: float) -> bool:
     return False
 
 
-def _line(piece: _Piece, read: CharRead) -> Line:
+def _line(piece: _Piece, read: CharRead, math: frozenset[int] = frozenset()) -> Line:
     chars = piece.chars
     main = [c for c, s in zip(chars, piece.scripts, strict=True) if not s] or chars
     styles = read.styles
@@ -221,7 +229,14 @@ def _line(piece: _Piece, read: CharRead) -> Line:
         round(max(w.bottom for w in words), 2),
     )
     size = round(median(_size(c) for c in main), 2)
-    return Line(" ".join(texts), bbox, None, size, bold, mono, words)
+    text = " ".join(texts)
+    line = Line(text, bbox, None, size, bold, mono, words)
+    if piece.direction == RIGHT and (
+        (math and (True in piece.scripts or not math.isdisjoint(map(_STYLE, chars))))
+        or pdfmath.MATH_SYMBOL.search(text)
+    ):
+        line.latex, line.math = pdfmath.latex(chars, piece.base, piece.size, math, text)
+    return line
 
 
 def _touching(piece: _Piece, i: int, mono: bool) -> bool:

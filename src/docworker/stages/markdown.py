@@ -13,6 +13,9 @@ Block types (``classify``), judged on the page's own text:
   (``•``, ``-``, ``1.``, ``a)``, ``(iv)``); bullets are written ``- ``.
 - ``caption``: "Figure 3:", "Fig. 2.", "Table 1.", "TABLE IV" and their
   Spanish, French and German forms, a number and a delimiter.
+- ``formula``: a paragraph that is no heading, list item, caption or code
+  and is a display equation from the text layer (``equations``), written
+  ``$$ LaTeX $$``; its block's text is the LaTeX.
 - ``code``: two or more lines, all monospaced, with some code punctuation or
   indentation; written as a fenced block with the indentation measured from
   the lines' left edges.
@@ -39,11 +42,14 @@ from statistics import median
 
 from docworker.contract import Block, Table
 from docworker.geometry import BBox, Line
+from docworker.stages import equations
 from docworker.stages.joining import join_broken
 from docworker.stages.reading_order import Paragraph, list_marker
 
 #: Block types that are written to the page's markdown, one part each.
-MARKDOWN_TYPES = frozenset({"paragraph", "heading", "list_item", "caption", "code", "table"})
+MARKDOWN_TYPES = frozenset(
+    {"paragraph", "heading", "list_item", "caption", "code", "table", "formula"}
+)
 
 _CAPTION = re.compile(
     r"^(?:fig(?:ure|\.)?|table|tab\.|chart|exhibit|plate|scheme|listing|algorithm|graph"
@@ -146,6 +152,8 @@ def classify(paras: list[Paragraph], kinds: list[str]) -> list[tuple[str, int | 
             out.append(("heading", level))
         elif marker:
             out.append(("list_item", None))
+        elif equations.is_equation(para):
+            out.append(("formula", None))
         else:
             out.append(("paragraph", None))
     return out
@@ -308,6 +316,8 @@ def item_markdown(item: PageItem) -> str:
     assert item.paragraph is not None
     if item.kind == "code":
         return code_block(item.paragraph)
+    if item.kind == "formula":
+        return equations.markdown(equations.latex(item.paragraph))
     return text_markdown(item.kind, item.paragraph.text, item.level)
 
 
@@ -315,6 +325,8 @@ def block_markdown(block: Block) -> str:
     """The markdown part that ``items_markdown`` wrote for a paragraph-level block."""
     if block.type == "code":
         return "```\n" + block.text + "\n```"
+    if block.type == "formula":
+        return equations.markdown(block.text)
     return text_markdown(block.type, block.text, block.level)
 
 
@@ -379,6 +391,8 @@ def items_blocks(items: list[PageItem], source: str) -> list[Block]:
         para = item.paragraph
         assert para is not None
         text = "\n".join(line.text for line in para.lines) if item.kind == "code" else para.text
+        if item.kind == "formula":
+            text = equations.latex(para)
         blocks.append(
             Block(
                 type=item.kind,  # type: ignore[arg-type]

@@ -35,6 +35,7 @@ from docworker.decode.pdflines import is_vertical
 from docworker.geometry import BBox, Line, Word
 from docworker.geometry import union as _union
 from docworker.stages.columns import groups as _groups
+from docworker.stages.equations import row_latex
 from docworker.stages.joining import join_lines, vocabulary
 
 __all__ = ["Line", "Paragraph", "join_rows", "list_marker", "paragraphs", "reading_order"]
@@ -144,6 +145,8 @@ def _joined(row: list[Line], rtl: bool = False) -> Line:
         bold=sum(c for p, c in zip(row, chars, strict=True) if p.bold) >= 0.9 * total,
         mono=sum(c for p, c in zip(row, chars, strict=True) if p.mono) >= 0.9 * total,
         words=words,
+        latex=row_latex(row),
+        math=sum(p.math for p in row),
     )
 
 

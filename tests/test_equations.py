@@ -1,0 +1,149 @@
+"""Display equations in the text layer: LaTeX in the markdown, prose left as it was.
+
+The PDFs are written here glyph run by glyph run, with fonts named as TeX names
+them (CMMI10, CMR7, ...; not embedded: pdfium keeps the names), so the page
+reader sees what it sees in a TeX document: a superscript set smaller and
+raised, a subscript set smaller and lowered.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from docworker import decode
+from docworker.decode.pdfmath import is_math_font
+from docworker.engines import cpu
+from docworker.isolation import tasks
+from tests.pdfgen import pdf_from_objects
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+FONTS = {"T": "Times-Roman", "M": "CMMI10", "m": "CMMI7", "R": "CMR10", "r": "CMR7", "S": "CMSY10"}
+PROSE_1 = [
+    "The area of a square with side a grows with the square of its side, as the",
+    "equation below says; the same holds for any figure scaled by a factor.",
+]
+PROSE_2 = [
+    "Each value x is read from the table, and the sum of the squares is kept for",
+    "the report that goes to the board at the end of every month of the year.",
+]
+
+
+def _string(text: str) -> bytes:
+    return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)").encode("cp1252")
+
+
+def _run(x: float, y: float, size: float, font: str, text: str) -> bytes:
+    """``text`` with its baseline at ``(x, y)`` (points from the top-left)."""
+    return b"/%s %.2f Tf 1 0 0 1 %.2f %.2f Tm (%s) Tj" % (
+        font.encode(),
+        size,
+        x,
+        842 - y,
+        _string(text),
+    )
+
+
+def _line(x: float, y: float, parts: list[tuple[str, str]]) -> bytes:
+    """One line of ``(font, text)`` parts set one after the other at 10 pt."""
+    out = [b"1 0 0 1 %.2f %.2f Tm" % (x, 842 - y)]
+    out += [b"/%s 10 Tf (%s) Tj" % (font.encode(), _string(text)) for font, text in parts]
+    return b" ".join(out)
+
+
+def _page() -> bytes:
+    """Two prose paragraphs (a math-font letter inline) around three centred equations."""
+    runs = [_line(72, 100, [("T", PROSE_1[0][:31]), ("M", "a"), ("T", PROSE_1[0][32:])])]
+    runs.append(_run(72, 112, 10, "T", PROSE_1[1]))
+    # a^2 + 8 = 12, centred under the text, with room above and below.
+    runs += [
+        _run(188, 138, 10, "M", "a"),
+        _run(193.5, 134, 7, "r", "2"),
+        _run(200, 138, 10, "R", "+ 8 = 12"),
+    ]
+    # x_i = y^{n+1}
+    runs += [
+        _run(196, 174, 10, "M", "x"),
+        _run(201.7, 175.8, 7, "m", "i"),
+        _run(207, 174, 10, "R", "="),
+        _run(217, 174, 10, "M", "y"),
+        _run(222.5, 170, 7, "m", "n"),
+        _run(226.8, 170, 7, "r", "+1"),
+    ]
+    # a \neq b as TeX draws it without a Unicode map for the slash: CMSY's "6" over "=".
+    runs += [
+        _run(200, 210, 10, "M", "a"),
+        _run(208, 210, 10, "S", "6"),
+        _run(208, 210, 10, "R", "="),
+        _run(218, 210, 10, "M", "b"),
+    ]
+    runs.append(_line(72, 238, [("T", PROSE_2[0][:11]), ("M", "x"), ("T", PROSE_2[0][12:])]))
+    runs.append(_run(72, 250, 10, "T", PROSE_2[1]))
+    stream = b"BT\n" + b"\n".join(runs) + b"\nET"
+    objects: dict[int, bytes] = {
+        1: b"<< /Type /Catalog /Pages 2 0 R >>",
+        2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+    }
+    fonts = []
+    for k, (key, name) in enumerate(FONTS.items()):
+        objects[5 + k] = (
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /%s /Encoding /WinAnsiEncoding >>"
+            % name.encode()
+        )
+        fonts.append(b"/%s %d 0 R" % (key.encode(), 5 + k))
+    objects[3] = (
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
+        b" /Resources << /Font << %s >> >> >>" % b" ".join(fonts)
+    )
+    objects[4] = b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream"
+    return pdf_from_objects(objects)
+
+
+def _read(path: Path, number: int = 1):
+    doc = tasks.DocTask(str(path), decode.PDF, None, 10, 14400.0, 40_000_000)
+    return cpu.read_page(tasks.PageTask(doc=doc, number=number))
+
+
+def test_display_equations_are_latex_and_prose_is_untouched(tmp_path):
+    path = tmp_path / "math.pdf"
+    path.write_bytes(_page())
+    page = _read(path)
+    assert page.source == "text_layer"
+    parts = page.markdown.split("\n\n")
+    assert parts == [
+        " ".join(PROSE_1),
+        "$$ a^2 + 8 = 12 $$",
+        "$$ x_i = y^{n+1} $$",
+        "$$ a \\neq b $$",
+        " ".join(PROSE_2),
+    ]
+    formulas = [b for b in page.blocks if b.type == "formula"]
+    assert [b.text for b in formulas] == ["a^2 + 8 = 12", "x_i = y^{n+1}", "a \\neq b"]
+    x0, y0, x1, y1 = formulas[0].bbox
+    assert 187 < x0 < 189 and 230 < x1 < 250 and 126 < y0 < y1 < 142
+    # The plain text and the line blocks keep the text layer's reading.
+    assert "a 2 + 8 = 12" in page.text.splitlines()
+    assert page.text.splitlines()[:2] == PROSE_1
+    assert not any("^" in b.text for b in page.blocks if b.type == "line")
+
+
+def test_math_fonts_are_told_by_name():
+    for name in ("CMMI10", "ABCDEF+CMSY7", "CMEX10", "MSBM10", "LMMathItalic10-Regular",
+                 "LatinModernMath-Regular", "CambriaMath", "STIXTwoMath-Regular",
+                 "XITSMath", "Symbol", "SymbolMT", "MTExtra", "rsfs10"):  # fmt: skip
+        assert is_math_font(name), name
+    for name in ("CMR10", "ABCDEF+CMBX12", "Times-Roman", "OpenSymbol", "ArialMT",
+                 "Cambria", "STIXGeneral", "LMRoman10-Regular"):  # fmt: skip
+        assert not is_math_font(name), name
+
+
+@pytest.mark.skipif(
+    not (CORPUS / "docling/pdf/code_and_formula.pdf").exists(), reason="corpus absent"
+)
+def test_corpus_tex_equation():
+    page = _read(CORPUS / "docling/pdf/code_and_formula.pdf", number=2)
+    assert "\n\n$$ a^2 + 8 = 12 $$\n\n" in page.markdown
+    assert "a 2 + 8 = 12" in page.text
+    # The prose around it is the text layer's.
+    assert "sed diam nonummy nibh euismod tincidunt." in page.markdown
