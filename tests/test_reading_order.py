@@ -201,3 +201,64 @@ def test_furniture_work_grows_linearly_on_a_dense_page(monkeypatch):
     kinds = furniture.furniture(paras, 792)
     assert looks <= 6 * len(paras)
     assert "paragraph" in kinds
+
+
+def test_margin_line_numbers_are_read_top_to_bottom():
+    # Right-aligned numbers: "9" starts right of "10" (a court transcript's margin).
+    body = [
+        Line(f"line {i} of the transcript's text", (90, 100 + 26 * i, 400, 112 + 26 * i))
+        for i in range(12)
+    ]
+    numbers = [
+        Line(str(i + 1), (72 - 7 * len(str(i + 1)), 100 + 26 * i, 72, 112 + 26 * i))
+        for i in range(12)
+    ]
+    ordered = [line.text for line in reading_order.reading_order(numbers[::-1] + body, 612)]
+    assert ordered == [line.text for line in body] + [str(i) for i in range(1, 13)]
+
+
+def _heading_over_ruled_table_pdf() -> bytes:
+    """A heading close over a ruled table of double-spaced rows (a form's labels and values)."""
+    from tests.pdfgen import pdf_from_objects
+
+    def text(x: float, y: float, s: str) -> bytes:
+        return b"BT /F1 10 Tf 1 0 0 1 %.1f %.1f Tm (%s) Tj ET" % (x, y, s.encode("cp1252"))
+
+    rows = [("Fecha de entrega", "19/09/2024"), ("Fecha de admisión", "04/10/2024")]
+    rows += [(f"Dato número {i}", f"{i}0.500 t") for i in range(3, 9)]
+    top, pitch = 680, 23
+    ops = [b"0.5 w", text(72, top + 12, "3. Admisión en bolsa")]
+    for k in range(len(rows) + 1):
+        ops.append(b"70 %d m 400 %d l S" % (top - k * pitch, top - k * pitch))
+    for x in (70, 250, 400):
+        ops.append(b"%d %d m %d %d l S" % (x, top, x, top - len(rows) * pitch))
+    for k, (label, value) in enumerate(rows):
+        ops += [text(74, top - k * pitch - 15, label), text(254, top - k * pitch - 15, value)]
+    stream = b"\n".join(ops)
+    return pdf_from_objects(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
+            b" /Resources << /Font << /F1 5 0 R >> >> >>",
+            b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+        ]
+    )
+
+
+def test_a_heading_close_over_a_table_is_no_paragraph_of_its_cells(tmp_path):
+    """The cells' lines are the table's alone: none is read again beside the heading."""
+    from docworker import decode
+    from docworker.engines import cpu
+    from docworker.isolation import tasks
+
+    path = tmp_path / "form.pdf"
+    path.write_bytes(_heading_over_ruled_table_pdf())
+    doc = tasks.DocTask(str(path), decode.PDF, None, 10, 14400.0, 40_000_000)
+    page = cpu.read_page(tasks.PageTask(doc=doc, number=1))
+    assert len(page.tables) == 1
+    assert page.markdown.startswith("3. Admisión en bolsa\n\n| Fecha de entrega |")
+    assert page.markdown.count("Fecha de entrega") == 1
+    assert page.markdown.count("Dato número 8") == 1
+    assert [b.type for b in page.blocks if b.type != "line"][-1] == "table"

@@ -220,7 +220,11 @@ def read_page(task: PageTask) -> PageResult:
         (view.height, view.width) if rotation in (90, 270) else (view.width, view.height)
     )
     ordered = reading_order.reading_order(lines, upright_w)
-    paras = reading_order.paragraphs(ordered)
+    # Table boxes in the lines' space: a text-layer table's box is in the page's.
+    boxes = [t.bbox for t in tables if t.bbox is not None]
+    if rotation and source == "text_layer":
+        boxes = [rotate_box(b, rotation, view.width, view.height) for b in boxes]
+    paras = reading_order.paragraphs(ordered, boxes)
     kinds = furniture.furniture(paras, upright_h, width=upright_w)
     if rotation:
         for line in ordered:

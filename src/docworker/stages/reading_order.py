@@ -6,15 +6,16 @@ Shared by the text-layer and OCR paths of the CPU engine.
    layer's runs cut at wide gaps, or OCR lines) are split into column
    regions (``columns.groups``); only then are the pieces of one row in one
    region joined into a line (``join_rows``). Numbers down a margin that
-   count the lines (a legal transcript) are read after the text, and so are
-   pieces written up or down the page (``furniture`` types those in a side
-   margin).
+   count the lines (a legal transcript) are read after the text, top to
+   bottom, and so are pieces written up or down the page (``furniture``
+   types those in a side margin).
 2. Paragraphs (``paragraphs``): consecutive lines of one column close
    together (the page's own line spacing sets "close"), cut where the font
    size, weight or pitch changes, where a list item or a table-of-contents
-   entry starts, at a centred line over or under a block, and after a short
-   line that ends a sentence. A paragraph's text joins hyphenated line ends
-   (``joining``).
+   entry starts, at a centred line over or under a block, after a short
+   line that ends a sentence, and at a table's edge (a line in a table's box
+   and one outside it are never one paragraph: the table takes its lines
+   whole). A paragraph's text joins hyphenated line ends (``joining``).
 
 Page furniture is ``stages.furniture``; markdown, text and blocks are
 ``stages.markdown``.
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from statistics import median
 
@@ -164,9 +166,10 @@ def reading_order(
     upright = [line for line in lines if not is_vertical(line)]
     turned = [line for line in lines if is_vertical(line)]
     numbers = _line_numbers(upright)
+    # Top to bottom: a right-aligned "9" starts right of "10".
+    margin = sorted((ln for ln in upright if id(ln) in numbers), key=lambda ln: ln.bbox[1])
     if numbers:
         upright = [line for line in upright if id(line) not in numbers]
-        turned = [line for line in lines if id(line) in numbers] + turned
     if rtl:
         mirror = [
             Line(ln.text, (-ln.bbox[2], ln.bbox[1], -ln.bbox[0], ln.bbox[3])) for ln in upright
@@ -176,7 +179,7 @@ def reading_order(
     else:
         groups = _groups(upright)
     ordered = [line for group in groups for line in join_rows(group, rtl)]
-    return ordered + sorted(turned, key=lambda line: (line.bbox[0], line.bbox[1]))
+    return ordered + margin + sorted(turned, key=lambda line: (line.bbox[0], line.bbox[1]))
 
 
 _NUMBER = re.compile(r"\d{1,4}")
@@ -281,10 +284,25 @@ def _inset(a: Line, b: Line, margin: float) -> bool:
     )
 
 
-def paragraphs(lines: list[Line]) -> list[Paragraph]:
-    """Group ordered lines into paragraphs (see the module docstring)."""
+def _holder(box: BBox, tables: Sequence[BBox], slack: float = 2.0) -> int:
+    """Index of the first table box that holds ``box``'s centre, or -1."""
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    for i, t in enumerate(tables):
+        if t[0] - slack <= cx <= t[2] + slack and t[1] - slack <= cy <= t[3] + slack:
+            return i
+    return -1
+
+
+def paragraphs(lines: list[Line], tables: Sequence[BBox] = ()) -> list[Paragraph]:
+    """Group ordered lines into paragraphs (see the module docstring).
+
+    ``tables``: the page's table boxes, in the lines' space. No paragraph runs
+    over a table's edge, so a table takes the paragraphs of its cells whole
+    (``markdown.layout_items``) and a heading over it stays out of them.
+    """
     if not lines:
         return []
+    held = [_holder(line.bbox, tables) for line in lines]
     words = vocabulary(line.text for line in lines)
     heights = [max(line.bbox[3] - line.bbox[1], 0.1) for line in lines]
     typical = median(heights)
@@ -301,10 +319,11 @@ def paragraphs(lines: list[Line]) -> list[Paragraph]:
     body = weighted_median(sized) if sized else 0.0
     out: list[Paragraph] = [Paragraph([lines[0]], words)]
     out[-1].extent = (lines[0].bbox[0], lines[0].bbox[2])
-    for prev, line in itertools.pairwise(lines):
+    for k, (prev, line) in enumerate(itertools.pairwise(lines)):
         para = out[-1]
         if (
-            is_vertical(line)
+            held[k] != held[k + 1]
+            or is_vertical(line)
             or is_vertical(prev)
             or _breaks(prev, line, para, typical, reach, body)
         ):
