@@ -101,10 +101,10 @@ class PdfHandle:
             view = PageView(number=number, width=width, height=height, unit="pt")
             if text_layer:
                 self._text_lines(view, page)
-                found = read_objects(page)  # paths and image cover, one walk
+                found = read_objects(page)  # paths, image cover and image boxes, one walk
                 view.image_coverage, view.graphics = found.image_coverage, found.segments
                 view.objects = found
-                view.pictures = pdfimages.picture_boxes(page, width, height)
+                view.pictures = pdfimages.picture_boxes(found.images, width, height)
             return view
         finally:
             page.close()

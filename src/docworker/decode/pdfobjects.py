@@ -9,6 +9,11 @@ stage and the table finders both need, so neither walks the page again:
   ``MAX_STAT_OBJECTS``;
 - ``segments``: path segments of those same objects (a path with none counts
   one), the table stage's first gate;
+- ``images``: the bounds of every image object at least ``MIN_PIXELS`` on a
+  side (an unreadable size counts as large), forms opened ``_PICTURE_DEPTH``
+  deep with each enclosing form's matrix applied, in the first
+  ``MAX_PICTURE_OBJECTS`` objects (as pypdfium2's ``get_objects(max_depth=4)``
+  counts them); ``decode.pdfimages`` makes the page's picture boxes of them;
 - ``lines``, ``rects``, ``curves``: every painted path, forms included, cut
   into subpaths as pdfminer does: two points are a line, a closed
   axis-aligned four-corner subpath a rectangle (``stroke``, ``fill``,
@@ -31,10 +36,15 @@ page's top-left points (``/Rotate`` and the crop box applied).
 from __future__ import annotations
 
 import ctypes
+import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from docworker.decode.pdfchars import to_top_left
+
+_log = logging.getLogger(__name__)
 
 MAX_OBJECTS = 20_000
 MAX_SEGMENTS = 100_000
@@ -42,6 +52,9 @@ MAX_DEPTH = 4
 MAX_STAT_OBJECTS = 20_000  # objects looked at for image cover and the segment count
 _STAT_DEPTH = 1  # forms opened for those: the page's own (as ``get_objects(max_depth=2)``)
 _GRID = 48  # cells a side of the image-cover grid
+MAX_PICTURE_OBJECTS = 20_000  # objects looked at for image boxes
+_PICTURE_DEPTH = 3  # forms opened for those (levels 0-3, as ``get_objects(max_depth=4)``)
+MIN_PIXELS = 32  # an image under this many pixels on a side is no picture (rules, bullets)
 
 _PATH, _IMAGE, _FORM = 2, 3, 5  # FPDF_PAGEOBJ_*
 _LINETO, _BEZIERTO, _MOVETO = 0, 1, 2  # FPDF_SEGMENT_*
@@ -64,6 +77,7 @@ class PageObjects:
     curves: list[dict] = field(default_factory=list)
     image_coverage: float = 0.0
     segments: int = 0
+    images: list[tuple[float, float, float, float]] = field(default_factory=list)
 
 
 def frame_of(page: Any) -> tuple[Frame, float, float]:
@@ -109,6 +123,7 @@ class _Calls:
         self.count_segments = retype(raw.FPDFPath_CountSegments, i, vp)
         self.draw_mode = retype(raw.FPDFPath_GetDrawMode, i, vp, vp, vp)
         self.fill_color = retype(raw.FPDFPageObj_GetFillColor, i, vp, vp, vp, vp, vp)
+        self.px_size = retype(raw.FPDFImageObj_GetImagePixelSize, i, vp, vp, vp)
         # Per segment: no declared argument types, and the segment handle comes back
         # as a pointer object that the next calls take as it is (no conversions).
         self.segment = retype(raw.FPDFPath_GetPathSegment, _Pointer)
@@ -152,23 +167,30 @@ class _Walk:
         self.segments = MAX_SEGMENTS
         self.drawing = True  # graphics still within their budget
         self.stats = 0  # objects counted for the statistics
-        left, bottom, right, top = page.get_cropbox()
+        self.seen = 0  # objects looked at for image boxes
+        self.forms: list[Affine | None] = []  # the enclosing forms' matrices, outermost first
+        self.cropbox = page.get_cropbox()
+        left, bottom, right, top = self.cropbox
         self.crop = (left, bottom, right - left, top - bottom)
         self.cells = bytearray(_GRID * _GRID)
         rotation = page.get_rotation() % 360
+        self.rotation = rotation
         self.upright = (left, top) if rotation == 0 else None
         self.m = self.fast.raw.FS_MATRIX()
         self.fill, self.stroke = ctypes.c_int(0), ctypes.c_int(0)
         self.rgba = [ctypes.c_uint(0) for _ in range(4)]
         self.rgba_at = [ctypes.addressof(v) for v in self.rgba]
         self.box = [ctypes.c_float(0) for _ in range(4)]
+        self.box_at = [ctypes.addressof(v) for v in self.box]
+        self.px = [ctypes.c_uint(0), ctypes.c_uint(0)]
+        self.px_at = [ctypes.addressof(v) for v in self.px]
         self.x, self.y = ctypes.c_float(0), ctypes.c_float(0)
         self.x_ref, self.y_ref = ctypes.byref(self.x), ctypes.byref(self.y)
 
-    def matrix(self, obj: int) -> Affine:
+    def matrix(self, obj: int) -> Affine | None:
         m = self.m
         if not self.fast.matrix(obj, ctypes.addressof(m)):
-            return _IDENTITY
+            return None
         return (m.a, m.b, m.c, m.d, m.e, m.f)
 
     def run(self, parent: int, form: bool, outer: Affine, level: int) -> None:
@@ -177,22 +199,32 @@ class _Walk:
         get = fast.form_object if form else fast.page_object
         for i in range(max(0, n)):
             counted = level <= _STAT_DEPTH and self.stats < MAX_STAT_OBJECTS
-            if not (counted or self.drawing):
+            pictured = level <= _PICTURE_DEPTH and self.seen < MAX_PICTURE_OBJECTS
+            if not (counted or pictured or self.drawing):
                 return
             obj = get(parent, i)
             if not obj:
                 continue
             if counted:
                 self.stats += 1
+            if pictured:
+                self.seen += 1
             if self.drawing:
                 self.objects -= 1
                 if self.objects < 0:
                     self._drop()
             kind = fast.kind(obj)
             if kind == _FORM:
-                if (self.drawing and level < MAX_DEPTH) or (counted and level < _STAT_DEPTH):
-                    inner = _compose(self.matrix(obj), outer) if self.drawing else outer
+                if (
+                    (self.drawing and level < MAX_DEPTH)
+                    or (counted and level < _STAT_DEPTH)
+                    or (pictured and level < _PICTURE_DEPTH)
+                ):
+                    own = self.matrix(obj)
+                    inner = _compose(own or _IDENTITY, outer) if self.drawing else outer
+                    self.forms.append(own)
                     self.run(obj, True, inner, level + 1)
+                    self.forms.pop()
             elif kind == _PATH:
                 segments = fast.count_segments(obj)
                 if counted:
@@ -202,20 +234,25 @@ class _Walk:
                     if self.segments < 0:
                         self._drop()
                     elif segments > 0:
-                        self._path(obj, segments, _compose(self.matrix(obj), outer))
-            elif kind == _IMAGE and counted:
-                self._cover(obj)
+                        own = self.matrix(obj) or _IDENTITY
+                        self._path(obj, segments, _compose(own, outer))
+            elif kind == _IMAGE and (counted or pictured):
+                box = self.box
+                if not self.fast.bounds(obj, *self.box_at):
+                    continue
+                bounds = (box[0].value, box[1].value, box[2].value, box[3].value)
+                if counted:
+                    self._cover(bounds)
+                if pictured:
+                    self._image(obj, bounds)
 
     def _drop(self) -> None:
         """Over the budget: the page's graphics are a drawing, none are kept."""
         self.drawing = False
         self.out.lines, self.out.rects, self.out.curves = [], [], []
 
-    def _cover(self, obj: int) -> None:
-        box = self.box
-        if not self.fast.bounds(obj, *(ctypes.addressof(v) for v in box)):
-            return
-        l, b, r, t = (v.value for v in box)
+    def _cover(self, bounds: tuple[float, float, float, float]) -> None:
+        l, b, r, t = bounds
         left, bottom, w, h = self.crop
         if w <= 0 or h <= 0:
             return
@@ -225,6 +262,23 @@ class _Walk:
         y1 = min(_GRID, math.ceil((t - bottom) / h * _GRID))
         for y in range(y0, y1):
             self.cells[y * _GRID + x0 : y * _GRID + x1] = b"\x01" * max(0, x1 - x0)
+
+    def _image(self, obj: int, bounds: tuple[float, float, float, float]) -> None:
+        """An image object's box on the displayed page, unless it is too few pixels."""
+        w, h = self.px
+        if self.fast.px_size(obj, *self.px_at) and 0 < min(w.value, h.value) < MIN_PIXELS:
+            return
+        left, bottom, right, top = bounds
+        corners = [(left, bottom), (left, top), (right, bottom), (right, top)]
+        for matrix in reversed(self.forms):  # the innermost form's matrix first
+            if matrix is None:
+                return  # pdfium cannot place the form, so the image cannot be cropped
+            a, b, c, d, e, f = matrix
+            corners = [(a * x + c * y + e, b * x + d * y + f) for x, y in corners]
+        xs = [x for x, _ in corners]
+        ys = [y for _, y in corners]
+        box = (min(xs), min(ys), max(xs), max(ys))
+        self.out.images.append(to_top_left(box, self.cropbox, self.rotation))
 
     def _path(self, obj: int, n: int, m: Affine) -> None:
         fast = self.fast
@@ -294,6 +348,8 @@ def read_objects(page: Any) -> PageObjects:
     walk = _Walk(page)
     page_handle = ctypes.cast(page.raw, ctypes.c_void_p).value
     walk.run(page_handle, False, _IDENTITY, 0)
+    if walk.seen >= MAX_PICTURE_OBJECTS:
+        _log.info("page has %d objects or more; images looked for in the first ones", walk.seen)
     if walk.crop[2] > 0 and walk.crop[3] > 0:
         walk.out.image_coverage = sum(walk.cells) / (_GRID * _GRID)
     else:

@@ -25,7 +25,7 @@ class PageView:
     turn: int = 0  # clockwise turn that sets most of the text layer upright (PDF only)
     image_coverage: float = 0.0  # share of the page under image objects (PDF only)
     graphics: int = 0  # vector path segments on the page (PDF only; rulings, boxes)
-    objects: Any = None  # PDF only: ``pdfobjects.PageObjects``, the paths the table stage takes
+    objects: Any = None  # PDF only: ``pdfobjects.PageObjects`` (paths for tables, image boxes)
     pictures: list[tuple[float, float, float, float]] = field(default_factory=list)  # pdfimages
 
 
