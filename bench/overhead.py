@@ -100,11 +100,7 @@ class EngineRunner:
         self.threads = threads
         self.pool = PagePool(1, Settings().page_memory_mb, "docworker.isolation.tasks.init_child")
         self.pool.start()
-        list(
-            self.pool.run(
-                "docworker.engines.cpu.warmup", [(threads, "rapidocr")], timeout_s=600
-            )
-        )
+        list(self.pool.run("docworker.engines.cpu.warmup", [(threads, "rapidocr")], timeout_s=600))
 
     def pids(self) -> list[int]:
         return [c.process.pid for c in self.pool._children]
