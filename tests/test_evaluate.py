@@ -626,3 +626,17 @@ def test_overlay_draws_blocks_and_tables(cpu_pipeline, tmp_path):
     }
     small = overlay.draw_page(Image.new("RGB", (200, 200), "white"), page)
     assert small.getpixel((20, 60)) == overlay.TABLE  # table box scaled ×2
+
+
+def test_an_equation_counts_in_its_plain_reading_not_its_latex():
+    page = {
+        "blocks": [
+            {"type": "formula", "text": "R^{2} \\to R", "bbox": [100, 100, 200, 120]},
+            {"type": "line", "text": "R 2 → R", "bbox": [101, 101, 199, 119]},
+            {"type": "line", "text": "Outside", "bbox": [100, 300, 200, 320]},
+        ]
+    }
+    payload = {"data": {"pages": [page], "markdown": "Text\n\n$$ R^{2} \\to R $$\n\nOutside"}}
+    assert textlayer.formula_text(payload) == "R 2 → R"
+    words = textlayer.output_words(payload["data"]["markdown"])
+    assert words == ["Text", "Outside"]  # the LaTeX leaves the markdown's words

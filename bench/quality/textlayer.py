@@ -12,12 +12,19 @@
   NFC, ``<br>`` and emphasis markers removed, CommonMark backslash escapes
   resolved, split on whitespace. Markers are not joined here: a marker that
   leaks into the output leaves its word split, as a reader sees it.
+  Display equations (``$$ ... $$``) are left out there and counted in their
+  plain reading instead (``formula_text``).
 - ``word_recall(layer, output)``: the share of the layer's words found in the
   output, as multisets (a word counted twice must be there twice).
 - ``furniture_text(payload)``: the text of the page header and footer blocks,
   which the markdown leaves out by design; recall is measured over the
   markdown plus these (``recall``) and over the markdown alone
   (``recall_markdown``).
+- ``formula_text(payload)``: the plain reading of each formula block: the
+  ``line`` blocks inside its box, which keep the text layer's characters.
+  An equation's LaTeX re-tokenises its symbols (``R^{2}`` for pdfium's ``R``
+  ``2``, ``\\mapsto`` for TeX's two-glyph ``7→``), so counting words in it would
+  measure tokenisation, not loss.
 - ``control_chars(text)``: C0 control characters other than ``\\n`` and ``\\t``.
 
 Inputs: PDF paths, strings. Outputs: word lists, figures.
@@ -37,6 +44,7 @@ _log = logging.getLogger(__name__)
 _MARKERS = re.compile(r"[\ufffe\x02]\s*")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+_DISPLAY = re.compile(r"\$\$.+?\$\$", re.S)
 
 
 def _joined(text: str) -> str:
@@ -87,6 +95,7 @@ def output_words(markdown: str) -> list[str]:
         escaped.append(m.group(1))
         return f"\ue000{len(escaped) - 1}\ue001"
 
+    markdown = _DISPLAY.sub(" ", markdown)
     text = _ESCAPE.sub(protect, unicodedata.normalize("NFC", markdown))
     text = re.sub(r"<br\s*/?>", " ", text, flags=re.I)
     for marker in (r"\*\*", "__", r"\*", "_"):
@@ -137,6 +146,25 @@ def furniture_text(payload: dict[str, Any]) -> str:
     )
 
 
+def formula_text(payload: dict[str, Any]) -> str:
+    """The plain reading of the formula blocks: the ``line`` blocks inside each one's box."""
+    parts = []
+    for page in (payload.get("data") or {}).get("pages") or []:
+        blocks = page.get("blocks") or []
+        for formula in (b for b in blocks if b.get("type") == "formula"):
+            x0, y0, x1, y1 = formula["bbox"]
+            parts.extend(
+                b.get("text") or ""
+                for b in blocks
+                if b.get("type") == "line"
+                and b["bbox"][0] >= x0 - 1
+                and b["bbox"][1] >= y0 - 1
+                and b["bbox"][2] <= x1 + 1
+                and b["bbox"][3] <= y1 + 1
+            )
+    return "\n".join(parts)
+
+
 def control_chars(text: str | None) -> int:
     """C0 control characters other than newline and tab."""
     return len(_CONTROL.findall(text or ""))
@@ -153,7 +181,7 @@ def document_figures(path: Path, password: str | None, payload: dict[str, Any]) 
     alts = alternatives(raw)
     data = payload.get("data") or {}
     markdown, text = data.get("markdown") or "", data.get("text") or ""
-    shown = output_words(markdown)
+    shown = output_words(markdown) + output_words(formula_text(payload))
     with_furniture = shown + output_words(furniture_text(payload))
     found, total = word_recall(layer, with_furniture, alts)
     out["layer_words"] = total
