@@ -9,7 +9,8 @@ Page process side (``engines.cpu.read_page``):
   scan backgrounds: a box over half the page that holds half or more of the
   page's text is the scan (or a full-page picture) under that text, on
   OCR'd pages and on scans with an invisible text layer alike.
-- ``export``: one render at the job's image DPI; each figure cropped from it
+- ``export``: one render at the job's image DPI (``export_image`` crops a
+  render the caller already has); each figure cropped from it
   (at most ``DOCWORKER_MAX_IMAGES_PER_PAGE``), and/or the whole page, as PNG
   ``contract.PageImage`` entries with base64 ``data``. Names are stable and
   unique in the document: ``page-003-figure-01.png``, ``page-003.png``.
@@ -24,7 +25,8 @@ Worker side (``pipeline``):
   per job; images past it are left out (their links too) with a warning,
   as are figures past the per-page cap and images a page process could not
   make (the page keeps its text). The job never fails over images.
-- ``engine_warning``: only the cpu engine exports images.
+- ``engine_warning``: only the cpu and gpu engines export images (the gpu
+  engine crops its layout model's Picture regions, ``engines.gpu.figures``).
 
 ``results.ResultStore`` moves PNGs over ``DOCWORKER_MAX_INLINE_IMAGE_BYTES``
 to the result bucket (``url`` instead of ``data``).
@@ -52,6 +54,8 @@ PAGES = ("pages", "both")
 #: A picture box over this share of the page, holding this share of its text, is a background.
 _BACKGROUND_AREA = 0.5
 _BACKGROUND_TEXT = 0.5
+#: The engines that export images (``engines.cpu``, ``engines.gpu.figures``).
+EXPORTING_ENGINES = ("cpu", "gpu")
 
 
 def figure_name(page: int, index: int) -> str:
@@ -189,31 +193,47 @@ def export(
     max_figures: int,
 ) -> tuple[list[PageImage], dict[int, str]]:
     """PNGs for ``mode`` from one render of the page; ``(images, picture index → name)``."""
-    want_figures = mode in FIGURES and pictures
-    if not (want_figures or mode in PAGES):
+    if not ((mode in FIGURES and pictures) or mode in PAGES):
         return [], {}
     image, scale = handle.render(page, dpi, max_pixels)
-    images: list[PageImage] = []
-    names: dict[int, str] = {}
     try:
-        if want_figures:
-            for i, box in enumerate(pictures[:max_figures]):
-                left, top = int(box[0] / scale), int(box[1] / scale)
-                right = min(image.width, max(left + 1, round(box[2] / scale)))
-                bottom = min(image.height, max(top + 1, round(box[3] / scale)))
-                if right - left < 2 or bottom - top < 2:
-                    continue
-                name = figure_name(page, i + 1)
-                crop = image.crop((left, top, right, bottom))
-                try:
-                    images.append(_entry("figure", name, page, box, crop))
-                finally:
-                    crop.close()
-                names[i] = name
-        if mode in PAGES:
-            images.append(_entry("page", page_name(page), page, (0.0, 0.0, *size), image))
+        return export_image(image, scale, page, mode, size, pictures, max_figures)
     finally:
         image.close()
+
+
+def export_image(
+    image: Any,
+    scale: float,
+    page: int,
+    mode: str,
+    size: tuple[float, float],
+    pictures: list[BBox],
+    max_figures: int,
+) -> tuple[list[PageImage], dict[int, str]]:
+    """PNGs for ``mode`` from a page render (``scale``: page units per pixel); ``image`` stays open.
+
+    The cpu engine renders at the job's DPI (``export``); the gpu engine
+    passes the render its models read (``engines.gpu.figures``).
+    """
+    images: list[PageImage] = []
+    names: dict[int, str] = {}
+    if mode in FIGURES:
+        for i, box in enumerate(pictures[:max_figures]):
+            left, top = int(box[0] / scale), int(box[1] / scale)
+            right = min(image.width, max(left + 1, round(box[2] / scale)))
+            bottom = min(image.height, max(top + 1, round(box[3] / scale)))
+            if right - left < 2 or bottom - top < 2:
+                continue
+            name = figure_name(page, i + 1)
+            crop = image.crop((left, top, right, bottom))
+            try:
+                images.append(_entry("figure", name, page, box, crop))
+            finally:
+                crop.close()
+            names[i] = name
+    if mode in PAGES:
+        images.append(_entry("page", page_name(page), page, (0.0, 0.0, *size), image))
     return images, names
 
 
@@ -222,9 +242,11 @@ def export(
 
 def engine_warning(mode: str, engine: str) -> str | None:
     """A warning when the job asked for images that its engine does not export."""
-    if mode == "none" or engine == "cpu":
+    if mode == "none" or engine in EXPORTING_ENGINES:
         return None
-    return f"`images` is exported by the cpu engine only; this job ran on {engine}: no images"
+    return (
+        f"`images` is exported by the cpu and gpu engines only; this job ran on {engine}: no images"
+    )
 
 
 def _drop_link(page: PageResult, name: str) -> None:

@@ -7,12 +7,16 @@ matched get the gap between their neighbours); page headers, footers, page
 numbers and watermarks become ``page_header`` / ``page_footer`` / ``other``
 blocks and stay out of the page's markdown and text; tables become
 ``contract.Table`` with their box. Unmatched header, footer, picture and table
-regions become blocks of their own (``source: layout``).
+regions become blocks of their own (``source: layout``). With ``Figures``
+(job ``images`` of ``figures`` or ``both``) every Picture region is a
+``picture`` block named after its exported crop, linked in the markdown where
+the picture stands (``docworker.images.figure_link``).
 
 ``page_result`` wraps that into the page's ``PageResult``: a failed
 generation becomes a failed page; a page whose generation looped falls back to
 its text layer when it has one (``text_layer_page``); loops, truncated pages
-and missing layout boxes go to the ``warnings`` list the caller passes.
+and missing layout boxes go to the ``warnings`` list the caller passes; with
+an ``ImageRequest`` it carries the page's PNGs (``engines.gpu.figures``).
 
 Inputs: a ``RenderedPage``, its ``Region`` list, its ``VlmResult``.
 Output: ``AssembledPage`` / ``PageResult``.
@@ -23,7 +27,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from docworker import errors
+from docworker import errors, images
 from docworker.contract import Block, ErrorInfo, PageResult, Table
 from docworker.engines.gpu.align import (
     FURNITURE,
@@ -34,6 +38,7 @@ from docworker.engines.gpu.align import (
     word_set,
 )
 from docworker.engines.gpu.elements import Element, split_elements
+from docworker.engines.gpu.figures import ImageRequest, export, picture_regions
 from docworker.geometry import BBox
 from docworker.pages import RenderedPage
 from docworker.stages.layout import Region
@@ -95,8 +100,26 @@ class AssembledPage:
     tables: list[Table]
 
 
-def assemble_page(page: RenderedPage, markdown: str, regions: list[Region]) -> AssembledPage:
-    """VLM markdown + layout regions → blocks with page-unit boxes, markdown, text, tables."""
+@dataclass
+class Figures:
+    """The page's Picture regions (top to bottom) and the exported ones' names, by index."""
+
+    pictures: list[Region]
+    names: dict[int, str]
+
+    def index(self, region: Region | None) -> int | None:
+        return next((i for i, p in enumerate(self.pictures) if p is region), None)
+
+
+def assemble_page(
+    page: RenderedPage, markdown: str, regions: list[Region], figures: Figures | None = None
+) -> AssembledPage:
+    """VLM markdown + layout regions → blocks with page-unit boxes, markdown, text, tables.
+
+    With ``figures`` (the job asked for figures), a picture on a Picture region
+    is linked to its image where it stands (``images.figure_link``) and its
+    block's ``text`` is the image's name, or empty when it was not exported.
+    """
     elements = split_elements(markdown)
     ordered = reading_order(regions)
     region_words = [word_set(region_text(r, page)) for r in ordered]
@@ -105,7 +128,9 @@ def assemble_page(page: RenderedPage, markdown: str, regions: list[Region]) -> A
     blocks: list[Block] = []
     tables: list[Table] = []
     md_parts: list[str] = []
+    md_at: list[int] = []  # the element index of each markdown part
     text_parts: list[str] = []
+    placed: set[int] = set()  # Picture regions with their picture block
     for index, (element, k) in enumerate(zip(elements, assigned, strict=True)):
         region = ordered[k] if k is not None else None
         bbox = boxes[index] or gap_box(boxes, index, page)
@@ -113,20 +138,49 @@ def assemble_page(page: RenderedPage, markdown: str, regions: list[Region]) -> A
         if element.table is not None:
             table = element.table.model_copy(update={"bbox": _round(bbox)})
             tables.append(table)
+        text, part = element.text, _element_markdown(element, kind)
+        figure = figures.index(region) if figures and kind == "picture" else None
+        if figures is not None and figure is not None and figure not in placed:
+            placed.add(figure)
+            name = figures.names.get(figure, "")
+            text = name
+            if name:
+                part = images.figure_link(page.number, figure + 1)
         blocks.append(
             Block(
                 type=kind,
-                text=element.text,
+                text=text,
                 bbox=_round(bbox),
                 confidence=region.score if region else None,
                 source="vlm",
             )
         )
         if kind not in _KEPT_OUT:
-            md_parts.append(_element_markdown(element, kind))
+            md_parts.append(part)
+            md_at.append(index)
             text_parts.append(element.text)
     matched = {k for k in assigned if k is not None}
     for k, region in enumerate(ordered):
+        figure = figures.index(region) if figures else None
+        if figures is not None and figure is not None and figure not in placed:
+            placed.add(figure)
+            name = figures.names.get(figure, "")
+            if name:  # the link goes before the first element read after the region
+                after = [i for i, a in enumerate(assigned) if a is not None and a > k]
+                at = next((j for j, i in enumerate(md_at) if after and i >= after[0]), None)
+                at = len(md_parts) if at is None else at
+                md_parts.insert(at, images.figure_link(page.number, figure + 1))
+                md_at.insert(at, -1)
+            blocks.append(
+                Block(
+                    type="picture",
+                    text=name,
+                    bbox=_round(region.bbox),
+                    confidence=region.score,
+                    source="layout",
+                )
+            )
+            continue
         if k in matched or region.label not in (FURNITURE | {"Picture", "Table"}):
             continue
         kind = {"Page-header": "page_header", "Page-footer": "page_footer"}.get(
@@ -167,8 +221,13 @@ def page_result(
     layout_ms: float,
     layout_error: errors.WorkerError | None,
     warnings: list[str],
+    request: ImageRequest | None = None,
 ) -> PageResult:
-    """One page's result from its layout regions and VLM output (or its error)."""
+    """One page's result from its layout regions and VLM output (or its error).
+
+    With a ``request`` for images, the page's figures and/or page image come
+    from its render (``engines.gpu.figures``).
+    """
     timings = {"layout": round(layout_ms, 2), "vlm": round(result.seconds * 1000, 2)}
     base = {
         "number": page.number,
@@ -188,6 +247,13 @@ def page_result(
             timings_ms=timings,
         )
     started = time.perf_counter()
+    exported, figures = None, None
+    if request is not None and request.mode != "none":
+        pictures = picture_regions(regions)
+        exported, names = export(page, pictures, request)
+        figures = Figures(pictures, names) if request.figures else None
+        timings["images"] = round((time.perf_counter() - started) * 1000, 2)
+        started = time.perf_counter()
     source = "vlm"
     if result.looped and page.lines:
         warnings.append(
@@ -195,6 +261,11 @@ def page_result(
         )
         assembled = text_layer_page(page)
         source = "text_layer"
+        for i, region in enumerate(figures.pictures if figures else []):
+            name = figures.names.get(i, "") if figures else ""
+            assembled.blocks.append(
+                Block(type="picture", text=name, bbox=_round(region.bbox), source="layout")
+            )
     else:
         if result.looped:
             warnings.append(
@@ -205,7 +276,7 @@ def page_result(
                 f"page {page.number}: the VLM reached its {result.tokens}-token limit;"
                 " the page may be incomplete"
             )
-        assembled = assemble_page(page, result.text, regions)
+        assembled = assemble_page(page, result.text, regions, figures)
     if layout_error is not None and source == "vlm":
         warnings.append(f"page {page.number}: no layout boxes ({layout_error.message})")
     timings["assemble"] = round((time.perf_counter() - started) * 1000, 2)
@@ -217,5 +288,6 @@ def page_result(
         markdown=assembled.markdown if "markdown" in outputs else None,
         blocks=assembled.blocks if "blocks" in outputs else None,
         tables=assembled.tables if "tables" in outputs else None,
+        images=exported,
         timings_ms=timings,
     )

@@ -31,6 +31,7 @@ from docworker import errors, weights
 from docworker.checks import gpu as gpu_checks
 from docworker.contract import JobInput, ModelInfo, PageResult
 from docworker.engines.gpu.assemble import page_result
+from docworker.engines.gpu.figures import ImageRequest
 from docworker.pages import RenderedPage
 from docworker.stages.layout import LayoutStage, Region
 from docworker.stages.structured import StructuredStage
@@ -145,20 +146,29 @@ class GpuEngine:
         return list(self._models)
 
     def process(
-        self, pages: list[RenderedPage], job: JobInput, warnings: list[str] | None = None
+        self,
+        pages: list[RenderedPage],
+        job: JobInput,
+        warnings: list[str] | None = None,
+        images: ImageRequest | None = None,
     ) -> list[PageResult]:
         """One ``PageResult`` per page, in order; a failed page never fails the others."""
-        return [pending.result() for pending in self.start(pages, job, warnings)]
+        return [pending.result() for pending in self.start(pages, job, warnings, images)]
 
     def start(
-        self, pages: list[RenderedPage], job: JobInput, warnings: list[str] | None = None
+        self,
+        pages: list[RenderedPage],
+        job: JobInput,
+        warnings: list[str] | None = None,
+        images: ImageRequest | None = None,
     ) -> list[PendingPage]:
         """Layout now, generation queued: pages whose results come when the VLM is done.
 
         The VLM requests join the shared continuous batch at once, so the caller
-        can render and lay out the next pages while these generate.
+        can render and lay out the next pages while these generate. ``images``:
+        the job's figures and page images, made when the page is assembled.
         """
-        return self._start(pages, job.outputs, job.languages, warnings)
+        return self._start(pages, job.outputs, job.languages, warnings, images=images)
 
     def _start(
         self,
@@ -167,6 +177,7 @@ class GpuEngine:
         languages: list[str],
         warnings: list[str] | None,
         max_new_tokens: int | None = None,
+        images: ImageRequest | None = None,
     ) -> list[PendingPage]:
         if not pages:
             return []
@@ -188,7 +199,9 @@ class GpuEngine:
             request = VlmRequest(page=page.number, images=[page.image], prompt=prompt)
             future = self.vlm.submit(request, max_new_tokens=max_new_tokens)
             out.append(
-                PendingPage(page, page_regions, future, outputs, layout_ms, layout_error, sink)
+                PendingPage(
+                    page, page_regions, future, outputs, layout_ms, layout_error, sink, images
+                )
             )
         return out
 
@@ -222,6 +235,7 @@ class PendingPage:
         layout_ms: float,
         layout_error: errors.WorkerError | None,
         warnings: list[str],
+        images: ImageRequest | None = None,
     ) -> None:
         self.page = page
         self.regions = regions
@@ -230,6 +244,7 @@ class PendingPage:
         self.layout_ms = layout_ms
         self.layout_error = layout_error
         self.warnings = warnings
+        self.images = images
 
     def done(self) -> bool:
         return self.future.done()
@@ -258,6 +273,7 @@ class PendingPage:
             self.layout_ms,
             self.layout_error,
             self.warnings,
+            self.images,
         )
 
 

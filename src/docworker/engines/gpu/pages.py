@@ -4,7 +4,9 @@ The page processes render the job's pages (``isolation.tasks.render_page``);
 this process groups the renders (``DOCWORKER_LAYOUT_BATCH_SIZE``), runs layout
 on each group and hands every page to the shared continuous VLM batch
 (``GpuEngine.start``), then goes on rendering and laying out the next group
-while those pages generate. Results are yielded in page order as they come
+while those pages generate. The job's ``images`` (figure crops of the layout
+model's Picture regions, page images) are cut from the same renders
+(``image_request``, ``engines.gpu.figures``). Results are yielded in page order as they come
 back; at most ``2 × DOCWORKER_VLM_BATCH_SIZE`` pages of a job are in flight.
 Pages of every job running on the worker share the VLM's batch.
 
@@ -28,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from docworker import errors
 from docworker.contract import ModelInfo, PageResult
 from docworker.engines import JobRun, paged
+from docworker.engines.gpu.figures import ImageRequest
 
 if TYPE_CHECKING:
     from docworker.config import Settings
@@ -50,6 +53,17 @@ class _Ready:
 
     def result(self, timeout: float | None = None) -> PageResult:
         return self.page
+
+
+def image_request(run: JobRun) -> ImageRequest:
+    """The job's ``images`` option with the worker's limits (``engines.gpu.figures``)."""
+    s, job = run.settings, run.job
+    return ImageRequest(
+        mode=job.images,
+        dpi=job.images_dpi or s.images_dpi,
+        max_per_page=s.max_images_per_page,
+        max_pixels=s.max_render_pixels,
+    )
 
 
 class GpuPagesEngine:
@@ -87,10 +101,12 @@ class GpuPagesEngine:
 
     def _start(self, batch: list[Any], run: JobRun) -> list[Any]:
         """``GpuEngine.start``; a stand-in with only ``process`` gets its pages at once."""
+        request = image_request(run)
         start = getattr(self.gpu, "start", None)
         if start is not None:
-            return start(batch, run.job, run.warnings)
-        return [_Ready(page) for page in self.gpu.process(batch, run.job, warnings=run.warnings)]
+            return start(batch, run.job, run.warnings, images=request)
+        pages = self.gpu.process(batch, run.job, warnings=run.warnings, images=request)
+        return [_Ready(page) for page in pages]
 
     def pages(self, run: JobRun) -> Iterator[PageResult]:
         doc, numbers = paged.select(run)
