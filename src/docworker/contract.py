@@ -135,7 +135,7 @@ class JobInput(BaseModel):
             "PNG images to return with each page: `figures` (crops of the pictures drawn on"
             " the page), `pages` (the whole page rendered), `both`, or `none`. Inline base64"
             " up to DOCWORKER_MAX_INLINE_IMAGE_BYTES, else a presigned URL where the worker"
-            " has a result bucket. CPU engine only. Since 1.2.0."
+            " has a result bucket. CPU and GPU engines (not office or docstrange). Since 1.2.0."
         ),
     )
     images_dpi: int | None = Field(
