@@ -1,18 +1,25 @@
 """No text is lost to a table: dot leaders dropped from cells, lines that run
 into an edge cell kept with it, replaced lines missing from the cells kept.
 
-Pure functions over character dicts and paragraphs; no document is read.
+Pure functions over character dicts and paragraphs, and one generated PDF
+(a form whose line numbers stand beside its grid) read by the CPU engine.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+
+from docworker import decode
 from docworker.contract import TableCell
+from docworker.engines import cpu
 from docworker.geometry import Line
+from docworker.isolation import tasks
 from docworker.stages.markdown import items_markdown, layout_items
 from docworker.stages.reading_order import Paragraph
 from docworker.tables import render
 from docworker.tables.cells import build_cells
 from docworker.tables.words import drop_leaders, words_of
+from tests.pdfgen import pdf_from_objects
 
 
 def _chars(text: str, x: float, top: float, pitch: float = 5.0, size: float = 10.0):
@@ -100,3 +107,64 @@ def test_a_superscript_apart_in_a_cell_still_matches_its_line():
     paras = [Paragraph([_line("Country 2003", 10, 10), _line("Mauricea", 10, 30)])]
     md = items_markdown(layout_items(paras, ["paragraph"], [table]))
     assert md == table.markdown
+
+
+def test_a_word_beside_the_grid_is_not_taken_by_a_far_cell_that_holds_it_too():
+    # A form's line numbers stand left of the grid, in no cell; "1" and "2" are
+    # also in a far row's cell ("Add lines 1, 2 and 3."), which must not take them.
+    cells = [
+        TableCell(row=0, col=0, text="Wages"),
+        TableCell(row=0, col=1, text="1"),
+        TableCell(row=1, col=0, text="Interest"),
+        TableCell(row=1, col=1, text="2"),
+        TableCell(row=2, col=0, text="Dividends"),
+        TableCell(row=2, col=1, text="3"),
+        TableCell(row=3, col=0, text="Add lines 1, 2 and 3."),
+        TableCell(row=3, col=1, text="4"),
+    ]
+    table = render.table(cells, 4, 2, (0.0, 0.0, 400.0, 100.0))
+    texts = ["1 Wages 1", "2 Interest 2", "3 Dividends 3", "4 Add lines 1, 2 and 3. 4"]
+    paras = [Paragraph([_line(t, 10, 10 + 20 * i)]) for i, t in enumerate(texts)]
+    items = layout_items(paras, ["paragraph"] * 4, [table])
+    assert [i.paragraph.text for i in items if i.paragraph is not None] == ["1", "2", "3", "4"]
+    # Every token of the lines is in the markdown as often as in the lines.
+    assert not Counter(" ".join(texts).split()) - Counter(items_markdown(items).split())
+
+
+def test_a_pdf_form_keeps_its_line_numbers_beside_the_grid(tmp_path):
+    # The same form drawn as a ruled grid in a real PDF, the numbers 60 points left of it.
+    xs, ys = (150, 350, 400), (700, 680, 660, 640, 620)  # user space, bottom-up
+    ops = [b"0.5 w"]
+    ops += [b"%d %d m %d %d l S" % (xs[0], y, xs[-1], y) for y in ys]
+    ops += [b"%d %d m %d %d l S" % (x, ys[0], x, ys[-1]) for x in xs]
+    for i, (label, n) in enumerate(
+        [("Wages", "1"), ("Interest", "2"), ("Dividends", "3"), ("Add lines 1, 2 and 3.", "4")]
+    ):
+        y = ys[i] - 14
+        ops += [_pdf_text(90, y, n), _pdf_text(xs[0] + 4, y, label), _pdf_text(xs[1] + 4, y, n)]
+    path = tmp_path / "form.pdf"
+    path.write_bytes(_one_page_pdf(b"\n".join(ops)))
+    doc = tasks.DocTask(str(path), decode.PDF, None, 10, 14400.0, 40_000_000)
+    page = cpu.read_page(tasks.PageTask(doc=doc, number=1))
+    assert len(page.tables) == 1 and "| Wages | 1 |" in page.markdown
+    words = page.markdown.split()
+    # Each number in its cell and as the line number beside the grid; "2" in "Add lines".
+    assert [words.count(n) for n in "1234"] == [2, 3, 2, 2]
+
+
+def _pdf_text(x: float, y: float, text: str) -> bytes:
+    return b"BT /F1 10 Tf 1 0 0 1 %.2f %.2f Tm (%s) Tj ET" % (x, y, text.encode("cp1252"))
+
+
+def _one_page_pdf(stream: bytes) -> bytes:
+    """One A4 page drawn by ``stream`` (PDF operators, user space), Helvetica as /F1."""
+    return pdf_from_objects(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
+            b" /Resources << /Font << /F1 5 0 R >> >> >>",
+            b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+        ]
+    )
