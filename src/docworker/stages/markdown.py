@@ -33,16 +33,13 @@ lists. Outputs: ``PageItem`` lists, markdown, text and ``contract.Block`` lists.
 
 from __future__ import annotations
 
-import itertools
 import re
-import unicodedata
-from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from statistics import median
 
 from docworker.contract import Block, Table
-from docworker.geometry import BBox, Line
-from docworker.stages import equations
+from docworker.geometry import BBox
+from docworker.stages import equations, table_text
 from docworker.stages.joining import join_broken
 from docworker.stages.reading_order import Paragraph, list_marker
 
@@ -170,145 +167,12 @@ def _inside(box: BBox, region: BBox, slack: float = 2.0) -> bool:
     )
 
 
-_EDGE_PUNCT = re.compile(r"^\W+|\W+$")
-
-
-def _key(token: str) -> str:
-    """A token as compared with a table's cells: NFKC, edge punctuation stripped."""
-    return _EDGE_PUNCT.sub("", unicodedata.normalize("NFKC", token))
-
-
-@dataclass
-class _Cell:
-    """One cell's words by ``_key`` (used up as lines match them), its neighbours
-    run together, and the rows it covers (``first`` to ``end``, exclusive)."""
-
-    words: Counter[str]
-    pairs: set[str]
-    first: int
-    end: int
-
-
-#: Rows either side of the row a line is aligned with whose cells it may still match,
-#: once every line has matched its own row (a line set between two rows, or as
-#: tall as two).
-_ROW_SLACK = 1
-#: Share of the table's words the lines find near their rows below which the
-#: alignment is not trusted (a turned table, whose lines run across its rows).
-_ALIGNED = 0.8
-#: Lines times rows above which lines are not aligned with rows (a cost bound).
-_ALIGN_MAX = 250_000
-
-
-def _cell_words(table: Table, lines: list[Line]) -> dict[int, list[str]]:
-    """The tokens of each of ``lines`` (by ``id``) that are in none of the table's cells.
-
-    Cells are compared by ``_key``, and each two neighbours run together too:
-    a superscript set apart in a cell ("Maurice" "a") is one word in the text
-    line ("Mauricea"). A cell's word is used up by the line that matches it.
-    Cells carry no boxes, so each line's row comes from its place among the
-    table's lines (``_line_rows``), and words are used up where they stand:
-    first every line against the cells of its own row, then what is left
-    against the rows within ``_ROW_SLACK``. Where the rows cannot be told, all
-    lines match all cells, in order.
-    """
-    cells = []
-    for cell in table.cells:
-        keys = [k for k in map(_key, cell.text.split()) if k]
-        pairs = {a + b for a, b in itertools.pairwise(keys)}
-        cells.append(_Cell(Counter(keys), pairs, cell.row, cell.row + cell.row_span))
-    rows = _line_rows(lines, cells)
-    left = {id(line): [(t, _key(t)) for t in line.text.split()] for line in lines}
-    for slack in (None,) if rows is None else (0, _ROW_SLACK):
-        for line in lines:
-            r = 0 if rows is None else rows[id(line)]
-            mine = [c for c in cells if slack is None or c.first - slack <= r < c.end + slack]
-            rest = []
-            for token, k in left[id(line)]:
-                if not k:
-                    continue
-                cell = next((c for c in mine if c.words[k] > 0), None)
-                if cell is not None:
-                    cell.words[k] -= 1
-                elif not any(k in c.pairs for c in mine):
-                    rest.append((token, k))
-            left[id(line)] = rest
-    return {i: [t for t, _ in rest] for i, rest in left.items()}
-
-
-def _line_rows(lines: list[Line], cells: list[_Cell]) -> dict[int, int] | None:
-    """Each line's rows: the lines, top to bottom, aligned with the rows in order.
-
-    Every line gets one row, never above the row of a line above it, so that
-    the words it shares with that row's cells are as many as can be (a line
-    number left of a grid, "60", finds its "60" only in its own row, not in
-    "subtract line 60" further down). ``None`` where the rows so found hold too
-    few of the words the lines share with the table (``_ALIGNED``), or that
-    has too many lines and rows to align (``_ALIGN_MAX``).
-    """
-    n_rows = max((c.end for c in cells), default=0)
-    if not lines or n_rows == 0 or len(lines) * n_rows > _ALIGN_MAX:
-        return None
-    row_keys: list[set[str]] = [set() for _ in range(n_rows)]
-    for cell in cells:
-        for r in range(cell.first, cell.end):
-            row_keys[r].update(cell.words, cell.pairs)
-    every = set().union(*row_keys)
-    order = sorted(lines, key=lambda ln: (ln.bbox[1] + ln.bbox[3]) / 2)
-    keys = [[k for k in map(_key, line.text.split()) if k] for line in order]
-    scores = [[sum(1 for k in ks if k in row_keys[r]) for r in range(n_rows)] for ks in keys]
-    # best[r]: the most shared words of the lines so far, the last one on row r.
-    best = scores[0][:]
-    back: list[list[int]] = []
-    for score in scores[1:]:
-        top, arg, came = -1, 0, []
-        for r in range(n_rows):
-            if best[r] >= top:
-                top, arg = best[r], r
-            came.append(arg)
-        back.append(came)
-        best = [score[r] + best[came[r]] for r in range(n_rows)]
-    rows = [max(range(n_rows), key=best.__getitem__)]
-    for came in reversed(back):
-        rows.append(came[rows[-1]])
-    rows.reverse()
-    near = [
-        set().union(*row_keys[max(0, r - _ROW_SLACK) : r + _ROW_SLACK + 1]) for r in range(n_rows)
-    ]
-    found = sum(1 for ks, r in zip(keys, rows, strict=True) for k in ks if k in near[r])
-    shared = sum(1 for ks in keys for k in ks if k in every)
-    if found < _ALIGNED * shared:
-        return None
-    return {id(line): r for line, r in zip(order, rows, strict=True)}
-
-
-def _uncelled(para: Paragraph, missing: dict[int, list[str]]) -> list[Line]:
-    """What of ``para`` never landed in the table's cells, as lines.
-
-    ``missing`` (``_cell_words``) holds each line's tokens that no cell took. A
-    line whose words mostly missed stays whole (a rule drawn through it, a note
-    inside the frame); of a line that mostly matched, only the missing words
-    stay (a label beside the grid on the row's line). So no word of the text
-    layer is lost to a table; tokens without a letter or a digit (dot leaders)
-    are not words.
-    """
-    out = []
-    for line in para.lines:
-        lost = missing.get(id(line), [])
-        counted = sum(1 for t in line.text.split() if _key(t))
-        if lost and 2 * len(lost) >= counted:
-            out.append(line)
-        elif lost:
-            out.append(replace(line, text=" ".join(lost), words=[]))
-    return out
-
-
 def layout_items(paras: list[Paragraph], kinds: list[str], tables: list[Table]) -> list[PageItem]:
     """Typed paragraphs in order; each table replaces the paragraphs whose lines sit inside it.
 
     A table whose box holds no paragraph goes where its top edge falls. What
     of the replaced paragraphs is missing from the table's cells stays, as a
-    paragraph after the table (``_uncelled``): no text is lost to a table.
+    paragraph after the table (``table_text.uncelled``): no text is lost to a table.
     """
     items: list[PageItem] = []
     placed: set[int] = set()
@@ -324,7 +188,7 @@ def layout_items(paras: list[Paragraph], kinds: list[str], tables: list[Table]) 
         for para in paras
     ]
     cell_words = {
-        i: _cell_words(
+        i: table_text.cell_words(
             tables[i], [ln for p, o in zip(paras, owners, strict=True) if o == i for ln in p.lines]
         )
         for i in set(owners)
@@ -337,7 +201,7 @@ def layout_items(paras: list[Paragraph], kinds: list[str], tables: list[Table]) 
         if owner not in placed:
             placed.add(owner)
             items.append(PageItem("table", table=tables[owner]))
-        left = _uncelled(para, cell_words[owner])
+        left = table_text.uncelled(para, cell_words[owner])
         if left:  # furniture stays furniture, out of the markdown
             rest = kind if kind in ("page_header", "page_footer") else "paragraph"
             items.append(PageItem(rest, paragraph=Paragraph(left, para.words)))
