@@ -108,6 +108,21 @@ def build_pdf(pages: list[TextPage | ImagePage]) -> bytes:
     return pdf_from_objects(objects)
 
 
+def stream_pdf(stream: bytes, width: int = 595, height: int = 842, rotate: int = 0) -> bytes:
+    """One page drawn by ``stream`` (PDF operators, user space), Helvetica as /F1."""
+    page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Contents 4 0 R" % (width, height)
+    if rotate:
+        page += b" /Rotate %d" % rotate
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        page + b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+    ]
+    return pdf_from_objects(objects)
+
+
 def pdf_from_objects(objects: dict[int, bytes] | list[bytes], root: int = 1) -> bytes:
     """A PDF file holding ``objects`` (number → body, or a list numbered from 1) with a
     correct xref table; numbers left out are free entries."""

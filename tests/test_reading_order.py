@@ -219,7 +219,7 @@ def test_margin_line_numbers_are_read_top_to_bottom():
 
 def _heading_over_ruled_table_pdf() -> bytes:
     """A heading close over a ruled table of double-spaced rows (a form's labels and values)."""
-    from tests.pdfgen import pdf_from_objects
+    from tests.pdfgen import stream_pdf
 
     def text(x: float, y: float, s: str) -> bytes:
         return b"BT /F1 10 Tf 1 0 0 1 %.1f %.1f Tm (%s) Tj ET" % (x, y, s.encode("cp1252"))
@@ -234,17 +234,7 @@ def _heading_over_ruled_table_pdf() -> bytes:
         ops.append(b"%d %d m %d %d l S" % (x, top, x, top - len(rows) * pitch))
     for k, (label, value) in enumerate(rows):
         ops += [text(74, top - k * pitch - 15, label), text(254, top - k * pitch - 15, value)]
-    stream = b"\n".join(ops)
-    return pdf_from_objects(
-        [
-            b"<< /Type /Catalog /Pages 2 0 R >>",
-            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
-            b" /Resources << /Font << /F1 5 0 R >> >> >>",
-            b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-        ]
-    )
+    return stream_pdf(b"\n".join(ops))
 
 
 def test_a_heading_close_over_a_table_is_no_paragraph_of_its_cells(tmp_path):

@@ -19,7 +19,7 @@ from docworker.stages.reading_order import Paragraph
 from docworker.tables import render
 from docworker.tables.cells import build_cells
 from docworker.tables.words import drop_leaders, words_of
-from tests.pdfgen import pdf_from_objects
+from tests.pdfgen import stream_pdf
 
 
 def _chars(text: str, x: float, top: float, pitch: float = 5.0, size: float = 10.0):
@@ -143,7 +143,7 @@ def test_a_pdf_form_keeps_its_line_numbers_beside_the_grid(tmp_path):
         y = ys[i] - 14
         ops += [_pdf_text(90, y, n), _pdf_text(xs[0] + 4, y, label), _pdf_text(xs[1] + 4, y, n)]
     path = tmp_path / "form.pdf"
-    path.write_bytes(_one_page_pdf(b"\n".join(ops)))
+    path.write_bytes(stream_pdf(b"\n".join(ops)))
     doc = tasks.DocTask(str(path), decode.PDF, None, 10, 14400.0, 40_000_000)
     page = cpu.read_page(tasks.PageTask(doc=doc, number=1))
     assert len(page.tables) == 1 and "| Wages | 1 |" in page.markdown
@@ -154,17 +154,3 @@ def test_a_pdf_form_keeps_its_line_numbers_beside_the_grid(tmp_path):
 
 def _pdf_text(x: float, y: float, text: str) -> bytes:
     return b"BT /F1 10 Tf 1 0 0 1 %.2f %.2f Tm (%s) Tj ET" % (x, y, text.encode("cp1252"))
-
-
-def _one_page_pdf(stream: bytes) -> bytes:
-    """One A4 page drawn by ``stream`` (PDF operators, user space), Helvetica as /F1."""
-    return pdf_from_objects(
-        [
-            b"<< /Type /Catalog /Pages 2 0 R >>",
-            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
-            b" /Resources << /Font << /F1 5 0 R >> >> >>",
-            b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-        ]
-    )

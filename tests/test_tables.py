@@ -20,7 +20,7 @@ from docworker.isolation import tasks
 from docworker.tables import TableStage
 from docworker.tables.stage import looks_tabular
 from docworker.tables.turned import turn_box, unturn_box
-from tests.pdfgen import TextPage, build_pdf, pdf_from_objects
+from tests.pdfgen import TextPage, build_pdf, stream_pdf
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = Path(os.environ.get("FUZZ_CORPUS", str(ROOT.parent / "shared" / "corpus")))
@@ -38,21 +38,6 @@ CELLS = [
     (2, 1, "34,0"),
     (2, 2, "1.285.216"),
 ]
-
-
-def _pdf(stream: bytes, width: int = 595, height: int = 842, rotate: int = 0) -> bytes:
-    """One page drawn by ``stream`` (PDF operators, user space), Helvetica as /F1."""
-    page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Contents 4 0 R" % (width, height)
-    if rotate:
-        page += b" /Rotate %d" % rotate
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        page + b" /Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-    ]
-    return pdf_from_objects(objects)
 
 
 def _text(x: float, y: float, text: str, size: float = 10, turned: bool = False) -> bytes:
@@ -74,7 +59,7 @@ def _ruled_table_pdf() -> bytes:
     for row, col, text in CELLS:
         ops.append(_text(X[col] + 4, Y[row] - 14, text))
     ops.append(_text(100, 760, "Cuadro 1: datos de ejemplo", 12))
-    return _pdf(b"\n".join(ops))
+    return stream_pdf(b"\n".join(ops))
 
 
 def _tables(tmp_path: Path, data: bytes, name: str = "t.pdf", stage: TableStage | None = None):
@@ -156,7 +141,7 @@ def _prose_with_drawing_pdf() -> bytes:
     words = PROSE * 2
     for i in range(30):
         ops.append(_text(72, 500 - 14 * i, " ".join(words[i : i + 12])))
-    return _pdf(b"\n".join(ops))
+    return stream_pdf(b"\n".join(ops))
 
 
 def _read(tmp_path: Path, data: bytes, name: str):
@@ -200,7 +185,7 @@ def test_pdfium_objects_are_classified_as_pdfminer_did(tmp_path):
         _text(100, 300, "Año", 10),
     ]
     path = tmp_path / "objects.pdf"
-    path.write_bytes(_pdf(b"\n".join(ops)))
+    path.write_bytes(stream_pdf(b"\n".join(ops)))
     pdf = pdfium.PdfDocument(str(path))
     try:
         page = pdf[0]
@@ -258,7 +243,7 @@ def _striped_table_pdf() -> bytes:
         for c in range(1, len(COLS)):
             text = header[c] if r == 0 else VALUES[(r + c) % len(VALUES)]
             ops.append(_text(COLS[c] + 40, y, text, 9))
-    return _pdf(b"\n".join(ops))
+    return stream_pdf(b"\n".join(ops))
 
 
 def test_painted_cells_and_undrawn_white_rows_make_one_grid(tmp_path):
@@ -277,7 +262,7 @@ def test_ruled_boxes_of_running_text_are_no_table(tmp_path):
     for k, (x, top) in enumerate([(64, 690), (304, 690), (64, 490), (304, 490)]):
         for i in range(12):
             ops.append(_text(x, top - i * 12, f"{sentence[: 40 + k]} {i}", 8))
-    assert _tables(tmp_path, _pdf(b"\n".join(ops))) == []
+    assert _tables(tmp_path, stream_pdf(b"\n".join(ops))) == []
 
 
 def test_rows_grouped_under_one_rule_become_rows(tmp_path):
@@ -295,7 +280,7 @@ def test_rows_grouped_under_one_rule_become_rows(tmp_path):
         ops.append(_text(64, y, state, 9))
         for c, x in enumerate((184, 264, 334)):
             ops.append(_text(x, y, f"{(i + 1) * (c + 2) * 111:,}", 9))
-    tables = _tables(tmp_path, _pdf(b"\n".join(ops)))
+    tables = _tables(tmp_path, stream_pdf(b"\n".join(ops)))
     assert len(tables) == 1
     grid = _grid(tables[0])
     assert [row[0] for row in grid] == ["State", *states]
@@ -325,7 +310,7 @@ def _stream_page(turned: bool = False) -> bytes:
                 ops.append(_text(560 - r * 14, 770 - STREAM_X[c], cell, 10, turned=True))
             else:
                 ops.append(_text(STREAM_X[c], 740 - r * 14, cell, 10))
-    return _pdf(b"\n".join(ops))
+    return stream_pdf(b"\n".join(ops))
 
 
 def test_stream_table_without_rulings(tmp_path):
@@ -346,7 +331,7 @@ def test_stream_table_header_stops_at_the_rule_under_its_caption(tmp_path):
     for r, row in enumerate([STREAM_HEADER, *STREAM_ROWS]):
         for c, cell in enumerate(row):
             ops.append(_text(STREAM_X[c], 740 - r * 16 - (4 if r else 0), cell, 10))
-    tables = _tables(tmp_path, _pdf(b"\n".join(ops)))
+    tables = _tables(tmp_path, stream_pdf(b"\n".join(ops)))
     assert len(tables) == 1
     assert _grid(tables[0]) == [STREAM_HEADER, *STREAM_ROWS]
 
@@ -358,7 +343,7 @@ def test_stream_table_beside_a_text_column_leaves_the_text_out(tmp_path):
         ops.append(_text(40, y, " ".join(PROSE[r * 6 : r * 6 + 6]), 9))
         for c, cell in enumerate(row):
             ops.append(_text(260 + c * 80, y, cell, 9))
-    tables = _tables(tmp_path, _pdf(b"\n".join(ops)))
+    tables = _tables(tmp_path, stream_pdf(b"\n".join(ops)))
     assert len(tables) == 1
     assert _grid(tables[0]) == [STREAM_HEADER[:4], *[row[:4] for row in STREAM_ROWS]]
     assert tables[0].bbox[0] > 255
@@ -537,7 +522,7 @@ def _figure_grid_pdf() -> bytes:
     words = PROSE * 2
     for i in range(20):
         ops.append(_text(72, 380 - 14 * i, " ".join(words[i : i + 12])))
-    return _pdf(b"\n".join(ops))
+    return stream_pdf(b"\n".join(ops))
 
 
 def test_a_figure_drawn_as_a_grid_never_reaches_the_finder(tmp_path):
