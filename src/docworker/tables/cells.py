@@ -23,7 +23,7 @@ from docworker.contract import TableCell
 from docworker.decode import rtl
 from docworker.geometry import BBox
 from docworker.tables.turned import dominant_direction, turn_char
-from docworker.tables.words import centre, drop_leaders
+from docworker.tables.words import centre, drop_leaders, same_line
 
 OVERHANG_GAP = 1.0  # widest gap, in text heights, inside a line that runs into an edge cell
 
@@ -106,11 +106,6 @@ def _index(edges: list[float], v: float) -> int:
     return min(i, len(edges) - 1)
 
 
-def _same_line(a: dict, b: dict) -> bool:
-    h = max(a["bottom"] - a["top"], b["bottom"] - b["top"], 0.1)
-    return abs((a["top"] + a["bottom"]) - (b["top"] + b["bottom"])) <= h
-
-
 def _take_overhangs(
     beside: list[tuple[int, dict]],
     members: list[list[dict]],
@@ -151,7 +146,7 @@ def _take_overhangs(
             h = max(ch["bottom"] - ch["top"], 0.1)
             for m in edge[cell_id]:
                 gap = m["x0"] - ch["x1"] if side < 0 else ch["x0"] - m["x1"]
-                if -0.5 * h <= gap <= OVERHANG_GAP * h and _same_line(m, ch):
+                if -0.5 * h <= gap <= OVERHANG_GAP * h and same_line(m, ch):
                     members[cell_id].append(ch)
                     edge[cell_id].append(ch)
                     break

@@ -7,7 +7,8 @@ or at a gap wider than a fifth of the text height. ``word_rows`` groups words
 into ``WordRow`` objects, top to bottom, each cut into *pieces* at gaps of
 ``STREAM_GAP`` text heights: a stream table's columns start as such pieces.
 ``drop_leaders`` removes the dots of dot leaders, which carry no text and,
-drawn apart from the words they follow, would interleave with their letters.
+drawn apart from the words they follow, would interleave with their letters;
+``same_line`` tells whether two characters sit on one line.
 
 Input: character dicts of one frame (text upright). Output: ``Word`` and
 ``WordRow`` lists. Pure functions; nothing here reads a document.
@@ -140,6 +141,12 @@ LEADER_DOTS = frozenset(".·․…")
 MIN_LEADER = 4  # dots in a row (in the PDF's drawing order) that make a leader
 
 
+def same_line(a: dict, b: dict) -> bool:
+    """Are characters ``a`` and ``b`` on one line (centres within the taller one's height)?"""
+    h = max(a["bottom"] - a["top"], b["bottom"] - b["top"], 0.1)
+    return abs((a["top"] + a["bottom"]) - (b["top"] + b["bottom"])) <= h
+
+
 def _ends_word(chars: list[dict], i: int) -> bool:
     """Does the dot ``chars[i]`` touch the letter drawn just before it (a full stop)?"""
     if i == 0:
@@ -182,9 +189,7 @@ def drop_leaders(chars: list[dict]) -> list[dict]:
             continue
         if run:
             last = chars[run[-1]]
-            h = max(last["bottom"] - last["top"], c["bottom"] - c["top"], 0.1)
-            same_line = abs((c["top"] + c["bottom"]) - (last["top"] + last["bottom"])) <= h
-            if not same_line or c["x0"] < last["x0"]:
+            if not same_line(last, c) or c["x0"] < last["x0"]:
                 close()
         run.append(i)
     close()

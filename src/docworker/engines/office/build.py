@@ -188,6 +188,10 @@ class ContentBuilder:
             self.cut = reason
         self.full = True
 
+    def _refuse(self) -> None:
+        """A piece does not fit: take nothing more."""
+        self.stop(f"the document's content was cut after {len(self.pieces)} parts: {self.limits()}")
+
     def _fits(self, chars: int, cells: int = 0) -> bool:
         return (self.max_chars is None or self.chars + chars <= self.max_chars) and (
             self.max_cells is None or self.cells + cells <= self.max_cells
@@ -200,9 +204,7 @@ class ContentBuilder:
         chars = len(piece.markdown) + 2
         cells = sum(len(t.cells) for t in piece.tables)
         if not self._fits(chars, cells):
-            self.stop(
-                f"the document's content was cut after {len(self.pieces)} parts: {self.limits()}"
-            )
+            self._refuse()
             return
         self.chars += chars
         self.cells += cells
@@ -245,9 +247,7 @@ class ContentBuilder:
         piece = self._list
         size = len(md_line) + (2 if piece is None or key != self._list_key else 1)
         if not self._fits(size):
-            self.stop(
-                f"the document's content was cut after {len(self.pieces)} parts: {self.limits()}"
-            )
+            self._refuse()
             return
         self.chars += size
         if piece is None or key != self._list_key:
@@ -272,24 +272,23 @@ class ContentBuilder:
 
     def table(self, table: Table | None, rows: int | None = None) -> None:
         """A table; with caps, cut to the rows that fit (and then ``full``). ``rows``: how
-        many rows the document's table has, when ``table`` holds only its first ones."""
+        many rows the document's table has, when ``table`` holds only its first ones (a
+        table short of them is cut too)."""
         if table is None or self.full:
             return
-        cut = None
+        n_rows = rows or table.n_rows
         if not self._fits(len(table.markdown) + 2, len(table.cells)):
-            n_rows = rows or table.n_rows
             table = cut_rows(
                 table,
                 None if self.max_chars is None else self.max_chars - self.chars - 2,
                 None if self.max_cells is None else self.max_cells - self.cells,
             )
-            kept = 0 if table is None else table.n_rows
-            cut = f"a table was cut to its first {kept} of {n_rows} rows: {self.limits()}"
+        kept = 0 if table is None else table.n_rows
         if table is not None:
             text = table_text(table)
             self._add(_Piece("table", [block("table", text)], text, table.markdown, [table]))
-        if cut is not None:
-            self.stop(cut)
+        if kept < n_rows:
+            self.stop(f"a table was cut to its first {kept} of {n_rows} rows: {self.limits()}")
 
     def marker(self, markdown: str) -> None:
         """Markdown only (an HTML comment): no block, no text."""

@@ -142,11 +142,7 @@ def _sheet(book: Any, sheet: Any, out: ContentBuilder) -> None:
     for box in _regions(set(texts) | covered):
         if out.full:
             break
-        rows = box[2] - box[0] + 1
-        table = _table(box, texts, spans, covered, out)
-        out.table(table, rows)
-        if table is not None and table.n_rows < rows:  # left out here, not by the builder
-            out.stop(f"a table was cut to its first {table.n_rows} of {rows} rows: {out.limits()}")
+        out.table(_table(box, texts, spans, covered, out), box[2] - box[0] + 1)
     if stopped:
         out.stop("the workbook was cut")
 
