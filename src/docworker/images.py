@@ -9,8 +9,9 @@ Page process side (``engines.cpu.read_page``):
   scan backgrounds: a box over half the page that holds half or more of the
   page's text is the scan (or a full-page picture) under that text, on
   OCR'd pages and on scans with an invisible text layer alike.
-- ``export``: one render at the job's image DPI (``export_image`` crops a
-  render the caller already has); each figure cropped from it
+- ``export``: one render at the job's image DPI (the page's OCR render when
+  that was made at the same DPI; ``export_image`` crops a render the caller
+  already has); each figure cropped from it
   (at most ``DOCWORKER_MAX_IMAGES_PER_PAGE``), and/or the whole page, as PNG
   ``contract.PageImage`` entries with base64 ``data``. Names are stable and
   unique in the document: ``page-003-figure-01.png``, ``page-003.png``.
@@ -43,6 +44,7 @@ import logging
 import re
 from typing import Any
 
+from docworker import errors
 from docworker.contract import Block, PageImage, PageResult
 from docworker.geometry import BBox, Line
 from docworker.stages import markdown as md
@@ -56,6 +58,8 @@ _BACKGROUND_AREA = 0.5
 _BACKGROUND_TEXT = 0.5
 #: The engines that export images (``engines.cpu``, ``engines.gpu.figures``).
 EXPORTING_ENGINES = ("cpu", "gpu")
+#: What making a page's images may raise; the page then keeps its text without them.
+EXPORT_ERRORS = (errors.WorkerError, OSError, ValueError, MemoryError)
 
 
 def figure_name(page: int, index: int) -> str:
@@ -191,10 +195,17 @@ def export(
     size: tuple[float, float],
     pictures: list[BBox],
     max_figures: int,
+    render: tuple[Any, float] | None = None,
 ) -> tuple[list[PageImage], dict[int, str]]:
-    """PNGs for ``mode`` from one render of the page; ``(images, picture index → name)``."""
+    """PNGs for ``mode`` from one render of the page; ``(images, picture index → name)``.
+
+    ``render``: ``(image, scale)`` of this page at ``dpi`` that the caller
+    already has (the OCR render); it is cropped instead and stays open.
+    """
     if not ((mode in FIGURES and pictures) or mode in PAGES):
         return [], {}
+    if render is not None:
+        return export_image(*render, page, mode, size, pictures, max_figures)
     image, scale = handle.render(page, dpi, max_pixels)
     try:
         return export_image(image, scale, page, mode, size, pictures, max_figures)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from docworker.geometry import BBox
+from docworker.geometry import BBox, union
 
 MAX_PICTURES = 64
 MIN_AREA_SHARE = 0.01
@@ -49,12 +49,7 @@ def merge(boxes: list[BBox]) -> list[BBox]:
         for box in merged:
             for i, other in enumerate(out):
                 if _touch(box, other):
-                    out[i] = (
-                        min(box[0], other[0]),
-                        min(box[1], other[1]),
-                        max(box[2], other[2]),
-                        max(box[3], other[3]),
-                    )
+                    out[i] = union([box, other])
                     changed = True
                     break
             else:

@@ -180,6 +180,7 @@ def read_page(task: PageTask) -> PageResult:
     has_text_layer = task.doc.mime == decode.PDF
     rotation = 0
     tables: list = []
+    render: tuple[Any, float] | None = None  # the OCR render, kept when images reuse it
     verdict = text_stage.judge(view) if has_text_layer else None
     if task.ocr == "never" or (task.ocr == "auto" and verdict is not None and verdict.usable):
         lines = text_stage(view) if has_text_layer else []
@@ -204,7 +205,10 @@ def read_page(task: PageTask) -> PageResult:
         timings["tables"] = _ms(t)
         if upright is not image:
             upright.close()
-        image.close()
+        if task.images != "none" and task.images_dpi == task.dpi:
+            render = (image, scale)  # the images are cut from this render, not a second one
+        else:
+            image.close()
         source = "ocr"
         if not lines and verdict is not None and verdict.short and task.ocr == "auto":
             # A layer too short to trust on its own ("habibi") beats an empty OCR read.
@@ -249,11 +253,15 @@ def read_page(task: PageTask) -> PageResult:
                 (view.width, view.height),
                 pictures,
                 task.max_images_per_page,
+                render,
             )
-        except (errors.WorkerError, OSError, ValueError, MemoryError) as e:
+        except images.EXPORT_ERRORS as e:
             # The page's text stands without its images; the job's budget warns.
             _log.warning("page %d: images not made (%s)", task.number, type(e).__name__)
             exported, names = [], {}
+        finally:
+            if render is not None:
+                render[0].close()
         timings["images"] = _ms(t)
     if pictures:
         page_md, blocks = images.assemble(items, pictures, names, task.number, block_source)

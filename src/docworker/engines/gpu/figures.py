@@ -19,7 +19,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from docworker import errors, images
+from docworker import images
 from docworker.contract import PageImage
 from docworker.decode.types import render_scale
 from docworker.pages import RenderedPage
@@ -92,6 +92,6 @@ def export(
         finally:
             if image is not page.image:
                 image.close()
-    except (errors.WorkerError, OSError, ValueError, MemoryError) as e:
+    except images.EXPORT_ERRORS as e:
         _log.warning("page %d: images not made (%s)", page.number, type(e).__name__)
         return [], {}
