@@ -30,6 +30,50 @@ def test_two_columns_under_a_full_width_title():
     ]
 
 
+def test_two_columns_between_full_width_lists_with_no_gap():
+    """A short two-column band set tight between full-width text (a brochure scan).
+
+    More full-width lines cross the gutter than a page-wide gutter search allows,
+    and no blank row sets the band apart, so the band is found by the gutter it
+    keeps clear.
+    """
+    above = [
+        Line(f"above {i} a full width line of the list", (60, 40 + 14 * i, 540, 50 + 14 * i))
+        for i in range(12)
+    ]
+    left = _column(60, 290, 40 + 14 * 12, 8, "left")
+    right = _column(310, 540, 40 + 14 * 12 + 3, 8, "right")
+    below = [
+        Line(f"below {i} a full width line of the list", (60, 323 + 14 * i, 540, 333 + 14 * i))
+        for i in range(12)
+    ]
+    mixed = above + [line for pair in zip(left, right, strict=True) for line in pair] + below
+    ordered = [line.text for line in reading_order.reading_order(mixed, 600)]
+    assert ordered == (
+        [line.text for line in above]
+        + [line.text for line in left]
+        + [line.text for line in right]
+        + [line.text for line in below]
+    )
+
+
+def test_a_short_display_beside_its_text_is_no_band_of_columns():
+    """Three pieces a side between full-width lines (an equation and its gloss) stay top-down."""
+    above = [
+        Line(f"above {i} a full width line", (60, 40 + 14 * i, 540, 50 + 14 * i)) for i in range(8)
+    ]
+    left = _column(60, 290, 40 + 14 * 8, 3, "left")
+    right = _column(310, 540, 40 + 14 * 8, 3, "right")
+    below = [
+        Line(f"below {i} a full width line", (60, 194 + 14 * i, 540, 204 + 14 * i))
+        for i in range(8)
+    ]
+    mixed = above + [line for pair in zip(left, right, strict=True) for line in pair] + below
+    ordered = [line.text for line in reading_order.reading_order(mixed, 600)]
+    rows = [f"left {i} of running text right {i} of running text" for i in range(3)]
+    assert ordered == [line.text for line in above] + rows + [line.text for line in below]
+
+
 def test_single_column_with_ragged_lines_stays_top_down():
     lines = [
         Line(f"line {i}", (60, 40 + 14 * i, 300 + (i % 3) * 100, 50 + 14 * i)) for i in range(10)

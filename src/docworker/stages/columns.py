@@ -15,7 +15,12 @@ pieces top to bottom:
    rows (a sidebar, an infobox) (``_columns``);
 3. a region with no gutter is cut at its widest horizontal gap and each part
    is looked at again, so a page that changes from one to two or three
-   columns is read region by region (``_y_cut``).
+   columns is read region by region (``_y_cut``);
+4. a region with neither is searched for a band of rows that keeps a gutter
+   clear from top to bottom (``_band``): two columns set tight between
+   full-width text, with no blank row to cut at and more full-width lines
+   than step 2 lets cross a gutter. The band is read on its own, between
+   what comes above and below it.
 
 Input: ``Line`` pieces with boxes in page units (origin top-left).
 Output: lists of pieces.
@@ -26,6 +31,8 @@ from __future__ import annotations
 import bisect
 import itertools
 from statistics import median
+
+import numpy as np
 
 from docworker.geometry import Line
 
@@ -172,6 +179,79 @@ def _y_cut(lines: list[Line]) -> float | None:
     return at
 
 
+#: Each side of a band of columns holds at least this many pieces of prose: an
+#: equation set beside its text, a form's labels beside their boxes are no band.
+MIN_BAND_SIDE = 6
+MIN_BAND_ROWS = 2 * MIN_BAND_SIDE
+
+
+def _band(ordered: list[Line]) -> tuple[int, int] | None:
+    """(first, last) index of a run of rows, top to bottom, that keeps a column gutter clear.
+
+    For every x (281 places across the middle 70%) the longest run of
+    consecutive pieces that do not cross it; the longest runs are tried as a
+    region of their own, and one whose pieces ``_find_gutter`` splits into
+    columns is the band. Pieces at its ends that lie wholly above (below) the
+    other side's pieces are left out: a list's last short line, a heading
+    under the columns, are read before (after) them.
+    """
+    n = len(ordered)
+    if n < MIN_BAND_ROWS + 1:
+        return None
+    # Cheap test first: some x with MIN_BAND_SIDE pieces ending before it and as
+    # many starting after it (a page of one column has none).
+    ends = sorted(line.bbox[2] for line in ordered)[MIN_BAND_SIDE - 1]
+    starts = sorted((line.bbox[0] for line in ordered), reverse=True)[MIN_BAND_SIDE - 1]
+    if ends >= starts:
+        return None
+    x0 = np.array([line.bbox[0] for line in ordered])
+    x1 = np.array([line.bbox[2] for line in ordered])
+    span = float(x1.max() - x0.min())
+    if span <= 0:
+        return None
+    bins = np.linspace(x0.min() + 0.15 * span, x0.min() + 0.85 * span, 281)
+    crosses = (x0[:, None] < bins[None, :]) & (x1[:, None] > bins[None, :])
+    # Pieces since the last one across each x: the row index less the last crossing's.
+    rows = np.arange(n)[:, None]
+    last_across = np.maximum.accumulate(np.where(crosses, rows, -1), axis=0)
+    runs = rows - last_across
+    best, best_end = runs.max(axis=0), runs.argmax(axis=0)
+    tried: set[tuple[int, int]] = set()
+    for b in np.argsort(-best, kind="stable"):
+        length, last = int(best[b]), int(best_end[b])
+        if length < MIN_BAND_ROWS or len(tried) >= 3:
+            return None
+        first = last - length + 1
+        if (first, last) in tried:
+            continue
+        tried.add((first, last))
+        band = _trim(ordered, first, last, float(bins[b]))
+        if band is not None and band != (0, n - 1):
+            return band
+    return None
+
+
+def _trim(ordered: list[Line], first: int, last: int, x: float) -> tuple[int, int] | None:
+    """The run ``first..last`` without end pieces outside the other side's rows, if columns.
+
+    Both sides must be prose, ``MIN_BAND_SIDE`` pieces each or more.
+    """
+    while last - first + 1 >= MIN_BAND_ROWS:
+        left = [line for line in ordered[first : last + 1] if line.bbox[2] <= x]
+        right = [line for line in ordered[first : last + 1] if line.bbox[0] >= x]
+        if min(len(left), len(right)) < MIN_BAND_SIDE or not (_prose(left) and _prose(right)):
+            return None
+        top = max(min(line.bbox[1] for line in left), min(line.bbox[1] for line in right))
+        bottom = min(max(line.bbox[3] for line in left), max(line.bbox[3] for line in right))
+        if ordered[first].bbox[3] <= top:
+            first += 1
+        elif ordered[last].bbox[1] >= bottom:
+            last -= 1
+        else:
+            return (first, last) if _find_gutter(ordered[first : last + 1]) else None
+    return None
+
+
 def _edge_rows(lines: list[Line]) -> tuple[list[Line], list[Line], list[Line]]:
     """(top, middle, bottom): a row or two set apart at the top or bottom of a region.
 
@@ -224,7 +304,16 @@ def groups(lines: list[Line], depth: int = 0) -> list[list[Line]]:
     if gutter is None:
         cut = _y_cut(lines)
         if cut is None:
-            return [_top_down(lines)]
+            ordered = _top_down(lines)
+            band = _band(ordered)
+            if band is None:
+                return [ordered]
+            first, last = band
+            return (
+                groups(ordered[:first], depth + 1)
+                + groups(ordered[first : last + 1], depth + 1)
+                + groups(ordered[last + 1 :], depth + 1)
+            )
         above = [line for line in lines if (line.bbox[1] + line.bbox[3]) / 2 < cut]
         below = [line for line in lines if (line.bbox[1] + line.bbox[3]) / 2 >= cut]
         return groups(above, depth + 1) + groups(below, depth + 1)
