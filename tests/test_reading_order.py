@@ -74,6 +74,15 @@ def test_a_short_display_beside_its_text_is_no_band_of_columns():
     assert ordered == [line.text for line in above] + rows + [line.text for line in below]
 
 
+def test_two_columns_with_a_gutter_of_one_percent_of_the_width():
+    """A narrow gutter (a magazine's 0.11 inch) still parts the columns."""
+    left = _column(60, 295, 80, 8, "left")
+    right = _column(300, 540, 80, 8, "right")
+    mixed = [line for pair in zip(left, right, strict=True) for line in pair]
+    ordered = [line.text for line in reading_order.reading_order(mixed, 600)]
+    assert ordered == [line.text for line in left] + [line.text for line in right]
+
+
 def test_single_column_with_ragged_lines_stays_top_down():
     lines = [
         Line(f"line {i}", (60, 40 + 14 * i, 300 + (i % 3) * 100, 50 + 14 * i)) for i in range(10)

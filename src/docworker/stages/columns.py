@@ -36,6 +36,9 @@ import numpy as np
 
 from docworker.geometry import Line
 
+#: A gutter is at least this share of the text's width (and 0.4 line heights).
+MIN_GUTTER = 0.008
+
 
 def _words(line: Line) -> int:
     return len(line.text.split())
@@ -128,7 +131,7 @@ def _find_gutter(lines: list[Line]) -> tuple[float, float] | None:
     runs.sort(key=lambda r: r[0] - r[1])  # widest first
     for lo, hi in runs[:3]:
         width = (hi - lo + 1) * step
-        if width < max(0.015 * span, 0.4 * height):
+        if width < max(MIN_GUTTER * span, 0.4 * height):
             break
         core = _lowest_stretch(covered, lo, hi)
         gutter = (x_min + core[0] * step, x_min + (core[1] + 1) * step)
