@@ -32,9 +32,14 @@ from collections.abc import Iterable
 #: First parts that keep their hyphen when a lowercase part follows on the next line.
 KEEP_PREFIXES = frozenset({"self", "well", "half"})
 
-_EDGE = re.compile(r"^[^\w]+|[^\w]+$")
+_EDGE = re.compile(r"^\W+|\W+$")
 _WORD_HYPHEN = re.compile(r"(\w)-$")
 _WORD_DASH = re.compile(r"\w[—–]$")
+
+
+def bare(token: str) -> str:
+    """``token`` without the punctuation at its edges ("(word)," → "word")."""
+    return _EDGE.sub("", token)
 
 
 def vocabulary(texts: Iterable[str]) -> frozenset[str]:
@@ -49,7 +54,7 @@ def vocabulary(texts: Iterable[str]) -> frozenset[str]:
         for i, token in enumerate(tokens):
             if i == len(tokens) - 1 and token.endswith("-"):
                 continue
-            word = _EDGE.sub("", token).lower()
+            word = bare(token).lower()
             if not word:
                 continue
             words.add(word)
@@ -59,12 +64,12 @@ def vocabulary(texts: Iterable[str]) -> frozenset[str]:
 
 
 def _first_word(text: str) -> str:
-    return _EDGE.sub("", text.split(maxsplit=1)[0]).lower() if text.strip() else ""
+    return bare(text.split(maxsplit=1)[0]).lower() if text.strip() else ""
 
 
 def _last_word(text: str) -> str:
     tokens = text.split()
-    return _EDGE.sub("", tokens[-1]).lower() if tokens else ""
+    return bare(tokens[-1]).lower() if tokens else ""
 
 
 def joins_word(left: str, right: str, words: frozenset[str] = frozenset()) -> bool:

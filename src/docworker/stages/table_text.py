@@ -15,21 +15,19 @@ Outputs: tokens and lines.
 from __future__ import annotations
 
 import itertools
-import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, replace
 
 from docworker.contract import Table
 from docworker.geometry import Line
+from docworker.stages.joining import bare
 from docworker.stages.reading_order import Paragraph
-
-_EDGE_PUNCT = re.compile(r"^\W+|\W+$")
 
 
 def _key(token: str) -> str:
     """A token as compared with a table's cells: NFKC, edge punctuation stripped."""
-    return _EDGE_PUNCT.sub("", unicodedata.normalize("NFKC", token))
+    return bare(unicodedata.normalize("NFKC", token))
 
 
 @dataclass

@@ -45,6 +45,7 @@ from dataclasses import replace
 from statistics import median
 
 from docworker.geometry import Line, Word, union
+from docworker.stages.joining import KEEP_PREFIXES, bare
 
 #: Rows looked at above and below a line, in line heights.
 WINDOW = 5.0
@@ -66,14 +67,11 @@ CTC_LAG = 0.18
 CTC_HALF = 0.4
 #: A drop cap is at least this many body line heights tall.
 CAP_HEIGHT = 1.8
-#: First parts that keep their hyphen before a lowercase word ("well- known").
-KEEP_PREFIXES = frozenset({"self", "well", "half"})
 #: Words that follow a suspended hyphen ("pre- and post-war", "Ein- und Ausgang").
 CONJUNCTIONS = frozenset("and or nor to bis und oder sowie y e o u ni et ou ed od".split())
 
 _HYPHEN_VARIANTS = re.compile(r"\s?[\u00ad\u2010\u2011\u00ac]$|(?<=\w) -$")
 _INNER_BREAK = re.compile(r"(?<![\w-])([^\W\d_]+)- ([^\W\d_][\w]*)")
-_EDGE = re.compile(r"^\W+|\W+$")
 
 
 def tidy(lines: list[Line]) -> list[Line]:
@@ -373,8 +371,8 @@ def _with_cap(line: Line, cap: Line, counts: Counter[str]) -> Line:
     first, _, rest = line.text.strip().partition(" ")
     joined = letter + first
     apart = (
-        counts[_EDGE.sub("", joined).lower()] == 0
-        and counts[_EDGE.sub("", first).lower()] >= 2  # this line's own and another
+        counts[bare(joined).lower()] == 0
+        and counts[bare(first).lower()] >= 2  # this line's own and another
         and letter[-1] in "AIOYE"
     )
     head = f"{letter} {first}" if apart else joined
@@ -395,7 +393,7 @@ def _tokens(texts: Iterable[str]) -> Iterator[str]:
     """The words of ``texts``, lower-cased, edge punctuation stripped."""
     for text in texts:
         for token in text.split():
-            if word := _EDGE.sub("", token).lower():
+            if word := bare(token).lower():
                 yield word
 
 
