@@ -305,3 +305,32 @@ def test_a_heading_close_over_a_table_is_no_paragraph_of_its_cells(tmp_path):
     assert page.markdown.count("Fecha de entrega") == 1
     assert page.markdown.count("Dato número 8") == 1
     assert [b.type for b in page.blocks if b.type != "line"][-1] == "table"
+
+
+def _texts(lines):
+    return [para.text for para in reading_order.paragraphs(lines)]
+
+
+def test_a_short_title_over_an_indented_first_line_is_a_paragraph_of_its_own():
+    """A scan's bold title ("Editing") over indented text: OCR does not say bold."""
+    lines = [
+        Line("Editing", (84, 478, 114, 490)),
+        Line("To erase a wrong note, simply hold ERASE and press", (94, 491, 286, 502)),
+        Line("the note to be erased just before it plays in the", (83, 501, 287, 512)),
+        Line("sequence, when played back, it will be gone.", (84, 511, 272, 522)),
+    ]
+    assert _texts(lines) == [
+        "Editing",
+        "To erase a wrong note, simply hold ERASE and press the note to be erased just "
+        "before it plays in the sequence, when played back, it will be gone.",
+    ]
+
+
+def test_a_short_first_line_over_a_flush_line_stays_in_its_paragraph():
+    """Ragged-right text: a short first line is no title when the next line is not indented."""
+    lines = [
+        Line("Editing notes", (84, 478, 150, 490)),
+        Line("to erase a wrong note, simply hold ERASE and press", (84, 491, 286, 502)),
+        Line("the note to be erased just before it plays.", (84, 501, 287, 512)),
+    ]
+    assert len(_texts(lines)) == 1

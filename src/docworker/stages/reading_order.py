@@ -13,7 +13,8 @@ Shared by the text-layer and OCR paths of the CPU engine.
    together (the page's own line spacing sets "close"), cut where the font
    size, weight or pitch changes, where a list item or a table-of-contents
    entry starts, at a centred line over or under a block, after a short
-   line that ends a sentence, and at a table's edge (a line in a table's box
+   line that ends a sentence, after a short title over an indented first
+   line, and at a table's edge (a line in a table's box
    and one outside it are never one paragraph: the table takes its lines
    whole). A paragraph's text joins hyphenated line ends (``joining``).
 
@@ -71,6 +72,8 @@ def _same_row(a: BBox, b: BBox) -> bool:
     )
 
 
+#: A title over an indented first line (``_heading_over``) has at most this many words.
+MAX_TITLE_WORDS = 8
 #: Pieces of one row further apart than this many line heights stay separate lines.
 ROW_REACH = 15.0
 
@@ -271,7 +274,31 @@ def _breaks(
         return True
     if ends and short and line.text[:1].isupper():
         return True
+    if len(para.lines) == 1 and _heading_over(prev, line, em):
+        return True
     return ends and line.bbox[0] > left + 1.2 * em and len(para.lines) > 1
+
+
+def _heading_over(head: Line, line: Line, em: float) -> bool:
+    """Is ``head`` a run-in title over the indented first line of its text?
+
+    A line of a few words that ends no sentence, stops well short of the
+    line under it, which starts indented: "Editing" over "    To erase a
+    wrong note, simply hold ERASE and press" (a scan's bold title, which
+    OCR does not mark bold). Lines that show mathematics are left to the
+    equation rules.
+    """
+    indent = line.bbox[0] - head.bbox[0]
+    width = line.bbox[2] - line.bbox[0]
+    return (
+        0.4 * em <= indent <= 4.0 * em
+        and head.bbox[2] < line.bbox[2] - 0.25 * width
+        and len(head.text.split()) <= MAX_TITLE_WORDS
+        and head.text[:1].isupper()
+        and not _SENTENCE_END.search(head.text)
+        and not head.math
+        and not line.math
+    )
 
 
 def _inset(a: Line, b: Line, margin: float) -> bool:
