@@ -201,3 +201,26 @@ def test_a_numbered_foot_close_under_the_text_is_furniture_but_a_dated_caption_i
     md, items = _markdown(tmp_path, spans, height=842)
     assert "Law Enforcement" not in md and items[-1].kind == "page_footer"
     assert md.startswith("Table 324. Arrests by Sex and Age: 2009")
+
+
+def test_ocr_headings_from_line_height():
+    """OCR lines have no font size: a short paragraph of tall line boxes is a heading."""
+
+    def ocr(text, top, height, left=60.0):
+        return Line(text, (left, top, left + 8 * len(text), top + height), confidence=0.99)
+
+    paras = [
+        reading_order.Paragraph([ocr("The LinnSequencer", 20, 26)]),
+        reading_order.Paragraph([ocr("Composition Without Compromise", 60, 16)]),
+        reading_order.Paragraph([ocr(text, 80 + 13 * i, 12) for i, text in enumerate(PROSE)]),
+        reading_order.Paragraph([ocr("Editing", 130, 13)]),
+        reading_order.Paragraph([ocr(text, 150 + 13 * i, 12) for i, text in enumerate(PROSE)]),
+    ]
+    kinds = ["paragraph"] * len(paras)
+    assert markdown.classify(paras, kinds) == [
+        ("heading", 1),
+        ("heading", 2),
+        ("paragraph", None),
+        ("paragraph", None),
+        ("paragraph", None),
+    ]

@@ -8,7 +8,11 @@ Block types (``classify``), judged on the page's own text:
   weight. Level 1 (``#``) from 1.5 times the body size, level 2 (``##``)
   from 1.15 times or a one-part number ("5 Results"), level 3 (``###``)
   otherwise; deeper numbers go one level down per part ("5.1.2" → ``####``).
-  OCR lines carry no font size, so OCR pages get no headings.
+  OCR lines carry no font size: there a short paragraph whose line boxes are
+  ``OCR_HEADING`` times as tall as most of the page's text or more is a
+  heading when at least half its characters are letters, level 1 from
+  ``OCR_TITLE`` times (a box's height varies more with its letters than a
+  font size does, so the bars are higher).
 - ``list_item``: a paragraph that starts with a bullet or an enumerator
   (``•``, ``-``, ``1.``, ``a)``, ``(iv)``); bullets are written ``- ``.
 - ``caption``: "Figure 3:", "Fig. 2.", "Table 1.", "TABLE IV" and their
@@ -41,7 +45,7 @@ from docworker.contract import Block, Table
 from docworker.geometry import BBox
 from docworker.stages import equations, table_text
 from docworker.stages.joining import join_broken
-from docworker.stages.reading_order import Paragraph, list_marker
+from docworker.stages.reading_order import Paragraph, list_marker, weighted_median
 
 #: Block types that are written to the page's markdown, one part each.
 MARKDOWN_TYPES = frozenset(
@@ -80,14 +84,39 @@ def body_size(paras: list[Paragraph]) -> float:
     return max(weights, key=lambda k: weights[k]) if weights else 0.0
 
 
-def heading_level(para: Paragraph, body: float, body_bold: bool) -> int | None:
-    """The heading level of ``para`` (see the module docstring), or ``None``."""
+#: On OCR pages: line boxes this many times the body's height make a heading,
+#: and this many a level-1 heading.
+OCR_HEADING = 1.3
+OCR_TITLE = 1.8
+
+
+def body_height(paras: list[Paragraph]) -> float:
+    """The line height most of the page's characters are set in (OCR pages)."""
+    sized = [(line.bbox[3] - line.bbox[1], len(line.text)) for p in paras for line in p.lines]
+    return weighted_median(sized) if sized else 0.0
+
+
+def heading_level(para: Paragraph, body: float, body_bold: bool, height: float = 0.0) -> int | None:
+    """The heading level of ``para`` (see the module docstring), or ``None``.
+
+    ``body``: the page's body font size (0 on OCR pages, where ``height``,
+    the body's line height, is used instead).
+    """
     text = para.text
-    if body <= 0 or len(para.lines) > 3 or len(text) > 200 or text.endswith((",", ";")):
+    if len(para.lines) > 3 or len(text) > 200 or text.endswith((",", ";")):
         return None
     letters = [ch for ch in text if ch.isalpha()]
     if len(letters) < 2:
         return None
+    if body <= 0:
+        if height <= 0 or any(line.size > 0 for line in para.lines):
+            return None
+        tall = median(line.bbox[3] - line.bbox[1] for line in para.lines) / height
+        sentence = text.endswith(".") and len(text.split()) > 8
+        wordy = len(letters) >= 0.5 * (len(text) - text.count(" "))  # not a chart's "BD 1.0-"
+        if sentence or not wordy or tall < OCR_HEADING:
+            return None
+        return 1 if tall >= OCR_TITLE else 2
     size = median(line.size for line in para.lines)
     ratio = size / body if size > 0 else 1.0
     bold = all(line.bold for line in para.lines) and not body_bold
@@ -130,6 +159,7 @@ def classify(paras: list[Paragraph], kinds: list[str]) -> list[tuple[str, int | 
     code blocks; a page set mostly in bold has no headings by weight alone.
     """
     body = body_size(paras)
+    height = body_height(paras) if body <= 0 else 0.0
     body_bold = _share(paras, "bold") > 0.5
     mono_page = _share(paras, "mono") > 0.5
     out: list[tuple[str, int | None]] = []
@@ -145,7 +175,7 @@ def classify(paras: list[Paragraph], kinds: list[str]) -> list[tuple[str, int | 
             out.append(("caption", None))
         elif marker == "bullet":
             out.append(("list_item", None))
-        elif (level := heading_level(para, body, body_bold)) is not None:
+        elif (level := heading_level(para, body, body_bold, height)) is not None:
             out.append(("heading", level))
         elif marker:
             out.append(("list_item", None))
