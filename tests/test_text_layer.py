@@ -11,7 +11,7 @@ from docworker import decode
 from docworker.decode import PageView
 from docworker.geometry import Line
 from docworker.stages.text_layer import TextLayerStage, text_area
-from tests.pdfgen import ImagePage, TextPage, build_pdf, scan_jpeg
+from tests.pdfgen import ImagePage, TextPage, build_pdf, pdf_from_objects, scan_jpeg
 
 BODY = [Line("Resolución número 12 del año 2025, sobre la señal", (72, 100, 500, 112))]
 
@@ -83,3 +83,28 @@ def test_a_short_layer_beats_an_empty_ocr_read(tmp_path):
     # Asked for OCR explicitly, the empty OCR read stands.
     forced = cpu.read_page(tasks.PageTask(doc=doc, number=1, ocr="always"))
     assert forced.source == "ocr" and forced.text == ""
+
+
+def test_computer_moderns_ff_ligature_read_as_an_arrow_becomes_ff(tmp_path):
+    """A font with no Unicode map gives TeX's "ff" (slot 11) as U+21B5: "ff" between letters."""
+    from docworker.engines import cpu
+    from docworker.isolation import tasks
+
+    stream = b"BT /F1 12 Tf 72 700 Td (e\\013orts o\\013-the-shelf and a lone \\013 arrow) Tj ET"
+    font = (
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Times-Roman /Encoding << /Type /Encoding"
+        b" /BaseEncoding /WinAnsiEncoding /Differences [11 /carriagereturn] >> >>"
+    )
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        font,
+    ]
+    path = tmp_path / "ff.pdf"
+    path.write_bytes(pdf_from_objects(objects))
+    doc = tasks.DocTask(str(path), decode.PDF, None, 10, 14400.0, 40_000_000)
+    page = cpu.read_page(tasks.PageTask(doc=doc, number=1, ocr="never"))
+    assert page.markdown == "efforts off-the-shelf and a lone \u21b5 arrow"

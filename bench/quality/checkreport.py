@@ -106,7 +106,8 @@ def _recall_lines(report: dict[str, Any]) -> list[str]:
         "",
         f"Digital PDFs of the manifest: {len(docs)} ({len(rows)} with a text layer)."
         " Words of each PDF's own text layer (pypdfium2 `get_text_range`, NFC, soft-hyphen"
-        " markers U+FFFE/U+0002 joined, split on whitespace; only tokens with a letter or a"
+        " markers U+FFFE/U+0002 joined, U+21B5 between letters read as the `ff` ligature it"
+        " stands for, split on whitespace; only tokens with a letter or a"
         " digit are words: a dot leader's dots or a lone dash are not) found in docworker's"
         " output, as multisets. The output is the markdown (as rendered: emphasis and `<br>`"
         " removed, backslash escapes resolved; a marker leaked into the markdown leaves its"

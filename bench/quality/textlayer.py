@@ -2,7 +2,8 @@
 
 - ``layer_words(path, password)``: the words of the PDF's text layer:
   pypdfium2 ``get_text_range()`` per page, NFC, pdfium's soft-hyphen markers
-  (U+FFFE, U+0002) joined with what follows them, split on whitespace.
+  (U+FFFE, U+0002) joined with what follows them, U+21B5 between letters read
+  as the "ff" it stands for (as the worker does), split on whitespace.
   pdfium marks real compounds too, so a word joined at a marker is also found
   in its hyphenated form ("self-publishing" for "self\x02publishing"):
   ``alternatives`` maps one to the other.
@@ -42,13 +43,15 @@ from typing import Any
 _log = logging.getLogger(__name__)
 
 _MARKERS = re.compile(r"[\ufffe\x02]\s*")
+# Computer Modern's "ff" ligature without a Unicode map (the worker reads it as "ff": pdfchars).
+_FF = re.compile(r"(?<=[^\W\d_])\u21b5(?=[^\W\d_]|-)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 _DISPLAY = re.compile(r"\$\$.+?\$\$", re.S)
 
 
 def _joined(text: str) -> str:
-    return _MARKERS.sub("", unicodedata.normalize("NFC", text))
+    return _FF.sub("ff", _MARKERS.sub("", unicodedata.normalize("NFC", text)))
 
 
 def alternatives(text: str) -> dict[str, str]:

@@ -23,7 +23,9 @@ reports as printable characters (math fonts) are kept, as the text layer
 has them. Figures in docs/BENCHMARKS.md.
 
 Cleaning: U+0002 and U+FFFE (pdfium's mark for a hyphen it saw at a line
-end) and U+00AD become ``-`` with ``hyphen`` set; other C0 and C1 controls,
+end) and U+00AD become ``-`` with ``hyphen`` set; U+21B5 between letters
+is Computer Modern's "ff" ligature read without a Unicode map and becomes
+"ff"; other C0 and C1 controls,
 U+FFFF and U+FFFD are dropped and counted (``CharRead.unreadable``);
 characters outside the crop box are dropped.
 
@@ -36,6 +38,7 @@ from __future__ import annotations
 import ctypes
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -162,6 +165,18 @@ def _direction(a: float, b: float, rotation: int) -> int:
 
 
 _HYPHEN_MARKS = frozenset("\x02\ufffe\u00ad")
+#: Computer Modern's "ff" ligature (OT1 slot 11) comes out of fonts with no Unicode
+#: map as U+21B5, the carriage-return arrow: "e\u21b5ect", "o\u21b5-the-shelf".
+RETURN_ARROW = "\u21b5"
+
+
+def ff_ligature(text: Sequence[str], index: int) -> bool:
+    """Is the arrow at ``index`` an "ff" inside a word (a letter before it, a letter
+    or a hyphen after it)? The arrow itself never stands between letters."""
+    after = text[index + 1] if index + 1 < len(text) else ""
+    return index > 0 and text[index - 1].isalpha() and (after.isalpha() or after == "-")
+
+
 _DROP = frozenset("\uffff\ufffd")  # noncharacter, replacement character
 
 
@@ -255,6 +270,8 @@ def _slots(text: str, n_chars: int, page: int, read: CharRead) -> list[tuple[int
         hyphen = ch in _HYPHEN_MARKS and map_error(page, index) != 1
         if hyphen:
             ch = "-"
+        elif ch == RETURN_ARROW and ff_ligature(text, index):
+            ch = "ff"
         elif ch < " " or ch in _DROP or "\x7f" <= ch <= "\x9f":
             unreadable += 1
             continue

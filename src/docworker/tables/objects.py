@@ -27,7 +27,7 @@ import logging
 import unicodedata
 from typing import Any
 
-from docworker.decode.pdfchars import api
+from docworker.decode.pdfchars import RETURN_ARROW, api, ff_ligature
 from docworker.decode.pdfobjects import Frame, frame_of, read_objects
 
 _log = logging.getLogger(__name__)
@@ -108,6 +108,8 @@ def _slots(raw: Any, textpage: Any, n: int) -> list[tuple[int, str]]:
             if raw.FPDFText_HasUnicodeMapError(handle, i) == 1:
                 continue
             ch = "-"
+        elif ch == RETURN_ARROW and ff_ligature(codes, i):
+            ch = "ff"
         elif ch < " " or "\x7f" <= ch <= "\x9f" or ch in _DROP:
             continue
         slots.append((i, ch))
