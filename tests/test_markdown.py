@@ -174,6 +174,15 @@ def test_joining_rules():
     words = vocabulary(["the meeting was long"])
     assert join_lines(["meet-", "ing"], words) == "meeting"
     assert join_lines(["re-", "entry"], vocabulary(["a re-entry here"])) == "re-entry"
+    assert (
+        join_lines(["文档的版面分析是", "文字识别的第一步。"])
+        == "文档的版面分析是文字识别的第一步。"
+    )
+    assert (
+        join_lines(["日本語の文章は、", "空白なしで続く。"]) == "日本語の文章は、空白なしで続く。"
+    )
+    assert join_lines(["使用", "Python 语言"]) == "使用 Python 语言"
+    assert join_lines(["한국어는 띄어쓰기를", "합니다"]) == "한국어는 띄어쓰기를 합니다"
 
 
 def test_paragraph_text_joins_rows_after_columns():

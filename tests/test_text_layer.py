@@ -108,3 +108,33 @@ def test_computer_moderns_ff_ligature_read_as_an_arrow_becomes_ff(tmp_path):
     doc = tasks.DocTask(str(path), decode.PDF, None, 10, 14400.0, 40_000_000)
     page = cpu.read_page(tasks.PageTask(doc=doc, number=1, ocr="never"))
     assert page.markdown == "efforts off-the-shelf and a lone \u21b5 arrow"
+
+
+def test_chinese_lines_join_without_spaces(tmp_path):
+    """A paragraph of Chinese (Adobe's STSong-Light, not embedded) reads without spaces."""
+    from docworker.engines import cpu
+    from docworker.isolation import tasks
+
+    lines = [
+        "文档的版面分析是文字识别的第一步，",
+        "也是最重要的一步。版面分析找出",
+        "标题和表格的位置。",
+    ]
+    shown = [b"<%s> Tj T*" % line.encode("utf-16-be").hex().upper().encode() for line in lines]
+    stream = b"\n".join([b"BT /F1 12 Tf 14 TL 72 700 Td", *shown, b"ET"])
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /UniGB-UCS2-H"
+        b" /DescendantFonts [6 0 R] >>",
+        b"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light /CIDSystemInfo"
+        b" << /Registry (Adobe) /Ordering (GB1) /Supplement 2 >> /DW 1000 >>",
+    ]
+    path = tmp_path / "zh.pdf"
+    path.write_bytes(pdf_from_objects(objects))
+    doc = tasks.DocTask(str(path), decode.PDF, None, 10, 14400.0, 40_000_000)
+    page = cpu.read_page(tasks.PageTask(doc=doc, number=1, ocr="never"))
+    assert page.markdown == "".join(lines)

@@ -13,7 +13,9 @@ the hyphen is kept and the parts are joined without a space; so is a hyphen
 after a digit. pdfium marks the hyphens it sees at line ends (U+0002), but it
 marks real compounds too, so the mark is
 not evidence either way. A dash ("—", "–") right after a letter or digit
-at a line end also joins without a space ("content—" + "an", "737–" + "9").
+at a line end also joins without a space ("content—" + "an", "737–" + "9"),
+and so do lines of Chinese or Japanese, which set no space between words
+("文字认" + "识的方法" → "文字认识的方法").
 
 The same rule joins a word broken at a column or page break: the last
 paragraph of a column and the first of the next (``join_broken``, used by
@@ -35,6 +37,8 @@ KEEP_PREFIXES = frozenset({"self", "well", "half"})
 _EDGE = re.compile(r"^\W+|\W+$")
 _WORD_HYPHEN = re.compile(r"(\w)-$")
 _WORD_DASH = re.compile(r"\w[—–]$")
+#: Han, kana, CJK punctuation and fullwidth forms: text written without spaces.
+_CJK = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 
 
 def bare(token: str) -> str:
@@ -102,6 +106,8 @@ def join_lines(texts: list[str], words: frozenset[str] = frozenset()) -> str:
             out = out[:-1] + text if broken else out + text
         elif _WORD_DASH.search(out) and text[:1].isalnum():
             out += text
+        elif _CJK.match(out[-1]) and _CJK.match(text[0]):
+            out += text  # Chinese and Japanese set no space between words
         else:
             out = f"{out} {text}"
     return out
