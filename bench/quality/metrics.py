@@ -267,7 +267,7 @@ def table_scores(expected: list[list[str]], predicted: list[list[str]]) -> dict[
         p, r = common / sum(p_bag.values()), common / sum(e_bag.values())
         f1 = 2 * p * r / (p + r)
     best = 0
-    for dr in range(-4, 5):
+    for dr in range(-6, 7):  # a reference may split a header over several rows
         for dc in range(-3, 4):
             hits = 0
             for r, c, t in exp_cells:

@@ -274,6 +274,8 @@ class TableStage:
         cells = build_cells(split_stacked_rows(boxes, inside), inside, beside)
         if cells is None:
             return None
+        if not rot:
+            cells, bbox = lift_title(cells, boxes, bbox)
         sizes = [sum(1 for t in c.text.split() if WORDISH.search(t)) for c in cells]
         if 2 * sum(n for n in sizes if n > 30) > sum(sizes):
             return None  # boxes of running text (a page layout), not a table
@@ -292,6 +294,35 @@ class TableStage:
             return None
         box = tuple(round(float(v), 2) for v in bbox)
         return render.table(cells, n_rows, n_cols, box)  # type: ignore[arg-type]
+
+
+def lift_title(
+    cells: list[TableCell], boxes: list[BBox], bbox: BBox
+) -> tuple[list[TableCell], BBox]:
+    """A ruled table without its title row: ``(cells, bbox)``.
+
+    A first row that is one cell across the whole table, over a row of two
+    cells or more ("Table 5: Public Health Outlay 2012-13" over "States |
+    Revenue | Capital | Total"), is the table's title, not its header: the
+    cells move up a row, the row under it becomes the header, and the box
+    shrinks to the cells under the title's, so that the title's line is read
+    as the paragraph (or caption) over the table. A spanning row further down
+    (a section of the table) stays.
+    """
+    n_rows = max(c.row + c.row_span for c in cells)
+    n_cols = max(c.col + c.col_span for c in cells)
+    first = [c for c in cells if c.row == 0]
+    if n_rows < 3 or n_cols < 2 or len(first) != 1 or first[0].col_span != n_cols:
+        return cells, bbox
+    if first[0].row_span != 1 or sum(1 for c in cells if c.row == 1 and c.text) < 2:
+        return cells, bbox
+    top = min(b[1] for b in boxes)
+    bottom = max(b[3] for b in boxes if b[1] - top < 1.0)
+    rest = [b for b in boxes if b[1] >= bottom - 1.0]
+    if not rest:
+        return cells, bbox
+    lifted = [c.model_copy(update={"row": c.row - 1, "header": c.row == 1}) for c in cells if c.row]
+    return lifted, union(rest)
 
 
 # ------------------------------------------------------------ the cheap gate
