@@ -17,7 +17,9 @@ def test_join_broken_joins_a_word_split_at_a_break_only():
     compound = join_broken("a market-", "based approach", vocabulary(["nature-based"]))
     assert compound == "a market-based approach"
     assert join_broken("they were self-", "employed") == "they were self-employed"
-    assert join_broken("the Schwarz-", "Weiß edition") is None  # a capital after the break
+    assert join_broken("the Schwarz-", "Weiß edition") == "the Schwarz-Weiß edition"
+    assert join_broken("the Schwarz-", "(Weiß) edition") is None
+    assert join_broken("and I sup-", "Cannister shot is a tin cylinder") is None  # a sidebar
     assert join_broken("the 2023-", "0379 decision") is None
     assert join_broken("the end.", "next paragraph") is None
     assert join_broken("a well-", "known") == "a well-known"

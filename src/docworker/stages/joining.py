@@ -125,12 +125,17 @@ def join_broken(left: str, right: str, words: frozenset[str] = frozenset()) -> s
     When ``joins_word`` takes the hyphen for a line-end break the word is
     joined ("concern-" + "ing the" → "concerning the"); a real compound keeps
     its hyphen ("self-" + "employed" → "self-employed", "market-" + "based"
-    where the page also has "nature-based"). A capital or a digit after the
-    break may start anything: no join.
+    where the page also has "nature-based"). A capital after the break joins,
+    the hyphen kept, only a capitalised first part, a compound of names
+    ("Soekarno-" + "Hatta Airport" → "Soekarno-Hatta Airport"): after "sup-"
+    a capital starts something else (a sidebar, a caption). Anything else
+    after the break (a digit, a bracket) may start anything: no join.
     """
     left, right = left.rstrip(), right.lstrip()
-    if not _BROKEN_END.search(left) or not right[:1].islower():
+    if not _BROKEN_END.search(left) or not right[:1].isalpha():
         return None
+    if not right[:1].islower():
+        return left + right if bare(left.split()[-1])[:1].isupper() else None
     return (left[:-1] if joins_word(left, right, words) else left) + right
 
 
