@@ -567,3 +567,37 @@ def test_a_title_row_across_a_ruled_table_is_lifted_out_of_it():
     ]
     # A spanning row that is one of two rows, or over a row of one cell, stays.
     assert lift_title(cells[:4], [title, *rows[:3]], (36.0, 50.0, 300.0, 74.0))[0] == cells[:4]
+
+
+def test_a_wrapped_stream_header_becomes_one_row_and_two_levels_stay():
+    from docworker.contract import TableCell
+    from docworker.tables.stream import _one_header_row
+
+    def row(r, texts, header=False):
+        return [TableCell(row=r, col=c, text=t, header=header) for c, t in enumerate(texts) if t]
+
+    cells = (
+        row(0, ["", "", "Asian Pacific"], True)
+        + row(1, ["Offense", "Total", "Islander"])  # read with the body: no number in it
+        + row(2, ["Total", "10,690", "123,656"])
+        + row(3, ["Arson", "9,466", "112"])
+    )
+    merged = _one_header_row(cells, 1)
+    assert [(c.row, c.col, c.text, c.header) for c in merged if c.row == 0] == [
+        (0, 0, "Offense", True),
+        (0, 1, "Total", True),
+        (0, 2, "Asian Pacific Islander", True),
+    ]
+    assert [c.text for c in merged if c.row == 1] == ["Total", "10,690", "123,656"]
+    two_levels = [TableCell(row=0, col=1, col_span=2, text="Male", header=True), *cells[1:]]
+    assert _one_header_row(two_levels, 1) == two_levels
+
+
+@needs_corpus
+def test_corpus_table_ruled_between_rows_only_is_read_by_its_columns():
+    """12s0324's second table: rules around rows and two columns; whitespace parts four more."""
+    tables = _corpus_tables("tabula/12s0324.pdf")
+    grid = _grid(max(tables, key=lambda t: t.bbox[1]))
+    assert grid[0][1:] == ["Total", "White", "Black", "American Indian/Alaskan Native",
+                           "Asian Pacific Islander"]  # fmt: skip
+    assert grid[1][1:] == ["10,690,561", "7,389,208", "3,027,153", "150,544", "123,656"]

@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -66,7 +65,7 @@ from docworker.tables.turned import (
     turned_rules,
     unturn_box,
 )
-from docworker.tables.words import WORDISH, centre, word_rows, words_of
+from docworker.tables.words import NUMBER, WORDISH, centre, word_rows, words_of
 
 _log = logging.getLogger(__name__)
 
@@ -279,6 +278,8 @@ class TableStage:
         sizes = [sum(1 for t in c.text.split() if WORDISH.search(t)) for c in cells]
         if 2 * sum(n for n in sizes if n > 30) > sum(sizes):
             return None  # boxes of running text (a page layout), not a table
+        if _undivided(cells):
+            return None  # rules around rows only: the stream finder reads the columns
         return self._table(cells, bbox)
 
     def _table(self, cells: list[TableCell], bbox: BBox) -> Table | None:
@@ -325,9 +326,20 @@ def lift_title(
     return lifted, union(rest)
 
 
-# ------------------------------------------------------------ the cheap gate
+def _undivided(cells: list[TableCell]) -> bool:
+    """Do the rules miss columns? In some column most body cells hold two numbers
+    or more side by side ("7,389,208 3,027,153"): a table ruled between rows
+    (and around a few columns) whose other columns only whitespace parts."""
+    columns: dict[int, list[int]] = {}
+    for cell in cells:
+        if not cell.header and cell.text:
+            tokens = cell.text.split()
+            numbers = sum(1 for t in tokens if NUMBER.match(t))
+            columns.setdefault(cell.col, []).append(numbers >= 2 and 2 * numbers >= len(tokens))
+    return any(len(v) >= 6 and 2 * sum(v) > len(v) for v in columns.values())
 
-_NUMBER = re.compile(r"^[(\[+\-−–$€£¥]*\d[\d.,'’%]*[)\]%*]*$")
+
+# ------------------------------------------------------------ the cheap gate
 
 
 def looks_tabular(lines: Sequence[Any]) -> bool:
@@ -339,7 +351,7 @@ def looks_tabular(lines: Sequence[Any]) -> bool:
     hits = 0
     for line in lines:
         tokens = line.text.split()
-        numbers = sum(1 for t in tokens if _NUMBER.match(t))
+        numbers = sum(1 for t in tokens if NUMBER.match(t))
         if numbers >= 3 and 2 * numbers >= len(tokens):
             hits += 1
             if hits >= 4:

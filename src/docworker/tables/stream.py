@@ -4,7 +4,8 @@ Text lines (``words.WordRow``) are cut into pieces at gaps of a text height;
 a run of at least ``MIN_ROWS`` lines of ``MIN_PIECES`` or more pieces whose
 gaps share at least ``MIN_GUTTERS`` blank gutters is a table, one row per
 text line, with the header lines just above that fit its columns (never above
-a rule across the table, such as the top rule under a caption). A prose column
+a rule across the table, such as the top rule under a caption); header lines
+with no cell across columns are one header wrapped, and become one row. A prose column
 at either edge (a neighbouring text column) is left out, and a plain line
 reaching over the columns (a note between two tables) splits the run. The
 body cells must be short, mostly filled and readable text, so prose,
@@ -26,7 +27,7 @@ from docworker.contract import TableCell
 from docworker.decode import rtl
 from docworker.geometry import BBox, Word
 from docworker.tables.rulings import Seg
-from docworker.tables.words import STREAM_GAP, WordRow, word_rows, wordish
+from docworker.tables.words import NUMBER, STREAM_GAP, WordRow, word_rows, wordish
 
 MIN_ROWS = 4  # lines of MIN_PIECES+ pieces a stream table needs
 MIN_PIECES = 4
@@ -227,4 +228,32 @@ def _stream_cells(
         max(ln.x1 for ln in rows),
         max(ln.bottom for ln in rows),
     )
-    return box, cells
+    return box, _one_header_row(cells, n_header)
+
+
+def _numbers(cells: list[TableCell], row: int) -> int:
+    return sum(1 for c in cells if c.row == row and any(NUMBER.match(t) for t in c.text.split()))
+
+
+def _one_header_row(cells: list[TableCell], n_header: int) -> list[TableCell]:
+    """Header lines that are one header wrapped ("Asian Pacific" over "Islander")
+    → one header row, each column's lines joined top to bottom.
+
+    Only when no header cell spans columns: a header of two levels ("Male"
+    over "Under 18 | 18 years") keeps its rows.
+    """
+    n_rows = max(c.row for c in cells) + 1
+    for _ in range(2):  # a header line that fits the columns is read with the body: no number
+        below = n_header + 1
+        if below < n_rows and not _numbers(cells, n_header) and _numbers(cells, below):
+            n_header += 1
+    head = [c for c in cells if c.row < n_header]
+    if n_header < 2 or any(c.col_span > 1 for c in head):
+        return cells
+    texts: dict[int, list[str]] = {}
+    for cell in sorted(head, key=lambda c: c.row):
+        if cell.text:
+            texts.setdefault(cell.col, []).append(cell.text)
+    merged = [TableCell(row=0, col=col, text=" ".join(t), header=True) for col, t in texts.items()]
+    body = [c.model_copy(update={"row": c.row - n_header + 1}) for c in cells if c.row >= n_header]
+    return sorted(merged, key=lambda c: c.col) + body

@@ -26,6 +26,8 @@ STREAM_GAP = 1.0  # a gap this many text heights wide separates two pieces of a 
 
 #: Two letters or digits in a row: a real word (dot leaders and stray marks are not).
 WORDISH = re.compile(r"\w\w")
+#: A token that is a number: "1,285.2", "(3.4)", "12%", "$5", "−7".
+NUMBER = re.compile(r"^[(\[+\-−–$€£¥]*\d[\d.,'’%]*[)\]%*]*$")
 
 
 def centre(c: dict) -> tuple[float, float]:
