@@ -601,3 +601,9 @@ def test_corpus_table_ruled_between_rows_only_is_read_by_its_columns():
     assert grid[0][1:] == ["Total", "White", "Black", "American Indian/Alaskan Native",
                            "Asian Pacific Islander"]  # fmt: skip
     assert grid[1][1:] == ["10,690,561", "7,389,208", "3,027,153", "150,544", "123,656"]
+
+
+@needs_corpus
+def test_corpus_cell_with_a_word_hyphenated_at_its_line_end_reads_it_whole():
+    cells = [c.text for t in _corpus_tables("tabula/puertos1.pdf") for c in t.cells]
+    assert "Filetes y demás carnes de pescado" in cells

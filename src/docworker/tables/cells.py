@@ -6,7 +6,9 @@ number of text lines on shared baselines, each of those cells becomes one
 cell per line. ``build_cells`` then places the boxes on the grid of their
 distinct edges (spans from the edges they cover) and gives each cell the
 characters whose centre it holds, laid out with pdfplumber's text extraction
-(right-to-left runs in visual order; a turned header cell is read upright).
+(right-to-left runs in visual order; a turned header cell is read upright),
+its lines joined by spaces, and a word hyphenated at a cell's line end joined
+as in a paragraph ("car-" + "nes" → "carnes").
 
 Input: cell boxes ``(x0, top, x1, bottom)`` and character dicts (``objects``) in
 one frame. Output: ``TableCell`` lists (the top row flagged ``header``), which
@@ -22,6 +24,7 @@ import statistics
 from docworker.contract import TableCell
 from docworker.decode import rtl
 from docworker.geometry import BBox
+from docworker.stages.joining import join_lines
 from docworker.tables.turned import dominant_direction, turn_char
 from docworker.tables.words import centre, drop_leaders, same_line
 
@@ -206,8 +209,11 @@ def build_cells(
         turn = dominant_direction(group)
         if turn:  # a turned header in an upright table: read it upright
             group = [turn_char(c, turn, 0.0, 0.0) for c in group]
-        lines = extract_text(group).split("\n") if group else []
-        text = " ".join(" ".join(rtl.visual_line(line) for line in lines).split())
+        lines = [rtl.visual_line(line) for line in extract_text(group).split("\n")] if group else []
+        if any(line.rstrip().endswith("-") for line in lines[:-1]):
+            text = " ".join(join_lines(lines).split())  # "car-" + "nes" → "carnes"
+        else:
+            text = " ".join(" ".join(lines).split())
         cells.append(
             TableCell(
                 row=r0 - top_row,
