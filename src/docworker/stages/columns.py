@@ -191,7 +191,7 @@ MIN_BAND_ROWS = 2 * MIN_BAND_SIDE
 def _band(ordered: list[Line]) -> tuple[int, int] | None:
     """(first, last) index of a run of rows, top to bottom, that keeps a column gutter clear.
 
-    For every x (281 places across the middle 70%) the longest run of
+    For every x (141 places across the middle 70%) the longest run of
     consecutive pieces that do not cross it; the longest runs are tried as a
     region of their own, and one whose pieces ``_find_gutter`` splits into
     columns is the band. Pieces at its ends that lie wholly above (below) the
@@ -201,18 +201,27 @@ def _band(ordered: list[Line]) -> tuple[int, int] | None:
     n = len(ordered)
     if n < MIN_BAND_ROWS + 1:
         return None
-    # Cheap test first: some x with MIN_BAND_SIDE pieces ending before it and as
-    # many starting after it (a page of one column has none).
+    # Cheap tests first: some x with MIN_BAND_SIDE pieces ending before it and as
+    # many starting after it (a page of one column has none), and pieces of prose.
     ends = sorted(line.bbox[2] for line in ordered)[MIN_BAND_SIDE - 1]
     starts = sorted((line.bbox[0] for line in ordered), reverse=True)[MIN_BAND_SIDE - 1]
     if ends >= starts:
+        return None
+    # Both sides prose (``_prose``): half their pieces three words or more, or wide.
+    wordy = np.array(
+        [
+            _words(line) >= 3 or line.bbox[2] - line.bbox[0] >= 7 * (line.bbox[3] - line.bbox[1])
+            for line in ordered
+        ]
+    )
+    if wordy.sum() < MIN_BAND_SIDE:
         return None
     x0 = np.array([line.bbox[0] for line in ordered])
     x1 = np.array([line.bbox[2] for line in ordered])
     span = float(x1.max() - x0.min())
     if span <= 0:
         return None
-    bins = np.linspace(x0.min() + 0.15 * span, x0.min() + 0.85 * span, 281)
+    bins = np.linspace(x0.min() + 0.15 * span, x0.min() + 0.85 * span, 141)
     crosses = (x0[:, None] < bins[None, :]) & (x1[:, None] > bins[None, :])
     # Pieces since the last one across each x: the row index less the last crossing's.
     rows = np.arange(n)[:, None]
@@ -228,7 +237,12 @@ def _band(ordered: list[Line]) -> tuple[int, int] | None:
         if (first, last) in tried:
             continue
         tried.add((first, last))
-        band = _trim(ordered, first, last, float(bins[b]))
+        x = float(bins[b])
+        left, right = x1[first : last + 1] <= x, x0[first : last + 1] >= x
+        prose = wordy[first : last + 1]
+        if 2 * min(prose[left].sum(), prose[right].sum()) < MIN_BAND_SIDE:
+            continue  # too few pieces of prose on a side for ``_trim`` to take
+        band = _trim(ordered, first, last, x)
         if band is not None and band != (0, n - 1):
             return band
     return None
@@ -239,20 +253,24 @@ def _trim(ordered: list[Line], first: int, last: int, x: float) -> tuple[int, in
 
     Both sides must be prose, ``MIN_BAND_SIDE`` pieces each or more.
     """
-    while last - first + 1 >= MIN_BAND_ROWS:
-        left = [line for line in ordered[first : last + 1] if line.bbox[2] <= x]
-        right = [line for line in ordered[first : last + 1] if line.bbox[0] >= x]
-        if min(len(left), len(right)) < MIN_BAND_SIDE or not (_prose(left) and _prose(right)):
+    while True:
+        run = ordered[first : last + 1]
+        left = [line for line in run if line.bbox[2] <= x]
+        right = [line for line in run if line.bbox[0] >= x]
+        if min(len(left), len(right)) < MIN_BAND_SIDE:
             return None
         top = max(min(line.bbox[1] for line in left), min(line.bbox[1] for line in right))
         bottom = min(max(line.bbox[3] for line in left), max(line.bbox[3] for line in right))
-        if ordered[first].bbox[3] <= top:
+        start, end = first, last
+        while first < last and ordered[first].bbox[3] <= top:
             first += 1
-        elif ordered[last].bbox[1] >= bottom:
+        while last > first and ordered[last].bbox[1] >= bottom:
             last -= 1
-        else:
-            return (first, last) if _find_gutter(ordered[first : last + 1]) else None
-    return None
+        if (first, last) == (start, end):
+            break
+    if last - first + 1 < MIN_BAND_ROWS or not (_prose(left) and _prose(right)):
+        return None
+    return (first, last) if _find_gutter(run) else None
 
 
 def _edge_rows(lines: list[Line]) -> tuple[list[Line], list[Line], list[Line]]:
