@@ -93,24 +93,31 @@ def joins_word(left: str, right: str, words: frozenset[str] = frozenset()) -> bo
 
 
 def join_lines(texts: list[str], words: frozenset[str] = frozenset()) -> str:
-    """The lines as one paragraph text (see the module docstring)."""
-    out = ""
+    """The lines as one paragraph text (see the module docstring).
+
+    Built as a list of space-separated parts, the tests looking only at the
+    last part's end, so that a paragraph of thousands of lines (a table's
+    cells read as one) costs linear time.
+    """
+    parts: list[str] = []
     for text in texts:
         text = text.strip()
         if not text:
             continue
-        if not out:
-            out = text
-        elif (hyphen := _WORD_HYPHEN.search(out)) and text[:1].isalnum():
-            broken = hyphen.group(1).isalpha() and joins_word(out, text, words)
-            out = out[:-1] + text if broken else out + text
-        elif _WORD_DASH.search(out) and text[:1].isalnum():
-            out += text
-        elif _CJK.match(out[-1]) and _CJK.match(text[0]):
-            out += text  # Chinese and Japanese set no space between words
+        if not parts:
+            parts.append(text)
+            continue
+        last = parts[-1]
+        if (hyphen := _WORD_HYPHEN.search(last[-2:])) and text[:1].isalnum():
+            broken = hyphen.group(1).isalpha() and joins_word(last, text, words)
+            parts[-1] = last[:-1] + text if broken else last + text
+        elif _WORD_DASH.search(last[-2:]) and text[:1].isalnum():
+            parts[-1] = last + text
+        elif _CJK.match(last[-1]) and _CJK.match(text[0]):
+            parts[-1] = last + text  # Chinese and Japanese set no space between words
         else:
-            out = f"{out} {text}"
-    return out
+            parts.append(text)
+    return " ".join(parts)
 
 
 _BROKEN_END = re.compile(r"[^\W\d_]-$")
