@@ -108,8 +108,19 @@ def build_pdf(pages: list[TextPage | ImagePage]) -> bytes:
     return pdf_from_objects(objects)
 
 
-def stream_pdf(stream: bytes, width: int = 595, height: int = 842, rotate: int = 0) -> bytes:
-    """One page drawn by ``stream`` (PDF operators, user space), Helvetica as /F1."""
+HELVETICA = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
+
+
+def stream_pdf(
+    stream: bytes,
+    width: int = 595,
+    height: int = 842,
+    rotate: int = 0,
+    font: bytes = HELVETICA,
+    more: tuple[bytes, ...] = (),
+) -> bytes:
+    """One page drawn by ``stream`` (PDF operators, user space), ``font`` (object 5) as
+    /F1; ``more``: objects 6, 7, ... that the font refers to."""
     page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Contents 4 0 R" % (width, height)
     if rotate:
         page += b" /Rotate %d" % rotate
@@ -118,7 +129,8 @@ def stream_pdf(stream: bytes, width: int = 595, height: int = 842, rotate: int =
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         page + b" /Resources << /Font << /F1 5 0 R >> >> >>",
         b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+        font,
+        *more,
     ]
     return pdf_from_objects(objects)
 

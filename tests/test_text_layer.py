@@ -11,7 +11,7 @@ from docworker import decode
 from docworker.decode import PageView
 from docworker.geometry import Line
 from docworker.stages.text_layer import TextLayerStage, text_area
-from tests.pdfgen import ImagePage, TextPage, build_pdf, pdf_from_objects, scan_jpeg
+from tests.pdfgen import ImagePage, TextPage, build_pdf, scan_jpeg, stream_pdf
 
 BODY = [Line("Resolución número 12 del año 2025, sobre la señal", (72, 100, 500, 112))]
 
@@ -85,36 +85,30 @@ def test_a_short_layer_beats_an_empty_ocr_read(tmp_path):
     assert forced.source == "ocr" and forced.text == ""
 
 
-def test_computer_moderns_ff_ligature_read_as_an_arrow_becomes_ff(tmp_path):
-    """A font with no Unicode map gives TeX's "ff" (slot 11) as U+21B5: "ff" between letters."""
+def _markdown_of(tmp_path, pdf: bytes) -> str:
+    """The markdown the CPU engine reads from page 1's text layer."""
     from docworker.engines import cpu
     from docworker.isolation import tasks
 
+    path = tmp_path / "page.pdf"
+    path.write_bytes(pdf)
+    doc = tasks.DocTask(str(path), decode.PDF, None, 10, 14400.0, 40_000_000)
+    return cpu.read_page(tasks.PageTask(doc=doc, number=1, ocr="never")).markdown
+
+
+def test_computer_moderns_ff_ligature_read_as_an_arrow_becomes_ff(tmp_path):
+    """A font with no Unicode map gives TeX's "ff" (slot 11) as U+21B5: "ff" between letters."""
     stream = b"BT /F1 12 Tf 72 700 Td (e\\013orts o\\013-the-shelf and a lone \\013 arrow) Tj ET"
     font = (
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Times-Roman /Encoding << /Type /Encoding"
         b" /BaseEncoding /WinAnsiEncoding /Differences [11 /carriagereturn] >> >>"
     )
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
-        b" /Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        font,
-    ]
-    path = tmp_path / "ff.pdf"
-    path.write_bytes(pdf_from_objects(objects))
-    doc = tasks.DocTask(str(path), decode.PDF, None, 10, 14400.0, 40_000_000)
-    page = cpu.read_page(tasks.PageTask(doc=doc, number=1, ocr="never"))
-    assert page.markdown == "efforts off-the-shelf and a lone \u21b5 arrow"
+    markdown = _markdown_of(tmp_path, stream_pdf(stream, font=font))
+    assert markdown == "efforts off-the-shelf and a lone \u21b5 arrow"
 
 
 def test_chinese_lines_join_without_spaces(tmp_path):
     """A paragraph of Chinese (Adobe's STSong-Light, not embedded) reads without spaces."""
-    from docworker.engines import cpu
-    from docworker.isolation import tasks
-
     lines = [
         "文档的版面分析是文字识别的第一步，",
         "也是最重要的一步。版面分析找出",
@@ -122,19 +116,12 @@ def test_chinese_lines_join_without_spaces(tmp_path):
     ]
     shown = [b"<%s> Tj T*" % line.encode("utf-16-be").hex().upper().encode() for line in lines]
     stream = b"\n".join([b"BT /F1 12 Tf 14 TL 72 700 Td", *shown, b"ET"])
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
-        b" /Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+    font = (
         b"<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /UniGB-UCS2-H"
-        b" /DescendantFonts [6 0 R] >>",
+        b" /DescendantFonts [6 0 R] >>"
+    )
+    cid_font = (
         b"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light /CIDSystemInfo"
-        b" << /Registry (Adobe) /Ordering (GB1) /Supplement 2 >> /DW 1000 >>",
-    ]
-    path = tmp_path / "zh.pdf"
-    path.write_bytes(pdf_from_objects(objects))
-    doc = tasks.DocTask(str(path), decode.PDF, None, 10, 14400.0, 40_000_000)
-    page = cpu.read_page(tasks.PageTask(doc=doc, number=1, ocr="never"))
-    assert page.markdown == "".join(lines)
+        b" << /Registry (Adobe) /Ordering (GB1) /Supplement 2 >> /DW 1000 >>"
+    )
+    assert _markdown_of(tmp_path, stream_pdf(stream, font=font, more=(cid_font,))) == "".join(lines)

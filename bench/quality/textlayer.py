@@ -40,18 +40,24 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from docworker.decode.pdfchars import RETURN_ARROW, ff_ligature
+
 _log = logging.getLogger(__name__)
 
 _MARKERS = re.compile(r"[\ufffe\x02]\s*")
-# Computer Modern's "ff" ligature without a Unicode map (the worker reads it as "ff": pdfchars).
-_FF = re.compile(r"(?<=[^\W\d_])\u21b5(?=[^\W\d_]|-)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 _DISPLAY = re.compile(r"\$\$.+?\$\$", re.S)
 
 
 def _joined(text: str) -> str:
-    return _FF.sub("ff", _MARKERS.sub("", unicodedata.normalize("NFC", text)))
+    text = _MARKERS.sub("", unicodedata.normalize("NFC", text))
+    if RETURN_ARROW not in text:
+        return text
+    # Computer Modern's "ff" without a Unicode map, read by the worker's own rule.
+    return "".join(
+        "ff" if ch == RETURN_ARROW and ff_ligature(text, i) else ch for i, ch in enumerate(text)
+    )
 
 
 def alternatives(text: str) -> dict[str, str]:

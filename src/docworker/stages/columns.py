@@ -32,8 +32,6 @@ import bisect
 import itertools
 from statistics import median
 
-import numpy as np
-
 from docworker.geometry import Line
 
 #: A gutter is at least this share of the text's width (and 0.4 line heights).
@@ -208,14 +206,15 @@ def _band(ordered: list[Line]) -> tuple[int, int] | None:
     if ends >= starts:
         return None
     # Both sides prose (``_prose``): half their pieces three words or more, or wide.
-    wordy = np.array(
-        [
-            _words(line) >= 3 or line.bbox[2] - line.bbox[0] >= 7 * (line.bbox[3] - line.bbox[1])
-            for line in ordered
-        ]
-    )
-    if wordy.sum() < MIN_BAND_SIDE:
+    prose = [
+        _words(line) >= 3 or line.bbox[2] - line.bbox[0] >= 7 * (line.bbox[3] - line.bbox[1])
+        for line in ordered
+    ]
+    if sum(prose) < MIN_BAND_SIDE:
         return None
+    import numpy as np  # here, not at import: the worker process reads no page
+
+    wordy = np.array(prose)
     x0 = np.array([line.bbox[0] for line in ordered])
     x1 = np.array([line.bbox[2] for line in ordered])
     span = float(x1.max() - x0.min())
@@ -239,8 +238,8 @@ def _band(ordered: list[Line]) -> tuple[int, int] | None:
         tried.add((first, last))
         x = float(bins[b])
         left, right = x1[first : last + 1] <= x, x0[first : last + 1] >= x
-        prose = wordy[first : last + 1]
-        if 2 * min(prose[left].sum(), prose[right].sum()) < MIN_BAND_SIDE:
+        run = wordy[first : last + 1]
+        if 2 * min(run[left].sum(), run[right].sum()) < MIN_BAND_SIDE:
             continue  # too few pieces of prose on a side for ``_trim`` to take
         band = _trim(ordered, first, last, x)
         if band is not None and band != (0, n - 1):

@@ -109,7 +109,7 @@ def heading_level(para: Paragraph, body: float, body_bold: bool, height: float =
     if len(letters) < 2:
         return None
     if body <= 0:
-        if height <= 0 or any(line.size > 0 for line in para.lines):
+        if height <= 0:
             return None
         tall = median(line.bbox[3] - line.bbox[1] for line in para.lines) / height
         sentence = text.endswith(".") and len(text.split()) > 8
