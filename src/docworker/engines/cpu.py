@@ -2,7 +2,12 @@
 
 Parent side, ``CpuEngine``: warms the OCR models in every page process at
 build time, then for each job sends one ``PageTask`` per selected page to
-``read_page`` in the page processes and yields the pages in order.
+``read_page`` in the page processes and yields the pages in order. A job with
+fewer pages than there are page processes would leave cores idle, so its
+pages' OCR runs on more threads (``threads_for``; RapidOCR only: the wheel's
+Tesseract has one thread). Each page process keeps a stage per thread count;
+the wider one is built on its first use, not at start-up (warming it there cost
+0.9 s of cold start on two cores, docs/BENCHMARKS.md).
 
 Child side, ``read_page`` (runs inside a page process, see ``isolation``): text
 layer when usable (plus the text-layer table finder), else orientation and OCR
@@ -44,9 +49,23 @@ class CpuEngine:
     name = "cpu"
     device = "cpu"
 
-    def __init__(self, ocr_models: list[ModelInfo], ocr_threads: int):
+    def __init__(self, ocr_models: list[ModelInfo], ocr_threads: int, wide_threads: int = 0):
         self.ocr_models = ocr_models
         self.ocr_threads = ocr_threads
+        self.wide_threads = wide_threads or ocr_threads
+
+    def threads_for(self, pages: int, cores: int) -> int:
+        """OCR threads for each page of a job of ``pages`` pages on ``cores`` cores.
+
+        The pool runs one job at a time, so a job whose pages cannot fill the
+        page processes lends the idle cores to its pages: a single scanned page
+        reads 1.7x faster on two threads than on one (docs/BENCHMARKS.md, "CPU
+        parallelism"). A longer job keeps one page process per core, which
+        spends less CPU per page than threads do.
+        """
+        if self.wide_threads > self.ocr_threads and pages * self.wide_threads <= cores:
+            return self.wide_threads
+        return self.ocr_threads
 
     @classmethod
     def available(cls, settings: Settings) -> str | None:
@@ -60,7 +79,9 @@ class CpuEngine:
         scanned pages; an OCR engine chosen on purpose must work, so its failure
         refuses the engine (and the worker).
         """
-        threads = max(1, (os.cpu_count() or 1) // pool.size)
+        cores = os.cpu_count() or 1
+        threads = max(1, cores // pool.size)
+        wide = wide_threads(cores, threads, settings.ocr_engine)
         models: list[ModelInfo] = []
         failed: errors.WorkerError | None = None
         for _, result in pool.run(
@@ -78,7 +99,7 @@ class CpuEngine:
                     f"OCR engine {settings.ocr_engine}: {failed.message}"
                 )
             _log.warning("OCR warm-up failed: %s", failed.message)
-        return cls(models, threads)
+        return cls(models, threads, wide)
 
     def models(self, mime: str) -> list[ModelInfo]:
         return [
@@ -94,10 +115,11 @@ class CpuEngine:
     def pages(self, run: JobRun) -> Iterator[PageResult]:
         doc, numbers = paged.select(run)
         unit = paged.unit(run)
+        threads = self.threads_for(len(numbers), os.cpu_count() or 1)
         told = False  # the job's language warnings, once a page was OCR'd
         for task, result in run.pool.run(
             "docworker.engines.cpu.read_page",
-            _with_images(run, paged.page_tasks(run, doc, numbers, self.ocr_threads)),
+            _with_images(run, paged.page_tasks(run, doc, numbers, threads)),
             timeout_s=run.settings.page_timeout_s,
             deadline=run.deadline,
             window=run.settings.window_pages,
@@ -114,6 +136,17 @@ class CpuEngine:
                 yield result
 
 
+#: The most onnxruntime threads one page's OCR is given (more scale poorly on the
+#: recognizer's small convolutions).
+WIDE_MAX = 4
+
+
+def wide_threads(cores: int, threads: int, engine: str) -> int:
+    """The thread count of a page process's second OCR stage, for short jobs (0: none)."""
+    wide = min(cores, WIDE_MAX)
+    return wide if engine == ocr.DEFAULT and wide > threads else 0
+
+
 def _with_images(run: JobRun, tasks: Iterator[PageTask]) -> Iterator[PageTask]:
     """The page tasks with the job's ``images`` option (``docworker.images``)."""
     s, job = run.settings, run.job
@@ -128,14 +161,14 @@ def _with_images(run: JobRun, tasks: Iterator[PageTask]) -> Iterator[PageTask]:
 
 # ------------------------------------------------------------ page process side
 
-_ocr: dict[tuple[str, tuple[str, ...]], Any] = {}  # (engine, model_key) -> stage, kept
-_OCR_KEPT = 4  # stages a page process keeps (one per Tesseract language set)
+_ocr: dict[tuple[str, tuple[str, ...], int], Any] = {}  # (engine, model_key, threads) -> stage
+_OCR_KEPT = 4  # stages a page process keeps (one per Tesseract language set or thread count)
 _tables: TableStage | None = None
 
 
 def ocr_stage(threads: int = 1, engine: str = ocr.DEFAULT, languages: tuple[str, ...] = ()) -> Any:
     """This process's OCR stage for ``engine`` and ``languages``, built on first use and kept."""
-    key = (engine, ocr.model_key(engine, languages))
+    key = (engine, ocr.model_key(engine, languages), threads)
     stage = _ocr.get(key)
     if stage is None:
         while len(_ocr) >= _OCR_KEPT:
