@@ -125,3 +125,29 @@ def test_chinese_lines_join_without_spaces(tmp_path):
         b" << /Registry (Adobe) /Ordering (GB1) /Supplement 2 >> /DW 1000 >>"
     )
     assert _markdown_of(tmp_path, stream_pdf(stream, font=font, more=(cid_font,))) == "".join(lines)
+
+
+def test_vertical_japanese_reads_down_the_columns_right_to_left(tmp_path):
+    """Tategaki: a font in a vertical CMap (``UniJIS-UCS2-V``) keeps an upright matrix and
+    pdfium stacks its glyphs down the page. The columns are drawn left to right here, so
+    only their places say that the rightmost comes first."""
+    lines = [
+        "吾輩は猫である。名前はまだ無い。",
+        "どこで生れたかとんと見当がつかぬ。",
+        "ニャーニャー泣いていた事だけは記憶している。",
+    ]
+    shown = [
+        b"BT /F1 12 Tf %d 760 Td <%s> Tj ET"
+        % (500 - 20 * i, lines[i].encode("utf-16-be").hex().upper().encode())
+        for i in reversed(range(len(lines)))
+    ]
+    font = (
+        b"<< /Type /Font /Subtype /Type0 /BaseFont /HeiseiMin-W3 /Encoding /UniJIS-UCS2-V"
+        b" /DescendantFonts [6 0 R] >>"
+    )
+    cid_font = (
+        b"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /HeiseiMin-W3 /CIDSystemInfo"
+        b" << /Registry (Adobe) /Ordering (Japan1) /Supplement 2 >> /DW 1000 >>"
+    )
+    pdf = stream_pdf(b"\n".join(shown), font=font, more=(cid_font,))
+    assert _markdown_of(tmp_path, pdf) == "".join(lines)

@@ -7,9 +7,23 @@ values; nothing here touches a document.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 BBox = tuple[float, float, float, float]
+
+#: Han, kana, CJK punctuation and fullwidth forms: scripts written without spaces
+#: between words, and set in vertical columns too.
+CJK = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+
+
+def word_count(text: str) -> int:
+    """Words in ``text``: its spaced words, or for CJK text one per two characters
+    (Japanese and Chinese words average about two)."""
+    spaced = len(text.split())
+    if text.isascii():
+        return spaced
+    return max(spaced, len(CJK.findall(text)) // 2)
 
 
 def union(boxes: list[BBox]) -> BBox:

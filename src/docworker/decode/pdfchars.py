@@ -29,6 +29,12 @@ is Computer Modern's "ff" ligature read without a Unicode map and becomes
 U+FFFF and U+FFFD are dropped and counted (``CharRead.unreadable``);
 characters outside the crop box are dropped.
 
+Vertical writing (tategaki): a CJK font in a vertical CMap keeps an upright
+text matrix, and pdfium stacks its glyphs down the page with no break between
+them. On a page holding CJK text, such runs are set to run DOWN
+(``_stack_down``), so ``pdflines.turn`` reads the page turned and its columns
+right to left.
+
 Input: an open ``PdfTextPage`` and the page's crop box and ``/Rotate``.
 Output: ``CharRead`` with ``Char`` records in displayed, top-left page points.
 """
@@ -40,9 +46,11 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from statistics import median
 from typing import Any
 
 from docworker.decode.pdfmath import is_math_font
+from docworker.geometry import CJK
 
 _INVISIBLE = 3  # FPDF_TEXTRENDERMODE_INVISIBLE
 _FIXED_PITCH = 1  # font descriptor flag bit 1
@@ -353,7 +361,49 @@ def read_chars(
             invisible_count += 1
         append(Char(ch, x0, y0, x1, y1, ox, oy, size, style, space, direction, hyphen, invisible))
     read.invisible += invisible_count
+    if CJK.search(text):  # only these scripts are set in vertical columns (tategaki)
+        _stack_down(chars)
     return read
+
+
+def _stacked(a: Char, b: Char) -> bool:
+    """Does ``b`` follow ``a`` one advance down the same column, with no break between?"""
+    h = a.y1 - a.y0
+    overlap = min(a.x1, b.x1) - max(a.x0, b.x0)
+    return (
+        not b.space
+        and a.direction == b.direction == RIGHT
+        and h > 0
+        and overlap >= 0.5 * min(a.x1 - a.x0, b.x1 - b.x0)
+        and -0.2 * h <= b.y0 - a.y1 <= 0.6 * h
+    )
+
+
+def _stack_down(chars: list[Char]) -> None:
+    """Characters that pdfium reports upright but that follow each other *down* the page
+    (vertical writing: a font in a vertical CMap keeps an upright matrix) run DOWN.
+
+    A run is two or more characters with no space or line break between them, each
+    one advance under the last, overlapping it sideways. pdfium's loose boxes for such
+    glyphs are up to two advances wide and not centred on the glyph, so every box of a
+    run is set one advance wide on the run's median centre line, which is also its
+    baseline. ``pdflines.turn`` then reads the page turned, columns right to left.
+    """
+    start = 0
+    for k in range(1, len(chars) + 1):
+        if k < len(chars) and _stacked(chars[k - 1], chars[k]):
+            continue
+        if k - start >= 2:
+            _turn_down(chars[start:k])
+        start = k
+
+
+def _turn_down(run: list[Char]) -> None:
+    centre = median((char.x0 + char.x1) / 2 for char in run)
+    for char in run:
+        half = max(char.y1 - char.y0, char.size) / 2
+        char.x0, char.x1 = centre - half, centre + half
+        char.ox, char.oy, char.direction = centre, char.y0, DOWN
 
 
 def _offset(direction: int, box: tuple[float, float, float, float], ox: float, oy: float) -> float:

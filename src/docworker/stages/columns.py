@@ -32,14 +32,14 @@ import bisect
 import itertools
 from statistics import median
 
-from docworker.geometry import Line
+from docworker.geometry import Line, word_count
 
 #: A gutter is at least this share of the text's width (and 0.4 line heights).
 MIN_GUTTER = 0.008
 
 
 def _words(line: Line) -> int:
-    return len(line.text.split())
+    return word_count(line.text)
 
 
 def _prose(lines: list[Line]) -> bool:

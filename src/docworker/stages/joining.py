@@ -31,14 +31,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from docworker.geometry import CJK
+
 #: First parts that keep their hyphen when a lowercase part follows on the next line.
 KEEP_PREFIXES = frozenset({"self", "well", "half"})
 
 _EDGE = re.compile(r"^\W+|\W+$")
 _WORD_HYPHEN = re.compile(r"(\w)-$")
 _WORD_DASH = re.compile(r"\w[—–]$")
-#: Han, kana, CJK punctuation and fullwidth forms: text written without spaces.
-_CJK = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 
 
 def bare(token: str) -> str:
@@ -113,7 +113,7 @@ def join_lines(texts: list[str], words: frozenset[str] = frozenset()) -> str:
             parts[-1] = last[:-1] + text if broken else last + text
         elif _WORD_DASH.search(last[-2:]) and text[:1].isalnum():
             parts[-1] = last + text
-        elif _CJK.match(last[-1]) and _CJK.match(text[0]):
+        elif CJK.match(last[-1]) and CJK.match(text[0]):
             parts[-1] = last + text  # Chinese and Japanese set no space between words
         else:
             parts.append(text)
