@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from statistics import median
 
 from docworker.contract import Block, Table
-from docworker.geometry import BBox
+from docworker.geometry import BBox, word_count
 from docworker.stages import equations, table_text
 from docworker.stages.joining import join_broken
 from docworker.stages.reading_order import Paragraph, list_marker, weighted_median
@@ -96,6 +96,10 @@ def body_height(paras: list[Paragraph]) -> float:
     return weighted_median(sized) if sized else 0.0
 
 
+#: A sentence's last character: Latin, CJK and fullwidth full stops.
+_FULL_STOPS = (".", "\u3002", "\uff0e")
+
+
 def heading_level(para: Paragraph, body: float, body_bold: bool, height: float = 0.0) -> int | None:
     """The heading level of ``para`` (see the module docstring), or ``None``.
 
@@ -112,7 +116,7 @@ def heading_level(para: Paragraph, body: float, body_bold: bool, height: float =
         if height <= 0:
             return None
         tall = median(line.bbox[3] - line.bbox[1] for line in para.lines) / height
-        sentence = text.endswith(".") and len(text.split()) > 8
+        sentence = text.endswith(_FULL_STOPS) and word_count(text) > 8
         wordy = len(letters) >= 0.5 * (len(text) - text.count(" "))  # not a chart's "BD 1.0-"
         if sentence or not wordy or tall < OCR_HEADING:
             return None
@@ -122,8 +126,8 @@ def heading_level(para: Paragraph, body: float, body_bold: bool, height: float =
     bold = all(line.bold for line in para.lines) and not body_bold
     numbered = _NUMBERED.match(text)
     depth = numbered.group(1).count(".") + 1 if numbered else 0
-    words = len(text.split())
-    sentence = text.endswith(".") and words > 8
+    words = word_count(text)
+    sentence = text.endswith(_FULL_STOPS) and words > 8
     if ratio >= 1.5 and not sentence:
         return 1
     if ratio >= 1.15 and not sentence:
