@@ -241,7 +241,10 @@ def test_a_chinese_sentence_is_no_heading_but_a_short_title_is():
     def ocr(text, top, height, left=60.0):
         return Line(text, (left, top, left + 12 * len(text), top + height), confidence=0.99)
 
-    body = ["文档的版面分析是文字识别的第一步，也是最重要的一步。", "版面分析找出标题和表格的位置。"]
+    body = [
+        "文档的版面分析是文字识别的第一步，也是最重要的一步。",
+        "版面分析找出标题和表格的位置。",
+    ]
     paras = [
         reading_order.Paragraph([ocr("第一章 总则", 20, 17)]),
         reading_order.Paragraph([ocr("本规定适用于所有提交给本机构审查的文件和报告。", 50, 17)]),
