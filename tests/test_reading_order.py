@@ -83,6 +83,27 @@ def test_two_columns_with_a_gutter_of_one_percent_of_the_width():
     assert ordered == [line.text for line in left] + [line.text for line in right]
 
 
+def test_lines_set_apart_atop_one_column_stay_in_that_column():
+    """The first two lines of the left column, a blank line under them, and a right column
+    that starts lower, its first line set apart too (bands of vertical text read turned,
+    a poem's stanzas): the right column is read after the whole left one, not between
+    its top and the rest."""
+    opening = _column(60, 290, 40, 2, "opening")
+    right = _column(310, 540, 90, 1, "right top") + _column(310, 540, 150, 8, "right")
+    left = _column(60, 290, 130, 8, "left")
+    mixed = sorted(opening + left + right, key=lambda line: line.bbox[1])
+    ordered = [line.text for line in reading_order.reading_order(mixed, 600)]
+    assert ordered == [line.text for line in opening + left + right]
+
+
+def test_a_head_over_both_columns_is_still_read_first():
+    head = Line("A running head over the page", (60, 20, 540, 30))
+    left = _column(60, 290, 60, 8, "left")
+    right = _column(310, 540, 60, 8, "right")
+    ordered = [line.text for line in reading_order.reading_order([*right, head, *left], 600)]
+    assert ordered == [head.text] + [line.text for line in left + right]
+
+
 def test_single_column_with_ragged_lines_stays_top_down():
     lines = [
         Line(f"line {i}", (60, 40 + 14 * i, 300 + (i % 3) * 100, 50 + 14 * i)) for i in range(10)

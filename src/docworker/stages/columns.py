@@ -307,6 +307,22 @@ def _edge_rows(lines: list[Line]) -> tuple[list[Line], list[Line], list[Line]]:
     return top, middle, bottom
 
 
+def _in_a_column(edge: list[Line], lines: list[Line]) -> bool:
+    """Are the ``edge`` rows the top (bottom) of one of two columns that no piece crosses?
+
+    Then they are that column's first (last) lines, not a head over both: the
+    rightmost columns of a band of vertical text read turned, a poem's first
+    lines set apart by a blank line.
+    """
+    gutter = _find_gutter(lines)
+    if gutter is None:
+        return False
+    g0, g1 = gutter
+    if any(line.bbox[0] < g0 and line.bbox[2] > g1 for line in lines):
+        return False
+    return all(line.bbox[2] <= g0 for line in edge) or all(line.bbox[0] >= g1 for line in edge)
+
+
 def _top_down(lines: list[Line]) -> list[Line]:
     return sorted(lines, key=lambda line: (line.bbox[1], line.bbox[0]))
 
@@ -316,6 +332,8 @@ def groups(lines: list[Line], depth: int = 0) -> list[list[Line]]:
     if len(lines) < 6 or depth > 12:
         return [_top_down(lines)] if lines else []
     top, middle, bottom = _edge_rows(lines)
+    if (top or bottom) and _in_a_column(top + bottom, lines):
+        top = bottom = []
     if top or bottom:
         head = [_top_down(top)] if top else []
         foot = [_top_down(bottom)] if bottom else []
