@@ -52,6 +52,25 @@ def test_a_bold_sentence_in_running_text_is_not_a_heading(tmp_path):
     assert "#" not in md
 
 
+def test_body_text_is_no_heading_on_a_page_whose_footnotes_outweigh_it(tmp_path):
+    """9-point body, 7-point footnotes with more characters: the body's size is a text
+    size, so its short paragraphs (a column's last line, cut mid-sentence) are no
+    headings; a bold body-size line and a larger title still are."""
+    notes = [f"{n} {text}" for n, text in enumerate(PROSE * 6, 1)]
+    spans = [
+        Span(72, 60, 14, "Airworthiness Directives", "F2"),
+        *column(72, 90, PROSE * 3, size=9, lead=11),
+        Span(72, 200, 9, "These effects include stall warning activation, and"),
+        Span(72, 230, 9, "Proposed Design Changes", "F2"),
+        *column(72, 250, PROSE * 2, size=9, lead=11),
+        *column(72, 330, notes, size=7, lead=8),
+    ]
+    md, items = _markdown(tmp_path, spans, height=842)
+    levels = [(i.paragraph.text, i.level) for i in items if i.kind == "heading"]
+    assert levels == [("Airworthiness Directives", 1), ("Proposed Design Changes", 3)]
+    assert "\n\nThese effects include stall warning activation, and\n\n" in md
+
+
 def test_bullets_and_numbers_become_list_items(tmp_path):
     spans = [
         *column(72, 100, PROSE),

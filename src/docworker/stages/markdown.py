@@ -8,6 +8,10 @@ Block types (``classify``), judged on the page's own text:
   weight. Level 1 (``#``) from 1.5 times the body size, level 2 (``##``)
   from 1.15 times or a one-part number ("5 Results"), level 3 (``###``)
   otherwise; deeper numbers go one level down per part ("5.1.2" → ``####``).
+  The body size is the size most characters are set in; a size that holds a
+  quarter of them over eight lines or more is running text as well
+  (``text_sizes``: a page whose footnotes outweigh its body), never a
+  heading's by size alone. A CJK sentence is long by its characters.
   OCR lines carry no font size: there a short paragraph whose line boxes are
   ``OCR_HEADING`` times as tall as most of the page's text or more is a
   heading when at least half its characters are letters, level 1 from
@@ -73,15 +77,46 @@ class PageItem:
     level: int | None = None  # heading level (1-4)
 
 
-def body_size(paras: list[Paragraph]) -> float:
-    """The font size most of the page's characters are set in (0 when unknown, as on OCR pages)."""
-    weights: dict[float, int] = {}
+def _size_key(size: float) -> float:
+    return round(size * 2) / 2
+
+
+def _sizes(paras: list[Paragraph]) -> dict[float, tuple[int, int]]:
+    """Font size (to half a point) → (characters, lines) set in it."""
+    weights: dict[float, tuple[int, int]] = {}
     for para in paras:
         for line in para.lines:
             if line.size > 0:
-                key = round(line.size * 2) / 2
-                weights[key] = weights.get(key, 0) + len(line.text)
-    return max(weights, key=lambda k: weights[k]) if weights else 0.0
+                key = _size_key(line.size)
+                chars, lines = weights.get(key, (0, 0))
+                weights[key] = (chars + len(line.text), lines + 1)
+    return weights
+
+
+def body_size(paras: list[Paragraph], weights: dict[float, tuple[int, int]] | None = None) -> float:
+    """The font size most of the page's characters are set in (0 when unknown, as on OCR pages)."""
+    weights = _sizes(paras) if weights is None else weights
+    return max(weights, key=lambda k: weights[k][0]) if weights else 0.0
+
+
+#: A size holding this share of the page's characters, over at least ``TEXT_LINES``
+#: lines, is a size of running text, not of headings: a page whose footnotes outweigh
+#: its body (the body then reads 1.3 times the "body" size).
+TEXT_SHARE = 0.25
+TEXT_LINES = 8
+
+
+def text_sizes(
+    paras: list[Paragraph], weights: dict[float, tuple[int, int]] | None = None
+) -> frozenset[float]:
+    """The sizes (to half a point) the page's running text is set in (see ``TEXT_SHARE``)."""
+    weights = _sizes(paras) if weights is None else weights
+    total = sum(chars for chars, _ in weights.values())
+    return frozenset(
+        key
+        for key, (chars, lines) in weights.items()
+        if chars >= TEXT_SHARE * total and lines >= TEXT_LINES
+    )
 
 
 #: On OCR pages: line boxes this many times the body's height make a heading,
@@ -100,11 +135,19 @@ def body_height(paras: list[Paragraph]) -> float:
 _FULL_STOPS = (".", "\u3002", "\uff0e")
 
 
-def heading_level(para: Paragraph, body: float, body_bold: bool, height: float = 0.0) -> int | None:
+def heading_level(
+    para: Paragraph,
+    body: float,
+    body_bold: bool,
+    height: float = 0.0,
+    text_sized: frozenset[float] = frozenset(),
+) -> int | None:
     """The heading level of ``para`` (see the module docstring), or ``None``.
 
     ``body``: the page's body font size (0 on OCR pages, where ``height``,
-    the body's line height, is used instead).
+    the body's line height, is used instead). ``text_sized``: the sizes running text
+    is set in (``text_sizes``); a paragraph in one of them is no larger than
+    the body, whatever ``body`` says.
     """
     text = para.text
     if len(para.lines) > 3 or len(text) > 200 or text.endswith((",", ";")):
@@ -123,6 +166,8 @@ def heading_level(para: Paragraph, body: float, body_bold: bool, height: float =
         return 1 if tall >= OCR_TITLE else 2
     size = median(line.size for line in para.lines)
     ratio = size / body if size > 0 else 1.0
+    if _size_key(size) in text_sized:
+        ratio = min(ratio, 1.0)
     bold = all(line.bold for line in para.lines) and not body_bold
     numbered = _NUMBERED.match(text)
     depth = numbered.group(1).count(".") + 1 if numbered else 0
@@ -162,8 +207,10 @@ def classify(paras: list[Paragraph], kinds: list[str]) -> list[tuple[str, int | 
     A page set mostly in a monospaced font (a transcript, a typed form) has no
     code blocks; a page set mostly in bold has no headings by weight alone.
     """
-    body = body_size(paras)
+    sizes = _sizes(paras)
+    body = body_size(paras, sizes)
     height = body_height(paras) if body <= 0 else 0.0
+    text_sized = text_sizes(paras, sizes)
     body_bold = _share(paras, "bold") > 0.5
     mono_page = _share(paras, "mono") > 0.5
     out: list[tuple[str, int | None]] = []
@@ -179,7 +226,7 @@ def classify(paras: list[Paragraph], kinds: list[str]) -> list[tuple[str, int | 
             out.append(("caption", None))
         elif marker == "bullet":
             out.append(("list_item", None))
-        elif (level := heading_level(para, body, body_bold, height)) is not None:
+        elif (level := heading_level(para, body, body_bold, height, text_sized)) is not None:
             out.append(("heading", level))
         elif marker:
             out.append(("list_item", None))
