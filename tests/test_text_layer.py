@@ -107,6 +107,24 @@ def test_computer_moderns_ff_ligature_read_as_an_arrow_becomes_ff(tmp_path):
     assert markdown == "efforts off-the-shelf and a lone \u21b5 arrow"
 
 
+def test_descenders_stay_on_the_line_in_a_font_with_no_descent(tmp_path):
+    """A font whose descriptor says /Descent 0: pdfium's loose box of "p", "y", "q" then
+    reaches below the baseline and the others' do not; the baseline is the text object's
+    own, so the letters stay in their words ("Ex p ert hel p" before)."""
+    font = (
+        b"<< /Type /Font /Subtype /TrueType /BaseFont /JansonText-Italic /FirstChar 32"
+        b" /LastChar 126 /Widths [%s] /FontDescriptor 6 0 R /Encoding /WinAnsiEncoding >>"
+        % " ".join(["500"] * 95).encode()
+    )
+    descriptor = (
+        b"<< /Type /FontDescriptor /FontName /JansonText-Italic /Flags 32 /FontBBox"
+        b" [0 0 1000 700] /ItalicAngle 0 /Ascent 700 /Descent 0 /CapHeight 700 /StemV 80 >>"
+    )
+    text = "Expert help to achieve your business requirements"
+    stream = b"BT /F1 12 Tf 72 700 Td (%s) Tj ET" % text.encode()
+    assert _markdown_of(tmp_path, stream_pdf(stream, font=font, more=(descriptor,))) == text
+
+
 def test_chinese_lines_join_without_spaces(tmp_path):
     """A paragraph of Chinese (Adobe's STSong-Light, not embedded) reads without spaces."""
     lines = [

@@ -196,20 +196,22 @@ class _Objects:
         self.handle = ctypes.c_void_p(page)
         self.read = read
         self.rotation = rotation
-        self.by_object: dict[int, tuple[int, float, int, bool]] = {}
+        self.by_object: dict[int, tuple[int, float, int, bool, bool]] = {}
         self.by_font: dict[int, int] = {}
         self.directions: dict[tuple[float, float], int] = {}
         self.matrix = api().raw.FS_MATRIX()
         self.matrix_ref = ctypes.byref(self.matrix)
         self.name = ctypes.create_string_buffer(256)
 
-    def info(self, obj: int, index: int) -> tuple[int, float, int, bool]:
+    def info(self, obj: int, index: int) -> tuple[int, float, int, bool, bool]:
         found = self.by_object.get(obj)
         if found is None:
             found = self.by_object[obj] = self._read(obj, index)
         return found
 
-    def _read(self, obj: int, index: int) -> tuple[int, float, int, bool]:
+    def _read(self, obj: int, index: int) -> tuple[int, float, int, bool, bool]:
+        """(style, size, direction, invisible, level): ``level`` when the object's
+        characters run straight along one baseline on an unturned page."""
         fast = api()
         m = self.matrix
         fast.matrix(self.handle, index, self.matrix_ref)
@@ -228,7 +230,8 @@ class _Objects:
         style = self.by_font.get(font)
         if style is None:
             style = self.by_font[font] = self._style(font)
-        return style, size, direction, invisible
+        level = bool(obj) and b == 0 and a > 0 and self.rotation == 0
+        return style, size, direction, invisible, level
 
     def _style(self, font: int) -> int:
         fast = api()
@@ -326,6 +329,7 @@ def read_chars(
     cl, ct = crop[0], crop[3]
     ox_d, oy_d = ctypes.c_double(), ctypes.c_double()
     baselines: dict[int, float] = {}  # text object -> baseline offset from its loose box
+    level_at: dict[int, float] = {}  # level text object -> its baseline
     chars = read.chars
     append = chars.append
     lo_x, lo_y, hi_x, hi_y = -2.0, -2.0, width + 2.0, height + 2.0
@@ -336,7 +340,7 @@ def read_chars(
         found = by_object.get(obj)
         if found is None:
             found = info(obj, index)
-        style, size, direction, invisible = found
+        style, size, direction, invisible, level = found
         j = 4 * k
         left, top, right, bottom = boxes[j], boxes[j + 1], boxes[j + 2], boxes[j + 3]
         if upright:
@@ -353,7 +357,11 @@ def read_chars(
             fast.origin(page, index, ctypes.addressof(ox_d), ctypes.addressof(oy_d))
             ox, oy, _, _ = transform(ox_d.value, oy_d.value, ox_d.value, oy_d.value)
             offset = baselines[obj] = _offset(direction, (x0, y0, x1, y1), ox, oy)
-        if direction == RIGHT:
+            if level:
+                level_at[obj] = oy
+        if level:
+            ox, oy = x0, level_at[obj]
+        elif direction == RIGHT:
             ox, oy = x0, y1 - offset
         else:
             ox, oy = _origin(direction, (x0, y0, x1, y1), offset)
