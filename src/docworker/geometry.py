@@ -21,8 +21,8 @@ def word_count(text: str) -> int:
     """Words in ``text``: its spaced words, or for CJK text one per two characters
     (Japanese and Chinese words average about two)."""
     spaced = len(text.split())
-    if text.isascii():
-        return spaced
+    if text.isascii() or (12 * spaced >= len(text) and text[0] < "\u3000"):
+        return spaced  # spaced words of usual length, not starting in a CJK script
     return max(spaced, len(CJK.findall(text)) // 2)
 
 

@@ -314,6 +314,13 @@ def _in_a_column(edge: list[Line], lines: list[Line]) -> bool:
     rightmost columns of a band of vertical text read turned, a poem's first
     lines set apart by a blank line.
     """
+    left = min(line.bbox[0] for line in lines)
+    span = max(line.bbox[2] for line in lines) - left
+    low, high = left + 0.15 * span, left + 0.85 * span  # where ``_find_gutter`` looks
+    if not (
+        all(line.bbox[2] <= high for line in edge) or all(line.bbox[0] >= low for line in edge)
+    ):
+        return False  # a head across the whole region (the cheap test first)
     gutter = _find_gutter(lines)
     if gutter is None:
         return False
