@@ -104,6 +104,42 @@ def test_a_head_over_both_columns_is_still_read_first():
     assert ordered == [head.text] + [line.text for line in left + right]
 
 
+def test_minutes_of_one_and_two_line_paragraphs_break_at_each_blank_line():
+    """Loose line boxes that overlap within a paragraph (gap -1.5) and blank lines between
+    paragraphs (gap 12): most gaps on the page are blank lines, so the usual gap between
+    the lines of a paragraph is their lower quartile, not their median."""
+    texts = [
+        ["ATTENDU la demande 2023-0379, visant la démolition partielle", "d'un bâtiment;"],
+        ["ATTENDU QUE le bâtiment est protégé en vertu du règlement 1274;"],
+        ["ATTENDU QUE la portion arrière est en mauvais état et que son", "niveau est peu élevé;"],
+        ["ATTENDU la pertinence du projet de remplacement proposé;"],
+        ["ATTENDU QU'aucune opposition n'a été reçue;"],
+        ["IL EST RÉSOLU À L'UNANIMITÉ D'APPROUVER la demande de démolition"],
+    ]
+    lines, top = [], 100.0
+    for para in texts:
+        for text in para:
+            lines.append(Line(text, (72, top, 72 + 6 * len(text), top + 15)))
+            top += 13.5
+        top += 13.5
+    paras = reading_order.paragraphs(lines)
+    assert [[line.text for line in p.lines] for p in paras] == texts
+
+
+def test_double_spaced_paragraphs_break_at_their_indents_only():
+    """A transcript set double-spaced: every gap is a blank line's, so none is a break;
+    the indented first lines are."""
+    lines, top = [], 100.0
+    for p in range(3):
+        for i in range(5):
+            left = 108 if i == 0 else 72
+            text = f"paragraph {p} line {i} of the transcript, which runs on."
+            lines.append(Line(text, (left, top, 540 if i < 4 else 300, top + 12)))
+            top += 27
+    paras = reading_order.paragraphs(lines)
+    assert [len(p.lines) for p in paras] == [5, 5, 5]
+
+
 def test_single_column_with_ragged_lines_stays_top_down():
     lines = [
         Line(f"line {i}", (60, 40 + 14 * i, 300 + (i % 3) * 100, 50 + 14 * i)) for i in range(10)

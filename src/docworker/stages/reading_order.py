@@ -341,7 +341,7 @@ def paragraphs(lines: list[Line], tables: Sequence[BBox] = ()) -> list[Paragraph
         if -0.5 * typical <= b.bbox[1] - a.bbox[3] <= 2.0 * typical
         and min(a.bbox[2], b.bbox[2]) > max(a.bbox[0], b.bbox[0])
     ]
-    reach = max(0.3 * typical, median(gaps) + 0.45 * typical) if gaps else 0.7 * typical
+    reach = max(0.3 * typical, _usual(gaps, typical) + 0.45 * typical) if gaps else 0.7 * typical
     sized = [(line.size, len(line.text)) for line in lines if line.size > 0]
     body = weighted_median(sized) if sized else 0.0
     out: list[Paragraph] = [Paragraph([lines[0]], words)]
@@ -360,6 +360,22 @@ def paragraphs(lines: list[Line], tables: Sequence[BBox] = ()) -> list[Paragraph
             para.lines.append(line)
             para.extent = (min(para.extent[0], line.bbox[0]), max(para.extent[1], line.bbox[2]))
     return out
+
+
+def _usual(gaps: list[float], typical: float) -> float:
+    """The gap between the lines of a paragraph: the median of the page's gaps, or
+    their lower quartile when that is half a line or more below the median.
+
+    On a page of one- and two-line paragraphs (minutes, forms, headings with a
+    sentence each) most gaps are between paragraphs, so the median is a blank
+    line and the lines of a paragraph sit in the lower quartile. Double-spaced
+    text has every gap wide, and a page of running text with formulas has its
+    gaps spread a little around one value: both keep the median.
+    """
+    ordered = sorted(gaps)
+    middle = median(ordered)
+    quartile = ordered[(len(ordered) - 1) // 4]
+    return quartile if middle - quartile >= 0.5 * typical else middle
 
 
 def weighted_median(values: list[tuple[float, int]]) -> float:
