@@ -15,7 +15,10 @@ import pytest
 from docworker import decode
 from docworker.decode.pdfmath import is_math_font
 from docworker.engines import cpu
+from docworker.geometry import Line
 from docworker.isolation import tasks
+from docworker.stages import equations
+from docworker.stages.reading_order import Paragraph
 from tests.pdfgen import pdf_from_objects
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -147,3 +150,19 @@ def test_corpus_tex_equation():
     assert "a 2 + 8 = 12" in page.text
     # The prose around it is the text layer's.
     assert "sed diam nonummy nibh euismod tincidunt." in page.markdown
+
+
+def test_a_sentence_with_inline_math_is_no_display_equation():
+    """A capitalised text word first ("Sei ...", "Let ..."): prose that holds a formula."""
+
+    def para(text: str, latex: str) -> Paragraph:
+        return Paragraph([Line(text, (72, 100, 400, 112), latex=latex, math=3)])
+
+    sentence = para(
+        "Sei xP := d(PX, 0) und yP := d(PY , 0).",
+        r"\text{Sei} x_P := d(P_X, 0) \text{und} y_P := d(P_Y , 0).",
+    )
+    assert not equations.is_equation(sentence)
+    display = para("xP := d(PX, 0) und yP := d(PY , 0).", r"x_P := d(P_X, 0) \text{und} y_P")
+    assert equations.is_equation(display)
+    assert equations.is_equation(para("F(x) = x2 + 1", r"F(x) = x^2 + 1"))

@@ -10,10 +10,11 @@ pieces of a row are joined into a line. Here a whole paragraph is judged:
   structure (a relation or operator, a script, a big operator), at most a
   quarter of its characters are letters of text-font words (``\\text{...}``
   in the LaTeX, words of lines with no LaTeX reading; function names such as
-  ``sin`` or ``log`` are not words), it holds at least three characters and at
-  most ``MAX_LINES`` lines. A line of prose with a formula in it is mostly
-  words, so it stays prose, and so does every paragraph of a page with no
-  math font and no math symbol.
+  ``sin`` or ``log`` are not words), it does not start with a capitalised
+  text word ("Sei x_P := ...": a sentence with inline mathematics), it holds at
+  least three characters and at most ``MAX_LINES`` lines. A line of prose with
+  a formula in it is mostly words, so it stays prose, and so does every
+  paragraph of a page with no math font and no math symbol.
 - its LaTeX (``latex``) is its lines' readings; an equation number at the
   end, "(3.1)", becomes ``\\tag{3.1}``; several lines are stacked in a
   ``gathered`` environment (the text layer does not say how they align).
@@ -51,6 +52,11 @@ _STRUCTURE = re.compile(
     r"|Longrightarrow|leftarrow|sum|prod|int|oint|iint|partial|nabla|times|cdot|pm|mp|div"
     r"|cup|cap|ll|gg|surd)\b"
 )
+#: A capitalised text word first ("Sei x_P := ...", "Let f be ..."): a sentence with
+#: inline mathematics, not a display.
+_SENTENCE_START = re.compile(
+    r"\s*(?:\\text\{\s*[A-ZÄÖÜ][^\W\d_]+\s*\}|[A-ZÄÖÜ][a-zäöüß]+)(?=\s)(?!\s*[=<>≤≥(^_])"
+)
 _NUMBER = re.compile(r"\s+\((\d{1,3}(?:\.\d{1,3}){0,2}[a-z]?)\)$")
 
 
@@ -78,6 +84,8 @@ def is_equation(para: Paragraph) -> bool:
     if chars < 3 or all(line.mono for line in lines):
         return False
     if sum(_word_letters(line) for line in lines) > MAX_WORDS * chars:
+        return False
+    if _SENTENCE_START.match(_reading(lines[0])):
         return False
     return any(_STRUCTURE.search(_reading(line)) for line in lines)
 
