@@ -11,7 +11,15 @@ from docworker import decode
 from docworker.decode import PageView
 from docworker.geometry import Line
 from docworker.stages.text_layer import TextLayerStage, text_area
-from tests.pdfgen import ImagePage, TextPage, build_pdf, scan_jpeg, stream_pdf
+from tests.pdfgen import (
+    HELVETICA,
+    ImagePage,
+    TextPage,
+    build_pdf,
+    pdf_from_objects,
+    scan_jpeg,
+    stream_pdf,
+)
 
 BODY = [Line("Resolución número 12 del año 2025, sobre la señal", (72, 100, 500, 112))]
 
@@ -123,6 +131,33 @@ def test_descenders_stay_on_the_line_in_a_font_with_no_descent(tmp_path):
     text = "Expert help to achieve your business requirements"
     stream = b"BT /F1 12 Tf 72 700 Td (%s) Tj ET" % text.encode()
     assert _markdown_of(tmp_path, stream_pdf(stream, font=font, more=(descriptor,))) == text
+
+
+def test_a_page_box_inherited_from_the_page_tree_places_the_text(tmp_path):
+    """An A4 MediaBox set on the /Pages node, not on the page: pypdfium2's own box
+    getters fall back to US Letter there, which put the top 50 points off the page."""
+    stream = b"BT /F1 12 Tf 72 815 Td (Title at the top of an A4 page) Tj ET"
+    pdf = pdf_from_objects(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 /MediaBox [0 0 595 842] >>",
+            b"<< /Type /Page /Parent 2 0 R /Contents 4 0 R"
+            b" /Resources << /Font << /F1 5 0 R >> >> >>",
+            b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+            HELVETICA,
+        ]
+    )
+    from docworker.engines import cpu
+    from docworker.isolation import tasks
+
+    path = tmp_path / "inherited.pdf"
+    path.write_bytes(pdf)
+    doc = tasks.DocTask(str(path), decode.PDF, None, 10, 14400.0, 40_000_000)
+    page = cpu.read_page(tasks.PageTask(doc=doc, number=1, ocr="never"))
+    assert page.markdown == "Title at the top of an A4 page"
+    assert (page.width, page.height) == (595, 842)
+    x0, y0, _, y1 = next(b.bbox for b in page.blocks if b.type == "line")
+    assert 70 < x0 < 74 and 10 < y0 < y1 < 32
 
 
 def test_chinese_lines_join_without_spaces(tmp_path):

@@ -123,7 +123,7 @@ class PdfHandle:
                     f" are {MAX_PAGE_CHARS} and {MAX_PAGE_RUNS}"
                 )
             rotation = page.get_rotation() % 360
-            crop = page.get_cropbox()
+            crop = page.get_bbox()  # media box ∩ crop box, inherited ones included
             read = read_chars(textpage, n_chars, crop, rotation, view.width, view.height)
             view.invisible_ratio = read.invisible / max(1, read.total)
             view.unreadable = read.unreadable

@@ -82,7 +82,7 @@ class PageObjects:
 
 def frame_of(page: Any) -> tuple[Frame, float, float]:
     """``(user space → displayed top-left point, width, height)`` of a pdfium page."""
-    left, bottom, right, top = page.get_cropbox()
+    left, bottom, right, top = page.get_bbox()  # media box ∩ crop box, inherited ones included
     w0, h0 = right - left, top - bottom
     rotation = page.get_rotation() % 360
 
@@ -169,7 +169,7 @@ class _Walk:
         self.stats = 0  # objects counted for the statistics
         self.seen = 0  # objects looked at for image boxes
         self.forms: list[Affine | None] = []  # the enclosing forms' matrices, outermost first
-        self.cropbox = page.get_cropbox()
+        self.cropbox = page.get_bbox()
         left, bottom, right, top = self.cropbox
         self.crop = (left, bottom, right - left, top - bottom)
         self.cells = bytearray(_GRID * _GRID)
