@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from docworker.decode.pdfchars import RETURN_ARROW, ff_ligature
+from docworker.geometry import CJK
 
 _log = logging.getLogger(__name__)
 
@@ -91,9 +92,20 @@ def layer_text(path: Path, password: str | None = None) -> str:
         pdf.close()
 
 
+def _split(text: str) -> list[str]:
+    """Whitespace-separated tokens; Chinese and Japanese, written without spaces, one
+    token a character (a line of them is no word, and lines join without a space)."""
+    if not CJK.search(text):
+        return text.split()
+    return [t for token in text.split() for t in _CJK_TOKEN.findall(token)]
+
+
+_CJK_TOKEN = re.compile(CJK.pattern + "|(?:(?!" + CJK.pattern + ")\\S)+")
+
+
 def layer_words(path: Path, password: str | None = None) -> list[str]:
     """Words of the PDF's own text layer (markers joined, NFC)."""
-    return _joined(layer_text(path, password)).split()
+    return _split(_joined(layer_text(path, password)))
 
 
 def output_words(markdown: str) -> list[str]:
@@ -110,7 +122,7 @@ def output_words(markdown: str) -> list[str]:
     for marker in (r"\*\*", "__", r"\*", "_"):
         text = re.sub(rf"(?<![^\W_]){marker}(?=\S)(.*?\S){marker}(?![^\W_])", r"\1", text)
     text = re.sub("\ue000(\\d+)\ue001", lambda m: escaped[int(m.group(1))], text)
-    return text.split()
+    return _split(text)
 
 
 def _lacking(layer: list[str], output: list[str], alts: dict[str, str]) -> Counter[str]:
@@ -186,7 +198,7 @@ def document_figures(path: Path, password: str | None, payload: dict[str, Any]) 
         raw = layer_text(path, password)
     except Exception as e:  # an unreadable layer is a figure we cannot have, not a crash
         return {"error": f"text layer: {type(e).__name__}: {e}"}
-    layer = [w for w in _joined(raw).split() if is_word(w)]
+    layer = [w for w in _split(_joined(raw)) if is_word(w)]
     alts = alternatives(raw)
     data = payload.get("data") or {}
     markdown, text = data.get("markdown") or "", data.get("text") or ""
