@@ -191,27 +191,29 @@ _DROP = frozenset("\uffff\ufffd")  # noncharacter, replacement character
 class _Objects:
     """What the characters of one text object share: style, size, direction, render mode."""
 
-    def __init__(self, page: int, read: CharRead, rotation: int):
+    def __init__(self, page: int, read: CharRead, rotation: int, top: float = 0.0):
         self.page = page
+        self.top = top  # the crop box's top, for baselines on an unturned page
+        self.origin = ctypes.c_double(), ctypes.c_double()
         self.handle = ctypes.c_void_p(page)
         self.read = read
         self.rotation = rotation
-        self.by_object: dict[int, tuple[int, float, int, bool, bool]] = {}
+        self.by_object: dict[int, tuple[int, float, int, bool, float | None]] = {}
         self.by_font: dict[int, int] = {}
         self.directions: dict[tuple[float, float], int] = {}
         self.matrix = api().raw.FS_MATRIX()
         self.matrix_ref = ctypes.byref(self.matrix)
         self.name = ctypes.create_string_buffer(256)
 
-    def info(self, obj: int, index: int) -> tuple[int, float, int, bool, bool]:
+    def info(self, obj: int, index: int) -> tuple[int, float, int, bool, float | None]:
         found = self.by_object.get(obj)
         if found is None:
             found = self.by_object[obj] = self._read(obj, index)
         return found
 
-    def _read(self, obj: int, index: int) -> tuple[int, float, int, bool, bool]:
-        """(style, size, direction, invisible, level): ``level`` when the object's
-        characters run straight along one baseline on an unturned page."""
+    def _read(self, obj: int, index: int) -> tuple[int, float, int, bool, float | None]:
+        """(style, size, direction, invisible, baseline): ``baseline`` (displayed y) when
+        the object's characters run straight along one on an unturned page, else None."""
         fast = api()
         m = self.matrix
         fast.matrix(self.handle, index, self.matrix_ref)
@@ -230,8 +232,12 @@ class _Objects:
         style = self.by_font.get(font)
         if style is None:
             style = self.by_font[font] = self._style(font)
-        level = bool(obj) and b == 0 and a > 0 and self.rotation == 0
-        return style, size, direction, invisible, level
+        baseline = None
+        if obj and b == 0 and a > 0 and self.rotation == 0:
+            ox, oy = self.origin
+            fast.origin(self.page, index, ctypes.addressof(ox), ctypes.addressof(oy))
+            baseline = self.top - oy.value
+        return style, size, direction, invisible, baseline
 
     def _style(self, font: int) -> int:
         fast = api()
@@ -322,14 +328,13 @@ def read_chars(
     for k, slot in enumerate(slots):
         loose_box(handle, slot[0], byref(buffer, 16 * k))
     boxes = memoryview(buffer).cast("B").cast("f").tolist()
-    objects = _Objects(page, read, rotation)
+    objects = _Objects(page, read, rotation, crop[3])
     by_object, info = objects.by_object, objects.info
     transform = _transform(crop, rotation)
     upright = rotation == 0
     cl, ct = crop[0], crop[3]
     ox_d, oy_d = ctypes.c_double(), ctypes.c_double()
     baselines: dict[int, float] = {}  # text object -> baseline offset from its loose box
-    level_at: dict[int, float] = {}  # level text object -> its baseline
     chars = read.chars
     append = chars.append
     lo_x, lo_y, hi_x, hi_y = -2.0, -2.0, width + 2.0, height + 2.0
@@ -340,7 +345,7 @@ def read_chars(
         found = by_object.get(obj)
         if found is None:
             found = info(obj, index)
-        style, size, direction, invisible, level = found
+        style, size, direction, invisible, baseline = found
         j = 4 * k
         left, top, right, bottom = boxes[j], boxes[j + 1], boxes[j + 2], boxes[j + 3]
         if upright:
@@ -352,19 +357,18 @@ def read_chars(
             carried = space
             continue
         carried = False
-        offset = baselines.get(obj)
-        if offset is None:
-            fast.origin(page, index, ctypes.addressof(ox_d), ctypes.addressof(oy_d))
-            ox, oy, _, _ = transform(ox_d.value, oy_d.value, ox_d.value, oy_d.value)
-            offset = baselines[obj] = _offset(direction, (x0, y0, x1, y1), ox, oy)
-            if level:
-                level_at[obj] = oy
-        if level:
-            ox, oy = x0, level_at[obj]
-        elif direction == RIGHT:
-            ox, oy = x0, y1 - offset
+        if baseline is not None:  # one baseline for the whole object: pdfium's origin
+            ox, oy = x0, baseline
         else:
-            ox, oy = _origin(direction, (x0, y0, x1, y1), offset)
+            offset = baselines.get(obj)
+            if offset is None:
+                fast.origin(page, index, ctypes.addressof(ox_d), ctypes.addressof(oy_d))
+                ox, oy, _, _ = transform(ox_d.value, oy_d.value, ox_d.value, oy_d.value)
+                offset = baselines[obj] = _offset(direction, (x0, y0, x1, y1), ox, oy)
+            if direction == RIGHT:
+                ox, oy = x0, y1 - offset
+            else:
+                ox, oy = _origin(direction, (x0, y0, x1, y1), offset)
         if invisible:
             invisible_count += 1
         append(Char(ch, x0, y0, x1, y1, ox, oy, size, style, space, direction, hyphen, invisible))

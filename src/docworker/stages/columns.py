@@ -314,6 +314,8 @@ def _in_a_column(edge: list[Line], lines: list[Line]) -> bool:
     rightmost columns of a band of vertical text read turned, a poem's first
     lines set apart by a blank line.
     """
+    if sum(_words(line) for line in edge) < 4:
+        return False  # a page number, a short running head: no column's top (cheap first)
     left = min(line.bbox[0] for line in lines)
     span = max(line.bbox[2] for line in lines) - left
     low, high = left + 0.15 * span, left + 0.85 * span  # where ``_find_gutter`` looks
