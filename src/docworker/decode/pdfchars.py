@@ -15,7 +15,7 @@ bindings wrap every pointer in an object, which triples the cost of a
 call), the hottest ones with no declared argument types (arguments made
 once a page as ``c_void_p``). The text itself comes from one
 ``get_text_range`` call. Per text object (TeX sets one a word or so): its
-matrix, font size, render mode and font, four calls. pdfium's generated
+matrix, font size, render mode, font and origin, five calls. pdfium's generated
 characters are all whitespace, so ``FPDFText_IsGenerated`` is not needed;
 ``FPDFText_HasUnicodeMapError`` is asked only of U+0002, which is either
 pdfium's hyphen mark or an unmapped glyph. Unmapped glyphs that pdfium
@@ -27,7 +27,14 @@ end) and U+00AD become ``-`` with ``hyphen`` set; U+21B5 between letters
 is Computer Modern's "ff" ligature read without a Unicode map and becomes
 "ff"; other C0 and C1 controls,
 U+FFFF and U+FFFD are dropped and counted (``CharRead.unreadable``);
-characters outside the crop box are dropped.
+characters outside the page box are dropped.
+
+Baseline: a text object set straight along the page (no rotation, no slant)
+has one baseline, pdfium's origin for it, given to all its characters. Other
+objects take it from each loose box at the offset the first one had from its
+origin (a font whose descriptor says ``/Descent 0`` gets loose boxes whose
+bottom follows each glyph's descender: a per-box baseline there cut p, y and
+q out of their words).
 
 Vertical writing (tategaki): a CJK font in a vertical CMap keeps an upright
 text matrix, and pdfium stacks its glyphs down the page with no break between
@@ -35,7 +42,7 @@ them. On a page holding CJK text, such runs are set to run DOWN
 (``_stack_down``), so ``pdflines.turn`` reads the page turned and its columns
 right to left.
 
-Input: an open ``PdfTextPage`` and the page's crop box and ``/Rotate``.
+Input: an open ``PdfTextPage`` and the page's box (media box ∩ crop box) and ``/Rotate``.
 Output: ``CharRead`` with ``Char`` records in displayed, top-left page points.
 """
 
