@@ -3,6 +3,8 @@ to its own pages' OCR (``engines.cpu.threads_for``), on a second stage built on 
 
 from __future__ import annotations
 
+import multiprocessing
+
 import pytest
 
 from docworker import decode
@@ -40,20 +42,35 @@ def _intra_op(stage) -> int:
     return session.get_session_options().intra_op_num_threads
 
 
-def test_each_thread_count_has_its_own_stage_and_reads_the_same(tmp_path):
+def _in_a_page_process(function, *args):
+    """Run ``function`` in a fresh spawned process, as the page pool does: the OCR
+    stages live there, and this test process stays as small as it was."""
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        return pool.apply(function, args)
+
+
+def _two_stages(path: str) -> tuple[tuple[int, int], bool, list[str]]:
     one, two = cpu.ocr_stage(1), cpu.ocr_stage(2)
-    assert one is not two and cpu.ocr_stage(2) is two  # built once, kept
-    assert (_intra_op(one), _intra_op(two)) == (1, 2)
+    kept = one is not two and cpu.ocr_stage(2) is two  # built once, kept
+    doc = tasks.DocTask(path, decode.PNG, None, 10, 14400.0, 40_000_000)
+    pages = [cpu.read_page(tasks.PageTask(doc=doc, number=1, ocr_threads=n)) for n in (1, 2)]
+    return (_intra_op(one), _intra_op(two)), kept, [page.text for page in pages]
+
+
+def test_each_thread_count_has_its_own_stage_and_reads_the_same(tmp_path):
     lines = ["Informe anual de la junta", "The board met on 4 March 2024"]
     path = tmp_path / "page.png"
     text_image(lines, size=(700, 200), font_size=32).save(path)
-    doc = tasks.DocTask(str(path), decode.PNG, None, 10, 14400.0, 40_000_000)
-    pages = [cpu.read_page(tasks.PageTask(doc=doc, number=1, ocr_threads=n)) for n in (1, 2)]
-    assert pages[0].text.split("\n") == lines
-    assert pages[1].text == pages[0].text
+    threads, kept, texts = _in_a_page_process(_two_stages, str(path))
+    assert threads == (1, 2) and kept
+    assert texts[0].split("\n") == lines
+    assert texts[1] == texts[0]
+
+
+def _warmed() -> set:
+    cpu.warmup((1, "rapidocr"))
+    return set(cpu._ocr)
 
 
 def test_warmup_builds_only_the_stage_every_job_uses():
-    cpu._ocr.clear()  # this process's stages, as in a fresh page process
-    cpu.warmup((1, "rapidocr"))
-    assert set(cpu._ocr) == {("rapidocr", (), 1)}
+    assert _in_a_page_process(_warmed) == {("rapidocr", (), 1)}
