@@ -133,16 +133,24 @@ def test_descenders_stay_on_the_line_in_a_font_with_no_descent(tmp_path):
     assert _markdown_of(tmp_path, stream_pdf(stream, font=font, more=(descriptor,))) == text
 
 
-def test_a_page_box_inherited_from_the_page_tree_places_the_text(tmp_path):
+@pytest.mark.parametrize(
+    ("in_tree", "on_page"),
+    [
+        (b" /MediaBox [0 0 595 842]", b""),  # inherited: the box getters fell back to Letter
+        (b"", b" /MediaBox [595 842 0 0]"),  # corners given the other way round
+    ],
+)
+def test_the_page_box_as_pdfium_reads_it_places_the_text(tmp_path, in_tree, on_page):
     """An A4 MediaBox set on the /Pages node, not on the page: pypdfium2's own box
-    getters fall back to US Letter there, which put the top 50 points off the page."""
+    getters fall back to US Letter there, which put the top 50 points off the page.
+    A box written top-right corner first is the same box."""
     stream = b"BT /F1 12 Tf 72 815 Td (Title at the top of an A4 page) Tj ET"
     pdf = pdf_from_objects(
         [
             b"<< /Type /Catalog /Pages 2 0 R >>",
-            b"<< /Type /Pages /Kids [3 0 R] /Count 1 /MediaBox [0 0 595 842] >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1%s >>" % in_tree,
             b"<< /Type /Page /Parent 2 0 R /Contents 4 0 R"
-            b" /Resources << /Font << /F1 5 0 R >> >> >>",
+            b" /Resources << /Font << /F1 5 0 R >> >>%s >>" % on_page,
             b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
             HELVETICA,
         ]
