@@ -135,6 +135,30 @@ def stream_pdf(
     return pdf_from_objects(objects)
 
 
+def cid_font(name: str, encoding: str, ordering: str) -> tuple[bytes, tuple[bytes, ...]]:
+    """A Type0 font on Adobe's non-embedded CID font ``name`` (``STSong-Light``,
+    ``HeiseiMin-W3``), as ``stream_pdf``'s ``font`` and ``more``."""
+    font = b"<< /Type /Font /Subtype /Type0 /BaseFont /%s /Encoding /%s /DescendantFonts [6 0 R] >>"
+    cid = (
+        b"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /%s /CIDSystemInfo"
+        b" << /Registry (Adobe) /Ordering (%s) /Supplement 2 >> /DW 1000 >>"
+    )
+    return font % (name.encode(), encoding.encode()), (cid % (name.encode(), ordering.encode()),)
+
+
+def utf16_string(text: str) -> bytes:
+    """``text`` as a PDF hex string for a ``UCS2`` CMap: ``<6587...>``."""
+    return b"<%s>" % text.encode("utf-16-be").hex().upper().encode()
+
+
+def chinese_pdf(lines: list[str]) -> bytes:
+    """One page with ``lines`` of Chinese set one under the other in STSong-Light."""
+    shown = [b"%s Tj T*" % utf16_string(line) for line in lines]
+    stream = b"\n".join([b"BT /F1 12 Tf 14 TL 72 700 Td", *shown, b"ET"])
+    font, more = cid_font("STSong-Light", "UniGB-UCS2-H", "GB1")
+    return stream_pdf(stream, font=font, more=more)
+
+
 def pdf_from_objects(objects: dict[int, bytes] | list[bytes], root: int = 1) -> bytes:
     """A PDF file holding ``objects`` (number → body, or a list numbered from 1) with a
     correct xref table; numbers left out are free entries."""

@@ -19,7 +19,7 @@ from bench.quality import report, tablegrid, textlayer
 from bench.quality.checkreport import render_section, summarize_engine
 from bench.quality.outputs import find_output, read_output
 
-from tests.pdfgen import TextPage, build_pdf, stream_pdf
+from tests.pdfgen import TextPage, build_pdf, chinese_pdf
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
@@ -463,18 +463,8 @@ def test_recall_counts_chinese_and_japanese_a_character_a_word(tmp_path):
     assert textlayer.word_recall(layer, output) == (13, 13)
     assert textlayer.output_words("Plain words, no CJK.") == ["Plain", "words,", "no", "CJK."]
     lines = ["文档的版面分析是文字识别的第一步，", "也是最重要的一步。"]
-    shown = [b"<%s> Tj T*" % line.encode("utf-16-be").hex().upper().encode() for line in lines]
-    font = (
-        b"<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /UniGB-UCS2-H"
-        b" /DescendantFonts [6 0 R] >>"
-    )
-    cid_font = (
-        b"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light /CIDSystemInfo"
-        b" << /Registry (Adobe) /Ordering (GB1) /Supplement 2 >> /DW 1000 >>"
-    )
-    stream = b"\n".join([b"BT /F1 12 Tf 14 TL 72 700 Td", *shown, b"ET"])
     pdf = tmp_path / "zh.pdf"
-    pdf.write_bytes(stream_pdf(stream, font=font, more=(cid_font,)))
+    pdf.write_bytes(chinese_pdf(lines))
     figures = textlayer.document_figures(pdf, None, {"data": {"markdown": "".join(lines)}})
     assert (figures["recall"], figures["layer_words"]) == (1.0, 24)
 

@@ -16,9 +16,12 @@ from tests.pdfgen import (
     ImagePage,
     TextPage,
     build_pdf,
+    chinese_pdf,
+    cid_font,
     pdf_from_objects,
     scan_jpeg,
     stream_pdf,
+    utf16_string,
 )
 
 BODY = [Line("Resolución número 12 del año 2025, sobre la señal", (72, 100, 500, 112))]
@@ -175,17 +178,7 @@ def test_chinese_lines_join_without_spaces(tmp_path):
         "也是最重要的一步。版面分析找出",
         "标题和表格的位置。",
     ]
-    shown = [b"<%s> Tj T*" % line.encode("utf-16-be").hex().upper().encode() for line in lines]
-    stream = b"\n".join([b"BT /F1 12 Tf 14 TL 72 700 Td", *shown, b"ET"])
-    font = (
-        b"<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /UniGB-UCS2-H"
-        b" /DescendantFonts [6 0 R] >>"
-    )
-    cid_font = (
-        b"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light /CIDSystemInfo"
-        b" << /Registry (Adobe) /Ordering (GB1) /Supplement 2 >> /DW 1000 >>"
-    )
-    assert _markdown_of(tmp_path, stream_pdf(stream, font=font, more=(cid_font,))) == "".join(lines)
+    assert _markdown_of(tmp_path, chinese_pdf(lines)) == "".join(lines)
 
 
 def test_vertical_japanese_reads_down_the_columns_right_to_left(tmp_path):
@@ -198,17 +191,9 @@ def test_vertical_japanese_reads_down_the_columns_right_to_left(tmp_path):
         "ニャーニャー泣いていた事だけは記憶している。",
     ]
     shown = [
-        b"BT /F1 12 Tf %d 760 Td <%s> Tj ET"
-        % (500 - 20 * i, lines[i].encode("utf-16-be").hex().upper().encode())
+        b"BT /F1 12 Tf %d 760 Td %s Tj ET" % (500 - 20 * i, utf16_string(lines[i]))
         for i in reversed(range(len(lines)))
     ]
-    font = (
-        b"<< /Type /Font /Subtype /Type0 /BaseFont /HeiseiMin-W3 /Encoding /UniJIS-UCS2-V"
-        b" /DescendantFonts [6 0 R] >>"
-    )
-    cid_font = (
-        b"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /HeiseiMin-W3 /CIDSystemInfo"
-        b" << /Registry (Adobe) /Ordering (Japan1) /Supplement 2 >> /DW 1000 >>"
-    )
-    pdf = stream_pdf(b"\n".join(shown), font=font, more=(cid_font,))
+    font, more = cid_font("HeiseiMin-W3", "UniJIS-UCS2-V", "Japan1")
+    pdf = stream_pdf(b"\n".join(shown), font=font, more=more)
     assert _markdown_of(tmp_path, pdf) == "".join(lines)

@@ -198,9 +198,9 @@ _DROP = frozenset("\uffff\ufffd")  # noncharacter, replacement character
 class _Objects:
     """What the characters of one text object share: style, size, direction, render mode."""
 
-    def __init__(self, page: int, read: CharRead, rotation: int, top: float = 0.0):
+    def __init__(self, page: int, read: CharRead, rotation: int, top: float):
         self.page = page
-        self.top = top  # the crop box's top, for baselines on an unturned page
+        self.top = top  # the page box's top, for baselines on an unturned page
         self.origin = ctypes.c_double(), ctypes.c_double()
         self.handle = ctypes.c_void_p(page)
         self.read = read

@@ -307,29 +307,30 @@ def _edge_rows(lines: list[Line]) -> tuple[list[Line], list[Line], list[Line]]:
     return top, middle, bottom
 
 
-def _in_a_column(edge: list[Line], lines: list[Line]) -> bool:
-    """Are the ``edge`` rows the top (bottom) of one of two columns that no piece crosses?
+def _gutter_beside(edge: list[Line], lines: list[Line]) -> tuple[float, float] | None:
+    """The gutter of two columns, crossed by no piece, with the ``edge`` rows on one side.
 
-    Then they are that column's first (last) lines, not a head over both: the
-    rightmost columns of a band of vertical text read turned, a poem's first
+    Then those rows are that column's first (last) lines, not a head over both:
+    the rightmost columns of a band of vertical text read turned, a poem's first
     lines set apart by a blank line.
     """
     if sum(_words(line) for line in edge) < 4:
-        return False  # a page number, a short running head: no column's top (cheap first)
+        return None  # a page number, a short running head: no column's top (cheap first)
     left = min(line.bbox[0] for line in lines)
     span = max(line.bbox[2] for line in lines) - left
     low, high = left + 0.15 * span, left + 0.85 * span  # where ``_find_gutter`` looks
     if not (
         all(line.bbox[2] <= high for line in edge) or all(line.bbox[0] >= low for line in edge)
     ):
-        return False  # a head across the whole region (the cheap test first)
+        return None  # a head across the whole region (the cheap test first)
     gutter = _find_gutter(lines)
     if gutter is None:
-        return False
+        return None
     g0, g1 = gutter
     if any(line.bbox[0] < g0 and line.bbox[2] > g1 for line in lines):
-        return False
-    return all(line.bbox[2] <= g0 for line in edge) or all(line.bbox[0] >= g1 for line in edge)
+        return None
+    beside = all(line.bbox[2] <= g0 for line in edge) or all(line.bbox[0] >= g1 for line in edge)
+    return gutter if beside else None
 
 
 def _top_down(lines: list[Line]) -> list[Line]:
@@ -341,13 +342,12 @@ def groups(lines: list[Line], depth: int = 0) -> list[list[Line]]:
     if len(lines) < 6 or depth > 12:
         return [_top_down(lines)] if lines else []
     top, middle, bottom = _edge_rows(lines)
-    if (top or bottom) and _in_a_column(top + bottom, lines):
-        top = bottom = []
-    if top or bottom:
+    gutter = _gutter_beside(top + bottom, lines) if top or bottom else None
+    if gutter is None and (top or bottom):
         head = [_top_down(top)] if top else []
         foot = [_top_down(bottom)] if bottom else []
         return head + groups(middle, depth + 1) + foot
-    gutter = _find_gutter(lines)
+    gutter = gutter or _find_gutter(lines)
     if gutter is None:
         cut = _y_cut(lines)
         if cut is None:

@@ -52,11 +52,9 @@ _STRUCTURE = re.compile(
     r"|Longrightarrow|leftarrow|sum|prod|int|oint|iint|partial|nabla|times|cdot|pm|mp|div"
     r"|cup|cap|ll|gg|surd)\b"
 )
-#: A capitalised text word first ("Sei x_P := ...", "Let f be ..."): a sentence with
-#: inline mathematics, not a display.
-_SENTENCE_START = re.compile(
-    r"\s*(?:\\text\{\s*[A-ZÄÖÜ][^\W\d_]+\s*\}|[A-ZÄÖÜ][a-zäöüß]+)(?=\s)(?!\s*[=<>≤≥(^_])"
-)
+#: The first token of a reading: a ``\text{...}`` word or a run of letters, and what
+#: follows it (a relation or a script after it makes it a symbol, "F = ...", "Area^2").
+_FIRST_WORD = re.compile(r"\s*(?:\\text\{\s*([^\W\d_]+)\s*\}|([^\W\d_]+))(?=\s)\s*(.?)")
 _NUMBER = re.compile(r"\s+\((\d{1,3}(?:\.\d{1,3}){0,2}[a-z]?)\)$")
 
 
@@ -85,9 +83,27 @@ def is_equation(para: Paragraph) -> bool:
         return False
     if sum(_word_letters(line) for line in lines) > MAX_WORDS * chars:
         return False
-    if _SENTENCE_START.match(_reading(lines[0])):
+    if _sentence_start(_reading(lines[0])):
         return False
     return any(_STRUCTURE.search(_reading(line)) for line in lines)
+
+
+def _sentence_start(reading: str) -> bool:
+    """Does ``reading`` start with a capitalised word ("Sei x_P := ...", "Let f be ...",
+    "Étant donné ..."), in any script with case: a sentence with inline mathematics."""
+    found = _FIRST_WORD.match(reading)
+    if found is None:
+        return False
+    word = found.group(1) or found.group(2)
+    return (
+        len(word) >= 2
+        and word[0].isupper()
+        and word[1:].islower()
+        and found.group(3) not in _AFTER_SYMBOL
+    )
+
+
+_AFTER_SYMBOL = frozenset("=<>≤≥(^_")
 
 
 def _reading(line: Line) -> str:

@@ -93,9 +93,9 @@ def _sizes(paras: list[Paragraph]) -> dict[float, tuple[int, int]]:
     return weights
 
 
-def body_size(paras: list[Paragraph], weights: dict[float, tuple[int, int]] | None = None) -> float:
-    """The font size most of the page's characters are set in (0 when unknown, as on OCR pages)."""
-    weights = _sizes(paras) if weights is None else weights
+def body_size(weights: dict[float, tuple[int, int]]) -> float:
+    """The font size most of the page's characters are set in (0 when unknown, as on OCR
+    pages); ``weights`` from ``_sizes``."""
     return max(weights, key=lambda k: weights[k][0]) if weights else 0.0
 
 
@@ -106,11 +106,9 @@ TEXT_SHARE = 0.25
 TEXT_LINES = 8
 
 
-def text_sizes(
-    paras: list[Paragraph], weights: dict[float, tuple[int, int]] | None = None
-) -> frozenset[float]:
-    """The sizes (to half a point) the page's running text is set in (see ``TEXT_SHARE``)."""
-    weights = _sizes(paras) if weights is None else weights
+def text_sizes(weights: dict[float, tuple[int, int]]) -> frozenset[float]:
+    """The sizes (to half a point) the page's running text is set in (see ``TEXT_SHARE``);
+    ``weights`` from ``_sizes``."""
     total = sum(chars for chars, _ in weights.values())
     return frozenset(
         key
@@ -208,9 +206,9 @@ def classify(paras: list[Paragraph], kinds: list[str]) -> list[tuple[str, int | 
     code blocks; a page set mostly in bold has no headings by weight alone.
     """
     sizes = _sizes(paras)
-    body = body_size(paras, sizes)
+    body = body_size(sizes)
     height = body_height(paras) if body <= 0 else 0.0
-    text_sized = text_sizes(paras, sizes)
+    text_sized = text_sizes(sizes)
     body_bold = _share(paras, "bold") > 0.5
     mono_page = _share(paras, "mono") > 0.5
     out: list[tuple[str, int | None]] = []
