@@ -136,7 +136,12 @@ class Settings(BaseSettings):
         4096, gt=0, description="Address-space limit of each page process, in MiB."
     )
     workers: int = Field(
-        0, ge=0, description="Page processes for rendering/OCR; 0 means one per CPU core."
+        0,
+        ge=0,
+        description=(
+            "Page processes for rendering/OCR; 0 means one per CPU core. A job with fewer"
+            " pages than page processes gives each page's OCR the idle cores' threads (up to 4)."
+        ),
     )
     window_pages: int = Field(
         8, gt=0, description="Pages in flight at once; bounds memory on long documents."
