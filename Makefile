@@ -64,7 +64,7 @@ bench-real: $(STAMP)
 
 eval: $(STAMP)
 	$(PY) -m pip install -q -r bench/requirements.txt
-	nice $(PY) -m docworker eval --corpus ../shared/corpus --out docs/QUALITY.md --checks
+	nice $(PY) -m docworker eval --corpus ../shared/corpus --corpus corpus --out docs/QUALITY.md --checks
 
 robustness: $(STAMP)
 	$(PY) -m bench.robustness --doc docs/ROBUSTNESS.md

@@ -171,6 +171,48 @@ def test_manifest_selection_skips_hostile_and_unscored(tmp_path):
     assert [c.path for c, _ in ev.select(ev.read_manifest(corpus), corpus, "t.*")] == ["t.pdf"]
 
 
+def test_a_second_corpus_adds_its_documents_checks_and_new_rows(tmp_path):
+    from bench.quality.checkrun import digital_pdfs, new_documents
+    from bench.quality.corpus import combine
+
+    (tmp_path / "main").mkdir()
+    main = _corpus(tmp_path / "main")
+    (main / "docs").mkdir()
+    (main / "checks").mkdir()
+    (main / "checks" / "checks.jsonl").write_text('{"id": "a_1"}\n')
+    (main / "checks" / "README.md").write_text("| a.pdf | yes | en |\n| t.pdf |  | en |\n")
+    (main / "checks" / "score_checks.py").write_text("# reference scorer\n")
+    extra = tmp_path / "extra"
+    (extra / "more" / "checks").mkdir(parents=True)
+    (extra / "more" / "b.pdf").write_bytes(b"%PDF-1.4\n")
+    (extra / "more" / "long.pdf").write_bytes(b"%PDF-1.4\n")
+    header = (main / "MANIFEST.tsv").read_text().splitlines()[0]
+    row = ["more/b.pdf", "", "", "", "", "1", "digital_pdf", "ja", "", "", "", "", "", "", ""]
+    long_row = ["more/long.pdf", *row[1:6], "digital_pdf;long", *row[7:]]
+    rows = ["\t".join(r) for r in (row, long_row)]
+    (extra / "MANIFEST.tsv").write_text("\n".join([header, *rows]) + "\n")
+    (extra / "checks").mkdir()
+    (extra / "checks" / "checks.jsonl").write_text('{"id": "b_1"}\n{"id": "b_2"}\n')
+    (extra / "checks" / "README.md").write_text("| document | new |\n| more/b.pdf | yes | ja |\n")
+
+    both = combine([main, extra], tmp_path / "both")
+    assert [c.path for c in ev.read_manifest(both)][-2:] == ["more/b.pdf", "more/long.pdf"]
+    assert (both / "more" / "b.pdf").is_file() and (both / "a.pdf").is_file()
+    ids = [
+        json.loads(line)["id"]
+        for line in (both / "checks" / "checks.jsonl").read_text().splitlines()
+    ]
+    assert ids == ["a_1", "b_1", "b_2"]
+    assert new_documents(both) == {"a.pdf", "more/b.pdf"}
+    assert (both / "checks" / "score_checks.py").read_text() == "# reference scorer\n"
+    # A long document is for the speed benchmark, not the recall figure.
+    assert "more/b.pdf" in digital_pdfs(both) and "more/long.pdf" not in digital_pdfs(both)
+    assert combine([main], tmp_path / "unused") == main
+    (extra / "docs").mkdir()
+    with pytest.raises(ValueError, match="docs"):
+        combine([main, extra], tmp_path / "both")
+
+
 def _payload(text, tables=()):
     page = {
         "number": 1,

@@ -152,8 +152,9 @@ def render_section(report: dict[str, Any]) -> str:
     out = [
         "## Checks (olmOCR-bench style)",
         "",
-        f"{meta['checks']} checks on {meta['documents']} documents from"
-        " `../shared/corpus/checks/checks.jsonl`, scored by docworker's own scorer",
+        f"{meta['checks']} checks on {meta['documents']} documents from the corpus's"
+        " `checks/checks.jsonl` (each `--corpus` of the command: `../shared/corpus`, and this"
+        " repository's `corpus/` where named), scored by docworker's own scorer",
         "(`bench/quality/checks.py`; semantics and normalisation of the checks README).",
         "docworker runs through `Pipeline.run` (CPU engine, default options); the peers are",
         "bench-only, for comparison. Rates leave out skipped checks (blank-page checks where",

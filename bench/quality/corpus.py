@@ -207,3 +207,63 @@ def category(case: Case, ref: Reference) -> str:
     if kinds & {"scanned_pdf", "image"}:
         return "scan"
     return "other"
+
+
+#: Files of a corpus's ``checks/`` folder that a combined corpus concatenates.
+_MERGED_CHECKS = ("checks.jsonl", "README.md")
+
+
+def combine(corpora: list[Path], into: Path) -> Path:
+    """One corpus folder made of several: the first is the main one, the others add to it.
+
+    The shared corpus is read-only, so the documents and checks this project adds
+    live in its own ``corpus/`` folder with the same layout (``MANIFEST.tsv``,
+    ``checks/checks.jsonl``, the checks README's document table). ``into`` gets a
+    link to every document folder of each corpus, the manifests' rows under one
+    header, the checks one after the other, and the checks README of the main
+    corpus with the other corpora's document rows appended to its table (the
+    scorer reads which documents are new from it). The main corpus's other
+    ``checks/`` files (its reference scorer) are linked. Two corpora may not hold
+    the same top-level folder.
+    """
+    if len(corpora) == 1:
+        return corpora[0]
+    if into.exists():
+        import shutil
+
+        shutil.rmtree(into)
+    (into / "checks").mkdir(parents=True)
+    header: list[str] | None = None
+    rows: list[str] = []
+    checks: list[str] = []
+    readme = ""
+    for n, corpus in enumerate(corpora):
+        corpus = corpus.resolve()
+        for entry in sorted(corpus.iterdir()):
+            if entry.name in ("MANIFEST.tsv", "README.md", "checks") or entry.name.startswith("."):
+                continue
+            link = into / entry.name
+            if link.exists():
+                raise ValueError(f"{entry.name} is in more than one corpus")
+            link.symlink_to(entry)
+        lines = (corpus / "MANIFEST.tsv").read_text(encoding="utf-8").splitlines()
+        if header is None:
+            header = lines[:1]
+        elif lines[:1] != header:
+            raise ValueError(f"{corpus}/MANIFEST.tsv has another header")
+        rows += [line for line in lines[1:] if line.strip()]
+        folder = corpus / "checks"
+        if (folder / "checks.jsonl").is_file():
+            checks += [ln for ln in (folder / "checks.jsonl").read_text().splitlines() if ln]
+        text = (folder / "README.md").read_text() if (folder / "README.md").is_file() else ""
+        if n == 0:
+            readme = text
+            for entry in sorted(folder.iterdir()) if folder.is_dir() else []:
+                if entry.name not in _MERGED_CHECKS:
+                    (into / "checks" / entry.name).symlink_to(entry)
+        else:
+            readme += "\n" + "\n".join(re.findall(r"^\| \S+ \| (?:yes)? \|.*$", text, flags=re.M))
+    (into / "MANIFEST.tsv").write_text("\n".join([*(header or []), *rows]) + "\n", encoding="utf-8")
+    (into / "checks" / "checks.jsonl").write_text("\n".join(checks) + "\n", encoding="utf-8")
+    (into / "checks" / "README.md").write_text(readme, encoding="utf-8")
+    return into

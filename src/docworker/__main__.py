@@ -11,11 +11,13 @@
 - ``check``: run the startup checks, print the report as JSON, exit 1 if a
   required check failed.
 - ``schema [--write DIR]``: print or write the published JSON Schemas.
-- ``eval --corpus DIR [--out docs/QUALITY.md] [--only PATTERN] [--ocr ENGINE]
-  [--checks | --checks-only] [--peers raw,markitdown,pymupdf4llm]``: score the
-  CPU engine, with RapidOCR (default) or Tesseract, against the corpus's ground
-  truth; with ``--checks``, also score it and its peers on the corpus's
-  olmOCR-bench-style checks. The harness is ``bench.quality`` in a repository
+- ``eval --corpus DIR [--corpus DIR2] [--out docs/QUALITY.md] [--only PATTERN]
+  [--ocr ENGINE] [--checks | --checks-only] [--peers raw,markitdown,pymupdf4llm]``:
+  score the CPU engine, with RapidOCR (default) or Tesseract, against the
+  corpus's ground truth; with ``--checks``, also score it and its peers on the
+  corpus's olmOCR-bench-style checks. A second ``--corpus`` (this repository's
+  ``corpus/``) adds its documents and checks to the first
+  (``bench.quality.corpus.combine``). The harness is ``bench.quality`` in a repository
   checkout (``pip install -r bench/requirements.txt``).
 - ``overlay FILE [--pages 1-3] --out DIR``: draw the worker's blocks, their
   reading order and tables on the rendered pages (``docworker.overlay``).
@@ -117,17 +119,24 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     argv = sys.argv[1:] if sys.argv[1:2] == ["eval"] else ["eval"]
     command = "python -m docworker " + " ".join(argv)
     out = Path(args.out) if args.out else None
+    from bench.quality.corpus import combine
+
+    try:
+        corpus = combine([Path(c) for c in args.corpus], Path(args.outputs) / "corpus")
+    except (OSError, ValueError) as e:
+        print(f"docworker eval: cannot combine {args.corpus}: {e}", file=sys.stderr)
+        return 2
     code = 0
     if not args.checks_only:
         json_out = Path(args.json) if args.json else None
-        code = quality.main(Path(args.corpus), out, json_out, args.only, command, ocr=args.ocr)
+        code = quality.main(corpus, out, json_out, args.only, command, ocr=args.ocr)
     if code == 0 and (args.checks or args.checks_only):
         from bench.quality import checkrun
 
         json_path = Path(args.json) if args.json else None
         json_path = json_path or (out.with_name("quality.json") if out else None)
         code = checkrun.main(
-            Path(args.corpus),
+            corpus,
             out,
             json_path or Path("docs/quality.json"),
             command,
@@ -226,7 +235,13 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(func=_cmd_check)
 
     ev = sub.add_parser("eval", help="score the CPU engine against a corpus's ground truth")
-    ev.add_argument("--corpus", required=True, help="folder holding MANIFEST.tsv")
+    ev.add_argument(
+        "--corpus",
+        required=True,
+        action="append",
+        help="folder holding MANIFEST.tsv; repeat it to add a second corpus to the first"
+        " (this repository's corpus/ to ../shared/corpus)",
+    )
     ev.add_argument("--out", help="markdown summary to write, e.g. docs/QUALITY.md")
     ev.add_argument("--json", help="JSON figures (default: quality.json beside --out)")
     ev.add_argument("--only", help="evaluate only paths matching this glob or substring")
