@@ -1,13 +1,15 @@
 """Real documents: docworker beside raw pypdfium2 and Tesseract on the corpus's files.
 
 The generated pages of ``bench.throughput`` have no tables, rules or real
-layout; these are public documents from ``../shared/corpus`` (skipped where
-absent), one job each through the handler of a warm worker (the default CPU
-configuration: one page process per core), side by side with the floor for
-the same work, interleaved, ``--runs`` times:
+layout; these are public documents from ``../shared/corpus`` and this
+repository's ``corpus/`` (skipped where absent), one job each through the
+handler of a warm worker (the default CPU configuration: one page process per
+core), side by side with the floor for the same work, interleaved, ``--runs``
+times:
 
-- digital PDFs (a 117-page book, a report with tables, two-column papers, a
-  Spanish bulletin, table pages): raw pypdfium2 text extraction
+- digital PDFs (a 117-page book, a 417-page tax publication, a report with
+  tables, two-column papers, a Spanish bulletin, table pages): raw pypdfium2
+  text extraction
   (``get_text_range`` on every page, one process);
 - scans (a 2550 x 3300 brochure page, a degraded colour scan, a book page,
   Tesseract's own test images): Tesseract 5 via tesserocr, ``spa+eng``, one
@@ -44,6 +46,7 @@ from bench.throughput import TesseractDirect, raw_pdfium_text
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = Path(os.environ.get("FUZZ_CORPUS", str(ROOT.parent / "shared" / "corpus")))
+LOCAL = ROOT / "corpus"  # the documents this repository adds (corpus/README.md)
 
 
 @dataclass(frozen=True)
@@ -53,10 +56,16 @@ class Doc:
     kind: str  # "digital" or "scan"
     label: str
     truth: str | None = None  # plain-text ground truth, inside the corpus
+    local: bool = False  # in this repository's corpus/, not the shared one
+
+    @property
+    def file(self) -> Path:
+        return (LOCAL if self.local else CORPUS) / self.path
 
 
 DOCS = (
     Doc("GeoTopo", "sample-files/GeoTopo-komprimiert.pdf", "digital", "book, 117 pages (de)"),
+    Doc("p17", "irs/p17-2024.pdf", "digital", "IRS Pub. 17, 417 pages (en)", local=True),
     Doc(
         "federal-register",
         "pdfplumber/federal-register-2020-17221.pdf",
@@ -138,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     from docworker.service import Worker
 
     docs = [d for d in DOCS if args.only is None or d.key in args.only]
-    docs = [d for d in docs if (CORPUS / d.path).exists()]
+    docs = [d for d in docs if d.file.exists()]
     if not docs:
         print(f"no corpus documents under {CORPUS}", file=sys.stderr)
         return 1
@@ -150,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     rows: dict[str, Any] = {}
     try:
         for doc in docs:
-            path = CORPUS / doc.path
+            path = doc.file
             image = page_image(path, args.dpi) if doc.kind == "scan" else None
             # untimed first pass: first-use costs, page count, what each way read
             _, _, payload = docworker_job(worker, path, pids)

@@ -25,7 +25,9 @@ FONTS = {
 class Span:
     """``text`` at ``(x, y)`` (baseline, points from the top-left) in ``font`` at ``size``.
 
-    ``turn`` 90 writes up the page (an arXiv stamp), 270 down it.
+    ``turn`` 90 writes up the page (an arXiv stamp), 270 down it. ``follow``: drawn
+    right where the span before it ended, on its line (``x`` and ``y`` unused), as a
+    run of another weight inside one line is.
     """
 
     x: float
@@ -34,6 +36,7 @@ class Span:
     text: str
     font: str = "F1"
     turn: int = 0
+    follow: bool = False
 
 
 def _string(text: str) -> bytes:
@@ -62,6 +65,9 @@ def spans_pdf(pages: list[list[Span]], width: float = 595, height: float = 842) 
         kids.append(page_id)
         ops = [b"BT"]
         for s in spans:
+            if s.follow:
+                ops.append(b"/%s %.2f Tf %s Tj" % (s.font.encode(), s.size, _string(s.text)))
+                continue
             a, b, c, d = {0: (1, 0, 0, 1), 90: (0, 1, -1, 0), 270: (0, -1, 1, 0)}[s.turn]
             ops.append(
                 b"/%s %.2f Tf %d %d %d %d %.2f %.2f Tm %s Tj"

@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from docworker.contract import Table, TableCell
+from docworker.geometry import Word
 from docworker.stages import furniture, markdown, reading_order
 from docworker.stages.reading_order import Line
 
@@ -389,5 +390,116 @@ def test_a_short_first_line_over_a_flush_line_stays_in_its_paragraph():
         Line("Editing notes", (84, 478, 150, 490)),
         Line("to erase a wrong note, simply hold ERASE and press", (84, 491, 286, 502)),
         Line("the note to be erased just before it plays.", (84, 501, 287, 512)),
+    ]
+    assert len(_texts(lines)) == 1
+
+
+def _words(text, x0, top, size=10.0):
+    """The words of a line set from ``x0``, half a size wide a character."""
+    out, x = [], x0
+    for word in text.split():
+        out.append(Word(x, top, x + 0.5 * size * len(word), top + size, word))
+        x += 0.5 * size * (len(word) + 1)
+    return out
+
+
+def _line(text, x0, top, x1, bold=False, ends=None, run_in=False):
+    return Line(text, (x0, top, x1, top + 10), size=10, bold=bold, words=_words(text, x0, top),
+                ends=ends or (bold, bold), run_in=run_in)  # fmt: skip
+
+
+def test_a_bold_run_in_title_that_fills_its_line_goes_on_into_its_text():
+    """Ragged-right text (IRS Publication 17): the bold title fills the line, no sentence
+    ends there and the next line's first word would not fit after it, so the change of
+    weight at the line break is the text running on, not a new paragraph."""
+    lines = [
+        _line(
+            "U.S. tax allocable to the Virgin Islands now reported on line 13z. If you use",
+            72,
+            100,
+            516,
+            bold=True,
+            ends=(True, False),
+        ),
+        _line(
+            "Form 8689, Allocation of Individual Income Tax to the Virgin Islands, to", 72, 112, 520
+        ),
+        _line("figure your amount, you will now report this amount on line 13z.", 72, 124, 400),
+        _line(
+            "Reporting a transfer of a credit for a new clean vehicle at the time of",
+            72,
+            136,
+            515,
+            bold=True,
+        ),
+        _line(
+            "sale. If you purchased a new or used clean vehicle from a registered dealer",
+            72,
+            148,
+            520,
+            ends=(True, False),
+        ),
+        _line("you must file a tax return.", 72, 160, 220),
+    ]
+    assert [t[:20] for t in _texts(lines)] == ["U.S. tax allocable t", "Reporting a transfer"]
+
+
+def test_a_bold_title_over_its_text_still_ends_its_paragraph():
+    """The same shapes, but the weight changes at the break (a heading that happens to fill
+    its line), the title ends short of the edge, or the text under it is indented."""
+    heading = _line("The Administration Needs to Fully Develop and Implement the Strategy",
+                    72, 100, 516, bold=True)  # fmt: skip
+    body = _line(
+        "In April 2023, we reported that the goals and strategic objectives of", 72, 112, 520
+    )
+    assert len(_texts([heading, body])) == 2
+    short = _line(
+        "Confidential Business Information (CBI)", 72, 100, 300, bold=True, ends=(True, False)
+    )
+    assert len(_texts([short, body])) == 2
+    indented = _line(
+        "CBI is commercial or financial information that is both customarily", 90, 112, 520
+    )
+    wide = _line("Confidential Business Information (CBI) and what the agency does with it",
+                 72, 100, 516, bold=True, ends=(True, False))  # fmt: skip
+    assert len(_texts([wide, indented])) == 2
+
+
+def test_a_run_in_title_after_a_finished_line_starts_a_paragraph():
+    """A sentence ends with room to spare, and the next line opens with a bold run-in title."""
+    lines = [
+        _line(
+            "Due date of return. File Form 1040 or 1040-SR by April 15, 2025. See the", 72, 100, 512
+        ),
+        _line("instructions for more.", 72, 112, 180),
+        _line(
+            "Change of address. If you change your address, notify the IRS. See chapter 1,",
+            72,
+            124,
+            520,
+            ends=(True, False),
+            run_in=True,
+        ),
+        _line("later.", 72, 136, 100),
+    ]
+    assert [t[:20] for t in _texts(lines)] == ["Due date of return. ", "Change of address. I"]
+
+
+def test_a_label_that_starts_a_full_justified_line_stays_in_its_paragraph():
+    """Justified entries (the Spanish BORME) whose bold labels fall at a line start: the line
+    before reaches the right edge, so the break is the text wrapping, not a paragraph's end."""
+    lines = [
+        _line(
+            "Nombramientos. Adm. Solid.: URUENA FERNANDEZ JAVIER. Ceses. Adm. Unico.", 72, 100, 520
+        ),
+        _line(
+            "Modificaciones estatutarias. 21. Duracion y Remuneracion del cargo.- El",
+            72,
+            112,
+            520,
+            ends=(True, False),
+            run_in=True,
+        ),
+        _line("organo de Administracion ejercera su cargo por tiempo indefinido.", 72, 124, 400),
     ]
     assert len(_texts(lines)) == 1

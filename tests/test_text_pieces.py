@@ -175,3 +175,26 @@ def test_glyphs_drawn_one_by_one_out_of_order_read_as_words(tmp_path):
     (line,) = reading_order.reading_order(view.lines, view.width)
     assert line.text == "Shuffled glyphs"
     assert [w.text for w in line.words] == ["Shuffled", "glyphs"]
+
+
+def test_a_bold_run_in_title_and_the_weights_at_a_lines_ends(tmp_path):
+    spans = [
+        Span(72, 100, 10, "Due date of return.", "F2"),
+        Span(0, 0, 10, " File Form 1040 or 1040-SR by April 15, 2025.", follow=True),
+        Span(72, 120, 10, "Note.", "F2"),
+        Span(0, 0, 10, " One bold word is no run-in title.", follow=True),
+        Span(72, 140, 10, "Filing status", "F2"),
+        Span(0, 0, 10, ": a colon set in the text's weight still ends the title.", follow=True),
+        Span(72, 160, 10, "A whole line set in bold, heading or not.", "F2"),
+        Span(72, 180, 10, "Text that runs on into", "F1"),
+        Span(0, 0, 10, " a bold phrase at its end", "F2", follow=True),
+    ]
+    lines = {line.text[:8]: line for line in _view(tmp_path, [spans]).lines}
+    assert len(lines) == 5
+    assert lines["Due date"].run_in and not lines["Due date"].bold
+    assert lines["Due date"].ends == (True, False)
+    assert not lines["Note. On"].run_in
+    assert lines["Filing s"].run_in
+    assert lines["A whole "].bold and not lines["A whole "].run_in
+    assert lines["A whole "].ends == (True, True)
+    assert lines["Text tha"].ends == (False, True) and not lines["Text tha"].run_in

@@ -60,7 +60,11 @@ class Line:
     ``bold`` and ``mono`` are what the text layer says about the line's font.
     ``latex`` is the line's LaTeX reading where the text layer shows mathematics
     (``decode.pdfmath``; ``None`` otherwise) and ``math`` the number of its
-    characters that are evidence of it (math fonts, math symbols).
+    characters that are evidence of it (math fonts, math symbols). ``run_in``:
+    the line opens with a bold run-in title, two or more bold words ending in a
+    full stop or a colon, and goes on in another weight ("**Due date of return.**
+    File Form 1040 by ..."). ``ends``: the weights of its first and last
+    characters, bold or not (``(False, False)`` where the source does not say).
     """
 
     text: str
@@ -72,3 +76,5 @@ class Line:
     words: list[Word] = field(default_factory=list)
     latex: str | None = None
     math: int = 0
+    run_in: bool = False
+    ends: tuple[bool, bool] = (False, False)

@@ -231,12 +231,27 @@ def _line(piece: _Piece, read: CharRead, math: frozenset[int] = frozenset()) -> 
     size = round(median(_size(c) for c in main), 2)
     text = " ".join(texts)
     line = Line(text, bbox, None, size, bold, mono, words)
+    line.run_in = not bold and _run_in(chars, styles)
+    line.ends = (styles[chars[0].style].bold, styles[chars[-1].style].bold)
     if piece.direction == RIGHT and (
         (math and (True in piece.scripts or not math.isdisjoint(map(_STYLE, chars))))
         or pdfmath.MATH_SYMBOL.search(text)
     ):
         line.latex, line.math = pdfmath.latex(chars, piece.base, piece.size, math, text)
     return line
+
+
+def _run_in(chars: list[Char], styles: list) -> bool:
+    """Does the piece open with two or more bold words that end in "." or ":" (the full
+    stop may be set in the text's weight), with more text after them?"""
+    k = 0
+    while k < len(chars) and styles[chars[k].style].bold:
+        k += 1
+    if k < 2 or k >= len(chars) or not any(c.space for c in chars[1:k]):
+        return False
+    if chars[k - 1].text in ".:":
+        return True
+    return chars[k].text in ".:" and k + 1 < len(chars)
 
 
 def _touching(piece: _Piece, i: int, mono: bool) -> bool:

@@ -152,6 +152,8 @@ def _joined(row: list[Line], rtl: bool = False) -> Line:
         words=words,
         latex=row_latex(row),
         math=sum(p.math for p in row),
+        run_in=row[0].run_in,
+        ends=(row[0].ends[0], row[-1].ends[1]),
     )
 
 
@@ -255,19 +257,25 @@ def _breaks(
         return True
     if prev.mono != line.mono:
         return True
-    if prev.bold != line.bold and not (body and min(prev.size, line.size) > 1.1 * body):
+    left, right = para.extent
+    right = max(right, line.bbox[2])
+    em = max(line.size, prev.size) or typical
+    if (
+        prev.bold != line.bold
+        and not (body and min(prev.size, line.size) > 1.1 * body)
+        and not _wrapped(prev, line, right, em)
+    ):
         return True  # (lines of one title set larger than the body may mix weights)
     if _LEADER.search(prev.text) or _LEADER.search(line.text):
         return True  # a table of contents: one entry a line
     if prev.mono and line.mono:
         return False  # code and typewritten lines: indentation is no paragraph mark
-    em = max(line.size, prev.size) or typical
     if _inset(prev, line, 1.5 * em) or _inset(line, prev, 1.5 * em):
         return True  # a centred title or running head over (under) a block of text
     marker = list_marker(line.text)
     ends = bool(_SENTENCE_END.search(prev.text))
-    left, right = para.extent
-    right = max(right, line.bbox[2])
+    if ends and line.run_in and _fits(prev, line, right):
+        return True  # "... 1040-SR." then "**Change of address.** If you change your"
     width = right - min(left, line.bbox[0])
     short = width > 0 and prev.bbox[2] < right - 0.2 * width
     if marker == "bullet" or (marker == "number" and (ends or short)):
@@ -277,6 +285,38 @@ def _breaks(
     if len(para.lines) == 1 and _heading_over(prev, line, em):
         return True
     return ends and line.bbox[0] > left + 1.2 * em and len(para.lines) > 1
+
+
+def _fits(prev: Line, line: Line, right: float) -> bool:
+    """Would ``line``'s first word have fit after ``prev``, before the paragraph's right edge?
+
+    Where it would, the line break was chosen (a paragraph ends there); where it
+    would not, the text may simply have wrapped.
+    """
+    if not line.words:
+        return True
+    first = line.words[0]
+    space = 0.3 * max(line.size, prev.size, first.bottom - first.top)
+    return right - prev.bbox[2] >= (first.x1 - first.x0) + space
+
+
+def _wrapped(prev: Line, line: Line, right: float, em: float) -> bool:
+    """Did a long ``prev`` end only because ``line``'s first word would not fit after it?
+
+    A bold run-in title that fills its line and goes on in the text's weight
+    ("**U.S. tax ... now reported on Schedule 3, line 13z.** If you use" over "Form
+    8689, ..."): no sentence ends there, the weight at the end of ``prev`` is the
+    weight ``line`` starts in (a bold title over body text changes weight at the
+    break), the line under it is not indented, and the room left on the line is
+    narrower than that line's first word.
+    """
+    return (
+        prev.ends[1] == line.ends[0]
+        and prev.bbox[2] - prev.bbox[0] >= 20 * em
+        and line.bbox[0] - prev.bbox[0] <= 0.5 * em
+        and not _SENTENCE_END.search(prev.text)
+        and not _fits(prev, line, right)
+    )
 
 
 def _heading_over(head: Line, line: Line, em: float) -> bool:
