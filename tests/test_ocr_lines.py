@@ -10,6 +10,7 @@ from docworker.geometry import Line, Word
 from docworker.stages import reading_order
 from docworker.stages.ocr import language_warnings, model_key
 from docworker.stages.ocr import languages as langs
+from docworker.stages.ocr import lines as ocr_lines
 from docworker.stages.ocr.lines import (
     CTC_HALF,
     CTC_LAG,
@@ -347,3 +348,32 @@ def test_a_job_in_a_script_the_ocr_model_lacks_is_warned(cpu_pipeline):
     assert "ru" in warning and "Cyrillic" in warning
     plain = cpu_pipeline.run({**job, "languages": ["es", "en"]}, job_id="langs-2")
     assert not [w for w in plain["metadata"]["warnings"] if w.startswith("OCR:")]
+
+
+def _ocr_line(text, top):
+    words, x = [], 50.0
+    for token in text.split():
+        words.append(Word(x, top, x + 6 * len(token), top + 10, token))
+        x += 6 * (len(token) + 1)
+    return Line(text, (50.0, top, x, top + 10), confidence=0.9, words=words)
+
+
+def test_a_lone_cjk_character_on_a_latin_page_is_dropped():
+    """The recognizer reads Chinese too: a star on an English newspaper came out as 水."""
+    body = [_ocr_line(f"Line {i} of an English cinema advertisement", 20 * i) for i in range(20)]
+    stray = _ocr_line("Winner of 8 Academy Awards! 水", 400)
+    alone = _ocr_line("水", 420)
+    name = _ocr_line("Directed by 黒澤 明 in 1950", 440)
+    out = ocr_lines.drop_stray_cjk([*body, stray, alone, name])
+    assert [line.text for line in out[20:]] == [
+        "Winner of 8 Academy Awards!",
+        "Directed by 黒澤 明 in 1950",  # a CJK word of two stays, and so does one beside it
+    ]
+    assert [w.text for w in out[20].words] == ["Winner", "of", "8", "Academy", "Awards!"]
+    assert out[:20] == body
+
+
+def test_cjk_pages_keep_their_single_characters():
+    lines = [_ocr_line("第 一 章 総 則", 0), _ocr_line("この 法律 は 、", 20)]
+    lines += [_ocr_line("A short English note", 40)]
+    assert ocr_lines.drop_stray_cjk(lines) == lines

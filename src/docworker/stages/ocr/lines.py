@@ -82,8 +82,54 @@ def tidy(lines: list[Line]) -> list[Line]:
     (merged first, they reach it again), and a cap whose line ran across the
     gutter is merged once that line is cut.
     """
-    lines = merge_drop_caps(fit_to_words(lines))
+    lines = merge_drop_caps(fit_to_words(drop_stray_cjk(lines)))
     return tidy_hyphens(merge_drop_caps(split_at_gutters(lines)))
+
+
+# ------------------------------------------------------------- stray CJK
+
+
+#: Han, kana and Hangul letters (a multilingual recognizer's alphabet beyond Latin).
+_CJK_LETTER = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+#: A page with at most this share of CJK letters among its letters is read in another script.
+STRAY_SHARE = 0.01
+
+
+def drop_stray_cjk(lines: list[Line]) -> list[Line]:
+    """A lone CJK character on a page read in another script is dropped.
+
+    The bundled recognizer reads Chinese as well as Latin, and on a Latin page it
+    may read a star, a bullet or a smudge as a Han character ("Winner of 8 Academy
+    Awards! 水 AUDREY HEPBURN"). Where CJK letters are at most ``STRAY_SHARE`` of
+    the page's letters (200 or more), a word that is one CJK character and nothing
+    else, with no CJK word beside it, is dropped, with a line it leaves empty; CJK
+    words of two characters or more and their neighbours (a name, a caption) are
+    kept.
+    """
+    found = sum(len(_CJK_LETTER.findall(line.text)) for line in lines)
+    if not found:
+        return lines
+    letters = sum(ch.isalpha() for line in lines for ch in line.text)
+    if letters < 200 or found > STRAY_SHARE * letters:
+        return lines
+    out = []
+    for line in lines:
+        tokens = line.text.split()
+        stray = {t for k, t in enumerate(tokens) if _stray(tokens, k)}
+        if not stray:
+            out.append(line)
+        elif kept := [t for k, t in enumerate(tokens) if not _stray(tokens, k)]:
+            words = [w for w in line.words if w.text not in stray]
+            out.append(replace(line, text=" ".join(kept), words=words))
+    return out
+
+
+def _stray(tokens: list[str], k: int) -> bool:
+    """Is ``tokens[k]`` one CJK character with no CJK word either side of it?"""
+    if len(tokens[k]) != 1 or not _CJK_LETTER.match(tokens[k]):
+        return False
+    beside = tokens[max(0, k - 1) : k] + tokens[k + 1 : k + 2]
+    return not any(_CJK_LETTER.search(t) for t in beside)
 
 
 def fit_to_words(lines: list[Line]) -> list[Line]:
