@@ -174,9 +174,11 @@ def test_a_title_at_the_top_followed_closely_by_text_is_not_a_header():
 
 
 def test_is_page_number():
-    for text in ("12", "- 3 -", "Página 4 de 10", "Page 2", "iv", "p. 7"):
+    for text in ("12", "- 3 -", "Página 4 de 10", "Page 2", "iv", "p. 7", "Page Four"):
         assert furniture.is_page_number(text), text
-    for text in ("2025 budget", "Article 12 applies"):
+    for text in ("Page Twenty-One", "PAGE SEVENTEEN", "page twelve"):
+        assert furniture.is_page_number(text), text
+    for text in ("2025 budget", "Article 12 applies", "Four", "Page Fourteen Notes"):
         assert not furniture.is_page_number(text), text
 
 

@@ -37,8 +37,19 @@ _PAGE_NUMBER = re.compile(
 )
 
 
+_UNITS = "one|two|three|four|five|six|seven|eight|nine"
+_TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
+#: "Page Four", "Page Twenty-One": a newspaper's or a report's page in words.
+_PAGE_IN_WORDS = re.compile(
+    rf"^page\s+(?:(?:{_TENS})(?:[-\s](?:{_UNITS}))?|{_UNITS}|ten|eleven|twelve|"
+    r"(?:thir|four|fif|six|seven|eigh|nine)teen)$",
+    re.IGNORECASE,
+)
+
+
 def is_page_number(text: str) -> bool:
-    return bool(_PAGE_NUMBER.match(text.strip()))
+    text = text.strip()
+    return bool(_PAGE_NUMBER.match(text) or _PAGE_IN_WORDS.match(text))
 
 
 def furniture(
