@@ -230,9 +230,10 @@ def _line(piece: _Piece, read: CharRead, math: frozenset[int] = frozenset()) -> 
     )
     size = round(median(_size(c) for c in main), 2)
     text = " ".join(texts)
-    line = Line(text, bbox, None, size, bold, mono, words)
-    line.run_in = not bold and _run_in(chars, styles)
-    line.ends = (styles[chars[0].style].bold, styles[chars[-1].style].bold)
+    first = styles[chars[0].style].bold
+    ends = (first, styles[chars[-1].style].bold)
+    run_in = first and not bold and _run_in(chars, styles)
+    line = Line(text, bbox, None, size, bold, mono, words, run_in=run_in, ends=ends)
     if piece.direction == RIGHT and (
         (math and (True in piece.scripts or not math.isdisjoint(map(_STYLE, chars))))
         or pdfmath.MATH_SYMBOL.search(text)
