@@ -347,14 +347,17 @@ def read_chars(
     lo_x, lo_y, hi_x, hi_y = -2.0, -2.0, width + 2.0, height + 2.0
     carried = False  # a space before a character dropped outside the crop box
     invisible_count = 0
-    for k, (index, ch, space, hyphen) in enumerate(slots):
-        obj = owners[k]
-        found = by_object.get(obj)
-        if found is None:
-            found = info(obj, index)
-        style, size, direction, invisible, baseline = found
-        j = 4 * k
-        left, top, right, bottom = boxes[j], boxes[j + 1], boxes[j + 2], boxes[j + 3]
+    last: int | None = None  # the text object of the character before (most share one)
+    quads = iter(boxes)
+    for (index, ch, space, hyphen), obj, left, top, right, bottom in zip(
+        slots, owners, quads, quads, quads, quads, strict=True
+    ):
+        if obj != last:
+            found = by_object.get(obj)
+            if found is None:
+                found = info(obj, index)
+            style, size, direction, invisible, baseline = found
+            last = obj
         if upright:
             x0, y0, x1, y1 = left - cl, ct - top, right - cl, ct - bottom
         else:
