@@ -12,9 +12,14 @@ each page count this writes a mixed PDF (digital pages, a full-page scan every
 4. report the tree's peak (sampled sum) and the sum of per-process peaks
    (``VmHWM``, an upper bound), during the job and since start-up.
 
+With ``--document FILE`` the pages are a real document's instead: the job
+reads its first N pages (the job's ``pages`` option), for each N of
+``--pages`` (0 for all of them).
+
 Run from the repository root::
 
     python -m bench.memory --pages 10 300 --every 10 --dpi 72 --runs 3
+    python -m bench.memory --document corpus/irs/p17-2024.pdf --pages 10 0 --runs 3
 
 Output: a table on stdout and ``bench/results/memory.json``.
 """
@@ -84,7 +89,7 @@ class TreeSampler:
         self._thread.join()
 
 
-def measure_here(path: Path, dpi: int) -> dict[str, Any]:
+def measure_here(path: Path, dpi: int, pages: str | None = None) -> dict[str, Any]:
     """One job in this process (call it in a fresh one): memory facts as a dict."""
     from docworker.config import Settings
     from docworker.pipeline import Pipeline
@@ -99,7 +104,9 @@ def measure_here(path: Path, dpi: int) -> dict[str, Any]:
         idle = {p: rss_mb(p) for p in pids}
         reset = all(reset_peak(p) for p in pids)
         worker = Worker(settings, pipeline, progress_sink=lambda job, progress: None)
-        job = {"id": "memory", "input": {"document_path": str(path), "dpi": dpi}}
+        job: dict[str, Any] = {"id": "memory", "input": {"document_path": str(path), "dpi": dpi}}
+        if pages:
+            job["input"]["pages"] = pages
         cpu0 = cpu_s(pids)
         started = time.perf_counter()
         with TreeSampler(me) as sampler:
@@ -130,13 +137,28 @@ def measure_here(path: Path, dpi: int) -> dict[str, Any]:
         pipeline.close()
 
 
-def measure(pages: int, *, every: int, dpi: int, scan_lines: int, folder: Path) -> dict[str, Any]:
-    """Write the ``pages``-page document and measure one job on it in a fresh process."""
-    path = folder / f"mixed-{pages}.pdf"
-    if not path.exists():
-        path.write_bytes(mixed_pdf(pages, every=every, scan_lines=scan_lines))
+def measure(
+    pages: int,
+    *,
+    every: int,
+    dpi: int,
+    scan_lines: int,
+    folder: Path,
+    document: Path | None = None,
+) -> dict[str, Any]:
+    """Measure one job in a fresh process: on the ``pages``-page mixed document, or on
+    the first ``pages`` pages of ``document`` (all of them for 0)."""
+    command = [sys.executable, "-m", "bench.memory", "--dpi", str(dpi)]
+    if document is not None:
+        path = document.resolve()
+        command += ["--one", str(path)] + (["--range", f"1-{pages}"] if pages else [])
+    else:
+        path = folder / f"mixed-{pages}.pdf"
+        if not path.exists():
+            path.write_bytes(mixed_pdf(pages, every=every, scan_lines=scan_lines))
+        command += ["--one", str(path)]
     proc = subprocess.run(
-        [sys.executable, "-m", "bench.memory", "--one", str(path), "--dpi", str(dpi)],
+        command,
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -150,14 +172,27 @@ def measure(pages: int, *, every: int, dpi: int, scan_lines: int, folder: Path) 
 
 
 def compare(
-    counts: list[int], *, runs: int, every: int, dpi: int, scan_lines: int
+    counts: list[int],
+    *,
+    runs: int,
+    every: int,
+    dpi: int,
+    scan_lines: int,
+    document: Path | None = None,
 ) -> dict[str, Any]:
     """Interleaved runs over page counts; medians and the ratio of the largest to the smallest."""
     samples: dict[int, list[dict[str, Any]]] = {n: [] for n in counts}
     with tempfile.TemporaryDirectory(prefix="docworker-bench-mem-") as tmp:
         for run in range(runs):
             for n in counts:
-                r = measure(n, every=every, dpi=dpi, scan_lines=scan_lines, folder=Path(tmp))
+                r = measure(
+                    n,
+                    every=every,
+                    dpi=dpi,
+                    scan_lines=scan_lines,
+                    folder=Path(tmp),
+                    document=document,
+                )
                 samples[n].append(r)
                 print(
                     f"run {run + 1}/{runs} {n:>4} pages: {r['seconds']:.1f} s,"
@@ -178,20 +213,28 @@ def compare(
         rows[n]["file_bytes"] = rs[0]["file_bytes"]
         rows[n]["loads"] = [r["load"] for r in rs]
         rows[n]["status"] = sorted({str(r["status"]) for r in rs})
-    low, high = min(counts), max(counts)
+    order = sorted(counts, key=lambda n: n or float("inf"))  # 0: the whole document
+    low, high = order[0], order[-1]
     ratio = {
         key: round(rows[high][key] / rows[low][key], 3)
         for key in ("job_peak_sampled_mb", "job_peak_hwm_sum_mb")
         if key in rows[high] and key in rows[low]
     }
     growth = {n: round(rows[n]["job_peak_sampled_mb"] - rows[n]["idle_mb"], 1) for n in counts}
+    if document is not None:
+        command = f"--document {document} --pages {' '.join(map(str, counts))} --dpi {dpi}"
+        described = f"{document}: its first N pages (0: all), rendered at {dpi} dpi where OCR'd"
+    else:
+        command = f"--pages {' '.join(map(str, counts))} --every {every} --dpi {dpi}"
+        described = (
+            f"mixed PDF: digital pages, a full-page scan every {every} pages"
+            f" ({scan_lines} lines), rendered at {dpi} dpi"
+        )
     return {
         "benchmark": "memory",
-        "command": "python -m bench.memory "
-        + f"--pages {' '.join(map(str, counts))} --every {every} --dpi {dpi} --runs {runs}",
+        "command": f"python -m bench.memory {command} --runs {runs}",
         "machine": machine(),
-        "document": f"mixed PDF: digital pages, a full-page scan every {every} pages"
-        f" ({scan_lines} lines), rendered at {dpi} dpi",
+        "document": described,
         "rows": rows,
         "ratio_high_to_low": ratio,
         "growth_over_idle_mb": growth,
@@ -224,10 +267,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dpi", type=int, default=72, help="render DPI of the job")
     parser.add_argument("--scan-lines", type=int, default=6, help="lines of text per scan")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--document", type=Path, help="a real document: its first N pages")
     parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--range", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
-        print(json.dumps(measure_here(args.one, args.dpi)))
+        print(json.dumps(measure_here(args.one, args.dpi, args.range)))
         return 0
     result = compare(
         sorted(args.pages),
@@ -235,8 +280,10 @@ def main(argv: list[str] | None = None) -> int:
         every=args.every,
         dpi=args.dpi,
         scan_lines=args.scan_lines,
+        document=args.document,
     )
-    path = write_result("memory", result, args.out)
+    name = f"memory-{args.document.stem}" if args.document else "memory"
+    path = write_result(name, result, args.out)
     print(table(result))
     print(f"ratio (largest/smallest): {result['ratio_high_to_low']}")
     print(f"growth over idle, MiB: {result['growth_over_idle_mb']}")
