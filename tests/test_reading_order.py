@@ -467,41 +467,24 @@ def test_a_bold_title_over_its_text_still_ends_its_paragraph():
     assert len(_texts([wide, indented])) == 2
 
 
-def test_a_run_in_title_after_a_finished_line_starts_a_paragraph():
-    """A sentence ends with room to spare, and the next line opens with a bold run-in title."""
-    lines = [
-        _line(
-            "Due date of return. File Form 1040 or 1040-SR by April 15, 2025. See the", 72, 100, 512
-        ),
-        _line("instructions for more.", 72, 112, 180),
-        _line(
-            "Change of address. If you change your address, notify the IRS. See chapter 1,",
-            72,
-            124,
-            520,
-            ends=(True, False),
-            run_in=True,
-        ),
-        _line("later.", 72, 136, 100),
-    ]
-    assert [t[:20] for t in _texts(lines)] == ["Due date of return. ", "Change of address. I"]
+def test_a_run_in_title_starts_a_paragraph_where_the_line_before_had_room_for_it():
+    """ "... the instructions for more." ends with room to spare, and the next line opens
+    with a bold run-in title: a new paragraph. Justified entries (the Spanish BORME) whose
+    bold labels fall at a line start: the line before reaches the right edge, so the break
+    is the text wrapping, and the label stays in its entry."""
 
+    def read(before: str, before_x1: float, title: str) -> list[str]:
+        lines = [
+            _line(before, 72, 100, before_x1),
+            _line(title, 72, 112, 520, ends=(True, False), run_in=True),
+            _line("and what follows it on the next line.", 72, 124, 300),
+        ]
+        return [t[:20] for t in _texts(lines)]
 
-def test_a_label_that_starts_a_full_justified_line_stays_in_its_paragraph():
-    """Justified entries (the Spanish BORME) whose bold labels fall at a line start: the line
-    before reaches the right edge, so the break is the text wrapping, not a paragraph's end."""
-    lines = [
-        _line(
-            "Nombramientos. Adm. Solid.: URUENA FERNANDEZ JAVIER. Ceses. Adm. Unico.", 72, 100, 520
-        ),
-        _line(
-            "Modificaciones estatutarias. 21. Duracion y Remuneracion del cargo.- El",
-            72,
-            112,
-            520,
-            ends=(True, False),
-            run_in=True,
-        ),
-        _line("organo de Administracion ejercera su cargo por tiempo indefinido.", 72, 124, 400),
+    # Not short enough to end a paragraph by itself (within a fifth of the width).
+    assert read("See the instructions to Form 1040 for more.", 450, "Change of address. If") == [
+        "See the instructions",
+        "Change of address. I",
     ]
-    assert len(_texts(lines)) == 1
+    full = "Nombramientos. Adm. Solid.: URUENA FERNANDEZ JAVIER. Ceses. Adm. Unico."
+    assert len(read(full, 520, "Modificaciones estatutarias. 21. Duracion y")) == 1
