@@ -488,3 +488,25 @@ def test_a_run_in_title_starts_a_paragraph_where_the_line_before_had_room_for_it
     ]
     full = "Nombramientos. Adm. Solid.: URUENA FERNANDEZ JAVIER. Ceses. Adm. Unico."
     assert len(read(full, 520, "Modificaciones estatutarias. 21. Duracion y")) == 1
+
+
+def test_a_bullet_that_separates_a_run_on_list_continues_its_line():
+    """LNCS keywords wrap with their separator at the line start: no list item. A bullet
+    under a line that does not use it between items still starts one."""
+    keywords = [
+        Line(
+            "Keywords: Document Image Analysis · Deep Learning · Layout Analysis",
+            (72, 100, 480, 110),
+        ),
+        Line("· Character Recognition · Open Source library · Toolkit.", (72, 112, 400, 122)),
+    ]
+    assert _texts(keywords) == [
+        "Keywords: Document Image Analysis · Deep Learning · Layout Analysis · Character"
+        " Recognition · Open Source library · Toolkit."
+    ]
+    items = [
+        Line("The library comes with three parts", (72, 100, 300, 110)),
+        Line("· a layout model zoo", (72, 112, 200, 122)),
+        Line("· an OCR module", (72, 124, 180, 134)),
+    ]
+    assert len(_texts(items)) == 3

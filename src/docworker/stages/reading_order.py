@@ -278,13 +278,32 @@ def _breaks(
         return True  # "... 1040-SR." then "**Change of address.** If you change your"
     width = right - min(left, line.bbox[0])
     short = width > 0 and prev.bbox[2] < right - 0.2 * width
-    if marker == "bullet" or (marker == "number" and (ends or short)):
+    if marker == "bullet" and not _separator(prev, line):
+        return True
+    if marker == "number" and (ends or short):
         return True
     if ends and short and line.text[:1].isupper():
         return True
     if len(para.lines) == 1 and _heading_over(prev, line, em):
         return True
     return ends and line.bbox[0] > left + 1.2 * em and len(para.lines) > 1
+
+
+#: Bullets that also separate the items of a run-on list inside a line.
+_SEPARATORS = frozenset("·•∙▪")
+
+
+def _separator(prev: Line, line: Line) -> bool:
+    """Does ``line``'s bullet separate items of a list that runs on from ``prev``?
+
+    "Keywords: Document Image Analysis · Deep Learning · Layout Analysis" over
+    "· Character Recognition · Open Source library": the line before uses the same
+    glyph between its own items and ends no sentence.
+    """
+    glyph = line.text[:1]
+    return (
+        glyph in _SEPARATORS and f" {glyph} " in prev.text and not _SENTENCE_END.search(prev.text)
+    )
 
 
 def _fits(prev: Line, line: Line, right: float) -> bool:
