@@ -377,3 +377,27 @@ def test_cjk_pages_keep_their_single_characters():
     lines = [_ocr_line("第 一 章 総 則", 0), _ocr_line("この 法律 は 、", 20)]
     lines += [_ocr_line("A short English note", 40)]
     assert ocr_lines.drop_stray_cjk(lines) == lines
+
+
+def test_an_accent_the_page_spells_without_is_folded_on_an_english_page():
+    """The recognizer added accents on a worn English page: "Freńch" beside "French"."""
+    body = [_ocr_line(f"Line {i} of an English newspaper page", 20 * i) for i in range(60)]
+    lines = [
+        *body,
+        _ocr_line("Freńch Institute Creates A French Community", 1200),
+        _ocr_line("Twenty Yéars ago, over the years, José Núñez said voilà", 1220),
+    ]
+    out = ocr_lines.fold_stray_accents(lines)
+    assert out[60].text == "French Institute Creates A French Community"
+    assert [w.text for w in out[60].words][:2] == ["French", "Institute"]
+    # "Yéars" has "years" beside it; José, Núñez and voilà have no plain spelling here.
+    assert out[61].text == "Twenty Years ago, over the years, José Núñez said voilà"
+    assert out[:60] == body
+
+
+def test_accents_stay_on_pages_in_languages_that_use_them():
+    lines = [
+        _ocr_line(f"El {i} rápido zorro marrón salta sobre el perro", 20 * i) for i in range(8)
+    ]
+    lines += [_ocr_line("como y cómo, si y sí, rapido", 200)]
+    assert ocr_lines.fold_stray_accents(lines) == lines

@@ -39,6 +39,7 @@ import bisect
 import functools
 import itertools
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
@@ -82,8 +83,61 @@ def tidy(lines: list[Line]) -> list[Line]:
     (merged first, they reach it again), and a cap whose line ran across the
     gutter is merged once that line is cut.
     """
-    lines = merge_drop_caps(fit_to_words(drop_stray_cjk(lines)))
+    lines = merge_drop_caps(fit_to_words(fold_stray_accents(drop_stray_cjk(lines))))
     return tidy_hyphens(merge_drop_caps(split_at_gutters(lines)))
+
+
+# ------------------------------------------------------------ stray accents
+
+#: A page with at most this share of accented letters among its letters reads a
+#: language that seldom uses them.
+ACCENT_SHARE = 0.005
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _plain(word: str) -> str:
+    """``word`` without its combining marks ("Freńch" → "French")."""
+    decomposed = unicodedata.normalize("NFD", word)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def fold_stray_accents(lines: list[Line]) -> list[Line]:
+    """An accent the recognizer added to a word the page spells without it is dropped.
+
+    The bundled recognizer reads accented Latin letters too, and on a worn English
+    page it adds some ("Freńch Institute" beside "a French Community", "Yéars").
+    Where accented letters are at most ``ACCENT_SHARE`` of the page's letters (200
+    or more), a word with one whose plain spelling the page also has, without an
+    accent, is written plain. Words the page has only with their accent stay
+    ("José"), and pages in languages that use accents are left as they are.
+    """
+    text = " ".join(line.text for line in lines)
+    letters = sum(ch.isalpha() for ch in text)
+    accented = [w for w in _WORD.findall(text) if not w.isascii() and _plain(w) != w]
+    if not accented or letters < 200:
+        return lines
+    marked = sum(1 for w in accented for ch in w if _plain(ch) != ch)
+    if marked > ACCENT_SHARE * letters:
+        return lines
+    plain = {w.lower() for w in _WORD.findall(text) if _plain(w) == w}
+    fold = {w: _plain(w) for w in accented if _plain(w).lower() in plain}
+    if not fold:
+        return lines
+    alternatives = "|".join(sorted(map(re.escape, fold), key=len, reverse=True))
+    pattern = re.compile(rf"(?<![^\W\d_])(?:{alternatives})(?![^\W\d_])")
+
+    def folded(s: str) -> str:
+        return pattern.sub(lambda m: fold[m.group()], s)
+
+    out = []
+    for line in lines:
+        new = folded(line.text)
+        if new == line.text:
+            out.append(line)
+            continue
+        words = [replace(w, text=folded(w.text)) for w in line.words]
+        out.append(replace(line, text=new, words=words))
+    return out
 
 
 # ------------------------------------------------------------- stray CJK
