@@ -8,9 +8,8 @@ import pytest
 
 from docworker.geometry import Line, Word
 from docworker.stages import reading_order
-from docworker.stages.ocr import language_warnings, model_key
+from docworker.stages.ocr import cleanup, language_warnings, model_key
 from docworker.stages.ocr import languages as langs
-from docworker.stages.ocr import lines as ocr_lines
 from docworker.stages.ocr.lines import (
     CTC_HALF,
     CTC_LAG,
@@ -364,7 +363,7 @@ def test_a_lone_cjk_character_on_a_latin_page_is_dropped():
     stray = _ocr_line("Winner of 8 Academy Awards! 水", 400)
     alone = _ocr_line("水", 420)
     name = _ocr_line("Directed by 黒澤 明 in 1950", 440)
-    out = ocr_lines.drop_stray_cjk([*body, stray, alone, name])
+    out = cleanup.drop_stray_cjk([*body, stray, alone, name])
     assert [line.text for line in out[20:]] == [
         "Winner of 8 Academy Awards!",
         "Directed by 黒澤 明 in 1950",  # a CJK word of two stays, and so does one beside it
@@ -376,7 +375,7 @@ def test_a_lone_cjk_character_on_a_latin_page_is_dropped():
 def test_cjk_pages_keep_their_single_characters():
     lines = [_ocr_line("第 一 章 総 則", 0), _ocr_line("この 法律 は 、", 20)]
     lines += [_ocr_line("A short English note", 40)]
-    assert ocr_lines.drop_stray_cjk(lines) == lines
+    assert cleanup.drop_stray_cjk(lines) == lines
 
 
 def test_an_accent_the_page_spells_without_is_folded_on_an_english_page():
@@ -387,7 +386,7 @@ def test_an_accent_the_page_spells_without_is_folded_on_an_english_page():
         _ocr_line("Freńch Institute Creates A French Community", 1200),
         _ocr_line("Twenty Yéars ago, over the years, José Núñez said voilà", 1220),
     ]
-    out = ocr_lines.fold_stray_accents(lines)
+    out = cleanup.fold_stray_accents(lines)
     assert out[60].text == "French Institute Creates A French Community"
     assert [w.text for w in out[60].words][:2] == ["French", "Institute"]
     # "Yéars" has "years" beside it; José, Núñez and voilà have no plain spelling here.
@@ -400,4 +399,4 @@ def test_accents_stay_on_pages_in_languages_that_use_them():
         _ocr_line(f"El {i} rápido zorro marrón salta sobre el perro", 20 * i) for i in range(8)
     ]
     lines += [_ocr_line("como y cómo, si y sí, rapido", 200)]
-    assert ocr_lines.fold_stray_accents(lines) == lines
+    assert cleanup.fold_stray_accents(lines) == lines
