@@ -510,3 +510,18 @@ def test_a_bullet_that_separates_a_run_on_list_continues_its_line():
         Line("· an OCR module", (72, 124, 180, 134)),
     ]
     assert len(_texts(items)) == 3
+
+
+def test_numbered_items_of_about_one_length_are_each_their_own_paragraph():
+    """No item ends a sentence or stops short of the next one's edge: the numbers say it."""
+    lines = [
+        Line("1. Filing Information", (119, 100, 288, 112)),
+        Line("2. Filing Status", (119, 114, 240, 126)),
+        Line("3. Apples and oranges", (119, 128, 280, 140)),
+        Line("5. is no item after 3", (119, 142, 286, 154)),
+    ]
+    assert _texts(lines) == [
+        "1. Filing Information",
+        "2. Filing Status",
+        "3. Apples and oranges 5. is no item after 3",
+    ]

@@ -280,13 +280,23 @@ def _breaks(
     short = width > 0 and prev.bbox[2] < right - 0.2 * width
     if marker == "bullet" and not _separator(prev, line):
         return True
-    if marker == "number" and (ends or short):
+    if marker == "number" and (ends or short or _next_item(para.lines[0].text, line.text)):
         return True
     if ends and short and line.text[:1].isupper():
         return True
     if len(para.lines) == 1 and _heading_over(prev, line, em):
         return True
     return ends and line.bbox[0] > left + 1.2 * em and len(para.lines) > 1
+
+
+_ITEM_NUMBER = re.compile(r"^\(?(\d{1,3})([.)])\s")
+
+
+def _next_item(first: str, text: str) -> bool:
+    """Does ``text`` open the list item numbered after the one ``first`` opens ("1. Filing
+    Information" then "2. Filing Status", each ending short of the other's edge)?"""
+    a, b = _ITEM_NUMBER.match(first), _ITEM_NUMBER.match(text)
+    return bool(a and b and a.group(2) == b.group(2) and int(b.group(1)) == int(a.group(1)) + 1)
 
 
 #: Bullets that also separate the items of a run-on list inside a line.
