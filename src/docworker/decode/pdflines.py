@@ -203,10 +203,19 @@ def _attach(letters: list[Char], accent: Char, centre: float) -> bool:
 
 def _line(piece: _Piece, read: CharRead, math: frozenset[int] = frozenset()) -> Line:
     chars = piece.chars
-    main = [c for c, s in zip(chars, piece.scripts, strict=True) if not s] or chars
+    main = chars
+    if True in piece.scripts:
+        main = [c for c, s in zip(chars, piece.scripts, strict=True) if not s] or chars
     styles = read.styles
-    bold = sum(1 for c in main if styles[c.style].bold) >= 0.9 * len(main)
-    mono = sum(1 for c in main if styles[c.style].mono) >= 0.9 * len(main)
+    bolds = monos = 0
+    for c in main:
+        style = styles[c.style]
+        if style.bold:
+            bolds += 1
+        if style.mono:
+            monos += 1
+    bold = bolds >= 0.9 * len(main)
+    mono = monos >= 0.9 * len(main)
     words: list[Word] = []
     texts: list[str] = []
     parts: list[str] = []  # the current word's characters, and its box
@@ -245,7 +254,7 @@ def _line(piece: _Piece, read: CharRead, math: frozenset[int] = frozenset()) -> 
         round(max(w.x1 for w in words), 2),
         round(max(w.bottom for w in words), 2),
     )
-    size = round(median(_size(c) for c in main), 2)
+    size = round(median([c.size if c.size > 0.5 else _size(c) for c in main]), 2)
     text = " ".join(texts)
     first = styles[chars[0].style].bold
     ends = (first, styles[chars[-1].style].bold)
