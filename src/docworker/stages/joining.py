@@ -29,7 +29,7 @@ hyphenated ones included). Output: one string.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 
 from docworker.geometry import CJK
 
@@ -67,6 +67,25 @@ def vocabulary(texts: Iterable[str]) -> frozenset[str]:
     return frozenset(words)
 
 
+class PageVocabulary:
+    """``vocabulary`` of a page's line texts, built the first time a word is looked up.
+
+    Most pages never look one up (no line of theirs ends in a hyphen), and building it
+    was a third of a prose page's assembly.
+    """
+
+    __slots__ = ("_texts", "_words")
+
+    def __init__(self, texts: list[str]) -> None:
+        self._texts = texts
+        self._words: frozenset[str] | None = None
+
+    def __contains__(self, word: object) -> bool:
+        if self._words is None:
+            self._words = vocabulary(self._texts)
+        return word in self._words
+
+
 def _first_word(text: str) -> str:
     return bare(text.split(maxsplit=1)[0]).lower() if text.strip() else ""
 
@@ -76,7 +95,7 @@ def _last_word(text: str) -> str:
     return bare(tokens[-1]).lower() if tokens else ""
 
 
-def joins_word(left: str, right: str, words: frozenset[str] = frozenset()) -> bool:
+def joins_word(left: str, right: str, words: Container[str] = frozenset()) -> bool:
     """``left`` ends "…xy-" and ``right`` starts "ab…": is the hyphen a line-end break?"""
     if not right[:1].islower():
         return False
@@ -92,7 +111,7 @@ def joins_word(left: str, right: str, words: frozenset[str] = frozenset()) -> bo
     return head not in KEEP_PREFIXES
 
 
-def join_lines(texts: list[str], words: frozenset[str] = frozenset()) -> str:
+def join_lines(texts: list[str], words: Container[str] = frozenset()) -> str:
     """The lines as one paragraph text (see the module docstring).
 
     Built as a list of space-separated parts, the tests looking only at the
@@ -123,7 +142,7 @@ def join_lines(texts: list[str], words: frozenset[str] = frozenset()) -> str:
 _BROKEN_END = re.compile(r"[^\W\d_]-$")
 
 
-def join_broken(left: str, right: str, words: frozenset[str] = frozenset()) -> str | None:
+def join_broken(left: str, right: str, words: Container[str] = frozenset()) -> str | None:
     """``left`` + ``right`` as one text when a word is broken between them, else ``None``.
 
     For text split at a column or page break: ``left`` (the last paragraph of

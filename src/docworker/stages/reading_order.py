@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
 from statistics import median
 
@@ -39,7 +39,7 @@ from docworker.geometry import BBox, Line, Word
 from docworker.geometry import union as _union
 from docworker.stages.columns import groups as _groups
 from docworker.stages.equations import row_latex
-from docworker.stages.joining import join_lines, vocabulary
+from docworker.stages.joining import PageVocabulary, join_lines
 
 __all__ = ["Line", "Paragraph", "join_rows", "list_marker", "paragraphs", "reading_order"]
 
@@ -47,7 +47,7 @@ __all__ = ["Line", "Paragraph", "join_rows", "list_marker", "paragraphs", "readi
 @dataclass
 class Paragraph:
     lines: list[Line]
-    words: frozenset[str] = field(default_factory=frozenset)  # the page's words (hyphenation)
+    words: Container[str] = field(default_factory=frozenset)  # the page's words (hyphenation)
     extent: tuple[float, float] = (0.0, 0.0)  # left and right edges, while being built
 
     @property
@@ -399,7 +399,7 @@ def paragraphs(lines: list[Line], tables: Sequence[BBox] = ()) -> list[Paragraph
     if not lines:
         return []
     held = [_holder(line.bbox, tables) for line in lines]
-    words = vocabulary(line.text for line in lines)
+    words = PageVocabulary([line.text for line in lines])
     heights = [max(line.bbox[3] - line.bbox[1], 0.1) for line in lines]
     typical = median(heights)
     # The page's usual gap between the lines of a column: double-spaced text
