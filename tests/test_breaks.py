@@ -90,3 +90,24 @@ def test_a_pdf_word_broken_over_a_page_break_reads_whole(tmp_path, cpu_pipeline)
     markdown = payload["data"]["markdown"]
     assert "the same conditions as before" in markdown
     assert payload["data"]["pages"][0]["markdown"].endswith("condi-")
+
+
+def test_pages_join_a_paragraph_cut_mid_sentence():
+    """A page ends mid-sentence and the next goes on in lower case: one paragraph."""
+    pages = [
+        "# Estimated tax\n\nIf you pay in installments, make your first payment by the due"
+        " date for the first payment",
+        "period. Make your remaining payments by the later due dates.\n\nMore.",
+    ]
+    assert join_pages(pages) == (
+        "# Estimated tax\n\nIf you pay in installments, make your first payment by the due date"
+        " for the first payment period. Make your remaining payments by the later due dates."
+        "\n\nMore."
+    )
+    # A finished sentence, a capital after the break, a short fragment or a list: no join.
+    sentence = "This paragraph is long enough to be running text and it ends."
+    assert join_pages([sentence, "and this starts lower case"]).count("\n\n") == 1
+    long_open = "This paragraph is long enough to be running text and it runs on"
+    assert join_pages([long_open, "Another paragraph"]).count("\n\n") == 1
+    assert join_pages(["see the URL here", "and more"]) == "see the URL here\n\nand more"
+    assert join_pages([long_open, "- an item"]).count("\n\n") == 1

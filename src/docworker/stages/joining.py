@@ -170,12 +170,22 @@ def _plain(block: str) -> bool:
     return bool(block) and not re.match(r"(?:#|\||```|>|[-*+] |\d{1,9}[.)] )", block)
 
 
+#: A paragraph cut by a page break mid-sentence ends in a letter or a comma...
+_OPEN_END = re.compile(r"[^\W\d_],?$")
+#: ... and is this many words long at least (not a stray label, a URL or a note).
+MIN_RUN_ON_WORDS = 8
+
+
 def join_pages(parts: list[str]) -> str:
-    """Pages' markdown joined by blank lines, a word broken over a page break joined.
+    """Pages' markdown joined by blank lines, a paragraph or a word broken over a page
+    break joined.
 
     The last block of a page and the first of the next are joined when both
-    are running text and ``join_broken`` says a word was broken between them;
-    the words of the two pages tell a compound from a break.
+    are running text and ``join_broken`` says a word was broken between them
+    (the words of the two pages tell a compound from a break), or when the
+    last block, ``MIN_RUN_ON_WORDS`` or more words, ends mid-sentence in a
+    letter or a comma and the next page goes on in lower case ("... by the due
+    date for the first payment" + "period. Make your ...").
     """
     out, prev = "", ""
     for part in filter(None, parts):
@@ -185,9 +195,17 @@ def join_pages(parts: list[str]) -> str:
         head, sep, last = out.rpartition("\n\n")
         first, sep2, rest = part.partition("\n\n")
         joined = None
-        if _plain(last) and _plain(first) and _BROKEN_END.search(last.rstrip()):
-            words = vocabulary(prev.splitlines() + part.splitlines())
-            joined = join_broken(last, first, words)
+        if _plain(last) and _plain(first):
+            end = last.rstrip()
+            if _BROKEN_END.search(end):
+                words = vocabulary(prev.splitlines() + part.splitlines())
+                joined = join_broken(last, first, words)
+            elif (
+                _OPEN_END.search(end)
+                and first[:1].islower()
+                and len(end.split()) >= MIN_RUN_ON_WORDS
+            ):
+                joined = end + " " + first.lstrip()
         out = out + "\n\n" + part if joined is None else head + sep + joined + sep2 + rest
         prev = part
     return out
