@@ -111,3 +111,32 @@ def test_pages_join_a_paragraph_cut_mid_sentence():
     assert join_pages([long_open, "Another paragraph"]).count("\n\n") == 1
     assert join_pages(["see the URL here", "and more"]) == "see the URL here\n\nand more"
     assert join_pages([long_open, "- an item"]).count("\n\n") == 1
+
+
+def _lines(texts: list[str], x0: float, top: float) -> Paragraph:
+    return Paragraph(
+        [
+            Line(t, (x0, top + 12 * i, x0 + 200, top + 12 * i + 10), size=10.0)
+            for i, t in enumerate(texts)
+        ]
+    )
+
+
+def test_a_sentence_cut_by_a_column_break_reads_whole_in_the_markdown():
+    paras = [
+        _lines(["Copies of the comments should be sent to the", "person identified"], 50, 690),
+        _lines(["in the section below, and to the docket.", "A new sentence."], 320, 80),
+        _lines(["Karl Marx Jim Denton Doug Mack Tom McKinley Kent", "Milligan"], 50, 300),
+        _lines(["ibm.com/redbooks Redpaper and the rest of it.", "More."], 320, 300),
+        _lines(["One line that breaks off in the middle of a"], 50, 500),
+        _lines(["sentence and goes on here in column two."], 320, 500),
+    ]
+    md = items_markdown(layout_items(paras, ["paragraph"] * 6, []))
+    assert md.split("\n\n") == [
+        "Copies of the comments should be sent to the person identified in the section below,"
+        " and to the docket. A new sentence.",
+        "Karl Marx Jim Denton Doug Mack Tom McKinley Kent Milligan",  # names, then an address
+        "ibm.com/redbooks Redpaper and the rest of it. More.",
+        "One line that breaks off in the middle of a",  # one line: a running head, maybe
+        "sentence and goes on here in column two.",
+    ]

@@ -176,6 +176,35 @@ _OPEN_END = re.compile(r"[^\W\d_],?$")
 MIN_RUN_ON_WORDS = 8
 
 
+#: Within a page the break is read more strictly: a lower-case word on both sides.
+_LOWER_WORD = re.compile(r"[^\W\d_]*[^\W\d_A-ZÀ-Þ][^\W\d_]*")
+
+
+def runs_on(left: str, right: str, strict: bool = False) -> bool:
+    """Does ``right`` go on with the sentence ``left`` breaks off (a page or column break
+    between them): ``left`` is ``MIN_RUN_ON_WORDS`` words or more and ends in a letter or
+    a comma, ``right`` starts in lower case.
+
+    ``strict`` (a column break inside a page, where a list of names, an address or a
+    figure's labels may stand before the text): the last word of ``left`` and the first
+    of ``right`` are words in lower-case letters ("... the person identified" + "in the
+    FOR FURTHER ...", not "... Kent Milligan" + "ibm.com/redbooks").
+    """
+    end = left.rstrip()
+    words = end.split()
+    if not (_OPEN_END.search(end) and right[:1].islower() and len(words) >= MIN_RUN_ON_WORDS):
+        return False
+    if not strict:
+        return True
+    head = right.split(maxsplit=1)
+    return (
+        len(head) == 2
+        and bool(_LOWER_WORD.fullmatch(words[-1].rstrip(",")))
+        and words[-1][:1].islower()
+        and bool(_LOWER_WORD.fullmatch(head[0].rstrip(",;:")))
+    )
+
+
 def join_pages(parts: list[str]) -> str:
     """Pages' markdown joined by blank lines, a paragraph or a word broken over a page
     break joined.
@@ -200,11 +229,7 @@ def join_pages(parts: list[str]) -> str:
             if _BROKEN_END.search(end):
                 words = vocabulary(prev.splitlines() + part.splitlines())
                 joined = join_broken(last, first, words)
-            elif (
-                _OPEN_END.search(end)
-                and first[:1].islower()
-                and len(end.split()) >= MIN_RUN_ON_WORDS
-            ):
+            elif runs_on(end, first):
                 joined = end + " " + first.lstrip()
         out = out + "\n\n" + part if joined is None else head + sep + joined + sep2 + rest
         prev = part

@@ -48,7 +48,7 @@ from statistics import median
 from docworker.contract import Block, Table
 from docworker.geometry import BBox, word_count
 from docworker.stages import equations, table_text
-from docworker.stages.joining import join_broken
+from docworker.stages.joining import join_broken, runs_on
 from docworker.stages.reading_order import Paragraph, list_marker, weighted_median
 
 #: Block types that are written to the page's markdown, one part each.
@@ -365,10 +365,13 @@ def items_markdown(items: list[PageItem]) -> str:
 
     A word broken at a column break is joined (``joining.join_broken``): a
     paragraph or list item that ends "concern-" followed by a paragraph that
-    starts "ing the" become one.
+    starts "ing the" become one. So is a paragraph of two lines or more that a
+    column break cuts mid-sentence and the paragraph that goes on with it in
+    lower case (``joining.runs_on``); one line (a running head) never joins.
     """
     parts: list[str] = []
     last = ""
+    previous: Paragraph | None = None  # the paragraph of the last part
     for item in items:
         if item.kind not in MARKDOWN_TYPES:
             continue
@@ -376,11 +379,15 @@ def items_markdown(items: list[PageItem]) -> str:
         if parts and item.kind == "paragraph" and last in ("paragraph", "list_item"):
             assert item.paragraph is not None
             joined = join_broken(parts[-1], md, item.paragraph.words)
+            if joined is None and previous is not None and len(previous.lines) > 1:
+                if last == "paragraph" and runs_on(parts[-1], md, strict=True):
+                    joined = parts[-1].rstrip() + " " + md.lstrip()
             if joined is not None:
                 parts[-1] = joined
                 continue
         parts.append(md)
         last = item.kind
+        previous = item.paragraph
     return "\n\n".join(parts)
 
 
