@@ -49,7 +49,8 @@ from docworker.contract import Block, Table
 from docworker.geometry import BBox, word_count
 from docworker.stages import equations, table_text
 from docworker.stages.joining import join_broken, runs_on
-from docworker.stages.reading_order import Paragraph, list_marker, weighted_median
+from docworker.stages.paragraph_breaks import list_marker
+from docworker.stages.reading_order import Paragraph, weighted_median
 
 #: Block types that are written to the page's markdown, one part each.
 MARKDOWN_TYPES = frozenset(

@@ -10,13 +10,13 @@ Shared by the text-layer and OCR paths of the CPU engine.
    bottom, and so are pieces written up or down the page (``furniture``
    types those in a side margin).
 2. Paragraphs (``paragraphs``): consecutive lines of one column close
-   together (the page's own line spacing sets "close"), cut where the font
-   size, weight or pitch changes, where a list item or a table-of-contents
-   entry starts, at a centred line over or under a block, after a short
-   line that ends a sentence, after a short title over an indented first
-   line, and at a table's edge (a line in a table's box
-   and one outside it are never one paragraph: the table takes its lines
-   whole). A paragraph's text joins hyphenated line ends (``joining``).
+   together (the page's own line spacing sets "close"), cut where
+   ``paragraph_breaks.breaks`` says a new one starts (size, weight or pitch
+   changes, list items, table-of-contents entries, centred lines, short lines
+   that end a sentence, titles, run-in titles), and at a table's edge (a line
+   in a table's box and one outside it are never one paragraph: the table
+   takes its lines whole). A paragraph's text joins hyphenated line ends
+   (``joining``).
 
 Page furniture is ``stages.furniture``; markdown, text and blocks are
 ``stages.markdown``.
@@ -40,6 +40,7 @@ from docworker.geometry import union as _union
 from docworker.stages.columns import groups as _groups
 from docworker.stages.equations import row_latex
 from docworker.stages.joining import PageVocabulary, join_lines
+from docworker.stages.paragraph_breaks import breaks, list_marker, same_row
 
 __all__ = ["Line", "Paragraph", "join_rows", "list_marker", "paragraphs", "reading_order"]
 
@@ -65,15 +66,6 @@ class Paragraph:
         return round(sum(scores) / len(scores), 4) if scores else None
 
 
-def _same_row(a: BBox, b: BBox) -> bool:
-    overlap = min(a[3], b[3]) - max(a[1], b[1])
-    return overlap >= 0.5 * min(a[3] - a[1], b[3] - b[1]) and (
-        min(a[2], b[2]) - max(a[0], b[0]) <= 0.5
-    )
-
-
-#: A title over an indented first line (``_heading_over``) has at most this many words.
-MAX_TITLE_WORDS = 8
 #: Pieces of one row further apart than this many line heights stay separate lines.
 ROW_REACH = 15.0
 
@@ -87,7 +79,7 @@ def join_rows(group: list[Line], rtl: bool = False) -> list[Line]:
     rows: list[list[Line]] = []
     for piece in group:
         for row in rows[-3:]:
-            if all(_same_row(piece.bbox, other.bbox) for other in row):
+            if all(same_row(piece.bbox, other.bbox) for other in row):
                 row.append(piece)
                 break
         else:
@@ -219,166 +211,6 @@ def _line_numbers(lines: list[Line]) -> set[int]:
 
 # ------------------------------------------------------------------ paragraphs
 
-_BULLET = re.compile(
-    r"^(?:[•◦▪▫‣⁃●○■□►▶➢➤✓✔❖∙·\uf0a7\uf0b7\uf076\uf0d8\uf0fc\uf06e\uf0a8]|[-–—*])\s"
-)
-_ENUMERATOR = re.compile(
-    r"^(?:\(?\d{1,3}[.)]|\(?[a-z][.)]|\(?[ivx]{1,5}[.)]|\([a-zA-Z0-9]{1,3}\))\s"
-)
-_LEADER = re.compile(r"(?:\.\s?){4,}\s*(?:\d{1,4}|[ivxlc]{1,6})\s*$|…{2,}\s*\d{1,4}\s*$")
-_SENTENCE_END = re.compile(r"[.!?:;…][\"'”’)\]]*$")
-
-
-def list_marker(text: str) -> str | None:
-    """``"bullet"``, ``"number"`` or ``None``: how a list item's text starts."""
-    if _BULLET.match(text):
-        return "bullet"
-    if _ENUMERATOR.match(text):
-        return "number"
-    return None
-
-
-def _breaks(
-    prev: Line, line: Line, para: Paragraph, typical: float, reach: float, body: float
-) -> bool:
-    """Does ``line`` start a new paragraph after ``prev`` (the last line of ``para``)?
-
-    ``para.extent`` holds the paragraph's left and right edges so far.
-    """
-    if _same_row(prev.bbox, line.bbox):
-        return False  # far-apart pieces of one row (``join_rows``)
-    gap = line.bbox[1] - prev.bbox[3]
-    overlap = min(para.extent[1], line.bbox[2]) - max(para.extent[0], line.bbox[0])
-    scale = max(1.0, min(prev.bbox[3] - prev.bbox[1], line.bbox[3] - line.bbox[1]) / typical)
-    if overlap <= 0 or not -0.5 * typical <= gap <= reach * scale:
-        return True
-    small, large = sorted((prev.size, line.size))
-    if small > 0 and large > 1.15 * small:
-        return True
-    if prev.mono != line.mono:
-        return True
-    left, right = para.extent
-    right = max(right, line.bbox[2])
-    em = max(line.size, prev.size) or typical
-    if (
-        prev.bold != line.bold
-        and not (body and min(prev.size, line.size) > 1.1 * body)
-        and not _wrapped(prev, line, right, em)
-    ):
-        return True  # (lines of one title set larger than the body may mix weights)
-    if _LEADER.search(prev.text) or _LEADER.search(line.text):
-        return True  # a table of contents: one entry a line
-    if prev.mono and line.mono:
-        return False  # code and typewritten lines: indentation is no paragraph mark
-    if _inset(prev, line, 1.5 * em) or _inset(line, prev, 1.5 * em):
-        return True  # a centred title or running head over (under) a block of text
-    marker = list_marker(line.text)
-    ends = bool(_SENTENCE_END.search(prev.text))
-    if ends and line.run_in and _fits(prev, line, right):
-        return True  # "... 1040-SR." then "**Change of address.** If you change your"
-    width = right - min(left, line.bbox[0])
-    short = width > 0 and prev.bbox[2] < right - 0.2 * width
-    if marker == "bullet" and not _separator(prev, line):
-        return True
-    if marker == "number" and (ends or short or _next_item(para.lines[0].text, line.text)):
-        return True
-    if ends and short and line.text[:1].isupper():
-        return True
-    if len(para.lines) == 1 and _heading_over(prev, line, em):
-        return True
-    return ends and line.bbox[0] > left + 1.2 * em and len(para.lines) > 1
-
-
-_ITEM_NUMBER = re.compile(r"^\(?(\d{1,3})([.)])\s")
-
-
-def _next_item(first: str, text: str) -> bool:
-    """Does ``text`` open the list item numbered after the one ``first`` opens ("1. Filing
-    Information" then "2. Filing Status", each ending short of the other's edge)?"""
-    a, b = _ITEM_NUMBER.match(first), _ITEM_NUMBER.match(text)
-    return bool(a and b and a.group(2) == b.group(2) and int(b.group(1)) == int(a.group(1)) + 1)
-
-
-#: Bullets that also separate the items of a run-on list inside a line.
-_SEPARATORS = frozenset("·•∙▪")
-
-
-def _separator(prev: Line, line: Line) -> bool:
-    """Does ``line``'s bullet separate items of a list that runs on from ``prev``?
-
-    "Keywords: Document Image Analysis · Deep Learning · Layout Analysis" over
-    "· Character Recognition · Open Source library": the line before uses the same
-    glyph between its own items and ends no sentence.
-    """
-    glyph = line.text[:1]
-    return (
-        glyph in _SEPARATORS and f" {glyph} " in prev.text and not _SENTENCE_END.search(prev.text)
-    )
-
-
-def _fits(prev: Line, line: Line, right: float) -> bool:
-    """Would ``line``'s first word have fit after ``prev``, before the paragraph's right edge?
-
-    Where it would, the line break was chosen (a paragraph ends there); where it
-    would not, the text may simply have wrapped.
-    """
-    if not line.words:
-        return True
-    first = line.words[0]
-    space = 0.3 * max(line.size, prev.size, first.bottom - first.top)
-    return right - prev.bbox[2] >= (first.x1 - first.x0) + space
-
-
-def _wrapped(prev: Line, line: Line, right: float, em: float) -> bool:
-    """Did a long ``prev`` end only because ``line``'s first word would not fit after it?
-
-    A bold run-in title that fills its line and goes on in the text's weight
-    ("**U.S. tax ... now reported on Schedule 3, line 13z.** If you use" over "Form
-    8689, ..."): no sentence ends there, the weight at the end of ``prev`` is the
-    weight ``line`` starts in (a bold title over body text changes weight at the
-    break), the line under it is not indented, and the room left on the line is
-    narrower than that line's first word.
-    """
-    return (
-        prev.ends[1] == line.ends[0]
-        and prev.bbox[2] - prev.bbox[0] >= 20 * em
-        and line.bbox[0] - prev.bbox[0] <= 0.5 * em
-        and not _SENTENCE_END.search(prev.text)
-        and not _fits(prev, line, right)
-    )
-
-
-def _heading_over(head: Line, line: Line, em: float) -> bool:
-    """Is ``head`` a run-in title over the indented first line of its text?
-
-    A line of a few words that ends no sentence, stops well short of the
-    line under it, which starts indented: "Editing" over "    To erase a
-    wrong note, simply hold ERASE and press" (a scan's bold title, which
-    OCR does not mark bold). Lines that show mathematics are left to the
-    equation rules.
-    """
-    indent = line.bbox[0] - head.bbox[0]
-    width = line.bbox[2] - line.bbox[0]
-    return (
-        0.4 * em <= indent <= 4.0 * em
-        and head.bbox[2] < line.bbox[2] - 0.25 * width
-        and len(head.text.split()) <= MAX_TITLE_WORDS
-        and head.text[:1].isupper()
-        and not _SENTENCE_END.search(head.text)
-        and not head.math
-        and not line.math
-    )
-
-
-def _inset(a: Line, b: Line, margin: float) -> bool:
-    """Is ``a`` centred over (under) ``b`` and narrower by ``margin`` on both sides?"""
-    left, right = a.bbox[0] - b.bbox[0], b.bbox[2] - a.bbox[2]
-    return (
-        left > margin
-        and right > margin
-        and abs(left - right) <= max(2 * margin, 0.3 * max(left, right))
-    )
-
 
 def _holder(box: BBox, tables: Sequence[BBox], slack: float = 2.0) -> int:
     """Index of the first table box that holds ``box``'s centre, or -1."""
@@ -421,7 +253,7 @@ def paragraphs(lines: list[Line], tables: Sequence[BBox] = ()) -> list[Paragraph
             held[k] != held[k + 1]
             or is_vertical(line)
             or is_vertical(prev)
-            or _breaks(prev, line, para, typical, reach, body)
+            or breaks(prev, line, para, typical, reach, body)
         ):
             out.append(Paragraph([line], words))
             out[-1].extent = (line.bbox[0], line.bbox[2])
