@@ -486,6 +486,8 @@ def test_a_run_in_title_starts_a_paragraph_where_the_line_before_had_room_for_it
         "See the instructions",
         "Change of address. I",
     ]
+    # Room for most of the word (a ragged line well short of the edge) is enough.
+    assert len(read("See the instructions to Form 1040 for more.", 495, "Change of address.")) == 2
     full = "Nombramientos. Adm. Solid.: URUENA FERNANDEZ JAVIER. Ceses. Adm. Unico."
     assert len(read(full, 520, "Modificaciones estatutarias. 21. Duracion y")) == 1
 

@@ -101,7 +101,7 @@ def breaks(
         return True  # a centred title or running head over (under) a block of text
     marker = list_marker(line.text)
     ends = bool(_SENTENCE_END.search(prev.text))
-    if ends and line.run_in and _fits(prev, line, right):
+    if ends and line.run_in and _fits(prev, line, right, share=0.5):
         return True  # "... 1040-SR." then "**Change of address.** If you change your"
     width = right - min(left, line.bbox[0])
     short = width > 0 and prev.bbox[2] < right - 0.2 * width
@@ -143,17 +143,18 @@ def _separator(prev: Line, line: Line) -> bool:
     )
 
 
-def _fits(prev: Line, line: Line, right: float) -> bool:
+def _fits(prev: Line, line: Line, right: float, share: float = 1.0) -> bool:
     """Would ``line``'s first word have fit after ``prev``, before the paragraph's right edge?
 
     Where it would, the line break was chosen (a paragraph ends there); where it
-    would not, the text may simply have wrapped.
+    would not, the text may simply have wrapped. ``share``: room for that part of
+    the word is enough (a line that stops well short of a justified edge).
     """
     if not line.words:
         return True
     first = line.words[0]
     space = 0.3 * max(line.size, prev.size, first.bottom - first.top)
-    return right - prev.bbox[2] >= (first.x1 - first.x0) + space
+    return right - prev.bbox[2] >= share * (first.x1 - first.x0) + space
 
 
 def _wrapped(prev: Line, line: Line, right: float, em: float) -> bool:
