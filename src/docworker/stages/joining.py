@@ -20,7 +20,9 @@ and so do lines of Chinese or Japanese, which set no space between words
 The same rule joins a word broken at a column or page break: the last
 paragraph of a column and the first of the next (``join_broken``, used by
 ``markdown.items_markdown``), the last block of a page and the first of the
-next (``join_pages``, for the document's markdown).
+next (``join_pages``, for the document's markdown). A sentence broken off
+there, the next part going on in lower case, is joined too (``runs_on``;
+stricter within a page, where names or labels may stand before the text).
 
 Inputs: line texts, and the page's ``vocabulary`` (words as printed,
 hyphenated ones included). Output: one string.
