@@ -152,7 +152,11 @@ def _add(out: list[_Piece], cur: _Piece | None, char: Char, fx0: float, fx1: flo
 
 
 def _join(cur: _Piece, char: Char, fx0: float, base: float, size: float) -> str | None:
-    """How ``char`` joins ``cur``: "main", "script", "duplicate", or ``None`` (a new piece)."""
+    """How ``char`` joins ``cur``: "main", "script", "duplicate", or ``None`` (a new piece).
+
+    ``pieces`` writes out the common "main" case of these same tests inline (a hot
+    loop); a change here changes it there too.
+    """
     scale = max(cur.size, size)
     last = cur.chars[-1]
     if last.text == char.text and abs(fx0 - cur.lx0) < 0.1 * scale and not last.hyphen:
