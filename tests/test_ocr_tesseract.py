@@ -204,3 +204,25 @@ def test_eval_takes_the_engine_and_never_mixes_two_engines_in_one_report(tmp_pat
     assert evaluate.ocr_engine_of(json.loads(report.read_text())) == "rapidocr"
     code = evaluate.main(tmp_path, None, report, "scans/", "eval", ocr="tesseract")
     assert code == 2 and "holds rapidocr figures" in capsys.readouterr().out
+
+
+def test_eval_checks_run_on_the_engine_asked_for(tmp_path, monkeypatch):
+    """``eval --checks-only --ocr X`` scores the checks with engine X (it used to run
+    them on RapidOCR whatever ``--ocr`` said)."""
+    from bench.quality import checkrun
+
+    from docworker.__main__ import main
+
+    seen: dict[str, str] = {}
+
+    def record(*args, **kwargs):
+        seen["ocr"] = kwargs.get("ocr", "rapidocr")
+        return 0
+
+    monkeypatch.setattr(checkrun, "main", record)
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "MANIFEST.tsv").write_text("local_path\tkind\n", encoding="utf-8")
+    argv = ["eval", "--corpus", str(corpus), "--checks-only", "--ocr", "rapidocr-tiny"]
+    assert main([*argv, "--outputs", str(tmp_path / "o")]) == 0
+    assert seen["ocr"] == "rapidocr-tiny"

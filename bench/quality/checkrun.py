@@ -77,12 +77,13 @@ def _target(outdir: Path, rel: str, ext: str) -> Path:
 
 
 def run_docworker(
-    docs: dict[str, str | None], corpus: Path, outdir: Path, log: Log
+    docs: dict[str, str | None], corpus: Path, outdir: Path, log: Log, ocr: str = "rapidocr"
 ) -> dict[str, Any]:
-    """docworker's pipeline over ``docs``; writes each response, returns timings and pages."""
+    """docworker's pipeline (OCR engine ``ocr``) over ``docs``; writes each response,
+    returns timings and pages."""
     from bench.quality.harness import build_pipeline
 
-    pipeline, settings = build_pipeline("rapidocr")
+    pipeline, settings = build_pipeline(ocr)
     info: dict[str, Any] = {"mode": settings, "seconds": {}, "pages": {}, "errors": {}}
     try:
         for i, (rel, password) in enumerate(sorted(docs.items()), 1):
@@ -208,8 +209,10 @@ def main(
     outputs: Path,
     timeout: int = 300,
     log: Log = print,
+    ocr: str = "rapidocr",
 ) -> int:
-    """Run, score and report the checks; 2 when the corpus has no checks."""
+    """Run, score and report the checks (docworker on OCR engine ``ocr``); 2 when the
+    corpus has no checks."""
     checks_file = corpus / "checks" / "checks.jsonl"
     if not checks_file.is_file():
         print(f"no checks/checks.jsonl in {corpus}")
@@ -225,7 +228,7 @@ def main(
     started = time.perf_counter()
     engines: dict[str, dict[str, Any]] = {}
     log(f"docworker over {len(docs)} documents ({len(checked)} checked, {len(digital)} digital)")
-    info = run_docworker(docs, corpus, outputs / "docworker", log)
+    info = run_docworker(docs, corpus, outputs / "docworker", log, ocr)
     engines["docworker"] = {"status": "ok", **info}
     for name in peers:
         log(f"{name} over {len(checked)} checked documents")

@@ -143,6 +143,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
             peers=[p for p in args.peers.split(",") if p],
             outputs=Path(args.outputs),
             timeout=args.peer_timeout,
+            ocr=args.ocr,
         )
     return code
 
@@ -247,7 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--only", help="evaluate only paths matching this glob or substring")
     ev.add_argument(
         "--ocr",
-        choices=["rapidocr", "tesseract"],
+        choices=["rapidocr", "rapidocr-tiny", "tesseract"],
         default="rapidocr",
         help="OCR engine of the CPU engine (DOCWORKER_OCR_ENGINE); default rapidocr",
     )
