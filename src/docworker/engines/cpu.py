@@ -144,7 +144,7 @@ WIDE_MAX = 4
 def wide_threads(cores: int, threads: int, engine: str) -> int:
     """The thread count of a page process's second OCR stage, for short jobs (0: none)."""
     wide = min(cores, WIDE_MAX)
-    return wide if engine == ocr.DEFAULT and wide > threads else 0
+    return wide if engine in ocr.ONNX_ENGINES and wide > threads else 0
 
 
 def _with_images(run: JobRun, tasks: Iterator[PageTask]) -> Iterator[PageTask]:

