@@ -527,3 +527,54 @@ def test_numbered_items_of_about_one_length_are_each_their_own_paragraph():
         "2. Filing Status",
         "3. Apples and oranges 5. is no item after 3",
     ]
+
+
+# ----------------------------------------------------- captions beside the text
+
+
+def _prose_column(top: float, texts: list[str], x0: float = 200, x1: float = 370) -> list[Line]:
+    return [Line(t, (x0, top + 14 * i, x1, top + 14 * i + 14)) for i, t in enumerate(texts)]
+
+
+_PAGE = [
+    "We went tip-toeing along a path amongst",
+    "the trees back towards the end of the",
+    "together. There was a place on my",
+]
+
+
+def test_a_caption_beside_the_column_leaves_the_sentence_it_sat_in():
+    """c02-22: a picture's caption in the margin, on the row of the column's line."""
+    lines = _prose_column(100, _PAGE)
+    ankle = Line("ankle that got to itching; but I", (200, 143, 370, 157))
+    caption = Line("THEY TIP-TOED ALONG.", (71, 142, 142, 152))
+    below = Line("dasn't scratch it; and then my ear begun", (22, 157, 371, 171))
+    ordered = reading_order.reading_order([*lines, caption, ankle, below], 400)
+    texts = [line.text for line in ordered]
+    assert texts[-1] == "THEY TIP-TOED ALONG.", texts
+    assert texts[3] == "ankle that got to itching; but I"
+    text = "\n\n".join(p.text for p in reading_order.paragraphs(ordered))
+    assert "on my ankle that got to itching" in text
+
+
+def test_pieces_beside_a_line_that_are_not_captions_stay_in_their_row():
+    lines = _prose_column(100, _PAGE)
+    row_top = 143
+    cases = [
+        # a list marker: one word
+        Line("(a)", (150, row_top, 170, row_top + 10)),
+        # as tall as the line: a form's label, a second column's cell
+        Line("Total amount due", (40, row_top, 150, row_top + 14)),
+        # close to the line: part of it
+        Line("see page 4", (150, row_top, 185, row_top + 10)),
+    ]
+    for piece in cases:
+        ankle = Line("ankle that got to itching; but I", (200, row_top, 370, row_top + 14))
+        texts = [line.text for line in reading_order.reading_order([*lines, piece, ankle], 400)]
+        assert texts[-1] != piece.text, piece.text
+        assert any(piece.text in t and "ankle" in t for t in texts), texts
+    # beside a line of mathematics (a display's left-hand side), not a caption
+    formula = Line("x = a0 + b1 + c2", (200, row_top, 370, row_top + 14), math=3)
+    label = Line("wobei R n", (60, row_top, 120, row_top + 10))
+    texts = [line.text for line in reading_order.reading_order([*lines, label, formula], 400)]
+    assert texts[-1] != "wobei R n", texts

@@ -35,7 +35,7 @@ from statistics import median
 
 from docworker.decode import rtl as _rtl
 from docworker.decode.pdflines import is_vertical
-from docworker.geometry import BBox, Line, Word
+from docworker.geometry import BBox, Line, Word, word_count
 from docworker.geometry import union as _union
 from docworker.stages.columns import groups as _groups
 from docworker.stages.equations import row_latex
@@ -75,6 +75,8 @@ def join_rows(group: list[Line], rtl: bool = False) -> list[Line]:
 
     Neighbours in a row join into one line unless they are more than
     ``ROW_REACH`` line heights apart (a form's label and a far-off value).
+    A caption set beside the text (``_floating``) leaves its row and comes
+    after the group's lines.
     """
     rows: list[list[Line]] = []
     for piece in group:
@@ -85,7 +87,12 @@ def join_rows(group: list[Line], rtl: bool = False) -> list[Line]:
         else:
             rows.append([piece])
     out: list[Line] = []
-    for row in rows:
+    floats: list[Line] = []
+    for i, row in enumerate(rows):
+        if len(row) > 1 and i > 0:
+            above = _union([p.bbox for p in rows[i - 1]])
+            floats += [p for p in row if _floating(p, row, above)]
+            row = [p for p in row if p not in floats]
         if len(row) == 1:
             out.append(row[0])
             continue
@@ -100,7 +107,36 @@ def join_rows(group: list[Line], rtl: bool = False) -> list[Line]:
             else:
                 run.append(piece)
         out.append(_joined(run, rtl))
-    return out
+    return out + floats
+
+
+def _floating(piece: Line, row: list[Line], above: BBox) -> bool:
+    """Is ``piece`` a caption beside a column's line rather than part of that line?
+
+    An illustration's caption set in the margin beside the text ("THEY TIP-TOED
+    ALONG." under a picture, on the row of the column's "ankle that got to
+    itching") shares a row with a line of the column. It is two words or more;
+    its nearest neighbour in the row is a line of prose (three words or more,
+    no mathematics) at least three of that line's heights away and taller than
+    it; that line starts where the row above starts and is about as wide, and
+    the caption lies wholly outside the row above.
+    """
+    beside = piece.bbox[2] < above[0] or piece.bbox[0] > above[2]
+    if word_count(piece.text) < 2 or not beside:
+        return False
+    others = [p for p in row if p is not piece]
+    near = min(others, key=lambda p: max(p.bbox[0] - piece.bbox[2], piece.bbox[0] - p.bbox[2]))
+    tall = near.bbox[3] - near.bbox[1]
+    gap = max(near.bbox[0] - piece.bbox[2], piece.bbox[0] - near.bbox[2])
+    width, wide = near.bbox[2] - near.bbox[0], above[2] - above[0]
+    return (
+        gap >= 3 * tall
+        and piece.bbox[3] - piece.bbox[1] <= 0.85 * tall
+        and word_count(near.text) >= 3
+        and not near.math
+        and abs(near.bbox[0] - above[0]) <= tall
+        and width >= 0.6 * wide
+    )
 
 
 def _joined(row: list[Line], rtl: bool = False) -> Line:
