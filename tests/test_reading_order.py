@@ -578,3 +578,21 @@ def test_pieces_beside_a_line_that_are_not_captions_stay_in_their_row():
     label = Line("wobei R n", (60, row_top, 120, row_top + 10))
     texts = [line.text for line in reading_order.reading_order([*lines, label, formula], 400)]
     assert texts[-1] != "wobei R n", texts
+
+
+def test_an_ocr_title_in_a_display_face_is_one_heading_over_its_text():
+    """c02-22: "Chapter" and "II" in a decorated face, their OCR boxes overlapping."""
+    chapter = Line("Chapter", (132, 0, 296, 79), confidence=0.9)
+    two = Line("II", (286, 0, 351, 65), confidence=0.9)
+    body = [
+        Line(text, (169 if i == 0 else 198, 85 + 15 * i, 368, 100 + 15 * i), confidence=0.9)
+        for i, text in enumerate(_PAGE)
+    ]
+    ordered = reading_order.reading_order([chapter, two, *body], 400)
+    assert ordered[0].text == "Chapter II"
+    paras = reading_order.paragraphs(ordered)
+    assert paras[0].text == "Chapter II"
+    assert paras[1].text.startswith("We went tip-toeing")
+    # The text layer's boxes overlapping that much are no row: a formula's pieces.
+    layer = reading_order.reading_order([Line("Chapter", chapter.bbox), Line("II", two.bbox)], 400)
+    assert [line.text for line in layer] == ["Chapter", "II"]

@@ -34,11 +34,18 @@ if TYPE_CHECKING:
     from docworker.stages.reading_order import Paragraph
 
 
-def same_row(a: BBox, b: BBox) -> bool:
-    """Do boxes ``a`` and ``b`` sit on one row, side by side (far-apart pieces of a line)?"""
+def same_row(a: BBox, b: BBox, slack: float = 0.0) -> bool:
+    """Do boxes ``a`` and ``b`` sit on one row, side by side (far-apart pieces of a line)?
+
+    Side by side lets the boxes overlap by ``slack`` of the narrower one's width
+    (half a unit at least). OCR boxes take 0.2: a display face's flourishes reach
+    into the next word's box ("Chapter" and "II" in a scanned book's title). The
+    text layer's take none: a formula's pieces overlap their neighbours' boxes.
+    """
     overlap = min(a[3], b[3]) - max(a[1], b[1])
+    narrow = min(a[2] - a[0], b[2] - b[0])
     return overlap >= 0.5 * min(a[3] - a[1], b[3] - b[1]) and (
-        min(a[2], b[2]) - max(a[0], b[0]) <= 0.5
+        min(a[2], b[2]) - max(a[0], b[0]) <= max(0.5, slack * narrow)
     )
 
 
@@ -82,6 +89,8 @@ def breaks(
     small, large = sorted((prev.size, line.size))
     if small > 0 and large > 1.15 * small:
         return True
+    if small == 0 and _title_height(prev, line):
+        return True
     if prev.mono != line.mono:
         return True
     left, right = para.extent
@@ -114,6 +123,19 @@ def breaks(
     if len(para.lines) == 1 and _heading_over(prev, line, em):
         return True
     return ends and line.bbox[0] > left + 1.2 * em and len(para.lines) > 1
+
+
+def _title_height(prev: Line, line: Line) -> bool:
+    """Without font sizes (OCR lines), is one of the two a title twice the other's height?
+
+    A short line (``MAX_TITLE_WORDS`` or fewer) over or under one at most half
+    as tall: "Chapter II" set in a display face over a book's first line.
+    """
+    for big, other in ((prev, line), (line, prev)):
+        tall, low = big.bbox[3] - big.bbox[1], other.bbox[3] - other.bbox[1]
+        if low > 0 and tall >= 2 * low and len(big.text.split()) <= MAX_TITLE_WORDS:
+            return True
+    return False
 
 
 _ITEM_NUMBER = re.compile(r"^\(?(\d{1,3})([.)])\s")

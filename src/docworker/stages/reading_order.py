@@ -81,7 +81,7 @@ def join_rows(group: list[Line], rtl: bool = False) -> list[Line]:
     rows: list[list[Line]] = []
     for piece in group:
         for row in rows[-3:]:
-            if all(same_row(piece.bbox, other.bbox) for other in row):
+            if all(same_row(piece.bbox, other.bbox, _slack(piece, other)) for other in row):
                 row.append(piece)
                 break
         else:
@@ -108,6 +108,11 @@ def join_rows(group: list[Line], rtl: bool = False) -> list[Line]:
                 run.append(piece)
         out.append(_joined(run, rtl))
     return out + floats
+
+
+def _slack(a: Line, b: Line) -> float:
+    """How far two pieces of one row may overlap (``same_row``): OCR lines carry a confidence."""
+    return 0.2 if a.confidence is not None and b.confidence is not None else 0.0
 
 
 def _floating(piece: Line, row: list[Line], above: BBox) -> bool:
