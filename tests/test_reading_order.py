@@ -596,3 +596,35 @@ def test_an_ocr_title_in_a_display_face_is_one_heading_over_its_text():
     # The text layer's boxes overlapping that much are no row: a formula's pieces.
     layer = reading_order.reading_order([Line("Chapter", chapter.bbox), Line("II", two.bbox)], 400)
     assert [line.text for line in layer] == ["Chapter", "II"]
+
+
+def test_a_centred_title_of_two_lines_is_one_paragraph():
+    """The DocLayNet scan: a display title's second, shorter line is centred under its
+    first; it is not a centred heading over a block of text."""
+    title = [
+        Line("DocLayNet: A Large Human-Annotated Dataset for", (108, 82, 503, 101), confidence=0.9),
+        Line("Document-Layout Analysis", (201, 100, 414, 122), confidence=0.9),
+    ]
+    body = [
+        Line(text, (100, 160 + 12 * i, 510, 171 + 12 * i), confidence=0.9)
+        for i, text in enumerate(_PAGE * 3)
+    ]
+    paras = reading_order.paragraphs(reading_order.reading_order([*title, *body], 600))
+    assert paras[0].text == (
+        "DocLayNet: A Large Human-Annotated Dataset for Document-Layout Analysis"
+    )
+    # A body-sized line centred under the title's last line is not part of it.
+    byline = Line("Birgit Pfitzmann", (250, 124, 360, 135), confidence=0.9)
+    paras = reading_order.paragraphs(reading_order.reading_order([*title, byline, *body], 600))
+    assert paras[1].text == "Birgit Pfitzmann"
+    # The text layer: lines of one size larger than the body's.
+    sized = [
+        Line("Einführung in die", (200, 80, 400, 100), size=20.0),
+        Line("Geometrie und Topologie", (190, 104, 410, 124), size=20.0),
+        *[
+            Line(t, (100, 140 + 12 * i, 510, 151 + 12 * i), size=10.0)
+            for i, t in enumerate(_PAGE * 3)
+        ],
+    ]
+    paras = reading_order.paragraphs(reading_order.reading_order(sized, 600))
+    assert paras[0].text == "Einführung in die Geometrie und Topologie"

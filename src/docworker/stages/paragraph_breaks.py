@@ -106,7 +106,9 @@ def breaks(
         return True  # a table of contents: one entry a line
     if prev.mono and line.mono:
         return False  # code and typewritten lines: indentation is no paragraph mark
-    if _inset(prev, line, 1.5 * em) or _inset(line, prev, 1.5 * em):
+    if (_inset(prev, line, 1.5 * em) or _inset(line, prev, 1.5 * em)) and not _title_lines(
+        prev, line, typical, body
+    ):
         return True  # a centred title or running head over (under) a block of text
     marker = list_marker(line.text)
     ends = bool(_SENTENCE_END.search(prev.text))
@@ -123,6 +125,20 @@ def breaks(
     if len(para.lines) == 1 and _heading_over(prev, line, em):
         return True
     return ends and line.bbox[0] > left + 1.2 * em and len(para.lines) > 1
+
+
+def _title_lines(prev: Line, line: Line, typical: float, body: float) -> bool:
+    """Are ``prev`` and ``line`` two lines of one display title (centred, one over the other)?
+
+    Both set larger than the body, and alike: the same font size, or without
+    sizes (OCR lines) heights within a fifth of each other and at least 1.4 times
+    the page's usual line height ("DocLayNet: A Large Human-Annotated Dataset for"
+    over "Document-Layout Analysis").
+    """
+    if prev.size > 0 and line.size > 0:
+        return body > 0 and prev.size == line.size and prev.size > 1.15 * body
+    a, b = sorted((prev.bbox[3] - prev.bbox[1], line.bbox[3] - line.bbox[1]))
+    return a >= 1.4 * typical and b <= 1.2 * a
 
 
 def _title_height(prev: Line, line: Line) -> bool:
