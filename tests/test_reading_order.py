@@ -628,3 +628,25 @@ def test_a_centred_title_of_two_lines_is_one_paragraph():
     ]
     paras = reading_order.paragraphs(reading_order.reading_order(sized, 600))
     assert paras[0].text == "Einführung in die Geometrie und Topologie"
+
+
+def test_a_page_number_under_the_last_line_is_its_own_paragraph_and_furniture():
+    """Vicksburg p. 1: a printer's "-4" just under the page's last line, no gap between."""
+    lines = _prose_column(100, _PAGE * 4, x0=60, x1=372)
+    mark = Line("-4", (92, lines[-1].bbox[3], 107, lines[-1].bbox[3] + 13))
+    paras = reading_order.paragraphs(reading_order.reading_order([*lines, mark], 420))
+    assert paras[-1].text == "-4"
+    assert paras[-2].text.endswith("a place on my")
+    kinds = furniture.furniture(paras, lines[-1].bbox[3] + 20)
+    assert kinds[-1] == "page_footer" and kinds[-2] == "paragraph"
+    # Not the last of a column of line numbers, nor a page number beside its entry.
+    numbers = [Line(str(n), (20, 100 + 14 * n, 30, 112 + 14 * n)) for n in range(1, 26)]
+    paras = reading_order.paragraphs(numbers)
+    assert len(paras) == 1
+    entry = [
+        *lines,
+        Line("Symbolverzeichnis", (60, 300, 160, 312)),
+        Line("108", (350, 300, 372, 312)),
+    ]
+    paras = reading_order.paragraphs(reading_order.reading_order(entry, 420))
+    assert paras[-1].text.endswith("Symbolverzeichnis 108")

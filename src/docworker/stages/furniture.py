@@ -25,31 +25,11 @@ from statistics import median
 
 from docworker.decode.pdflines import is_vertical
 from docworker.geometry import BBox
+from docworker.stages.paragraph_breaks import is_page_number
 from docworker.stages.reading_order import Paragraph, weighted_median
 
 #: How far from the top or bottom edge ``_edge_furniture`` looks for running heads and feet.
 EDGE_BAND = 0.15
-
-_PAGE_NUMBER = re.compile(
-    r"^(?:(?:page|p[aá]g(?:ina)?\.?|seite|p\.)\s*)?[-–—]?\s*(?:\d{1,3}[-–.]\d{1,4}|\d{1,4}|[ivxlcdm]{1,7})\s*[-–—]?"
-    r"(?:\s*(?:of|de|/|von)\s*\d{1,4})?$",
-    re.IGNORECASE,
-)
-
-
-_UNITS = "one|two|three|four|five|six|seven|eight|nine"
-_TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
-#: "Page Four", "Page Twenty-One": a newspaper's or a report's page in words.
-_PAGE_IN_WORDS = re.compile(
-    rf"^page\s+(?:(?:{_TENS})(?:[-\s](?:{_UNITS}))?|{_UNITS}|ten|eleven|twelve|"
-    r"(?:thir|four|fif|six|seven|eigh|nine)teen)$",
-    re.IGNORECASE,
-)
-
-
-def is_page_number(text: str) -> bool:
-    text = text.strip()
-    return bool(_PAGE_NUMBER.match(text) or _PAGE_IN_WORDS.match(text))
 
 
 def furniture(

@@ -63,6 +63,28 @@ _LEADER = re.compile(r"(?:\.\s?){4,}\s*(?:\d{1,4}|[ivxlc]{1,6})\s*$|…{2,}\s*\d
 _SENTENCE_END = re.compile(r"[.!?:;…][\"'”’)\]]*$")
 
 
+_PAGE_NUMBER = re.compile(
+    r"^(?:(?:page|p[aá]g(?:ina)?\.?|seite|p\.)\s*)?[-–—]?\s*(?:\d{1,3}[-–.]\d{1,4}|\d{1,4}|[ivxlcdm]{1,7})\s*[-–—]?"
+    r"(?:\s*(?:of|de|/|von)\s*\d{1,4})?$",
+    re.IGNORECASE,
+)
+
+
+_UNITS = "one|two|three|four|five|six|seven|eight|nine"
+_TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
+#: "Page Four", "Page Twenty-One": a newspaper's or a report's page in words.
+_PAGE_IN_WORDS = re.compile(
+    rf"^page\s+(?:(?:{_TENS})(?:[-\s](?:{_UNITS}))?|{_UNITS}|ten|eleven|twelve|"
+    r"(?:thir|four|fif|six|seven|eigh|nine)teen)$",
+    re.IGNORECASE,
+)
+
+
+def is_page_number(text: str) -> bool:
+    text = text.strip()
+    return bool(_PAGE_NUMBER.match(text) or _PAGE_IN_WORDS.match(text))
+
+
 def list_marker(text: str) -> str | None:
     """``"bullet"``, ``"number"`` or ``None``: how a list item's text starts."""
     if _BULLET.match(text):

@@ -40,7 +40,7 @@ from docworker.geometry import union as _union
 from docworker.stages.columns import groups as _groups
 from docworker.stages.equations import row_latex
 from docworker.stages.joining import PageVocabulary, join_lines
-from docworker.stages.paragraph_breaks import breaks, list_marker, same_row
+from docworker.stages.paragraph_breaks import breaks, is_page_number, list_marker, same_row
 
 __all__ = ["Line", "Paragraph", "join_rows", "list_marker", "paragraphs", "reading_order"]
 
@@ -294,6 +294,7 @@ def paragraphs(lines: list[Line], tables: Sequence[BBox] = ()) -> list[Paragraph
             held[k] != held[k + 1]
             or is_vertical(line)
             or is_vertical(prev)
+            or _page_number_end(k, lines)
             or breaks(prev, line, para, typical, reach, body)
         ):
             out.append(Paragraph([line], words))
@@ -302,6 +303,31 @@ def paragraphs(lines: list[Line], tables: Sequence[BBox] = ()) -> list[Paragraph
             para.lines.append(line)
             para.extent = (min(para.extent[0], line.bbox[0]), max(para.extent[1], line.bbox[2]))
     return out
+
+
+def _page_number_end(k: int, lines: list[Line]) -> bool:
+    """Is the break between ``lines[k]`` and ``lines[k + 1]`` one that cuts off the page's
+    first or last line as a page number ("-4" printed just under a book page's last
+    line, "49" over its first)? It is then a paragraph of its own, which
+    ``furniture`` can tell for what it is, and not the end of a sentence. The line it
+    leaves is prose (three words or more, no mathematics), and the number lies wholly
+    below (above) it: not a column of line numbers, a formula's last piece, or a table
+    of contents' page number beside its entry."""
+    if k == len(lines) - 2:
+        number, text = lines[-1], lines[-2]
+        below = number.bbox[1] >= text.bbox[3] - 0.25 * (text.bbox[3] - text.bbox[1])
+    elif k == 0:
+        number, text = lines[0], lines[1]
+        below = text.bbox[1] >= number.bbox[3] - 0.25 * (text.bbox[3] - text.bbox[1])
+    else:
+        return False
+    return (
+        below
+        and not number.math
+        and not text.math
+        and word_count(text.text) >= 3
+        and is_page_number(number.text)
+    )
 
 
 def _usual(gaps: list[float], typical: float) -> float:
