@@ -43,10 +43,10 @@ def same_row(a: BBox, b: BBox, slack: float = 0.0) -> bool:
     text layer's take none: a formula's pieces overlap their neighbours' boxes.
     """
     overlap = min(a[3], b[3]) - max(a[1], b[1])
-    narrow = min(a[2] - a[0], b[2] - b[0])
-    return overlap >= 0.5 * min(a[3] - a[1], b[3] - b[1]) and (
-        min(a[2], b[2]) - max(a[0], b[0]) <= max(0.5, slack * narrow)
-    )
+    if overlap < 0.5 * min(a[3] - a[1], b[3] - b[1]):
+        return False
+    side = min(a[2], b[2]) - max(a[0], b[0])
+    return side <= 0.5 or (slack > 0 and side <= slack * min(a[2] - a[0], b[2] - b[0]))
 
 
 #: A title over an indented first line (``_heading_over``) has at most this many words.

@@ -80,8 +80,12 @@ def join_rows(group: list[Line], rtl: bool = False) -> list[Line]:
     """
     rows: list[list[Line]] = []
     for piece in group:
+        ocr = piece.confidence is not None  # OCR boxes may overlap a little (``same_row``)
         for row in rows[-3:]:
-            if all(same_row(piece.bbox, other.bbox, _slack(piece, other)) for other in row):
+            if all(
+                same_row(piece.bbox, other.bbox, 0.2 if ocr and other.confidence is not None else 0)
+                for other in row
+            ):
                 row.append(piece)
                 break
         else:
@@ -91,8 +95,10 @@ def join_rows(group: list[Line], rtl: bool = False) -> list[Line]:
     for i, row in enumerate(rows):
         if len(row) > 1 and i > 0:
             above = _union([p.bbox for p in rows[i - 1]])
-            floats += [p for p in row if _floating(p, row, above)]
-            row = [p for p in row if p not in floats]
+            beside = [p for p in row if p.bbox[2] < above[0] or p.bbox[0] > above[2]]
+            if beside:
+                floats += [p for p in beside if _floating(p, row, above)]
+                row = [p for p in row if p not in floats]
         if len(row) == 1:
             out.append(row[0])
             continue
@@ -108,11 +114,6 @@ def join_rows(group: list[Line], rtl: bool = False) -> list[Line]:
                 run.append(piece)
         out.append(_joined(run, rtl))
     return out + floats
-
-
-def _slack(a: Line, b: Line) -> float:
-    """How far two pieces of one row may overlap (``same_row``): OCR lines carry a confidence."""
-    return 0.2 if a.confidence is not None and b.confidence is not None else 0.0
 
 
 def _floating(piece: Line, row: list[Line], above: BBox) -> bool:
