@@ -650,3 +650,21 @@ def test_a_page_number_under_the_last_line_is_its_own_paragraph_and_furniture():
     ]
     paras = reading_order.paragraphs(reading_order.reading_order(entry, 420))
     assert paras[-1].text.endswith("Symbolverzeichnis 108")
+
+
+def test_a_sentence_runs_on_into_a_centred_last_line():
+    """congress / jbig2: "... and ordered to be" over a centred "printed." is one paragraph;
+    a centred title under a finished sentence, and a formula centred under the sentence
+    that leads into it, still start their own."""
+    lead = Line(
+        "Read, referred to the Committee on Commerce, and ordered to be", (30, 128, 207, 135)
+    )
+    body = _prose_column(150, _PAGE * 2, x0=30, x1=207)
+    last = Line("printed.", (111, 134, 127, 140))
+    paras = reading_order.paragraphs([lead, last, *body])
+    assert paras[0].text.endswith("and ordered to be printed.")
+    title = Line("MESSAGE", (100, 134, 138, 140))
+    done = Line("Read, referred to the Committee on Commerce, and ordered.", (30, 128, 207, 135))
+    assert len(reading_order.paragraphs([done, title, *body])) >= 2
+    formula = Line("x = a + b", (100, 134, 138, 140), math=2)
+    assert reading_order.paragraphs([lead, formula, *body])[0].text == lead.text

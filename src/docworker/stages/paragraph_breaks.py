@@ -128,10 +128,14 @@ def breaks(
         return True  # a table of contents: one entry a line
     if prev.mono and line.mono:
         return False  # code and typewritten lines: indentation is no paragraph mark
-    if (_inset(prev, line, 1.5 * em) or _inset(line, prev, 1.5 * em)) and not _title_lines(
-        prev, line, typical, body
+    if (
+        (_inset(prev, line, 1.5 * em) or _inset(line, prev, 1.5 * em))
+        and not _title_lines(prev, line, typical, body)
+        and not _runs_into(prev, line)
     ):
-        return True  # a centred title or running head over (under) a block of text
+        # A centred title or running head over (under) a block of text; not a sentence
+        # running on into a centred last line ("... and ordered to be" / "printed.").
+        return True
     marker = list_marker(line.text)
     ends = bool(_SENTENCE_END.search(prev.text))
     if ends and line.run_in and _fits(prev, line, right, share=0.5):
@@ -147,6 +151,22 @@ def breaks(
     if len(para.lines) == 1 and _heading_over(prev, line, em):
         return True
     return ends and line.bbox[0] > left + 1.2 * em and len(para.lines) > 1
+
+
+def _runs_into(prev: Line, line: Line) -> bool:
+    """Does a sentence run on from ``prev`` into a centred last line (``line``)?
+
+    ``prev`` ends no sentence, ``line`` opens in lower case, and neither holds
+    mathematics (a display formula is centred under the sentence that leads into it).
+    """
+    return (
+        line.text[:1].islower()
+        and not _SENTENCE_END.search(prev.text)
+        and not line.math
+        and not prev.math
+        and line.latex is None
+        and prev.latex is None
+    )
 
 
 def _title_lines(prev: Line, line: Line, typical: float, body: float) -> bool:
