@@ -668,3 +668,27 @@ def test_a_sentence_runs_on_into_a_centred_last_line():
     assert len(reading_order.paragraphs([done, title, *body])) >= 2
     formula = Line("x = a + b", (100, 134, 138, 140), math=2)
     assert reading_order.paragraphs([lead, formula, *body])[0].text == lead.text
+
+
+def test_a_caption_set_to_the_right_ends_before_the_next_paragraph():
+    """Vicksburg: "The Yankee Lookout." under a picture at the right of the column, then
+    "JUNE 10TH.—The heat ..." at the left edge; congress: a date set right, then the letter."""
+    above = [
+        Line("us there and seize the prize from them, as they say.", (60, 202, 374, 215)),
+        Line("them.", (60, 215, 88, 228)),
+    ]
+    caption = Line("The Yankee Lookout.", (257, 232, 338, 243))
+    text = [
+        Line("JUNE 10TH.—The heat of the sun increases, and we must im-", (70, 240, 374, 254)),
+        Line("prove our quarters. Accordingly a part of the day has been", (60, 253, 374, 267)),
+    ]
+    paras = reading_order.paragraphs([*above, caption, *text])
+    assert [p.text for p in paras][-2:] == [
+        "The Yankee Lookout.",
+        "JUNE 10TH.—The heat of the sun increases, and we must improve our quarters. "
+        "Accordingly a part of the day has been",
+    ]
+    # A line that starts at the left edge after a sentence still runs on.
+    plain = Line("The Yankee Lookout is a hill.", (60, 232, 374, 243))
+    paras = reading_order.paragraphs([plain, *text])
+    assert len(paras) == 1

@@ -148,6 +148,13 @@ def breaks(
         return True
     if ends and short and line.text[:1].isupper():
         return True
+    if (
+        ends
+        and len(para.lines) == 1
+        and line.text[:1].isupper()
+        and prev.bbox[0] > line.bbox[0] + 4 * em
+    ):
+        return True  # a caption or a date set to the right, then a line at the left edge
     if len(para.lines) == 1 and _heading_over(prev, line, em):
         return True
     return ends and line.bbox[0] > left + 1.2 * em and len(para.lines) > 1
