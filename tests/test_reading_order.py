@@ -692,3 +692,18 @@ def test_a_caption_set_to_the_right_ends_before_the_next_paragraph():
     plain = Line("The Yankee Lookout is a hill.", (60, 232, 374, 243))
     paras = reading_order.paragraphs([plain, *text])
     assert len(paras) == 1
+
+
+def test_a_section_head_in_capitals_heads_its_text_without_running_into_it():
+    """The DocLayNet scan: "ABSTRACT" in the body's size over its first line."""
+    head = Line("ABSTRACT", (54, 245, 111, 259), confidence=0.9)
+    body = [
+        Line(t, (54, 261 + 13 * i, 297, 274 + 13 * i), confidence=0.9) for i, t in enumerate(_PAGE)
+    ]
+    paras = reading_order.paragraphs([head, *body])
+    assert paras[0].text == "ABSTRACT" and paras[1].text.startswith("We went")
+    # Not a line of SQL, nor capitals running on into capitals.
+    for text in ("THEN C . CUSTOMER_TAX_ID", "NOTICE TO ALL"):
+        first = Line(text, (54, 245, 160, 259), confidence=0.9)
+        follow = body if text != "NOTICE TO ALL" else [Line("USERS OF THIS SOFTWARE", body[0].bbox)]
+        assert len(reading_order.paragraphs([first, *follow])) == 1, text

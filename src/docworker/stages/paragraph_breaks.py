@@ -157,6 +157,8 @@ def breaks(
         return True  # a caption or a date set to the right, then a line at the left edge
     if len(para.lines) == 1 and _heading_over(prev, line, em):
         return True
+    if len(para.lines) == 1 and short and _caps_heading(prev.text) and not _caps_heading(line.text):
+        return True  # "ABSTRACT" / "CCS CONCEPTS" over the text they head, in the text's size
     return ends and line.bbox[0] > left + 1.2 * em and len(para.lines) > 1
 
 
@@ -173,6 +175,18 @@ def _runs_into(prev: Line, line: Line) -> bool:
         and not prev.math
         and line.latex is None
         and prev.latex is None
+    )
+
+
+def _caps_heading(text: str) -> bool:
+    """A section head in capitals: one to four words of capital letters only (a hyphen
+    allowed), four letters or more ("ABSTRACT", "CCS CONCEPTS"; not "U.S.", "I", a line
+    of SQL or a sentence's end)."""
+    words = text.split()
+    return (
+        1 <= len(words) <= 4
+        and sum(len(w) for w in words) >= 4
+        and all(w.replace("-", "").isalpha() and w.isupper() for w in words)
     )
 
 
