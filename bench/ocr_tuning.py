@@ -66,7 +66,6 @@ PAGES = {
 _THREADS = "EngineConfig.onnxruntime.intra_op_num_threads"
 #: variant -> which of PP-OCRv6 tiny's files (``rapidocr.TINY_FILES``) it runs
 TINY_ROLES = {"tiny_det": ("det",), "tiny": ("det", "rec", "keys")}
-_TINY_PARAM = {"det": "Det.model_path", "rec": "Rec.model_path", "keys": "Rec.rec_keys_path"}
 #: variant -> RapidOCR params on top of the stage's own (None: not a RapidOCR variant)
 VARIANTS: dict[str, dict[str, Any] | None] = {
     "default": {},
@@ -84,21 +83,13 @@ VARIANTS: dict[str, dict[str, Any] | None] = {
 
 
 def rapid_stage(params: dict[str, Any], tiny: tuple[str, ...] = ()) -> Any:
-    from rapidocr import RapidOCR
-
-    from docworker.stages.ocr.rapidocr import OcrStage, tiny_models
+    """The worker's RapidOCR stage on one thread with ``params`` on top (and the tiny
+    files of the roles in ``tiny``)."""
+    from docworker.stages.ocr.rapidocr import OcrStage, load_rapidocr, tiny_params
 
     if tiny:
-        paths = tiny_models()
-        params = {**params, **{_TINY_PARAM[role]: str(paths[role]) for role in tiny}}
-
-    base = {
-        "Global.log_level": "error",
-        _THREADS: 1,
-        "EngineConfig.onnxruntime.inter_op_num_threads": 1,
-        **params,
-    }
-    return OcrStage(RapidOCR(params=base), [])
+        params = {**params, **tiny_params(tiny)}
+    return OcrStage(load_rapidocr(params, 1), [])
 
 
 @contextlib.contextmanager

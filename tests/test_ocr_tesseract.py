@@ -16,7 +16,8 @@ from pydantic import ValidationError
 from docworker import errors
 from docworker.config import Settings
 from docworker.stages.ocr.orientation import rotate_image
-from tests.pdfgen import ImagePage, build_pdf, scan_jpeg, text_image
+from tests.ocr_jobs import engine_pipeline, run_scan_job
+from tests.pdfgen import text_image
 
 SPANISH = ["¿Dónde está el niño?", "¡Señal de año pequeño!", "Información pública"]
 LONG = [
@@ -143,23 +144,14 @@ def test_without_osd_data_the_page_is_read_as_it_is(stage):
 @pytest.fixture(scope="module")
 def tesseract_pipeline():
     _tessdata()
-    from docworker.pipeline import Pipeline
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("DOCWORKER_OCR_ENGINE", "tesseract")
-        settings = Settings(default_engine="cpu", workers=1)
-    assert settings.ocr_engine == "tesseract"
-    pipeline = Pipeline.build(settings, load_gpu=False)
+    pipeline = engine_pipeline("tesseract")
     yield pipeline
     pipeline.close()
 
 
 def test_pipeline_job_uses_tesseract_and_says_so(tesseract_pipeline, tmp_path):
-    path = tmp_path / "escaneo.pdf"
-    path.write_bytes(build_pdf([ImagePage(jpeg=scan_jpeg(SCANNED), pixel_size=(1240, 700))]))
-    payload = tesseract_pipeline.run({"document_path": str(path)}, job_id="tess")
+    payload = run_scan_job(tesseract_pipeline, tmp_path, SCANNED, "tess")
     meta = payload["metadata"]
-    assert meta["status"] == "success", meta["errors"]
     page = payload["data"]["pages"][0]
     assert page["source"] == "ocr" and page["unit"] == "pt"
     assert [text for text in page["text"].split("\n") if text] == SCANNED

