@@ -174,11 +174,12 @@ def test_a_title_at_the_top_followed_closely_by_text_is_not_a_header():
 
 
 def test_is_page_number():
-    for text in ("12", "- 3 -", "Página 4 de 10", "Page 2", "iv", "p. 7", "Page Four"):
+    # A gazette's or a law report's pages run to five digits (the Federal Register's 47698).
+    for text in ("12", "- 3 -", "Página 4 de 10", "Page 2", "iv", "p. 7", "Page Four", "47698"):
         assert furniture.is_page_number(text), text
     for text in ("Page Twenty-One", "PAGE SEVENTEEN", "page twelve"):
         assert furniture.is_page_number(text), text
-    for text in ("2025 budget", "Article 12 applies", "Four", "Page Fourteen Notes"):
+    for text in ("2025 budget", "Article 12 applies", "Four", "Page Fourteen Notes", "123456"):
         assert not furniture.is_page_number(text), text
 
 

@@ -188,9 +188,15 @@ def test_a_bold_run_in_title_and_the_weights_at_a_lines_ends(tmp_path):
         Span(72, 160, 10, "A whole line set in bold, heading or not.", "F2"),
         Span(72, 180, 10, "Text that runs on into", "F1"),
         Span(0, 0, 10, " a bold phrase at its end", "F2", follow=True),
+        Span(72, 200, 10, "DATES:", "F2"),
+        Span(0, 0, 10, " one bold word and its colon: a label.", follow=True),
+        Span(72, 220, 10, "A:", "F2"),
+        Span(0, 0, 10, " but not one letter.", follow=True),
     ]
     lines = {line.text[:8]: line for line in _view(tmp_path, [spans]).lines}
-    assert len(lines) == 5
+    assert len(lines) == 7
+    assert lines["DATES: o"].run_in  # the Federal Register's labels
+    assert not lines["A: but n"].run_in
     assert lines["Due date"].run_in and not lines["Due date"].bold
     assert lines["Due date"].ends == (True, False)
     assert not lines["Note. On"].run_in

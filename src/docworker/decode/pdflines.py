@@ -274,12 +274,15 @@ def _line(piece: _Piece, read: CharRead, math: frozenset[int] = frozenset()) -> 
 
 def _run_in(chars: list[Char], styles: list) -> bool:
     """Does the piece open with two or more bold words that end in "." or ":" (the full
-    stop may be set in the text's weight), with more text after them?"""
+    stop may be set in the text's weight), or one bold word of three letters or more
+    with its colon ("DATES:", a form's or a rule's label), with more text after them?"""
     k = 0
     while k < len(chars) and styles[chars[k].style].bold:
         k += 1
-    if k < 2 or k >= len(chars) or not any(c.space for c in chars[1:k]):
+    if k < 2 or k >= len(chars):
         return False
+    if not any(c.space for c in chars[1:k]):
+        return k >= 4 and chars[k - 1].text == ":" and all(c.text.isalpha() for c in chars[: k - 1])
     if chars[k - 1].text in ".:":
         return True
     return chars[k].text in ".:" and k + 1 < len(chars)

@@ -71,7 +71,7 @@ _SENTENCE_END = re.compile(r"[.!?:;…][\"'”’)\]]*$")
 
 
 _PAGE_NUMBER = re.compile(
-    r"^(?:(?:page|p[aá]g(?:ina)?\.?|seite|p\.)\s*)?[-–—]?\s*(?:\d{1,3}[-–.]\d{1,4}|\d{1,4}|[ivxlcdm]{1,7})\s*[-–—]?"
+    r"^(?:(?:page|p[aá]g(?:ina)?\.?|seite|p\.)\s*)?[-–—]?\s*(?:\d{1,3}[-–.]\d{1,4}|\d{1,5}|[ivxlcdm]{1,7})\s*[-–—]?"
     r"(?:\s*(?:of|de|/|von)\s*\d{1,4})?$",
     re.IGNORECASE,
 )
@@ -88,7 +88,7 @@ _PAGE_IN_WORDS = re.compile(
 
 
 def is_page_number(text: str) -> bool:
-    """ "12", "- 4 -", "iv", "Page 3 of 10", "Página 2", "Page Four"."""
+    """ "12", "- 4 -", "iv", "Page 3 of 10", "Página 2", "Page Four", "47698" (a gazette's)."""
     text = text.strip()
     return bool(_PAGE_NUMBER.match(text) or _PAGE_IN_WORDS.match(text))
 
