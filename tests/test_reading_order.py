@@ -468,6 +468,24 @@ def test_a_bold_title_over_its_text_still_ends_its_paragraph():
     assert len(_texts([wide, indented])) == 2
 
 
+def test_a_small_capitals_label_runs_on_into_its_text_in_a_narrow_column():
+    """The Federal Register's "FOR FURTHER INFORMATION CONTACT: Ian" (a bold label in small
+    capitals, 7.3 pt, then the text's weight and size) over "Won, Manager, ..." (9 pt), in a
+    column 18 em wide: one paragraph. A bold line set smaller that carries no such label
+    (a form's checkbox row) still ends its paragraph where the size changes."""
+
+    def line(text, top, x1, size, ends):
+        return Line(text, (222, top, x1, top + 9), size=size, bold=ends[0],
+                    words=_words(text, 222, top), ends=ends)  # fmt: skip
+
+    label = line("FOR FURTHER INFORMATION CONTACT: Ian", 601.7, 383.4, 7.32, (True, False))
+    text = line("Won, Manager, Seattle ACO Branch,", 611.7, 371.9, 9.0, (False, False))
+    more = line("FAA, 2200 South 216th St., Des Moines,", 621.7, 385.0, 9.0, (False, False))
+    assert len(_texts([label, text, more])) == 1
+    form = line("2 Married filing jointly (even if only one had", 601.7, 383.4, 7.32, (True, False))
+    assert len(_texts([form, text, more])) == 2
+
+
 def test_a_run_in_title_starts_a_paragraph_where_the_line_before_had_room_for_it():
     """ "... the instructions for more." ends with room to spare, and the next line opens
     with a bold run-in title: a new paragraph. Justified entries (the Spanish BORME) whose

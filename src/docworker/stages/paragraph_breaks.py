@@ -7,8 +7,9 @@ starts
 - past the page's usual gap between lines, or beside the paragraph (no overlap);
 - where the font size (15%), the pitch, or the weight changes, unless the lines
   are a title set larger than the body, or a bold run-in title that fills its
-  line runs on into its text (``_wrapped``); without sizes (OCR), at a short
-  line twice the other's height (``_title_height``);
+  line runs on into its text (``_wrapped``), or the smaller size is a label's in
+  small capitals (``_small_label``); without sizes (OCR), at a short line twice
+  the other's height (``_title_height``);
 - at a table-of-contents entry, a centred line over or under a block
   (``_inset``; not two lines of one display title, ``_title_lines``, nor a
   sentence running on into a centred last line, ``_runs_into``), a bullet
@@ -117,7 +118,7 @@ def breaks(
     if overlap <= 0 or not -0.5 * typical <= gap <= reach * scale:
         return True
     small, large = sorted((prev.size, line.size))
-    if small > 0 and large > 1.15 * small:
+    if small > 0 and large > 1.15 * small and not _small_label(prev, line):
         return True
     if small == 0 and _title_height(prev, line):
         return True
@@ -168,6 +169,17 @@ def breaks(
     if len(para.lines) == 1 and short and _caps_heading(prev.text) and not _caps_heading(line.text):
         return True  # "ABSTRACT" / "CCS CONCEPTS" over the text they head, in the text's size
     return ends and line.bbox[0] > left + 1.2 * em and len(para.lines) > 1
+
+
+def _small_label(prev: Line, line: Line) -> bool:
+    """Is ``prev`` a line that opens with a bold label in capitals and its colon, set
+    smaller than the text (the Federal Register's small capitals, "FOR FURTHER
+    INFORMATION CONTACT: Ian"), and goes on in the text's weight, over a line of that
+    text ("Won, Manager, ...")? The change of size is the label's, not a paragraph's."""
+    if not (prev.ends == (True, False) and not line.ends[0] and 0 < prev.size < line.size):
+        return False
+    label, colon, rest = prev.text.partition(": ")
+    return bool(colon and rest) and label.isupper() and len(label.split()) <= 5
 
 
 def _runs_into(prev: Line, line: Line) -> bool:
@@ -271,14 +283,16 @@ def _wrapped(prev: Line, line: Line, right: float, em: float) -> bool:
 
     A bold run-in title that fills its line and goes on in the text's weight
     ("**U.S. tax ... now reported on Schedule 3, line 13z.** If you use" over "Form
-    8689, ..."): no sentence ends there, the weight at the end of ``prev`` is the
-    weight ``line`` starts in (a bold title over body text changes weight at the
-    break), the line under it is not indented, and the room left on the line is
+    8689, ..."; in a narrow column "**FOR FURTHER INFORMATION CONTACT:** Ian" over
+    "Won, Manager, ..."): no sentence ends there, the weight at the end of ``prev``
+    is the weight ``line`` starts in (a bold title over body text changes weight at
+    the break), ``prev`` is 20 em wide or fills nine tenths of its column (8 em at
+    least), the line under it is not indented, and the room left on the line is
     narrower than that line's first word.
     """
     return (
         prev.ends[1] == line.ends[0]
-        and prev.bbox[2] - prev.bbox[0] >= 20 * em
+        and prev.bbox[2] - prev.bbox[0] >= min(20 * em, max(8 * em, 0.9 * (right - prev.bbox[0])))
         and line.bbox[0] - prev.bbox[0] <= 0.5 * em
         and not _SENTENCE_END.search(prev.text)
         and not _fits(prev, line, right)
