@@ -726,3 +726,58 @@ def test_a_section_head_in_capitals_heads_its_text_without_running_into_it():
         first = Line(text, (54, 245, 160, 259), confidence=0.9)
         follow = body if text != "NOTICE TO ALL" else [Line("USERS OF THIS SOFTWARE", body[0].bbox)]
         assert len(reading_order.paragraphs([first, *follow])) == 1, text
+
+
+def _gazette_page():
+    """The Federal Register's first page, simplified: a title (18 pt) at the left and a
+    three-line masthead (8 pt) at the head of the third column, a rule drawn across the
+    page under both, then three columns of prose."""
+    title = Line("Proposed Rules", (45, 56, 183, 73), size=18)
+    masthead = [
+        Line("Federal Register", (399, 59, 460, 67), size=8),
+        Line("Vol. 85, No. 152", (399, 74, 463, 82), size=8),
+        Line("Thursday, August 6, 2020", (399, 91, 499, 99), size=8),
+    ]
+    places = ((45, "one"), (222, "two"), (399, "three"))
+    columns = [_column(x, x + 160, 122, 12, name) for x, name in places]
+    return [title, *masthead, *(line for column in columns for line in column)]
+
+
+def test_a_rule_across_the_page_reads_what_is_over_it_first():
+    lines = _gazette_page()
+    rule = [(109.0, 45.0, 567.0)]
+    ordered = [line.text for line in reading_order.reading_order(lines, 612, rules=rule)]
+    assert ordered[:4] == ["Proposed Rules", "Federal Register", "Vol. 85, No. 152",
+                           "Thursday, August 6, 2020"]  # fmt: skip
+    assert ordered[4] == "one 0 of running text"
+    assert ordered[-1] == "three 11 of running text"
+    # Without the rule the masthead heads the third column, after the second one.
+    plain = [line.text for line in reading_order.reading_order(lines, 612)]
+    assert plain.index("Federal Register") > plain.index("two 11 of running text")
+    # A rule over one column only, or one that a piece crosses, cuts nothing.
+    for rules in ([(109.0, 399.0, 567.0)], [(60.0, 45.0, 567.0)]):
+        assert [ln.text for ln in reading_order.reading_order(lines, 612, rules=rules)] == plain
+
+
+def test_a_large_title_beside_a_small_masthead_is_no_one_paragraph():
+    """Far-apart pieces of one row stay one paragraph (a form's label and its value),
+    unless one is set at half again the other's size and both are words."""
+    title = Line("Proposed Rules", (45, 56, 183, 73), size=18)
+    masthead = Line("Federal Register", (399, 59, 460, 67), size=8)
+    assert _texts([title, masthead]) == ["Proposed Rules", "Federal Register"]
+    mark = Line("®", (399, 59, 406, 67), size=8)
+    assert len(_texts([title, mark])) == 1
+    label = Line("Name of the applicant", (45, 60, 140, 70), size=9)
+    value = Line("Jane Example", (399, 59, 460, 71), size=11)
+    assert len(_texts([label, value])) == 1
+
+
+def test_a_rule_cuts_a_right_to_left_page_too():
+    """The same page mirrored and read right to left: the rule is mirrored with it."""
+    lines = [
+        Line(ln.text, (612 - ln.bbox[2], ln.bbox[1], 612 - ln.bbox[0], ln.bbox[3]), size=ln.size)
+        for ln in _gazette_page()
+    ]
+    ordered = reading_order.reading_order(lines, 612, rtl=True, rules=[(109.0, 45.0, 567.0)])
+    assert [line.text for line in ordered][:2] == ["Proposed Rules", "Federal Register"]
+    assert ordered[4].text == "one 0 of running text"

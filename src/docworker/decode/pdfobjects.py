@@ -80,6 +80,25 @@ class PageObjects:
     images: list[tuple[float, float, float, float]] = field(default_factory=list)
 
 
+#: A horizontal rule is at most this thick (points): a stroked line or a filled bar.
+RULE_THICKNESS = 2.0
+
+
+def horizontal_rules(objects: PageObjects, min_width: float) -> list[tuple[float, float, float]]:
+    """``(y, x0, x1)`` of the page's horizontal rules at least ``min_width`` long: its
+    painted two-point lines and its rectangles no thicker than ``RULE_THICKNESS``."""
+    out = []
+    for found in (objects.lines, objects.rects):
+        for d in found:
+            if (
+                d["bottom"] - d["top"] <= RULE_THICKNESS
+                and d["x1"] - d["x0"] >= min_width
+                and (d["stroke"] or d["fill"])
+            ):
+                out.append(((d["top"] + d["bottom"]) / 2, d["x0"], d["x1"]))
+    return out
+
+
 def frame_of(page: Any) -> tuple[Frame, float, float]:
     """``(user space → displayed top-left point, width, height)`` of a pdfium page."""
     left, bottom, right, top = page.get_bbox()  # media box ∩ crop box, inherited ones included

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from docworker import decode, errors, images
 from docworker.contract import ModelInfo, PageResult
+from docworker.decode import pdfobjects
 from docworker.engines import JobRun, dist_version, paged
 from docworker.isolation.tasks import PageTask, document
 from docworker.stages import furniture, markdown, ocr, reading_order
@@ -256,7 +257,10 @@ def read_page(task: PageTask) -> PageResult:
     upright_w, upright_h = (
         (view.height, view.width) if rotation in (90, 270) else (view.width, view.height)
     )
-    ordered = reading_order.reading_order(lines, upright_w)
+    rules = []
+    if source == "text_layer" and rotation == 0 and view.objects is not None:
+        rules = pdfobjects.horizontal_rules(view.objects, 0.3 * view.width)
+    ordered = reading_order.reading_order(lines, upright_w, rules=rules)
     # Table boxes in the lines' space: a text-layer table's box is in the page's.
     boxes = [t.bbox for t in tables if t.bbox is not None]
     if rotation and source == "text_layer":

@@ -110,14 +110,17 @@ def breaks(
 
     ``para.extent`` holds the paragraph's left and right edges so far.
     """
+    small, large = sorted((prev.size, line.size))
     if same_row(prev.bbox, line.bbox):
-        return False  # far-apart pieces of one row (``join_rows``)
+        # Far-apart pieces of one row (``join_rows``), unless one is set at half again
+        # the other's size and both are words: a gazette's title beside its masthead
+        # (not a mark or a figure's label beside a word).
+        return small > 0 and large > 1.5 * small and _wordy(prev.text) and _wordy(line.text)
     gap = line.bbox[1] - prev.bbox[3]
     overlap = min(para.extent[1], line.bbox[2]) - max(para.extent[0], line.bbox[0])
     scale = max(1.0, min(prev.bbox[3] - prev.bbox[1], line.bbox[3] - line.bbox[1]) / typical)
     if overlap <= 0 or not -0.5 * typical <= gap <= reach * scale:
         return True
-    small, large = sorted((prev.size, line.size))
     if small > 0 and large > 1.15 * small and not _small_label(prev, line):
         return True
     if small == 0 and _title_height(prev, line):
@@ -169,6 +172,11 @@ def breaks(
     if len(para.lines) == 1 and short and _caps_heading(prev.text) and not _caps_heading(line.text):
         return True  # "ABSTRACT" / "CCS CONCEPTS" over the text they head, in the text's size
     return ends and line.bbox[0] > left + 1.2 * em and len(para.lines) > 1
+
+
+def _wordy(text: str) -> bool:
+    """Four letters or more."""
+    return sum(ch.isalpha() for ch in text) >= 4
 
 
 def _small_label(prev: Line, line: Line) -> bool:

@@ -27,6 +27,7 @@ Output: ordered ``Line`` objects and ``Paragraph`` lists.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 from collections.abc import Container, Sequence
@@ -195,13 +196,20 @@ def _joined(row: list[Line], rtl: bool = False) -> Line:
 
 
 def reading_order(
-    lines: list[Line], page_width: float = 0.0, *, rtl: bool | None = None
+    lines: list[Line],
+    page_width: float = 0.0,
+    *,
+    rtl: bool | None = None,
+    rules: Sequence[tuple[float, float, float]] = (),
 ) -> list[Line]:
     """Pieces → lines in reading order: columns first, then each row's pieces joined.
 
     A page whose text is mostly right-to-left (``rtl``; ``None`` decides from
     the text) reads its columns, and the pieces of a row, right to left.
     Pieces written up or down the page come last, each on its own.
+    ``rules``: the page's horizontal rules, ``(y, x0, x1)``; one drawn across the
+    whole text that no piece crosses cuts the page into bands read one after the
+    other (``rule_bands``).
     """
     if rtl is None:
         rtl = _rtl.rtl_page(line.text for line in lines)
@@ -217,11 +225,66 @@ def reading_order(
             Line(ln.text, (-ln.bbox[2], ln.bbox[1], -ln.bbox[0], ln.bbox[3])) for ln in upright
         ]
         back = {id(m): ln for m, ln in zip(mirror, upright, strict=True)}
-        groups = [[back[id(m)] for m in group] for group in _groups(mirror)]
+        groups = [
+            [back[id(m)] for m in group]
+            for band in rule_bands(mirror, rules, mirrored=True)
+            for group in _groups(band)
+        ]
     else:
-        groups = _groups(upright)
+        groups = [group for band in rule_bands(upright, rules) for group in _groups(band)]
     ordered = [line for group in groups for line in join_rows(group, rtl)]
     return ordered + margin + sorted(turned, key=lambda line: (line.bbox[0], line.bbox[1]))
+
+
+#: A rule that cuts the page into bands spans the text's width but for this share of it.
+RULE_SLACK = 0.05
+
+
+def rule_bands(
+    lines: list[Line], rules: Sequence[tuple[float, float, float]], *, mirrored: bool = False
+) -> list[list[Line]]:
+    """The pieces in bands, top to bottom, between the horizontal rules that cut them.
+
+    A rule cuts where it is drawn across the whole width of the text (within
+    ``RULE_SLACK`` of it at either end), no piece crosses it, and text lies above
+    and below it: a gazette's masthead and title over its columns, a running head
+    ruled off from the page. ``rules`` are ``(y, x0, x1)`` in the pieces' space
+    (``mirrored``: their x is negated, as a right-to-left page's pieces are).
+    """
+    if not rules or len(lines) < 2:
+        return [lines]
+    left = min(line.bbox[0] for line in lines)
+    right = max(line.bbox[2] for line in lines)
+    slack = RULE_SLACK * (right - left)
+    across = []
+    for y, x0, x1 in rules:
+        if mirrored:
+            x0, x1 = -x1, -x0
+        if x0 <= left + slack and x1 >= right - slack:
+            across.append(y)
+    if not across:
+        return [lines]
+    # The pieces' vertical extents merged into disjoint spans: a rule inside one is crossed.
+    spans: list[list[float]] = []
+    for top, bottom in sorted((line.bbox[1], line.bbox[3]) for line in lines):
+        if spans and top < spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], bottom)
+        else:
+            spans.append([top, bottom])
+    starts = [span[0] for span in spans]
+    cuts = []
+    for y in across:
+        k = bisect.bisect_left(starts, y) - 1
+        if k < 0 or y >= spans[k][1]:
+            cuts.append(y)
+    bands: list[list[Line]] = []
+    rest = lines
+    for y in sorted(set(cuts)):
+        above = [line for line in rest if line.bbox[3] <= y]
+        if above and len(above) < len(rest):
+            bands.append(above)
+            rest = [line for line in rest if line.bbox[3] > y]
+    return [*bands, rest] if rest else bands
 
 
 _NUMBER = re.compile(r"\d{1,4}")

@@ -1,0 +1,25 @@
+"""The page's horizontal rules as the reading order takes them (``pdfobjects.horizontal_rules``)."""
+
+from __future__ import annotations
+
+from docworker.decode.pdfobjects import PageObjects, horizontal_rules
+
+
+def _obj(x0, top, x1, bottom, stroke=True, fill=False):
+    return {"x0": x0, "top": top, "x1": x1, "bottom": bottom, "stroke": stroke, "fill": fill,
+            "non_stroking_color": None}  # fmt: skip
+
+
+def test_lines_and_thin_bars_long_enough_are_rules():
+    found = PageObjects(lambda x, y: (x, y), 612, 792)
+    found.lines = [
+        _obj(45, 109, 567, 109),  # a stroked rule across the page
+        _obj(45, 200, 100, 200),  # too short
+        _obj(300, 100, 300, 700),  # vertical
+    ]
+    found.rects = [
+        _obj(45, 50, 567, 51.5, stroke=False, fill=True),  # a filled bar
+        _obj(45, 300, 567, 340, stroke=False, fill=True),  # a shaded box, no rule
+        _obj(45, 400, 567, 401, stroke=False, fill=False),  # not painted
+    ]
+    assert horizontal_rules(found, 0.3 * 612) == [(109.0, 45, 567), (50.75, 45, 567)]
