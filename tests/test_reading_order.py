@@ -219,7 +219,8 @@ def _furniture_by_brute_force(paras, height, top_band=0.08, bottom_band=0.1):
     def numbered(text, para):
         short = furniture.rows(para) == 1 and len(text) <= 80
         edge = re.search(r"^\d{1,3}\s+\S|\S\s+\d{1,3}$", text)
-        return furniture.is_page_number(text) or bool(short and edge)
+        leader = re.search(r"(?:\.\s?){4,}\s*\d{1,4}\s*$", text)
+        return furniture.is_page_number(text) or bool(short and edge and not leader)
 
     kinds = ["paragraph"] * len(paras)
     if height <= 0 or len(paras) < 2:
@@ -781,3 +782,52 @@ def test_a_rule_cuts_a_right_to_left_page_too():
     ordered = reading_order.reading_order(lines, 612, rtl=True, rules=[(109.0, 45.0, 567.0)])
     assert [line.text for line in ordered][:2] == ["Proposed Rules", "Federal Register"]
     assert ordered[4].text == "one 0 of running text"
+
+
+def _form_page(footer_bold=False):
+    """A form's last lines over a footer ruled off close under them (IRS Form 1040)."""
+    lines = [
+        Line(
+            f"{n} Line {n} of the form . . . . . . . . {n}", (113, 500 + 12 * k, 476, 509 + 12 * k)
+        )
+        for k, n in enumerate(range(20, 37))
+    ]
+    lines.append(Line("37 Subtract line 36 from line 22 . . . . . . 37", (113, 704, 476, 714)))
+    footer = Line("For Paperwork Reduction Act Notice, see instructions. Cat. No. 11320B",
+                  (36, 714.4, 576, 726.5), size=9, bold=footer_bold)  # fmt: skip
+    return reading_order.paragraphs([*lines, footer])
+
+
+def test_a_footer_ruled_off_under_a_forms_last_line_is_furniture():
+    paras = _form_page()
+    # Without the rule the footer sits too close to the form to be set apart.
+    assert furniture.furniture(paras, 792)[-1] == "paragraph"
+    # The page's last rule across the text, grazing the footer's loose box.
+    kinds = furniture.furniture(paras, 792, cuts=[600.0, 715.0])
+    assert kinds[-1] == "page_footer"
+    # The form's own lines, each ruled off from the one above and each ending with its
+    # number after a leader, stay text.
+    assert set(kinds[:-1]) == {"paragraph"}
+    # A bold line ruled off at the bottom is a heading's or a total's, not a footer.
+    assert furniture.furniture(_form_page(footer_bold=True), 792, cuts=[715.0])[-1] == "paragraph"
+
+
+def test_rule_cuts_may_graze_a_loose_box():
+    upper = Line("37 Subtract line 36 from line 22", (113, 733, 476, 743))
+    lower = Line("Cat. No. 11320B Form 1040 (2010)", (36, 743.4, 576, 755.5))
+    rule = [(744.0, 36.0, 576.0)]
+    assert reading_order.rule_cuts([upper, lower], rule) == []
+    assert reading_order.rule_cuts([upper, lower], rule, graze=1 / 6) == [744.0]
+
+
+def test_a_forms_numbered_line_in_the_bottom_band_is_no_footer():
+    """ "36 Add lines 23 through 31a ... . . . . 36" close under the form's other lines ends
+    with its line number, as a numbered foot does ("206 Law Enforcement, ..."), but the
+    dots that lead to it make it a form's line (or a contents entry): text."""
+    body = [Line(ln.text, ln.bbox, size=10) for ln in _column(113, 476, 500, 16, "form line")]
+    text = "36 Add lines 23 through 31a and 32 through 35 . . . . . . . 36"
+    line = Line(text, (113, 724, 476, 734), size=10)
+    foot = Line("206 Law Enforcement, Courts, and Prisons", (113, 724, 400, 732), size=8)
+    for last, kind in ((line, "paragraph"), (foot, "page_footer")):
+        paras = reading_order.paragraphs([*body, last])
+        assert furniture.furniture(paras, 792)[-1] == kind

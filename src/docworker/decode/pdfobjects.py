@@ -84,18 +84,46 @@ class PageObjects:
 RULE_THICKNESS = 2.0
 
 
-def horizontal_rules(objects: PageObjects, min_width: float) -> list[tuple[float, float, float]]:
-    """``(y, x0, x1)`` of the page's horizontal rules at least ``min_width`` long: its
-    painted two-point lines and its rectangles no thicker than ``RULE_THICKNESS``."""
+def horizontal_rules(
+    objects: PageObjects, min_width: float, *, join: bool = False
+) -> list[tuple[float, float, float]]:
+    """``(y, x0, x1)`` of the page's horizontal rules at least ``min_width`` long, top to
+    bottom: its painted two-point lines and its rectangles no thicker than
+    ``RULE_THICKNESS``. ``join``: pieces on one height (within a point) that touch
+    (within two) are one rule (a form's rule is drawn cell by cell)."""
+    pieces = sorted(
+        ((d["top"] + d["bottom"]) / 2, d["x0"], d["x1"])
+        for found in (objects.lines, objects.rects)
+        for d in found
+        if d["bottom"] - d["top"] <= RULE_THICKNESS and (d["stroke"] or d["fill"])
+    )
+    if not join:
+        return [piece for piece in pieces if piece[2] - piece[1] >= min_width]
+    out: list[tuple[float, float, float]] = []
+    row: list[tuple[float, float, float]] = []
+    for piece in pieces:
+        if row and piece[0] - row[0][0] > 1.0:
+            out += _joined(row, min_width)
+            row = []
+        row.append(piece)
+    return out + _joined(row, min_width)
+
+
+def _joined(
+    row: list[tuple[float, float, float]], min_width: float
+) -> list[tuple[float, float, float]]:
+    """The runs of touching pieces of one height, ``min_width`` long or more."""
     out = []
-    for found in (objects.lines, objects.rects):
-        for d in found:
-            if (
-                d["bottom"] - d["top"] <= RULE_THICKNESS
-                and d["x1"] - d["x0"] >= min_width
-                and (d["stroke"] or d["fill"])
-            ):
-                out.append(((d["top"] + d["bottom"]) / 2, d["x0"], d["x1"]))
+    run = None
+    for y, x0, x1 in sorted(row, key=lambda piece: piece[1]):
+        if run is not None and x0 <= run[2] + 2.0:
+            run = (run[0], run[1], max(run[2], x1))
+            continue
+        if run is not None and run[2] - run[1] >= min_width:
+            out.append(run)
+        run = (y, x0, x1)
+    if run is not None and run[2] - run[1] >= min_width:
+        out.append(run)
     return out
 
 

@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Sequence
 from statistics import median
 
 from docworker.decode.pdflines import is_vertical
 from docworker.geometry import BBox
-from docworker.stages.paragraph_breaks import is_page_number
+from docworker.stages.paragraph_breaks import LEADER, is_page_number
 from docworker.stages.reading_order import Paragraph, weighted_median
 
 #: How far from the top or bottom edge ``_edge_furniture`` looks for running heads and feet.
@@ -39,6 +40,7 @@ def furniture(
     bottom_band: float = 0.1,
     width: float = 0.0,
     side_band: float = 0.12,
+    cuts: Sequence[float] = (),
 ) -> list[str]:
     """Block type per paragraph: ``page_header``, ``page_footer`` or ``paragraph``.
 
@@ -47,7 +49,11 @@ def furniture(
     apart from the body (the nearest other paragraph is more than two line
     heights away) and is short. Text written up or down the page within
     ``side_band`` of the left or right edge (``width`` known) is a
-    ``page_header``. Everything else is a paragraph.
+    ``page_header``. The page's first (last) rule drawn across the text
+    (``cuts``: ``reading_order.rule_cuts``, top to bottom), lying between the
+    paragraph and the body, sets a paragraph in plain type (``_plain``) apart
+    too: a form's footer ruled off under its last line, a report's running head.
+    Everything else is a paragraph.
     """
     kinds = ["paragraph"] * len(paras)
     if height <= 0 or len(paras) < 2:
@@ -63,6 +69,7 @@ def furniture(
     upright = [j for j, p in enumerate(paras) if not _vertical_para(p)]
     tops = sorted((boxes[j][1], j) for j in upright)
     bottoms = sorted((boxes[j][3], j) for j in upright)
+    graze = typical / 6  # a rule may reach into a footer's loose box (``rule_cuts``)
     for i, para in enumerate(paras):
         if rows(para) > 2:
             continue
@@ -77,7 +84,11 @@ def furniture(
             k = bisect.bisect_left(tops, (y1 - 0.5 * typical, -1))
             while k < len(tops) and tops[k][1] == i:
                 k += 1
-            apart = k == len(tops) or tops[k][0] - y1 > 2.0 * typical
+            apart = (
+                k == len(tops)
+                or tops[k][0] - y1 > 2.0 * typical
+                or (bool(cuts) and y1 - graze <= cuts[0] <= tops[k][0] and _plain(para, body_size))
+            )
             text = para.text.strip()
             if is_page_number(text) or (
                 apart and not title and len(text) <= 120 and len(paras) >= 3
@@ -87,7 +98,15 @@ def furniture(
             k = bisect.bisect_right(bottoms, (y0 + 0.5 * typical, len(paras))) - 1
             while k >= 0 and bottoms[k][1] == i:
                 k -= 1
-            apart = k < 0 or y0 - bottoms[k][0] > 1.5 * typical
+            apart = (
+                k < 0
+                or y0 - bottoms[k][0] > 1.5 * typical
+                or (
+                    bool(cuts)
+                    and bottoms[k][0] <= cuts[-1] <= y0 + graze
+                    and _plain(para, body_size)
+                )
+            )
             text = para.text.strip()
             if _numbered(text, para, title) or (apart and not title and len(text) <= 160):
                 kinds[i] = "page_footer"
@@ -105,14 +124,30 @@ _STAMP = re.compile(
 )
 
 
+def _plain(para: Paragraph, body_size: float) -> bool:
+    """Set in no bold and no larger than the body: a running head or a footer ruled off
+    from the page, not a heading ruled off under a title."""
+    return not any(ln.bold for ln in para.lines) and all(
+        ln.size <= 1.05 * body_size for ln in para.lines
+    )
+
+
 def _numbered(text: str, para: Paragraph, title: bool) -> bool:
     """A page number, or one short line that starts or ends with one of up to three
     digits ("206 Law Enforcement, Courts, and Prisons"; not a year): furniture in
     the bottom band even when it sits close to the text. (At the top such a line
-    may be a heading, "3 Results", or a bulletin's title with its number.)"""
+    may be a heading, "3 Results", or a bulletin's title with its number.) A line
+    led by dots to its number is a form's line or a contents entry ("36 Add lines
+    23 through 31a and 32 through 35 . . . . . . . 36"), not a footer."""
     if is_page_number(text):
         return True
-    return not title and rows(para) == 1 and len(text) <= 80 and bool(_CLOSE_NUMBER.search(text))
+    return (
+        not title
+        and rows(para) == 1
+        and len(text) <= 80
+        and bool(_CLOSE_NUMBER.search(text))
+        and not LEADER.search(text)
+    )
 
 
 def _edge_furniture(

@@ -67,7 +67,7 @@ _BULLET = re.compile(
 _ENUMERATOR = re.compile(
     r"^(?:\(?\d{1,3}[.)]|\(?[a-z][.)]|\(?[ivx]{1,5}[.)]|\([a-zA-Z0-9]{1,3}\))\s"
 )
-_LEADER = re.compile(r"(?:\.\s?){4,}\s*(?:\d{1,4}|[ivxlc]{1,6})\s*$|…{2,}\s*\d{1,4}\s*$")
+LEADER = re.compile(r"(?:\.\s?){4,}\s*(?:\d{1,4}|[ivxlc]{1,6})\s*$|…{2,}\s*\d{1,4}\s*$")
 _SENTENCE_END = re.compile(r"[.!?:;…][\"'”’)\]]*$")
 
 
@@ -136,7 +136,7 @@ def breaks(
         and not _wrapped(prev, line, right, em)
     ):
         return True  # (lines of one title set larger than the body may mix weights)
-    if _LEADER.search(prev.text) or _LEADER.search(line.text):
+    if LEADER.search(prev.text) or LEADER.search(line.text):
         return True  # a table of contents: one entry a line
     if prev.mono and line.mono:
         return False  # code and typewritten lines: indentation is no paragraph mark

@@ -240,19 +240,27 @@ def reading_order(
 RULE_SLACK = 0.05
 
 
-def rule_bands(
-    lines: list[Line], rules: Sequence[tuple[float, float, float]], *, mirrored: bool = False
-) -> list[list[Line]]:
-    """The pieces in bands, top to bottom, between the horizontal rules that cut them.
+def rule_cuts(
+    lines: Sequence[Line],
+    rules: Sequence[tuple[float, float, float]],
+    *,
+    mirrored: bool = False,
+    graze: float = 0.0,
+) -> list[float]:
+    """The heights, top to bottom, of the horizontal rules that cut the page's text.
 
     A rule cuts where it is drawn across the whole width of the text (within
     ``RULE_SLACK`` of it at either end), no piece crosses it, and text lies above
     and below it: a gazette's masthead and title over its columns, a running head
-    ruled off from the page. ``rules`` are ``(y, x0, x1)`` in the pieces' space
-    (``mirrored``: their x is negated, as a right-to-left page's pieces are).
+    or a form's footer ruled off from the page. ``rules`` are ``(y, x0, x1)`` in
+    the pieces' space (``mirrored``: their x is negated, as a right-to-left page's
+    pieces are). ``graze``: a rule may reach into a piece's box by this share of its
+    height at either end (a loose box's ascent over the rule a form's footer sits
+    under). Pieces written up or down the page (a margin's stamp) cross nothing.
     """
+    lines = [line for line in lines if not is_vertical(line)]
     if not rules or len(lines) < 2:
-        return [lines]
+        return []
     left = min(line.bbox[0] for line in lines)
     right = max(line.bbox[2] for line in lines)
     slack = RULE_SLACK * (right - left)
@@ -263,23 +271,34 @@ def rule_bands(
         if x0 <= left + slack and x1 >= right - slack:
             across.append(y)
     if not across:
-        return [lines]
+        return []
     # The pieces' vertical extents merged into disjoint spans: a rule inside one is crossed.
     spans: list[list[float]] = []
-    for top, bottom in sorted((line.bbox[1], line.bbox[3]) for line in lines):
+    extents = (
+        (line.bbox[1] + (h := graze * (line.bbox[3] - line.bbox[1])), line.bbox[3] - h)
+        for line in lines
+    )
+    for top, bottom in sorted(extents):
         if spans and top < spans[-1][1]:
             spans[-1][1] = max(spans[-1][1], bottom)
         else:
             spans.append([top, bottom])
     starts = [span[0] for span in spans]
-    cuts = []
+    cuts = set()
     for y in across:
         k = bisect.bisect_left(starts, y) - 1
-        if k < 0 or y >= spans[k][1]:
-            cuts.append(y)
+        if 0 <= k < len(spans) - 1 and y >= spans[k][1]:
+            cuts.add(y)
+    return sorted(cuts)
+
+
+def rule_bands(
+    lines: list[Line], rules: Sequence[tuple[float, float, float]], *, mirrored: bool = False
+) -> list[list[Line]]:
+    """The pieces in bands, top to bottom, between the rules that cut them (``rule_cuts``)."""
     bands: list[list[Line]] = []
     rest = lines
-    for y in sorted(set(cuts)):
+    for y in rule_cuts(lines, rules, mirrored=mirrored):
         above = [line for line in rest if line.bbox[3] <= y]
         if above and len(above) < len(rest):
             bands.append(above)
