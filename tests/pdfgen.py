@@ -210,3 +210,59 @@ def text_image(
         draw.text((30, y), line, fill="black", font=face)
         y += int(font_size * 2)
     return image
+
+
+@dataclass
+class FormField:
+    """A form field's widget: ``kind`` Tx (text) or Btn (check box), its value, its box
+    ``(left, bottom, right, top)`` in user space, field flags ``/Ff`` and annotation
+    flags ``/F`` (2: hidden)."""
+
+    name: str
+    value: str
+    rect: tuple[float, float, float, float]
+    kind: str = "Tx"
+    ff: int = 0
+    f: int = 4
+    size: float = 10
+
+
+def form_pdf(lines: list[tuple[float, float, float, str]], fields: list[FormField]) -> bytes:
+    """One A4 page of Helvetica ``lines`` (as ``TextPage``'s) and an AcroForm of
+    ``fields``, their values in the fields only (``/NeedAppearances``: no appearance
+    streams, as a form filled by a program often is)."""
+    height = 842
+    ops = [b"BT"]
+    for x, y, size, text in lines:
+        ops.append(b"/F1 %.2f Tf 1 0 0 1 %.2f %.2f Tm %s Tj" % (size, x, height - y, _string(text)))
+    ops.append(b"ET")
+    stream = b"\n".join(ops)
+    first = 6  # objects 1-5: catalog, pages, page, contents, font
+    ids = list(range(first, first + len(fields)))
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [%s] /NeedAppearances true"
+        b" /DA (/Helv 0 Tf 0 g) /DR << /Font << /Helv 5 0 R >> >> >> >>"
+        % b" ".join(b"%d 0 R" % i for i in ids),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 %d] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> /Annots [%s] >>"
+        % (height, b" ".join(b"%d 0 R" % i for i in ids)),
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        HELVETICA,
+    ]
+    for item in fields:
+        value = b"/%s" % item.value.encode() if item.kind == "Btn" else _string(item.value)
+        objects.append(
+            b"<< /Type /Annot /Subtype /Widget /FT /%s /T %s /V %s /Ff %d /F %d /P 3 0 R"
+            b" /Rect [%.2f %.2f %.2f %.2f] /DA (/Helv %.1f Tf 0 g) >>"
+            % (
+                item.kind.encode(),
+                _string(item.name),
+                value,
+                item.ff,
+                item.f,
+                *item.rect,
+                item.size,
+            )
+        )
+    return pdf_from_objects(objects)

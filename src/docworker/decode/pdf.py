@@ -21,6 +21,7 @@ from PIL import Image
 from docworker import errors
 from docworker.decode import pdfimages, rtl
 from docworker.decode.pdfchars import read_chars, to_top_left
+from docworker.decode.pdffields import field_lines
 from docworker.decode.pdflines import pieces, turn
 from docworker.decode.pdfobjects import read_objects
 from docworker.decode.types import PageView, render_scale
@@ -69,6 +70,12 @@ class PdfHandle:
                     raise errors.BadPassword("the password does not open this PDF") from e
                 raise errors.PasswordRequired("this PDF is encrypted; send `password`") from e
             raise errors.CorruptDocument(f"the PDF cannot be opened ({e})") from e
+        # Before any page is loaded (pdfium's rule): filled form fields are then drawn
+        # in renders, and their values can be read (``pdffields``).
+        try:
+            self._forms = bool(self._pdf.init_forms())
+        except pdfium.PdfiumError:
+            self._forms = False
         self.page_count = len(self._pdf)
         if self.page_count == 0:
             self._pdf.close()
@@ -101,6 +108,10 @@ class PdfHandle:
             view = PageView(number=number, width=width, height=height, unit="pt")
             if text_layer:
                 self._text_lines(view, page)
+                if self._forms and self._pdf.formenv is not None:
+                    view.fields = field_lines(
+                        page.raw, self._pdf.formenv.raw, page.get_bbox(), page.get_rotation() % 360
+                    )
                 found = read_objects(page)  # paths, image cover and image boxes, one walk
                 view.image_coverage, view.graphics = found.image_coverage, found.segments
                 view.objects = found

@@ -27,6 +27,7 @@ class PageView:
     graphics: int = 0  # vector path segments on the page (PDF only; rulings, boxes)
     objects: Any = None  # PDF only: ``pdfobjects.PageObjects`` (paths for tables, image boxes)
     pictures: list[tuple[float, float, float, float]] = field(default_factory=list)  # pdfimages
+    fields: list[Line] = field(default_factory=list)  # PDF only: filled form fields (pdffields)
 
 
 class DocumentHandle(Protocol):

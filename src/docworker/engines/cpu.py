@@ -217,7 +217,7 @@ def read_page(task: PageTask) -> PageResult:
     render: tuple[Any, float] | None = None  # the OCR render, kept when images reuse it
     verdict = text_stage.judge(view) if has_text_layer else None
     if task.ocr == "never" or (task.ocr == "auto" and verdict is not None and verdict.usable):
-        lines = text_stage(view) if has_text_layer else []
+        lines = [*text_stage(view), *view.fields] if has_text_layer else []
         source = "text_layer" if has_text_layer else "none"
         if has_text_layer and lines and table_stage().wanted(view.graphics, view.lines):
             t = time.perf_counter()
@@ -246,7 +246,7 @@ def read_page(task: PageTask) -> PageResult:
         source = "ocr"
         if not lines and verdict is not None and verdict.short and task.ocr == "auto":
             # A layer too short to trust on its own ("habibi") beats an empty OCR read.
-            lines, rotation, tables, source = text_stage(view), 0, [], "text_layer"
+            lines, rotation, tables, source = [*text_stage(view), *view.fields], 0, [], "text_layer"
 
     t = time.perf_counter()
     if source == "text_layer" and rotation == 0 and view.turn:

@@ -1,0 +1,146 @@
+"""The values filled into a PDF page's form fields, as lines of text where they show.
+
+A filled form (an AcroForm) keeps what was typed into its fields in the fields'
+widget annotations, not in the page's content: pdfium's text page, which reads
+the content, has none of it, while a viewer draws it in each field's box. This
+reads the value of every visible text field, combo box and list box on a page
+and places it as a line in the field's box, so the page's markdown has what a
+reader of the form sees.
+
+- Password fields are never read.
+- Hidden widgets (the annotation flags hidden, no-view, invisible) are skipped.
+- A multi-line field's value is split at its line breaks, one line each from
+  the box's top; a one-line field's text sits centred on the box's height.
+- The size is the field's own font size where it sets one (its default
+  appearance), else 0.7 of a one-line box's height, at most 12 points; the
+  line runs from the box's left edge, about half an em a character.
+- Check boxes and radio buttons are not text and are left out.
+- XFA forms are not read: the pdfium in pypdfium2's wheels is built without
+  XFA (pypdfium2 logs a warning when such a document is opened); their
+  AcroForm fallback, where there is one, is.
+
+Input: an open ``pypdfium2`` page of a document whose form environment is
+initialised (``PdfDocument.init_forms`` before any page is loaded), and the
+page's box and ``/Rotate``. Output: ``geometry.Line`` objects in displayed,
+top-left page points.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from typing import Any
+
+from docworker.decode.pdfchars import to_top_left
+from docworker.geometry import Line, Word
+
+#: Fields read on one page at most (a hostile page may hold any number of widgets).
+MAX_FIELDS = 2_000
+#: Characters of one field's value kept at most.
+MAX_VALUE = 10_000
+_HIDDEN = 1 | 2 | 32  # annotation flags: invisible, hidden, no-view
+_LINE_HEIGHT = 1.15  # a line's box is this many times its font size
+
+
+def field_lines(
+    page: Any,
+    form: Any,
+    crop: tuple[float, float, float, float],
+    rotation: int,
+) -> list[Line]:
+    """The filled values of the page's visible text, combo and list fields (see module)."""
+    import pypdfium2.raw as raw
+
+    out: list[Line] = []
+    count = min(raw.FPDFPage_GetAnnotCount(page), MAX_FIELDS)
+    for index in range(count):
+        annot = raw.FPDFPage_GetAnnot(page, index)
+        if not annot:
+            continue
+        try:
+            found = _field(raw, form, annot)
+            if found is None:
+                continue
+            text, size, multiline, rect = found
+            out += _place(text, size, multiline, to_top_left(rect, crop, rotation))
+        finally:
+            raw.FPDFPage_CloseAnnot(annot)
+    return out
+
+
+def _field(raw: Any, form: Any, annot: Any):
+    """``(value, font size or 0, multi-line, (left, bottom, right, top))`` of a filled,
+    visible text, combo or list field; ``None`` for anything else."""
+    if raw.FPDFAnnot_GetSubtype(annot) != raw.FPDF_ANNOT_WIDGET:
+        return None
+    if raw.FPDFAnnot_GetFlags(annot) & _HIDDEN:
+        return None
+    kind = raw.FPDFAnnot_GetFormFieldType(form, annot)
+    if kind not in (
+        raw.FPDF_FORMFIELD_TEXTFIELD,
+        raw.FPDF_FORMFIELD_COMBOBOX,
+        raw.FPDF_FORMFIELD_LISTBOX,
+    ):
+        return None
+    flags = raw.FPDFAnnot_GetFormFieldFlags(form, annot)
+    if kind == raw.FPDF_FORMFIELD_TEXTFIELD and flags & raw.FPDF_FORMFLAG_TEXT_PASSWORD:
+        return None
+    length = raw.FPDFAnnot_GetFormFieldValue(form, annot, None, 0)  # bytes, UTF-16LE + NUL
+    if length <= 2:
+        return None
+    length = min(length, 2 * MAX_VALUE + 2)
+    buffer = ctypes.create_string_buffer(length)
+    raw.FPDFAnnot_GetFormFieldValue(
+        form, annot, ctypes.cast(buffer, ctypes.POINTER(ctypes.c_ushort)), length
+    )
+    text = buffer.raw[: length - 2].decode("utf-16-le", errors="replace").split("\x00")[0]
+    if not text.strip():
+        return None
+    rect = raw.FS_RECTF()
+    if not raw.FPDFAnnot_GetRect(annot, ctypes.byref(rect)):
+        return None
+    left, right = sorted((rect.left, rect.right))
+    bottom, top = sorted((rect.bottom, rect.top))
+    if right - left <= 0 or top - bottom <= 0:
+        return None
+    size = ctypes.c_float(0)
+    if not raw.FPDFAnnot_GetFontSize(form, annot, ctypes.byref(size)):
+        size.value = 0.0
+    multiline = kind == raw.FPDF_FORMFIELD_TEXTFIELD and bool(
+        flags & raw.FPDF_FORMFLAG_TEXT_MULTILINE
+    )
+    return text, max(0.0, size.value), multiline, (left, bottom, right, top)
+
+
+def _place(
+    text: str, size: float, multiline: bool, box: tuple[float, float, float, float]
+) -> list[Line]:
+    """The value's lines in the field's box (``box``: displayed, top-left points)."""
+    x0, y0, x1, y1 = box
+    rows = [row.strip() for row in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    if not multiline:
+        rows = [" ".join(row for row in rows if row)]
+    if size <= 0:
+        size = min(0.7 * (y1 - y0), 12.0) if not multiline else min(10.0, y1 - y0)
+    size = max(size, 1.0)
+    step = _LINE_HEIGHT * size
+    top = y0 if multiline else y0 + max(0.0, (y1 - y0 - step) / 2)
+    out = []
+    for row in rows:
+        if row and top + step <= y1 + 0.5 * step:
+            # Set from the box's left edge, about half an em a character.
+            bbox = (x0, top, min(x1, x0 + 0.5 * size * len(row) + 2.0), top + step)
+            out.append(Line(text=row, bbox=bbox, size=size, words=_words(row, bbox)))
+        top += step
+    return out
+
+
+def _words(text: str, bbox: tuple[float, float, float, float]) -> list[Word]:
+    """The row's words over the box's width, in proportion to their characters."""
+    x0, y0, x1, y1 = bbox
+    unit = (x1 - x0) / max(1, len(text))
+    words, x = [], x0
+    for part in text.split(" "):
+        if part:
+            words.append(Word(x, y0, x + unit * len(part), y1, part))
+        x += unit * (len(part) + 1)
+    return words
