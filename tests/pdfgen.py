@@ -216,7 +216,8 @@ def text_image(
 class FormField:
     """A form field's widget: ``kind`` Tx (text) or Btn (check box), its value, its box
     ``(left, bottom, right, top)`` in user space, field flags ``/Ff`` and annotation
-    flags ``/F`` (2: hidden)."""
+    flags ``/F`` (2: hidden). ``kind`` FreeText: a free-text annotation whose
+    ``/Contents`` is ``value`` (no field)."""
 
     name: str
     value: str
@@ -239,10 +240,11 @@ def form_pdf(lines: list[tuple[float, float, float, str]], fields: list[FormFiel
     stream = b"\n".join(ops)
     first = 6  # objects 1-5: catalog, pages, page, contents, font
     ids = list(range(first, first + len(fields)))
+    in_form = [i for i, item in zip(ids, fields, strict=True) if item.kind != "FreeText"]
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [%s] /NeedAppearances true"
         b" /DA (/Helv 0 Tf 0 g) /DR << /Font << /Helv 5 0 R >> >> >> >>"
-        % b" ".join(b"%d 0 R" % i for i in ids),
+        % b" ".join(b"%d 0 R" % i for i in in_form),
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 %d] /Contents 4 0 R"
         b" /Resources << /Font << /F1 5 0 R >> >> /Annots [%s] >>"
@@ -251,6 +253,13 @@ def form_pdf(lines: list[tuple[float, float, float, str]], fields: list[FormFiel
         HELVETICA,
     ]
     for item in fields:
+        if item.kind == "FreeText":
+            objects.append(
+                b"<< /Type /Annot /Subtype /FreeText /Contents %s /F %d /P 3 0 R"
+                b" /Rect [%.2f %.2f %.2f %.2f] /DA (/Helv %.1f Tf 0 g) >>"
+                % (_string(item.value), item.f, *item.rect, item.size)
+            )
+            continue
         value = b"/%s" % item.value.encode() if item.kind == "Btn" else _string(item.value)
         objects.append(
             b"<< /Type /Annot /Subtype /Widget /FT /%s /T %s /V %s /Ff %d /F %d /P 3 0 R"

@@ -1,4 +1,4 @@
-"""Filled form fields: their values read where a viewer shows them (``decode.pdffields``)."""
+"""Filled form fields and free-text notes: read where a viewer shows them (``decode.pdffields``)."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ FIELDS = [
     FormField("secret", "hunter2", _box(219, 233), ff=8192),  # a password field
     FormField("hidden", "not shown", _box(249, 263), f=2),
     FormField("member", "Yes", _box(279, 291, right=212), kind="Btn"),
+    FormField("", "Checked by the clerk", _box(320, 340, left=72, right=300), kind="FreeText"),
 ]
 
 
@@ -46,8 +47,10 @@ def test_the_values_of_visible_text_fields_are_lines_in_their_boxes(tmp_path):
     texts = [line.text for line in view.fields]
     # The password, the hidden field and the check box are left out; a multi-line
     # value is one line a row, from the box's top.
-    assert texts == ["Jane Example", "12 Quay Street", "Port Town"]
-    name, street, town = view.fields
+    # A free-text note is read as a multi-line field is.
+    assert texts == ["Jane Example", "12 Quay Street", "Port Town", "Checked by the clerk"]
+    name, street, town, note = view.fields
+    assert note.bbox[0] == 72 and 320 <= note.bbox[1] < note.bbox[3] <= 340
     assert 200 <= name.bbox[0] and name.bbox[2] <= 450
     assert 130 <= name.bbox[1] < name.bbox[3] <= 142  # centred on the box's height
     assert 160 <= street.bbox[1] < town.bbox[1] < 200
@@ -65,6 +68,7 @@ def test_a_filled_forms_markdown_has_its_values_beside_their_labels(tmp_path):
     assert "Name of the applicant Jane Example" in page.markdown
     assert "12 Quay Street" in page.markdown and "Port Town" in page.markdown
     assert "hunter2" not in page.markdown and "not shown" not in page.markdown
+    assert "Checked by the clerk" in page.markdown
 
 
 def test_a_render_draws_the_filled_values(tmp_path):

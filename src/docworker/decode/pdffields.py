@@ -1,19 +1,22 @@
-"""The values filled into a PDF page's form fields, as lines of text where they show.
+"""Text a viewer shows outside a PDF page's content: form fields and free-text notes.
 
 A filled form (an AcroForm) keeps what was typed into its fields in the fields'
-widget annotations, not in the page's content: pdfium's text page, which reads
-the content, has none of it, while a viewer draws it in each field's box. This
-reads the value of every visible text field, combo box and list box on a page
-and places it as a line in the field's box, so the page's markdown has what a
-reader of the form sees.
+widget annotations, not in the page's content, and a free-text annotation (a
+typewriter note, a callout) keeps its text in the annotation: pdfium's text page,
+which reads the content, has none of it, while a viewer draws it. This reads the
+value of every visible text field, combo box and list box on a page, and the
+text (``/Contents``) of every visible free-text annotation, and places each as
+lines in its box, so the page's markdown has what a reader of the page sees.
 
 - Password fields are never read.
 - Hidden widgets (the annotation flags hidden, no-view, invisible) are skipped.
 - A multi-line field's value is split at its line breaks, one line each from
   the box's top; a one-line field's text sits centred on the box's height.
 - The size is the field's own font size where it sets one (its default
-  appearance), else 0.7 of a one-line box's height, at most 12 points; the
-  line runs from the box's left edge, about half an em a character.
+  appearance), else 0.7 of a one-line box's height, at most 12 points (a
+  free-text note: 10 points at most); the line runs from the box's left edge,
+  about half an em a character. A free-text note is placed as a multi-line
+  field is.
 - Check boxes and radio buttons are not text and are left out.
 - XFA forms are not read: the pdfium in pypdfium2's wheels is built without
   XFA (pypdfium2 logs a warning when such a document is opened); their
@@ -69,11 +72,19 @@ def field_lines(
 
 def _field(raw: Any, form: Any, annot: Any):
     """``(value, font size or 0, multi-line, (left, bottom, right, top))`` of a filled,
-    visible text, combo or list field; ``None`` for anything else."""
-    if raw.FPDFAnnot_GetSubtype(annot) != raw.FPDF_ANNOT_WIDGET:
+    visible text, combo or list field, or of a visible free-text note; ``None`` for
+    anything else."""
+    subtype = raw.FPDFAnnot_GetSubtype(annot)
+    if subtype not in (raw.FPDF_ANNOT_WIDGET, raw.FPDF_ANNOT_FREETEXT):
         return None
     if raw.FPDFAnnot_GetFlags(annot) & _HIDDEN:
         return None
+    if subtype == raw.FPDF_ANNOT_FREETEXT:
+        text = _utf16(
+            lambda buffer, size: raw.FPDFAnnot_GetStringValue(annot, b"Contents", buffer, size)
+        )
+        box = _rect(raw, annot)
+        return (text, 0.0, True, box) if text.strip() and box is not None else None
     kind = raw.FPDFAnnot_GetFormFieldType(form, annot)
     if kind not in (
         raw.FPDF_FORMFIELD_TEXTFIELD,
@@ -84,23 +95,11 @@ def _field(raw: Any, form: Any, annot: Any):
     flags = raw.FPDFAnnot_GetFormFieldFlags(form, annot)
     if kind == raw.FPDF_FORMFIELD_TEXTFIELD and flags & raw.FPDF_FORMFLAG_TEXT_PASSWORD:
         return None
-    length = raw.FPDFAnnot_GetFormFieldValue(form, annot, None, 0)  # bytes, UTF-16LE + NUL
-    if length <= 2:
-        return None
-    length = min(length, 2 * MAX_VALUE + 2)
-    buffer = ctypes.create_string_buffer(length)
-    raw.FPDFAnnot_GetFormFieldValue(
-        form, annot, ctypes.cast(buffer, ctypes.POINTER(ctypes.c_ushort)), length
-    )
-    text = buffer.raw[: length - 2].decode("utf-16-le", errors="replace").split("\x00")[0]
+    text = _utf16(lambda buffer, size: raw.FPDFAnnot_GetFormFieldValue(form, annot, buffer, size))
     if not text.strip():
         return None
-    rect = raw.FS_RECTF()
-    if not raw.FPDFAnnot_GetRect(annot, ctypes.byref(rect)):
-        return None
-    left, right = sorted((rect.left, rect.right))
-    bottom, top = sorted((rect.bottom, rect.top))
-    if right - left <= 0 or top - bottom <= 0:
+    box = _rect(raw, annot)
+    if box is None:
         return None
     size = ctypes.c_float(0)
     if not raw.FPDFAnnot_GetFontSize(form, annot, ctypes.byref(size)):
@@ -108,7 +107,31 @@ def _field(raw: Any, form: Any, annot: Any):
     multiline = kind == raw.FPDF_FORMFIELD_TEXTFIELD and bool(
         flags & raw.FPDF_FORMFLAG_TEXT_MULTILINE
     )
-    return text, max(0.0, size.value), multiline, (left, bottom, right, top)
+    return text, max(0.0, size.value), multiline, box
+
+
+def _rect(raw: Any, annot: Any) -> tuple[float, float, float, float] | None:
+    """The annotation's box ``(left, bottom, right, top)`` in user space, if it has one."""
+    rect = raw.FS_RECTF()
+    if not raw.FPDFAnnot_GetRect(annot, ctypes.byref(rect)):
+        return None
+    left, right = sorted((rect.left, rect.right))
+    bottom, top = sorted((rect.bottom, rect.top))
+    if right - left <= 0 or top - bottom <= 0:
+        return None
+    return left, bottom, right, top
+
+
+def _utf16(call: Any) -> str:
+    """The string a pdfium getter writes as UTF-16LE with a NUL (``call(buffer, bytes)``
+    returns the bytes needed), at most ``MAX_VALUE`` characters."""
+    length = call(None, 0)
+    if length <= 2:
+        return ""
+    length = min(length, 2 * MAX_VALUE + 2)
+    buffer = ctypes.create_string_buffer(length)
+    call(ctypes.cast(buffer, ctypes.POINTER(ctypes.c_ushort)), length)
+    return buffer.raw[: length - 2].decode("utf-16-le", errors="replace").split("\x00")[0]
 
 
 def _place(
