@@ -19,7 +19,7 @@ from pathlib import Path
 from PIL import Image
 
 from docworker import errors
-from docworker.decode import pdfimages, rtl
+from docworker.decode import ligatures, pdfimages, rtl
 from docworker.decode.pdfchars import read_chars, to_top_left
 from docworker.decode.pdffields import field_lines
 from docworker.decode.pdflines import pieces, turn
@@ -147,6 +147,8 @@ class PdfHandle:
                 ]
                 return
             view.lines = pieces(read)
+            if read.ligatures:
+                ligatures.mend(view.lines)
             view.turn = turn(read)
         finally:
             textpage.close()

@@ -23,7 +23,9 @@ reports as printable characters (math fonts) are kept, as the text layer
 has them. Figures in docs/BENCHMARKS.md.
 
 Cleaning: U+0002 and U+FFFE (pdfium's mark for a hyphen it saw at a line
-end) and U+00AD become ``-`` with ``hyphen`` set; U+21B5 between letters
+end) and U+00AD become ``-`` with ``hyphen`` set, but a mark between two
+letters of a word, 0.4 em wide or more, is a ligature glyph the font maps to no
+text and becomes ``ligatures.TWO``/``THREE`` (mended from the word); U+21B5 between letters
 is Computer Modern's "ff" ligature read without a Unicode map and becomes
 "ff"; other C0 and C1 controls,
 U+FFFF and U+FFFD are dropped and counted (``CharRead.unreadable``);
@@ -56,6 +58,7 @@ from dataclasses import dataclass, field
 from statistics import median
 from typing import Any
 
+from docworker.decode.ligatures import THREE, TWO
 from docworker.decode.pdfmath import is_math_font
 from docworker.geometry import CJK
 
@@ -105,6 +108,7 @@ class CharRead:
     chars: list[Char] = field(default_factory=list)
     styles: list[Style] = field(default_factory=list)
     unreadable: int = 0  # characters dropped as controls or unmapped glyphs
+    ligatures: int = 0  # unmapped ligature glyphs set as ``ligatures.TWO``/``THREE``
     invisible: int = 0  # characters in text objects drawn invisibly (render mode 3)
     total: int = 0  # characters looked at (spaces and line breaks pdfium made excluded)
 
@@ -349,8 +353,8 @@ def read_chars(
     invisible_count = 0
     last: int | None = None  # the text object of the character before (most share one)
     quads = iter(boxes)
-    for (index, ch, space, hyphen), obj, left, top, right, bottom in zip(
-        slots, owners, quads, quads, quads, quads, strict=True
+    for k, ((index, ch, space, hyphen), obj, left, top, right, bottom) in enumerate(
+        zip(slots, owners, quads, quads, quads, quads, strict=True)
     ):
         if obj != last:
             found = by_object.get(obj)
@@ -379,6 +383,9 @@ def read_chars(
                 ox, oy = x0, y1 - offset
             else:
                 ox, oy = _origin(direction, (x0, y0, x1, y1), offset)
+        if hyphen and _ligature(slots, boxes, k, size):
+            ch, hyphen = (TWO if x1 - x0 < 0.7 * size else THREE), False
+            read.ligatures += 1
         if invisible:
             invisible_count += 1
         append(Char(ch, x0, y0, x1, y1, ox, oy, size, style, space, direction, hyphen, invisible))
@@ -386,6 +393,27 @@ def read_chars(
     if CJK.search(text):  # only these scripts are set in vertical columns (tategaki)
         _stack_down(chars)
     return read
+
+
+def _ligature(
+    slots: list[tuple[int, str, bool, bool]], boxes: list[float], k: int, size: float
+) -> bool:
+    """Is pdfium's hyphen mark at ``slots[k]`` an unmapped ligature glyph instead: between
+    two letters of one word (no space on either side), at least 0.4 em wide, and the
+    letter after it set right after it on the same line? A hyphen pdfium saw at a line's
+    end has the next line's first letter after it (pdfium drops the line break there).
+    ``boxes``: the slots' loose boxes, four floats each (left, top, right, bottom, user
+    space)."""
+    if size <= 0 or k == 0 or k + 1 >= len(slots) or slots[k][2]:
+        return False
+    before, after = slots[k - 1][1], slots[k + 1]
+    if after[2] or not after[1].isalpha() or not before.isalpha():
+        return False
+    left, top, right, bottom = boxes[4 * k : 4 * k + 4]
+    n_left, n_top, _, n_bottom = boxes[4 * k + 4 : 4 * k + 8]
+    width = right - left  # text set along the page (a turned page's marks stay hyphens)
+    same_row = min(top, n_top) - max(bottom, n_bottom) > 0.5 * (top - bottom)
+    return width >= 0.4 * size and same_row and abs(n_left - right) <= 0.3 * size
 
 
 def _stacked(a: Char, b: Char) -> bool:
