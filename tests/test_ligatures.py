@@ -60,3 +60,46 @@ def test_the_layout_parser_papers_ligatures_read_as_words():
         handle.close()
     assert "practical difficulties for taking" in text
     assert "tools for efficient document image" in text
+
+
+def _page(*texts):
+    return [Line(text, (0, 12 * k, 300, 12 * k + 10), size=10) for k, text in enumerate(texts)]
+
+
+def test_ligatures_a_font_set_as_punctuation_are_mended_on_a_page_of_them():
+    lines = _page(
+        'are di#erent and de"ne the "elds of Scienti!c work,',
+        'each "lename and over"tting, and "le" as a word in quotes',
+    )
+    lines[0].words = spread_words(lines[0].text, lines[0].bbox)
+    from docworker.decode.ligatures import mend_punctuation
+
+    mend_punctuation(lines)
+    assert lines[0].text == "are different and define the fields of Scientific work,"
+    assert "define" in [w.text for w in lines[0].words]
+    # Words no list knows take what their sign stands for on this page.
+    assert lines[1].text.startswith("each filename and overfitting,")
+
+
+def test_quotation_marks_and_ampersands_open_no_word_list(monkeypatch):
+    from docworker.decode import ligatures
+
+    def unexpected(language):
+        raise AssertionError("a word list was opened")
+
+    monkeypatch.setattr(ligatures, "_frequencies", unexpected)
+    text = '"Hello," she said, "the R&D team\'s "plan" is AT&T\'s and C# code.'
+    lines = _page(text, "one word with a sign: di#erent")
+    ligatures.mend_punctuation(lines)
+    assert lines[0].text == text
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")
+def test_the_doclaynet_pages_ligatures_read_as_words():
+    handle = PdfHandle(CORPUS / "docling/bad/2206.01062_pg3.pdf", "1234", 100, 20000)
+    try:
+        text = " ".join(line.text for line in handle.page(1, text_layer=True).lines)
+    finally:
+        handle.close()
+    for word in ("difficulties", "different", "figures", "Scientific", "filenames", "flip"):
+        assert word in text, word

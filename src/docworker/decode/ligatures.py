@@ -14,13 +14,25 @@ pyspellchecker's English list, then in its other lists (German, Spanish,
 French, Italian, Portuguese, Dutch), loaded on first need. A word none of
 them knows takes the most common ligature of its width (fi, ffi).
 
-Input: ``Line`` objects whose text and words may hold ``TWO``/``THREE``.
+Other fonts map their ligatures to ASCII punctuation ("di#erent", "de\"ne",
+"Scienti!c", "$ip"). ``mend_punctuation(lines)`` replaces such a sign inside a
+word ("!", '"', "#", "$", "%", "&" with a small letter after it and a letter
+or the word's start before it) with the ligature that makes a word more frequent than
+the word with the sign dropped, in the first of the lists where one is ("file"
+over "le"), and only on a page where three different words or more have such a
+sign between two letters and three or more mend so:
+one such word is more likely a real sign. There, a word no list knows
+("\"lename") takes the ligature its sign stands for in the words that mended
+(a font maps each ligature to one sign), unless English knows it without.
+
+Input: a page's ``Line`` objects (``TWO``/``THREE`` placeholders, or signs).
 Output: the same lines, mended in place.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import cache
 from typing import Any
 
@@ -38,6 +50,15 @@ def _frequencies(language: str) -> Any:
     from spellchecker import SpellChecker
 
     return SpellChecker(language=language, case_sensitive=False).word_frequency
+
+
+def _known(word: str) -> int:
+    """The word's frequency in the first list that knows it (0: none does)."""
+    for language in _LANGUAGES:
+        found = _frequencies(language)[word.lower()]
+        if found:
+            return int(found)
+    return 0
 
 
 def _choose(word: str) -> str:
@@ -79,3 +100,58 @@ def mend(lines: list[Line]) -> None:
         line.text = mend_text(line.text)
         for word in line.words:
             word.text = mend_text(word.text)
+
+
+_SIGNS = '!"#$%&'
+#: A sign a font may put for a ligature, inside a word: letters (or the word's start)
+#: before it, letters after it.
+_SIGNED = re.compile(r"(?<![^\s(\[/-])([^\W\d_]*)([!\"#$%&])([^\W\d_A-Z][^\W\d_]*)")
+#: Different words that must mend on a page before any is (``mend_punctuation``).
+MIN_SIGNED_WORDS = 3
+_FILLS = ("fi", "fl", "ff", "ffi", "ffl")
+
+
+def _signed_fix(head: str, tail: str) -> str | None:
+    """The ligature that makes ``head + ? + tail`` a word more frequent than the word with
+    the sign dropped, in the first list (English first) where one is."""
+    for language in _LANGUAGES:
+        known = _frequencies(language)
+        best = max((known[(head + fill + tail).lower()], fill) for fill in _FILLS)
+        if best[0] > known[(head + tail).lower()]:
+            return best[1]
+    return None
+
+
+def mend_punctuation(lines: list[Line]) -> None:
+    """Mend ligatures a font set as punctuation (see module docstring), in place."""
+    keys: set[tuple[str, str, str]] = set()
+    for line in lines:
+        if any(sign in line.text for sign in _SIGNS):
+            keys.update(match.groups() for match in _SIGNED.finditer(line.text))
+    # Cheap first: enough different words with a sign between two letters, or no
+    # word list is opened (a quotation mark opens many a word).
+    if len({head + tail for head, _, tail in keys if head}) < MIN_SIGNED_WORDS:
+        return
+    found = {key: _signed_fix(key[0], key[2]) or "" for key in keys}
+    fixes = {key: fill for key, fill in found.items() if fill}
+    if len({head + tail for head, _, tail in fixes}) < MIN_SIGNED_WORDS:
+        return
+    # The font maps each ligature to one sign: a word no list knows ("\"lename",
+    # "over\"tting") takes what its sign stands for in the words that mended.
+    votes: dict[str, Counter] = {}
+    for (_, sign, _), fill in fixes.items():
+        votes.setdefault(sign, Counter())[fill] += 1
+    for key, fill in found.items():
+        head, sign, tail = key
+        if not fill and sign in votes and not _frequencies("en")[(head + tail).lower()]:
+            fixes[key] = votes[sign].most_common(1)[0][0]
+
+    def swap(match: re.Match) -> str:
+        fill = fixes.get(match.groups())
+        return match.group(1) + fill + match.group(3) if fill else match.group(0)
+
+    for line in lines:
+        if any(sign in line.text for sign in _SIGNS):
+            line.text = _SIGNED.sub(swap, line.text)
+            for word in line.words:
+                word.text = _SIGNED.sub(swap, word.text)

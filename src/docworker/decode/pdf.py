@@ -149,6 +149,7 @@ class PdfHandle:
             view.lines = pieces(read)
             if read.ligatures:
                 ligatures.mend(view.lines)
+            ligatures.mend_punctuation(view.lines)
             view.turn = turn(read)
         finally:
             textpage.close()
