@@ -55,6 +55,18 @@ def _misread_pdf() -> bytes:
     return stream_pdf(stream, font=font, more=more)
 
 
+@pytest.fixture
+def own_ocr_stages():
+    """The OCR stages this test builds in the test process are dropped after it (their
+    models would stay resident for the rest of the session: the Office bomb tests bound
+    the process's peak)."""
+    before = set(cpu._ocr)
+    yield
+    for key in set(cpu._ocr) - before:
+        cpu._ocr.pop(key, None)
+
+
+@pytest.mark.usefixtures("own_ocr_stages")
 @pytest.mark.parametrize("ocr", ["auto", "never"])
 def test_a_garbled_line_is_read_again_by_ocr(tmp_path, ocr):
     path = tmp_path / "misread.pdf"

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from docworker.decode import ligatures
 from docworker.decode.ligatures import THREE, TWO, mend, mend_text
 from docworker.decode.pdf import PdfHandle
 from docworker.decode.pdfchars import _ligature
@@ -16,14 +17,21 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS = Path(os.environ.get("FUZZ_CORPUS", str(ROOT.parent / "shared" / "corpus")))
 
 
+@pytest.fixture(autouse=True)
+def _drop_the_word_list():
+    """The English list holds 36 MB: not kept in the test process after these tests
+    (the Office bomb tests bound the process's peak)."""
+    yield
+    ligatures._frequencies.cache_clear()
+
+
 def test_the_word_decides_the_ligature():
     assert mend_text(f"practical di{THREE}culties, e{THREE}cient") == (
         "practical difficulties, efficient"
     )
     assert mend_text(f"re{TWO}ect the {TWO}rst o{THREE}ce") == "reflect the first office"
     assert mend_text(f"ba{THREE}e, stu{TWO}") == "baffle, stuff"
-    assert mend_text(f"die Ö{TWO}nungen") == "die Öffnungen"  # German's list
-    assert mend_text(f"zz{TWO}zz") == "zzfizz"  # no list knows it: the commonest
+    assert mend_text(f"zz{TWO}zz") == "zzfizz"  # the list does not know it: the commonest
     assert mend_text("plain text") == "plain text"
 
 

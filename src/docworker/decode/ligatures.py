@@ -9,21 +9,22 @@ between two letters of one word, at least 0.4 em wide, is a ligature; under
 (``THREE``: ffi, ffl).
 
 ``mend(lines)`` replaces each such placeholder with the ligature that makes the
-word one of the language's words: the most frequent of the candidates in
-pyspellchecker's English list, then in its other lists (German, Spanish,
-French, Italian, Portuguese, Dutch), loaded on first need. A word none of
-them knows takes the most common ligature of its width (fi, ffi).
+word an English word: the most frequent of the candidates in pyspellchecker's
+English list, loaded on first need (36 MB resident in the process that needs
+it; all seven of its European lists would hold 214 MB, so the others are not
+read). A word the list does not know takes the most common ligature of its
+width (fi, ffi).
 
 Other fonts map their ligatures to ASCII punctuation ("di#erent", "de\"ne",
 "Scienti!c", "$ip"). ``mend_punctuation(lines)`` replaces such a sign inside a
 word ("!", '"', "#", "$", "%", "&" with a small letter after it and a letter
-or the word's start before it) with the ligature that makes a word more frequent than
-the word with the sign dropped, in the first of the lists where one is ("file"
-over "le"), and only on a page where three different words or more have such a
-sign between two letters and three or more mend so:
-one such word is more likely a real sign. There, a word no list knows
-("\"lename") takes the ligature its sign stands for in the words that mended
-(a font maps each ligature to one sign), unless English knows it without.
+or the word's start before it) with the ligature that makes a word more
+frequent in the English list than the word with the sign dropped ("file" over
+"le"), and only on a page where three different words or more have such a sign
+between two letters and three or more mend so: one such word alone is more
+likely a real sign. There, a word the list does not know ("\"lename") takes
+the ligature its sign stands for in the words that mended (a font maps each
+ligature to one sign), unless the list knows it without the sign.
 
 Input: a page's ``Line`` objects (``TWO``/``THREE`` placeholders, or signs).
 Output: the same lines, mended in place.
@@ -41,7 +42,8 @@ from docworker.geometry import Line
 TWO = "\ue000"  # a ligature glyph about two letters wide
 THREE = "\ue001"  # about three letters wide
 _CANDIDATES = {TWO: ("fi", "fl", "ff"), THREE: ("ffi", "ffl")}
-_LANGUAGES = ("en", "de", "es", "fr", "it", "pt", "nl")
+#: The word lists read, in order (English only: see the module docstring).
+_LANGUAGES = ("en",)
 _WORD = re.compile(r"[^\W\d_\ue000\ue001]*[\ue000\ue001][^\W\d_\ue000\ue001]*")
 
 
@@ -50,15 +52,6 @@ def _frequencies(language: str) -> Any:
     from spellchecker import SpellChecker
 
     return SpellChecker(language=language, case_sensitive=False).word_frequency
-
-
-def _known(word: str) -> int:
-    """The word's frequency in the first list that knows it (0: none does)."""
-    for language in _LANGUAGES:
-        found = _frequencies(language)[word.lower()]
-        if found:
-            return int(found)
-    return 0
 
 
 def _choose(word: str) -> str:
@@ -113,7 +106,7 @@ _FILLS = ("fi", "fl", "ff", "ffi", "ffl")
 
 def _signed_fix(head: str, tail: str) -> str | None:
     """The ligature that makes ``head + ? + tail`` a word more frequent than the word with
-    the sign dropped, in the first list (English first) where one is."""
+    the sign dropped, in the first list (``_LANGUAGES``) where one is."""
     for language in _LANGUAGES:
         known = _frequencies(language)
         best = max((known[(head + fill + tail).lower()], fill) for fill in _FILLS)
