@@ -83,3 +83,19 @@ def test_a_render_draws_the_filled_values(tmp_path):
     assert min(name.getdata()) < 100  # "Jane Example" in black, on a white page
     blank = image.convert("L").crop((200, 249, 450, 263))  # the hidden field
     assert min(blank.getdata()) > 200
+
+
+def test_a_value_printed_into_the_page_is_not_read_twice(tmp_path):
+    """A form filled and printed into its content keeps its widgets: the text layer
+    already shows the value where the field is."""
+    printed = [*LINES, (205, 140, 10, "Jane Example")]
+    path = tmp_path / "printed.pdf"
+    path.write_bytes(form_pdf(printed, FIELDS[:1]))
+    handle = open_document(path, decode.PDF, None, max_pages=5, max_page_points=20000,
+                           max_pixels=10**8)  # fmt: skip
+    try:
+        view = handle.page(1, text_layer=True)
+    finally:
+        handle.close()
+    assert view.fields == []
+    assert sum("Jane Example" in line.text for line in view.lines) == 1

@@ -21,7 +21,7 @@ from PIL import Image
 from docworker import errors
 from docworker.decode import ligatures, pdfimages, rtl
 from docworker.decode.pdfchars import read_chars, to_top_left
-from docworker.decode.pdffields import field_lines
+from docworker.decode.pdffields import field_lines, unprinted
 from docworker.decode.pdflines import pieces, turn
 from docworker.decode.pdfobjects import read_objects
 from docworker.decode.types import PageView, render_scale
@@ -109,9 +109,10 @@ class PdfHandle:
             if text_layer:
                 self._text_lines(view, page)
                 if self._forms and self._pdf.formenv is not None:
-                    view.fields = field_lines(
+                    found_fields = field_lines(
                         page.raw, self._pdf.formenv.raw, page.get_bbox(), page.get_rotation() % 360
                     )
+                    view.fields = unprinted(found_fields, view.lines)
                 found = read_objects(page)  # paths, image cover and image boxes, one walk
                 view.image_coverage, view.graphics = found.image_coverage, found.segments
                 view.objects = found

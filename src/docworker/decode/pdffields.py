@@ -18,6 +18,9 @@ lines in its box, so the page's markdown has what a reader of the page sees.
   about half an em a character. A free-text note is placed as a multi-line
   field is.
 - Check boxes and radio buttons are not text and are left out.
+- A value the page's text layer already shows in the field's place (a form
+  filled and printed into its content, its widgets kept) is not read twice
+  (``unprinted``).
 - XFA forms are not read: the pdfium in pypdfium2's wheels is built without
   XFA (pypdfium2 logs a warning when such a document is opened); their
   AcroForm fallback, where there is one, is.
@@ -67,6 +70,26 @@ def field_lines(
             out += _place(text, size, multiline, to_top_left(rect, crop, rotation))
         finally:
             raw.FPDFPage_CloseAnnot(annot)
+    return out
+
+
+def unprinted(fields: list[Line], printed: list[Line]) -> list[Line]:
+    """The field lines whose text the page's own text layer does not already show in
+    their place (a form filled and printed into its content, its widgets kept): a
+    text-layer line overlapping the field line's box that contains its text."""
+    out = []
+    for line in fields:
+        x0, y0, x1, y1 = line.bbox
+        wanted = " ".join(line.text.split())
+        if not any(
+            wanted in " ".join(other.text.split())
+            and other.bbox[0] < x1 + 2
+            and other.bbox[2] > x0 - 2
+            and other.bbox[1] < y1 + 2
+            and other.bbox[3] > y0 - 2
+            for other in printed
+        ):
+            out.append(line)
     return out
 
 
