@@ -99,3 +99,16 @@ def test_a_value_printed_into_the_page_is_not_read_twice(tmp_path):
         handle.close()
     assert view.fields == []
     assert sum("Jane Example" in line.text for line in view.lines) == 1
+
+
+def test_a_field_off_the_page_is_not_read(tmp_path):
+    path = tmp_path / "off.pdf"
+    off = FormField("off", "Nowhere to be seen", _box(129, 143, left=620, right=800))
+    path.write_bytes(form_pdf(LINES, [FIELDS[0], off]))
+    handle = open_document(path, decode.PDF, None, max_pages=5, max_page_points=20000,
+                           max_pixels=10**8)  # fmt: skip
+    try:
+        view = handle.page(1, text_layer=True)
+    finally:
+        handle.close()
+    assert [line.text for line in view.fields] == ["Jane Example"]

@@ -109,10 +109,7 @@ class PdfHandle:
             if text_layer:
                 self._text_lines(view, page)
                 if self._forms and self._pdf.formenv is not None:
-                    found_fields = field_lines(
-                        page.raw, self._pdf.formenv.raw, page.get_bbox(), page.get_rotation() % 360
-                    )
-                    view.fields = unprinted(found_fields, view.lines)
+                    view.fields = self._fields(view, page)
                 found = read_objects(page)  # paths, image cover and image boxes, one walk
                 view.image_coverage, view.graphics = found.image_coverage, found.segments
                 view.objects = found
@@ -120,6 +117,21 @@ class PdfHandle:
             return view
         finally:
             page.close()
+
+    def _fields(self, view: PageView, page) -> list[Line]:
+        """The page's filled form fields and free-text notes on the page (``pdffields``),
+        less what its text layer already shows in their place."""
+        assert self._pdf.formenv is not None
+        found = field_lines(
+            page.raw, self._pdf.formenv.raw, page.get_bbox(), page.get_rotation() % 360
+        )
+        w, h = view.width, view.height
+        shown = [
+            line
+            for line in found
+            if line.bbox[2] > 0 and line.bbox[0] < w and line.bbox[3] > 0 and line.bbox[1] < h
+        ]
+        return unprinted(shown, view.lines)
 
     def _text_lines(self, view: PageView, page) -> None:
         """The text layer as line pieces (``pdflines``) in top-left page points, into ``view``."""

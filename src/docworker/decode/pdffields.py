@@ -53,7 +53,8 @@ def field_lines(
     crop: tuple[float, float, float, float],
     rotation: int,
 ) -> list[Line]:
-    """The filled values of the page's visible text, combo and list fields (see module)."""
+    """The filled values of the page's visible text, combo and list fields, and the text of
+    its visible free-text notes, as lines (see module)."""
     import pypdfium2.raw as raw
 
     out: list[Line] = []
