@@ -831,3 +831,14 @@ def test_a_forms_numbered_line_in_the_bottom_band_is_no_footer():
     for last, kind in ((line, "paragraph"), (foot, "page_footer")):
         paras = reading_order.paragraphs([*body, last])
         assert furniture.furniture(paras, 792)[-1] == kind
+
+
+def test_a_list_of_authors_runs_on_into_its_centred_last_line():
+    """A paper's authors wrap onto a shorter centred line: one paragraph, not a centred
+    line under a block. A centred line that continues no list still ends it."""
+    first = Line("Zejiang Shen 1, Ruochen Zhang 2, Melissa Dell 3, Benjamin Charles Germain",
+                 (134.8, 169.5, 480.5, 180.8), size=9.91)  # fmt: skip
+    last = Line("Lee 4, Jacob Carlson 3, and Weining Li 5", (223.1, 181.5, 392.0, 192.8), size=9.96)
+    assert _texts([first, last]) == [f"{first.text} {last.text}"]
+    centred = Line("Allen Institute for AI", (250.0, 181.5, 365.0, 192.8), size=9.96)
+    assert len(_texts([first, centred])) == 2
