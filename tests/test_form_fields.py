@@ -31,19 +31,24 @@ FIELDS = [
 ]
 
 
-def _handle(tmp_path):
+def _handle(tmp_path, lines=LINES, fields=FIELDS):
     path = tmp_path / "form.pdf"
-    path.write_bytes(form_pdf(LINES, FIELDS))
+    path.write_bytes(form_pdf(lines, fields))
     return path, open_document(path, decode.PDF, None, max_pages=5, max_page_points=20000,
                                max_pixels=10**8)  # fmt: skip
 
 
-def test_the_values_of_visible_text_fields_are_lines_in_their_boxes(tmp_path):
-    _, handle = _handle(tmp_path)
+def _view(tmp_path, lines=LINES, fields=FIELDS):
+    """Page 1 of a form of ``lines`` and ``fields``, read with its text layer."""
+    _, handle = _handle(tmp_path, lines, fields)
     try:
-        view = handle.page(1, text_layer=True)
+        return handle.page(1, text_layer=True)
     finally:
         handle.close()
+
+
+def test_the_values_of_visible_text_fields_are_lines_in_their_boxes(tmp_path):
+    view = _view(tmp_path)
     texts = [line.text for line in view.fields]
     # The password, the hidden field and the check box are left out; a multi-line
     # value is one line a row, from the box's top.
@@ -88,27 +93,12 @@ def test_a_render_draws_the_filled_values(tmp_path):
 def test_a_value_printed_into_the_page_is_not_read_twice(tmp_path):
     """A form filled and printed into its content keeps its widgets: the text layer
     already shows the value where the field is."""
-    printed = [*LINES, (205, 140, 10, "Jane Example")]
-    path = tmp_path / "printed.pdf"
-    path.write_bytes(form_pdf(printed, FIELDS[:1]))
-    handle = open_document(path, decode.PDF, None, max_pages=5, max_page_points=20000,
-                           max_pixels=10**8)  # fmt: skip
-    try:
-        view = handle.page(1, text_layer=True)
-    finally:
-        handle.close()
+    view = _view(tmp_path, [*LINES, (205, 140, 10, "Jane Example")], FIELDS[:1])
     assert view.fields == []
     assert sum("Jane Example" in line.text for line in view.lines) == 1
 
 
 def test_a_field_off_the_page_is_not_read(tmp_path):
-    path = tmp_path / "off.pdf"
     off = FormField("off", "Nowhere to be seen", _box(129, 143, left=620, right=800))
-    path.write_bytes(form_pdf(LINES, [FIELDS[0], off]))
-    handle = open_document(path, decode.PDF, None, max_pages=5, max_page_points=20000,
-                           max_pixels=10**8)  # fmt: skip
-    try:
-        view = handle.page(1, text_layer=True)
-    finally:
-        handle.close()
+    view = _view(tmp_path, LINES, [FIELDS[0], off])
     assert [line.text for line in view.fields] == ["Jane Example"]

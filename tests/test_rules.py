@@ -22,8 +22,9 @@ def test_lines_and_thin_bars_long_enough_are_rules():
         _obj(45, 300, 567, 340, stroke=False, fill=True),  # a shaded box, no rule
         _obj(45, 400, 567, 401, stroke=False, fill=False),  # not painted
     ]
-    assert horizontal_rules(found, 0.3 * 612) == [(50.75, 45, 567), (109.0, 45, 567)]
-    assert horizontal_rules(found, 0.3 * 612, join=True) == [(50.75, 45, 567), (109.0, 45, 567)]
+    drawn, joined = horizontal_rules(found, 0.3 * 612)
+    assert drawn == [(50.75, 45, 567), (109.0, 45, 567)]
+    assert joined == [(50.75, 45, 567), (109.0, 45, 567)]
 
 
 def test_a_rule_drawn_cell_by_cell_is_one_rule_when_joined():
@@ -32,6 +33,6 @@ def test_a_rule_drawn_cell_by_cell_is_one_rule_when_joined():
     found = PageObjects(lambda x, y: (x, y), 612, 792)
     found.lines = [_obj(36, 744, 389, 744), _obj(389, 744.5, 504, 744.5), _obj(505, 744, 576, 744)]
     found.rects = [_obj(36, 600, 250, 600.5), _obj(300, 600, 576, 600.5)]
-    assert all(x1 - x0 < 500 for _, x0, x1 in horizontal_rules(found, 0.3 * 612))
-    joined = horizontal_rules(found, 0.3 * 612, join=True)
+    drawn, joined = horizontal_rules(found, 0.3 * 612)
+    assert all(x1 - x0 < 500 for _, x0, x1 in drawn)
     assert [(x0, x1) for _, x0, x1 in joined] == [(36, 250), (300, 576), (36, 576)]

@@ -85,28 +85,28 @@ RULE_THICKNESS = 2.0
 
 
 def horizontal_rules(
-    objects: PageObjects, min_width: float, *, join: bool = False
-) -> list[tuple[float, float, float]]:
-    """``(y, x0, x1)`` of the page's horizontal rules at least ``min_width`` long, top to
-    bottom: its painted two-point lines and its rectangles no thicker than
-    ``RULE_THICKNESS``. ``join``: pieces on one height (within a point) that touch
-    (within two) are one rule (a form's rule is drawn cell by cell)."""
+    objects: PageObjects, min_width: float
+) -> tuple[list[tuple[float, float, float]], list[tuple[float, float, float]]]:
+    """``(drawn, joined)``: the page's horizontal rules at least ``min_width`` long, as
+    ``(y, x0, x1)`` top to bottom, from its painted two-point lines and its rectangles
+    no thicker than ``RULE_THICKNESS``. ``drawn``: each piece as drawn; ``joined``:
+    pieces on one height (within a point) that touch (within two) are one rule (a
+    form's rule is drawn cell by cell). The page's pieces are collected once for both."""
     pieces = sorted(
         ((d["top"] + d["bottom"]) / 2, d["x0"], d["x1"])
         for found in (objects.lines, objects.rects)
         for d in found
         if d["bottom"] - d["top"] <= RULE_THICKNESS and (d["stroke"] or d["fill"])
     )
-    if not join:
-        return [piece for piece in pieces if piece[2] - piece[1] >= min_width]
-    out: list[tuple[float, float, float]] = []
+    drawn = [piece for piece in pieces if piece[2] - piece[1] >= min_width]
+    joined: list[tuple[float, float, float]] = []
     row: list[tuple[float, float, float]] = []
     for piece in pieces:
         if row and piece[0] - row[0][0] > 1.0:
-            out += _joined(row, min_width)
+            joined += _joined(row, min_width)
             row = []
         row.append(piece)
-    return out + _joined(row, min_width)
+    return drawn, joined + _joined(row, min_width)
 
 
 def _joined(

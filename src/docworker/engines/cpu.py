@@ -311,9 +311,8 @@ def read_page(task: PageTask) -> PageResult:
     rules: list[tuple[float, float, float]] = []
     cuts: list[float] = []
     if source == "text_layer" and rotation == 0 and view.objects is not None:
-        rules = pdfobjects.horizontal_rules(view.objects, 0.3 * view.width)
+        rules, joined = pdfobjects.horizontal_rules(view.objects, 0.3 * view.width)
         # For furniture: rules drawn in pieces too, grazing a footer's box by a sixth.
-        joined = pdfobjects.horizontal_rules(view.objects, 0.3 * view.width, join=True)
         cuts = reading_order.rule_cuts(lines, joined, graze=1 / 6)
     ordered = reading_order.reading_order(lines, upright_w, rules=rules)
     # Table boxes in the lines' space: a text-layer table's box is in the page's.
