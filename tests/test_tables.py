@@ -545,6 +545,34 @@ def test_a_figure_drawn_as_a_grid_never_reaches_the_finder(tmp_path):
     assert len(page.tables) == 1 and counts["found"] == before["found"] + 1
 
 
+def _framed_paragraph_pdf() -> bytes:
+    """Prose with one paragraph drawn in a box (a theorem's frame), its sides in pieces."""
+    ops = [b"0.5 w"]
+    for k in range(4):  # each side in four strokes: enough segments to be asked
+        x0, x1 = 70 + 115 * k, 70 + 115 * (k + 1)
+        ops.append(b"%d 560 m %d 560 l S %d 640 m %d 640 l S" % (x0, x1, x0, x1))
+        y0, y1 = 560 + 20 * k, 560 + 20 * (k + 1)
+        ops.append(b"70 %d m 70 %d l S 530 %d m 530 %d l S" % (y0, y1, y0, y1))
+    words = PROSE * 2
+    for i in range(5):
+        ops.append(_text(76, 625 - 14 * i, " ".join(words[i : i + 12])))
+    for i in range(20):
+        ops.append(_text(72, 520 - 14 * i, " ".join(words[i + 5 : i + 17])))
+    return stream_pdf(b"\n".join(ops))
+
+
+def test_a_box_round_a_paragraph_never_reaches_the_finder(tmp_path):
+    """A frame of one cell is no table: its lines cover it (it is lettered), but the
+    characters are never read (a TeX book's theorem boxes had sent 24 of its 117 pages
+    to the finders)."""
+    counts = cpu.table_stage().counts
+    before = dict(counts)
+    page = _read(tmp_path, _framed_paragraph_pdf(), "framed.pdf")
+    assert page.tables == [] and "committee met" in page.text
+    assert counts["asked"] == before["asked"] + 1
+    assert counts["no_grid"] == before["no_grid"] + 1 and counts["found"] == before["found"]
+
+
 def test_a_title_row_across_a_ruled_table_is_lifted_out_of_it():
     """ "Table 5: Outlay" across the top of a grid is its title: the row under it is the header."""
     from docworker.contract import TableCell

@@ -87,13 +87,19 @@ def possible(hs: list[Seg], vs: list[Seg]) -> bool:
 
 
 def frames(hs: list[Seg], vs: list[Seg]) -> list[BBox]:
-    """The box of every group of rulings that could frame a table (``grid_lines``)."""
+    """The box of every group of rulings that could frame a table (``grid_lines``).
+
+    A group whose lines make one grid unit (a box drawn round a paragraph, a
+    theorem's frame) is none: ``_grid_boxes`` needs two units or more, and the
+    text never adds rows to it.
+    """
     out: list[BBox] = []
     for h, v in ruling_groups(hs, vs):
         lines = grid_lines(h, v)
         if lines is not None:
             xs, ys = lines
-            out.append((xs[0], ys[0], xs[-1], ys[-1]))
+            if (len(xs) - 1) * (len(ys) - 1) >= 2:
+                out.append((xs[0], ys[0], xs[-1], ys[-1]))
     return out
 
 
