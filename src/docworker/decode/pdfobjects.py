@@ -360,10 +360,7 @@ class _Walk:
             if kind == _BEZIERTO:
                 bezier += 1
                 if bezier % 3:  # pdfminer keeps each curve segment's end point only
-                    if shape and closes(seg):
-                        shape += "h"
-                        pts.append(pts[0])
-                    continue
+                    continue  # (pdfium marks a close on a curve's end point, never before)
             elif kind != _MOVETO and not shape:
                 continue  # a path must start with a move; pdfminer ignores it otherwise
             point_of(seg, x_at, y_at)
