@@ -135,3 +135,26 @@ def test_markdown_that_does_not_match_the_blocks_is_left_alone():
     found = [c for i, p in enumerate(pages) for c in running.candidates(i, p)]
     assert running.mark(pages, found) == 3
     assert all(p.blocks[0].type == "page_header" and p.markdown == "otro" for p in pages)
+
+
+def test_a_head_set_lower_counts_when_nothing_lies_above_it():
+    """A LaTeX article on A4 sets its running head 15% down the page (fr_olap.pdf: y 115
+    to 124 of 842), below the band where any short paragraph is a candidate. There the
+    page's topmost paragraph still is one; a heading, or a paragraph under another
+    block (a clause repeated under each heading of a form), is not."""
+    head = "Résumés et interrogations de logs de requêtes OLAP"
+    pages = [_page([("paragraph", head, 115), ("paragraph", f"Cuerpo {n}", 400)]) for n in range(4)]
+    found = [c for i, p in enumerate(pages) for c in running.candidates(i, p)]
+    assert running.mark(pages, found) == 4
+    assert all(p.blocks[0].type == "page_header" for p in pages)
+    assert [p.markdown for p in pages] == [f"Cuerpo {n}" for n in range(4)]
+
+    clause = "This clause is provided for demonstration purposes only."
+    under = [
+        _page([("heading", name, 90), ("paragraph", clause, 115), ("paragraph", "x", 400)])
+        for name in ("Scope", "Terms", "Notices")
+    ]
+    titled = [_page([("heading", head, 115), ("paragraph", "x", 400)]) for _ in range(3)]
+    for pages in (under, titled):
+        found = [c for i, p in enumerate(pages) for c in running.candidates(i, p)]
+        assert running.mark(pages, found) == 0

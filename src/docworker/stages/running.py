@@ -36,6 +36,13 @@ _CANDIDATE_TYPES = ("paragraph", "heading", "caption")
 _DIGITS = re.compile(r"\d+")
 _SPACE = re.compile(r"\s+")
 _PUNCT_SPACE = re.compile(r"\s*([/|,:;·•–—-])\s*")
+#: Share of the page height, at the top and at the bottom, where any short body
+#: paragraph is a candidate.
+BAND = 0.12
+#: Further in, down to this share, only the page's outermost paragraph is one: a
+#: LaTeX article on A4 sets its running head 14-15% down the page, where a heading
+#: and its first lines may stand too.
+OUTER_BAND = 0.18
 
 
 @dataclass(frozen=True)
@@ -57,9 +64,11 @@ def key_of(text: str) -> str:
 
 
 def candidates(
-    index: int, page: PageResult, band: float = 0.12, max_lines: int = 3, max_chars: int = 200
+    index: int, page: PageResult, band: float = BAND, max_lines: int = 3, max_chars: int = 200
 ) -> list[Candidate]:
-    """The page's short body paragraphs in the top or bottom ``band`` of its height."""
+    """The page's short body paragraphs in the top or bottom ``band`` of its height,
+    and the paragraph nearest the top (bottom) edge within ``OUTER_BAND`` of it when no
+    text or picture lies beyond it."""
     if (
         page.status != "ok"
         or page.source not in ("text_layer", "ocr")
@@ -72,6 +81,10 @@ def candidates(
     found: list[Candidate] = []
     part = -1
     blocks = page.blocks
+    shown = [b.bbox for b in blocks if b.type != "line"]
+    top_edge = min(b[1] for b in shown) if shown else 0.0
+    bottom_edge = max(b[3] for b in shown) if shown else 0.0
+    outer = max(band, OUTER_BAND) * page.height
     for i, block in enumerate(blocks):
         if block.type in MARKDOWN_TYPES or (block.type == "picture" and block.text):
             part += 1  # an exported figure's markdown link is a part of its own
@@ -83,8 +96,16 @@ def candidates(
                 break
             lines += 1
         y = (block.bbox[1] + block.bbox[3]) / 2 / page.height
-        side = "top" if block.bbox[3] <= band * page.height else None
-        if block.bbox[1] >= (1 - band) * page.height:
+        side = None
+        if block.bbox[3] <= band * page.height or (
+            block.type == "paragraph" and block.bbox[3] <= outer and block.bbox[1] <= top_edge
+        ):
+            side = "top"
+        if block.bbox[1] >= page.height - band * page.height or (
+            block.type == "paragraph"
+            and block.bbox[1] >= page.height - outer
+            and block.bbox[3] >= bottom_edge
+        ):
             side = "bottom"
         key = key_of(block.text)
         if side is None or lines > max_lines or not key.strip("# "):
