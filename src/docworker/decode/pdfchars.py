@@ -29,7 +29,11 @@ text and becomes ``ligatures.TWO``/``THREE`` (mended from the word); U+21B5 betw
 is Computer Modern's "ff" ligature read without a Unicode map and becomes
 "ff"; other C0 and C1 controls,
 U+FFFF and U+FFFD are dropped and counted (``CharRead.unreadable``);
-characters outside the page box are dropped.
+characters outside the page box are dropped. A glyph of TeX's symbol or
+extension fonts that pdfium could not map (it gives the character code) is read
+by the font's encoding (``texfonts``): "hx, yi" is ⟨x, y⟩; a control code there
+is kept for that lookup (one ``FPDFText_HasUnicodeMapError`` call a control
+character, and one a character of those fonts that their table holds).
 
 Baseline: a text object set straight along the page (no rotation, no slant)
 has one baseline, pdfium's origin for it, given to all its characters. Other
@@ -60,6 +64,7 @@ from typing import Any
 
 from docworker.decode.ligatures import THREE, TWO
 from docworker.decode.pdfmath import is_math_font
+from docworker.decode.texfonts import table_for
 from docworker.geometry import CJK
 
 _INVISIBLE = 3  # FPDF_TEXTRENDERMODE_INVISIBLE
@@ -197,6 +202,8 @@ def ff_ligature(text: Sequence[str], index: int) -> bool:
 
 
 _DROP = frozenset("\uffff\ufffd")  # noncharacter, replacement character
+#: What the characters of one text object share (``_Objects._read``).
+_Info = tuple[int, float, int, bool, float | None, dict[str, str] | None]
 
 
 class _Objects:
@@ -209,22 +216,23 @@ class _Objects:
         self.handle = ctypes.c_void_p(page)
         self.read = read
         self.rotation = rotation
-        self.by_object: dict[int, tuple[int, float, int, bool, float | None]] = {}
-        self.by_font: dict[int, int] = {}
+        self.by_object: dict[int, _Info] = {}
+        self.by_font: dict[int, tuple[int, dict[str, str] | None]] = {}
         self.directions: dict[tuple[float, float], int] = {}
         self.matrix = api().raw.FS_MATRIX()
         self.matrix_ref = ctypes.byref(self.matrix)
         self.name = ctypes.create_string_buffer(256)
 
-    def info(self, obj: int, index: int) -> tuple[int, float, int, bool, float | None]:
+    def info(self, obj: int, index: int) -> _Info:
         found = self.by_object.get(obj)
         if found is None:
             found = self.by_object[obj] = self._read(obj, index)
         return found
 
-    def _read(self, obj: int, index: int) -> tuple[int, float, int, bool, float | None]:
-        """(style, size, direction, invisible, baseline): ``baseline`` (displayed y) when
-        the object's characters run straight along one on an unturned page, else None."""
+    def _read(self, obj: int, index: int) -> _Info:
+        """(style, size, direction, invisible, baseline, codes): ``baseline`` (displayed y)
+        when the object's characters run straight along one on an unturned page, else
+        None; ``codes``: the font's table for unmapped glyphs (``texfonts``), or None."""
         fast = api()
         m = self.matrix
         fast.matrix(self.handle, index, self.matrix_ref)
@@ -240,17 +248,18 @@ class _Objects:
             font = fast.font(handle) or 0
         else:
             invisible, font = False, 0
-        style = self.by_font.get(font)
-        if style is None:
-            style = self.by_font[font] = self._style(font)
+        styled = self.by_font.get(font)
+        if styled is None:
+            styled = self.by_font[font] = self._style(font)
+        style, codes = styled
         baseline = None
         if obj and b == 0 and a > 0 and self.rotation == 0:
             ox, oy = self.origin
             fast.origin(self.page, index, ctypes.addressof(ox), ctypes.addressof(oy))
             baseline = self.top - oy.value
-        return style, size, direction, invisible, baseline
+        return style, size, direction, invisible, baseline, codes
 
-    def _style(self, font: int) -> int:
+    def _style(self, font: int) -> tuple[int, dict[str, str] | None]:
         fast = api()
         name, weight, flags = "", 0, 0
         if font:
@@ -261,7 +270,7 @@ class _Objects:
         bold = bool(_BOLD_NAME.search(name)) or weight >= 600 or bool(flags & _FORCE_BOLD)
         mono = bool(_MONO_NAME.search(name)) or bool(flags & _FIXED_PITCH)
         self.read.styles.append(Style(bold=bold, mono=mono, math=is_math_font(name)))
-        return len(self.read.styles) - 1
+        return len(self.read.styles) - 1, table_for(name)
 
 
 def _transform(crop: tuple[float, float, float, float], rotation: int):
@@ -295,11 +304,14 @@ def _slots(text: str, n_chars: int, page: int, read: CharRead) -> list[tuple[int
             space = True
             continue
         total += 1
-        hyphen = ch in _HYPHEN_MARKS and map_error(page, index) != 1
+        unmapped = (ch < " " or ch in _HYPHEN_MARKS) and map_error(page, index) == 1
+        hyphen = ch in _HYPHEN_MARKS and not unmapped
         if hyphen:
             ch = "-"
         elif ch == RETURN_ARROW and ff_ligature(text, index):
             ch = "ff"
+        elif unmapped and ch < " ":
+            pass  # a glyph's code: its font may read it (``texfonts``), else it goes
         elif ch < " " or ch in _DROP or "\x7f" <= ch <= "\x9f":
             unreadable += 1
             continue
@@ -321,6 +333,7 @@ def read_chars(
     """Every character of ``textpage`` worth keeping, in pdfium's order (see module docstring)."""
     fast = api()
     raw = fast.raw
+    map_error = fast.map_error
     page = ctypes.cast(textpage.raw, ctypes.c_void_p).value
     text = textpage.get_text_range()
     if len(text) != n_chars:  # code points beyond the BMP take two character slots
@@ -360,8 +373,14 @@ def read_chars(
             found = by_object.get(obj)
             if found is None:
                 found = info(obj, index)
-            style, size, direction, invisible, baseline = found
+            style, size, direction, invisible, baseline, codes = found
             last = obj
+        if codes is not None and (ch < " " or (ch in codes and map_error(page, index) == 1)):
+            ch = codes.get(ch, ch)  # TeX's symbol fonts: the glyph's code in their encoding
+        if ch < " ":  # an unmapped control code no table reads, or a glyph that goes
+            read.unreadable += ch != ""
+            carried = space or carried
+            continue
         if upright:
             x0, y0, x1, y1 = left - cl, ct - top, right - cl, ct - bottom
         else:

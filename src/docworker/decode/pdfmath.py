@@ -78,6 +78,14 @@ _SYMBOLS = {
     "∖": "setminus", "⊢": "vdash", "⊨": "models", "ℓ": "ell", "ℏ": "hbar",
     "ℵ": "aleph", "℘": "wp", "ℜ": "Re", "ℑ": "Im", "†": "dagger", "‡": "ddagger",
     "⋆": "star", "≺": "prec", "≻": "succ", "⪯": "preceq", "⪰": "succeq",
+    # The rest of TeX's symbol and extension fonts (``texfonts``).
+    "⋃": "bigcup", "⋂": "bigcap", "⋀": "bigwedge", "⋁": "bigvee", "⊎": "uplus",
+    "⊔": "sqcup", "⊓": "sqcap", "⊑": "sqsubseteq", "⊒": "sqsupseteq", "≍": "asymp",
+    "⋄": "diamond", "⊖": "ominus", "⊘": "oslash", "⊙": "odot", "◯": "bigcirc",
+    "•": "bullet", "≀": "wr", "⨿": "amalg", "⊤": "top", "⊣": "dashv", "△": "triangle",
+    "▽": "triangledown", "↕": "updownarrow", "⇕": "Updownarrow", "⇑": "Uparrow",
+    "⇓": "Downarrow", "↗": "nearrow", "↘": "searrow", "↖": "nwarrow", "↙": "swarrow",
+    "♣": "clubsuit", "♢": "diamondsuit", "♡": "heartsuit", "♠": "spadesuit",
 }  # fmt: skip
 
 _PLAIN = {

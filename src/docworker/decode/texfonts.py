@@ -1,0 +1,75 @@
+"""TeX's symbol fonts read by their encodings where the PDF gives no Unicode for a glyph.
+
+pdfTeX embeds Computer Modern's Type 1 fonts without a ToUnicode map unless the
+document asks for one, so pdfium reads a glyph's Unicode from its name. Names that
+are not in the Adobe Glyph List (``angbracketleft``, ``bardbl``, ``prime``,
+``lessmuch``, ``asteriskmath``, ``summationdisplay`` ...) leave pdfium with the
+character code itself: ⟨x, y⟩ reads "hx, yi", ‖γ′(t)‖ reads "kγ0(t)k", and codes
+under 0x20 (≪, ∗) were dropped as control characters. pdfium flags such a
+character (``FPDFText_HasUnicodeMapError``), and the code is the glyph's slot in
+the font's encoding, which TeX fixes for each family:
+
+- ``OMS``, the math symbols (CMSY, CMBSY, Latin Modern's LMMathSymbols);
+- ``OMX``, the math extension (CMEX, LMMathExtension): big delimiters, operators
+  and their pieces. A piece of a tall delimiter (a brace's middle, a bracket's
+  extension) maps to the pieces Unicode has for it (U+239B..U+23B3), which the
+  LaTeX reading (``pdfmath``) folds as it folds the same pieces from fonts that
+  do map them. The tips of a horizontal brace (over or under a formula) map to
+  nothing: the character goes.
+
+CMSY's negation slash (0x36) and mapsto bar (0x37) are left as pdfium reads them
+("6", "7"): ``pdfmath`` reads them with the glyph drawn over them (≠, ∉, ↦).
+
+Input: a font's base name and an unmapped character. Output: its Unicode text.
+"""
+
+from __future__ import annotations
+
+import re
+
+# fmt: off
+_OMS = (
+    "−·×∗÷⋄±∓⊕⊖⊗⊘⊙◯◦•"      # 0x00
+    "≍≡⊆⊇≤≥⪯⪰∼≈⊂⊃≪≫≺≻"      # 0x10
+    "←→↑↓↔↗↘≃⇐⇒⇑⇓⇔↖↙∝"      # 0x20
+    "′∞∈∋△▽67∀∃¬∅ℜℑ⊤⊥"      # 0x30 (0x36, 0x37: see the module docstring)
+    "ℵ𝒜ℬ𝒞𝒟ℰℱ𝒢ℋℐ𝒥𝒦ℒℳ𝒩𝒪"    # 0x40: calligraphic capitals
+    "𝒫𝒬ℛ𝒮𝒯𝒰𝒱𝒲𝒳𝒴𝒵∪∩⊎∧∨"    # 0x50
+    "⊢⊣⌊⌋⌈⌉{}⟨⟩|‖↕⇕\\≀"     # 0x60
+    "√⨿∇∫⊔⊓⊑⊒§†‡¶♣♢♡♠"      # 0x70
+)
+_OMX = (
+    "()[]⌊⌋⌈⌉{}⟨⟩|‖/\\"      # 0x00: \big
+    "()()[]⌊⌋⌈⌉{}⟨⟩/\\"      # 0x10: \Big (0x10-0x11), \bigg
+    "()[]⌊⌋⌈⌉{}⟨⟩/\\/\\"     # 0x20: \Bigg, then \Big's slashes
+    "⎛⎞⎡⎤⎣⎦⎢⎥⎧⎫⎩⎭⎨⎬⎪⏐"      # 0x30: pieces of tall delimiters
+    "⎝⎠⎜⎟⟨⟩⊔⊔∮∮⊙⊙⊕⊕⊗⊗"      # 0x40
+    "∑∏∫⋃⋂⊎⋀⋁∑∏∫⋃⋂⊎⋀⋁"      # 0x50: text and display sizes
+    "∐∐ˆˆˆ˜˜˜[]⌊⌋⌈⌉{}"      # 0x60: wide accents as spacing ones (set over a letter)
+    "√√√√⎷│┌‖↑↓    ⇑⇓"      # 0x70: radicals, arrow pieces, horizontal brace tips
+)
+# fmt: on
+
+_TABLES = {
+    name: dict(zip(map(chr, range(128)), codes, strict=True))
+    for name, codes in (("OMS", _OMS), ("OMX", _OMX))
+}
+del _TABLES["OMS"]["6"], _TABLES["OMS"]["7"]
+# The tips of a brace drawn over or under a formula (its straight parts are rules): no
+# text, they go.
+_TABLES["OMX"].update(dict.fromkeys("z{|}", ""))
+
+_FAMILIES = (
+    (re.compile(r"(?:CMB?SY\d|LMMathSymbols)", re.IGNORECASE), "OMS"),
+    (re.compile(r"(?:CMEX\d|LMMathExtension)", re.IGNORECASE), "OMX"),
+)
+
+
+def table_for(name: str) -> dict[str, str] | None:
+    """The code → Unicode table of the base font ``name`` (subset prefix dropped), or
+    ``None`` for a font outside these families."""
+    base = name.split("+", 1)[1] if len(name) > 7 and name[6] == "+" else name
+    for pattern, encoding in _FAMILIES:
+        if pattern.match(base):
+            return _TABLES[encoding]
+    return None
