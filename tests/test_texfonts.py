@@ -30,9 +30,11 @@ def _page_text(path: Path, number: int) -> str:
 
 def test_the_families_and_their_codes():
     oms, omx = texfonts.table_for("ABCDEF+CMSY10"), texfonts.table_for("CMEX10")
-    assert oms is not None and omx is not None
+    oml = texfonts.table_for("CMMI10")
+    assert oms is not None and omx is not None and oml is not None
+    assert [oml[c] for c in "%\x0f`'"] == ["ϱ", "ϵ", "ℓ", "φ"] and oml[","] == ""
     assert texfonts.table_for("CMBSY7") is oms and texfonts.table_for("LMMathSymbols10-Italic")
-    assert texfonts.table_for("CMMI10") is None and texfonts.table_for("Times-Roman") is None
+    assert texfonts.table_for("CMR10") is None and texfonts.table_for("Times-Roman") is None
     assert [oms[c] for c in "hik0\x03\x1c<"] == ["⟨", "⟩", "‖", "′", "∗", "≪", "ℜ"]
     assert "6" not in oms and "7" not in oms  # read with the glyph over them (pdfmath)
     assert [omx[c] for c in "PXRZS[\x12"] == ["∑", "∑", "∫", "∫", "⋃", "⋃", "("]
@@ -53,3 +55,6 @@ def test_a_tex_book_reads_norms_and_big_operators():
     text = _page_text(GEOTOPO, 6)  # the operator is a piece of its own, its limits under it
     assert "für jedes i ∈ I, so ist\n⋃\ni∈I\nUi ∈ T" in text
     assert "max(‖x1 − x2‖, ‖y1 − y2‖)" in _page_text(GEOTOPO, 11)
+    # CMMI's ϱ had read "%", and the hook of an inclusion's arrow ",→" a comma.
+    assert "Gruppenhomomorphismen\nϱ : G → Perm(X)" in _page_text(GEOTOPO, 66)
+    assert "man schreibt: ι : A → X." in _page_text(GEOTOPO, 51)

@@ -9,6 +9,9 @@ under 0x20 (≪, ∗) were dropped as control characters. pdfium flags such a
 character (``FPDFText_HasUnicodeMapError``), and the code is the glyph's slot in
 the font's encoding, which TeX fixes for each family:
 
+- ``OML``, the math letters (CMMI, CMMIB, Latin Modern's LMMathItalic): the
+  variant Greek letters (ϵ ϑ ϖ ϱ ς φ), ℓ, ℘, the harpoons (an arrow's hook
+  goes);
 - ``OMS``, the math symbols (CMSY, CMBSY, Latin Modern's LMMathSymbols);
 - ``OMX``, the math extension (CMEX, LMMathExtension): big delimiters, operators
   and their pieces. A piece of a tall delimiter (a brace's middle, a bracket's
@@ -48,18 +51,32 @@ _OMX = (
     "∐∐ˆˆˆ˜˜˜[]⌊⌋⌈⌉{}"      # 0x60: wide accents as spacing ones (set over a letter)
     "√√√√⎷│┌‖↑↓    ⇑⇓"      # 0x70: radicals, arrow pieces, horizontal brace tips
 )
+_OML = (
+    "ΓΔΘΛΞΠΣΥΦΨΩαβγδϵ"      # 0x00
+    "ζηθικλμνξπρστυϕχ"      # 0x10
+    "ψωεϑϖϱςφ↼↽⇀⇁↩↪▹◃"      # 0x20
+    "0123456789.,</>⋆"      # 0x30: old-style figures
+    "∂ABCDEFGHIJKLMNO"      # 0x40
+    "PQRSTUVWXYZ♭♮♯⌣⌢"      # 0x50
+    "ℓabcdefghijklmno"      # 0x60
+    "pqrstuvwxyzıȷ℘⃗⁀"      # 0x70
+)
 # fmt: on
 
 _TABLES = {
     name: dict(zip(map(chr, range(128)), codes, strict=True))
-    for name, codes in (("OMS", _OMS), ("OMX", _OMX))
+    for name, codes in (("OML", _OML), ("OMS", _OMS), ("OMX", _OMX))
 }
 del _TABLES["OMS"]["6"], _TABLES["OMS"]["7"]
 # The tips of a brace drawn over or under a formula (its straight parts are rules): no
 # text, they go.
 _TABLES["OMX"].update(dict.fromkeys("z{|}", ""))
+# The hooks TeX sets before or after an arrow (\hookrightarrow is a hook, then →): the
+# arrow stays, the hook goes (Unicode's ↪ is one character, not the two pieces).
+_TABLES["OML"].update(dict.fromkeys(",-", ""))
 
 _FAMILIES = (
+    (re.compile(r"(?:CMMIB?\d|LMMathItalic)", re.IGNORECASE), "OML"),
     (re.compile(r"(?:CMB?SY\d|LMMathSymbols)", re.IGNORECASE), "OMS"),
     (re.compile(r"(?:CMEX\d|LMMathExtension)", re.IGNORECASE), "OMX"),
 )
