@@ -10,6 +10,7 @@ import pytest
 from docworker import decode
 from docworker.decode import texfonts
 from docworker.decode.pdfmath import command
+from tests.pdfgen import pdf_from_objects
 
 ROOT = Path(__file__).resolve().parents[1]
 FR_OLAP = ROOT / "corpus" / "unstructured-io" / "fr_olap.pdf"
@@ -29,11 +30,14 @@ def _page_text(path: Path, number: int) -> str:
 
 
 def test_the_families_and_their_codes():
-    oms, omx = texfonts.table_for("ABCDEF+CMSY10"), texfonts.table_for("CMEX10")
-    oml = texfonts.table_for("CMMI10")
-    assert oms is not None and omx is not None and oml is not None
+    oms, omx, oml = (
+        texfonts.table_for(name)[0]  # type: ignore[index]
+        for name in ("ABCDEF+CMSY10", "CMEX10", "CMMI10")
+    )
     assert [oml[c] for c in "%\x0f`'"] == ["ϱ", "ϵ", "ℓ", "φ"] and oml[","] == ""
-    assert texfonts.table_for("CMBSY7") is oms and texfonts.table_for("LMMathSymbols10-Italic")
+    assert texfonts.table_for("CMBSY7") == (oms, False)
+    assert texfonts.table_for("LMMathSymbols10-Italic") == (oms, False)
+    assert texfonts.table_for("ABCDEF+RupeeForadian") == ({"`": "₹"}, True)
     assert texfonts.table_for("CMR10") is None and texfonts.table_for("Times-Roman") is None
     assert [oms[c] for c in "hik0\x03\x1c<"] == ["⟨", "⟩", "‖", "′", "∗", "≪", "ℜ"]
     assert "6" not in oms and "7" not in oms  # read with the glyph over them (pdfmath)
@@ -58,3 +62,31 @@ def test_a_tex_book_reads_norms_and_big_operators():
     # CMMI's ϱ had read "%", and the hook of an inclusion's arrow ",→" a comma.
     assert "Gruppenhomomorphismen\nϱ : G → Perm(X)" in _page_text(GEOTOPO, 66)
     assert "man schreibt: ι : A → X." in _page_text(GEOTOPO, 51)
+
+
+def _rupee_pdf() -> bytes:
+    """An annual report's figure: "`" in the Rupee Foradian font, the amount in Times."""
+    stream = (
+        b"BT 1 0 0 1 72 700 Tm /T 12 Tf (Revenue: ) Tj /R 12 Tf (`) Tj /T 12 Tf"
+        b" (7,92,756 crore; a quote: `fine`) Tj ET"
+    )
+    objects = {
+        1: b"<< /Type /Catalog /Pages 2 0 R >>",
+        2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
+        b" /Resources << /Font << /T 5 0 R /R 6 0 R >> >> >>",
+        4: b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        5: b"<< /Type /Font /Subtype /Type1 /BaseFont /Times-Roman /Encoding /WinAnsiEncoding >>",
+        6: b"<< /Type /Font /Subtype /TrueType /BaseFont /ABCDEF+RupeeForadian"
+        b" /Encoding /WinAnsiEncoding >>",
+    }
+    return pdf_from_objects(objects)
+
+
+def test_the_rupee_font_draws_the_rupee_sign_for_a_grave_accent(tmp_path):
+    """Indian reports set ₹ in "Rupee Foradian", whose grave accent is the rupee sign;
+    a grave accent in any other font stays one."""
+    path = tmp_path / "rupee.pdf"
+    path.write_bytes(_rupee_pdf())
+    text = _page_text(path, 1)
+    assert "Revenue: ₹7,92,756 crore; a quote: `fine`" in text

@@ -203,7 +203,7 @@ def ff_ligature(text: Sequence[str], index: int) -> bool:
 
 _DROP = frozenset("\uffff\ufffd")  # noncharacter, replacement character
 #: What the characters of one text object share (``_Objects._read``).
-_Info = tuple[int, float, int, bool, float | None, dict[str, str] | None]
+_Info = tuple[int, float, int, bool, float | None, dict[str, str] | None, bool]
 
 
 class _Objects:
@@ -217,7 +217,7 @@ class _Objects:
         self.read = read
         self.rotation = rotation
         self.by_object: dict[int, _Info] = {}
-        self.by_font: dict[int, tuple[int, dict[str, str] | None]] = {}
+        self.by_font: dict[int, tuple[int, dict[str, str] | None, bool]] = {}
         self.directions: dict[tuple[float, float], int] = {}
         self.matrix = api().raw.FS_MATRIX()
         self.matrix_ref = ctypes.byref(self.matrix)
@@ -230,9 +230,10 @@ class _Objects:
         return found
 
     def _read(self, obj: int, index: int) -> _Info:
-        """(style, size, direction, invisible, baseline, codes): ``baseline`` (displayed y)
-        when the object's characters run straight along one on an unturned page, else
-        None; ``codes``: the font's table for unmapped glyphs (``texfonts``), or None."""
+        """(style, size, direction, invisible, baseline, codes, always): ``baseline``
+        (displayed y) when the object's characters run straight along one on an unturned
+        page, else None; ``codes``: the font's table (``texfonts``) or None, read for every
+        character (``always``) or for those pdfium could not map."""
         fast = api()
         m = self.matrix
         fast.matrix(self.handle, index, self.matrix_ref)
@@ -251,15 +252,15 @@ class _Objects:
         styled = self.by_font.get(font)
         if styled is None:
             styled = self.by_font[font] = self._style(font)
-        style, codes = styled
+        style, codes, always = styled
         baseline = None
         if obj and b == 0 and a > 0 and self.rotation == 0:
             ox, oy = self.origin
             fast.origin(self.page, index, ctypes.addressof(ox), ctypes.addressof(oy))
             baseline = self.top - oy.value
-        return style, size, direction, invisible, baseline, codes
+        return style, size, direction, invisible, baseline, codes, always
 
-    def _style(self, font: int) -> tuple[int, dict[str, str] | None]:
+    def _style(self, font: int) -> tuple[int, dict[str, str] | None, bool]:
         fast = api()
         name, weight, flags = "", 0, 0
         if font:
@@ -270,7 +271,8 @@ class _Objects:
         bold = bool(_BOLD_NAME.search(name)) or weight >= 600 or bool(flags & _FORCE_BOLD)
         mono = bool(_MONO_NAME.search(name)) or bool(flags & _FIXED_PITCH)
         self.read.styles.append(Style(bold=bold, mono=mono, math=is_math_font(name)))
-        return len(self.read.styles) - 1, table_for(name)
+        codes, always = table_for(name) or (None, False)
+        return len(self.read.styles) - 1, codes, always
 
 
 def _transform(crop: tuple[float, float, float, float], rotation: int):
@@ -373,9 +375,11 @@ def read_chars(
             found = by_object.get(obj)
             if found is None:
                 found = info(obj, index)
-            style, size, direction, invisible, baseline, codes = found
+            style, size, direction, invisible, baseline, codes, always = found
             last = obj
-        if codes is not None and (ch < " " or (ch in codes and map_error(page, index) == 1)):
+        if codes is not None and (
+            ch < " " or (ch in codes and (always or map_error(page, index) == 1))
+        ):
             ch = codes.get(ch, ch)  # TeX's symbol fonts: the glyph's code in their encoding
         if ch < " ":  # an unmapped control code no table reads, or a glyph that goes
             read.unreadable += ch != ""

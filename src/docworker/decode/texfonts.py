@@ -23,6 +23,9 @@ the font's encoding, which TeX fixes for each family:
 CMSY's negation slash (0x36) and mapsto bar (0x37) are left as pdfium reads them
 ("6", "7"): ``pdfmath`` reads them with the glyph drawn over them (≠, ∉, ↦).
 
+One font that is not TeX's draws a sign in a letter's slot whatever its map says:
+"Rupee Foradian" draws ₹ for the grave accent ("`17,81,841 crore").
+
 Input: a font's base name and an unmapped character. Output: its Unicode text.
 """
 
@@ -82,11 +85,22 @@ _FAMILIES = (
 )
 
 
-def table_for(name: str) -> dict[str, str] | None:
-    """The code → Unicode table of the base font ``name`` (subset prefix dropped), or
-    ``None`` for a font outside these families."""
+#: A font that draws a sign in another character's slot, and says so in no map: the
+#: Indian "Rupee Foradian" font draws ₹ for the grave accent (made before Unicode had
+#: ₹; annual reports and invoices still use it). Its characters are read through the
+#: table whatever pdfium mapped them to.
+_DRAWN = ((re.compile(r"Rupee[ -]?Foradian", re.IGNORECASE), {"`": "₹"}),)
+
+
+def table_for(name: str) -> tuple[dict[str, str], bool] | None:
+    """``(table, always)`` for the base font ``name`` (subset prefix dropped), or ``None``
+    for a font outside these families: the code → Unicode table, and whether it reads
+    every character (``_DRAWN``) or only those pdfium could not map (TeX's fonts)."""
     base = name.split("+", 1)[1] if len(name) > 7 and name[6] == "+" else name
     for pattern, encoding in _FAMILIES:
         if pattern.match(base):
-            return _TABLES[encoding]
+            return _TABLES[encoding], False
+    for pattern, table in _DRAWN:
+        if pattern.search(base):
+            return table, True
     return None
