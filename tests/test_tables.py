@@ -619,6 +619,24 @@ def test_a_wrapped_stream_header_becomes_one_row_and_two_levels_stay():
     assert [c.text for c in merged if c.row == 1] == ["Total", "10,690", "123,656"]
     two_levels = [TableCell(row=0, col=1, col_span=2, text="Male", header=True), *cells[1:]]
     assert _one_header_row(two_levels, 1) == two_levels
+    # A header of two lines read with the body: both lines over the first with a number
+    # (unstructured's embedded-images-tables.pdf, Table 1).
+    cells = (
+        row(0, ["Inhibitor", "bc (V/dec)", "Polarization"], True)
+        + row(1, ["concentration (g)", "", "resistance (Ω)"])
+        + row(2, ["0", "0.0335", "24.0910"])
+        + row(3, ["2", "1.9460", "121.440"])
+    )
+    merged = _one_header_row(cells, 0)
+    assert [c.text for c in merged if c.row == 0] == [
+        "Inhibitor concentration (g)",
+        "bc (V/dec)",
+        "Polarization resistance (Ω)",
+    ]
+    assert [c.text for c in merged if c.row == 1] == ["0", "0.0335", "24.0910"]
+    text_rows = row(0, ["Name", "Role"], True) + row(1, ["Ann", "Chair"]) + row(2, ["Bo", "Clerk"])
+    text_rows += row(3, ["Cy", "Member"]) + row(4, ["Di", "2"])
+    assert _one_header_row(text_rows, 0) == text_rows  # the number comes too late
 
 
 @needs_corpus
@@ -635,3 +653,30 @@ def test_corpus_table_ruled_between_rows_only_is_read_by_its_columns():
 def test_corpus_cell_with_a_word_hyphenated_at_its_line_end_reads_it_whole():
     cells = [c.text for t in _corpus_tables("tabula/puertos1.pdf") for c in t.cells]
     assert "Filetes y demás carnes de pescado" in cells
+
+
+def test_a_paper_table_keeps_its_minus_signs_and_its_two_line_header():
+    """unstructured's embedded-images-tables.pdf (in this repository's corpus): the minus
+    signs of "Ecorr (V)" are code 3 of a symbol font with no Unicode map, drawn as flat
+    bars, and each header cell is two lines over the rule under the header."""
+    stage = TableStage()
+    try:
+        tables = stage(
+            str(ROOT / "corpus" / "unstructured-io" / "embedded-images-tables.pdf"), None, 1
+        )
+    finally:
+        stage.close()
+    grid = _grid(max(tables, key=lambda t: len(t.cells)))
+    assert grid[0] == [
+        "Inhibitor concentration (g)",
+        "bc (V/dec)",
+        "ba (V/dec)",
+        "Ecorr (V)",
+        "icorr (A/cm2)",
+        "Polarization resistance (Ω)",
+        "Corrosion rate (mm/year)",
+    ]
+    assert grid[1] == ["0", "0.0335", "0.0409", "−0.9393", "0.0003", "24.0910", "2.8163"]
+    assert [row[3] for row in grid[1:]] == [
+        "−0.9393", "−0.8276", "−0.8825", "−0.8027", "−0.5896", "−0.5356"
+    ]  # fmt: skip

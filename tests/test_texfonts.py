@@ -90,3 +90,11 @@ def test_the_rupee_font_draws_the_rupee_sign_for_a_grave_accent(tmp_path):
     path.write_bytes(_rupee_pdf())
     text = _page_text(path, 1)
     assert "Revenue: ₹7,92,756 crore; a quote: `fine`" in text
+
+
+def test_an_unmapped_flat_bar_before_a_number_is_its_minus_sign():
+    """Elsevier's AdvMacMthSyN sets "−0.9393" with its minus as code 3 and no Unicode; the
+    text read "0.9393". Only a bar right before a digit is read so: an ornament of flat
+    glyphs elsewhere (redp5110's cover) stays out."""
+    text = _page_text(ROOT / "corpus" / "unstructured-io" / "embedded-images-tables.pdf", 1)
+    assert "−0.9393" in text and "−0.5356" in text

@@ -143,6 +143,7 @@ class _Api:
         self.font_size = fast(raw.FPDFText_GetFontSize, d)
         self.matrix = fast(raw.FPDFText_GetMatrix, i)
         self.origin = fast(raw.FPDFText_GetCharOrigin, i, vp, i, vp, vp)
+        self.char_box = fast(raw.FPDFText_GetCharBox, i, vp, i, vp, vp, vp, vp)
         self.render_mode = fast(raw.FPDFTextObj_GetTextRenderMode, i)
         self.font = fast(raw.FPDFTextObj_GetFont, vp)
         size_t = ctypes.c_size_t
@@ -381,10 +382,16 @@ def read_chars(
             ch < " " or (ch in codes and (always or map_error(page, index) == 1))
         ):
             ch = codes.get(ch, ch)  # TeX's symbol fonts: the glyph's code in their encoding
-        if ch < " ":  # an unmapped control code no table reads, or a glyph that goes
+        if ch < " " and not (
+            ch and _before_number(slots, k) and flat_bar(page, index, top - bottom)
+        ):
+            # An unmapped control code no table reads (one drawn as a flat bar right
+            # before a number is its minus sign, below), or a glyph that goes.
             read.unreadable += ch != ""
             carried = space or carried
             continue
+        if ch < " ":
+            ch = "−"
         if upright:
             x0, y0, x1, y1 = left - cl, ct - top, right - cl, ct - bottom
         else:
@@ -416,6 +423,27 @@ def read_chars(
     if CJK.search(text):  # only these scripts are set in vertical columns (tategaki)
         _stack_down(chars)
     return read
+
+
+def _before_number(slots: list[tuple[int, str, bool, bool]], k: int) -> bool:
+    """Does a digit (or a decimal point) follow ``slots[k]`` with no space between?"""
+    if k + 1 >= len(slots) or slots[k + 1][2]:
+        return False
+    after = slots[k + 1][1]
+    return after.isdigit() or after == "."
+
+
+def flat_bar(page: int, index: int, height: float) -> bool:
+    """Is the glyph at ``index`` a flat bar (its ink at least four times as wide as it is
+    high, under a tenth of its loose box's ``height``)? Before a number, that is a minus
+    sign its font maps to no text (Elsevier's AdvMacMthSyN sets the minus of "−0.9393"
+    as code 3; the number read "0.9393"); elsewhere a rule or an ornament."""
+    box = [ctypes.c_double() for _ in range(4)]
+    if not api().char_box(page, index, *(ctypes.addressof(v) for v in box)):
+        return False
+    left, right, bottom, top = (v.value for v in box)
+    ink_w, ink_h = right - left, top - bottom
+    return height > 0 and 0 <= ink_h <= 0.1 * height and ink_w >= 4 * max(ink_h, 0.05)
 
 
 def _ligature(

@@ -27,7 +27,7 @@ import logging
 import unicodedata
 from typing import Any
 
-from docworker.decode.pdfchars import RETURN_ARROW, api, ff_ligature
+from docworker.decode.pdfchars import RETURN_ARROW, api, ff_ligature, flat_bar
 from docworker.decode.pdfobjects import Frame, frame_of, read_objects
 
 _log = logging.getLogger(__name__)
@@ -91,8 +91,9 @@ def _calls(raw: Any) -> _Fast:
     return _fast
 
 
-def _slots(raw: Any, textpage: Any, n: int) -> list[tuple[int, str]]:
-    """``(index, text)`` of each character slot the finders take (see ``characters``)."""
+def _slots(raw: Any, textpage: Any, n: int, bars: set[int]) -> list[tuple[int, str]]:
+    """``(index, text)`` of each character slot the finders take (see ``characters``);
+    the indices of minus signs read from a bar go into ``bars``."""
     codes = _codes(raw, textpage, n)
     handle = textpage.raw
     address = ctypes.cast(handle, ctypes.c_void_p).value
@@ -110,10 +111,27 @@ def _slots(raw: Any, textpage: Any, n: int) -> list[tuple[int, str]]:
             ch = "-"
         elif ch == RETURN_ARROW and ff_ligature(codes, i):
             ch = "ff"
+        elif ch < " " and _number_after(codes, i) and _minus(raw, textpage, address, i):
+            ch = "−"  # an unmapped glyph drawn as a flat bar (``pdfchars.flat_bar``)
+            bars.add(i)
         elif ch < " " or "\x7f" <= ch <= "\x9f" or ch in _DROP:
             continue
         slots.append((i, ch))
     return slots
+
+
+def _number_after(codes: list[str], i: int) -> bool:
+    """Does a digit or a decimal point follow slot ``i`` right away?"""
+    after = codes[i + 1] if i + 1 < len(codes) else ""
+    return after.isdigit() or after == "."
+
+
+def _minus(raw: Any, textpage: Any, address: int, i: int) -> bool:
+    """An unmapped control code whose glyph is a flat bar (before a number: a minus sign)."""
+    if raw.FPDFText_HasUnicodeMapError(textpage.raw, i) != 1:
+        return False
+    _, bottom, _, top = textpage.get_charbox(i, loose=True)
+    return flat_bar(address, i, top - bottom)
 
 
 def characters(textpage: Any, frame: Frame) -> list[dict]:
@@ -131,7 +149,8 @@ def characters(textpage: Any, frame: Frame) -> list[dict]:
     n = textpage.count_chars()
     if n <= 0:
         return []
-    slots = _slots(raw, textpage, n)
+    bars: set[int] = set()
+    slots = _slots(raw, textpage, n, bars)
     if not slots:
         return []
     fast = api()
@@ -207,6 +226,10 @@ def characters(textpage: Any, frame: Frame) -> list[dict]:
         }
         if not key and chars:  # a space pdfium keeps without its object: on the last one's line
             _align(char, chars[-1])
+        if bars and k and slots[k - 1][0] in bars and chars and chars[-1]["text"] == "−":
+            # A minus read from a bar (``_minus``): its font's box is not the number's;
+            # it stands on the line of the character after it.
+            _align(chars[-1], char)
         chars.append(char)
     return chars
 

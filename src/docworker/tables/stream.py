@@ -243,10 +243,14 @@ def _one_header_row(cells: list[TableCell], n_header: int) -> list[TableCell]:
     over "Under 18 | 18 years") keeps its rows.
     """
     n_rows = max(c.row for c in cells) + 1
-    for _ in range(2):  # a header line that fits the columns is read with the body: no number
-        below = n_header + 1
-        if below < n_rows and not _numbers(cells, n_header) and _numbers(cells, below):
-            n_header += 1
+    # A header line that fits the columns is read with the body: the lines with no number
+    # over the first line with one (two at most: "Inhibitor" over "concentration (g)"
+    # over "0 | 0.0335 | ...") are the header.
+    first = n_header
+    while first < min(n_header + 2, n_rows) and not _numbers(cells, first):
+        first += 1
+    if first > n_header and first < n_rows and _numbers(cells, first):
+        n_header = first
     head = [c for c in cells if c.row < n_header]
     if n_header < 2 or any(c.col_span > 1 for c in head):
         return cells
