@@ -842,3 +842,23 @@ def test_a_list_of_authors_runs_on_into_its_centred_last_line():
     assert _texts([first, last]) == [f"{first.text} {last.text}"]
     centred = Line("Allen Institute for AI", (250.0, 181.5, 365.0, 192.8), size=9.96)
     assert len(_texts([first, centred])) == 2
+
+
+def test_a_list_item_goes_on_at_its_hanging_indent_after_a_colon():
+    """unstructured's list-item-example.pdf: "● Determining root challenges:" over
+    "organizational factors", set where the item's text starts after its bullet. Both
+    lines are narrower than the item's first one, so the second had been read as a line
+    centred under it; a line that starts elsewhere under a list item still ends it."""
+    words = [
+        Word(327.8, 345.9, 334.4, 358.2, "●"),
+        *_words("Determining root challenges:", 345.8, 345.9, 11),
+    ]
+    item = Line(
+        "● Determining root challenges:", (327.8, 345.9, 485.7, 358.2), size=11, words=words
+    )
+    rest = Line("organizational factors", (345.8, 358.5, 450.2, 370.8), size=11,
+                words=_words("organizational factors", 345.8, 358.5, 11))  # fmt: skip
+    assert _texts([item, rest]) == ["● Determining root challenges: organizational factors"]
+    centred = Line("A note on scope", (352.0, 358.5, 444.0, 370.8), size=11,
+                   words=_words("A note on scope", 352.0, 358.5, 11))  # fmt: skip
+    assert len(_texts([item, centred])) == 2

@@ -144,6 +144,7 @@ def breaks(
         (_inset(prev, line, 1.5 * em) or _inset(line, prev, 1.5 * em))
         and not _title_lines(prev, line, typical, body)
         and not _runs_into(prev, line)
+        and not _hangs(para, line, em)
     ):
         # A centred title or running head over (under) a block of text; not a sentence
         # running on into a centred last line ("... and ordered to be" / "printed.").
@@ -335,6 +336,16 @@ def _heading_over(head: Line, line: Line, em: float) -> bool:
         and not head.math
         and not line.math
     )
+
+
+def _hangs(para: Paragraph, line: Line, em: float) -> bool:
+    """Does ``line`` start where the text of ``para``'s list item starts, after its
+    marker (a hanging indent): the item's next line, not a line centred under it
+    ("● Determining root challenges:" / "organizational factors")?"""
+    first = para.lines[0]
+    if len(first.words) < 2 or list_marker(first.text) is None:
+        return False
+    return abs(first.words[1].x0 - line.bbox[0]) <= 0.5 * em
 
 
 def _inset(a: Line, b: Line, margin: float) -> bool:
