@@ -15,6 +15,7 @@ Outputs: tokens and lines.
 from __future__ import annotations
 
 import itertools
+import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -39,6 +40,7 @@ class _Cell:
     pairs: set[str]
     first: int
     end: int
+    flat: str = ""  # the words run together (``_unspaced``)
 
 
 #: Rows either side of the row a line is aligned with whose cells it may still match,
@@ -68,7 +70,7 @@ def cell_words(table: Table, lines: list[Line]) -> dict[int, list[str]]:
     for cell in table.cells:
         keys = [k for k in map(_key, cell.text.split()) if k]
         pairs = {a + b for a, b in itertools.pairwise(keys)}
-        cells.append(_Cell(Counter(keys), pairs, cell.row, cell.row + cell.row_span))
+        cells.append(_Cell(Counter(keys), pairs, cell.row, cell.row + cell.row_span, "".join(keys)))
     rows = _line_rows(lines, cells)
     left = {id(line): [(t, _key(t)) for t in line.text.split()] for line in lines}
     for slack in (None,) if rows is None else (0, _ROW_SLACK):
@@ -82,10 +84,23 @@ def cell_words(table: Table, lines: list[Line]) -> dict[int, list[str]]:
                 cell = next((c for c in mine if c.words[k] > 0), None)
                 if cell is not None:
                     cell.words[k] -= 1
-                elif not any(k in c.pairs for c in mine):
+                elif not any(k in c.pairs for c in mine) and not _unspaced(k, mine):
                     rest.append((token, k))
             left[id(line)] = rest
     return {i: [t for t, _ in rest] for i, rest in left.items()}
+
+
+#: Chinese, Japanese and Korean: a table's own character reader may run their words
+#: together where the text layer spaces them (narrow gaps between wide glyphs).
+_DENSE = re.compile(
+    r"[\u1100-\u11ff\u3000-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]"
+)
+
+
+def _unspaced(key: str, cells: list[_Cell]) -> bool:
+    """A token of a dense script found inside a cell's words run together ("이마트" in
+    "이마트,이마트트레이더스": the cell read with no space where the line has one)."""
+    return bool(_DENSE.search(key)) and any(key in c.flat for c in cells)
 
 
 def _line_rows(lines: list[Line], cells: list[_Cell]) -> dict[int, int] | None:
