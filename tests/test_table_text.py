@@ -185,3 +185,12 @@ def test_korean_words_a_cell_runs_together_still_match_their_line():
         Paragraph([_line("Retail Emart, Emart Traders", 10, 30)]),
     ]
     assert "Emart Traders" in items_markdown(layout_items(paras, ["paragraph"] * 2, [table]))
+
+
+def test_pdfiums_spaces_beside_hangul_are_kept_for_the_finders():
+    """Korean spaces its words; pdfium's made-up spaces elsewhere fall inside numbers."""
+    from docworker.tables.objects import _beside_hangul
+
+    codes = list("이마트, 이마트 트레이더스 98 452")
+    assert _beside_hangul(codes, 4) and _beside_hangul(codes, 8)
+    assert not _beside_hangul(codes, codes.index("4") - 1)

@@ -103,7 +103,7 @@ def _slots(raw: Any, textpage: Any, n: int, bars: set[int]) -> list[tuple[int, s
         if not ch or ch in "\r\n":
             continue
         if ch == " ":
-            if is_generated(address, i) == 1:
+            if is_generated(address, i) == 1 and not _beside_hangul(codes, i):
                 continue
         elif ch in _HYPHEN:
             if raw.FPDFText_HasUnicodeMapError(handle, i) == 1:
@@ -118,6 +118,18 @@ def _slots(raw: Any, textpage: Any, n: int, bars: set[int]) -> list[tuple[int, s
             continue
         slots.append((i, ch))
     return slots
+
+
+def _hangul(ch: str) -> bool:
+    return "\uac00" <= ch <= "\ud7a3"
+
+
+def _beside_hangul(codes: list[str], i: int) -> bool:
+    """Is the space pdfium made at ``i`` next to a Hangul syllable? Korean spaces its
+    words, but its gaps are narrow beside its wide glyphs, so the finders' own gap test
+    runs the words together ("이마트,이마트트레이더스"); elsewhere pdfium's spaces fall
+    inside numbers ("98 452") and are left out."""
+    return 0 < i < len(codes) - 1 and (_hangul(codes[i - 1]) or _hangul(codes[i + 1]))
 
 
 def _number_after(codes: list[str], i: int) -> bool:
