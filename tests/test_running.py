@@ -155,6 +155,8 @@ def test_a_head_set_lower_counts_when_nothing_lies_above_it():
         for name in ("Scope", "Terms", "Notices")
     ]
     titled = [_page([("heading", head, 115), ("paragraph", "x", 400)]) for _ in range(3)]
-    for pages in (under, titled):
+    # A page of one line (its only text, 12.4% down) is no running head, however alike.
+    alone = [_page([("paragraph", f"Página {n}: señal pública", 95)]) for n in range(4)]
+    for pages in (under, titled, alone):
         found = [c for i, p in enumerate(pages) for c in running.candidates(i, p)]
         assert running.mark(pages, found) == 0

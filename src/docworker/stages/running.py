@@ -68,7 +68,8 @@ def candidates(
 ) -> list[Candidate]:
     """The page's short body paragraphs in the top or bottom ``band`` of its height,
     and the paragraph nearest the top (bottom) edge within ``OUTER_BAND`` of it when no
-    text or picture lies beyond it."""
+    text or picture lies beyond it and some lies further in (a page of one line is no
+    running head)."""
     if (
         page.status != "ok"
         or page.source not in ("text_layer", "ocr")
@@ -97,14 +98,19 @@ def candidates(
             lines += 1
         y = (block.bbox[1] + block.bbox[3]) / 2 / page.height
         side = None
-        if block.bbox[3] <= band * page.height or (
-            block.type == "paragraph" and block.bbox[3] <= outer and block.bbox[1] <= top_edge
+        y0, y1 = block.bbox[1], block.bbox[3]
+        if y1 <= band * page.height or (
+            block.type == "paragraph"
+            and y1 <= outer
+            and y0 <= top_edge
+            and any(b[1] >= y1 for b in shown)  # the body lies further in
         ):
             side = "top"
-        if block.bbox[1] >= page.height - band * page.height or (
+        if y0 >= page.height - band * page.height or (
             block.type == "paragraph"
-            and block.bbox[1] >= page.height - outer
-            and block.bbox[3] >= bottom_edge
+            and y0 >= page.height - outer
+            and y1 >= bottom_edge
+            and any(b[3] <= y0 for b in shown)
         ):
             side = "bottom"
         key = key_of(block.text)
