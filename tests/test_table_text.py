@@ -194,3 +194,18 @@ def test_pdfiums_spaces_beside_hangul_are_kept_for_the_finders():
     codes = list("이마트, 이마트 트레이더스 98 452")
     assert _beside_hangul(codes, 4) and _beside_hangul(codes, 8)
     assert not _beside_hangul(codes, codes.index("4") - 1)
+
+
+def test_a_small_print_cells_words_stay_apart():
+    """The Senate's expenditure report sets its table in 5-point type, words 1.4 points
+    apart: under pdfplumber's fixed 3-point tolerance a cell read "DISTRICTDIRECTOR". A
+    gap of a quarter of the text's height ends a word; letters set close stay one."""
+    box = [(100, 95, 300, 110)]
+    chars = _chars("DISTRICT", 110, 100, pitch=3.0, size=5.13)
+    chars += _chars("DIRECTOR", 110 + 8 * 3.0 + 1.4, 100, pitch=3.0, size=5.13)
+    cells = build_cells(box, chars, [])
+    assert cells is not None and cells[0].text == "DISTRICT DIRECTOR"
+    tight = _chars("Form", 110, 100, pitch=5.0) + _chars("4972", 133.5, 100, pitch=5.0)
+    tight += _chars(".", 154.5, 100, pitch=5.0)  # a full stop set a point after its digit
+    cells = build_cells(box, tight, [])
+    assert cells is not None and cells[0].text == "Form 4972."

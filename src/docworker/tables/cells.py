@@ -163,8 +163,6 @@ def build_cells(
     ``beside``: characters of the rows' band beyond the grid's edges (any in the
     grid are ignored); those of lines that run into an edge cell join it.
     """
-    from pdfplumber.utils import extract_text
-
     boxes = [b for b in boxes if b is not None]
     if not boxes:
         return None
@@ -209,7 +207,7 @@ def build_cells(
         turn = dominant_direction(group)
         if turn:  # a turned header in an upright table: read it upright
             group = [turn_char(c, turn, 0.0, 0.0) for c in group]
-        lines = [rtl.visual_line(line) for line in extract_text(group).split("\n")] if group else []
+        lines = [rtl.visual_line(line) for line in _text(group).split("\n")] if group else []
         if any(line.rstrip().endswith("-") for line in lines[:-1]):
             text = " ".join(join_lines(lines).split())  # "car-" + "nes" → "carnes"
         else:
@@ -225,3 +223,14 @@ def build_cells(
             )
         )
     return cells
+
+
+def _text(chars: list[dict]) -> str:
+    """pdfplumber's text layout of a cell's characters, a gap of a quarter of their height (3
+    points at most, pdfplumber's own tolerance) ending a word: a 5-point table's words are
+    a point or so apart ("DISTRICTDIRECTOR" in the Senate's expenditure report)."""
+    sizes = sorted(c["bottom"] - c["top"] for c in chars if c["text"].strip())
+    size = sizes[len(sizes) // 2] if sizes else 10.0
+    from pdfplumber.utils import extract_text
+
+    return extract_text(chars, x_tolerance=min(3.0, 0.25 * size))
