@@ -167,3 +167,40 @@ def test_truncated_image_is_corrupt(tmp_path):
     Image.new("RGB", (200, 200), "white").save(buf, format="PNG")
     with pytest.raises(errors.CorruptDocument):
         open_doc(write(tmp_path, "t.png", buf.getvalue()[:120]))
+
+
+def _turned_back_pdf(rotate: int) -> bytes:
+    """A landscape page stored upright with ``/Rotate``, its lines set turned back so that
+    they show upright (what Word and Excel print for a landscape page)."""
+    from tests.pdfgen import stream_pdf
+
+    ops = [b"BT"]
+    for k, text in enumerate([b"Invoice number 4711 for May", b"Total due 1,250.00 EUR"]):
+        if rotate == 90:  # the text turned a quarter anticlockwise in user space
+            m = b"0 1 -1 0 %d 100" % (500 - 20 * k)
+        else:  # 270: a quarter clockwise
+            m = b"0 -1 1 0 %d 700" % (100 + 20 * k)
+        ops.append(b"/F1 12 Tf %s Tm (%s) Tj" % (m, text))
+    ops.append(b"ET")
+    return stream_pdf(b"\n".join(ops), rotate=rotate)
+
+
+@pytest.mark.parametrize("rotate", [90, 270])
+def test_a_rotated_page_reads_its_text_forwards(tmp_path, rotate):
+    """The text's direction on the displayed page is its direction in user space turned
+    clockwise by /Rotate: it had been turned the other way, and such pages (and pages of
+    plain upright text on a /Rotate 90 or 270 page) were read backwards."""
+    from tests.pdfgen import TextPage
+
+    for name, data in (
+        ("back.pdf", _turned_back_pdf(rotate)),
+        (
+            "plain.pdf",
+            build_pdf([TextPage(lines=[(72, 100, 12, "Rotated text here")], rotate=rotate)]),
+        ),
+    ):
+        doc = open_doc(write(tmp_path, name, data))
+        page = doc.page(1, text_layer=True)
+        text = " ".join(line.text for line in page.lines)
+        assert ("Invoice number 4711 for May" in text) or ("Rotated text here" in text), text
+        assert page.turn == (0 if name == "back.pdf" else 360 - rotate)

@@ -186,7 +186,7 @@ def _direction(a: float, b: float, rotation: int) -> int:
     ``rotation``."""
     angle = math.degrees(math.atan2(b, a))  # user space, counter-clockwise
     quarter = round(angle / 90.0) % 4  # 0 right, 1 up, 2 left, 3 down
-    return (quarter + rotation // 90) % 4  # /Rotate turns the page clockwise: text turns with it
+    return (quarter - rotation // 90) % 4  # /Rotate turns the page (and its text) clockwise
 
 
 _HYPHEN_MARKS = frozenset("\x02\ufffe\u00ad")
