@@ -204,3 +204,23 @@ def test_a_rotated_page_reads_its_text_forwards(tmp_path, rotate):
         text = " ".join(line.text for line in page.lines)
         assert ("Invoice number 4711 for May" in text) or ("Rotated text here" in text), text
         assert page.turn == (0 if name == "back.pdf" else 360 - rotate)
+
+
+def test_text_its_clip_path_hides_is_not_read(tmp_path):
+    """A spreadsheet printed to PDF clips a cell's overflowing text at the cell's edge;
+    the text layer still holds all of it, and it ran into the next columns (pdfplumber's
+    issue-912 ledger: "BILL NO.133, ... 192," under the amounts). Glyphs whose centre the
+    object's clip path leaves out are not read; a shaped clip (not a few straight-sided
+    paths) is not applied."""
+    from tests.pdfgen import stream_pdf
+
+    stream = (
+        b"q 100 690 110 24 re W n BT /F1 12 Tf 1 0 0 1 102 700 Tm"
+        b" (Chq. No. 085900 BILL NO.133, 132, 139, 138) Tj ET Q"
+        b" BT /F1 12 Tf 1 0 0 1 230 700 Tm (26406576) Tj ET"
+    )
+    doc = open_doc(write(tmp_path, "clip.pdf", stream_pdf(stream)))
+    page = doc.page(1, text_layer=True)
+    text = " ".join(line.text for line in page.lines)
+    assert "Chq. No. 085900" in text and "26406576" in text
+    assert "139" not in text and "138" not in text, text

@@ -57,6 +57,7 @@ from __future__ import annotations
 import ctypes
 import math
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from statistics import median
@@ -115,6 +116,7 @@ class CharRead:
     unreadable: int = 0  # characters dropped as controls or unmapped glyphs
     ligatures: int = 0  # unmapped ligature glyphs set as ``ligatures.TWO``/``THREE``
     invisible: int = 0  # characters in text objects drawn invisibly (render mode 3)
+    clipped: int = 0  # characters their object's clip path hides
     total: int = 0  # characters looked at (spaces and line breaks pdfium made excluded)
 
 
@@ -144,6 +146,11 @@ class _Api:
         self.matrix = fast(raw.FPDFText_GetMatrix, i)
         self.origin = fast(raw.FPDFText_GetCharOrigin, i, vp, i, vp, vp)
         self.char_box = fast(raw.FPDFText_GetCharBox, i, vp, i, vp, vp, vp, vp)
+        self.clip_path = fast(raw.FPDFPageObj_GetClipPath, vp, vp)
+        self.clip_paths = fast(raw.FPDFClipPath_CountPaths, i, vp)
+        self.clip_segments = fast(raw.FPDFClipPath_CountPathSegments, i, vp, i)
+        self.clip_segment = fast(raw.FPDFClipPath_GetPathSegment, vp, vp, i, i)
+        self.point = fast(raw.FPDFPathSegment_GetPoint, i, vp, vp, vp)
         self.render_mode = fast(raw.FPDFTextObj_GetTextRenderMode, i)
         self.font = fast(raw.FPDFTextObj_GetFont, vp)
         size_t = ctypes.c_size_t
@@ -204,13 +211,22 @@ def ff_ligature(text: Sequence[str], index: int) -> bool:
 
 _DROP = frozenset("\uffff\ufffd")  # noncharacter, replacement character
 #: What the characters of one text object share (``_Objects._read``).
-_Info = tuple[int, float, int, bool, float | None, dict[str, str] | None, bool]
+_Info = tuple[
+    int, float, int, bool, float | None, dict[str, str] | None, bool, tuple[float, ...] | None
+]
+#: A clip path of more paths, or a path of more segments, is a shape, not a cell's box.
+_CLIP_PATHS = 4
+_CLIP_SEGMENTS = 8
+_CLIP_SLACK = 1.0  # points a glyph's centre may lie outside its clip box
+#: Characters a text object must have before its clip path is read (a few calls each).
+_CLIP_MIN_CHARS = 8
 
 
 class _Objects:
     """What the characters of one text object share: style, size, direction, render mode."""
 
-    def __init__(self, page: int, read: CharRead, rotation: int, top: float):
+    def __init__(self, page: int, read: CharRead, rotation: int, top: float, long: frozenset[int]):
+        self.long = long  # text objects of ``_CLIP_MIN_CHARS`` characters or more
         self.page = page
         self.top = top  # the page box's top, for baselines on an unturned page
         self.origin = ctypes.c_double(), ctypes.c_double()
@@ -244,10 +260,13 @@ class _Objects:
         direction = self.directions.get((a, b))
         if direction is None:
             direction = self.directions[(a, b)] = _direction(a, b, self.rotation)
+        clip = None
         if obj:
             handle = ctypes.c_void_p(obj)
             invisible = fast.render_mode(handle) == _INVISIBLE
             font = fast.font(handle) or 0
+            if obj in self.long:  # a short run (a TeX word) never overflows a cell
+                clip = clip_box(obj)
         else:
             invisible, font = False, 0
         styled = self.by_font.get(font)
@@ -259,7 +278,7 @@ class _Objects:
             ox, oy = self.origin
             fast.origin(self.page, index, ctypes.addressof(ox), ctypes.addressof(oy))
             baseline = self.top - oy.value
-        return style, size, direction, invisible, baseline, codes, always
+        return style, size, direction, invisible, baseline, codes, always, clip
 
     def _style(self, font: int) -> tuple[int, dict[str, str] | None, bool]:
         fast = api()
@@ -274,6 +293,53 @@ class _Objects:
         self.read.styles.append(Style(bold=bold, mono=mono, math=is_math_font(name)))
         codes, always = table_for(name) or (None, False)
         return len(self.read.styles) - 1, codes, always
+
+
+_XY = ctypes.c_float(), ctypes.c_float()  # one page is read at a time in a process
+
+
+def clip_box(obj: int) -> tuple[float, float, float, float] | None:
+    """The box (user space: left, bottom, right, top) that a page object's clip path
+    leaves it, when that is a few straight-sided paths (a spreadsheet's cell clipping
+    its overflow): their bounds intersected. None for no clip or a shaped one."""
+    fast = api()
+    clip = fast.clip_path(obj)
+    if not clip:
+        return None
+    n = fast.clip_paths(clip)
+    if not 0 < n <= _CLIP_PATHS:
+        return None
+    box = [-math.inf, -math.inf, math.inf, math.inf]
+    x, y = _XY
+    at = ctypes.addressof(x), ctypes.addressof(y)
+    for k in range(n):
+        m = fast.clip_segments(clip, k)
+        if not 0 < m <= _CLIP_SEGMENTS:
+            return None
+        xs, ys = [], []
+        for j in range(m):
+            if not fast.point(fast.clip_segment(clip, k, j), *at):
+                return None
+            xs.append(x.value)
+            ys.append(y.value)
+        box = [
+            max(box[0], min(xs)),
+            max(box[1], min(ys)),
+            min(box[2], max(xs)),
+            min(box[3], max(ys)),
+        ]
+    return (box[0], box[1], box[2], box[3])
+
+
+def clipped(
+    clip: tuple[float, float, float, float], left: float, bottom: float, right: float, top: float
+) -> bool:
+    """Does a glyph's box (user space) have its centre outside ``clip`` (``clip_box``)?"""
+    cx, cy = (left + right) / 2, (top + bottom) / 2
+    return not (
+        clip[0] - _CLIP_SLACK <= cx <= clip[2] + _CLIP_SLACK
+        and clip[1] - _CLIP_SLACK <= cy <= clip[3] + _CLIP_SLACK
+    )
 
 
 def _transform(crop: tuple[float, float, float, float], rotation: int):
@@ -355,7 +421,9 @@ def read_chars(
     for k, slot in enumerate(slots):
         loose_box(handle, slot[0], byref(buffer, 16 * k))
     boxes = memoryview(buffer).cast("B").cast("f").tolist()
-    objects = _Objects(page, read, rotation, crop[3])
+    runs = Counter(owners)
+    long = frozenset(obj for obj, n in runs.items() if n >= _CLIP_MIN_CHARS)
+    objects = _Objects(page, read, rotation, crop[3], long)
     by_object, info = objects.by_object, objects.info
     transform = _transform(crop, rotation)
     upright = rotation == 0
@@ -376,8 +444,16 @@ def read_chars(
             found = by_object.get(obj)
             if found is None:
                 found = info(obj, index)
-            style, size, direction, invisible, baseline, codes, always = found
+                if found[7] is not None and clipped(found[7], left, bottom, right, top):
+                    # Its first glyph outside its clip: no overflow running out of a
+                    # box, but a clip this reading cannot place (a form's own space).
+                    found = by_object[obj] = (*found[:7], None)
+            style, size, direction, invisible, baseline, codes, always, clip = found
             last = obj
+        if clip is not None and clipped(clip, left, bottom, right, top):
+            read.clipped += 1  # clipped away: not drawn (a spreadsheet cell's overflow)
+            carried = space or carried
+            continue
         if codes is not None and (
             ch < " " or (ch in codes and (always or map_error(page, index) == 1))
         ):

@@ -25,9 +25,10 @@ from __future__ import annotations
 import ctypes
 import logging
 import unicodedata
+from collections import Counter
 from typing import Any
 
-from docworker.decode.pdfchars import RETURN_ARROW, api, ff_ligature, flat_bar
+from docworker.decode.pdfchars import RETURN_ARROW, api, clip_box, clipped, ff_ligature, flat_bar
 from docworker.decode.pdfobjects import Frame, frame_of, read_objects
 
 _log = logging.getLogger(__name__)
@@ -180,6 +181,8 @@ def characters(textpage: Any, frame: Frame) -> list[dict]:
         return x - ox, oy - y
 
     objects: dict[int | None, _Object] = {}
+    clips: dict[int, tuple[float, float, float, float] | None] = {}
+    runs = Counter(keys)  # a short run (a word) never overflows its cell: no clip read
     matrix = raw.FS_MATRIX()
     chars: list[dict] = []
     last_key: int | None = -1
@@ -190,6 +193,14 @@ def characters(textpage: Any, frame: Frame) -> list[dict]:
         key = keys[k]
         j = 4 * k
         left, top, right, bottom = boxes[j], boxes[j + 1], boxes[j + 2], boxes[j + 3]
+        if key:
+            clip = clips.get(key, False)
+            if clip is False:  # the object's first glyph: inside its clip, or no clip used
+                clip = clips[key] = clip_box(key) if runs[key] >= 8 else None
+                if clip is not None and clipped(clip, left, bottom, right, top):
+                    clip = clips[key] = None
+            if clip is not None and clipped(clip, left, bottom, right, top):
+                continue  # hidden by its object's clip path (``pdfchars.clip_box``)
         if (
             key == last_key
             and abs(left - last_box[0]) <= _SAME
