@@ -156,35 +156,34 @@ def _pdf_text(x: float, y: float, text: str) -> bytes:
     return b"BT /F1 10 Tf 1 0 0 1 %.2f %.2f Tm (%s) Tj ET" % (x, y, text.encode("cp1252"))
 
 
+def _two_by_two_markdown(cells: list[str], lines: list[str]) -> tuple[str, str]:
+    """(the table's markdown, the page's) for a 2 x 2 table (header row first) that
+    replaced two text lines."""
+    table = render.table(
+        [TableCell(row=k // 2, col=k % 2, text=t, header=k < 2) for k, t in enumerate(cells)],
+        2,
+        2,
+        (0.0, 0.0, 400.0, 100.0),
+    )
+    paras = [Paragraph([_line(text, 10, 10 + 20 * k)]) for k, text in enumerate(lines)]
+    return table.markdown, items_markdown(layout_items(paras, ["paragraph"] * 2, [table]))
+
+
 def test_korean_words_a_cell_runs_together_still_match_their_line():
     """unstructured's korean-text-with-tables.pdf: the table's own character reader runs
     "이마트, 이마트 트레이더스" together (narrow gaps between wide glyphs), and every
     line of the table had come again as paragraphs after it. A Latin word a cell runs
     together with the next is no match: its line stays."""
-    cells = [
-        TableCell(row=0, col=0, text="업종", header=True),
-        TableCell(row=0, col=1, text="적립 대상", header=True),
-        TableCell(row=1, col=0, text="할인점"),
-        TableCell(row=1, col=1, text="이마트,이마트트레이더스,롯데마트,홈플러스"),
-    ]
-    table = render.table(cells, 2, 2, (0.0, 0.0, 400.0, 100.0))
-    paras = [
-        Paragraph([_line("업종 적립 대상", 10, 10)]),
-        Paragraph([_line("할인점 이마트, 이마트 트레이더스, 롯데마트, 홈플러스", 10, 30)]),
-    ]
-    assert items_markdown(layout_items(paras, ["paragraph"] * 2, [table])) == table.markdown
-    latin = [
-        TableCell(row=0, col=0, text="Store", header=True),
-        TableCell(row=0, col=1, text="Partners", header=True),
-        TableCell(row=1, col=0, text="Retail"),
-        TableCell(row=1, col=1, text="Emart,EmartTraders"),
-    ]
-    table = render.table(latin, 2, 2, (0.0, 0.0, 400.0, 100.0))
-    paras = [
-        Paragraph([_line("Store Partners", 10, 10)]),
-        Paragraph([_line("Retail Emart, Emart Traders", 10, 30)]),
-    ]
-    assert "Emart Traders" in items_markdown(layout_items(paras, ["paragraph"] * 2, [table]))
+    table, page = _two_by_two_markdown(
+        ["업종", "적립 대상", "할인점", "이마트,이마트트레이더스,롯데마트,홈플러스"],
+        ["업종 적립 대상", "할인점 이마트, 이마트 트레이더스, 롯데마트, 홈플러스"],
+    )
+    assert page == table
+    _, page = _two_by_two_markdown(
+        ["Store", "Partners", "Retail", "Emart,EmartTraders"],
+        ["Store Partners", "Retail Emart, Emart Traders"],
+    )
+    assert "Emart Traders" in page
 
 
 def test_pdfiums_spaces_beside_hangul_are_kept_for_the_finders():
