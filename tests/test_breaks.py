@@ -140,3 +140,22 @@ def test_a_sentence_cut_by_a_column_break_reads_whole_in_the_markdown():
         "One line that breaks off in the middle of a",  # one line: a running head, maybe
         "sentence and goes on here in column two.",
     ]
+
+
+def test_a_paragraph_cut_by_a_page_break_goes_on_past_the_next_pages_figure():
+    """fr_olap.pdf: page 1 ends "... utilisant QSL. Sur", page 2 sets its figure's caption
+    first and goes on "cette base, nous proposons ..." under it: the sentence is joined,
+    the caption follows it. A capital after the floats, or more than three of them, no."""
+    cut = "un algorithme glouton de construction automatique de résumés utilisant QSL. Sur"
+    page = "FIG. 1 – Les dimensions de notre exemple jouet\n\ncette base, nous proposons un algo."
+    assert join_pages([cut, page]) == (
+        f"{cut} cette base, nous proposons un algo.\n\nFIG. 1 – Les dimensions de notre"
+        " exemple jouet"
+    )
+    table = "| a | b |\n| --- | --- |\n| 1 | 2 |"
+    assert join_pages([cut, f"{table}\n\nTable 2: Totals\n\ncette base"]) == (
+        f"{cut} cette base\n\n{table}\n\nTable 2: Totals"
+    )
+    assert join_pages([cut, "Figure 2: A map\n\nCette base"]).count("\n\n") == 2
+    many = "\n\n".join(["![](a.png)"] * 4 + ["cette base"])
+    assert join_pages([cut, many]).count("\n\n") == 5

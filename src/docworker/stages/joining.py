@@ -214,7 +214,9 @@ def join_pages(parts: list[str]) -> str:
     (the words of the two pages tell a compound from a break), or when the
     last block, ``MIN_RUN_ON_WORDS`` or more words, ends mid-sentence in a
     letter or a comma and the next page goes on in lower case ("... by the due
-    date for the first payment" + "period. Make your ...").
+    date for the first payment" + "period. Make your ..."). Up to ``MAX_FLOATS``
+    figures, tables and captions that the next page sets before its text are read
+    after the joined paragraph ("... Sur" + "FIG. 1 – ..." + "cette base, ...").
     """
     out, prev = "", ""
     for part in filter(None, parts):
@@ -222,7 +224,13 @@ def join_pages(parts: list[str]) -> str:
             out = prev = part
             continue
         head, sep, last = out.rpartition("\n\n")
-        first, sep2, rest = part.partition("\n\n")
+        blocks = part.split("\n\n")
+        # Floats the page sets first (a figure, its caption, a table) are read after the
+        # paragraph that the page break cut, when the text after them goes on with it.
+        floats = 0
+        while floats < min(MAX_FLOATS, len(blocks) - 1) and _float(blocks[floats]):
+            floats += 1
+        first, rest = blocks[floats], blocks[floats + 1 :]
         joined = None
         if _plain(last) and _plain(first):
             end = last.rstrip()
@@ -231,6 +239,21 @@ def join_pages(parts: list[str]) -> str:
                 joined = join_broken(last, first, words)
             elif runs_on(end, first):
                 joined = end + " " + first.lstrip()
-        out = out + "\n\n" + part if joined is None else head + sep + joined + sep2 + rest
+        if joined is None:
+            out = out + "\n\n" + part
+        else:
+            out = "\n\n".join([*([head] if sep else []), joined, *blocks[:floats], *rest])
         prev = part
     return out
+
+
+#: Floats at a page's top that the paragraph cut by the page break may be read past.
+MAX_FLOATS = 3
+_CAPTION = re.compile(
+    r"(?:fig(?:ure)?|tab(?:le)?|abb(?:ildung)?|tableau|tabla|figura)\.?\s*\d", re.I
+)
+
+
+def _float(block: str) -> bool:
+    """A figure (its image link), a table or a caption ("Figure 3:", "FIG. 1 –")."""
+    return block.startswith(("![", "|", "<table")) or bool(_CAPTION.match(block))
