@@ -211,9 +211,7 @@ def ff_ligature(text: Sequence[str], index: int) -> bool:
 
 _DROP = frozenset("\uffff\ufffd")  # noncharacter, replacement character
 #: What the characters of one text object share (``_Objects._read``).
-_Info = tuple[
-    int, float, int, bool, float | None, dict[str, str] | None, bool, tuple[float, ...] | None
-]
+_Info = tuple[int, float, int, bool, float | None, dict[str, str] | None, bool]
 #: A clip path of more paths, or a path of more segments, is a shape, not a cell's box.
 _CLIP_PATHS = 4
 _CLIP_SEGMENTS = 8
@@ -225,8 +223,7 @@ _CLIP_MIN_CHARS = 8
 class _Objects:
     """What the characters of one text object share: style, size, direction, render mode."""
 
-    def __init__(self, page: int, read: CharRead, rotation: int, top: float, long: frozenset[int]):
-        self.long = long  # text objects of ``_CLIP_MIN_CHARS`` characters or more
+    def __init__(self, page: int, read: CharRead, rotation: int, top: float):
         self.page = page
         self.top = top  # the page box's top, for baselines on an unturned page
         self.origin = ctypes.c_double(), ctypes.c_double()
@@ -260,13 +257,10 @@ class _Objects:
         direction = self.directions.get((a, b))
         if direction is None:
             direction = self.directions[(a, b)] = _direction(a, b, self.rotation)
-        clip = None
         if obj:
             handle = ctypes.c_void_p(obj)
             invisible = fast.render_mode(handle) == _INVISIBLE
             font = fast.font(handle) or 0
-            if obj in self.long:  # a short run (a TeX word) never overflows a cell
-                clip = clip_box(obj)
         else:
             invisible, font = False, 0
         styled = self.by_font.get(font)
@@ -278,7 +272,7 @@ class _Objects:
             ox, oy = self.origin
             fast.origin(self.page, index, ctypes.addressof(ox), ctypes.addressof(oy))
             baseline = self.top - oy.value
-        return style, size, direction, invisible, baseline, codes, always, clip
+        return style, size, direction, invisible, baseline, codes, always
 
     def _style(self, font: int) -> tuple[int, dict[str, str] | None, bool]:
         fast = api()
@@ -329,6 +323,26 @@ def clip_box(obj: int) -> tuple[float, float, float, float] | None:
             min(box[3], max(ys)),
         ]
     return (box[0], box[1], box[2], box[3])
+
+
+def object_clip(
+    obj: int, n_chars: int, left: float, bottom: float, right: float, top: float
+) -> tuple[float, float, float, float] | None:
+    """The clip box (``clip_box``) a text object's glyphs are tested against, given its
+    character count and its first glyph's box (user space), or None: a short run (a TeX
+    word) never overflows a cell, and an object whose first glyph lies outside its clip
+    has a clip this reading cannot place (a form's own space), not an overflow."""
+    if not obj or n_chars < _CLIP_MIN_CHARS:
+        return None
+    clip = clip_box(obj)
+    if clip is None or clipped(clip, left, bottom, right, top):
+        return None
+    return clip
+
+
+def starts_number(ch: str) -> bool:
+    """A digit or a decimal point: what an unmapped flat bar before it makes a minus of."""
+    return ch.isdigit() or ch == "."
 
 
 def clipped(
@@ -421,15 +435,15 @@ def read_chars(
     for k, slot in enumerate(slots):
         loose_box(handle, slot[0], byref(buffer, 16 * k))
     boxes = memoryview(buffer).cast("B").cast("f").tolist()
-    runs = Counter(owners)
-    long = frozenset(obj for obj, n in runs.items() if n >= _CLIP_MIN_CHARS)
-    objects = _Objects(page, read, rotation, crop[3], long)
+    runs = Counter(owners)  # characters a text object (``object_clip``)
+    objects = _Objects(page, read, rotation, crop[3])
     by_object, info = objects.by_object, objects.info
     transform = _transform(crop, rotation)
     upright = rotation == 0
     cl, ct = crop[0], crop[3]
     ox_d, oy_d = ctypes.c_double(), ctypes.c_double()
     baselines: dict[int, float] = {}  # text object -> baseline offset from its loose box
+    clips: dict[int, tuple[float, float, float, float] | None] = {}  # text object -> clip
     chars = read.chars
     append = chars.append
     lo_x, lo_y, hi_x, hi_y = -2.0, -2.0, width + 2.0, height + 2.0
@@ -442,13 +456,11 @@ def read_chars(
     ):
         if obj != last:
             found = by_object.get(obj)
-            if found is None:
+            if found is None:  # the object's first glyph
                 found = info(obj, index)
-                if found[7] is not None and clipped(found[7], left, bottom, right, top):
-                    # Its first glyph outside its clip: no overflow running out of a
-                    # box, but a clip this reading cannot place (a form's own space).
-                    found = by_object[obj] = (*found[:7], None)
-            style, size, direction, invisible, baseline, codes, always, clip = found
+                clips[obj] = object_clip(obj, runs[obj], left, bottom, right, top)
+            style, size, direction, invisible, baseline, codes, always = found
+            clip = clips.get(obj)
             last = obj
         if clip is not None and clipped(clip, left, bottom, right, top):
             read.clipped += 1  # clipped away: not drawn (a spreadsheet cell's overflow)
@@ -505,8 +517,7 @@ def _before_number(slots: list[tuple[int, str, bool, bool]], k: int) -> bool:
     """Does a digit (or a decimal point) follow ``slots[k]`` with no space between?"""
     if k + 1 >= len(slots) or slots[k + 1][2]:
         return False
-    after = slots[k + 1][1]
-    return after.isdigit() or after == "."
+    return starts_number(slots[k + 1][1])
 
 
 def flat_bar(page: int, index: int, height: float) -> bool:

@@ -28,7 +28,15 @@ import unicodedata
 from collections import Counter
 from typing import Any
 
-from docworker.decode.pdfchars import RETURN_ARROW, api, clip_box, clipped, ff_ligature, flat_bar
+from docworker.decode.pdfchars import (
+    RETURN_ARROW,
+    api,
+    clipped,
+    ff_ligature,
+    flat_bar,
+    object_clip,
+    starts_number,
+)
 from docworker.decode.pdfobjects import Frame, frame_of, read_objects
 
 _log = logging.getLogger(__name__)
@@ -112,7 +120,12 @@ def _slots(raw: Any, textpage: Any, n: int, bars: set[int]) -> list[tuple[int, s
             ch = "-"
         elif ch == RETURN_ARROW and ff_ligature(codes, i):
             ch = "ff"
-        elif ch < " " and _number_after(codes, i) and _minus(raw, textpage, address, i):
+        elif (
+            ch < " "
+            and i + 1 < len(codes)
+            and starts_number(codes[i + 1])
+            and _minus(raw, textpage, address, i)
+        ):
             ch = "−"  # an unmapped glyph drawn as a flat bar (``pdfchars.flat_bar``)
             bars.add(i)
         elif ch < " " or "\x7f" <= ch <= "\x9f" or ch in _DROP:
@@ -131,12 +144,6 @@ def _beside_hangul(codes: list[str], i: int) -> bool:
     runs the words together ("이마트,이마트트레이더스"); elsewhere pdfium's spaces fall
     inside numbers ("98 452") and are left out."""
     return 0 < i < len(codes) - 1 and (_hangul(codes[i - 1]) or _hangul(codes[i + 1]))
-
-
-def _number_after(codes: list[str], i: int) -> bool:
-    """Does a digit or a decimal point follow slot ``i`` right away?"""
-    after = codes[i + 1] if i + 1 < len(codes) else ""
-    return after.isdigit() or after == "."
 
 
 def _minus(raw: Any, textpage: Any, address: int, i: int) -> bool:
@@ -181,8 +188,8 @@ def characters(textpage: Any, frame: Frame) -> list[dict]:
         return x - ox, oy - y
 
     objects: dict[int | None, _Object] = {}
-    clips: dict[int, tuple[float, float, float, float] | None] = {}
-    runs = Counter(keys)  # a short run (a word) never overflows its cell: no clip read
+    clips: dict[int | None, tuple[float, float, float, float] | None] = {}
+    runs = Counter(keys)  # characters a text object (``pdfchars.object_clip``)
     matrix = raw.FS_MATRIX()
     chars: list[dict] = []
     last_key: int | None = -1
@@ -193,14 +200,11 @@ def characters(textpage: Any, frame: Frame) -> list[dict]:
         key = keys[k]
         j = 4 * k
         left, top, right, bottom = boxes[j], boxes[j + 1], boxes[j + 2], boxes[j + 3]
-        if key:
-            clip = clips.get(key, False)
-            if clip is False:  # the object's first glyph: inside its clip, or no clip used
-                clip = clips[key] = clip_box(key) if runs[key] >= 8 else None
-                if clip is not None and clipped(clip, left, bottom, right, top):
-                    clip = clips[key] = None
-            if clip is not None and clipped(clip, left, bottom, right, top):
-                continue  # hidden by its object's clip path (``pdfchars.clip_box``)
+        if key not in clips:  # the object's first glyph
+            clips[key] = object_clip(key, runs[key], left, bottom, right, top)
+        clip = clips[key]
+        if clip is not None and clipped(clip, left, bottom, right, top):
+            continue  # hidden by its object's clip path (``pdfchars.object_clip``)
         if (
             key == last_key
             and abs(left - last_box[0]) <= _SAME
