@@ -680,3 +680,45 @@ def test_a_paper_table_keeps_its_minus_signs_and_its_two_line_header():
     assert [row[3] for row in grid[1:]] == [
         "−0.9393", "−0.8276", "−0.8825", "−0.8027", "−0.5896", "−0.5356"
     ]  # fmt: skip
+
+
+def test_a_painted_area_is_outlined_by_the_sides_no_other_piece_continues():
+    """``_boundary`` against the plain definition: each side of each piece, less the
+    spans of the pieces its outer neighbourhood falls inside, parts over TOUCH kept."""
+    import random
+
+    from docworker.tables import rulings
+
+    def plain(pieces):
+        def rest(lo, hi, covers):
+            parts = [(lo, hi)]
+            for a, b in covers:
+                parts = [
+                    p
+                    for s, e in parts
+                    for p in ((s, min(e, a)), (max(s, b), e))
+                    if p[1] - p[0] > rulings.TOUCH
+                ]
+            return parts
+
+        hs, vs, out = [], [], 2 * rulings.TOUCH
+        for x0, y0, x1, y1 in pieces:
+            for y, d in ((y0, -out), (y1, out)):
+                covers = [(p[0], p[2]) for p in pieces if p[1] < y + d < p[3]]
+                hs += [(y, s, e) for s, e in rest(x0, x1, covers)]
+            for x, d in ((x0, -out), (x1, out)):
+                covers = [(p[1], p[3]) for p in pieces if p[0] < x + d < p[2]]
+                vs += [(x, s, e) for s, e in rest(y0, y1, covers)]
+        return hs, vs
+
+    rng = random.Random(7)
+    for _ in range(500):
+        grid = rng.choice([0.5, 1.0, 5.0])
+        pieces = []
+        for _ in range(rng.randint(1, 30)):
+            x, y = (round(rng.uniform(0, 100) / grid) * grid for _ in range(2))
+            pieces.append((x, y, x + rng.choice([0.4, 3, 10, 20]), y + rng.choice([0.7, 3, 12])))
+        hs, vs = [], []
+        rulings._boundary(pieces, hs, vs)
+        got = [(s.pos, s.lo, s.hi) for s in hs], [(s.pos, s.lo, s.hi) for s in vs]
+        assert got == plain(pieces)

@@ -167,22 +167,34 @@ def _boundary(pieces: list[BBox], hs: list[Seg], vs: list[Seg]) -> None:
     """The sides of ``pieces`` that no other piece continues past (the area's outline)."""
 
     def open_parts(lo: float, hi: float, covers: list[tuple[float, float]]) -> list[tuple]:
-        parts = [(lo, hi)]
-        for a, b in covers:
-            parts = [
-                piece
-                for s, e in parts
-                for piece in ((s, min(e, a)), (max(s, b), e))
-                if piece[1] - piece[0] > TOUCH
-            ]
-        return parts
+        parts = []
+        at = lo  # [lo, at) is covered or already kept
+        for a, b in sorted(covers):
+            if a > at:
+                parts.append((at, min(a, hi)))
+            at = max(at, b)
+            if at >= hi:
+                break
+        parts.append((at, hi))
+        return [(s, e) for s, e in parts if e - s > TOUCH]
+
+    import numpy as np  # here, not at import: the worker process reads no page
+
+    # The pieces that a side's outer neighbourhood falls inside, found in C: a
+    # painted area has up to 500 pieces, and this asks four times for each.
+    box = np.array(pieces, dtype=float).reshape(-1, 4)
+    left, top, right, bottom = box[:, 0], box[:, 1], box[:, 2], box[:, 3]
+    across, down = box[:, 0::2].tolist(), box[:, 1::2].tolist()
+
+    def covering(lo: np.ndarray, hi: np.ndarray, at: float, spans: list) -> list[tuple]:
+        return [spans[i] for i in np.flatnonzero((lo < at) & (at < hi)).tolist()]
 
     for x0, y0, x1, y1 in pieces:
         for y, out in ((y0, -TOUCH * 2), (y1, TOUCH * 2)):
-            covers = [(p[0], p[2]) for p in pieces if p[1] < y + out < p[3]]
+            covers = covering(top, bottom, y + out, across)
             hs.extend(Seg(y, s, e) for s, e in open_parts(x0, x1, covers))
         for x, out in ((x0, -TOUCH * 2), (x1, TOUCH * 2)):
-            covers = [(p[1], p[3]) for p in pieces if p[0] < x + out < p[2]]
+            covers = covering(left, right, x + out, down)
             vs.extend(Seg(x, s, e) for s, e in open_parts(y0, y1, covers))
 
 
