@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from docworker.geometry import Line
 from docworker.stages import markdown, reading_order
 from docworker.stages.joining import join_lines, vocabulary
@@ -202,6 +204,44 @@ def test_joining_rules():
     )
     assert join_lines(["使用", "Python 语言"]) == "使用 Python 语言"
     assert join_lines(["한국어는 띄어쓰기를", "합니다"]) == "한국어는 띄어쓰기를 합니다"
+
+
+#: A page of English running text: its vocabulary holds English's function words.
+ENGLISH_PAGE = vocabulary(
+    [
+        "This is the part of the paper that was written for a reader, and which is read by many",
+        "or from the start, with notes that are to be kept.",
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "joined"),
+    [
+        ("the worst-", "case approach", "the worst-case approach"),  # two words, no word joined
+        ("a simple dual-", "encoder framework", "a simple dual-encoder framework"),
+        ("in high-", "dimensional vectors", "in high-dimensional vectors"),
+        ("the question-to-", "positive score", "the question-to-positive score"),
+        ("the state-", "of-the-art model", "the state-of-the-art model"),  # more compound follows
+        ("the concern-", "ing data", "the concerning data"),  # "ing" is no word
+        ("the infor-", "mation age", "the information age"),
+        ("a car-", "pet on the floor", "a carpet on the floor"),  # both words, and so is the join
+        ("the inter-", "national-level body", "the international-level body"),
+        ("from pre-", "trained models", "from pretrained models"),  # a prefix that joins
+        ("the rank-la-", "ment that", "the rank-lament that"),
+    ],
+)
+def test_a_compound_broken_at_a_line_end_on_an_english_page_keeps_its_hyphen(left, right, joined):
+    assert join_lines([left, right], ENGLISH_PAGE) == joined
+
+
+def test_the_english_list_decides_nothing_on_a_page_in_another_language():
+    german = vocabulary(["Die Form der Fläche und die Kurve, mit der sie in einem Raum liegt"])
+    assert join_lines(["die Fundamental-", "form der Fläche"], german) == (
+        "die Fundamentalform der Fläche"
+    )
+    assert join_lines(["the worst-", "case"]) == "the worstcase"  # no page: no language
+    assert join_lines(["the worst-", "case"], ENGLISH_PAGE) == "the worst-case"
 
 
 def test_paragraph_text_joins_rows_after_columns():

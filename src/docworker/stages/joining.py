@@ -6,8 +6,14 @@ starts with a lowercase letter, is a word broken at the line end
 hyphenated form appears elsewhere on the page, or either part does in
 another compound ("market-" + "based" where the page also has
 "nature-based"), or the first part is a prefix that keeps its hyphen in
-English ("self-", "well-", "half-"). The joined form appearing on the page
-wins over all of these. When the next line starts with anything else (a
+English ("self-", "well-", "half-"). On an English page (``english.prose``)
+the English word list also speaks (``english_compound``): the hyphen stays
+when both parts are common words and the joined form is no word ("worst-" +
+"case", "high-" + "dimensional"; not after a prefix that usually joins,
+``JOINING_PREFIXES``: "pre-" + "trained"), when the next line goes on with the
+rest of a compound ("state-" + "of-the-art", unless the parts join into a
+common word: "inter-" + "national-level"). The joined form appearing on the
+page wins over all of these. When the next line starts with anything else (a
 capital, a digit: "Schwarz-" + "Weiß", "Lucene-" + "BM25", "2023-" + "0379")
 the hyphen is kept and the parts are joined without a space; so is a hyphen
 after a digit. pdfium marks the hyphens it sees at line ends (U+0002), but it
@@ -34,13 +40,22 @@ import re
 from collections.abc import Container, Iterable
 
 from docworker.geometry import CJK
+from docworker.stages import english
 
 #: First parts that keep their hyphen when a lowercase part follows on the next line.
 KEEP_PREFIXES = frozenset({"self", "well", "half"})
+#: First parts that are also English words but usually join the next part as a
+#: prefix, even where the joined word is too new or rare for the English list
+#: ("pre-" + "trained", "sub-" + "word", "re-" + "ranking").
+JOINING_PREFIXES = frozenset({"de", "dis", "info", "inter", "pre", "re", "sub", "super", "un"})
+#: Zipf values (``english.zipf``): a common first part, a common word.
+COMMON_HEAD = 3.0
+COMMON_WORD = 2.5
 
 _EDGE = re.compile(r"^\W+|\W+$")
 _WORD_HYPHEN = re.compile(r"(\w)-$")
 _WORD_DASH = re.compile(r"\w[—–]$")
+_COMPOUND = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+")  # words joined by single hyphens
 
 
 def bare(token: str) -> str:
@@ -110,7 +125,26 @@ def joins_word(left: str, right: str, words: Container[str] = frozenset()) -> bo
         return True
     if f"{head}-{tail}" in words or f"{head}-" in words or f"-{tail}" in words:
         return False
-    return head not in KEEP_PREFIXES
+    return head not in KEEP_PREFIXES and not english_compound(head, tail, words)
+
+
+def english_compound(head: str, tail: str, words: Container[str]) -> bool:
+    """On an English page (``english.prose(words)``), is ``head`` + "-" + ``tail`` (the
+    last word of a line, which ends in a hyphen, and the first of the next) a compound
+    that keeps its hyphen? (module docstring)"""
+    first = tail.split("-", 1)[0]
+    if not (head.isalpha() and first.isalpha()) or not english.prose(words):
+        return False
+    joined = english.zipf(head + first)
+    if _COMPOUND.fullmatch(tail):  # "state-" + "of-the-art", unless a word joins:
+        # "inter-" + "national-level"
+        return joined < COMMON_WORD
+    return (
+        joined == 0.0
+        and head not in JOINING_PREFIXES
+        and english.zipf(head) >= COMMON_HEAD
+        and english.zipf(first) >= COMMON_WORD
+    )
 
 
 def join_lines(texts: list[str], words: Container[str] = frozenset()) -> str:
