@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from docworker.decode import ligatures
 from docworker.decode.ligatures import THREE, TWO, mend, mend_text
 from docworker.decode.pdf import PdfHandle
 from docworker.decode.pdfchars import _ligature
 from docworker.geometry import Line, spread_words
+from docworker.stages import english
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = Path(os.environ.get("FUZZ_CORPUS", str(ROOT.parent / "shared" / "corpus")))
@@ -19,10 +19,10 @@ CORPUS = Path(os.environ.get("FUZZ_CORPUS", str(ROOT.parent / "shared" / "corpus
 
 @pytest.fixture(autouse=True)
 def _drop_the_word_list():
-    """The English list holds 36 MB: not kept in the test process after these tests
+    """The English list holds 53 MB: not kept in the test process after these tests
     (the Office bomb tests bound the process's peak)."""
     yield
-    ligatures._frequencies.cache_clear()
+    english._frequencies.cache_clear()
 
 
 def test_the_word_decides_the_ligature():
@@ -92,10 +92,10 @@ def test_ligatures_a_font_set_as_punctuation_are_mended_on_a_page_of_them():
 def test_quotation_marks_and_ampersands_open_no_word_list(monkeypatch):
     from docworker.decode import ligatures
 
-    def unexpected(language):
+    def unexpected():
         raise AssertionError("a word list was opened")
 
-    monkeypatch.setattr(ligatures, "_frequencies", unexpected)
+    monkeypatch.setattr(english, "_frequencies", unexpected)
     text = '"Hello," she said, "the R&D team\'s "plan" is AT&T\'s and C# code.'
     lines = _page(text, "one word with a sign: di#erent")
     ligatures.mend_punctuation(lines)

@@ -9,9 +9,8 @@ between two letters of one word, at least 0.4 em wide, is a ligature; under
 (``THREE``: ffi, ffl).
 
 ``mend(lines)`` replaces each such placeholder with the ligature that makes the
-word an English word: the most frequent of the candidates in pyspellchecker's
-English list, loaded on first need (36 MB resident in the process that needs
-it; all seven of its European lists would hold 214 MB, so the others are not
+word an English word: the most frequent of the candidates in wordfreq's English
+list (``stages.english``, read on first need; no other language's list is
 read). A word the list does not know takes the most common ligature of its
 width (fi, ffi).
 
@@ -34,37 +33,22 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from functools import cache
-from typing import Any
 
 from docworker.geometry import Line
+from docworker.stages import english
 
 TWO = "\ue000"  # a ligature glyph about two letters wide
 THREE = "\ue001"  # about three letters wide
 _CANDIDATES = {TWO: ("fi", "fl", "ff"), THREE: ("ffi", "ffl")}
-#: The word lists read, in order (English only: see the module docstring).
-_LANGUAGES = ("en",)
 _WORD = re.compile(r"[^\W\d_\ue000\ue001]*[\ue000\ue001][^\W\d_\ue000\ue001]*")
-
-
-@cache
-def _frequencies(language: str) -> Any:
-    from spellchecker import SpellChecker
-
-    return SpellChecker(language=language, case_sensitive=False).word_frequency
 
 
 def _choose(word: str) -> str:
     """``word`` with its one placeholder replaced (see module docstring)."""
     mark = TWO if TWO in word else THREE
     options = [word.replace(mark, fill) for fill in _CANDIDATES[mark]]
-    for language in _LANGUAGES:
-        known = _frequencies(language)
-        scored = [(known[option.lower()], option) for option in options]
-        best = max(scored)
-        if best[0] > 0:
-            return best[1]
-    return options[0]
+    best = max((english.zipf(option.lower()), option) for option in options)
+    return best[1] if best[0] > 0 else options[0]
 
 
 def mend_text(text: str) -> str:
@@ -106,13 +90,9 @@ _FILLS = ("fi", "fl", "ff", "ffi", "ffl")
 
 def _signed_fix(head: str, tail: str) -> str | None:
     """The ligature that makes ``head + ? + tail`` a word more frequent than the word with
-    the sign dropped, in the first list (``_LANGUAGES``) where one is."""
-    for language in _LANGUAGES:
-        known = _frequencies(language)
-        best = max((known[(head + fill + tail).lower()], fill) for fill in _FILLS)
-        if best[0] > known[(head + tail).lower()]:
-            return best[1]
-    return None
+    the sign dropped, or None."""
+    best = max((english.zipf((head + fill + tail).lower()), fill) for fill in _FILLS)
+    return best[1] if best[0] > english.zipf((head + tail).lower()) else None
 
 
 def mend_punctuation(lines: list[Line]) -> None:
@@ -136,7 +116,7 @@ def mend_punctuation(lines: list[Line]) -> None:
         votes.setdefault(sign, Counter())[fill] += 1
     for key, fill in found.items():
         head, sign, tail = key
-        if not fill and sign in votes and not _frequencies("en")[(head + tail).lower()]:
+        if not fill and sign in votes and not english.zipf((head + tail).lower()):
             fixes[key] = votes[sign].most_common(1)[0][0]
 
     def swap(match: re.Match) -> str:
