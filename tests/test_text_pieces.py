@@ -87,6 +87,23 @@ def test_superscripts_and_subscripts_stay_inline(tmp_path):
     assert [line.text for line in view.lines] == ["E = mc2 and H2O"]
 
 
+def test_the_e_that_the_latex_logo_lowers_stays_in_its_word(tmp_path):
+    """TeX's logos set their E half an x-height (0.22 em) below the line; a smaller
+    raised A is a script already. Two lines, so the E has a line below to fall into."""
+    pieces = [("the ", 10, 0), ("L", 10, 0), ("A", 7, -2.3), ("T", 10, 0), ("E", 10, 2.2)]
+    pieces += [("X", 10, 0), (" class is here", 10, 0)]
+    x, spans = 72.0, []
+    for text, size, down in pieces:
+        spans.append(Span(x, 100 + down, size, text))
+        x += width(text, size) - (1.5 if text in ("A", "E") else 0)
+    spans.append(Span(72, 112, 10, "and the next line of the text"))
+    view = _view(tmp_path, [spans])
+    assert [line.text for line in view.lines] == [
+        "the LATEX class is here",
+        "and the next line of the text",
+    ]
+
+
 def test_line_end_hyphens_are_joined_or_kept_and_no_control_character_leaks(tmp_path):
     lines = [
         "Lorem ipsum dolor sit amet, consectetuer adipi-",

@@ -16,6 +16,9 @@ pieces first and only then joins the pieces of one row into a line.
   only where pdfium puts one, as ``get_text_range`` has it (``x2``,
   ``Karpukhin∗``, ``R 2``), so words and searches match the printed text;
   ``^`` markup would split words that a reader sees whole (footnote marks).
+- A Latin letter of the piece's size set a little off its baseline (``LOWERED``:
+  the E that TeX's logos lower, "LaTeX") stays on it; in a math font such a
+  shift builds a fraction or a limit, and starts a new piece as before.
 - Text drawn again over itself (fake bold) is dropped.
 - Text in another direction (an arXiv stamp up the margin, a turned table)
   is cut the same way in its own frame, and its pieces keep their display
@@ -46,6 +49,23 @@ GAP = 1.0
 SCRIPT = 0.85
 #: Glyphs this far back (in font sizes) from the previous one start a new piece.
 BACK = 0.5
+#: A glyph whose baseline is this far off the piece's (in font sizes) is on its baseline.
+MAIN = 0.2
+#: A Latin letter of the piece's size and of a text font, this far off, is still on it:
+#: the E that TeX's logos lower by half an x-height ("LaTeX", 0.22 em).
+LOWERED = 0.25
+
+
+def _lowered(char: Char, shift: float, held: float, size: float, math: frozenset[int]) -> bool:
+    """Is ``char`` a Latin letter of the piece's size set a little off its baseline
+    (``LOWERED``)? Not in a math font, where such shifts build fractions and limits."""
+    return (
+        abs(shift) <= LOWERED * min(held, size)
+        and abs(held - size) <= 0.05 * held
+        and char.text.isascii()
+        and char.text.isalpha()
+        and char.style not in math
+    )
 _STYLE = attrgetter("style")
 
 
@@ -95,6 +115,7 @@ def pieces(read: CharRead) -> list[Line]:
     out: list[_Piece] = []
     cur: _Piece | None = None
     pending: tuple[Char, float] | None = None  # an accent drawn before its letter
+    math = frozenset(i for i, style in enumerate(read.styles) if style.math)
     for char in read.chars:
         if char.direction == RIGHT:  # _span, inline for the common case
             fx0, fx1, base = char.x0, char.x1, char.oy
@@ -106,7 +127,7 @@ def pieces(read: CharRead) -> list[Line]:
             continue
         if pending is not None:
             if not (fx0 <= pending[1] <= fx1 and _attach([char], pending[0], pending[1])):
-                cur = _add(out, cur, pending[0], *_span(pending[0]))
+                cur = _add(out, cur, pending[0], *_span(pending[0]), math)
             pending = None
         elif cur is not None and cur.direction == char.direction:
             # ``_add``'s common case written out (a main-line glyph after another one):
@@ -117,7 +138,10 @@ def pieces(read: CharRead) -> list[Line]:
                 cur.chars[-1].text != char.text
                 and fx0 - cur.x1 <= GAP * (held if held > size else size)
                 and fx0 >= cur.lx0 - BACK * (held if held > size else size)
-                and abs(base - cur.base) <= 0.2 * (held if held < size else size)
+                and (
+                    abs(base - cur.base) <= MAIN * (held if held < size else size)
+                    or _lowered(char, base - cur.base, held, size, math)
+                )
             ):
                 cur.chars.append(char)
                 cur.scripts.append(False)
@@ -125,19 +149,26 @@ def pieces(read: CharRead) -> list[Line]:
                     cur.x1 = fx1
                 cur.lx0 = fx0
                 continue
-        cur = _add(out, cur, char, fx0, fx1, base)
+        cur = _add(out, cur, char, fx0, fx1, base, math)
     if pending is not None:
-        _add(out, cur, pending[0], *_span(pending[0]))
-    math = frozenset(i for i, style in enumerate(read.styles) if style.math)
+        _add(out, cur, pending[0], *_span(pending[0]), math)
     lines = [_line(p, read, math) for p in out]
     return _without_overprints([ln for ln in lines if ln.text])
 
 
-def _add(out: list[_Piece], cur: _Piece | None, char: Char, fx0: float, fx1: float, base: float):
+def _add(
+    out: list[_Piece],
+    cur: _Piece | None,
+    char: Char,
+    fx0: float,
+    fx1: float,
+    base: float,
+    math: frozenset[int] = frozenset(),
+):
     """Put ``char`` on the current piece or start a new one; returns the current piece."""
     size = char.size if char.size > 0.5 else _size(char)
     if cur is not None and cur.direction == char.direction:
-        joined = _join(cur, char, fx0, base, size)
+        joined = _join(cur, char, fx0, base, size, math)
         if joined is not None:
             if joined != "duplicate":
                 cur.chars.append(char)
@@ -151,7 +182,9 @@ def _add(out: list[_Piece], cur: _Piece | None, char: Char, fx0: float, fx1: flo
     return cur
 
 
-def _join(cur: _Piece, char: Char, fx0: float, base: float, size: float) -> str | None:
+def _join(
+    cur: _Piece, char: Char, fx0: float, base: float, size: float, math: frozenset[int]
+) -> str | None:
     """How ``char`` joins ``cur``: "main", "script", "duplicate", or ``None`` (a new piece).
 
     ``pieces`` writes out the common "main" case of these same tests inline (a hot
@@ -168,7 +201,7 @@ def _join(cur: _Piece, char: Char, fx0: float, base: float, size: float) -> str 
     if fx0 - cur.x1 > GAP * scale or fx0 < cur.lx0 - BACK * scale:
         return None
     shift = base - cur.base  # > 0: lower on the page (in the frame)
-    if abs(shift) <= 0.2 * min(cur.size, size):
+    if abs(shift) <= MAIN * min(cur.size, size) or _lowered(char, shift, cur.size, size, math):
         return "main"
     if size <= SCRIPT * cur.size and -0.65 * cur.size <= shift <= 0.4 * cur.size:
         return "script"
