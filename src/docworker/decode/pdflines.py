@@ -66,6 +66,8 @@ def _lowered(char: Char, shift: float, held: float, size: float, math: frozenset
         and char.text.isalpha()
         and char.style not in math
     )
+
+
 _STYLE = attrgetter("style")
 
 
