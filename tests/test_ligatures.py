@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from docworker import english
 from docworker.decode.ligatures import THREE, TWO, mend, mend_text
 from docworker.decode.pdf import PdfHandle
 from docworker.decode.pdfchars import _ligature
 from docworker.geometry import Line, spread_words
-from docworker.stages import english
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = Path(os.environ.get("FUZZ_CORPUS", str(ROOT.parent / "shared" / "corpus")))

@@ -10,7 +10,7 @@ between two letters of one word, at least 0.4 em wide, is a ligature; under
 
 ``mend(lines)`` replaces each such placeholder with the ligature that makes the
 word an English word: the most frequent of the candidates in wordfreq's English
-list (``stages.english``, read on first need; no other language's list is
+list (``docworker.english``, read on first need; no other language's list is
 read). A word the list does not know takes the most common ligature of its
 width (fi, ffi).
 
@@ -34,8 +34,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from docworker import english
 from docworker.geometry import Line
-from docworker.stages import english
 
 TWO = "\ue000"  # a ligature glyph about two letters wide
 THREE = "\ue001"  # about three letters wide

@@ -39,8 +39,8 @@ from __future__ import annotations
 import re
 from collections.abc import Container, Iterable
 
+from docworker import english
 from docworker.geometry import CJK
-from docworker.stages import english
 
 #: First parts that keep their hyphen when a lowercase part follows on the next line.
 KEEP_PREFIXES = frozenset({"self", "well", "half"})

@@ -12,7 +12,7 @@ English running text: it holds ``PROSE_MIN`` or more of English's commonest
 function words. A German or French page holds few of them ("in", "an", "de"),
 a table or a form of numbers none, so the English list decides nothing there.
 
-Input: lower-case words. Output: frequencies and a yes or no.
+Input: lower-case words. Output: Zipf values and a yes or no.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ FUNCTION_WORDS = (
     "which",
     "be",
     "or",
-    "was",
+    "has",
 )
 #: How many of them a page's words hold to be read as English.
 PROSE_MIN = 6
