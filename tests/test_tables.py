@@ -722,3 +722,24 @@ def test_a_painted_area_is_outlined_by_the_sides_no_other_piece_continues():
         rulings._boundary(pieces, hs, vs)
         got = [(s.pos, s.lo, s.hi) for s in hs], [(s.pos, s.lo, s.hi) for s in vs]
         assert got == plain(pieces)
+
+
+def test_scripts_in_a_cell_stay_in_their_word(tmp_path):
+    """A subscript sits lower than a text line's tolerance allows: "H2O", not "H O 2"."""
+    from tests.pdfspans import width
+
+    xs, ys = (60, 220, 380), (700, 676, 652, 628)
+    ops = [b"0.5 w"]
+    ops += [b"%d %d m %d %d l S" % (xs[0], y, xs[-1], y) for y in ys]
+    ops += [b"%d %d m %d %d l S" % (x, ys[0], x, ys[-1]) for x in xs]
+    for r, (left, right) in enumerate([("Substance", "Formula"), ("Water", ""), ("Salt", "NaCl")]):
+        base = ys[r] - 16
+        ops.append(_text(xs[0] + 4, base, left))
+        if right:
+            ops.append(_text(xs[1] + 4, base, right))
+    x = xs[1] + 4.0
+    for text, size, drop in (("H", 10, 0.0), ("2", 7, 2.5), ("O and x", 10, 0.0), ("2", 7, -4.0)):
+        ops.append(_text(x, ys[1] - 16 - drop, text, size))
+        x += width(text, size)
+    (table,) = _tables(tmp_path, stream_pdf(b"\n".join(ops)))
+    assert _grid(table)[1] == ["Water", "H2O and x2"]

@@ -233,4 +233,39 @@ def _text(chars: list[dict]) -> str:
     size = sizes[len(sizes) // 2] if sizes else 10.0
     from pdfplumber.utils import extract_text
 
-    return extract_text(chars, x_tolerance=min(3.0, 0.25 * size))
+    return extract_text(_inline_scripts(chars, size), x_tolerance=min(3.0, 0.25 * size))
+
+
+#: A glyph under this share of the cell's text height may be a super- or subscript.
+SCRIPT = 0.85
+#: More small glyphs than this in one cell are a cell set in two sizes, not scripts.
+MAX_SCRIPTS = 200
+
+
+def _inline_scripts(chars: list[dict], size: float) -> list[dict]:
+    """``chars`` with each super- or subscript put on the row of the full-size glyph beside
+    it (its top and bottom), so that the text layout reads "H2O" and "x2", not "H O" and
+    a "2" on a line of its own: a small glyph that overlaps a full-size glyph's height
+    by a third of its own, with no more than half the text height between them."""
+    small = [
+        i
+        for i, c in enumerate(chars)
+        if c["text"].strip() and c["bottom"] - c["top"] < SCRIPT * size
+    ]
+    if not small or len(small) > MAX_SCRIPTS:
+        return chars
+    full = [c for c in chars if c["text"].strip() and c["bottom"] - c["top"] >= SCRIPT * size]
+    out = list(chars)
+    for i in small:
+        c = chars[i]
+        height = c["bottom"] - c["top"]
+        best: tuple[float, dict] | None = None
+        for f in full:
+            if min(f["bottom"], c["bottom"]) - max(f["top"], c["top"]) <= height / 3:
+                continue
+            gap = max(f["x0"] - c["x1"], c["x0"] - f["x1"], 0.0)
+            if gap <= 0.5 * size and (best is None or gap < best[0]):
+                best = (gap, f)
+        if best is not None:
+            out[i] = {**c, "top": best[1]["top"], "bottom": best[1]["bottom"]}
+    return out
