@@ -127,6 +127,25 @@ def test_minutes_of_one_and_two_line_paragraphs_break_at_each_blank_line():
     assert [[line.text for line in p.lines] for p in paras] == texts
 
 
+def test_rows_of_figures_are_a_line_each_and_prose_with_numbers_runs_on():
+    """A spreadsheet's two columns printed without rules or a header the finders take:
+    "2019 120" over "2020 135" are rows, not one sentence; a sentence that wraps before
+    a number runs on."""
+    rows = ["2019 120", "2020 135", "2021 −3.5%", "2022 $1,204.50"]
+    lines = [
+        Line(text, (72, 100 + 14 * i, 200, 112 + 14 * i), size=10) for i, text in enumerate(rows)
+    ]
+    assert [p.text for p in reading_order.paragraphs(lines)] == rows
+    prose = [
+        "The count rose from 120 in 2019 to",
+        "135 in 2020 and 150 in 2021, as the table shows.",
+    ]
+    lines = [
+        Line(text, (72, 100 + 14 * i, 400, 112 + 14 * i), size=10) for i, text in enumerate(prose)
+    ]
+    assert len(reading_order.paragraphs(lines)) == 1
+
+
 def test_double_spaced_paragraphs_break_at_their_indents_only():
     """A transcript set double-spaced: every gap is a blank line's, so none is a break;
     the indented first lines are."""

@@ -10,7 +10,8 @@ starts
   line runs on into its text (``_wrapped``), or the smaller size is a label's in
   small capitals (``_small_label``); without sizes (OCR), at a short line twice
   the other's height (``_title_height``);
-- at a table-of-contents entry, a centred line over or under a block
+- at a table-of-contents entry, between two rows of figures only ("2019 120"
+  over "2020 135": a table without rules or headers), a centred line over or under a block
   (``_inset``; not two lines of one display title, ``_title_lines``, nor a
   sentence running on into a centred last line, ``_runs_into``), a bullet
   (unless it separates the items of a run-on list, ``_separator``), a numbered
@@ -68,6 +69,8 @@ _ENUMERATOR = re.compile(
     r"^(?:\(?\d{1,3}[.)]|\(?[a-z][.)]|\(?[ivx]{1,5}[.)]|\([a-zA-Z0-9]{1,3}\))\s"
 )
 LEADER = re.compile(r"(?:\.\s?){4,}\s*(?:\d{1,4}|[ivxlc]{1,6})\s*$|…{2,}\s*\d{1,4}\s*$")
+#: A line of two figures or more and nothing else ("2019 120", "1,204.5 -3.2 12%").
+_FIGURES = re.compile(r"[-+−]?\$?\d[\d.,]*%?(?:\s+[-+−]?\$?\d[\d.,]*%?)+")
 _SENTENCE_END = re.compile(r"[.!?:;…][\"'”’)\]]*$")
 
 
@@ -138,6 +141,8 @@ def breaks(
         return True  # (lines of one title set larger than the body may mix weights)
     if LEADER.search(prev.text) or LEADER.search(line.text):
         return True  # a table of contents: one entry a line
+    if _FIGURES.fullmatch(prev.text.strip()) and _FIGURES.fullmatch(line.text.strip()):
+        return True  # rows of figures (a table no finder took): one row a line
     if prev.mono and line.mono:
         return False  # code and typewritten lines: indentation is no paragraph mark
     if (
