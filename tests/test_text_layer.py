@@ -197,3 +197,18 @@ def test_vertical_japanese_reads_down_the_columns_right_to_left(tmp_path):
     font, more = cid_font("HeiseiMin-W3", "UniJIS-UCS2-V", "Japan1")
     pdf = stream_pdf(b"\n".join(shown), font=font, more=more)
     assert _markdown_of(tmp_path, pdf) == "".join(lines)
+
+
+def test_a_weak_ocr_read_leaves_a_short_layer_in_place():
+    """``read_page`` keeps a short readable layer over an OCR read that is empty or unsure
+    (character-weighted mean confidence under 0.8); a confident read wins."""
+    from docworker.engines.cpu import _weak
+    from docworker.geometry import Line
+
+    def line(text, confidence):
+        return Line(text, (0, 0, 10, 10), confidence=confidence)
+
+    assert _weak([])
+    assert _weak([line("二上", 0.61), line("β9E", 0.66)])
+    assert not _weak([line("Page 1 of a scanned letter", 0.97), line("x", 0.2)])
+    assert not _weak([line("no score", None)])

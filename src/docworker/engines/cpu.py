@@ -11,7 +11,8 @@ the wider one is built on its first use, not at start-up (warming it there cost
 
 Child side, ``read_page`` (runs inside a page process, see ``isolation``): text
 layer when usable (plus the text-layer table finder), else orientation and OCR
-of the rendered page (plus framed or ruled tables from the image); then
+of the rendered page (plus framed or ruled tables from the image; a layer too
+short to trust alone is kept where OCR reads nothing or only weakly); then
 reading order, paragraphs, furniture and the page's text, markdown and blocks.
 The OCR stage is built once per process and kept (``ocr_stage``).
 
@@ -31,7 +32,7 @@ from docworker import decode, errors, images
 from docworker.contract import ModelInfo, PageResult
 from docworker.decode import pdfobjects
 from docworker.engines import JobRun, dist_version, paged
-from docworker.geometry import spread_words
+from docworker.geometry import Line, spread_words
 from docworker.isolation.tasks import PageTask, document
 from docworker.stages import furniture, markdown, ocr, reading_order
 from docworker.stages.ocr.orientation import rotate_box, rotate_image, unrotate_box
@@ -251,6 +252,20 @@ def _reread_garbled(handle: Any, task: PageTask, lines: list, timings: dict) -> 
     return out
 
 
+#: An OCR read whose characters average a confidence under this is weak: where the text
+#: layer is short but readable, the layer is kept (``read_page``).
+WEAK_OCR = 0.8
+
+
+def _weak(lines: list[Line]) -> bool:
+    """No OCR line, or a character-weighted mean confidence under ``WEAK_OCR``."""
+    weights = [(len(line.text), line.confidence) for line in lines if line.confidence is not None]
+    total = sum(n for n, _ in weights)
+    if not lines or total == 0:
+        return not lines
+    return sum(n * c for n, c in weights) / total < WEAK_OCR
+
+
 def read_page(task: PageTask) -> PageResult:
     """Text layer when usable (plus ruled tables), else orientation + OCR; then assembly."""
     handle = document(task.doc)
@@ -295,8 +310,10 @@ def read_page(task: PageTask) -> PageResult:
         else:
             image.close()
         source = "ocr"
-        if not lines and verdict is not None and verdict.short and task.ocr == "auto":
-            # A layer too short to trust on its own ("habibi") beats an empty OCR read.
+        if verdict is not None and verdict.short and task.ocr == "auto" and _weak(lines):
+            # A layer too short to trust on its own ("habibi") beats an empty OCR read,
+            # and one the recognizer is unsure of (a table's digits in a display font
+            # read as "二上").
             lines, rotation, tables, source = [*text_stage(view), *view.fields], 0, [], "text_layer"
 
     t = time.perf_counter()
