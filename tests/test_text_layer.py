@@ -212,3 +212,13 @@ def test_a_weak_ocr_read_leaves_a_short_layer_in_place():
     assert _weak([line("二上", 0.61), line("β9E", 0.66)])
     assert not _weak([line("Page 1 of a scanned letter", 0.97), line("x", 0.2)])
     assert not _weak([line("no score", None)])
+
+
+def test_an_ocr_read_replaces_a_short_layer_only_where_it_reads_more():
+    from docworker.engines.cpu import _reads_more
+    from docworker.geometry import Line
+
+    layer = [Line("˴حَبيبي habibi", (0, 0, 10, 10))]
+    assert not _reads_more([Line("habibi", (0, 0, 10, 10), confidence=0.99)], layer)
+    scan = [Line("A scanned letter with its whole first paragraph read", (0, 0, 10, 10))]
+    assert _reads_more(scan, [Line("Page 1 of 2", (0, 0, 10, 10))])

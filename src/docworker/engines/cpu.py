@@ -12,7 +12,8 @@ the wider one is built on its first use, not at start-up (warming it there cost
 Child side, ``read_page`` (runs inside a page process, see ``isolation``): text
 layer when usable (plus the text-layer table finder), else orientation and OCR
 of the rendered page (plus framed or ruled tables from the image; a layer too
-short to trust alone is kept where OCR reads nothing or only weakly); then
+short to trust alone is kept where OCR reads nothing, only weakly, or no more
+than it); then
 reading order, paragraphs, furniture and the page's text, markdown and blocks.
 The OCR stage is built once per process and kept (``ocr_stage``).
 
@@ -257,6 +258,20 @@ def _reread_garbled(handle: Any, task: PageTask, lines: list, timings: dict) -> 
 WEAK_OCR = 0.8
 
 
+#: An OCR read replaces a short text layer only with this many times its characters.
+MORE_OCR = 1.25
+
+
+def _reads_more(ocr: list[Line], layer: list[Line]) -> bool:
+    """Does the OCR read find text the short layer lacks (``MORE_OCR`` times its
+    characters, spaces left out): a scan with a few characters of text layer on it?"""
+
+    def count(lines: list[Line]) -> int:
+        return sum(len("".join(line.text.split())) for line in lines)
+
+    return count(ocr) > MORE_OCR * count(layer)
+
+
 def _weak(lines: list[Line]) -> bool:
     """No OCR line, or a character-weighted mean confidence under ``WEAK_OCR``."""
     weights = [(len(line.text), line.confidence) for line in lines if line.confidence is not None]
@@ -310,10 +325,15 @@ def read_page(task: PageTask) -> PageResult:
         else:
             image.close()
         source = "ocr"
-        if verdict is not None and verdict.short and task.ocr == "auto" and _weak(lines):
-            # A layer too short to trust on its own ("habibi") beats an empty OCR read,
-            # and one the recognizer is unsure of (a table's digits in a display font
-            # read as "二上").
+        if (
+            verdict is not None
+            and verdict.short
+            and task.ocr == "auto"
+            and (_weak(lines) or not _reads_more(lines, view.lines))
+        ):
+            # A layer too short to trust on its own beats an OCR read that is empty, that
+            # the recognizer is unsure of (a table's digits in a display font read as
+            # "二上"), or that reads no more than the layer ("habibi" without its Arabic).
             lines, rotation, tables, source = [*text_stage(view), *view.fields], 0, [], "text_layer"
 
     t = time.perf_counter()

@@ -126,7 +126,8 @@ class OcrStage:
             # not from rapidocr's own word-box pass, which is off again before
             # ``build_final_output``.
             engine.update_params(use_det=True, use_cls=False, use_rec=True, return_word_box=True)  # type: ignore[attr-defined]  # fmt: skip
-            original = np.asarray(image)
+            left, top, right, bottom = ink_box(image)
+            original = np.asarray(image)[top:bottom, left:right]
             prepared, record = engine.preprocess_img(original)  # type: ignore[attr-defined]
             det, cls, rec, crops = engine.run_ocr_steps(prepared, record)  # type: ignore[attr-defined]
             engine.update_params(return_word_box=False)  # type: ignore[attr-defined]
@@ -146,7 +147,8 @@ class OcrStage:
         if len(infos) != len(texts):
             infos = [None] * len(texts)
         lines = []
-        for quad, text, score, info in zip(boxes, texts, scores, infos, strict=False):
+        for found, text, score, info in zip(boxes, texts, scores, infos, strict=False):
+            quad = [(float(p[0]) + left, float(p[1]) + top) for p in found]
             xs = [float(p[0]) for p in quad]
             ys = [float(p[1]) for p in quad]
             bbox = (min(xs) * scale, min(ys) * scale, max(xs) * scale, max(ys) * scale)
@@ -190,6 +192,30 @@ class OcrStage:
             if orientation.confidence == 1.0:
                 break
         return orientation
+
+
+#: A pixel of the page image darker than this (of 255, greyscale) is ink (``ink_box``).
+INK = 230
+#: Blank page kept round the ink, as a share of the image's longer side (16 px at least).
+INK_MARGIN = 0.02
+
+
+def ink_box(image: Image.Image) -> tuple[int, int, int, int]:
+    """The part of ``image`` (left, top, right, bottom, in pixels) that holds its ink, with
+    a margin; the whole image when it is blank or has ink near every edge.
+
+    The detector is given this part alone. On a page that is mostly blank its scores
+    fall with the paper round the text (PP-OCR's detector pools over the whole image):
+    a form's one line of 15-pixel text, found at 0.69 on a 1241x1200 crop, scored 0.57
+    at 1400 rows and under the 0.5 threshold from 1500 (a full A4 page at 150 dpi), and
+    the page read empty.
+    """
+    w, h = image.size
+    box = image.convert("L").point(lambda v: 255 if v < INK else 0).getbbox()
+    if box is None:
+        return 0, 0, w, h
+    pad = max(16, int(INK_MARGIN * max(w, h)))
+    return max(0, box[0] - pad), max(0, box[1] - pad), min(w, box[2] + pad), min(h, box[3] + pad)
 
 
 class TinyOcrStage(OcrStage):
