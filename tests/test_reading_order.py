@@ -881,3 +881,26 @@ def test_a_list_item_goes_on_at_its_hanging_indent_after_a_colon():
     centred = Line("A note on scope", (352.0, 358.5, 444.0, 370.8), size=11,
                    words=_words("A note on scope", 352.0, 358.5, 11))  # fmt: skip
     assert len(_texts([item, centred])) == 2
+
+
+def test_a_piece_inside_a_table_is_never_joined_with_one_outside_it():
+    """A box of totals set beside a table shares its rows: joined, each row read "23%
+    121,00 Zapłacono 0,00 PLN", a line the table could not own, so its text came twice."""
+    table = (50.0, 100.0, 300.0, 140.0)
+    rows = [
+        ("23%", "121,00", "Zapłacono", "0,00 PLN"),
+        ("Razem", "121,00", "Do zapłaty", "148,83 PLN"),
+    ]
+    pieces = []
+    for i, (a, b, c, d) in enumerate(rows):
+        top = 105 + 15 * i
+        pieces += [
+            Line(a, (60, top, 90, top + 10)),
+            Line(b, (200, top, 240, top + 10)),
+            Line(c, (310, top, 360, top + 10)),
+            Line(d, (380, top, 430, top + 10)),
+        ]
+    joined = [line.text for line in reading_order.join_rows(pieces)]
+    assert joined == ["23% 121,00 Zapłacono 0,00 PLN", "Razem 121,00 Do zapłaty 148,83 PLN"]
+    apart = [line.text for line in reading_order.join_rows(pieces, tables=[table])]
+    assert apart == ["23% 121,00", "Zapłacono 0,00 PLN", "Razem 121,00", "Do zapłaty 148,83 PLN"]

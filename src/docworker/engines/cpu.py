@@ -351,11 +351,11 @@ def read_page(task: PageTask) -> PageResult:
         rules, joined = pdfobjects.horizontal_rules(view.objects, 0.3 * view.width)
         # For furniture: rules drawn in pieces too, grazing a footer's box by a sixth.
         cuts = reading_order.rule_cuts(lines, joined, graze=1 / 6)
-    ordered = reading_order.reading_order(lines, upright_w, rules=rules)
     # Table boxes in the lines' space: a text-layer table's box is in the page's.
     boxes = [t.bbox for t in tables if t.bbox is not None]
     if rotation and source == "text_layer":
         boxes = [rotate_box(b, rotation, view.width, view.height) for b in boxes]
+    ordered = reading_order.reading_order(lines, upright_w, rules=rules, tables=boxes)
     paras = reading_order.paragraphs(ordered, boxes)
     kinds = furniture.furniture(paras, upright_h, width=upright_w, cuts=cuts)
     if rotation:

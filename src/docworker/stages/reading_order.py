@@ -71,11 +71,12 @@ class Paragraph:
 ROW_REACH = 15.0
 
 
-def join_rows(group: list[Line], rtl: bool = False) -> list[Line]:
+def join_rows(group: list[Line], rtl: bool = False, tables: Sequence[BBox] = ()) -> list[Line]:
     """Pieces of one column that share a row → lines, left to right (right to left).
 
     Neighbours in a row join into one line unless they are more than
-    ``ROW_REACH`` line heights apart (a form's label and a far-off value).
+    ``ROW_REACH`` line heights apart (a form's label and a far-off value), or one
+    lies inside a table box (``tables``) that the other does not.
     A caption set beside the text (``_floating``: of the pieces wholly outside
     the row above) leaves its row and comes after the group's lines.
     """
@@ -108,7 +109,9 @@ def join_rows(group: list[Line], rtl: bool = False) -> list[Line]:
         for piece in row[1:]:
             a, b = (piece, run[-1]) if rtl else (run[-1], piece)
             height = max(min(a.bbox[3] - a.bbox[1], b.bbox[3] - b.bbox[1]), 0.1)
-            if b.bbox[0] - a.bbox[2] > ROW_REACH * height:
+            if b.bbox[0] - a.bbox[2] > ROW_REACH * height or (
+                tables and _holder(a.bbox, tables) != _holder(b.bbox, tables)
+            ):
                 out.append(_joined(run, rtl))
                 run = [piece]
             else:
@@ -201,6 +204,7 @@ def reading_order(
     *,
     rtl: bool | None = None,
     rules: Sequence[tuple[float, float, float]] = (),
+    tables: Sequence[BBox] = (),
 ) -> list[Line]:
     """Pieces → lines in reading order: columns first, then each row's pieces joined.
 
@@ -209,7 +213,8 @@ def reading_order(
     Pieces written up or down the page come last, each on its own.
     ``rules``: the page's horizontal rules, ``(y, x0, x1)``; one drawn across the
     whole text that no piece crosses cuts the page into bands read one after the
-    other (``rule_bands``).
+    other (``rule_bands``). ``tables``: the page's table boxes; a piece inside one is
+    never joined into a line with a piece outside it (a box of totals beside the table).
     """
     if rtl is None:
         rtl = _rtl.rtl_page(line.text for line in lines)
@@ -232,7 +237,7 @@ def reading_order(
         ]
     else:
         groups = [group for band in rule_bands(upright, rules) for group in _groups(band)]
-    ordered = [line for group in groups for line in join_rows(group, rtl)]
+    ordered = [line for group in groups for line in join_rows(group, rtl, tables)]
     return ordered + margin + sorted(turned, key=lambda line: (line.bbox[0], line.bbox[1]))
 
 
