@@ -904,3 +904,26 @@ def test_a_piece_inside_a_table_is_never_joined_with_one_outside_it():
     assert joined == ["23% 121,00 Zapłacono 0,00 PLN", "Razem 121,00 Do zapłaty 148,83 PLN"]
     apart = [line.text for line in reading_order.join_rows(pieces, tables=[table])]
     assert apart == ["23% 121,00", "Zapłacono 0,00 PLN", "Razem 121,00", "Do zapłaty 148,83 PLN"]
+
+
+def test_two_lines_under_a_figure_are_read_in_the_pages_columns():
+    """Under a figure, two lines in each of two of the page's columns are too few to show
+    a gutter; the gutter found above the figure splits them (they had been read across)."""
+    lines = []
+    for c, x in enumerate((50, 300)):
+        for i in range(8):
+            lines.append(
+                Line(
+                    f"column {c} line {i} of the running text",
+                    (x, 60 + 12 * i, x + 220, 70 + 12 * i),
+                )
+            )
+    lines.append(Line("Figure 1 spans the whole text width of the page here", (50, 200, 520, 212)))
+    below = [
+        Line("(3) In the Operating Procedures chapter,", (50, 300, 270, 310)),
+        Line("replace the existing Airspeed Unreliable", (50, 312, 270, 322)),
+        Line("paragraph with the information in figure 2", (300, 300, 520, 310)),
+        Line("to paragraph (h)(3) of this AD.", (300, 312, 470, 322)),
+    ]
+    ordered = [line.text for line in reading_order.reading_order(lines + below, 600)]
+    assert ordered[-4:] == [line.text for line in below]

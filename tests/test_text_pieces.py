@@ -221,3 +221,25 @@ def test_a_bold_run_in_title_and_the_weights_at_a_lines_ends(tmp_path):
     assert lines["A whole "].bold and not lines["A whole "].run_in
     assert lines["A whole "].ends == (True, True)
     assert lines["Text tha"].ends == (False, True) and not lines["Text tha"].run_in
+
+
+def test_white_text_on_white_paper_is_left_out_and_on_a_dark_fill_kept(tmp_path):
+    """GPO's Federal Register pages carry their production stamp ("VerDate Sep<11>2014
+    ...") in white: unseen, so not read. White text on a dark banner is seen."""
+    from tests.pdfgen import stream_pdf
+
+    ops = [
+        b"BT /F1 12 Tf 72 700 Td (Seen on the page) Tj ET",
+        b"1 1 1 rg BT /F1 12 Tf 72 650 Td (VerDate hidden stamp) Tj ET",
+        b"0.1 0.2 0.5 rg 60 590 300 30 re f",
+        b"1 1 1 rg BT /F1 12 Tf 72 600 Td (White on the banner) Tj ET",
+    ]
+    path = tmp_path / "white.pdf"
+    path.write_bytes(stream_pdf(b"\n".join(ops)))
+    handle = open_document(path, "application/pdf", None, max_pages=5, max_page_points=20000,
+                           max_pixels=10**8)  # fmt: skip
+    try:
+        view = handle.page(1, text_layer=True)
+    finally:
+        handle.close()
+    assert [line.text for line in view.lines] == ["Seen on the page", "White on the banner"]

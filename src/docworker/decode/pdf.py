@@ -20,10 +20,10 @@ from PIL import Image
 
 from docworker import errors
 from docworker.decode import ligatures, pdfimages, rtl
-from docworker.decode.pdfchars import read_chars, to_top_left
+from docworker.decode.pdfchars import CharRead, read_chars, to_top_left
 from docworker.decode.pdffields import field_lines, unprinted
 from docworker.decode.pdflines import pieces, turn
-from docworker.decode.pdfobjects import read_objects
+from docworker.decode.pdfobjects import PageObjects, backdrop, read_objects
 from docworker.decode.types import PageView, render_scale
 from docworker.geometry import Line
 
@@ -107,10 +107,10 @@ class PdfHandle:
             width, height = page.get_size()
             view = PageView(number=number, width=width, height=height, unit="pt")
             if text_layer:
-                self._text_lines(view, page)
+                found = read_objects(page)  # paths, image cover and image boxes, one walk
+                self._text_lines(view, page, found)
                 if self._forms and self._pdf.formenv is not None:
                     view.fields = self._fields(view, page)
-                found = read_objects(page)  # paths, image cover and image boxes, one walk
                 view.image_coverage, view.graphics = found.image_coverage, found.segments
                 view.objects = found
                 view.pictures = pdfimages.picture_boxes(found.images, width, height)
@@ -133,8 +133,12 @@ class PdfHandle:
         ]
         return unprinted(shown, view.lines)
 
-    def _text_lines(self, view: PageView, page) -> None:
-        """The text layer as line pieces (``pdflines``) in top-left page points, into ``view``."""
+    def _text_lines(self, view: PageView, page, objects: PageObjects) -> None:
+        """The text layer as line pieces (``pdflines``) in top-left page points, into ``view``.
+
+        Text filled in white with nothing painted under it (``pdfobjects.backdrop``) is
+        unseen on the page and left out: an invoice's white separators, hidden keywords.
+        """
         textpage = page.get_textpage()
         try:
             n_chars = textpage.count_chars()
@@ -149,6 +153,8 @@ class PdfHandle:
             rotation = page.get_rotation() % 360
             crop = page.get_bbox()  # media box ∩ crop box, inherited ones included
             read = read_chars(textpage, n_chars, crop, rotation, view.width, view.height)
+            if read.white:
+                _drop_unseen(read, objects)
             view.invisible_ratio = read.invisible / max(1, read.total)
             view.unreadable = read.unreadable
             if rtl.has_rtl("".join(c.text for c in read.chars)):
@@ -218,3 +224,20 @@ def _clip(bbox: tuple[float, float, float, float], width: float, height: float):
         round(min(max(x1, 0.0), width), 2),
         round(min(max(y1, 0.0), height), 2),
     )
+
+
+def _drop_unseen(read: CharRead, objects: PageObjects) -> None:
+    """Leave out of ``read`` its white characters that nothing painted lies under."""
+    unseen = {
+        i
+        for i in read.white
+        if not backdrop(
+            objects,
+            (read.chars[i].x0 + read.chars[i].x1) / 2,
+            (read.chars[i].y0 + read.chars[i].y1) / 2,
+        )
+    }
+    if unseen:
+        read.chars = [c for i, c in enumerate(read.chars) if i not in unseen]
+        read.unseen += len(unseen)
+    read.white = []

@@ -69,6 +69,10 @@ from docworker.decode.texfonts import table_for
 from docworker.geometry import CJK
 
 _INVISIBLE = 3  # FPDF_TEXTRENDERMODE_INVISIBLE
+_FILL = 0  # FPDF_TEXTRENDERMODE_FILL: the glyphs are filled, not stroked
+#: A text object filled with every channel at this or above (of 255) is white: unseen on
+#: white paper, unless something darker is painted under it (``pdf`` decides).
+WHITE = 250
 _FIXED_PITCH = 1  # font descriptor flag bit 1
 _FORCE_BOLD = 1 << 18  # font descriptor flag bit 19
 _BOLD_NAME = re.compile(
@@ -117,6 +121,8 @@ class CharRead:
     ligatures: int = 0  # unmapped ligature glyphs set as ``ligatures.TWO``/``THREE``
     invisible: int = 0  # characters in text objects drawn invisibly (render mode 3)
     clipped: int = 0  # characters their object's clip path hides
+    white: list[int] = field(default_factory=list)  # ``chars`` filled in white (``WHITE``)
+    unseen: int = 0  # white characters left out: nothing painted under them (``pdf``)
     total: int = 0  # characters looked at (spaces and line breaks pdfium made excluded)
 
 
@@ -152,6 +158,7 @@ class _Api:
         self.clip_segment = fast(raw.FPDFClipPath_GetPathSegment, vp, vp, i, i)
         self.point = fast(raw.FPDFPathSegment_GetPoint, i, vp, vp, vp)
         self.render_mode = fast(raw.FPDFTextObj_GetTextRenderMode, i)
+        self.fill_color = fast(raw.FPDFPageObj_GetFillColor, i, vp, vp, vp, vp, vp)
         self.font = fast(raw.FPDFTextObj_GetFont, vp)
         size_t = ctypes.c_size_t
         self.font_name = fast(raw.FPDFFont_GetBaseFontName, size_t, vp, vp, size_t)
@@ -211,7 +218,7 @@ def ff_ligature(text: Sequence[str], index: int) -> bool:
 
 _DROP = frozenset("\uffff\ufffd")  # noncharacter, replacement character
 #: What the characters of one text object share (``_Objects._read``).
-_Info = tuple[int, float, int, bool, float | None, dict[str, str] | None, bool]
+_Info = tuple[int, float, int, bool, float | None, dict[str, str] | None, bool, bool]
 #: A clip path of more paths, or a path of more segments, is a shape, not a cell's box.
 _CLIP_PATHS = 4
 _CLIP_SEGMENTS = 8
@@ -236,6 +243,8 @@ class _Objects:
         self.matrix = api().raw.FS_MATRIX()
         self.matrix_ref = ctypes.byref(self.matrix)
         self.name = ctypes.create_string_buffer(256)
+        self.rgba = [ctypes.c_uint(0) for _ in range(4)]
+        self.rgba_at = [ctypes.addressof(v) for v in self.rgba]
 
     def info(self, obj: int, index: int) -> _Info:
         found = self.by_object.get(obj)
@@ -244,10 +253,11 @@ class _Objects:
         return found
 
     def _read(self, obj: int, index: int) -> _Info:
-        """(style, size, direction, invisible, baseline, codes, always): ``baseline``
+        """(style, size, direction, invisible, baseline, codes, always, white): ``baseline``
         (displayed y) when the object's characters run straight along one on an unturned
         page, else None; ``codes``: the font's table (``texfonts``) or None, read for every
-        character (``always``) or for those pdfium could not map."""
+        character (``always``) or for those pdfium could not map; ``white``: filled in
+        white (``WHITE``)."""
         fast = api()
         m = self.matrix
         fast.matrix(self.handle, index, self.matrix_ref)
@@ -257,10 +267,16 @@ class _Objects:
         direction = self.directions.get((a, b))
         if direction is None:
             direction = self.directions[(a, b)] = _direction(a, b, self.rotation)
+        white = False
         if obj:
             handle = ctypes.c_void_p(obj)
-            invisible = fast.render_mode(handle) == _INVISIBLE
+            mode = fast.render_mode(handle)
+            invisible = mode == _INVISIBLE
             font = fast.font(handle) or 0
+            if mode == _FILL:
+                rgba = self.rgba
+                if fast.fill_color(obj, *self.rgba_at):
+                    white = min(v.value for v in rgba[:3]) >= WHITE and rgba[3].value > 0
         else:
             invisible, font = False, 0
         styled = self.by_font.get(font)
@@ -272,7 +288,7 @@ class _Objects:
             ox, oy = self.origin
             fast.origin(self.page, index, ctypes.addressof(ox), ctypes.addressof(oy))
             baseline = self.top - oy.value
-        return style, size, direction, invisible, baseline, codes, always
+        return style, size, direction, invisible, baseline, codes, always, white
 
     def _style(self, font: int) -> tuple[int, dict[str, str] | None, bool]:
         fast = api()
@@ -459,7 +475,7 @@ def read_chars(
             if found is None:  # the object's first glyph
                 found = info(obj, index)
                 clips[obj] = object_clip(obj, runs[obj], left, bottom, right, top)
-            style, size, direction, invisible, baseline, codes, always = found
+            style, size, direction, invisible, baseline, codes, always, white = found
             clip = clips.get(obj)
             last = obj
         if clip is not None and clipped(clip, left, bottom, right, top):
@@ -506,6 +522,8 @@ def read_chars(
             read.ligatures += 1
         if invisible:
             invisible_count += 1
+        if white:
+            read.white.append(len(chars))
         append(Char(ch, x0, y0, x1, y1, ox, oy, size, style, space, direction, hyphen, invisible))
     read.invisible += invisible_count
     if CJK.search(text):  # only these scripts are set in vertical columns (tategaki)

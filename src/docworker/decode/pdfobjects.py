@@ -56,7 +56,7 @@ MAX_PICTURE_OBJECTS = 20_000  # objects looked at for image boxes
 _PICTURE_DEPTH = 3  # forms opened for those (levels 0-3, as ``get_objects(max_depth=4)``)
 MIN_PIXELS = 32  # an image under this many pixels on a side is no picture (rules, bullets)
 
-_PATH, _IMAGE, _FORM = 2, 3, 5  # FPDF_PAGEOBJ_*
+_PATH, _IMAGE, _SHADING, _FORM = 2, 3, 4, 5  # FPDF_PAGEOBJ_*
 _LINETO, _BEZIERTO, _MOVETO = 0, 1, 2  # FPDF_SEGMENT_*
 _SAME = 0.01  # points closer than this are one corner (pdfium stores floats)
 
@@ -78,6 +78,8 @@ class PageObjects:
     image_coverage: float = 0.0
     segments: int = 0
     images: list[tuple[float, float, float, float]] = field(default_factory=list)
+    shadings: list[tuple[float, float, float, float]] = field(default_factory=list)
+    complete: bool = True  # every path was read (not a drawing over the budget)
 
 
 #: A horizontal rule is at most this thick (points): a stroked line or a filled bar.
@@ -283,6 +285,12 @@ class _Walk:
                     elif segments > 0:
                         own = self.matrix(obj) or _IDENTITY
                         self._path(obj, segments, _compose(own, outer))
+            elif kind == _SHADING and self.drawing:
+                box = self.box
+                if self.fast.bounds(obj, *self.box_at):
+                    bounds = (box[0].value, box[1].value, box[2].value, box[3].value)
+                    placed = self._placed(bounds)  # unplaced: taken to cover the page
+                    self.out.shadings.append(placed or (0.0, 0.0, self.out.width, self.out.height))
             elif kind == _IMAGE and (counted or pictured):
                 box = self.box
                 if not self.fast.bounds(obj, *self.box_at):
@@ -297,6 +305,7 @@ class _Walk:
         """Over the budget: the page's graphics are a drawing, none are kept."""
         self.drawing = False
         self.out.lines, self.out.rects, self.out.curves = [], [], []
+        self.out.shadings, self.out.complete = [], False
 
     def _cover(self, bounds: tuple[float, float, float, float]) -> None:
         l, b, r, t = bounds
@@ -315,17 +324,25 @@ class _Walk:
         w, h = self.px
         if self.fast.px_size(obj, *self.px_at) and 0 < min(w.value, h.value) < MIN_PIXELS:
             return
+        box = self._placed(bounds)
+        if box is not None:  # else pdfium cannot place the form: the image cannot be cropped
+            self.out.images.append(box)
+
+    def _placed(
+        self, bounds: tuple[float, float, float, float]
+    ) -> tuple[float, float, float, float] | None:
+        """An object's bounds (in its form's space) on the displayed page, or None where
+        a form it sits in has no matrix pdfium can read."""
         left, bottom, right, top = bounds
         corners = [(left, bottom), (left, top), (right, bottom), (right, top)]
         for matrix in reversed(self.forms):  # the innermost form's matrix first
             if matrix is None:
-                return  # pdfium cannot place the form, so the image cannot be cropped
+                return None
             a, b, c, d, e, f = matrix
             corners = [(a * x + c * y + e, b * x + d * y + f) for x, y in corners]
         xs = [x for x, _ in corners]
         ys = [y for _, y in corners]
-        box = (min(xs), min(ys), max(xs), max(ys))
-        self.out.images.append(to_top_left(box, self.cropbox, self.rotation))
+        return to_top_left((min(xs), min(ys), max(xs), max(ys)), self.cropbox, self.rotation)
 
     def _path(self, obj: int, n: int, m: Affine) -> None:
         fast = self.fast
@@ -452,3 +469,26 @@ def _dict(box: tuple[float, float, float, float], stroke, fill, color, pts) -> d
     if pts is not None:
         out["pts"] = pts
     return out
+
+
+#: A fill with a channel under this (of 255) is darker than white paper (``backdrop``).
+PAPER = 235
+
+
+def backdrop(objects: PageObjects, x: float, y: float) -> bool:
+    """Is something painted under the point (top-left page points) that white text would
+    show on: a fill darker than paper, a fill in a colour pdfium cannot give (a pattern),
+    a shading or an image? True also where the page's paths were not all read."""
+    if not objects.complete:
+        return True
+    for x0, top, x1, bottom in objects.images + objects.shadings:
+        if x0 <= x <= x1 and top <= y <= bottom:
+            return True
+    for obj in objects.rects + objects.curves:
+        inside = obj["x0"] <= x <= obj["x1"] and obj["top"] <= y <= obj["bottom"]
+        if not (obj["fill"] and inside):
+            continue
+        color = obj["non_stroking_color"]
+        if color is None or min(color[:3]) < PAPER:
+            return True
+    return False

@@ -20,7 +20,11 @@ pieces top to bottom:
    clear from top to bottom (``_band``): two columns set tight between
    full-width text, with no blank row to cut at and more full-width lines
    than step 2 lets cross a gutter. The band is read on its own, between
-   what comes above and below it.
+   what comes above and below it;
+5. a region too small to show a gutter (under six pieces) is split at a
+   gutter found elsewhere on the page, where two pieces of prose or more lie
+   on each side of it (``_known_split``): two lines under a figure, in two of
+   the page's columns.
 
 Input: ``Line`` pieces with boxes in page units (origin top-left).
 Output: lists of pieces.
@@ -333,17 +337,25 @@ def _top_down(lines: list[Line]) -> list[Line]:
     return sorted(lines, key=lambda line: (line.bbox[1], line.bbox[0]))
 
 
-def groups(lines: list[Line], depth: int = 0) -> list[list[Line]]:
-    """Column regions, each a list of pieces top to bottom, in reading order."""
+def groups(
+    lines: list[Line], depth: int = 0, known: list[tuple[float, float]] | None = None
+) -> list[list[Line]]:
+    """Column regions, each a list of pieces top to bottom, in reading order.
+
+    ``known``: the gutters found so far on the page (filled in as they are found, and
+    shared by the calls for one page): a region too small to show a gutter of its own
+    is split at one of them (``_known_split``).
+    """
+    known = [] if known is None else known
     if len(lines) < 6 or depth > 12:
-        return [_top_down(lines)] if lines else []
+        return _leaf(lines, known)
     top, middle, bottom = _edge_rows(lines)
     gutter = _gutter_beside(top + bottom, lines) if top or bottom else None
     if gutter is None and (top or bottom):
-        head = [_top_down(top)] if top else []
-        foot = [_top_down(bottom)] if bottom else []
-        return head + groups(middle, depth + 1) + foot
+        return _leaf(top, known) + groups(middle, depth + 1, known) + _leaf(bottom, known)
     gutter = gutter or _find_gutter(lines)
+    if gutter is not None:
+        known.append(gutter)
     if gutter is None:
         cut = _y_cut(lines)
         if cut is None:
@@ -353,13 +365,13 @@ def groups(lines: list[Line], depth: int = 0) -> list[list[Line]]:
                 return [ordered]
             first, last = band
             return (
-                groups(ordered[:first], depth + 1)
-                + groups(ordered[first : last + 1], depth + 1)
-                + groups(ordered[last + 1 :], depth + 1)
+                groups(ordered[:first], depth + 1, known)
+                + groups(ordered[first : last + 1], depth + 1, known)
+                + groups(ordered[last + 1 :], depth + 1, known)
             )
         above = [line for line in lines if (line.bbox[1] + line.bbox[3]) / 2 < cut]
         below = [line for line in lines if (line.bbox[1] + line.bbox[3]) / 2 >= cut]
-        return groups(above, depth + 1) + groups(below, depth + 1)
+        return groups(above, depth + 1, known) + groups(below, depth + 1, known)
     out: list[list[Line]] = []
     band: list[Line] = []
 
@@ -368,8 +380,8 @@ def groups(lines: list[Line], depth: int = 0) -> list[list[Line]]:
     def flush() -> None:
         left = [line for line in band if (line.bbox[0] + line.bbox[2]) / 2 < middle]
         right = [line for line in band if (line.bbox[0] + line.bbox[2]) / 2 >= middle]
-        out.extend(groups(left, depth + 1))
-        out.extend(groups(right, depth + 1))
+        out.extend(groups(left, depth + 1, known))
+        out.extend(groups(right, depth + 1, known))
         band.clear()
 
     for line in _top_down(lines):
@@ -380,3 +392,35 @@ def groups(lines: list[Line], depth: int = 0) -> list[list[Line]]:
             band.append(line)
     flush()
     return out
+
+
+def _leaf(lines: list[Line], known: list[tuple[float, float]]) -> list[list[Line]]:
+    """A region too small to look for a gutter in: split at a known one, else top down."""
+    if not lines:
+        return []
+    split = _known_split(lines, known)
+    return [_top_down(split[0]), _top_down(split[1])] if split else [_top_down(lines)]
+
+
+def _known_split(
+    lines: list[Line], known: list[tuple[float, float]]
+) -> tuple[list[Line], list[Line]] | None:
+    """A small region (too few pieces to show a gutter) split at a gutter found elsewhere
+    on the page: two lines of prose under a figure, in two of the page's columns, are
+    two columns, not two rows. Each side holds two pieces or more, each of three words
+    or more, beside the other's, and no piece crosses the gutter."""
+    if len(lines) < 4 or any(_words(line) < 3 for line in lines):
+        return None
+    for lo, hi in known:
+        if any(line.bbox[0] < lo and line.bbox[2] > hi for line in lines):
+            continue
+        middle = (lo + hi) / 2
+        left = [line for line in lines if line.bbox[2] <= middle]
+        right = [line for line in lines if line.bbox[0] >= middle]
+        if len(left) < 2 or len(right) < 2 or len(left) + len(right) < len(lines):
+            continue
+        top = max(min(b.bbox[1] for b in left), min(b.bbox[1] for b in right))
+        bottom = min(max(b.bbox[3] for b in left), max(b.bbox[3] for b in right))
+        if bottom > top:  # side by side
+            return left, right
+    return None

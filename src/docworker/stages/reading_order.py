@@ -230,13 +230,17 @@ def reading_order(
             Line(ln.text, (-ln.bbox[2], ln.bbox[1], -ln.bbox[0], ln.bbox[3])) for ln in upright
         ]
         back = {id(m): ln for m, ln in zip(mirror, upright, strict=True)}
+        known: list[tuple[float, float]] = []  # the page's gutters (``columns.groups``)
         groups = [
             [back[id(m)] for m in group]
             for band in rule_bands(mirror, rules, mirrored=True)
-            for group in _groups(band)
+            for group in _groups(band, known=known)
         ]
     else:
-        groups = [group for band in rule_bands(upright, rules) for group in _groups(band)]
+        known = []
+        groups = [
+            group for band in rule_bands(upright, rules) for group in _groups(band, known=known)
+        ]
     ordered = [line for group in groups for line in join_rows(group, rtl, tables)]
     return ordered + margin + sorted(turned, key=lambda line: (line.bbox[0], line.bbox[1]))
 
