@@ -743,3 +743,18 @@ def test_scripts_in_a_cell_stay_in_their_word(tmp_path):
         x += width(text, size)
     (table,) = _tables(tmp_path, stream_pdf(b"\n".join(ops)))
     assert _grid(table)[1] == ["Water", "H2O and x2"]
+
+
+def test_white_text_on_white_paper_stays_out_of_a_cell(tmp_path):
+    """The finders read the page's characters themselves; unseen white text (a hidden
+    keyword) is left out of them as it is out of the text layer."""
+    xs, ys = (60, 220, 380), (700, 676, 652, 628)
+    ops = [b"0.5 w"]
+    ops += [b"%d %d m %d %d l S" % (xs[0], y, xs[-1], y) for y in ys]
+    ops += [b"%d %d m %d %d l S" % (x, ys[0], x, ys[-1]) for x in xs]
+    for r, (left, right) in enumerate([("Item", "Amount"), ("Rent", "1,200"), ("Food", "450")]):
+        ops.append(_text(xs[0] + 4, ys[r] - 16, left))
+        ops.append(_text(xs[1] + 4, ys[r] - 16, right))
+    ops.append(b"1 1 1 rg " + _text(xs[0] + 40, ys[1] - 16, "hidden"))
+    (table,) = _tables(tmp_path, stream_pdf(b"\n".join(ops)))
+    assert _grid(table)[1] == ["Rent", "1,200"]

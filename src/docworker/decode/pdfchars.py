@@ -243,8 +243,6 @@ class _Objects:
         self.matrix = api().raw.FS_MATRIX()
         self.matrix_ref = ctypes.byref(self.matrix)
         self.name = ctypes.create_string_buffer(256)
-        self.rgba = [ctypes.c_uint(0) for _ in range(4)]
-        self.rgba_at = [ctypes.addressof(v) for v in self.rgba]
 
     def info(self, obj: int, index: int) -> _Info:
         found = self.by_object.get(obj)
@@ -273,10 +271,7 @@ class _Objects:
             mode = fast.render_mode(handle)
             invisible = mode == _INVISIBLE
             font = fast.font(handle) or 0
-            if mode == _FILL:
-                rgba = self.rgba
-                if fast.fill_color(obj, *self.rgba_at):
-                    white = min(v.value for v in rgba[:3]) >= WHITE and rgba[3].value > 0
+            white = mode == _FILL and filled_white(obj)
         else:
             invisible, font = False, 0
         styled = self.by_font.get(font)
@@ -306,6 +301,22 @@ class _Objects:
 
 
 _XY = ctypes.c_float(), ctypes.c_float()  # one page is read at a time in a process
+
+
+_RGBA = [ctypes.c_uint(0) for _ in range(4)]  # one page is read at a time in a process
+
+
+def filled_white(obj: int) -> bool:
+    """Is text object ``obj`` filled in white (``WHITE``), to be seen only on a backdrop?
+    (Its render mode is the caller's: only a filled, unstroked object counts.)"""
+    if obj and api().fill_color(obj, *(ctypes.addressof(v) for v in _RGBA)):
+        return min(v.value for v in _RGBA[:3]) >= WHITE and _RGBA[3].value > 0
+    return False
+
+
+def shows_white(obj: int) -> bool:
+    """Is text object ``obj`` drawn filled (not stroked, not invisible) and in white?"""
+    return bool(obj) and api().render_mode(ctypes.c_void_p(obj)) == _FILL and filled_white(obj)
 
 
 def clip_box(obj: int) -> tuple[float, float, float, float] | None:

@@ -9,7 +9,7 @@ another PDF library (pdfminer took about 85 ms a page, pdfium a few).
   dicts; the walk itself is ``decode.pdfobjects.read_objects``, which the page
   decoder already ran (``PageView.objects``), so the pipeline passes its result
   in and this is for tests and tools.
-- ``characters(textpage, frame)``: one dict per character the PDF draws
+- ``characters(textpage, frame, page)``: one dict per character the PDF draws
   (pdfium's generated spaces and line breaks left out) with ``text``, ``x0``,
   ``x1``, ``top``, ``bottom``, ``matrix`` (its direction) and ``upright`` (as
   pdfminer sets it; ``doctop`` is ``top``, one page at a time). Along its advance
@@ -35,9 +35,10 @@ from docworker.decode.pdfchars import (
     ff_ligature,
     flat_bar,
     object_clip,
+    shows_white,
     starts_number,
 )
-from docworker.decode.pdfobjects import Frame, frame_of, read_objects
+from docworker.decode.pdfobjects import Frame, PageObjects, backdrop, frame_of, read_objects
 
 _log = logging.getLogger(__name__)
 
@@ -154,8 +155,11 @@ def _minus(raw: Any, textpage: Any, address: int, i: int) -> bool:
     return flat_bar(address, i, top - bottom)
 
 
-def characters(textpage: Any, frame: Frame) -> list[dict]:
+def characters(textpage: Any, frame: Frame, page: PageObjects | None = None) -> list[dict]:
     """The page's characters as dicts (see module docstring), in pdfium's order.
+
+    With ``page`` (the page's graphics), text filled in white with nothing painted under
+    it is left out, as the text layer leaves it out (``pdfobjects.backdrop``).
 
     Unmapped glyphs and control characters are left out (pdfminer wrote them
     as ``(cid:N)``); pdfium's line-end hyphen mark is ``-``. Characters that
@@ -190,6 +194,7 @@ def characters(textpage: Any, frame: Frame) -> list[dict]:
     objects: dict[int | None, _Object] = {}
     clips: dict[int | None, tuple[float, float, float, float] | None] = {}
     runs = Counter(keys)  # characters a text object (``pdfchars.object_clip``)
+    whites: set[int] = set()  # text objects filled in white
     matrix = raw.FS_MATRIX()
     chars: list[dict] = []
     last_key: int | None = -1
@@ -202,6 +207,8 @@ def characters(textpage: Any, frame: Frame) -> list[dict]:
         left, top, right, bottom = boxes[j], boxes[j + 1], boxes[j + 2], boxes[j + 3]
         if key not in clips:  # the object's first glyph
             clips[key] = object_clip(key, runs[key], left, bottom, right, top)
+            if page is not None and key and shows_white(key):
+                whites.add(key)
         clip = clips[key]
         if clip is not None and clipped(clip, left, bottom, right, top):
             continue  # hidden by its object's clip path (``pdfchars.object_clip``)
@@ -251,6 +258,8 @@ def characters(textpage: Any, frame: Frame) -> list[dict]:
             "matrix": info.matrix,
             "size": info.size,
         }
+        if key in whites and page is not None and not backdrop(page, (x0 + x1) / 2, (y0 + y1) / 2):
+            continue  # white on white paper: unseen
         if not key and chars:  # a space pdfium keeps without its object: on the last one's line
             _align(char, chars[-1])
         if bars and k and slots[k - 1][0] in bars and chars and chars[-1]["text"] == "−":

@@ -174,7 +174,7 @@ class TableStage:
                     return []
             textpage = page.get_textpage()
             try:
-                chars = characters(textpage, found.frame)
+                chars = characters(textpage, found.frame, found)
             finally:
                 textpage.close()
             self.counts["found"] += 1
