@@ -20,10 +20,10 @@ from PIL import Image
 
 from docworker import errors
 from docworker.decode import ligatures, pdfimages, rtl
-from docworker.decode.pdfchars import CharRead, read_chars, to_top_left
+from docworker.decode.pdfchars import read_chars, to_top_left
 from docworker.decode.pdffields import field_lines, unprinted
 from docworker.decode.pdflines import pieces, turn
-from docworker.decode.pdfobjects import PageObjects, backdrop, read_objects
+from docworker.decode.pdfobjects import PageObjects, backdrops, read_objects
 from docworker.decode.types import PageView, render_scale
 from docworker.geometry import Line
 
@@ -136,7 +136,7 @@ class PdfHandle:
     def _text_lines(self, view: PageView, page, objects: PageObjects) -> None:
         """The text layer as line pieces (``pdflines``) in top-left page points, into ``view``.
 
-        Text filled in white with nothing painted under it (``pdfobjects.backdrop``) is
+        Text filled in white with nothing painted under it (``pdfobjects.backdrops``) is
         unseen on the page and left out: an invoice's white separators, hidden keywords.
         """
         textpage = page.get_textpage()
@@ -152,9 +152,9 @@ class PdfHandle:
                 )
             rotation = page.get_rotation() % 360
             crop = page.get_bbox()  # media box ∩ crop box, inherited ones included
-            read = read_chars(textpage, n_chars, crop, rotation, view.width, view.height)
-            if read.white:
-                _drop_unseen(read, objects)
+            read = read_chars(
+                textpage, n_chars, crop, rotation, view.width, view.height, backdrops(objects)
+            )
             view.invisible_ratio = read.invisible / max(1, read.total)
             view.unreadable = read.unreadable
             if rtl.has_rtl("".join(c.text for c in read.chars)):
@@ -224,20 +224,3 @@ def _clip(bbox: tuple[float, float, float, float], width: float, height: float):
         round(min(max(x1, 0.0), width), 2),
         round(min(max(y1, 0.0), height), 2),
     )
-
-
-def _drop_unseen(read: CharRead, objects: PageObjects) -> None:
-    """Leave out of ``read`` its white characters that nothing painted lies under."""
-    unseen = {
-        i
-        for i in read.white
-        if not backdrop(
-            objects,
-            (read.chars[i].x0 + read.chars[i].x1) / 2,
-            (read.chars[i].y0 + read.chars[i].y1) / 2,
-        )
-    }
-    if unseen:
-        read.chars = [c for i, c in enumerate(read.chars) if i not in unseen]
-        read.unseen += len(unseen)
-    read.white = []

@@ -71,8 +71,11 @@ from docworker.geometry import CJK
 _INVISIBLE = 3  # FPDF_TEXTRENDERMODE_INVISIBLE
 _FILL = 0  # FPDF_TEXTRENDERMODE_FILL: the glyphs are filled, not stroked
 #: A text object filled with every channel at this or above (of 255) is white: unseen on
-#: white paper, unless something darker is painted under it (``pdf`` decides).
+#: white paper, unless something darker is painted under it (``on_paper``).
 WHITE = 250
+#: Boxes (top-left page points) of what white text shows on, or None where that is not
+#: known and white text is taken to be seen (``pdfobjects.backdrops``).
+Backdrops = list[tuple[float, float, float, float]] | None
 _FIXED_PITCH = 1  # font descriptor flag bit 1
 _FORCE_BOLD = 1 << 18  # font descriptor flag bit 19
 _BOLD_NAME = re.compile(
@@ -120,9 +123,6 @@ class CharRead:
     unreadable: int = 0  # characters dropped as controls or unmapped glyphs
     ligatures: int = 0  # unmapped ligature glyphs set as ``ligatures.TWO``/``THREE``
     invisible: int = 0  # characters in text objects drawn invisibly (render mode 3)
-    clipped: int = 0  # characters their object's clip path hides
-    white: list[int] = field(default_factory=list)  # ``chars`` filled in white (``WHITE``)
-    unseen: int = 0  # white characters left out: nothing painted under them (``pdf``)
     total: int = 0  # characters looked at (spaces and line breaks pdfium made excluded)
 
 
@@ -314,6 +314,14 @@ def filled_white(obj: int) -> bool:
     return False
 
 
+def on_paper(backdrops: Backdrops, x: float, y: float) -> bool:
+    """Does white text at the point (top-left page points) lie on bare paper, unseen:
+    nothing of ``backdrops`` under it?"""
+    return backdrops is not None and not any(
+        x0 <= x <= x1 and top <= y <= bottom for x0, top, x1, bottom in backdrops
+    )
+
+
 def shows_white(obj: int) -> bool:
     """Is text object ``obj`` drawn filled (not stroked, not invisible) and in white?"""
     return bool(obj) and api().render_mode(ctypes.c_void_p(obj)) == _FILL and filled_white(obj)
@@ -439,8 +447,13 @@ def read_chars(
     rotation: int,
     width: float,
     height: float,
+    backdrops: Backdrops = None,
 ) -> CharRead:
-    """Every character of ``textpage`` worth keeping, in pdfium's order (see module docstring)."""
+    """Every character of ``textpage`` worth keeping, in pdfium's order (see module docstring).
+
+    ``backdrops`` (``pdfobjects.backdrops``): text filled in white on bare paper is unseen
+    and left out (``on_paper``); without them white text is kept.
+    """
     fast = api()
     raw = fast.raw
     map_error = fast.map_error
@@ -490,8 +503,7 @@ def read_chars(
             clip = clips.get(obj)
             last = obj
         if clip is not None and clipped(clip, left, bottom, right, top):
-            read.clipped += 1  # clipped away: not drawn (a spreadsheet cell's overflow)
-            carried = space or carried
+            carried = space or carried  # clipped away: a spreadsheet cell's overflow
             continue
         if codes is not None and (
             ch < " " or (ch in codes and (always or map_error(page, index) == 1))
@@ -533,8 +545,9 @@ def read_chars(
             read.ligatures += 1
         if invisible:
             invisible_count += 1
-        if white:
-            read.white.append(len(chars))
+        if white and on_paper(backdrops, (x0 + x1) / 2, (y0 + y1) / 2):
+            carried = space  # white on bare paper: unseen
+            continue
         append(Char(ch, x0, y0, x1, y1, ox, oy, size, style, space, direction, hyphen, invisible))
     read.invisible += invisible_count
     if CJK.search(text):  # only these scripts are set in vertical columns (tategaki)

@@ -471,24 +471,20 @@ def _dict(box: tuple[float, float, float, float], stroke, fill, color, pts) -> d
     return out
 
 
-#: A fill with a channel under this (of 255) is darker than white paper (``backdrop``).
+#: A fill with a channel under this (of 255) is darker than white paper (``backdrops``).
 PAPER = 235
 
 
-def backdrop(objects: PageObjects, x: float, y: float) -> bool:
-    """Is something painted under the point (top-left page points) that white text would
-    show on: a fill darker than paper, a fill in a colour pdfium cannot give (a pattern),
-    a shading or an image? True also where the page's paths were not all read."""
+def backdrops(objects: PageObjects) -> list[tuple[float, float, float, float]] | None:
+    """The boxes (top-left page points) of what white text would show on: fills darker
+    than paper or in a colour pdfium cannot give (a pattern), shadings and images. None
+    where the page's paths were not all read: then white text is taken to be seen."""
     if not objects.complete:
-        return True
-    for x0, top, x1, bottom in objects.images + objects.shadings:
-        if x0 <= x <= x1 and top <= y <= bottom:
-            return True
-    for obj in objects.rects + objects.curves:
-        inside = obj["x0"] <= x <= obj["x1"] and obj["top"] <= y <= obj["bottom"]
-        if not (obj["fill"] and inside):
-            continue
-        color = obj["non_stroking_color"]
-        if color is None or min(color[:3]) < PAPER:
-            return True
-    return False
+        return None
+    dark = [
+        (obj["x0"], obj["top"], obj["x1"], obj["bottom"])
+        for obj in objects.rects + objects.curves
+        if obj["fill"]
+        and (obj["non_stroking_color"] is None or min(obj["non_stroking_color"][:3]) < PAPER)
+    ]
+    return dark + objects.images + objects.shadings

@@ -225,19 +225,18 @@ def reading_order(
     margin = sorted((ln for ln in upright if id(ln) in numbers), key=lambda ln: ln.bbox[1])
     if numbers:
         upright = [line for line in upright if id(line) not in numbers]
+    known: list[tuple[float, float]] = []  # the page's gutters (``columns.groups``)
     if rtl:
         mirror = [
             Line(ln.text, (-ln.bbox[2], ln.bbox[1], -ln.bbox[0], ln.bbox[3])) for ln in upright
         ]
         back = {id(m): ln for m, ln in zip(mirror, upright, strict=True)}
-        known: list[tuple[float, float]] = []  # the page's gutters (``columns.groups``)
         groups = [
             [back[id(m)] for m in group]
             for band in rule_bands(mirror, rules, mirrored=True)
             for group in _groups(band, known=known)
         ]
     else:
-        known = []
         groups = [
             group for band in rule_bands(upright, rules) for group in _groups(band, known=known)
         ]

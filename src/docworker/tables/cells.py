@@ -23,6 +23,7 @@ import statistics
 
 from docworker.contract import TableCell
 from docworker.decode import rtl
+from docworker.decode.pdflines import SCRIPT  # a glyph under this share of the size may be a script
 from docworker.geometry import BBox
 from docworker.stages.joining import join_lines
 from docworker.tables.turned import dominant_direction, turn_char
@@ -236,8 +237,6 @@ def _text(chars: list[dict]) -> str:
     return extract_text(_inline_scripts(chars, size), x_tolerance=min(3.0, 0.25 * size))
 
 
-#: A glyph under this share of the cell's text height may be a super- or subscript.
-SCRIPT = 0.85
 #: More small glyphs than this in one cell are a cell set in two sizes, not scripts.
 MAX_SCRIPTS = 200
 

@@ -9,7 +9,7 @@ another PDF library (pdfminer took about 85 ms a page, pdfium a few).
   dicts; the walk itself is ``decode.pdfobjects.read_objects``, which the page
   decoder already ran (``PageView.objects``), so the pipeline passes its result
   in and this is for tests and tools.
-- ``characters(textpage, frame, page)``: one dict per character the PDF draws
+- ``characters(textpage, frame, backdrops)``: one dict per character the PDF draws
   (pdfium's generated spaces and line breaks left out) with ``text``, ``x0``,
   ``x1``, ``top``, ``bottom``, ``matrix`` (its direction) and ``upright`` (as
   pdfminer sets it; ``doctop`` is ``top``, one page at a time). Along its advance
@@ -30,15 +30,17 @@ from typing import Any
 
 from docworker.decode.pdfchars import (
     RETURN_ARROW,
+    Backdrops,
     api,
     clipped,
     ff_ligature,
     flat_bar,
     object_clip,
+    on_paper,
     shows_white,
     starts_number,
 )
-from docworker.decode.pdfobjects import Frame, PageObjects, backdrop, frame_of, read_objects
+from docworker.decode.pdfobjects import Frame, frame_of, read_objects
 
 _log = logging.getLogger(__name__)
 
@@ -155,11 +157,11 @@ def _minus(raw: Any, textpage: Any, address: int, i: int) -> bool:
     return flat_bar(address, i, top - bottom)
 
 
-def characters(textpage: Any, frame: Frame, page: PageObjects | None = None) -> list[dict]:
+def characters(textpage: Any, frame: Frame, backdrops: Backdrops = None) -> list[dict]:
     """The page's characters as dicts (see module docstring), in pdfium's order.
 
-    With ``page`` (the page's graphics), text filled in white with nothing painted under
-    it is left out, as the text layer leaves it out (``pdfobjects.backdrop``).
+    With ``backdrops`` (``pdfobjects.backdrops``), text filled in white on bare paper is
+    left out, as the text layer leaves it out (``pdfchars.on_paper``).
 
     Unmapped glyphs and control characters are left out (pdfminer wrote them
     as ``(cid:N)``); pdfium's line-end hyphen mark is ``-``. Characters that
@@ -207,7 +209,7 @@ def characters(textpage: Any, frame: Frame, page: PageObjects | None = None) -> 
         left, top, right, bottom = boxes[j], boxes[j + 1], boxes[j + 2], boxes[j + 3]
         if key not in clips:  # the object's first glyph
             clips[key] = object_clip(key, runs[key], left, bottom, right, top)
-            if page is not None and key and shows_white(key):
+            if backdrops is not None and shows_white(key):
                 whites.add(key)
         clip = clips[key]
         if clip is not None and clipped(clip, left, bottom, right, top):
@@ -258,8 +260,8 @@ def characters(textpage: Any, frame: Frame, page: PageObjects | None = None) -> 
             "matrix": info.matrix,
             "size": info.size,
         }
-        if key in whites and page is not None and not backdrop(page, (x0 + x1) / 2, (y0 + y1) / 2):
-            continue  # white on white paper: unseen
+        if key in whites and on_paper(backdrops, (x0 + x1) / 2, (y0 + y1) / 2):
+            continue  # white on bare paper: unseen
         if not key and chars:  # a space pdfium keeps without its object: on the last one's line
             _align(char, chars[-1])
         if bars and k and slots[k - 1][0] in bars and chars and chars[-1]["text"] == "−":

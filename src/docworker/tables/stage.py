@@ -49,7 +49,7 @@ from typing import Any
 
 from docworker.contract import Table, TableCell
 from docworker.decode import rtl
-from docworker.decode.pdfobjects import PageObjects, read_objects
+from docworker.decode.pdfobjects import PageObjects, backdrops, read_objects
 from docworker.geometry import BBox, Word, union
 from docworker.tables import render
 from docworker.tables.cells import build_cells, split_stacked_rows
@@ -174,7 +174,7 @@ class TableStage:
                     return []
             textpage = page.get_textpage()
             try:
-                chars = characters(textpage, found.frame, found)
+                chars = characters(textpage, found.frame, backdrops(found))
             finally:
                 textpage.close()
             self.counts["found"] += 1
