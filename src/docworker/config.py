@@ -190,7 +190,13 @@ class Settings(BaseSettings):
         False, description="Startup: hash each weight file against MANIFEST.json (slow)."
     )
     text_layer_min_chars: int = Field(
-        16, ge=0, description="A page's text layer needs this many visible characters to be used."
+        16,
+        ge=0,
+        description=(
+            "A page's text layer needs this many visible characters to be used without OCR;"
+            " a shorter readable layer is still used where OCR reads nothing, only weakly"
+            " (mean confidence under 0.8), or no more than the layer holds."
+        ),
     )
     ocr_engine: Literal["rapidocr", "rapidocr-tiny", "tesseract"] = Field(
         "rapidocr",
