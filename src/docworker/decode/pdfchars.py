@@ -234,6 +234,7 @@ class _Objects:
         self.page = page
         self.top = top  # the page box's top, for baselines on an unturned page
         self.origin = ctypes.c_double(), ctypes.c_double()
+        self.origin_at = tuple(ctypes.addressof(v) for v in self.origin)
         self.handle = ctypes.c_void_p(page)
         self.read = read
         self.rotation = rotation
@@ -280,9 +281,8 @@ class _Objects:
         style, codes, always = styled
         baseline = None
         if obj and b == 0 and a > 0 and self.rotation == 0:
-            ox, oy = self.origin
-            fast.origin(self.page, index, ctypes.addressof(ox), ctypes.addressof(oy))
-            baseline = self.top - oy.value
+            fast.origin(self.page, index, *self.origin_at)
+            baseline = self.top - self.origin[1].value
         return style, size, direction, invisible, baseline, codes, always, white
 
     def _style(self, font: int) -> tuple[int, dict[str, str] | None, bool]:
@@ -304,13 +304,15 @@ _XY = ctypes.c_float(), ctypes.c_float()  # one page is read at a time in a proc
 
 
 _RGBA = [ctypes.c_uint(0) for _ in range(4)]  # one page is read at a time in a process
+_RGBA_AT = tuple(ctypes.addressof(v) for v in _RGBA)
 
 
 def filled_white(obj: int) -> bool:
     """Is text object ``obj`` filled in white (``WHITE``), to be seen only on a backdrop?
     (Its render mode is the caller's: only a filled, unstroked object counts.)"""
-    if obj and api().fill_color(obj, *(ctypes.addressof(v) for v in _RGBA)):
-        return min(v.value for v in _RGBA[:3]) >= WHITE and _RGBA[3].value > 0
+    if obj and api().fill_color(obj, *_RGBA_AT):
+        r, g, b, a = _RGBA
+        return r.value >= WHITE and g.value >= WHITE and b.value >= WHITE and a.value > 0
     return False
 
 
