@@ -166,3 +166,41 @@ def test_a_sentence_with_inline_math_is_no_display_equation():
     display = para("xP := d(PX, 0) und yP := d(PY , 0).", r"x_P := d(P_X, 0) \text{und} y_P")
     assert equations.is_equation(display)
     assert equations.is_equation(para("F(x) = x2 + 1", r"F(x) = x^2 + 1"))
+
+
+def test_an_accented_letter_in_an_equation_is_read(tmp_path):
+    """TeX's \\hat and \\dot draw a spacing accent over the letter: the letter's
+    character then holds two code points ("n" and the accent), which the equation
+    reader takes as one glyph (a page of a physics paper had failed on it)."""
+    runs = [_run(72, 100, 10, "T", PROSE_1[0]), _run(72, 112, 10, "T", PROSE_1[1])]
+    runs += [
+        _run(200, 140, 10, "R", "n"),  # an upright letter (a vector): no math font
+        _run(200.6, 137, 10, "R", "\u02c6"),
+        _run(207, 140, 10, "R", "= 1"),
+        _run(230, 140, 10, "S", "\u00b1"),
+    ]
+    runs += [_run(72, 170, 10, "T", PROSE_2[0]), _run(72, 182, 10, "T", PROSE_2[1])]
+    stream = b"BT\n" + b"\n".join(runs) + b"\nET"
+    objects: dict[int, bytes] = {
+        1: b"<< /Type /Catalog /Pages 2 0 R >>",
+        2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+    }
+    fonts = []
+    for k, (key, name) in enumerate(FONTS.items()):
+        objects[5 + k] = (
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /%s /Encoding /WinAnsiEncoding >>"
+            % name.encode()
+        )
+        fonts.append(b"/%s %d 0 R" % (key.encode(), 5 + k))
+    objects[3] = (
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
+        b" /Resources << /Font << %s >> >> >>" % b" ".join(fonts)
+    )
+    objects[4] = b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream"
+    path = tmp_path / "hat.pdf"
+    path.write_bytes(pdf_from_objects(objects))
+    page = _read(path)
+    assert page.source == "text_layer"
+    assert page.markdown.startswith(" ".join(PROSE_1))
+    assert page.markdown.endswith(" ".join(PROSE_2))
+    assert "= 1" in page.markdown
