@@ -88,6 +88,37 @@ def test_justified_prose_in_one_column_reads_as_before(seed):
     assert read == [ln.text for ln in reading_order.reading_order(lines, 2550)]
 
 
+def _grid_rows(rows: int, columns: list[tuple[float, int]]) -> list[Line]:
+    """CJK lines set on a grid (a character each ``H`` across), each character a word
+    box as narrow as the recognizer's CTC columns make it; ``columns``: (left edge,
+    characters) of each run of text in a row."""
+    text = "般若波羅蜜多心經觀自在菩薩行深照見五蘊皆空度一切苦厄舍利子色不異"
+    out = []
+    for r in range(rows):
+        words = [
+            Word(x + k * H + 0.35 * H, 400 + r * LEADING, x + k * H + 0.65 * H,
+                 400 + r * LEADING + H, text[(r + k) % len(text)])
+            for x, count in columns
+            for k in range(count)
+        ]  # fmt: skip
+        x0, x1 = words[0].x0, words[-1].x1
+        out.append(
+            Line("".join(w.text for w in words), (x0 - 12, words[0].top, x1 + 12,
+                 words[0].bottom), 0.99, words=words)
+        )  # fmt: skip
+    return out
+
+
+def test_cjk_set_on_a_grid_is_not_cut_at_its_characters_gaps():
+    """Characters on a grid leave the same gaps clear on every row; a line is cut
+    between two CJK characters only where the gap is a gutter's width."""
+    lines = _grid_rows(12, [(200, 30)])
+    assert [ln.text for ln in split_at_gutters(lines)] == [ln.text for ln in lines]
+    columns = _grid_rows(12, [(200, 12), (200 + 14 * H, 12)])  # two columns, 2 em apart
+    cut = split_at_gutters(columns)
+    assert len(cut) == 24 and all(len(ln.text) == 12 for ln in cut)
+
+
 def test_columns_over_a_paragraph_across_the_page_are_cut_to_their_last_row():
     lines = two_columns(2, rows=14, gutter=30.0, crossing=1.0)
     rng = random.Random(9)

@@ -16,7 +16,9 @@ sees them:
    the same height within ``WINDOW`` line heights above and below) leave the
    same x clear, and text runs up to it from both sides on several of those
    rows. Gaps in justified prose move from row to row; a gutter does not.
-   The line is cut there, and each piece keeps its own words.
+   The line is cut there, and each piece keeps its own words. CJK text set on
+   a grid lines its characters' gaps up from row to row too: a gap between two
+   CJK characters is a gutter only when it is ``CJK_GUTTER`` line heights wide.
 3. **Drop caps** (``merge_drop_caps``): a one-letter line at least
    ``CAP_HEIGHT`` body lines tall, directly left of the line that starts at
    its top, is put in front of that line's first word ("I" + "ndependent" →
@@ -46,7 +48,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from statistics import median
 
-from docworker.geometry import Line, Word, union
+from docworker.geometry import CJK, Line, Word, union
 from docworker.stages.joining import KEEP_PREFIXES, bare
 from docworker.stages.ocr import cleanup
 
@@ -55,6 +57,9 @@ WINDOW = 5.0
 #: The band every neighbouring row leaves clear, in line heights (a gutter is
 #: as wide on every row; gaps of justified prose are not).
 MIN_BAND = 0.3
+#: The least gap between two CJK characters of one line that may be a gutter, in
+#: line heights (``_within_cjk``).
+CJK_GUTTER = 1.5
 #: Rows on each side of a gap that must hold text ending (starting) near it.
 MIN_SIDE_ROWS = 3
 #: A row "reaches" a gutter when its text ends (starts) within this many line
@@ -197,10 +202,25 @@ def split_at_gutters(lines: list[Line]) -> list[Line]:
         cuts = [
             k
             for k in range(1, len(words))
-            if words[k].x0 > words[k - 1].x1 and _is_gutter(words, k, (above, below), h)
+            if words[k].x0 > words[k - 1].x1
+            and not _within_cjk(words, k, h)
+            and _is_gutter(words, k, (above, below), h)
         ]
         out.extend(_pieces(line, words, cuts) if cuts else [line])
     return out
+
+
+def _within_cjk(words: list[Word], k: int, h: float) -> bool:
+    """Is the gap before ``words[k]`` one between two CJK characters, narrower than
+    ``CJK_GUTTER`` line heights? Text set on a grid (as CJK text is) lines its
+    characters up from row to row, so their gaps look like a gutter; and the
+    recognizer's boxes for such characters are narrower than the glyphs."""
+    left, right = words[k - 1].text, words[k].text
+    return (
+        bool(left and right)
+        and bool(CJK.match(left[-1]) and CJK.match(right[0]))
+        and words[k].x0 - words[k - 1].x1 < CJK_GUTTER * h
+    )
 
 
 def _middle(line: Line) -> float:
@@ -314,8 +334,19 @@ def _pieces(line: Line, words: list[Word], cuts: list[int]) -> list[Line]:
     for start, end in itertools.pairwise(bounds):
         part = words[start:end]
         x0, _, x1, _ = union([w.bbox for w in part])
-        text = " ".join(w.text for w in part)
-        out.append(replace(line, text=text, bbox=(x0, line.bbox[1], x1, line.bbox[3]), words=part))
+        out.append(
+            replace(line, text=_spaced(part), bbox=(x0, line.bbox[1], x1, line.bbox[3]), words=part)
+        )
+    return out
+
+
+def _spaced(words: list[Word]) -> str:
+    """The words' text, a space between two words unless both sides are CJK characters
+    (the recognizer's word boxes cut CJK text at its gaps; the text has no spaces)."""
+    out = words[0].text if words else ""
+    for w in words[1:]:
+        cjk = bool(out and w.text and CJK.match(out[-1]) and CJK.match(w.text[0]))
+        out += w.text if cjk else " " + w.text
     return out
 
 
