@@ -58,6 +58,24 @@ def test_two_columns_between_full_width_lists_with_no_gap():
     )
 
 
+def test_two_columns_over_a_table_with_no_gap_read_column_by_column():
+    """Two short columns set tight over a table (a scanned survey page): the table's
+    rows leave a longer run clear of some x than the columns do, but hold prose on
+    one side only; the band of columns is the run with prose on both sides."""
+    left = _column(60, 290, 40, 7, "left")
+    right = _column(310, 540, 40, 7, "right")
+    caption = Line("Table 4 a caption centred over the table", (200, 140, 400, 150))
+    rows = []
+    for i in range(30):
+        top = 156 + 14 * i
+        rows.append(Line(f"Method {i} of the survey", (66, top, 200, top + 10)))
+        rows.append(Line(f"{90 + i / 10:.2f}", (372, top, 395, top + 10)))
+        rows.append(Line("F1", (430, top, 440, top + 10)))
+    mixed = [line for pair in zip(left, right, strict=True) for line in pair] + [caption] + rows
+    ordered = [line.text for line in reading_order.reading_order(mixed, 600)]
+    assert ordered[:14] == [line.text for line in left] + [line.text for line in right]
+
+
 def test_a_short_display_beside_its_text_is_no_band_of_columns():
     """Three pieces a side between full-width lines (an equation and its gloss) stay top-down."""
     above = [

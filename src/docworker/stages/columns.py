@@ -19,8 +19,10 @@ pieces top to bottom:
 4. a region with neither is searched for a band of rows that keeps a gutter
    clear from top to bottom (``_band``): two columns set tight between
    full-width text, with no blank row to cut at and more full-width lines
-   than step 2 lets cross a gutter. The band is read on its own, between
-   what comes above and below it;
+   than step 2 lets cross a gutter (or tight over a table, whose rows run on
+   longer clear of an x but hold prose on one side only: runs are tried by
+   the prose on their poorer side first). The band is read on its own,
+   between what comes above and below it;
 5. a region too small to show a gutter (under six pieces) is split at a
    gutter found elsewhere on the page, where two pieces of prose or more lie
    on each side of it (``_known_split``): two lines under a figure, in two of
@@ -189,10 +191,11 @@ MIN_BAND_ROWS = 2 * MIN_BAND_SIDE
 def _band(ordered: list[Line]) -> tuple[int, int] | None:
     """(first, last) index of a run of rows, top to bottom, that keeps a column gutter clear.
 
-    For every x (141 places across the middle 70%) the longest run of
-    consecutive pieces that do not cross it; the longest runs are tried as a
-    region of their own, and one whose pieces ``_find_gutter`` splits into
-    columns is the band. Pieces at its ends that lie wholly above (below) the
+    For every x (141 places across the middle 70%) every run of
+    ``MIN_BAND_ROWS`` consecutive pieces or more that do not cross it; the three
+    runs with the most pieces of prose on their poorer side (then the longest)
+    are tried as a region of their own, and one whose pieces ``_find_gutter``
+    splits into columns is the band. Pieces at its ends that lie wholly above (below) the
     other side's pieces are left out: a list's last short line, a heading
     under the columns, are read before (after) them.
     """
@@ -226,22 +229,31 @@ def _band(ordered: list[Line]) -> tuple[int, int] | None:
     rows = np.arange(n)[:, None]
     last_across = np.maximum.accumulate(np.where(crosses, rows, -1), axis=0)
     runs = rows - last_across
-    best, best_end = runs.max(axis=0), runs.argmax(axis=0)
+    # Every maximal run of at least MIN_BAND_ROWS pieces (one ends where the next
+    # piece crosses x, or at the last piece), scored by the pieces of prose on its
+    # poorer side: a table's rows run on longer past an x than two short columns
+    # over the table do, but hold prose on one side only. The best three are tried.
+    ends = runs >= MIN_BAND_ROWS
+    ends[:-1] &= crosses[1:]
+    last, at = np.nonzero(ends)
+    if not len(last):
+        return None
+    first = last - runs[last, at] + 1
+    zero = np.zeros((1, len(bins)), dtype=np.int64)
+    left = np.vstack([zero, np.cumsum((x1[:, None] <= bins[None, :]) & wordy[:, None], axis=0)])
+    right = np.vstack([zero, np.cumsum((x0[:, None] >= bins[None, :]) & wordy[:, None], axis=0)])
+    poorer = np.minimum(
+        left[last + 1, at] - left[first, at], right[last + 1, at] - right[first, at]
+    )
     tried: set[tuple[int, int]] = set()
-    for b in np.argsort(-best, kind="stable"):
-        length, last = int(best[b]), int(best_end[b])
-        if length < MIN_BAND_ROWS or len(tried) >= 3:
-            return None
-        first = last - length + 1
-        if (first, last) in tried:
+    for k in np.lexsort((at, first - last, -poorer)):  # most prose, longest, leftmost
+        if 2 * int(poorer[k]) < MIN_BAND_SIDE or len(tried) >= 3:
+            return None  # too few pieces of prose on a side for ``_trim`` to take
+        span_ = (int(first[k]), int(last[k]))
+        if span_ in tried:
             continue
-        tried.add((first, last))
-        x = float(bins[b])
-        left, right = x1[first : last + 1] <= x, x0[first : last + 1] >= x
-        run = wordy[first : last + 1]
-        if 2 * min(run[left].sum(), run[right].sum()) < MIN_BAND_SIDE:
-            continue  # too few pieces of prose on a side for ``_trim`` to take
-        band = _trim(ordered, first, last, x)
+        tried.add(span_)
+        band = _trim(ordered, span_[0], span_[1], float(bins[at[k]]))
         if band is not None and band != (0, n - 1):
             return band
     return None
