@@ -13,6 +13,7 @@ from docworker.decode.pdflines import is_vertical
 from docworker.stages import furniture, markdown, reading_order
 from docworker.stages.ocr.orientation import rotate_box
 from docworker.stages.text_layer import TextLayerStage
+from tests.pdfgen import pdf_from_objects
 from tests.pdfspans import Span, column, spans_pdf, width
 
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -243,3 +244,35 @@ def test_white_text_on_white_paper_is_left_out_and_on_a_dark_fill_kept(tmp_path)
     finally:
         handle.close()
     assert [line.text for line in view.lines] == ["Seen on the page", "White on the banner"]
+
+
+def test_a_word_space_the_pdf_leaves_out_is_read_and_letter_spacing_is_not(tmp_path):
+    """Tightly justified text (word spaces cut to 0.15 em) may move a word along by
+    0.12 em with no space character, which pdfium does not read as a space
+    ("FederalTort"); a kern inside a word and letter-spaced capitals are no space."""
+    lines = [
+        b"-1.2 Tw [(under the Federal) -120 (Tort Claims Act was)] TJ",
+        b"0 Tw [(an Exam) -30 (ple of it, and) -120 (no more)] TJ",
+        b"1.4 Tc (SPACED) Tj",
+    ]
+    stream = b"BT /F1 12 Tf 14 TL 72 700 Td " + b" T* ".join(lines) + b" ET"
+    objects = {
+        1: b"<< /Type /Catalog /Pages 2 0 R >>",
+        2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        4: b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        5: b"<< /Type /Font /Subtype /Type1 /BaseFont /Times-Roman /Encoding /WinAnsiEncoding >>",
+    }
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(pdf_from_objects(objects))
+    handle = open_document(path, "application/pdf", None, max_pages=5, max_page_points=20000,
+                           max_pixels=10**8)  # fmt: skip
+    try:
+        view = handle.page(1, text_layer=True)
+    finally:
+        handle.close()
+    words = [[w.text for w in line.words] for line in view.lines]
+    assert ["under", "the", "Federal", "Tort", "Claims", "Act", "was"] in words, words
+    assert ["an", "Example", "of", "it,", "and", "no", "more"] in words, words
+    assert ["SPACED"] in words, words

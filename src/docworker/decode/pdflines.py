@@ -8,7 +8,13 @@ therefore ends a piece; the reading-order stage finds the columns on the
 pieces first and only then joins the pieces of one row into a line.
 
 - A space is where the PDF has one or pdfium inserted one (``Char.space``),
-  which is what ``get_text_range`` returns: words match the text layer's.
+  which is what ``get_text_range`` returns: words match the text layer's. So is
+  a gap of ``WORD_GAP`` font sizes or more with none, in tightly justified text
+  ("FederalTort", whose word spaces are cut to 0.15 em and a TJ move of 0.12 em
+  parts two words): it must be ``SPACE_SHARE`` of the piece's narrowest space and
+  stand out from its glyphs' usual gaps (``_least_space``), and never comes next
+  to a script, before closing or after opening punctuation, or between CJK
+  characters (``_glued``).
 - Super- and subscripts stay on their line: a glyph smaller than ``SCRIPT``
   times the piece's size, whose baseline sits within the piece's band,
   joins the piece (and a piece that so far holds only such small glyphs is
@@ -35,16 +41,24 @@ points.
 
 from __future__ import annotations
 
+import itertools
 import unicodedata
 from operator import attrgetter
 from statistics import median
 
 from docworker.decode import pdfmath
 from docworker.decode.pdfchars import LEFT, RIGHT, UP, Char, CharRead
-from docworker.geometry import Line, Word
+from docworker.geometry import CJK, Line, Word
 
 #: A gap wider than this many font sizes between two glyphs ends a piece.
 GAP = 1.0
+#: A gap this many font sizes wide between two glyphs where the PDF has no space may
+#: be one (``_glued``, ``_least_space``): tightly justified text whose word spaces
+#: pdfium did not see ("FederalTort", "court's final").
+WORD_GAP = 0.1
+#: ...if it is this share of the piece's narrowest space or more, and WORD_GAP wider
+#: than the piece's glyphs are set apart as a rule (letter-spaced text is no space).
+SPACE_SHARE = 0.6
 #: A glyph under this share of the piece's size may be a super- or subscript.
 SCRIPT = 0.85
 #: Glyphs this far back (in font sizes) from the previous one start a new piece.
@@ -260,11 +274,23 @@ def _line(piece: _Piece, read: CharRead, math: frozenset[int] = frozenset()) -> 
     parts: list[str] = []  # the current word's characters, and its box
     x0 = top = x1 = bottom = 0.0
     last = len(chars) - 1
+    # Gaps a word space wide where the PDF has none (``_glued``); not in monospaced
+    # text, whose glyphs sit in cells, nor where text runs another way.
+    wide = WORD_GAP * piece.size if piece.direction == RIGHT and not mono else float("inf")
+    least: float | None = None  # the least such gap that is a space, at the first one
     for i, char in enumerate(chars):
         if char.hyphen and i < last and not chars[i + 1].space:
             # pdfium's line-end mark inside a line: an unmapped glyph (a broken
             # "ffi" ligature), which the text layer drops as well.
             continue
+        if parts and not char.space and char.x0 - x1 >= wide and _glued(piece, i):
+            if least is None:
+                least = _least_space(piece)
+            if char.x0 - x1 >= least:
+                text = "".join(parts)
+                words.append(Word(x0, top, x1, bottom, text))
+                texts.append(text)
+                parts = []
         if parts and i and char.space and not (mono and _touching(piece, i, mono)):
             text = "".join(parts)
             words.append(Word(x0, top, x1, bottom, text))
@@ -305,6 +331,41 @@ def _line(piece: _Piece, read: CharRead, math: frozenset[int] = frozenset()) -> 
     ):
         line.latex, line.math = pdfmath.latex(chars, piece.base, piece.size, math, text)
     return line
+
+
+#: No word space is read before these (closing punctuation) or after ``_OPENING``.
+_CLOSING = frozenset(".,;:!?)]}’”\"'…%")
+_OPENING = frozenset("([{‘“\"'/$")
+
+
+def _glued(piece: _Piece, i: int) -> bool:
+    """May the gap before glyph ``i`` (word-space wide, no space in the PDF) be a word
+    space? Not next to a super- or subscript (a footnote mark sits close to its word),
+    before closing or after opening punctuation, nor between CJK characters, which
+    take no spaces."""
+    chars, scripts = piece.chars, piece.scripts
+    before, after = chars[i - 1].text, chars[i].text
+    if scripts[i] or scripts[i - 1] or not before or not after:
+        return False
+    if after[0] in _CLOSING or before[-1] in _OPENING:
+        return False
+    return not (CJK.match(before[-1]) or CJK.match(after[0]))
+
+
+def _least_space(piece: _Piece) -> float:
+    """The least gap between two glyphs of ``piece`` with no space between them that is a
+    word space: ``WORD_GAP`` font sizes, ``SPACE_SHARE`` of the piece's narrowest space,
+    and ``WORD_GAP`` more than the median gap of its glyphs, whichever is widest."""
+    chars, size = piece.chars, piece.size
+    spaced, tight = [], []
+    for a, b in itertools.pairwise(chars):
+        (spaced if b.space else tight).append(b.x0 - a.x1)
+    least = WORD_GAP * size
+    if spaced:
+        least = max(least, SPACE_SHARE * min(spaced))
+    if tight:
+        least = max(least, median(tight) + WORD_GAP * size)
+    return least
 
 
 def _run_in(chars: list[Char], styles: list) -> bool:
