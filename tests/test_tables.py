@@ -287,6 +287,44 @@ def test_rows_grouped_under_one_rule_become_rows(tmp_path):
     assert grid[4] == ["Arkansas", "888", "1,332", "1,776"]
 
 
+def test_a_table_ruled_row_by_row_keeps_cells_that_wrap_and_grouped_thousands(tmp_path):
+    """Every row ruled; the header's cells and one label wrap to two lines, and the
+    amounts part their thousands with a space ("10 000"): each ruled row is one row."""
+    rows = [
+        (["Pollutant", "to air", "to water"], ["", "kg/year", "kg/year"]),
+        (["Ammonia (NH3)", "10 000", "-"], None),
+        (["Chlorine and compounds", "10 000", "-"], ["(as HCl)", "", ""]),
+        (["Carbon monoxide", "500 000", "-"], None),
+        (["Halons", "1", "-"], None),
+        (["Hydrogen cyanide", "200", "-"], None),
+        (["Nitrogen oxides", "100 000", "-"], None),
+        (["Sulphur oxides", "150 000", "-"], None),
+    ]
+    xs = (60, 220, 300, 380)
+    ops = [b"0.5 w"]
+    y = 700
+    edges = [y]
+    for first, second in rows:
+        height = 26 if second else 14
+        for c, text in enumerate(first):
+            ops.append(_text(xs[c] + 4, y - 10, text, 9))
+        for c, text in enumerate(second or []):
+            if text:
+                ops.append(_text(xs[c] + 4, y - 22, text, 9))
+        y -= height
+        edges.append(y)
+    for e in edges:
+        ops.append(b"%d %d m %d %d l S" % (xs[0], e, xs[-1], e))
+    for x in xs:
+        ops.append(b"%d %d m %d %d l S" % (x, edges[-1], x, edges[0]))
+    tables = _tables(tmp_path, stream_pdf(b"\n".join(ops)))
+    assert len(tables) == 1
+    grid = _grid(tables[0])
+    assert grid[0] == ["Pollutant", "to air kg/year", "to water kg/year"]
+    assert grid[2] == ["Chlorine and compounds (as HCl)", "10 000", "-"]
+    assert len(grid) == len(rows)
+
+
 # ------------------------------------------------------------- stream tables
 
 STREAM_HEADER = ["Country", "Area", "People", "Capital", "Density"]

@@ -52,7 +52,9 @@ def split_stacked_rows(boxes: list[BBox], chars: list[dict]) -> list[BBox]:
 
     In a row band, when most non-empty cells hold the same number k > 1 of text
     lines on shared baselines, each of those cells becomes k cells; cells with
-    one line span the new rows.
+    one line span the new rows. A grid ruled row by row (fewer than half of its
+    bands with text hold more than one line) is left as it is: there a band of
+    two lines is a row of cells that wrap (a header's "to air" over "kg/year").
     """
     text = sorted((c for c in chars if c["text"].strip()), key=lambda c: centre(c)[1])
     mids = [centre(c)[1] for c in text]
@@ -61,15 +63,20 @@ def split_stacked_rows(boxes: list[BBox], chars: list[dict]) -> list[BBox]:
     by_band: dict[tuple[float, float], list[BBox]] = {}
     for b in boxes:
         by_band.setdefault((b[1], b[3]), []).append(b)
-    out: list[BBox] = []
+    bands = []  # (top, bottom, cells, the cells' characters, their line centres)
     for top, bottom in itertools.pairwise(ys):
         band = by_band.get((top, bottom), [])
+        rows = text[bisect.bisect_left(mids, top) : bisect.bisect_right(mids, bottom)]
+        inside = {b: [c for c in rows if b[0] <= centre(c)[0] <= b[2]] for b in band}
+        bands.append((top, bottom, band, inside, {b: _line_centres(inside[b]) for b in band}))
+    lettered = [max(map(len, lines.values()), default=0) for *_, lines in bands]
+    if 2 * sum(1 for n in lettered if n > 1) < sum(1 for n in lettered if n):
+        return list(boxes)  # ruled row by row
+    out: list[BBox] = []
+    for top, bottom, band, inside, lines in bands:
         if len(band) < 2:
             out += band
             continue
-        rows = text[bisect.bisect_left(mids, top) : bisect.bisect_right(mids, bottom)]
-        inside = {b: [c for c in rows if b[0] <= centre(c)[0] <= b[2]] for b in band}
-        lines = {b: _line_centres(inside[b]) for b in band}
         counts = [len(v) for v in lines.values() if v]
         k = max(counts, default=0)
         stacked = [b for b in band if len(lines[b]) == k]

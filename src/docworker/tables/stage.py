@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -333,10 +334,26 @@ def _undivided(cells: list[TableCell]) -> bool:
     columns: dict[int, list[int]] = {}
     for cell in cells:
         if not cell.header and cell.text:
-            tokens = cell.text.split()
+            tokens = _grouped(cell.text.split())
             numbers = sum(1 for t in tokens if NUMBER.match(t))
             columns.setdefault(cell.col, []).append(numbers >= 2 and 2 * numbers >= len(tokens))
     return any(len(v) >= 6 and 2 * sum(v) > len(v) for v in columns.values())
+
+
+_GROUP = re.compile(r"\d{3}")
+_LEADING_GROUPS = re.compile(r"\d{1,3}(?: \d{3})*")
+
+
+def _grouped(tokens: list[str]) -> list[str]:
+    """Tokens with a number whose thousands are parted by spaces made one ("10 000",
+    "1 250 000"; two numbers side by side, "7,389,208 3,027,153", stay two)."""
+    out: list[str] = []
+    for token in tokens:
+        if out and _GROUP.fullmatch(token) and _LEADING_GROUPS.fullmatch(out[-1]):
+            out[-1] += " " + token
+        else:
+            out.append(token)
+    return out
 
 
 # ------------------------------------------------------------ the cheap gate
