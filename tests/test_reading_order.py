@@ -178,6 +178,25 @@ def test_double_spaced_paragraphs_break_at_their_indents_only():
     assert [len(p.lines) for p in paras] == [5, 5, 5]
 
 
+def test_double_spaced_text_under_a_single_spaced_caption_keeps_its_paragraphs():
+    """A court's order: a caption of short single-spaced lines, then the text set
+    double-spaced. The caption's small gaps are a quarter of the page's, but the
+    text's lines, full and a blank line apart in a row, are one paragraph each."""
+    lines, top = [], 60.0
+    for i in range(9):
+        lines.append(Line(f"caption line {i}", (72, top, 250, top + 12)))
+        top += 16
+    top += 30
+    for p in range(2):
+        for i in range(6):
+            left = 108 if i == 0 else 72
+            text = f"paragraph {p} line {i} of the order, which runs on to the margin."
+            lines.append(Line(text, (left, top, 540 if i < 5 else 300, top + 12)))
+            top += 24
+    paras = reading_order.paragraphs(lines)
+    assert [len(p.lines) for p in paras if "paragraph" in p.lines[0].text] == [6, 6]
+
+
 def test_single_column_with_ragged_lines_stays_top_down():
     lines = [
         Line(f"line {i}", (60, 40 + 14 * i, 300 + (i % 3) * 100, 50 + 14 * i)) for i in range(10)

@@ -135,11 +135,7 @@ def is_math_symbol(ch: str) -> bool:
     ``ch``: a character's text, one code point or more (a letter with the accent
     TeX draws over it, "nˆ", is one glyph's text): its first code point decides."""
     first = ch[:1]
-    return (
-        first not in _PLAIN_LATIN1
-        and first > "\xff"
-        and unicodedata.category(first) == "Sm"
-    )
+    return first not in _PLAIN_LATIN1 and first > "\xff" and unicodedata.category(first) == "Sm"
 
 
 #: A non-Latin-1 math symbol in a piece's text (``pdflines`` reads such pieces here).

@@ -371,13 +371,14 @@ def paragraphs(lines: list[Line], tables: Sequence[BBox] = ()) -> list[Paragraph
     typical = median(heights)
     # The page's usual gap between the lines of a column: double-spaced text
     # (transcripts, drafts) keeps its lines in one paragraph.
-    gaps = [
-        b.bbox[1] - a.bbox[3]
+    pairs = [
+        (a, b)
         for a, b in itertools.pairwise(lines)
         if -0.5 * typical <= b.bbox[1] - a.bbox[3] <= 2.0 * typical
         and min(a.bbox[2], b.bbox[2]) > max(a.bbox[0], b.bbox[0])
     ]
-    reach = max(0.3 * typical, _usual(gaps, typical) + 0.45 * typical) if gaps else 0.7 * typical
+    gaps = [b.bbox[1] - a.bbox[3] for a, b in pairs]
+    reach = max(0.3 * typical, _usual(pairs, typical) + 0.45 * typical) if gaps else 0.7 * typical
     sized = [(line.size, len(line.text)) for line in lines if line.size > 0]
     body = weighted_median(sized) if sized else 0.0
     out: list[Paragraph] = [Paragraph([lines[0]], words)]
@@ -424,20 +425,47 @@ def _page_number_end(k: int, lines: list[Line]) -> bool:
     )
 
 
-def _usual(gaps: list[float], typical: float) -> float:
-    """The gap between the lines of a paragraph: the median of the page's gaps, or
-    their lower quartile when that is half a line or more below the median.
+#: Consecutive full lines a median gap apart that make a page's text double-spaced.
+DOUBLE_SPACED_RUN = 4
+
+
+def _usual(pairs: list[tuple[Line, Line]], typical: float) -> float:
+    """The gap between the lines of a paragraph: the median of the page's gaps (between
+    ``pairs`` of lines one under the other), or their lower quartile when that is half
+    a line or more below the median.
 
     On a page of one- and two-line paragraphs (minutes, forms, headings with a
     sentence each) most gaps are between paragraphs, so the median is a blank
     line and the lines of a paragraph sit in the lower quartile. Double-spaced
     text has every gap wide, and a page of running text with formulas has its
-    gaps spread a little around one value: both keep the median.
+    gaps spread a little around one value: both keep the median, and so does a
+    double-spaced page under a single-spaced caption (a court's order), where the
+    median gap parts ``DOUBLE_SPACED_RUN`` full lines in a row or more
+    (``_double_spaced``).
     """
+    gaps = [b.bbox[1] - a.bbox[3] for a, b in pairs]
     ordered = sorted(gaps)
     middle = median(ordered)
     quartile = ordered[(len(ordered) - 1) // 4]
-    return quartile if middle - quartile >= 0.5 * typical else middle
+    if middle - quartile >= 0.5 * typical and not _double_spaced(pairs, gaps, middle, typical):
+        return quartile
+    return middle
+
+
+def _double_spaced(
+    pairs: list[tuple[Line, Line]], gaps: list[float], middle: float, typical: float
+) -> bool:
+    """Do ``DOUBLE_SPACED_RUN`` pairs in a row lie the median gap apart, each line of
+    them full (60% of the widest line or more): running text set double-spaced, not
+    one-line paragraphs parted by blank lines?"""
+    widest = max(max(a.bbox[2] - a.bbox[0], b.bbox[2] - b.bbox[0]) for a, b in pairs)
+    run = 0
+    for (a, b), gap in zip(pairs, gaps, strict=True):
+        full = min(a.bbox[2] - a.bbox[0], b.bbox[2] - b.bbox[0]) >= 0.6 * widest
+        run = run + 1 if full and abs(gap - middle) <= 0.15 * typical else 0
+        if run >= DOUBLE_SPACED_RUN:
+            return True
+    return False
 
 
 def weighted_median(values: list[tuple[float, int]]) -> float:
