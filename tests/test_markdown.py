@@ -314,3 +314,19 @@ def test_a_chinese_sentence_is_no_heading_but_a_short_title_is():
         ("paragraph", None),
         ("paragraph", None),
     ]
+
+
+def test_an_ocr_label_running_up_the_page_is_no_heading():
+    """On an OCR page a heading is a line taller than the body's; a label set up the
+    page (a chart's axis) is as tall as it is long, and only as thick as the body."""
+    body = [
+        reading_order.Paragraph([Line(f"line {i} of the body text here", (60, 100 + 40 * i,
+                                                                          900, 130 + 40 * i))])
+        for i in range(8)
+    ]  # fmt: skip
+    label = reading_order.Paragraph([Line("Potential (V)", (1150, 40, 1182, 460))])
+    title = reading_order.Paragraph([Line("Results of the run", (60, 20, 700, 70))])
+    height = markdown.body_height([*body, label])
+    assert height == pytest.approx(30)
+    assert markdown.heading_level(label, 0.0, False, height) is None
+    assert markdown.heading_level(title, 0.0, False, height) == 2

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from docworker import decode
 from docworker.engines import cpu
@@ -152,3 +152,23 @@ def test_a_mostly_blank_page_is_read_from_its_inked_part_with_boxes_on_the_page(
     x0, y0, _, y1 = read.bbox
     assert 125 <= x0 <= 140 and 85 <= y0 <= 100 and y1 <= 120
     assert ink_box(Image.new("RGB", (200, 100), "white")) == (0, 0, 200, 100)
+
+
+def test_a_label_running_up_the_page_beside_level_text_is_read():
+    """A chart's axis label (or an arXiv stamp) runs up the page beside level text.
+    RapidOCR turns a tall line a quarter turn one way only, which sets text running up
+    the page upside down; such a line is read turned over too, and the better reading
+    kept. It is no heading: its height across is the body's."""
+    from docworker.stages.ocr.rapidocr import OcrStage
+    from tests.pdfgen import font
+
+    stage = OcrStage.from_settings(1)
+    image = text_image([f"4.{i} the measured potential across the cell" for i in range(6)],
+                       size=(1240, 520), font_size=26)  # fmt: skip
+    label = Image.new("RGB", (420, 44), "white")
+    ImageDraw.Draw(label).text((6, 4), "Potential (V)", fill="black", font=font(28))
+    image.paste(label.rotate(90, expand=True), (1150, 40))  # reads bottom to top
+    read = stage.read(image, 1.0)
+    assert read.rotation == 0, read.reason
+    texts = [ln.text for ln in read.lines]
+    assert "Potential (V)" in texts, texts

@@ -46,11 +46,12 @@ from dataclasses import dataclass
 from statistics import median
 
 from docworker.contract import Block, Table
+from docworker.decode.pdflines import is_vertical
 from docworker.geometry import BBox, word_count
 from docworker.stages import equations, table_text
 from docworker.stages.joining import join_broken, runs_on
 from docworker.stages.paragraph_breaks import list_marker
-from docworker.stages.reading_order import Paragraph, weighted_median
+from docworker.stages.reading_order import Line, Paragraph, weighted_median
 
 #: Block types that are written to the page's markdown, one part each.
 MARKDOWN_TYPES = frozenset(
@@ -126,8 +127,15 @@ OCR_TITLE = 1.8
 
 def body_height(paras: list[Paragraph]) -> float:
     """The line height most of the page's characters are set in (OCR pages)."""
-    sized = [(line.bbox[3] - line.bbox[1], len(line.text)) for p in paras for line in p.lines]
+    sized = [(_thickness(line), len(line.text)) for p in paras for line in p.lines]
     return weighted_median(sized) if sized else 0.0
+
+
+def _thickness(line: Line) -> float:
+    """A line's height across its text: its box's width for text set up or down the
+    page (a chart's axis label), whose box is as tall as the text is long."""
+    x0, y0, x1, y1 = line.bbox
+    return x1 - x0 if is_vertical(line) else y1 - y0
 
 
 #: A sentence's last character: Latin, CJK and fullwidth full stops.
@@ -157,7 +165,7 @@ def heading_level(
     if body <= 0:
         if height <= 0:
             return None
-        tall = median(line.bbox[3] - line.bbox[1] for line in para.lines) / height
+        tall = median(_thickness(line) for line in para.lines) / height
         sentence = text.endswith(_FULL_STOPS) and word_count(text) > 8
         wordy = len(letters) >= 0.5 * (len(text) - text.count(" "))  # not a chart's "BD 1.0-"
         if sentence or not wordy or tall < OCR_HEADING:

@@ -133,6 +133,8 @@ class OcrStage:
             engine.update_params(return_word_box=False)  # type: ignore[attr-defined]
             if orient:
                 orientation = self._orient(getattr(det, "boxes", None), rec, crops)
+            if orientation.angle == 0:
+                self._turn_tall(getattr(det, "boxes", None), rec, crops)
             result = engine.build_final_output(original, det, cls, rec, crops, record)  # type: ignore[attr-defined]
         except MemoryError:
             raise
@@ -157,6 +159,34 @@ class OcrStage:
                 words = _words(quad, info, scale)
                 lines.append(Line(text=text, bbox=bbox, confidence=float(score), words=words))
         return ocr_lines.tidy(lines), orientation
+
+    def _turn_tall(self, quads: Any, rec: Any, crops: list) -> None:
+        """Tall lines (text running up or down the page) read the other way up where
+        that reads better (``rec`` changed in place, before RapidOCR drops its weak
+        lines). RapidOCR turns a tall line's crop a quarter turn one way only, so text
+        running the other way (an arXiv stamp, a chart's axis label) comes out upside
+        down: "Potetl( ()" for "Potential (V)". A few such lines on a page of level
+        text are read again turned over and the better reading kept, without its word
+        boxes. A page of mostly tall lines is turned as a whole (``read``) or is set
+        in vertical columns, and is left alone here."""
+        import numpy as np
+
+        texts, scores = list(rec.txts or ()), list(rec.scores or ())
+        n = min(len(texts), len(scores), len(crops))
+        tall = [i for i, _, up in elongated(quads) if up and i < n]
+        if not tall or len(tall) > max(TALL_LINES, n // 4):
+            return
+        turned = [np.ascontiguousarray(np.rot90(crops[i], 2)) for i in tall]
+        read = self._engine.recognize_txt(turned)  # type: ignore[attr-defined]
+        infos = list(rec.word_results or ())
+        changed = False
+        for i, text, score in zip(tall, read.txts or (), read.scores, strict=False):
+            if str(text).strip() and float(score) >= float(scores[i]) + TURN_MARGIN:
+                texts[i], scores[i], changed = text, float(score), True
+                if i < len(infos):
+                    infos[i] = ("", float(score), None)  # no word boxes for it
+        if changed:
+            rec.txts, rec.scores, rec.word_results = tuple(texts), scores, tuple(infos)
 
     def _orient(self, quads: object, rec: object, crops: list) -> Orientation:
         """Vote on the page's angle: read the longest lines again, turned over.
@@ -193,6 +223,11 @@ class OcrStage:
                 break
         return orientation
 
+
+#: At most this many tall lines (or a quarter of a page's lines) are read turned over.
+TALL_LINES = 8
+#: How much better (in the recognizer's score) a tall line must read turned over.
+TURN_MARGIN = 0.05
 
 #: A pixel of the page image darker than this (of 255, greyscale) is ink (``ink_box``).
 INK = 230
