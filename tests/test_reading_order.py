@@ -964,3 +964,23 @@ def test_two_lines_under_a_figure_are_read_in_the_pages_columns():
     ]
     ordered = [line.text for line in reading_order.reading_order(lines + below, 600)]
     assert ordered[-4:] == [line.text for line in below]
+
+
+def test_rows_of_a_label_and_its_figures_are_one_paragraph_each():
+    """A scanned table no finder took (rules above and below it only): each row, a label
+    and its figures, is a paragraph of its own, not one run-on paragraph, and none is a
+    heading; prose whose lines end in a list of values runs on."""
+    rows = [
+        "SegLink [26] 70.0 86.0 77.0 8.9",
+        "PixelLink [4] 73.2 83.0 77.8 -",
+        "TextSnake [18] 73.9 83.2 78.3 1.1",
+        "Ours (MLT-17) 84.54 86.62 85.57 12.31",
+    ]
+    lines = [Line(text, (40, 100 + 20 * i, 360, 114 + 20 * i)) for i, text in enumerate(rows)]
+    paras = reading_order.paragraphs(lines)
+    assert [p.text for p in paras] == rows
+    assert all(markdown.heading_level(p, 0.0, False, 14.0) is None for p in paras)
+    prose = ["The three runs gave recall values of 0.5, 0.7, 0.9 in 2003 - 2012",
+             "and precision values of 0.61, 0.72, 0.83 on the test set."]  # fmt: skip
+    lines = [Line(text, (40, 100 + 20 * i, 400, 114 + 20 * i)) for i, text in enumerate(prose)]
+    assert len(reading_order.paragraphs(lines)) == 1

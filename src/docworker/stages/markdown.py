@@ -50,7 +50,7 @@ from docworker.decode.pdflines import is_vertical
 from docworker.geometry import BBox, word_count
 from docworker.stages import equations, table_text
 from docworker.stages.joining import join_broken, runs_on
-from docworker.stages.paragraph_breaks import list_marker
+from docworker.stages.paragraph_breaks import list_marker, row_end
 from docworker.stages.reading_order import Line, Paragraph, weighted_median
 
 #: Block types that are written to the page's markdown, one part each.
@@ -159,6 +159,8 @@ def heading_level(
     text = para.text
     if len(para.lines) > 3 or len(text) > 200 or text.endswith((",", ";")):
         return None
+    if row_end(text):
+        return None  # a table's row that no finder took: a label and its figures
     letters = [ch for ch in text if ch.isalpha()]
     if len(letters) < 2:
         return None

@@ -72,6 +72,18 @@ LEADER = re.compile(r"(?:\.\s?){4,}\s*(?:\d{1,4}|[ivxlc]{1,6})\s*$|…{2,}\s*\d{
 #: A line of two figures or more and nothing else ("2019 120", "1,204.5 -3.2 12%").
 _FIGURES = re.compile(r"[-+−]?\$?\d[\d.,]*%?(?:\s+[-+−]?\$?\d[\d.,]*%?)+")
 _SENTENCE_END = re.compile(r"[.!?:;…][\"'”’)\]]*$")
+#: A table row's end: two figures or more (or a dash for an empty cell) after its label
+#: ("SegLink [26] 70.0 86.0 77.0 8.9", "PixelLink [4] 73.2 83.0 77.8 -"); a figure here
+#: ends in a digit or "%", so a list in a sentence ("0.5, 0.7, 0.9") is none.
+_FIGURE = r"(?:[-+−]?[$€£]?\d(?:[\d.,]*\d)?%?|[-–—])"
+_ROW_END = re.compile(rf"(?:\s+{_FIGURE}){{2,}}$")
+_RANGE = re.compile(r"(?<=\d)\s+[-–—]\s+(?=\d)")
+
+
+def row_end(text: str) -> bool:
+    """Does ``text`` end as a table's row does, in two figures or more (``_ROW_END``)?
+    A range ("2003 - 2012") is one figure, not two and a dash."""
+    return bool(_ROW_END.search(" " + _RANGE.sub("-", text.strip())))
 
 
 _PAGE_NUMBER = re.compile(
@@ -143,6 +155,8 @@ def breaks(
         return True  # a table of contents: one entry a line
     if _FIGURES.fullmatch(prev.text.strip()) and _FIGURES.fullmatch(line.text.strip()):
         return True  # rows of figures (a table no finder took): one row a line
+    if row_end(prev.text) and row_end(line.text):
+        return True  # rows of a label and its figures (a table no finder took)
     if prev.mono and line.mono:
         return False  # code and typewritten lines: indentation is no paragraph mark
     if (
