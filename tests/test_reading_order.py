@@ -76,6 +76,24 @@ def test_two_columns_over_a_table_with_no_gap_read_column_by_column():
     assert ordered[:14] == [line.text for line in left] + [line.text for line in right]
 
 
+def test_authors_set_side_by_side_over_two_columns_are_read_before_them():
+    """A paper's title, then its authors side by side (name, affiliation, address,
+    e-mail, centred in each half), then two columns: the authors are read first,
+    not shared out to the tops of the columns under them."""
+    title = Line("A title across both columns of the paper", (100, 40, 500, 58))
+    authors = []
+    for side, (x0, x1) in enumerate(((100, 260), (340, 500))):
+        for i, text in enumerate(["Author Name", "Institute", "12 Some Road", "a@b.org"]):
+            authors.append(Line(f"{text} {side}", (x0, 80 + 12 * i, x1, 90 + 12 * i)))
+    left = _column(60, 290, 160, 20, "left")
+    right = _column(310, 540, 160, 20, "right")
+    mixed = [title, *authors, *left, *right]
+    ordered = [line.text for line in reading_order.reading_order(mixed, 600)]
+    assert ordered[0] == title.text
+    assert set(ordered[1 : 1 + len(authors)]) == {line.text for line in authors}
+    assert ordered[1 + len(authors) :] == [line.text for line in left + right]
+
+
 def test_a_short_display_beside_its_text_is_no_band_of_columns():
     """Three pieces a side between full-width lines (an equation and its gloss) stay top-down."""
     above = [

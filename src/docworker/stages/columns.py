@@ -23,7 +23,10 @@ pieces top to bottom:
    longer clear of an x but hold prose on one side only: runs are tried by
    the prose on their poorer side first). The band is read on its own,
    between what comes above and below it;
-5. a region too small to show a gutter (under six pieces) is split at a
+5. a block set apart over the columns whose pieces hold few words (a paper's
+   authors side by side) is read before them, not shared out to their tops
+   by the gutter (``_head_cut``);
+6. a region too small to show a gutter (under six pieces) is split at a
    gutter found elsewhere on the page, where two pieces of prose or more lie
    on each side of it (``_known_split``): two lines under a figure, in two of
    the page's columns.
@@ -145,6 +148,48 @@ def _find_gutter(lines: list[Line]) -> tuple[float, float] | None:
         overlap = min(l_bot, r_bot) - max(l_top, r_top)
         if overlap >= 0.3 * min(l_bot - l_top, r_bot - r_top):
             return gutter
+    return None
+
+
+#: A block set apart over the columns (``_head_cut``) holds at most this share of the
+#: region's pieces.
+HEAD_SHARE = 0.3
+
+
+def _few_words(lines: list[Line]) -> float:
+    return median(_words(line) for line in lines)
+
+
+def _head_cut(lines: list[Line], gutter: tuple[float, float]) -> float | None:
+    """The y under a block set apart over the columns that is no part of them, or ``None``:
+    a paper's authors set side by side (names, affiliations, addresses), which the
+    columns' gutter would otherwise share out among the columns. The block holds at
+    most ``HEAD_SHARE`` of the region's pieces and three or more, a gap of 1.5 line
+    heights that no piece crosses parts it from what follows, and its pieces on either
+    side of the gutter hold fewer than three words (their median): two columns whose
+    first paragraphs end on one row stay columns."""
+    ordered = sorted(lines, key=lambda line: line.bbox[1])
+    height = median(max(line.bbox[3] - line.bbox[1], 0.1) for line in lines)
+    middle = (gutter[0] + gutter[1]) / 2
+    bottom = ordered[0].bbox[3]
+    start = 0  # past a title across the gutter, set apart over the block
+    for k in range(1, len(ordered)):
+        if k > HEAD_SHARE * len(ordered):
+            return None
+        line = ordered[k]
+        if line.bbox[1] - bottom > 1.5 * height:
+            above = ordered[start:k]
+            if all(p.bbox[0] < gutter[0] and p.bbox[2] > gutter[1] for p in above):
+                start, bottom = k, line.bbox[3]
+                continue
+            if len(above) < 3:
+                return None
+            left = [p for p in above if (p.bbox[0] + p.bbox[2]) / 2 < middle]
+            right = [p for p in above if (p.bbox[0] + p.bbox[2]) / 2 >= middle]
+            if left and right and max(_few_words(left), _few_words(right)) < 3:
+                return (bottom + line.bbox[1]) / 2
+            return None
+        bottom = max(bottom, line.bbox[3])
     return None
 
 
@@ -367,6 +412,11 @@ def groups(
         return _leaf(top, known) + groups(middle, depth + 1, known) + _leaf(bottom, known)
     gutter = gutter or _find_gutter(lines)
     if gutter is not None:
+        head = _head_cut(lines, gutter)
+        if head is not None:
+            above = [line for line in lines if line.bbox[3] <= head]
+            below = [line for line in lines if line.bbox[3] > head]
+            return groups(above, depth + 1, known) + groups(below, depth + 1, known)
         known.append(gutter)
     if gutter is None:
         cut = _y_cut(lines)
