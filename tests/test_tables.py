@@ -325,6 +325,31 @@ def test_a_table_ruled_row_by_row_keeps_cells_that_wrap_and_grouped_thousands(tm
     assert len(grid) == len(rows)
 
 
+def test_a_sliver_between_two_borders_drawn_apart_is_no_column():
+    """Two vertical borders drawn 4 points apart leave an empty column of slivers: it
+    goes, and a cell spanning it loses it from its span."""
+    from docworker.contract import TableCell
+    from docworker.tables.cells import _without_slivers
+
+    cells = [
+        TableCell(row=0, col=0, text="Pollutant"),
+        TableCell(row=0, col=1, text="to water"),
+        TableCell(row=0, col=2, text=""),
+        TableCell(row=0, col=3, text="to land"),
+        TableCell(row=1, col=0, text="Ammonia"),
+        TableCell(row=1, col=1, text="-", col_span=2),
+        TableCell(row=1, col=3, text="1"),
+    ]
+    out = _without_slivers(cells, [120.0, 70.0, 4.0, 70.0], 6.0)
+    assert [(c.row, c.col, c.col_span, c.text) for c in out] == [
+        (0, 0, 1, "Pollutant"), (0, 1, 1, "to water"), (0, 2, 1, "to land"),
+        (1, 0, 1, "Ammonia"), (1, 1, 1, "-"), (1, 2, 1, "1"),
+    ]  # fmt: skip
+    # A narrow column with text of its own stays.
+    cells[2] = TableCell(row=0, col=2, text="x")
+    assert len(_without_slivers(cells, [120.0, 70.0, 4.0, 70.0], 6.0)) == len(cells)
+
+
 # ------------------------------------------------------------- stream tables
 
 STREAM_HEADER = ["Country", "Area", "People", "Capital", "Density"]

@@ -230,6 +230,40 @@ def build_cells(
                 header=r0 == top_row,
             )
         )
+    heights = sorted(c["bottom"] - c["top"] for c in chars if c["text"].strip())
+    if heights:
+        widths = [xs[c + 1] - xs[c] for c in range(left_col, len(xs) - 1)]
+        cells = _without_slivers(cells, widths, SLIVER * heights[len(heights) // 2])
+    return cells
+
+
+#: A column narrower than this share of the text's height that holds no text of its own
+#: is a sliver between two rules drawn a little apart, not a column (``_without_slivers``).
+SLIVER = 0.75
+
+
+def _without_slivers(cells: list[TableCell], widths: list[float], least: float) -> list[TableCell]:
+    """``cells`` without the columns narrower than ``least`` that hold no text in a cell of
+    their own: two borders drawn a few points apart (a Word table's) leave a sliver
+    column of empty cells, which would part every row's cells from their neighbours.
+    The cells spanning it lose it from their span."""
+    for col in sorted(range(len(widths)), reverse=True):
+        if widths[col] >= least or any(c.text and c.col == col and c.col_span == 1 for c in cells):
+            continue
+        if not any(c.col <= col < c.col + c.col_span for c in cells):
+            continue
+        kept = []
+        for c in cells:
+            if c.col == col and c.col_span == 1:
+                continue  # the sliver's own empty cell
+            if c.col <= col < c.col + c.col_span:
+                c = c.model_copy(update={"col_span": c.col_span - 1})
+            elif c.col > col:
+                c = c.model_copy(update={"col": c.col - 1})
+            kept.append(c)
+        if len({c.col for c in kept}) < 2:
+            return cells  # a table of one column is no table: leave it as it was
+        cells = kept
     return cells
 
 
