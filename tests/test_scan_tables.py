@@ -107,3 +107,40 @@ def test_real_scanned_report_table(tmp_path):
     assert grid[0][:4] == ["Region", "Area", "BMC", "BMD"]
     assert ["R Arm", "211.89", "169.76", "0.801", "", ""] in grid
     assert grid[-1] == ["Total", "2131.39", "2455.33", "1.152", "", "-0.5"]
+
+
+def test_a_scanned_table_ruled_row_by_row_keeps_its_wrapped_cells(tmp_path):
+    """Every row ruled; a header cell and a place name wrap onto two lines. Each ruled
+    band is one row (counted by text lines, the table had looked too ragged to be one)."""
+    rows = [
+        (["Provincia", "Altas", "Bajas", "Saldo"], ["", "", "", "neto"]),
+        (["Logroño", "1520", "1310", "210"], None),
+        (["Santa Cruz", "845", "902", "-57"], ["de Tenerife", "", "", ""]),
+        (["Cádiz", "2311", "1874", "437"], None),
+        (["Ourense", "690", "733", "-43"], None),
+    ]
+    image = Image.new("RGB", (1240, 900), "white")
+    draw = ImageDraw.Draw(image)
+    face = font(30)
+    left, top, col_w = 80, 120, 260
+    right = left + col_w * 4
+    y, edges = top, [top]
+    for first, second in rows:
+        height = 110 if second else 70
+        for c, text in enumerate(first):
+            draw.text((left + c * col_w + 20, y + 18), text, fill="black", font=face)
+        for c, text in enumerate(second or []):
+            draw.text((left + c * col_w + 20, y + 58), text, fill="black", font=face)
+        y += height
+        edges.append(y)
+    draw.rectangle((left, top, right, y), outline="black", width=3)
+    for c in range(1, 4):
+        draw.line((left + c * col_w, top, left + c * col_w, y), fill="black", width=2)
+    for e in edges[1:-1]:
+        draw.line((left, e, right, e), fill="black", width=2)
+    page = _page(tmp_path, image)
+    assert len(page.tables) == 1, page.markdown
+    grid = _grid(page.tables[0])
+    assert grid[0] == ["Provincia", "Altas", "Bajas", "Saldo neto"]
+    assert grid[2] == ["Santa Cruz de Tenerife", "845", "902", "-57"]
+    assert len(grid) == len(rows)

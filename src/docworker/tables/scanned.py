@@ -27,6 +27,7 @@ boxes in the same page units; the lines they cover go into their cells.
 
 from __future__ import annotations
 
+import bisect
 import logging
 from dataclasses import dataclass
 from statistics import median
@@ -115,6 +116,23 @@ def _inside(box: BBox, region: BBox) -> bool:
 
 
 def _rows(lines: list[Line], rules: tuple[float, ...]) -> list[list[Line]]:
+    """Lines grouped into rows by vertical centre; a horizontal rule always splits. In a
+    grid ruled row by row (at least half of its ruled bands hold one row of text), a
+    band is one row: its cells' text wraps onto two lines or more ("Low" over "Vision")."""
+    rows = _text_rows(lines, rules)
+    if len(rules) < 2:
+        return rows
+    edges = sorted(rules)
+    bands: dict[int, list[list[Line]]] = {}
+    for row in rows:
+        centre = sum((ln.bbox[1] + ln.bbox[3]) / 2 for ln in row) / len(row)
+        bands.setdefault(bisect.bisect(edges, centre), []).append(row)
+    if 2 * sum(1 for band in bands.values() if len(band) == 1) < len(bands):
+        return rows
+    return [[ln for row in bands[k] for ln in row] for k in sorted(bands)]
+
+
+def _text_rows(lines: list[Line], rules: tuple[float, ...]) -> list[list[Line]]:
     """Lines grouped into rows by vertical centre; a horizontal rule always splits."""
     heights = [ln.bbox[3] - ln.bbox[1] for ln in lines]
     tolerance = 0.5 * median(heights)
@@ -175,7 +193,7 @@ def table_in(
     grid: dict[tuple[int, int], list[Line]] = {}
     spans: dict[tuple[int, int], int] = {}
     for r, row in enumerate(rows):
-        for line in sorted(row, key=lambda ln: ln.bbox[0]):
+        for line in sorted(row, key=lambda ln: (_column_of(ln.bbox, columns)[0], ln.bbox[1])):
             first, last = _column_of(line.bbox, columns)
             grid.setdefault((r, first), []).append(line)
             spans[(r, first)] = max(spans.get((r, first), 1), last - first + 1)
