@@ -1002,3 +1002,18 @@ def test_rows_of_a_label_and_its_figures_are_one_paragraph_each():
              "and precision values of 0.61, 0.72, 0.83 on the test set."]  # fmt: skip
     lines = [Line(text, (40, 100 + 20 * i, 400, 114 + 20 * i)) for i, text in enumerate(prose)]
     assert len(reading_order.paragraphs(lines)) == 1
+
+
+def test_a_section_heading_over_its_first_subsection_heading_is_two_paragraphs():
+    """Two bold headings one under the other ("1. INTRODUCTION", "1.1 Cluster
+    computing") are two headings, not one."""
+    lines = [
+        Line("1. INTRODUCTION", (60, 100, 160, 112), size=12.0, bold=True),
+        Line("1.1 Cluster computing", (60, 116, 200, 127), size=11.0, bold=True),
+        Line("The last few years have been characterized by huge tech-", (60, 131, 290, 141),
+             size=9.0),
+        Line("nological changes in the area of parallel and distributed", (60, 143, 290, 153),
+             size=9.0),
+    ]  # fmt: skip
+    paras = reading_order.paragraphs(lines)
+    assert [p.lines[0].text for p in paras][:2] == ["1. INTRODUCTION", "1.1 Cluster computing"]

@@ -68,6 +68,8 @@ _BULLET = re.compile(
 _ENUMERATOR = re.compile(
     r"^(?:\(?\d{1,3}[.)]|\(?[a-z][.)]|\(?[ivx]{1,5}[.)]|\([a-zA-Z0-9]{1,3}\))\s"
 )
+#: A subsection's number and title ("1.1 Cluster computing", "2.3.1. Data").
+_SUBSECTION = re.compile(r"^\d{1,2}(?:\.\d{1,2}){1,4}\.?\s+[A-Z]")
 LEADER = re.compile(r"(?:\.\s?){4,}\s*(?:\d{1,4}|[ivxlc]{1,6})\s*$|…{2,}\s*\d{1,4}\s*$")
 #: A line of two figures or more and nothing else ("2019 120", "1,204.5 -3.2 12%").
 _FIGURES = re.compile(r"[-+−]?\$?\d[\d.,]*%?(?:\s+[-+−]?\$?\d[\d.,]*%?)+")
@@ -142,6 +144,8 @@ def breaks(
         return True
     if prev.mono != line.mono:
         return True
+    if prev.bold and line.bold and _SUBSECTION.match(line.text):
+        return True  # "1. INTRODUCTION" over "1.1 Cluster computing": two headings
     left, right = para.extent
     right = max(right, line.bbox[2])
     em = max(line.size, prev.size) or typical
