@@ -83,6 +83,11 @@ def _page() -> bytes:
     ]
     runs.append(_line(72, 238, [("T", PROSE_2[0][:11]), ("M", "x"), ("T", PROSE_2[0][12:])]))
     runs.append(_run(72, 250, 10, "T", PROSE_2[1]))
+    return _pdf(runs)
+
+
+def _pdf(runs: list[bytes]) -> bytes:
+    """One page of ``runs`` in ``FONTS``."""
     stream = b"BT\n" + b"\n".join(runs) + b"\nET"
     objects: dict[int, bytes] = {
         1: b"<< /Type /Catalog /Pages 2 0 R >>",
@@ -180,25 +185,8 @@ def test_an_accented_letter_in_an_equation_is_read(tmp_path):
         _run(230, 140, 10, "S", "\u00b1"),
     ]
     runs += [_run(72, 170, 10, "T", PROSE_2[0]), _run(72, 182, 10, "T", PROSE_2[1])]
-    stream = b"BT\n" + b"\n".join(runs) + b"\nET"
-    objects: dict[int, bytes] = {
-        1: b"<< /Type /Catalog /Pages 2 0 R >>",
-        2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-    }
-    fonts = []
-    for k, (key, name) in enumerate(FONTS.items()):
-        objects[5 + k] = (
-            b"<< /Type /Font /Subtype /Type1 /BaseFont /%s /Encoding /WinAnsiEncoding >>"
-            % name.encode()
-        )
-        fonts.append(b"/%s %d 0 R" % (key.encode(), 5 + k))
-    objects[3] = (
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
-        b" /Resources << /Font << %s >> >> >>" % b" ".join(fonts)
-    )
-    objects[4] = b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream"
     path = tmp_path / "hat.pdf"
-    path.write_bytes(pdf_from_objects(objects))
+    path.write_bytes(_pdf(runs))
     page = _read(path)
     assert page.source == "text_layer"
     assert page.markdown.startswith(" ".join(PROSE_1))

@@ -13,7 +13,7 @@ from docworker.decode.pdflines import is_vertical
 from docworker.stages import furniture, markdown, reading_order
 from docworker.stages.ocr.orientation import rotate_box
 from docworker.stages.text_layer import TextLayerStage
-from tests.pdfgen import pdf_from_objects
+from tests.pdfgen import stream_pdf
 from tests.pdfspans import Span, column, spans_pdf, width
 
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -227,7 +227,6 @@ def test_a_bold_run_in_title_and_the_weights_at_a_lines_ends(tmp_path):
 def test_white_text_on_white_paper_is_left_out_and_on_a_dark_fill_kept(tmp_path):
     """GPO's Federal Register pages carry their production stamp ("VerDate Sep<11>2014
     ...") in white: unseen, so not read. White text on a dark banner is seen."""
-    from tests.pdfgen import stream_pdf
 
     ops = [
         b"BT /F1 12 Tf 72 700 Td (Seen on the page) Tj ET",
@@ -235,15 +234,20 @@ def test_white_text_on_white_paper_is_left_out_and_on_a_dark_fill_kept(tmp_path)
         b"0.1 0.2 0.5 rg 60 590 300 30 re f",
         b"1 1 1 rg BT /F1 12 Tf 72 600 Td (White on the banner) Tj ET",
     ]
-    path = tmp_path / "white.pdf"
-    path.write_bytes(stream_pdf(b"\n".join(ops)))
+    view = _stream_view(tmp_path, stream_pdf(b"\n".join(ops)))
+    assert [line.text for line in view.lines] == ["Seen on the page", "White on the banner"]
+
+
+def _stream_view(tmp_path, data: bytes):
+    """The text-layer view of the one-page PDF ``data``."""
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(data)
     handle = open_document(path, "application/pdf", None, max_pages=5, max_page_points=20000,
                            max_pixels=10**8)  # fmt: skip
     try:
-        view = handle.page(1, text_layer=True)
+        return handle.page(1, text_layer=True)
     finally:
         handle.close()
-    assert [line.text for line in view.lines] == ["Seen on the page", "White on the banner"]
 
 
 def test_a_word_space_the_pdf_leaves_out_is_read_and_letter_spacing_is_not(tmp_path):
@@ -256,22 +260,8 @@ def test_a_word_space_the_pdf_leaves_out_is_read_and_letter_spacing_is_not(tmp_p
         b"1.4 Tc (SPACED) Tj",
     ]
     stream = b"BT /F1 12 Tf 14 TL 72 700 Td " + b" T* ".join(lines) + b" ET"
-    objects = {
-        1: b"<< /Type /Catalog /Pages 2 0 R >>",
-        2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
-        b" /Resources << /Font << /F1 5 0 R >> >> >>",
-        4: b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        5: b"<< /Type /Font /Subtype /Type1 /BaseFont /Times-Roman /Encoding /WinAnsiEncoding >>",
-    }
-    path = tmp_path / "doc.pdf"
-    path.write_bytes(pdf_from_objects(objects))
-    handle = open_document(path, "application/pdf", None, max_pages=5, max_page_points=20000,
-                           max_pixels=10**8)  # fmt: skip
-    try:
-        view = handle.page(1, text_layer=True)
-    finally:
-        handle.close()
+    times = b"<< /Type /Font /Subtype /Type1 /BaseFont /Times-Roman /Encoding /WinAnsiEncoding >>"
+    view = _stream_view(tmp_path, stream_pdf(stream, font=times))
     words = [[w.text for w in line.words] for line in view.lines]
     assert ["under", "the", "Federal", "Tort", "Claims", "Act", "was"] in words, words
     assert ["an", "Example", "of", "it,", "and", "no", "more"] in words, words
