@@ -78,14 +78,21 @@ _SENTENCE_END = re.compile(r"[.!?:;…][\"'”’)\]]*$")
 #: ("SegLink [26] 70.0 86.0 77.0 8.9", "PixelLink [4] 73.2 83.0 77.8 -"); a figure here
 #: ends in a digit or "%", so a list in a sentence ("0.5, 0.7, 0.9") is none.
 _FIGURE = r"(?:[-+−]?[$€£]?\d(?:[\d.,]*\d)?%?|[-–—])"
-_ROW_END = re.compile(rf"(?:\s+{_FIGURE}){{2,}}$")
 _RANGE = re.compile(r"(?<=\d)\s+[-–—]\s+(?=\d)")
 
 
 def row_end(text: str) -> bool:
-    """Does ``text`` end as a table's row does, in two figures or more (``_ROW_END``)?
+    """Does ``text`` end as a table's row does, in two figures or more (``_FIGURE``)?
     A range ("2003 - 2012") is one figure, not two and a dash."""
-    return bool(_ROW_END.search(" " + _RANGE.sub("-", text.strip())))
+    text = text.rstrip()
+    if not text or text[-1] not in _FIGURE_ENDS:
+        return False  # most lines, at the cost of one look
+    tail = _RANGE.sub("-", " ".join(text.rsplit(None, 3)[-4:])).split()[-2:]
+    return len(tail) == 2 and all(_ONE_FIGURE.fullmatch(t) for t in tail)
+
+
+_FIGURE_ENDS = frozenset("0123456789%-–—")
+_ONE_FIGURE = re.compile(_FIGURE)
 
 
 _PAGE_NUMBER = re.compile(
