@@ -330,3 +330,17 @@ def test_an_ocr_label_running_up_the_page_is_no_heading():
     assert height == pytest.approx(30)
     assert markdown.heading_level(label, 0.0, False, height) is None
     assert markdown.heading_level(title, 0.0, False, height) == 2
+
+
+def test_a_numbered_section_in_capitals_is_a_heading_and_an_address_is_none():
+    """IEEE sets "I. INTRODUCTION" in small capitals no larger than the body: a heading.
+    An author's e-mail set large on a title page is no heading."""
+
+    def para(text: str, size: float, bold: bool = False) -> reading_order.Paragraph:
+        return reading_order.Paragraph([Line(text, (60, 100, 300, 112), size=size, bold=bold)])
+
+    assert markdown.heading_level(para("I. INTRODUCTION", 9.0), 10.0, False) == 2
+    assert markdown.heading_level(para("III. TESTING WITH THE CMB", 9.5), 10.0, False) == 2
+    assert markdown.heading_level(para("I. The first item of a list", 10.0), 10.0, False) is None
+    assert markdown.heading_level(para("Gregory.Mounie@imag.fr", 12.0), 10.0, False) is None
+    assert markdown.heading_level(para("Grégory Mounié", 12.0), 10.0, False) == 2

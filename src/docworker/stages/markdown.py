@@ -65,6 +65,10 @@ _CAPTION = re.compile(
     re.IGNORECASE,
 )
 _NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,4})\.?\s+\S")
+#: A paragraph that is an e-mail or web address and nothing else.
+_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?:https?://|www\.)\S+")
+#: A section's number (Roman or Arabic) and its title in capitals.
+_CAPS_SECTION = re.compile(r"^(?:[IVX]{1,6}|\d{1,2})\.\s+[A-Z][A-Z ,:&'-]{2,80}$")
 _CODE_HINT = re.compile(r"[{}();=<>\[\]]|^\s|//|#")
 _BULLET_GLYPH = re.compile(r"^\S\s+")
 
@@ -161,6 +165,8 @@ def heading_level(
         return None
     if row_end(text):
         return None  # a table's row that no finder took: a label and its figures
+    if _ADDRESS.fullmatch(text.strip()):
+        return None  # an author's e-mail or a web address, set large on a title page
     letters = [ch for ch in text if ch.isalpha()]
     if len(letters) < 2:
         return None
@@ -175,6 +181,13 @@ def heading_level(
         return 1 if tall >= OCR_TITLE else 2
     size = median(line.size for line in para.lines)
     ratio = size / body if size > 0 else 1.0
+    if (
+        len(para.lines) == 1
+        and _CAPS_SECTION.match(text)
+        and word_count(text) <= 8
+        and ratio >= 0.75
+    ):
+        return 2  # "I. INTRODUCTION": a numbered section in capitals (small capitals in IEEE's)
     if _size_key(size) in text_sized:
         ratio = min(ratio, 1.0)
     bold = all(line.bold for line in para.lines) and not body_bold
