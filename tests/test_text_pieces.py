@@ -253,11 +253,13 @@ def _stream_view(tmp_path, data: bytes):
 def test_a_word_space_the_pdf_leaves_out_is_read_and_letter_spacing_is_not(tmp_path):
     """Tightly justified text (word spaces cut to 0.15 em) may move a word along by
     0.12 em with no space character, which pdfium does not read as a space
-    ("FederalTort"); a kern inside a word and letter-spaced capitals are no space."""
+    ("FederalTort"); a kern inside a word, letter-spaced capitals and a sign set apart
+    from its number are no space."""
     lines = [
         b"-1.2 Tw [(under the Federal) -120 (Tort Claims Act was)] TJ",
         b"0 Tw [(an Exam) -30 (ple of it, and) -120 (no more)] TJ",
         b"1.4 Tc (SPACED) Tj",
+        b"0 Tc -1.2 Tw [(a loss of -) -120 (0.9393 in the year)] TJ",
     ]
     stream = b"BT /F1 12 Tf 14 TL 72 700 Td " + b" T* ".join(lines) + b" ET"
     times = b"<< /Type /Font /Subtype /Type1 /BaseFont /Times-Roman /Encoding /WinAnsiEncoding >>"
@@ -266,3 +268,4 @@ def test_a_word_space_the_pdf_leaves_out_is_read_and_letter_spacing_is_not(tmp_p
     assert ["under", "the", "Federal", "Tort", "Claims", "Act", "was"] in words, words
     assert ["an", "Example", "of", "it,", "and", "no", "more"] in words, words
     assert ["SPACED"] in words, words
+    assert ["a", "loss", "of", "-0.9393", "in", "the", "year"] in words, words  # a sign

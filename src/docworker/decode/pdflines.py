@@ -13,8 +13,8 @@ pieces first and only then joins the pieces of one row into a line.
   ("FederalTort", whose word spaces are cut to 0.15 em and a TJ move of 0.12 em
   parts two words): it must be ``SPACE_SHARE`` of the piece's narrowest space and
   stand out from its glyphs' usual gaps (``_least_space``), and never comes next
-  to a script, before closing or after opening punctuation, or between CJK
-  characters (``_glued``).
+  to a script, a dash or a sign, before closing or after opening punctuation, or
+  between CJK characters (``_glued``).
 - Super- and subscripts stay on their line: a glyph smaller than ``SCRIPT``
   times the piece's size, whose baseline sits within the piece's band,
   joins the piece (and a piece that so far holds only such small glyphs is
@@ -333,9 +333,10 @@ def _line(piece: _Piece, read: CharRead, math: frozenset[int] = frozenset()) -> 
     return line
 
 
-#: No word space is read before these (closing punctuation) or after ``_OPENING``.
-_CLOSING = frozenset(".,;:!?)]}’”\"'…%")
-_OPENING = frozenset("([{‘“\"'/$")
+#: No word space is read before these (closing punctuation) or after ``_OPENING``, nor
+#: on either side of a dash or a sign (an unmapped minus drawn apart from its number).
+_CLOSING = frozenset(".,;:!?)]}’”\"'…%-–—−+±")
+_OPENING = frozenset("([{‘“\"'/$-–—−+±")
 
 
 def _glued(piece: _Piece, i: int) -> bool:
