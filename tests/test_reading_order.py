@@ -240,6 +240,24 @@ def test_page_numbers_and_running_heads_are_furniture():
     assert types[0] == "page_header" and types[-1] == "page_footer"
 
 
+def test_a_sentence_running_on_to_the_next_page_at_its_foot_is_no_footer():
+    """A form's question set low on the page, apart from the box above it, that runs on
+    to the next page ("... your parent Department and your") is body text; a running
+    footer set smaller, or one that ends in a year, stays furniture."""
+
+    def page(foot: Line) -> list[str]:
+        body = [Line(f"line {i} of the body text of this page", (60, 100 + 14 * i, 540,
+                     110 + 14 * i), size=10.0) for i in range(12)]  # fmt: skip
+        paras = reading_order.paragraphs([*body, foot])
+        return furniture.furniture(paras, 842)
+
+    question = "Please comment on the clarity of the division between the role of your parent"
+    assert page(Line(question, (60, 772, 510, 782), size=10.0))[-1] == "paragraph"
+    assert page(Line(question, (60, 772, 510, 782), size=8.0))[-1] == "page_footer"
+    footer = "Annual report of the board of the company for the members, June 2019"
+    assert page(Line(footer, (60, 772, 510, 782), size=10.0))[-1] == "page_footer"
+
+
 def test_a_title_at_the_top_followed_closely_by_text_is_not_a_header():
     title = Line("Informe anual", (60, 50, 300, 64))
     body = _column(60, 540, 70, 10, "texto")

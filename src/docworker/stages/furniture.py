@@ -6,7 +6,8 @@
 - a paragraph of one or two lines in the top (bottom) band that is a page
   number (at the bottom also a short line that starts or ends with one), or
   that sits apart from the body and is short, unless it is set much larger
-  than the body (a title);
+  than the body (a title) or, at the bottom, is a sentence in the body's size
+  that runs on to the next page (``_runs_on``);
 - text written up or down the page in a side margin (an arXiv stamp);
 - a little further from the edge (``EDGE_BAND``), up to two short
   paragraphs set apart from the body that start or end with a page number,
@@ -108,11 +109,35 @@ def furniture(
                 )
             )
             text = para.text.strip()
-            if _numbered(text, para, title) or (apart and not title and len(text) <= 160):
+            if _numbered(text, para, title) or (
+                apart and not title and len(text) <= 160 and not _runs_on(para, body_size)
+            ):
                 kinds[i] = "page_footer"
     line_height = median(max(ln.bbox[3] - ln.bbox[1], 0.1) for p in paras for ln in p.lines)
     _edge_furniture(paras, boxes, kinds, height, line_height)
     return kinds
+
+
+#: Words a line at the foot of a page holds, and more, before it may be a sentence that
+#: runs on to the next page (``_runs_on``).
+RUN_ON_WORDS = 10
+
+
+def _runs_on(para: Paragraph, body_size: float) -> bool:
+    """Is ``para`` (one or two lines at the foot of the page) a sentence that runs on to
+    the next page, not a footer: ``RUN_ON_WORDS`` words or more, set in the body's size,
+    ending in a lower-case word with no stop ("... between the role of your parent
+    Department and your"), and no stamp (a copyright line, an address)? A running
+    footer is set smaller, ends in a page number or a year, or is a stamp."""
+    text = para.text.strip()
+    return (
+        len(text.split()) >= RUN_ON_WORDS
+        and text[-1].isalpha()
+        and text[-1].islower()
+        and body_size > 0
+        and all(ln.size >= 0.95 * body_size for ln in para.lines)
+        and not _STAMP.search(text)
+    )
 
 
 _EDGE_NUMBER = re.compile(r"^\d{1,4}\s+\S|\S\s+\d{1,4}$")
