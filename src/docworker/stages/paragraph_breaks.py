@@ -71,12 +71,11 @@ _ENUMERATOR = re.compile(
 #: A subsection's number and title ("1.1 Cluster computing", "2.3.1. Data").
 _SUBSECTION = re.compile(r"^\d{1,2}(?:\.\d{1,2}){1,4}\.?\s+[A-Z]")
 LEADER = re.compile(r"(?:\.\s?){4,}\s*(?:\d{1,4}|[ivxlc]{1,6})\s*$|…{2,}\s*\d{1,4}\s*$")
-#: A line of two figures or more and nothing else ("2019 120", "1,204.5 -3.2 12%").
-_FIGURES = re.compile(r"[-+−]?\$?\d[\d.,]*%?(?:\s+[-+−]?\$?\d[\d.,]*%?)+")
 _SENTENCE_END = re.compile(r"[.!?:;…][\"'”’)\]]*$")
-#: A table row's end: two figures or more (or a dash for an empty cell) after its label
-#: ("SegLink [26] 70.0 86.0 77.0 8.9", "PixelLink [4] 73.2 83.0 77.8 -"); a figure here
-#: ends in a digit or "%", so a list in a sentence ("0.5, 0.7, 0.9") is none.
+#: A table row's end: two figures or more (or a dash for an empty cell), after its label
+#: or alone ("SegLink [26] 70.0 86.0 77.0 8.9", "PixelLink [4] 73.2 83.0 77.8 -", "2019
+#: 120", "1,204.5 -3.2 12%"); a figure here ends in a digit or "%", so a list in a
+#: sentence ("0.5, 0.7, 0.9") is none.
 _FIGURE = r"(?:[-+−]?[$€£]?\d(?:[\d.,]*\d)?%?|[-–—])"
 _RANGE = re.compile(r"(?<=\d)\s+[-–—]\s+(?=\d)")
 
@@ -164,10 +163,8 @@ def breaks(
         return True  # (lines of one title set larger than the body may mix weights)
     if LEADER.search(prev.text) or LEADER.search(line.text):
         return True  # a table of contents: one entry a line
-    if _FIGURES.fullmatch(prev.text.strip()) and _FIGURES.fullmatch(line.text.strip()):
-        return True  # rows of figures (a table no finder took): one row a line
     if row_end(prev.text) and row_end(line.text):
-        return True  # rows of a label and its figures (a table no finder took)
+        return True  # rows of figures, with or without a label (a table no finder took)
     if prev.mono and line.mono:
         return False  # code and typewritten lines: indentation is no paragraph mark
     if (
