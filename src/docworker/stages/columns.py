@@ -160,37 +160,78 @@ def _few_words(lines: list[Line]) -> float:
     return median(_words(line) for line in lines)
 
 
-def _head_cut(lines: list[Line], gutter: tuple[float, float]) -> float | None:
-    """The y under a block set apart over the columns that is no part of them, or ``None``:
+def _head_cut(lines: list[Line], gutter: tuple[float, float]) -> tuple[float, float] | None:
+    """The y over and under a block set apart over the columns that is no part of them
+    (under a title across the gutter, if any), or ``None``:
     a paper's authors set side by side (names, affiliations, addresses), which the
     columns' gutter would otherwise share out among the columns. The block holds at
-    most ``HEAD_SHARE`` of the region's pieces and three or more, a gap of 1.5 line
-    heights that no piece crosses parts it from what follows, and its pieces on either
-    side of the gutter hold fewer than three words (their median): two columns whose
-    first paragraphs end on one row stay columns."""
+    most ``HEAD_SHARE`` of the region's pieces and three or more, and a gap that no
+    piece crosses parts it from what follows: 1.5 line heights, or one where a piece of
+    the block sits over the gutter (an author set in the middle of three, which no
+    column has). Its pieces on either side of the gutter are short (``_short``): two
+    columns whose first paragraphs end on one row stay columns."""
     ordered = sorted(lines, key=lambda line: line.bbox[1])
     height = median(max(line.bbox[3] - line.bbox[1], 0.1) for line in lines)
     middle = (gutter[0] + gutter[1]) / 2
+    left_edge = min(line.bbox[0] for line in lines)
+    right_edge = max(line.bbox[2] for line in lines)
     bottom = ordered[0].bbox[3]
     start = 0  # past a title across the gutter, set apart over the block
     for k in range(1, len(ordered)):
         if k > HEAD_SHARE * len(ordered):
             return None
         line = ordered[k]
-        if line.bbox[1] - bottom > 1.5 * height:
+        gap = line.bbox[1] - bottom
+        if gap > height:
             above = ordered[start:k]
-            if all(p.bbox[0] < gutter[0] and p.bbox[2] > gutter[1] for p in above):
+            over = [p.bbox[0] < gutter[0] and p.bbox[2] > gutter[1] for p in above]
+            if all(over):
                 start, bottom = k, line.bbox[3]
                 continue
-            if len(above) < 3:
+            if gap > 1.5 * height or any(over):
+                if len(above) < 3:
+                    return None
+                left = [p for p in above if (p.bbox[0] + p.bbox[2]) / 2 < middle]
+                right = [p for p in above if (p.bbox[0] + p.bbox[2]) / 2 >= middle]
+                if (
+                    left
+                    and right
+                    and _short(left, gutter[0] - left_edge)
+                    and _short(right, right_edge - gutter[1])
+                ):
+                    return ordered[start].bbox[1], (bottom + line.bbox[1]) / 2
                 return None
-            left = [p for p in above if (p.bbox[0] + p.bbox[2]) / 2 < middle]
-            right = [p for p in above if (p.bbox[0] + p.bbox[2]) / 2 >= middle]
-            if left and right and max(_few_words(left), _few_words(right)) < 3:
-                return (bottom + line.bbox[1]) / 2
-            return None
         bottom = max(bottom, line.bbox[3])
     return None
+
+
+def _stacks(lines: list[Line]) -> list[list[Line]] | None:
+    """A block over the columns (``_head_cut``) in stacks side by side that no piece
+    bridges, each of two pieces or more, read one stack after the other: each author's
+    name, affiliation and address together. ``None`` when the block is no such row."""
+    spans: list[list[Line]] = []
+    right = float("-inf")
+    for line in sorted(lines, key=lambda line: line.bbox[0]):
+        if line.bbox[0] >= right:
+            spans.append([])
+        spans[-1].append(line)
+        right = max(right, line.bbox[2])
+    if len(spans) < 2 or any(len(stack) < 2 for stack in spans):
+        return None
+    return [_top_down(stack) for stack in spans]
+
+
+#: Pieces narrower than this share of their column (their median) are no lines of prose.
+SHORT_SHARE = 0.7
+
+
+def _short(lines: list[Line], width: float) -> bool:
+    """Are these pieces no column's prose: fewer than three words (their median), or
+    narrower than ``SHORT_SHARE`` of the column's ``width`` (centred names and
+    affiliations, "Department of Computer Sciences,")?"""
+    if _few_words(lines) < 3:
+        return True
+    return width > 0 and median(p.bbox[2] - p.bbox[0] for p in lines) < SHORT_SHARE * width
 
 
 def _lowest_stretch(covered: list[int], lo: int, hi: int) -> tuple[int, int]:
@@ -412,11 +453,17 @@ def groups(
         return _leaf(top, known) + groups(middle, depth + 1, known) + _leaf(bottom, known)
     gutter = gutter or _find_gutter(lines)
     if gutter is not None:
-        head = _head_cut(lines, gutter)
-        if head is not None:
-            above = [line for line in lines if line.bbox[3] <= head]
-            below = [line for line in lines if line.bbox[3] > head]
-            return groups(above, depth + 1, known) + groups(below, depth + 1, known)
+        cut = _head_cut(lines, gutter)
+        if cut is not None:
+            top, head = cut
+            title = [line for line in lines if line.bbox[1] < top]
+            block = [line for line in lines if top <= line.bbox[1] and line.bbox[3] <= head]
+            below = [line for line in lines if line.bbox[3] > head and line.bbox[1] >= top]
+            return (
+                groups(title, depth + 1, known)
+                + (_stacks(block) or groups(block, depth + 1, known))
+                + groups(below, depth + 1, known)
+            )
         known.append(gutter)
     if gutter is None:
         cut = _y_cut(lines)
