@@ -206,6 +206,32 @@ def test_joining_rules():
     assert join_lines(["한국어는 띄어쓰기를", "합니다"]) == "한국어는 띄어쓰기를 합니다"
 
 
+def test_a_word_in_capitals_broken_at_a_line_end_joins_when_it_is_a_word():
+    # grobid's sample.pdf, page 3: "3. A NEW BICRITERIA EFFICIENT SO-" / "LUTION"
+    heading = ["3. A NEW BICRITERIA EFFICIENT SO-", "LUTION"]
+    assert join_lines(heading) == "3. A NEW BICRITERIA EFFICIENT SOLUTION"
+    assert join_lines(["FUNDAMENTAL-", "FORM"], vocabulary(["die Fundamentalform"])) == (
+        "FUNDAMENTALFORM"
+    )
+    assert join_lines(["WORST-", "CASE ANALYSIS"]) == "WORST-CASE ANALYSIS"  # no such word
+    assert join_lines(["SELF-", "CONTROL"]) == "SELF-CONTROL"
+    assert join_lines(["WORK-", "LIFE"], vocabulary(["work-life balance"])) == "WORK-LIFE"
+    assert join_lines(["NEW SO-", "Lution"]) == "NEW SO-Lution"  # not capitals throughout
+
+
+def test_a_web_address_broken_after_a_slash_joins_without_a_space():
+    # pdfplumber's federal-register page: "https://www.faa.gov/" / "aircraft/draft_docs/fsb/"
+    assert join_lines(["Report at https://www.faa.gov/", "aircraft/draft_docs/fsb/ for"]) == (
+        "Report at https://www.faa.gov/aircraft/draft_docs/fsb/ for"
+    )
+    assert join_lines(["visit www.irs.gov/", "advocate."]) == "visit www.irs.gov/advocate."
+    assert join_lines(["see acf.hhs.gov/programs/cse/", "newhire"]) == (
+        "see acf.hhs.gov/programs/cse/newhire"
+    )
+    assert join_lines(["either and/", "or both"]) == "either and/ or both"
+    assert join_lines(["in km/", "h"]) == "in km/ h"
+
+
 #: A page of English running text: its vocabulary holds English's function words.
 ENGLISH_PAGE = vocabulary(
     [

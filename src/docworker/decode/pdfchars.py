@@ -23,13 +23,16 @@ reports as printable characters (math fonts) are kept, as the text layer
 has them. Figures in docs/BENCHMARKS.md.
 
 Cleaning: U+0002 and U+FFFE (pdfium's mark for a hyphen it saw at a line
-end) and U+00AD become ``-`` with ``hyphen`` set, but a mark between two
+end) and U+00AD become ``-`` with ``hyphen`` set (U+00AD inside a line, the PDF's
+own character and not pdfium's mark, is a hyphen drawn: ``-`` alone), but a mark between two
 letters of a word, 0.4 em wide or more, is a ligature glyph the font maps to no
 text and becomes ``ligatures.TWO``/``THREE`` (mended from the word); U+21B5 between letters
 is Computer Modern's "ff" ligature read without a Unicode map and becomes
 "ff"; other C0 and C1 controls,
 U+FFFF and U+FFFD are dropped and counted (``CharRead.unreadable``);
-characters outside the page box are dropped. A glyph of TeX's symbol or
+characters outside the page box are dropped. A space the PDF sets inside a ligature
+glyph's box, the next glyph where the ligature ends, is no space (``_after_ligature``:
+"fi ve" is "five"). A glyph of TeX's symbol or
 extension fonts that pdfium could not map (it gives the character code) is read
 by the font's encoding (``texfonts``): "hx, yi" is ⟨x, y⟩; a control code there
 is kept for that lookup (one ``FPDFText_HasUnicodeMapError`` call a control
@@ -427,6 +430,9 @@ def _slots(text: str, n_chars: int, page: int, read: CharRead) -> list[tuple[int
         unmapped = (ch < " " or ch in _HYPHEN_MARKS) and map_error(page, index) == 1
         hyphen = ch in _HYPHEN_MARKS and not unmapped
         if hyphen:
+            # The PDF's own soft hyphen inside a line is a hyphen it draws ("2012-51",
+            # "e-file" in the IRS's forms), not a line-end mark.
+            hyphen = ch != "\u00ad" or index + 1 >= n_chars or text[index + 1].isspace()
             ch = "-"
         elif ch == RETURN_ARROW and ff_ligature(text, index):
             ch = "ff"
@@ -545,6 +551,8 @@ def read_chars(
         if hyphen and _ligature(slots, boxes, k, size):
             ch, hyphen = (TWO if x1 - x0 < 0.7 * size else THREE), False
             read.ligatures += 1
+        if space and len(chars) > 1 and _after_ligature(chars, x0, size):
+            space = False
         if invisible:
             invisible_count += 1
         if white and on_paper(backdrops, (x0 + x1) / 2, (y0 + y1) / 2):
@@ -555,6 +563,26 @@ def read_chars(
     if CJK.search(text):  # only these scripts are set in vertical columns (tategaki)
         _stack_down(chars)
     return read
+
+
+#: A space the PDF sets right after a ligature glyph, its next glyph starting less than
+#: this many font sizes past the ligature's end, is none (``_after_ligature``).
+LIGATURE_SPACE = 0.08
+
+
+def _after_ligature(chars: list[Char], x0: float, size: float) -> bool:
+    """pdfium reads a ligature glyph ("fi") as its letters, each with the glyph's box. A
+    space some PDFs put after it, inside its box, with the next glyph set where the
+    ligature ends, parts no words: "fi ve", "Offi ce" in a Word-made constitution."""
+    a, b = chars[-2], chars[-1]
+    return (
+        a.x0 == b.x0
+        and a.x1 == b.x1
+        and a.y0 == b.y0
+        and a.y1 == b.y1
+        and a.direction == b.direction == RIGHT
+        and x0 - b.x1 < LIGATURE_SPACE * size
+    )
 
 
 def _before_number(slots: list[tuple[int, str, bool, bool]], k: int) -> bool:

@@ -7,7 +7,8 @@
   number (at the bottom also a short line that starts or ends with one), or
   that sits apart from the body and is short, unless it is set much larger
   than the body (a title) or, at the bottom, is a sentence in the body's size
-  that runs on to the next page (``_runs_on``);
+  that runs on to the next page (``_runs_on``); a footnote (a mark, then a
+  sentence: ``footnote``) is the page's text;
 - text written up or down the page in a side margin (an arXiv stamp);
 - a little further from the edge (``EDGE_BAND``), up to two short
   paragraphs set apart from the body that start or end with a page number,
@@ -109,6 +110,8 @@ def furniture(
                 )
             )
             text = para.text.strip()
+            if footnote(text):
+                continue
             if _numbered(text, para, title) or (
                 apart and not title and len(text) <= 160 and not _runs_on(para, body_size)
             ):
@@ -147,6 +150,29 @@ _STAMP = re.compile(
     r"©|\(c\)\s*\d{4}|copyright|all rights reserved|\bdoi\b|https?://|www\.|downloaded\s+(from|by)",
     re.IGNORECASE,
 )
+
+
+#: A footnote's start: its mark (a number, an asterisk, a dagger) and a capital.
+_FOOTNOTE = re.compile(r"^(?:\d{1,3}|[*†‡§¶])\s?[A-Z(“\"‘]")
+
+
+def footnote(text: str) -> bool:
+    """Does ``text`` read as a footnote, the page's text and no furniture: a mark, then a
+    sentence of four words or more ending in a stop ("3 For example, Voute (1946) and
+    Elton (1958)."), and no stamp? A footer that starts with a page number is a title
+    ("206 Law Enforcement, Courts, and Prisons"); one that repeats on every page is
+    furniture all the same (``stages.running``)."""
+    return (
+        bool(_FOOTNOTE.match(text))
+        and len(text.split()) >= 4
+        and text[-1] in ".!?"
+        and not _STAMP.search(text)
+        and not _AUTHORS.search(text)
+    )
+
+
+#: A running head's authors ("2 Z. Shen et al."), no footnote.
+_AUTHORS = re.compile(r"\bet al\.$")
 
 
 def _plain(para: Paragraph, body_size: float) -> bool:
@@ -212,6 +238,8 @@ def _edge_furniture(
             inner = boxes[order[rank + 1]]  # the nearest paragraph further in
             gap = inner[1] - y1 if top else y0 - inner[3]
             text = para.text.strip()
+            if not top and footnote(text):
+                break
             signals = (
                 bool(_EDGE_NUMBER.search(text) or is_page_number(text) or _STAMP.search(text))
                 + bool(body_size and 0 < size < 0.92 * body_size)

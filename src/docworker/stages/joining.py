@@ -16,10 +16,13 @@ common word: "inter-" + "national-level"). The joined form appearing on the
 page wins over all of these. When the next line starts with anything else (a
 capital, a digit: "Schwarz-" + "Weiß", "Lucene-" + "BM25", "2023-" + "0379")
 the hyphen is kept and the parts are joined without a space; so is a hyphen
-after a digit. pdfium marks the hyphens it sees at line ends (U+0002), but it
-marks real compounds too, so the mark is
-not evidence either way. A dash ("—", "–") right after a letter or digit
-at a line end also joins without a space ("content—" + "an", "737–" + "9"),
+after a digit. A word in capitals broken the same way (a heading's "SO-" +
+"LUTION") joins when the page has the whole word in any case, or it is a common
+English word. A web address broken after a slash joins without a space
+("www.irs.gov/" + "advocate"). pdfium marks the hyphens it sees at line ends
+(U+0002), but it marks real compounds too, so the mark is not evidence either
+way. A dash ("—", "–") right after a letter or digit at a line end also joins
+without a space ("content—" + "an", "737–" + "9"),
 and so do lines of Chinese or Japanese, which set no space between words
 ("文字认" + "识的方法" → "文字认识的方法").
 
@@ -115,7 +118,7 @@ def _last_word(text: str) -> str:
 def joins_word(left: str, right: str, words: Container[str] = frozenset()) -> bool:
     """``left`` ends "…xy-" and ``right`` starts "ab…": is the hyphen a line-end break?"""
     if not right[:1].islower():
-        return False
+        return _capitals_word(left, right, words)
     head = _last_word(left[:-1])
     tail = _first_word(right)
     if not head or not tail:
@@ -126,6 +129,25 @@ def joins_word(left: str, right: str, words: Container[str] = frozenset()) -> bo
     if f"{head}-{tail}" in words or f"{head}-" in words or f"-{tail}" in words:
         return False
     return head not in KEEP_PREFIXES and not english_compound(head, tail, words)
+
+
+def _capitals_word(left: str, right: str, words: Container[str]) -> bool:
+    """A word set in capitals broken at a line end ("EFFICIENT SO-" + "LUTION", a
+    heading's): joined when the page has the whole word (in any case) or it is a
+    common English one and neither part keeps its hyphen ("SELF-" + "EMPLOYED")."""
+    tokens = left[:-1].split()
+    if not tokens or not right.strip():
+        return False
+    head = bare(tokens[-1]).rsplit("-", 1)[-1]
+    tail = bare(right.split(maxsplit=1)[0])
+    if not (head.isalpha() and head.isupper() and tail.isalpha() and tail.isupper()):
+        return False
+    head, tail = head.lower(), tail.lower()
+    if f"{head}{tail}" in words:
+        return True
+    if f"{head}-{tail}" in words or head in KEEP_PREFIXES:
+        return False
+    return english.zipf(head + tail) >= COMMON_WORD
 
 
 def english_compound(head: str, tail: str, words: Container[str]) -> bool:
@@ -170,11 +192,18 @@ def join_lines(texts: list[str], words: Container[str] = frozenset()) -> str:
             parts[-1] = last + text
         elif CJK.match(last[-1]) and CJK.match(text[0]):
             parts[-1] = last + text  # Chinese and Japanese set no space between words
+        elif last[-1] == "/" and text[:1].isalnum() and _URL_HEAD.search(last):
+            parts[-1] = last + text  # an address broken after a slash: "www.irs.gov/" "advocate"
         else:
             parts.append(text)
     return " ".join(parts)
 
 
+#: The last word of a line is a web address ending in a slash ("www.irs.gov/",
+#: "https://example.org/docs/").
+_URL_HEAD = re.compile(
+    r"(?:^|\s)\(?(?:https?://|www\.)\S*/$|(?:^|\s)[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|gov|edu|int|mil|[a-z]{2})/\S*$"
+)
 _BROKEN_END = re.compile(r"[^\W\d_]-$")
 
 

@@ -1,0 +1,72 @@
+"""Failure classes found on real PDFs (Apache Tika's and pdf-lib's test files, grobid's
+test papers), each checked on a page of the document that showed it (``corpus/``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from docworker import decode
+from docworker.engines import cpu
+from docworker.isolation.tasks import DocTask, PageTask
+from docworker.stages import furniture
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "corpus"
+
+
+def _lines(path: Path, number: int) -> list[str]:
+    handle = decode.open_document(
+        path, decode.PDF, None, max_pages=1000, max_page_points=14400.0, max_pixels=40_000_000
+    )
+    try:
+        view = handle.page(number, text_layer=True)
+    finally:
+        handle.close()
+    return [line.text for line in view.lines]
+
+
+def _page(path: Path, number: int):
+    doc = DocTask(str(path), "application/pdf", None, 1000, 14400.0, 40_000_000)
+    return cpu.read_page(PageTask(doc, number, ocr="never"))
+
+
+def test_a_space_set_inside_a_ligature_glyph_parts_no_words():
+    """pdf-lib's us_constitution.pdf (made by Word): after each "fi"/"fl" glyph the PDF
+    sets a space inside the glyph's box, the next letter where the glyph ends. It had
+    read "twenty fi ve", "Offi cers" over 150 times."""
+    text = "\n".join(_lines(CORPUS / "pdflib" / "us_constitution-p1-2.pdf", 2))
+    assert "twenty five Years" in text
+    assert "three fifths of" in text and "Speaker and other Officers;" in text
+    assert "fi " not in text and "fl " not in text
+    assert "the Qualifi-" in text  # "Qualifi -" had never joined its line's next
+
+
+def test_a_soft_hyphen_inside_a_line_is_a_hyphen_drawn():
+    """Tika's testPDF_childAttachments.pdf (IRS forms) encodes its hyphens as U+00AD; inside
+    a line they had been dropped as line-end marks ("www.irs.gov/irb/201251_IRB", "Use
+    efile")."""
+    text = "\n".join(_lines(CORPUS / "tika" / "testPDF_childAttachments-p2-3.pdf", 1))
+    assert "www.irs.gov/irb/2012-51_IRB/ar09.html" in text
+    text = "\n".join(_lines(CORPUS / "tika" / "testPDF_childAttachments-p2-3.pdf", 2))
+    assert "Use e-file and the Electronic Federal" in text
+
+
+def test_a_footnote_at_the_foot_of_the_page_is_the_pages_text():
+    """Tika's testPDF_protected.pdf: a footnote under the text ("3 For example, Voute
+    (1946) and Elton (1958).") had been typed a page footer and left out of the markdown;
+    the page number under it stays furniture."""
+    page = _page(CORPUS / "tika" / "testPDF_protected-p7-8.pdf", 1)
+    kinds = {block.text: block.type for block in page.blocks if block.type != "line"}
+    assert kinds["3 For example, Voute (1946) and Elton (1958)."] == "paragraph"
+    assert kinds["7"] == "page_footer"
+    assert "For example, Voute (1946) and Elton (1958)." in page.markdown
+
+
+def test_what_reads_as_a_footnote():
+    assert furniture.footnote("3 For example, Voute (1946) and Elton (1958).")
+    assert furniture.footnote("* Corresponding author. Present address: Oslo.")
+    assert furniture.footnote("1Diese Metrik wird auch „französische Eisenbahnmetrik“ genannt.")
+    assert not furniture.footnote("206 Law Enforcement, Courts, and Prisons")  # a title
+    assert not furniture.footnote("2 Z. Shen et al.")  # a running head
+    assert not furniture.footnote("12 Annual Report 2020")
+    assert not furniture.footnote("3 Published by Elsevier. © 2020 The Authors.")  # a stamp
