@@ -36,6 +36,7 @@ from docworker.engines import JobRun, dist_version, paged
 from docworker.geometry import Line, spread_words
 from docworker.isolation.tasks import PageTask, document
 from docworker.stages import furniture, markdown, ocr, reading_order
+from docworker.stages.ocr import skew
 from docworker.stages.ocr.orientation import rotate_box, rotate_image, unrotate_box
 from docworker.stages.text_layer import TextLayerStage, garbled
 from docworker.tables import TableStage, scanned
@@ -292,6 +293,7 @@ def read_page(task: PageTask) -> PageResult:
     text_stage = TextLayerStage(min_chars=task.min_chars)
     has_text_layer = task.doc.mime == decode.PDF
     rotation = 0
+    tilt = 0.0  # a scan's skew (``stages.ocr.skew``): OCR'd boxes are on it straightened
     tables: list = []
     render: tuple[Any, float] | None = None  # the OCR render, kept when images reuse it
     verdict = text_stage.judge(view) if has_text_layer else None
@@ -312,10 +314,15 @@ def read_page(task: PageTask) -> PageResult:
         timings["render"] = _ms(t)
         t = time.perf_counter()
         read = ocr_stage(task.ocr_threads, task.ocr_engine, task.languages).read(image, scale)
-        lines, rotation = read.lines, read.rotation
+        lines, rotation, tilt = read.lines, read.rotation, read.skew
         timings["ocr"] = _ms(t)
         t = time.perf_counter()
         upright = rotate_image(image, rotation)
+        if tilt:  # the lines' boxes are on the straightened page: so is the image
+            straight = skew.straighten_image(upright, tilt)
+            if upright is not image:
+                upright.close()
+            upright = straight
         tables = scanned.find(upright, lines, scale)
         timings["tables"] = _ms(t)
         if upright is not image:
@@ -335,6 +342,7 @@ def read_page(task: PageTask) -> PageResult:
             # the recognizer is unsure of (a table's digits in a display font read as
             # "二上"), or that reads no more than the layer ("habibi" without its Arabic).
             lines, rotation, tables, source = [*text_stage(view), *view.fields], 0, [], "text_layer"
+            tilt = 0.0
 
     t = time.perf_counter()
     if source == "text_layer" and rotation == 0 and view.turn:
@@ -358,6 +366,13 @@ def read_page(task: PageTask) -> PageResult:
     ordered = reading_order.reading_order(lines, upright_w, rules=rules, tables=boxes)
     paras = reading_order.paragraphs(ordered, boxes)
     kinds = furniture.furniture(paras, upright_h, width=upright_w, cuts=cuts)
+    if tilt:  # from the straightened page back onto the scan
+        centre = (upright_w / 2, upright_h / 2)
+        for line in ordered:
+            line.bbox = skew.tilt_box(line.bbox, tilt, *centre)
+        for table in tables:
+            if table.bbox is not None:
+                table.bbox = skew.tilt_box(table.bbox, tilt, *centre)
     if rotation:
         for line in ordered:
             line.bbox = unrotate_box(line.bbox, rotation, view.width, view.height)

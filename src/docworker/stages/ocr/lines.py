@@ -30,6 +30,8 @@ sees them:
    ("pre- and post-war"), the page spells the pair with a hyphen elsewhere,
    or the first part keeps its hyphen ("well-known"): then the hyphen stays
    and the space goes.
+5. **Spaces** (``spaces.restore``): two words the recognizer ran together
+   ("oflibraries", "4.1Pre-processing") parted again.
 
 Input: ``Line`` objects in page units whose ``words`` carry word boxes (lines
 without words pass through). Output: new ``Line`` objects; the input is not
@@ -50,7 +52,7 @@ from statistics import median
 
 from docworker.geometry import CJK, Line, Word, union
 from docworker.stages.joining import KEEP_PREFIXES, bare
-from docworker.stages.ocr import cleanup
+from docworker.stages.ocr import cleanup, spaces
 
 #: Rows looked at above and below a line, in line heights.
 WINDOW = 5.0
@@ -83,7 +85,8 @@ _INNER_BREAK = re.compile(r"(?<![\w-])([^\W\d_]+)- ([^\W\d_][\w]*)")
 
 
 def tidy(lines: list[Line]) -> list[Line]:
-    """Boxes fitted to their words, gutters cut, drop caps merged, hyphens tidied.
+    """Boxes fitted to their words, gutters cut, drop caps merged, hyphens tidied, spaces
+    put back.
 
     Drop caps are merged before and after the cut: a cap beside the top of
     the next column indents that column's first lines away from the gutter
@@ -91,7 +94,7 @@ def tidy(lines: list[Line]) -> list[Line]:
     gutter is merged once that line is cut.
     """
     lines = merge_drop_caps(fit_to_words(cleanup.strays(lines)))
-    return tidy_hyphens(merge_drop_caps(split_at_gutters(lines)))
+    return spaces.restore(tidy_hyphens(merge_drop_caps(split_at_gutters(lines))))
 
 
 def fit_to_words(lines: list[Line]) -> list[Line]:

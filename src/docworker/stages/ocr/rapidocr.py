@@ -12,7 +12,8 @@
 
 ``read`` also finds the page's orientation from the same pass (line boxes,
 and a few long lines read again turned over, see ``orientation.vote``) and
-reads a turned page again upright. RapidOCR's own per-line direction
+reads a turned page again upright; a page scanned a little askew has its line
+boxes straightened (``skew``). RapidOCR's own per-line direction
 classifier is not used: it calls about a third of the lines on an upright
 page upside down and turns the confident ones over before recognition,
 which garbles them.
@@ -25,6 +26,7 @@ upright page, with the angle that made it upright).
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +38,7 @@ from docworker import errors
 from docworker.contract import ModelInfo
 from docworker.geometry import Word
 from docworker.stages.ocr import lines as ocr_lines
+from docworker.stages.ocr import skew
 from docworker.stages.ocr.orientation import Orientation, elongated, rotate_image, vote
 from docworker.stages.reading_order import Line
 
@@ -91,7 +94,7 @@ class OcrStage:
 
     def __call__(self, image: Image.Image, scale: float) -> list[Line]:
         """Lines of ``image`` as it is (no orientation handling), boxes in page units."""
-        return self._run(image, scale, orient=False)[0]
+        return self._run(image, scale, orient=False, straight=False)[0]
 
     def read(self, image: Image.Image, scale: float, min_confidence: float = 0.6) -> OcrRead:
         """Lines of the page read upright, and the clockwise angle that made it upright.
@@ -102,21 +105,23 @@ class OcrStage:
         *upright* page, in page units: order them there, then map them back
         with ``orientation.unrotate_box``.
         """
-        lines, orientation = self._run(image, scale)
+        lines, orientation, tilt = self._run(image, scale)
         if orientation.angle == 0 or orientation.confidence < min_confidence:
-            return OcrRead(lines, 0, orientation.reason)
+            return OcrRead(lines, 0, orientation.reason, tilt)
         _log.info("page turned by %d degrees (%s)", orientation.angle, orientation.reason)
         upright = rotate_image(image, orientation.angle)
         try:
-            lines = self._run(upright, scale, orient=False)[0]
+            lines, _, tilt = self._run(upright, scale, orient=False)
         finally:
             upright.close()
-        return OcrRead(lines, orientation.angle, orientation.reason)
+        return OcrRead(lines, orientation.angle, orientation.reason, tilt)
 
     def _run(
-        self, image: Image.Image, scale: float, orient: bool = True
-    ) -> tuple[list[Line], Orientation]:
-        """One RapidOCR pass (det → rec) plus, if ``orient``, the orientation vote."""
+        self, image: Image.Image, scale: float, orient: bool = True, straight: bool = True
+    ) -> tuple[list[Line], Orientation, float]:
+        """One RapidOCR pass (det → rec) plus, if ``orient``, the orientation vote; the
+        lines' boxes on the page straightened by its tilt (``skew``; if ``straight``),
+        which comes last."""
         import numpy as np
 
         engine = self._engine
@@ -144,13 +149,18 @@ class OcrStage:
         texts = getattr(result, "txts", None) or ()
         scores = getattr(result, "scores", None) or ()
         if boxes is None:
-            return [], orientation
+            return [], orientation, 0.0
         infos = getattr(result, "word_results", None) or ()
         if len(infos) != len(texts):
             infos = [None] * len(texts)
+        quads = [[(float(p[0]) + left, float(p[1]) + top) for p in found] for found in boxes]
+        tilt = skew.page_skew(quads) if straight else 0.0
+        if tilt:
+            _log.info("page tilted by %.2f degrees: line boxes straightened", math.degrees(tilt))
+            cx, cy = image.width / 2, image.height / 2
+            quads = [skew.straighten(quad, tilt, cx, cy) for quad in quads]
         lines = []
-        for found, text, score, info in zip(boxes, texts, scores, infos, strict=False):
-            quad = [(float(p[0]) + left, float(p[1]) + top) for p in found]
+        for quad, text, score, info in zip(quads, texts, scores, infos, strict=False):
             xs = [float(p[0]) for p in quad]
             ys = [float(p[1]) for p in quad]
             bbox = (min(xs) * scale, min(ys) * scale, max(xs) * scale, max(ys) * scale)
@@ -158,7 +168,7 @@ class OcrStage:
             if text:
                 words = _words(quad, info, scale)
                 lines.append(Line(text=text, bbox=bbox, confidence=float(score), words=words))
-        return ocr_lines.tidy(lines), orientation
+        return ocr_lines.tidy(lines), orientation, tilt
 
     def _turn_tall(self, quads: Any, rec: Any, crops: list) -> None:
         """Tall lines (text running up or down the page) read the other way up where
@@ -367,6 +377,8 @@ class OcrRead:
     lines: list[Line]
     rotation: int
     reason: str
+    #: The upright page's tilt (radians, ``skew``): the lines' boxes are on it straightened.
+    skew: float = 0.0
 
 
 def _words(quad: object, info: object, scale: float) -> list[Word]:
