@@ -25,9 +25,9 @@ def _lines(path: Path, number: int) -> list[str]:
     return [line.text for line in view.lines]
 
 
-def _page(path: Path, number: int):
+def _page(path: Path, number: int, ocr: str = "never"):
     doc = DocTask(str(path), "application/pdf", None, 1000, 14400.0, 40_000_000)
-    return cpu.read_page(PageTask(doc, number, ocr="never"))
+    return cpu.read_page(PageTask(doc, number, ocr=ocr))
 
 
 def test_a_space_set_inside_a_ligature_glyph_parts_no_words():
@@ -70,3 +70,44 @@ def test_what_reads_as_a_footnote():
     assert not furniture.footnote("2 Z. Shen et al.")  # a running head
     assert not furniture.footnote("12 Annual Report 2020")
     assert not furniture.footnote("3 Published by Elsevier. © 2020 The Authors.")  # a stamp
+
+
+def test_a_page_scanned_askew_is_read_in_the_order_of_its_lines():
+    """OCRmyPDF's skew.pdf: the corpus's linn.pdf scanned about 1.3 degrees askew. The
+    line boxes, upright, climbed across the page: a list item's last line ("synthesizers!")
+    came after the next item, a wrapped line became a heading ("## be assigned to one of
+    16 MIDI channels."), and the heading under both columns fell inside the first."""
+    page = _page(CORPUS / "ocrmypdf-extra" / "skew.pdf", 1, ocr="auto")
+    md = page.markdown
+    assert page.source == "ocr"
+    assert md.index("synthesizers!") < md.index("Ultra-fast")
+    assert md.index("simply use LOCATE, FAST FORWARD, or REWIND") < md.index("Additional Features")
+    assert "be assigned to one of 16 MIDI channels" in md and "## be assigned" not in md
+    # The boxes go out on the scan: the title line's box where the detector drew it
+    # (left 223.4, top 24.5 before the page was straightened).
+    title = next(b for b in page.blocks if b.type == "line" and b.text == "The LinnSequencer")
+    assert abs(title.bbox[0] - 223.4) < 2.0 and abs(title.bbox[1] - 24.5) < 2.0
+
+
+def test_a_diagonal_watermark_is_read_once_after_the_text():
+    """pdf-lib's normal.pdf (a DC tax form) has "COPY" drawn across it at 45 degrees, one
+    text object: its letters had joined the lines they cross ("... is less than $100,
+    or Y", "1 O $", "5 C $") and put a sentence before its heading."""
+    handle = decode.open_document(
+        CORPUS / "pdflib" / "normal.pdf",
+        decode.PDF,
+        None,
+        max_pages=10,
+        max_page_points=14400.0,
+        max_pixels=40_000_000,
+    )
+    try:
+        view = handle.page(1, text_layer=True)
+    finally:
+        handle.close()
+    assert [line.text for line in view.slanted] == ["COPY"]
+    assert not any(line.text.endswith((" Y", " O $", " C $")) for line in view.lines)
+    md = _page(CORPUS / "pdflib" / "normal.pdf", 1).markdown
+    assert md.index("No penalty is due") < md.index("applicable credits is less than $100, or")
+    assert "1 2012 DC Tax Liability “total tax” from your DC Individual Income Tax Return." in md
+    assert md.rstrip().endswith("COPY") or "\n\nCOPY\n\n" in md

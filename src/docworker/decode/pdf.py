@@ -22,7 +22,7 @@ from docworker import errors
 from docworker.decode import ligatures, pdfimages, rtl
 from docworker.decode.pdfchars import read_chars, to_top_left
 from docworker.decode.pdffields import field_lines, unprinted
-from docworker.decode.pdflines import pieces, turn
+from docworker.decode.pdflines import pieces, slanted_lines, turn
 from docworker.decode.pdfobjects import PageObjects, backdrops, read_objects
 from docworker.decode.types import PageView, render_scale
 from docworker.geometry import Line
@@ -166,6 +166,7 @@ class PdfHandle:
                 ]
                 return
             view.lines = pieces(read)
+            view.slanted = slanted_lines(read)
             if read.ligatures:
                 ligatures.mend(view.lines)
             ligatures.mend_punctuation(view.lines)

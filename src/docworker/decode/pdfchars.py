@@ -45,6 +45,10 @@ origin (a font whose descriptor says ``/Descent 0`` gets loose boxes whose
 bottom follows each glyph's descender: a per-box baseline there cut p, y and
 q out of their words).
 
+Text set askew: a text object whose advance is ``SLANT`` degrees or more off the
+page's axes (a diagonal watermark) keeps its characters apart (``CharRead.slanted``)
+for ``pdflines.slanted_lines``.
+
 Vertical writing (tategaki): a CJK font in a vertical CMap keeps an upright
 text matrix, and pdfium stacks its glyphs down the page with no break between
 them. On a page holding CJK text, such runs are set to run DOWN
@@ -91,6 +95,10 @@ _MONO_NAME = re.compile(
 
 #: Writing directions of a character's advance on the displayed page.
 RIGHT, UP, LEFT, DOWN = 0, 1, 2, 3
+#: A text object whose advance is this many degrees or more off the page's axes is set
+#: askew (a diagonal "COPY" or "DRAFT" watermark): its characters are kept out of the
+#: level text (``CharRead.slanted``; ``pdflines.slanted_lines``).
+SLANT = 20.0
 
 
 @dataclass(slots=True)
@@ -127,6 +135,8 @@ class CharRead:
     ligatures: int = 0  # unmapped ligature glyphs set as ``ligatures.TWO``/``THREE``
     invisible: int = 0  # characters in text objects drawn invisibly (render mode 3)
     total: int = 0  # characters looked at (spaces and line breaks pdfium made excluded)
+    #: Characters of text objects set askew (``SLANT``), with their text object.
+    slanted: list[tuple[int, Char]] = field(default_factory=list)
 
 
 class _Api:
@@ -221,7 +231,7 @@ def ff_ligature(text: Sequence[str], index: int) -> bool:
 
 _DROP = frozenset("\uffff\ufffd")  # noncharacter, replacement character
 #: What the characters of one text object share (``_Objects._read``).
-_Info = tuple[int, float, int, bool, float | None, dict[str, str] | None, bool, bool]
+_Info = tuple[int, float, int, bool, float | None, dict[str, str] | None, bool, bool, bool]
 #: A clip path of more paths, or a path of more segments, is a shape, not a cell's box.
 _CLIP_PATHS = 4
 _CLIP_SEGMENTS = 8
@@ -244,6 +254,8 @@ class _Objects:
         self.by_object: dict[int, _Info] = {}
         self.by_font: dict[int, tuple[int, dict[str, str] | None, bool]] = {}
         self.directions: dict[tuple[float, float], int] = {}
+        self.slants: set[tuple[float, float]] = set()  # advances set askew (``SLANT``)
+        self.level: set[tuple[float, float]] = set()
         self.matrix = api().raw.FS_MATRIX()
         self.matrix_ref = ctypes.byref(self.matrix)
         self.name = ctypes.create_string_buffer(256)
@@ -269,6 +281,13 @@ class _Objects:
         direction = self.directions.get((a, b))
         if direction is None:
             direction = self.directions[(a, b)] = _direction(a, b, self.rotation)
+        slanted = False
+        if b and (a, b) not in self.level:  # most text runs level: b == 0
+            slanted = (a, b) in self.slants
+            if not slanted:
+                off = abs(math.degrees(math.atan2(b, a))) % 90.0
+                slanted = min(off, 90.0 - off) >= SLANT
+                (self.slants if slanted else self.level).add((a, b))
         white = False
         if obj:
             handle = ctypes.c_void_p(obj)
@@ -286,7 +305,7 @@ class _Objects:
         if obj and b == 0 and a > 0 and self.rotation == 0:
             fast.origin(self.page, index, *self.origin_at)
             baseline = self.top - self.origin[1].value
-        return style, size, direction, invisible, baseline, codes, always, white
+        return style, size, direction, invisible, baseline, codes, always, white, slanted
 
     def _style(self, font: int) -> tuple[int, dict[str, str] | None, bool]:
         fast = api()
@@ -507,7 +526,7 @@ def read_chars(
             if found is None:  # the object's first glyph
                 found = info(obj, index)
                 clips[obj] = object_clip(obj, runs[obj], left, bottom, right, top)
-            style, size, direction, invisible, baseline, codes, always, white = found
+            style, size, direction, invisible, baseline, codes, always, white, slanted = found
             clip = clips.get(obj)
             last = obj
         if clip is not None and clipped(clip, left, bottom, right, top):
@@ -557,6 +576,9 @@ def read_chars(
             invisible_count += 1
         if white and on_paper(backdrops, (x0 + x1) / 2, (y0 + y1) / 2):
             carried = space  # white on bare paper: unseen
+            continue
+        if slanted:  # a diagonal watermark's letters: kept apart from the level text
+            read.slanted.append((obj, Char(ch, x0, y0, x1, y1, ox, oy, size, style, space)))
             continue
         append(Char(ch, x0, y0, x1, y1, ox, oy, size, style, space, direction, hyphen, invisible))
     read.invisible += invisible_count

@@ -172,6 +172,34 @@ def pieces(read: CharRead) -> list[Line]:
     return _without_overprints([ln for ln in lines if ln.text])
 
 
+def slanted_lines(read: CharRead) -> list[Line]:
+    """The text objects set askew (``pdfchars.SLANT``), a line each in drawing order: a
+    diagonal watermark reads "COPY" once, instead of its letters joining the lines they
+    cross ("... or Y", "1 O $")."""
+    out: list[Line] = []
+    last: int | None = None
+    parts: list[str] = []
+    boxes: list[tuple[float, float, float, float]] = []
+    for obj, char in [*read.slanted, (-1, None)]:
+        if (obj != last or char is None) and parts:
+            text = "".join(parts).strip()
+            if text:
+                box = (
+                    round(min(b[0] for b in boxes), 2),
+                    round(min(b[1] for b in boxes), 2),
+                    round(max(b[2] for b in boxes), 2),
+                    round(max(b[3] for b in boxes), 2),
+                )
+                out.append(Line(text, box))
+            parts, boxes = [], []
+        if char is None:
+            break
+        last = obj
+        parts.append((" " if char.space and parts else "") + char.text)
+        boxes.append((char.x0, char.y0, char.x1, char.y1))
+    return out
+
+
 def _add(
     out: list[_Piece],
     cur: _Piece | None,

@@ -28,6 +28,8 @@ class PageView:
     objects: Any = None  # PDF only: ``pdfobjects.PageObjects`` (paths for tables, image boxes)
     pictures: list[tuple[float, float, float, float]] = field(default_factory=list)  # pdfimages
     fields: list[Line] = field(default_factory=list)  # PDF only: filled form fields (pdffields)
+    #: PDF only: text set askew (a diagonal watermark), read after the page's text.
+    slanted: list[Line] = field(default_factory=list)
 
 
 class DocumentHandle(Protocol):

@@ -364,6 +364,8 @@ def read_page(task: PageTask) -> PageResult:
     if rotation and source == "text_layer":
         boxes = [rotate_box(b, rotation, view.width, view.height) for b in boxes]
     ordered = reading_order.reading_order(lines, upright_w, rules=rules, tables=boxes)
+    if source == "text_layer" and rotation == 0:
+        ordered += view.slanted  # a diagonal watermark, after the page's text
     paras = reading_order.paragraphs(ordered, boxes)
     kinds = furniture.furniture(paras, upright_h, width=upright_w, cuts=cuts)
     if tilt:  # from the straightened page back onto the scan
