@@ -1060,3 +1060,23 @@ def test_a_section_heading_over_its_first_subsection_heading_is_two_paragraphs()
     ]  # fmt: skip
     paras = reading_order.paragraphs(lines)
     assert [p.lines[0].text for p in paras][:2] == ["1. INTRODUCTION", "1.1 Cluster computing"]
+
+
+def test_a_title_in_capitals_over_two_centred_lines_is_one_paragraph():
+    """Tika's testJournalParser.pdf (IEEE style): "III. GCSR: A STRATEGY FOR
+    MULTI-MICROROBOT CONTROL" over "AND ASSEMBLY", small capitals smaller than the body,
+    centred in the column: the second line had been left a paragraph of its own."""
+    head = Line("III. GCSR: A STRATEGY FOR MULTI-MICROROBOT CONTROL", (321, 287, 566, 296), size=8)
+    tail = Line("AND ASSEMBLY", (409.5, 298.6, 472.9, 307.6), size=8)
+    body = [
+        Line(f"The body of the section, line {i} of the running text", (311, 312 + 11 * i,
+             576, 321 + 11 * i), size=10)
+        for i in range(4)
+    ]  # fmt: skip
+    assert _texts([head, tail, *body])[0] == (
+        "III. GCSR: A STRATEGY FOR MULTI-MICROROBOT CONTROL AND ASSEMBLY"
+    )
+    # Two lines in capitals set flush left, the second no shorter: two paragraphs.
+    name = Line("JOHN SMITH", (72, 100, 140, 110), size=10)
+    street = Line("1234 NORTH MAIN STREET", (72, 112, 220, 122), size=10)
+    assert len(_texts([name, street, *body])) >= 2

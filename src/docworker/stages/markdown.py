@@ -68,7 +68,7 @@ _NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,4})\.?\s+\S")
 #: A paragraph that is an e-mail or web address and nothing else.
 _ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?:https?://|www\.)\S+")
 #: A section's number (Roman or Arabic) and its title in capitals.
-_CAPS_SECTION = re.compile(r"^(?:[IVX]{1,6}|\d{1,2})\.\s+[A-Z][A-Z ,:&'-]{2,80}$")
+_CAPS_SECTION = re.compile(r"^(?:[IVX]{1,6}|\d{1,2})\.\s+[A-Z][A-Z ,:&'-]{2,100}$")
 _CODE_HINT = re.compile(r"[{}();=<>\[\]]|^\s|//|#")
 _BULLET_GLYPH = re.compile(r"^\S\s+")
 
@@ -182,9 +182,9 @@ def heading_level(
     size = median(line.size for line in para.lines)
     ratio = size / body if size > 0 else 1.0
     if (
-        len(para.lines) == 1
+        len(para.lines) <= 2
         and _CAPS_SECTION.match(text)
-        and word_count(text) <= 8
+        and word_count(text) <= 12
         and ratio >= 0.75
     ):
         return 2  # "I. INTRODUCTION": a numbered section in capitals (small capitals in IEEE's)

@@ -260,12 +260,32 @@ def _title_lines(prev: Line, line: Line, typical: float, body: float) -> bool:
     Both set larger than the body, and alike: the same font size, or without
     sizes (OCR lines) heights within a fifth of each other and at least 1.4 times
     the page's usual line height ("DocLayNet: A Large Human-Annotated Dataset for"
-    over "Document-Layout Analysis").
+    over "Document-Layout Analysis"); or both in capitals, the shorter one under
+    (``_capitals_title``).
     """
+    if _capitals_title(prev, line):
+        return True
     if prev.size > 0 and line.size > 0:
         return body > 0 and prev.size == line.size and prev.size > 1.15 * body
     a, b = sorted((prev.bbox[3] - prev.bbox[1], line.bbox[3] - line.bbox[1]))
     return a >= 1.4 * typical and b <= 1.2 * a
+
+
+def _capitals(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 2 and all(c.isupper() for c in letters)
+
+
+def _capitals_title(prev: Line, line: Line) -> bool:
+    """Two lines of one title set in capitals at any size, centred one over the other:
+    an IEEE paper's "III. GCSR: A STRATEGY FOR MULTI-MICROROBOT CONTROL" over "AND
+    ASSEMBLY" (small capitals, smaller than the body), a regulation's "EXCLUDED
+    VETERINARY ANABOLIC STEROID" over "IMPLANT PRODUCTS"."""
+    if prev.size != line.size or not (_capitals(prev.text) and _capitals(line.text)):
+        return False
+    em = max(line.size, line.bbox[3] - line.bbox[1])
+    centre = (prev.bbox[0] + prev.bbox[2]) / 2 - (line.bbox[0] + line.bbox[2]) / 2
+    return abs(centre) <= em and line.bbox[2] - line.bbox[0] < prev.bbox[2] - prev.bbox[0]
 
 
 #: An OCR line this many times another's height is a title over (under) it.
