@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from docworker.contract import Table, TableCell
 from docworker.geometry import Word
-from docworker.stages import furniture, markdown, reading_order
+from docworker.stages import furniture, markdown, paragraph_breaks, reading_order
 from docworker.stages.reading_order import Line
 
 
@@ -1080,3 +1080,47 @@ def test_a_title_in_capitals_over_two_centred_lines_is_one_paragraph():
     name = Line("JOHN SMITH", (72, 100, 140, 110), size=10)
     street = Line("1234 NORTH MAIN STREET", (72, 112, 220, 122), size=10)
     assert len(_texts([name, street, *body])) >= 2
+
+
+def test_rows_of_far_apart_pieces_are_a_paragraph_each():
+    """tesseract.js's bank statement (OCR): each row a date and label at the left, its
+    figures far right, some ending in a code ("EX"); the rows had run together into one
+    paragraph."""
+    rows = [
+        ("01Aug2018 Clearing Cheque", "4987 36.07 99,914.15"),
+        ("01Aug2018 Clearing Cheque", "4982 800.04 100,775.12 EX"),
+        ("01Aug2018 Incoming Interac e-Transfer", "14.54 101,583.92 EX"),
+        ("01Aug2018 Transfer out to loan 7", "1,500.00 70,269.42"),
+    ]
+    lines = []
+    for i, (label, figures) in enumerate(rows):
+        lines += [
+            Line(label, (31, 118 + 18 * i, 235, 136 + 18 * i), confidence=0.99),
+            Line(figures, (570, 118 + 18 * i, 899, 136 + 18 * i), confidence=0.99),
+        ]
+    assert _texts(lines) == [f"{label} {figures}" for label, figures in rows]
+
+
+def test_a_code_after_a_rows_figures_still_ends_a_row():
+    assert paragraph_breaks.row_end("Clearing Cheque 4982 800.04 100,775.12 EX")
+    assert paragraph_breaks.row_end("Deposit 50.00 1,200.00 CR")
+    assert not paragraph_breaks.row_end("as shown in the TABLE")
+    assert not paragraph_breaks.row_end("the sum of 12 and 15 EUROS")
+
+
+def test_a_running_head_set_close_over_a_scanned_pages_first_line_is_furniture():
+    """kraken's input.jpg: "214 HISTOIRE" two pixels over the first line, 16% down the
+    scan; it had opened the first paragraph. A section's "1 INTRODUCTION" stays body."""
+    starts = ["cerveau. Tous ces faits", "testables; on doit", "échappés", "si"] * 3
+    body = [
+        Line(f"{w} de la page, une ligne de texte courant numéro {i}", (519, 348 + 50 * i,
+             1290, 398 + 50 * i), confidence=0.98)
+        for i, w in enumerate(starts)
+    ]  # fmt: skip
+    for head, kind in (("214 HISTOIRE", "page_header"), ("1 INTRODUCTION", "paragraph")):
+        lines = [Line(head, (519, 288, 1083, 346), confidence=0.98), *body]
+        paras = reading_order.paragraphs(lines)
+        assert paras[0].text == head
+        assert furniture.furniture(paras, 2184.0, width=1456.0)[0] == kind
+    assert reading_order.running_head("HISTOIRE NATURELLE 215")
+    assert not reading_order.running_head("214 Histoire")  # no capitals: a sentence

@@ -29,10 +29,13 @@ from statistics import median
 from docworker.decode.pdflines import is_vertical
 from docworker.geometry import BBox
 from docworker.stages.paragraph_breaks import LEADER, is_page_number
-from docworker.stages.reading_order import Paragraph, weighted_median
+from docworker.stages.reading_order import Paragraph, running_head, weighted_median
 
 #: How far from the top or bottom edge ``_edge_furniture`` looks for running heads and feet.
 EDGE_BAND = 0.15
+#: How far down a scanned book page's running head may sit (``_book_head``): a scan keeps
+#: the paper's margins round the type.
+HEAD_BAND = 0.25
 
 
 def furniture(
@@ -212,7 +215,9 @@ def _edge_furniture(
     or end with one ("2 Z. Shen et al.", "Optimized Table Tokenization … 9"),
     read like furniture (a copyright line, a DOI or web address), are set
     smaller than the body, or are set in another pitch (a proportional head
-    over a typewritten transcript).
+    over a typewritten transcript). A book's running head, a page number and a
+    title in capitals ("214 HISTOIRE"), is one as the page's first paragraph
+    within ``HEAD_BAND`` however close it sits to the text (a scanned page's head).
     """
     body = [i for i, k in enumerate(kinds) if k == "paragraph" and not _vertical_para(paras[i])]
     if len(body) < 2:
@@ -230,6 +235,10 @@ def _edge_furniture(
             y0, y1 = boxes[i][1], boxes[i][3]
             if rank + 1 >= len(order) or rows(para) > 2 or len(para.text) > 100:
                 break
+            text = para.text.strip()
+            if top and rank == 0 and y1 <= HEAD_BAND * height and _book_head(text):
+                kinds[i] = kind  # "214 HISTOIRE" over a scanned book page's first line
+                continue
             if not (y1 <= EDGE_BAND * height if top else y0 >= (1 - EDGE_BAND) * height):
                 break
             size = max(line.size for line in para.lines)
@@ -237,7 +246,6 @@ def _edge_furniture(
                 break
             inner = boxes[order[rank + 1]]  # the nearest paragraph further in
             gap = inner[1] - y1 if top else y0 - inner[3]
-            text = para.text.strip()
             if not top and footnote(text):
                 break
             signals = (
@@ -248,6 +256,13 @@ def _edge_furniture(
             if gap <= 1.0 * typical or not signals:
                 break
             kinds[i] = kind
+
+
+def _book_head(text: str) -> bool:
+    """A book's running head however close to the text: a page number of two figures or
+    more beside a title in capitals ("214 HISTOIRE"; not "1 INTRODUCTION", a section)."""
+    number = next((t for t in (text.split()[0], text.split()[-1]) if t.isdigit()), "")
+    return running_head(text) and len(number) >= 2
 
 
 def _vertical_para(para: Paragraph) -> bool:

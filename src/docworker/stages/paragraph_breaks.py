@@ -82,8 +82,13 @@ _RANGE = re.compile(r"(?<=\d)\s+[-–—]\s+(?=\d)")
 
 def row_end(text: str) -> bool:
     """Does ``text`` end as a table's row does, in two figures or more (``_FIGURE``)?
-    A range ("2003 - 2012") is one figure, not two and a dash."""
+    A range ("2003 - 2012") is one figure, not two and a dash; a code of up to three
+    capitals after the figures ("100,775.12 EX", "50.00 CR") is the row's last cell."""
     text = text.rstrip()
+    if text and text[-1].isupper():
+        head, _, code = text.rpartition(" ")
+        if len(code) <= 3 and code.isupper() and code.isalpha():
+            text = head.rstrip()
     if not text or text[-1] not in _FIGURE_ENDS:
         return False  # most lines, at the cost of one look
     tail = _RANGE.sub("-", " ".join(text.rsplit(None, 3)[-4:])).split()[-2:]
@@ -127,11 +132,22 @@ def list_marker(text: str) -> str | None:
 
 
 def breaks(
-    prev: Line, line: Line, para: Paragraph, typical: float, reach: float, body: float
+    prev: Line,
+    line: Line,
+    para: Paragraph,
+    typical: float,
+    reach: float,
+    body: float,
+    rows: tuple[str, str] | None = None,
 ) -> bool:
     """Does ``line`` start a new paragraph after ``prev`` (the last line of ``para``)?
 
-    ``para.extent`` holds the paragraph's left and right edges so far.
+    ``para.extent`` holds the paragraph's left and right edges so far. ``rows``: the
+    texts of the whole rows that end with ``prev`` and start with ``line``, where a row
+    is far-apart pieces (a statement's date and label, then its figures far right);
+    ``None`` when each is a row of its own. Two such rows of an OCR'd page one under
+    the other are two paragraphs (no line of prose is far-apart pieces; a text layer's
+    tables of that kind are the stream finder's).
     """
     small, large = sorted((prev.size, line.size))
     if same_row(prev.bbox, line.bbox):
@@ -163,7 +179,9 @@ def breaks(
         return True  # (lines of one title set larger than the body may mix weights)
     if LEADER.search(prev.text) or LEADER.search(line.text):
         return True  # a table of contents: one entry a line
-    if row_end(prev.text) and row_end(line.text):
+    if rows and rows[0] != prev.text and rows[1] != line.text and prev.confidence is not None:
+        return True  # two OCR'd rows of far-apart pieces: a table's rows no finder took
+    if row_end(rows[0] if rows else prev.text) and row_end(rows[1] if rows else line.text):
         return True  # rows of figures, with or without a label (a table no finder took)
     if prev.mono and line.mono:
         return False  # code and typewritten lines: indentation is no paragraph mark

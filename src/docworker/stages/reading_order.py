@@ -381,6 +381,8 @@ def paragraphs(lines: list[Line], tables: Sequence[BBox] = ()) -> list[Paragraph
     reach = max(0.3 * typical, _usual(pairs, typical) + 0.45 * typical) if gaps else 0.7 * typical
     sized = [(line.size, len(line.text)) for line in lines if line.size > 0]
     body = weighted_median(sized) if sized else 0.0
+    # Which neighbours share a row (far-apart pieces: a statement's label, its figures).
+    together = [same_row(a.bbox, b.bbox) for a, b in itertools.pairwise(lines)]
     out: list[Paragraph] = [Paragraph([lines[0]], words)]
     out[-1].extent = (lines[0].bbox[0], lines[0].bbox[2])
     for k, (prev, line) in enumerate(itertools.pairwise(lines)):
@@ -390,7 +392,7 @@ def paragraphs(lines: list[Line], tables: Sequence[BBox] = ()) -> list[Paragraph
             or is_vertical(line)
             or is_vertical(prev)
             or _page_number_end(k, lines)
-            or breaks(prev, line, para, typical, reach, body)
+            or breaks(prev, line, para, typical, reach, body, _rows(lines, k, together))
         ):
             out.append(Paragraph([line], words))
             out[-1].extent = (line.bbox[0], line.bbox[2])
@@ -400,12 +402,30 @@ def paragraphs(lines: list[Line], tables: Sequence[BBox] = ()) -> list[Paragraph
     return out
 
 
+def _rows(lines: list[Line], k: int, together: list[bool]) -> tuple[str, str] | None:
+    """The texts of the rows that end with ``lines[k]`` and start with ``lines[k + 1]``,
+    or ``None`` where neither shares its row with another piece."""
+    if not ((k and together[k - 1]) or (k + 1 < len(together) and together[k + 1])):
+        return None
+    start = k
+    while start and together[start - 1]:
+        start -= 1
+    end = k + 1
+    while end < len(together) and together[end]:
+        end += 1
+    return (
+        " ".join(ln.text for ln in lines[start : k + 1]),
+        " ".join(ln.text for ln in lines[k + 1 : end + 1]),
+    )
+
+
 def _page_number_end(k: int, lines: list[Line]) -> bool:
     """Is the break between ``lines[k]`` and ``lines[k + 1]`` one that cuts off the page's
     first or last line as a page number ("-4" printed just under a book page's last
-    line, "49" over its first)? It is then a paragraph of its own, which
-    ``furniture`` can tell for what it is, and not the end of a sentence. The line it
-    leaves is prose (three words or more, no mathematics), and the number lies wholly
+    line, "49" over its first, or a running head over it: "214 HISTOIRE")? It is then
+    a paragraph of its own, which ``furniture`` can tell for what it is, and not the
+    end of a sentence. The line it leaves is prose (three words or more, no
+    mathematics), and the number lies wholly
     below (above) it: not a column of line numbers, a formula's last piece, or a table
     of contents' page number beside its entry."""
     if k == len(lines) - 2:
@@ -421,7 +441,28 @@ def _page_number_end(k: int, lines: list[Line]) -> bool:
         and not number.math
         and not text.math
         and word_count(text.text) >= 3
-        and is_page_number(number.text)
+        and (is_page_number(number.text) or (k == 0 and running_head(number.text)))
+    )
+
+
+#: A book's running head: its page number and a title in capitals, either way round
+#: ("214 HISTOIRE", "CHAPTER ONE 17").
+_RUNNING_HEAD = re.compile(
+    r"^(?:\d{1,4}\s+[^\W\d_][^\W\d_ .,'’-]*(?:[ .,'’-]+[^\W\d_]+)*\.?"
+    r"|[^\W\d_][^\W\d_ .,'’-]*(?:[ .,'’-]+[^\W\d_]+)*\.?\s+\d{1,4})$"
+)
+
+
+def running_head(text: str) -> bool:
+    """Is ``text`` a running head: a page number beside a title set in capitals
+    ("214 HISTOIRE", "PREFACE xii" is not: Arabic figures only), 60 characters at most?"""
+    text = text.strip()
+    letters = [c for c in text if c.isalpha()]
+    return (
+        len(text) <= 60
+        and len(letters) >= 3
+        and all(c.isupper() for c in letters)
+        and bool(_RUNNING_HEAD.match(text))
     )
 
 

@@ -22,7 +22,8 @@ same lines with their spaces.
   before the capital, "SETTLEMENTOF" in capitals anywhere).
 - **A section's number before its title** (``_NUMBER_TITLE``), on any page:
   "4.1Pre-processing" → "4.1 Pre-processing" (a number, then a capital and
-  two lower-case letters or more; "3D", "10GB", "2FA" stay).
+  two lower-case letters or more ending the word; "3D", "10GB", "2FA" and a
+  date, "01Aug2018", stay).
 
 Word boxes split with their words, each part a share of the box by its letters.
 
@@ -56,7 +57,9 @@ PREFIXES = JOINING_PREFIXES | frozenset(
     " cross bi tri mis".split()
 )
 
-_NUMBER_TITLE = re.compile(r"(?<![\w.])(\d{1,3}(?:\.\d{1,3})*\.?)(?=[A-Z][a-z]{2,})")
+_NUMBER_TITLE = re.compile(
+    r"(?<![\w.])(\d{1,3}(?:\.\d{1,3})*\.?)(?=[A-Z][a-z]{2,}(?:[\s,.:;)-]|$))"
+)
 _LETTERS = re.compile(r"[^\W\d_]+")
 
 
