@@ -111,3 +111,12 @@ def test_a_diagonal_watermark_is_read_once_after_the_text():
     assert md.index("No penalty is due") < md.index("applicable credits is less than $100, or")
     assert "1 2012 DC Tax Liability “total tax” from your DC Individual Income Tax Return." in md
     assert md.rstrip().endswith("COPY") or "\n\nCOPY\n\n" in md
+
+
+def test_text_a_form_clips_away_is_not_read():
+    """pdf-lib's embed_pdf_pages.pdf draws the constitution's first page as a form cut
+    down by its /BBox to the flag and the preamble: "Article.I.", "SECTION. 1." and
+    "All legislative Powers ..." lie outside and do not show, and had been read."""
+    text = "\n".join(_lines(CORPUS / "pdflib" / "embed_pdf_pages.pdf", 1))
+    assert "We the People of the United States" in text
+    assert "Article" not in text and "legislative Powers" not in text

@@ -153,7 +153,14 @@ class PdfHandle:
             rotation = page.get_rotation() % 360
             crop = page.get_bbox()  # media box ∩ crop box, inherited ones included
             read = read_chars(
-                textpage, n_chars, crop, rotation, view.width, view.height, backdrops(objects)
+                textpage,
+                n_chars,
+                crop,
+                rotation,
+                view.width,
+                view.height,
+                backdrops(objects),
+                objects.form_clips,
             )
             view.invisible_ratio = read.invisible / max(1, read.total)
             view.unreadable = read.unreadable

@@ -351,10 +351,11 @@ def shows_white(obj: int) -> bool:
     return bool(obj) and api().render_mode(ctypes.c_void_p(obj)) == _FILL and filled_white(obj)
 
 
-def clip_box(obj: int) -> tuple[float, float, float, float] | None:
+def clip_box(obj: int, paths: int = _CLIP_PATHS) -> tuple[float, float, float, float] | None:
     """The box (user space: left, bottom, right, top) that a page object's clip path
     leaves it, when that is a few straight-sided paths (a spreadsheet's cell clipping
-    its overflow): their bounds intersected. None for no clip or a shaped one."""
+    its overflow): their bounds intersected (the first ``paths`` of them). None for no
+    clip or a shaped one."""
     fast = api()
     clip = fast.clip_path(obj)
     if not clip:
@@ -362,6 +363,7 @@ def clip_box(obj: int) -> tuple[float, float, float, float] | None:
     n = fast.clip_paths(clip)
     if not 0 < n <= _CLIP_PATHS:
         return None
+    n = min(n, paths)
     box = [-math.inf, -math.inf, math.inf, math.inf]
     x, y = _XY
     at = ctypes.addressof(x), ctypes.addressof(y)
@@ -397,6 +399,15 @@ def object_clip(
     if clip is None or clipped(clip, left, bottom, right, top):
         return None
     return clip
+
+
+def _tighter(
+    a: tuple[float, float, float, float] | None, b: tuple[float, float, float, float]
+) -> tuple[float, float, float, float]:
+    """Clip boxes ``a`` (or none) and ``b`` intersected."""
+    if a is None:
+        return b
+    return (max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3]))
 
 
 def starts_number(ch: str) -> bool:
@@ -475,11 +486,14 @@ def read_chars(
     width: float,
     height: float,
     backdrops: Backdrops = None,
+    form_clips: dict[int, tuple[float, float, float, float]] | None = None,
 ) -> CharRead:
     """Every character of ``textpage`` worth keeping, in pdfium's order (see module docstring).
 
     ``backdrops`` (``pdfobjects.backdrops``): text filled in white on bare paper is unseen
-    and left out (``on_paper``); without them white text is kept.
+    and left out (``on_paper``); without them white text is kept. ``form_clips``
+    (``pdfobjects.PageObjects.form_clips``): text of a form drawn under a clip that
+    leaves it out (an embedded page cut down to its top) is not read.
     """
     fast = api()
     raw = fast.raw
@@ -526,6 +540,8 @@ def read_chars(
             if found is None:  # the object's first glyph
                 found = info(obj, index)
                 clips[obj] = object_clip(obj, runs[obj], left, bottom, right, top)
+                if form_clips and obj in form_clips:
+                    clips[obj] = _tighter(clips[obj], form_clips[obj])
             style, size, direction, invisible, baseline, codes, always, white, slanted = found
             clip = clips.get(obj)
             last = obj
@@ -570,8 +586,8 @@ def read_chars(
         if hyphen and _ligature(slots, boxes, k, size):
             ch, hyphen = (TWO if x1 - x0 < 0.7 * size else THREE), False
             read.ligatures += 1
-        if space and len(chars) > 1 and _after_ligature(chars, x0, size):
-            space = False
+        if space and len(chars) > 1 and chars[-1].x0 == chars[-2].x0:
+            space = not _after_ligature(chars, x0, size)
         if invisible:
             invisible_count += 1
         if white and on_paper(backdrops, (x0 + x1) / 2, (y0 + y1) / 2):

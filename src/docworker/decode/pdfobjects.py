@@ -19,7 +19,12 @@ stage and the table finders both need, so neither walks the page again:
   axis-aligned four-corner subpath a rectangle (``stroke``, ``fill``,
   ``non_stroking_color``), anything else a curve with the end point of each
   segment (``pts``); the dicts the table finders take (they were written
-  against pdfplumber).
+  against pdfplumber);
+- ``form_clips``: for each text object inside a form drawn on the page, the
+  page-space box the form's /BBox clips it to (the first path of pdfium's clip
+  for the form's first object, in the form's space, through the form's
+  matrix), so ``pdfchars.read_chars`` leaves out what the form cuts away (an
+  embedded page shown in part).
 
 Hostile pages stay cheap: past ``MAX_OBJECTS`` page objects or
 ``MAX_SEGMENTS`` path segments the page's graphics are dropped (a drawing,
@@ -42,7 +47,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from docworker.decode.pdfchars import to_top_left
+from docworker.decode.pdfchars import clip_box, to_top_left
 
 _log = logging.getLogger(__name__)
 
@@ -56,7 +61,7 @@ MAX_PICTURE_OBJECTS = 20_000  # objects looked at for image boxes
 _PICTURE_DEPTH = 3  # forms opened for those (levels 0-3, as ``get_objects(max_depth=4)``)
 MIN_PIXELS = 32  # an image under this many pixels on a side is no picture (rules, bullets)
 
-_PATH, _IMAGE, _SHADING, _FORM = 2, 3, 4, 5  # FPDF_PAGEOBJ_*
+_TEXT, _PATH, _IMAGE, _SHADING, _FORM = 1, 2, 3, 4, 5  # FPDF_PAGEOBJ_*
 _LINETO, _BEZIERTO, _MOVETO = 0, 1, 2  # FPDF_SEGMENT_*
 _SAME = 0.01  # points closer than this are one corner (pdfium stores floats)
 
@@ -80,6 +85,10 @@ class PageObjects:
     images: list[tuple[float, float, float, float]] = field(default_factory=list)
     shadings: list[tuple[float, float, float, float]] = field(default_factory=list)
     complete: bool = True  # every path was read (not a drawing over the budget)
+    #: Text objects inside a form drawn on the page → the box the form's /BBox clips
+    #: them to (an embedded page cut down to part of itself; user space: left, bottom,
+    #: right, top).
+    form_clips: dict[int, tuple[float, float, float, float]] = field(default_factory=dict)
 
 
 #: A horizontal rule is at most this thick (points): a stroked line or a filled bar.
@@ -218,6 +227,7 @@ class _Walk:
         self.stats = 0  # objects counted for the statistics
         self.seen = 0  # objects looked at for image boxes
         self.forms: list[Affine | None] = []  # the enclosing forms' matrices, outermost first
+        self.form_clip: tuple[float, float, float, float] | None = None  # (``form_clips``)
         self.cropbox = page.get_bbox()
         left, bottom, right, top = self.cropbox
         self.crop = (left, bottom, right - left, top - bottom)
@@ -263,6 +273,10 @@ class _Walk:
                 if self.objects < 0:
                     self._drop()
             kind = fast.kind(obj)
+            if kind == _TEXT:
+                if self.form_clip is not None:
+                    self.out.form_clips[obj] = self.form_clip
+                continue
             if kind == _FORM:
                 if (
                     (self.drawing and level < MAX_DEPTH)
@@ -272,7 +286,11 @@ class _Walk:
                     own = self.matrix(obj)
                     inner = _compose(own or _IDENTITY, outer) if self.drawing else outer
                     self.forms.append(own)
+                    held = self.form_clip
+                    if level == 0:  # a form on the page: the box its /BBox clips it to
+                        self.form_clip = self._form_box(obj, _compose(own or _IDENTITY, outer))
                     self.run(obj, True, inner, level + 1)
+                    self.form_clip = held
                     self.forms.pop()
             elif kind == _PATH:
                 segments = fast.count_segments(obj)
@@ -300,6 +318,22 @@ class _Walk:
                     self._cover(bounds)
                 if pictured:
                     self._image(obj, bounds)
+
+    def _form_box(self, form: int, matrix: Affine) -> tuple[float, float, float, float] | None:
+        """The page-space box (user space) a form on the page is clipped to: its /BBox,
+        which pdfium gives every object inside it as the first path of its clip (in the
+        form's space). None where the form is empty or that path is no rectangle."""
+        if self.fast.form_count(form) <= 0:
+            return None
+        first = self.fast.form_object(form, 0)
+        box = clip_box(first, paths=1) if first else None
+        if box is None:
+            return None
+        a, b, c, d, e, f = matrix
+        corners = [(box[0], box[1]), (box[0], box[3]), (box[2], box[1]), (box[2], box[3])]
+        xs = [a * x + c * y + e for x, y in corners]
+        ys = [b * x + d * y + f for x, y in corners]
+        return (min(xs), min(ys), max(xs), max(ys))
 
     def _drop(self) -> None:
         """Over the budget: the page's graphics are a drawing, none are kept."""
