@@ -370,3 +370,48 @@ def test_a_numbered_section_in_capitals_is_a_heading_and_an_address_is_none():
     assert markdown.heading_level(para("I. The first item of a list", 10.0), 10.0, False) is None
     assert markdown.heading_level(para("Gregory.Mounie@imag.fr", 12.0), 10.0, False) is None
     assert markdown.heading_level(para("Grégory Mounié", 12.0), 10.0, False) == 2
+
+
+def test_a_footnote_inside_a_sentence_broken_at_a_column_comes_after_it():
+    """Tika's testJournalParser.pdf: the left column ends "(all robots are", its footnote
+    "*Contact: ..." (set smaller) stands under it, and the right column goes on
+    "controlled by a single global control signal), ...": the sentence is one again
+    and the footnote follows it."""
+
+    def para(texts, size, top):
+        return markdown.PageItem(
+            "paragraph",
+            paragraph=reading_order.Paragraph(
+                [
+                    Line(t, (50, top + 12 * i, 290, top + 12 * i + 10), size=size)
+                    for i, t in enumerate(texts)
+                ]
+            ),
+        )
+
+    items = [
+        para(
+            [
+                "All these envisioned microrobotic applications rely on the combined",
+                "actions of large number microrobots. The high level of underactuation",
+                "presents in such systems (all robots are",
+            ],
+            10,
+            100,
+        ),
+        para(["*Contact: Vahid Foroutan. E-mail address: vforou2@uic.edu"], 8, 700),
+        para(
+            [
+                "controlled by a single global control signal), makes the simultaneous",
+                "control of several microrobots significantly more challenging.",
+            ],
+            10,
+            60,
+        ),
+    ]
+    md = markdown.items_markdown(items)
+    assert "(all robots are controlled by a single global control signal)" in md
+    assert md.endswith("*Contact: Vahid Foroutan. E-mail address: vforou2@uic.edu")
+    # A note in the body's size, or after a finished sentence, stays where it stands.
+    items[1] = para(["*Contact: Vahid Foroutan. E-mail address: vforou2@uic.edu"], 10, 700)
+    assert "(all robots are\n\n*Contact" in markdown.items_markdown(items)

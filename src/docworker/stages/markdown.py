@@ -391,15 +391,33 @@ def items_markdown(items: list[PageItem]) -> str:
     paragraph or list item that ends "concern-" followed by a paragraph that
     starts "ing the" become one. So is a paragraph of two lines or more that a
     column break cuts mid-sentence and the paragraph that goes on with it in
-    lower case (``joining.runs_on``); one line (a running head) never joins.
+    lower case (``joining.runs_on``); one line (a running head) never joins. A
+    footnote set between them (at the first column's foot: a mark, set smaller than
+    the body) comes after the joined sentence instead of inside it.
     """
     parts: list[str] = []
     last = ""
     previous: Paragraph | None = None  # the paragraph of the last part
+    held: tuple[str, Paragraph] | None = None  # a note set inside a broken sentence
+    body: float | None = None  # the page's body size, once a note is in question
     for item in items:
         if item.kind not in MARKDOWN_TYPES:
             continue
         md = item_markdown(item)
+        if (
+            held is None
+            and parts
+            and item.kind == "paragraph"
+            and last == "paragraph"
+            and item.paragraph is not None
+            and _NOTE_MARK.match(md)
+            and not _CLOSED.search(parts[-1].rstrip())
+        ):
+            if body is None:
+                body = _body_size(items)
+            if _small(item.paragraph, body):
+                held = (md, item.paragraph)  # "*Contact: ..." at a column's foot, mid-sentence
+                continue
         if parts and item.kind == "paragraph" and last in ("paragraph", "list_item"):
             assert item.paragraph is not None
             joined = join_broken(parts[-1], md, item.paragraph.words)
@@ -408,11 +426,41 @@ def items_markdown(items: list[PageItem]) -> str:
                     joined = parts[-1].rstrip() + " " + md.lstrip()
             if joined is not None:
                 parts[-1] = joined
+                if held is not None:  # the note after the sentence it stood inside
+                    parts.append(held[0])
+                    previous, held = held[1], None
                 continue
+        if held is not None:
+            parts.append(held[0])
+            held = None
         parts.append(md)
         last = item.kind
         previous = item.paragraph
+    if held is not None:
+        parts.append(held[0])
     return "\n\n".join(parts)
+
+
+#: A footnote's mark at a paragraph's start: a number, an asterisk, a dagger.
+_NOTE_MARK = re.compile(r"^(?:\d{1,3}|[*†‡§¶])\s?\S")
+#: A paragraph's end that closes its sentence.
+_CLOSED = re.compile(r"[.!?:;…][\"'”’)\]]*$")
+
+
+def _body_size(items: list[PageItem]) -> float:
+    sized = [
+        (line.size, len(line.text))
+        for item in items
+        if item.paragraph is not None
+        for line in item.paragraph.lines
+        if line.size > 0
+    ]
+    return weighted_median(sized) if sized else 0.0
+
+
+def _small(para: Paragraph, body: float) -> bool:
+    """Set smaller than the page's body, as a footnote is (a text layer's sizes only)."""
+    return body > 0 and all(0 < line.size < 0.95 * body for line in para.lines)
 
 
 def items_text(items: list[PageItem]) -> str:
