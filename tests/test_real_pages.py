@@ -9,20 +9,10 @@ from docworker import decode
 from docworker.engines import cpu
 from docworker.isolation.tasks import DocTask, PageTask
 from docworker.stages import furniture
+from tests.test_texfonts import _page_text
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
-
-
-def _lines(path: Path, number: int) -> list[str]:
-    handle = decode.open_document(
-        path, decode.PDF, None, max_pages=1000, max_page_points=14400.0, max_pixels=40_000_000
-    )
-    try:
-        view = handle.page(number, text_layer=True)
-    finally:
-        handle.close()
-    return [line.text for line in view.lines]
 
 
 def _page(path: Path, number: int, ocr: str = "never"):
@@ -34,7 +24,7 @@ def test_a_space_set_inside_a_ligature_glyph_parts_no_words():
     """pdf-lib's us_constitution.pdf (made by Word): after each "fi"/"fl" glyph the PDF
     sets a space inside the glyph's box, the next letter where the glyph ends. It had
     read "twenty fi ve", "Offi cers" over 150 times."""
-    text = "\n".join(_lines(CORPUS / "pdflib" / "us_constitution-p1-2.pdf", 2))
+    text = _page_text(CORPUS / "pdflib" / "us_constitution-p1-2.pdf", 2)
     assert "twenty five Years" in text
     assert "three fifths of" in text and "Speaker and other Officers;" in text
     assert "fi " not in text and "fl " not in text
@@ -45,9 +35,9 @@ def test_a_soft_hyphen_inside_a_line_is_a_hyphen_drawn():
     """Tika's testPDF_childAttachments.pdf (IRS forms) encodes its hyphens as U+00AD; inside
     a line they had been dropped as line-end marks ("www.irs.gov/irb/201251_IRB", "Use
     efile")."""
-    text = "\n".join(_lines(CORPUS / "tika" / "testPDF_childAttachments-p2-3.pdf", 1))
+    text = _page_text(CORPUS / "tika" / "testPDF_childAttachments-p2-3.pdf", 1)
     assert "www.irs.gov/irb/2012-51_IRB/ar09.html" in text
-    text = "\n".join(_lines(CORPUS / "tika" / "testPDF_childAttachments-p2-3.pdf", 2))
+    text = _page_text(CORPUS / "tika" / "testPDF_childAttachments-p2-3.pdf", 2)
     assert "Use e-file and the Electronic Federal" in text
 
 
@@ -117,6 +107,6 @@ def test_text_a_form_clips_away_is_not_read():
     """pdf-lib's embed_pdf_pages.pdf draws the constitution's first page as a form cut
     down by its /BBox to the flag and the preamble: "Article.I.", "SECTION. 1." and
     "All legislative Powers ..." lie outside and do not show, and had been read."""
-    text = "\n".join(_lines(CORPUS / "pdflib" / "embed_pdf_pages.pdf", 1))
+    text = _page_text(CORPUS / "pdflib" / "embed_pdf_pages.pdf", 1)
     assert "We the People of the United States" in text
     assert "Article" not in text and "legislative Powers" not in text
