@@ -261,8 +261,9 @@ def _edge_furniture(
 def _book_head(text: str) -> bool:
     """A book's running head however close to the text: a page number of two figures or
     more beside a title in capitals ("214 HISTOIRE"; not "1 INTRODUCTION", a section)."""
-    number = next((t for t in (text.split()[0], text.split()[-1]) if t.isdigit()), "")
-    return running_head(text) and len(number) >= 2
+    tokens = text.split()
+    number = next((t for t in tokens[:1] + tokens[-1:] if t.isdigit()), "")
+    return len(number) >= 2 and running_head(text)
 
 
 def _vertical_para(para: Paragraph) -> bool:

@@ -381,8 +381,12 @@ def paragraphs(lines: list[Line], tables: Sequence[BBox] = ()) -> list[Paragraph
     reach = max(0.3 * typical, _usual(pairs, typical) + 0.45 * typical) if gaps else 0.7 * typical
     sized = [(line.size, len(line.text)) for line in lines if line.size > 0]
     body = weighted_median(sized) if sized else 0.0
-    # Which neighbours share a row (far-apart pieces: a statement's label, its figures).
+    # Which neighbours share a row (far-apart pieces: a statement's label, its figures),
+    # and where each line's row starts.
     together = [same_row(a.bbox, b.bbox) for a, b in itertools.pairwise(lines)]
+    firsts = [0] * len(lines)
+    for k, joined in enumerate(together):
+        firsts[k + 1] = firsts[k] if joined else k + 1
     out: list[Paragraph] = [Paragraph([lines[0]], words)]
     out[-1].extent = (lines[0].bbox[0], lines[0].bbox[2])
     for k, (prev, line) in enumerate(itertools.pairwise(lines)):
@@ -392,7 +396,15 @@ def paragraphs(lines: list[Line], tables: Sequence[BBox] = ()) -> list[Paragraph
             or is_vertical(line)
             or is_vertical(prev)
             or _page_number_end(k, lines)
-            or breaks(prev, line, para, typical, reach, body, _rows(lines, k, together))
+            or breaks(
+                prev,
+                line,
+                para,
+                typical,
+                reach,
+                body,
+                None if together[k] else _rows(lines, k, firsts),
+            )
         ):
             out.append(Paragraph([line], words))
             out[-1].extent = (line.bbox[0], line.bbox[2])
@@ -402,17 +414,16 @@ def paragraphs(lines: list[Line], tables: Sequence[BBox] = ()) -> list[Paragraph
     return out
 
 
-def _rows(lines: list[Line], k: int, together: list[bool]) -> tuple[str, str] | None:
-    """The texts of the rows that end with ``lines[k]`` and start with ``lines[k + 1]``,
-    or ``None`` where neither shares its row with another piece."""
-    if not ((k and together[k - 1]) or (k + 1 < len(together) and together[k + 1])):
-        return None
-    start = k
-    while start and together[start - 1]:
-        start -= 1
+def _rows(lines: list[Line], k: int, firsts: list[int]) -> tuple[str, str] | None:
+    """The texts of the rows that end with ``lines[k]`` and start with ``lines[k + 1]``
+    (``firsts``: where each line's row starts), or ``None`` where neither shares its row
+    with another piece. Each row is joined at most twice: linear in the page's lines."""
+    start = firsts[k]
     end = k + 1
-    while end < len(together) and together[end]:
+    while end + 1 < len(lines) and firsts[end + 1] == k + 1:
         end += 1
+    if start == k and end == k + 1:
+        return None
     return (
         " ".join(ln.text for ln in lines[start : k + 1]),
         " ".join(ln.text for ln in lines[k + 1 : end + 1]),
