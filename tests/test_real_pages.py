@@ -110,3 +110,16 @@ def test_text_a_form_clips_away_is_not_read():
     text = _page_text(CORPUS / "pdflib" / "embed_pdf_pages.pdf", 1)
     assert "We the People of the United States" in text
     assert "Article" not in text and "legislative Powers" not in text
+
+
+def test_bullets_drawn_as_pictures_start_their_items():
+    """Tika's testPDFVarious.pdf (made by Word): the list's bullets are 2×2-pixel images,
+    the text layer holds only "Bullet 1", "Bullet 2", "Bullet 3", which had run together
+    into one paragraph. Its Gothic letters, which pdfium gives as half a UTF-16 pair
+    each, had come out as replacement characters ("������")."""
+    text = _page_text(CORPUS / "tika" / "testPDFVarious.pdf", 1)
+    assert "• Bullet 1\n• Bullet 2\n• Bullet 3" in text
+    assert "\ufffd" not in text
+    md = _page(CORPUS / "tika" / "testPDFVarious.pdf", 1).markdown
+    assert "- Bullet 1\n\n- Bullet 2\n\n- Bullet 3" in md
+    assert "1) Number bullet 1" in md and "• 1)" not in md  # numbered items keep their numbers

@@ -22,7 +22,7 @@ from docworker import errors
 from docworker.decode import ligatures, pdfimages, rtl
 from docworker.decode.pdfchars import read_chars, to_top_left
 from docworker.decode.pdffields import field_lines, unprinted
-from docworker.decode.pdflines import pieces, slanted_lines, turn
+from docworker.decode.pdflines import picture_bullets, pieces, slanted_lines, turn
 from docworker.decode.pdfobjects import PageObjects, backdrops, read_objects
 from docworker.decode.types import PageView, render_scale
 from docworker.geometry import Line
@@ -173,6 +173,8 @@ class PdfHandle:
                 ]
                 return
             view.lines = pieces(read)
+            if objects.marks:
+                picture_bullets(view.lines, objects.marks)
             view.slanted = slanted_lines(read)
             if read.ligatures:
                 ligatures.mend(view.lines)

@@ -29,7 +29,8 @@ letters of a word, 0.4 em wide or more, is a ligature glyph the font maps to no
 text and becomes ``ligatures.TWO``/``THREE`` (mended from the word); U+21B5 between letters
 is Computer Modern's "ff" ligature read without a Unicode map and becomes
 "ff"; other C0 and C1 controls,
-U+FFFF and U+FFFD are dropped and counted (``CharRead.unreadable``);
+U+FFFF and U+FFFD are dropped and counted (``CharRead.unreadable``), and so is half a
+UTF-16 pair with no other half (pdfium gives a Gothic letter's first half only);
 characters outside the page box are dropped. A space the PDF sets inside a ligature
 glyph's box, the next glyph where the ligature ends, is no space (``_after_ligature``:
 "fi ve" is "five"). A glyph of TeX's symbol or
@@ -449,10 +450,15 @@ def _slots(text: str, n_chars: int, page: int, read: CharRead) -> list[tuple[int
         if skip:
             skip = False
             continue
-        if "\ud800" <= ch <= "\udbff" and index + 1 < n_chars:
-            pair = ch + text[index + 1]
-            ch = pair.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-            skip = True
+        if "\ud800" <= ch <= "\udfff":
+            if ch <= "\udbff" and index + 1 < n_chars and "\udc00" <= text[index + 1] <= "\udfff":
+                pair = ch + text[index + 1]
+                ch = pair.encode("utf-16", "surrogatepass").decode("utf-16")
+                skip = True
+            else:  # half a pair (pdfium gives 16 bits of a Gothic letter): no character
+                total += 1
+                unreadable += 1
+                continue
         if ch.isspace():  # pdfium's generated characters are all spaces and line breaks
             space = True
             continue

@@ -30,6 +30,10 @@ pieces first and only then joins the pieces of one row into a line.
   is cut the same way in its own frame, and its pieces keep their display
   boxes (taller than wide).
 
+Text set askew (a diagonal watermark) comes as a line of its own a text object
+(``slanted_lines``); a small picture just left of two lines or more, in one
+column, is their bullet (``picture_bullets``: Word's picture bullets).
+
 A piece with characters in a math font or with a math symbol also gets its
 LaTeX reading (``Line.latex``, ``Line.math``; ``pdfmath``), where scripts
 are written ``^{}``/``_{}``: the equation stage decides whether to use it.
@@ -41,6 +45,7 @@ points.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import unicodedata
 from operator import attrgetter
@@ -170,6 +175,44 @@ def pieces(read: CharRead) -> list[Line]:
         _add(out, cur, pending[0], *_span(pending[0]), math)
     lines = [_line(p, read, math) for p in out]
     return _without_overprints([ln for ln in lines if ln.text])
+
+
+#: A bullet drawn as a picture is at most this many line heights tall and wide, and
+#: stands at most ``BULLET_REACH`` line heights left of its line.
+BULLET_SIZE = 1.5
+BULLET_REACH = 3.0
+BULLET = "•"
+
+
+def picture_bullets(lines: list[Line], marks: list[tuple[float, float, float, float]]) -> None:
+    """Lines that a small picture stands just left of, on their row, start with a bullet
+    ("• Bullet 1"): a Word document draws its list's bullets as 2×2-pixel images, and
+    the text layer holds only the items' words, which ran together into one paragraph.
+    Two such lines or more, their marks in one column (a list), else none."""
+    found: list[tuple[Line, tuple[float, float, float, float]]] = []
+    by_middle = sorted(lines, key=lambda ln: (ln.bbox[1] + ln.bbox[3]) / 2)
+    middles = [(ln.bbox[1] + ln.bbox[3]) / 2 for ln in by_middle]
+    for mark in marks:
+        mx0, my0, mx1, my1 = mark
+        for line in by_middle[bisect.bisect_left(middles, my0) : bisect.bisect_right(middles, my1)]:
+            x0, y0, _, y1 = line.bbox
+            h = y1 - y0
+            if not (
+                0 < mx1 - mx0 <= BULLET_SIZE * h
+                and 0 < my1 - my0 <= BULLET_SIZE * h
+                and 0 <= x0 - mx1 <= BULLET_REACH * h
+            ):
+                continue
+            if not line.text.startswith(BULLET):
+                found.append((line, mark))
+            break
+    lefts = [mark[0] for _, mark in found]
+    for line, mark in found:
+        if sum(abs(x - mark[0]) <= 1.0 for x in lefts) < 2:
+            continue
+        line.text = f"{BULLET} {line.text}"
+        line.words = [Word(*mark, BULLET), *line.words]
+        line.bbox = (mark[0], line.bbox[1], line.bbox[2], line.bbox[3])
 
 
 def slanted_lines(read: CharRead) -> list[Line]:

@@ -20,6 +20,8 @@ stage and the table finders both need, so neither walks the page again:
   ``non_stroking_color``), anything else a curve with the end point of each
   segment (``pts``); the dicts the table finders take (they were written
   against pdfplumber);
+- ``marks``: the boxes of images too few pixels to be pictures (a Word
+  document's bullets drawn as 2×2-pixel images), for ``pdflines.picture_bullets``;
 - ``form_clips``: for each text object inside a form drawn on the page, the
   page-space box the form's /BBox clips it to (the first path of pdfium's clip
   for the form's first object, in the form's space, through the form's
@@ -60,6 +62,7 @@ _GRID = 48  # cells a side of the image-cover grid
 MAX_PICTURE_OBJECTS = 20_000  # objects looked at for image boxes
 _PICTURE_DEPTH = 3  # forms opened for those (levels 0-3, as ``get_objects(max_depth=4)``)
 MIN_PIXELS = 32  # an image under this many pixels on a side is no picture (rules, bullets)
+MAX_MARKS = 500  # such images kept a page (``PageObjects.marks``)
 
 _TEXT, _PATH, _IMAGE, _SHADING, _FORM = 1, 2, 3, 4, 5  # FPDF_PAGEOBJ_*
 _LINETO, _BEZIERTO, _MOVETO = 0, 1, 2  # FPDF_SEGMENT_*
@@ -83,6 +86,8 @@ class PageObjects:
     image_coverage: float = 0.0
     segments: int = 0
     images: list[tuple[float, float, float, float]] = field(default_factory=list)
+    #: Boxes of images too few pixels to be pictures (``MIN_PIXELS``): rules, bullets.
+    marks: list[tuple[float, float, float, float]] = field(default_factory=list)
     shadings: list[tuple[float, float, float, float]] = field(default_factory=list)
     complete: bool = True  # every path was read (not a drawing over the budget)
     #: Text objects inside a form drawn on the page → the box the form's /BBox clips
@@ -357,6 +362,9 @@ class _Walk:
         """An image object's box on the displayed page, unless it is too few pixels."""
         w, h = self.px
         if self.fast.px_size(obj, *self.px_at) and 0 < min(w.value, h.value) < MIN_PIXELS:
+            mark = self._placed(bounds)
+            if mark is not None and len(self.out.marks) < MAX_MARKS:
+                self.out.marks.append(mark)  # a bullet drawn as a picture, perhaps
             return
         box = self._placed(bounds)
         if box is not None:  # else pdfium cannot place the form: the image cannot be cropped
