@@ -1122,5 +1122,14 @@ def test_a_running_head_set_close_over_a_scanned_pages_first_line_is_furniture()
         paras = reading_order.paragraphs(lines)
         assert paras[0].text == head
         assert furniture.furniture(paras, 2184.0, width=1456.0)[0] == kind
+    # A report's title at a page's top, a year beside capitals, or set larger: no head.
+    title = Line("2020 ANNUAL REPORT", (519, 288, 1083, 346), confidence=0.98)
+    assert furniture.furniture(reading_order.paragraphs([title, *body]), 2184.0)[0] == ("paragraph")
+    big = [Line("100 GREAT IDEAS", (72, 60, 400, 90), size=24)] + [
+        Line(f"The body of the page, a line of running text number {i}", (72, 100 + 14 * i,
+             520, 110 + 14 * i), size=10)
+        for i in range(12)
+    ]  # fmt: skip
+    assert furniture.furniture(reading_order.paragraphs(big), 792.0)[0] == "paragraph"
     assert reading_order.running_head("HISTOIRE NATURELLE 215")
     assert not reading_order.running_head("214 Histoire")  # no capitals: a sentence

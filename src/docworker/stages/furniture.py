@@ -236,13 +236,13 @@ def _edge_furniture(
             if rank + 1 >= len(order) or rows(para) > 2 or len(para.text) > 100:
                 break
             text = para.text.strip()
+            size = max(line.size for line in para.lines)
+            if body_size and size > 1.05 * body_size:
+                break  # set larger than the body: a title ("100 GREAT IDEAS"), no head
             if top and rank == 0 and y1 <= HEAD_BAND * height and _book_head(text):
                 kinds[i] = kind  # "214 HISTOIRE" over a scanned book page's first line
                 continue
             if not (y1 <= EDGE_BAND * height if top else y0 >= (1 - EDGE_BAND) * height):
-                break
-            size = max(line.size for line in para.lines)
-            if body_size and size > 1.05 * body_size:
                 break
             inner = boxes[order[rank + 1]]  # the nearest paragraph further in
             gap = inner[1] - y1 if top else y0 - inner[3]
@@ -259,11 +259,12 @@ def _edge_furniture(
 
 
 def _book_head(text: str) -> bool:
-    """A book's running head however close to the text: a page number of two figures or
-    more beside a title in capitals ("214 HISTOIRE"; not "1 INTRODUCTION", a section)."""
+    """A book's running head however close to the text: a page number of two or three
+    figures beside a title in capitals ("214 HISTOIRE"; not "1 INTRODUCTION", a
+    section, nor "2020 ANNUAL REPORT", a year)."""
     tokens = text.split()
     number = next((t for t in tokens[:1] + tokens[-1:] if t.isdigit()), "")
-    return len(number) >= 2 and running_head(text)
+    return 2 <= len(number) <= 3 and running_head(text)
 
 
 def _vertical_para(para: Paragraph) -> bool:
