@@ -217,6 +217,14 @@ def _direction(a: float, b: float, rotation: int) -> int:
     return (quarter - rotation // 90) % 4  # /Rotate turns the page (and its text) clockwise
 
 
+def _slanted(a: float, b: float) -> bool:
+    """Is the advance ``(a, b)`` ``SLANT`` degrees or more off the page's axes?"""
+    if not b:
+        return False  # most text runs level
+    off = abs(math.degrees(math.atan2(b, a))) % 90.0
+    return min(off, 90.0 - off) >= SLANT
+
+
 _HYPHEN_MARKS = frozenset("\x02\ufffe\u00ad")
 #: Computer Modern's "ff" ligature (OT1 slot 11) comes out of fonts with no Unicode
 #: map as U+21B5, the carriage-return arrow: "e\u21b5ect", "o\u21b5-the-shelf".
@@ -254,9 +262,8 @@ class _Objects:
         self.rotation = rotation
         self.by_object: dict[int, _Info] = {}
         self.by_font: dict[int, tuple[int, dict[str, str] | None, bool]] = {}
-        self.directions: dict[tuple[float, float], int] = {}
-        self.slants: set[tuple[float, float]] = set()  # advances set askew (``SLANT``)
-        self.level: set[tuple[float, float]] = set()
+        #: A matrix's advance → its displayed direction, and whether it is set askew.
+        self.directions: dict[tuple[float, float], tuple[int, bool]] = {}
         self.matrix = api().raw.FS_MATRIX()
         self.matrix_ref = ctypes.byref(self.matrix)
         self.name = ctypes.create_string_buffer(256)
@@ -279,16 +286,10 @@ class _Objects:
         a, b, c, d = m.a, m.b, m.c, m.d
         scale = math.sqrt(abs(a * d - b * c))
         size = fast.font_size(self.handle, index) * scale
-        direction = self.directions.get((a, b))
-        if direction is None:
-            direction = self.directions[(a, b)] = _direction(a, b, self.rotation)
-        slanted = False
-        if b and (a, b) not in self.level:  # most text runs level: b == 0
-            slanted = (a, b) in self.slants
-            if not slanted:
-                off = abs(math.degrees(math.atan2(b, a))) % 90.0
-                slanted = min(off, 90.0 - off) >= SLANT
-                (self.slants if slanted else self.level).add((a, b))
+        advance = self.directions.get((a, b))
+        if advance is None:
+            advance = self.directions[(a, b)] = (_direction(a, b, self.rotation), _slanted(a, b))
+        direction, slanted = advance
         white = False
         if obj:
             handle = ctypes.c_void_p(obj)

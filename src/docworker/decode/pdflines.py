@@ -48,12 +48,12 @@ from __future__ import annotations
 import bisect
 import itertools
 import unicodedata
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from statistics import median
 
 from docworker.decode import pdfmath
 from docworker.decode.pdfchars import LEFT, RIGHT, UP, Char, CharRead
-from docworker.geometry import CJK, Line, Word
+from docworker.geometry import CJK, Line, Word, union
 
 #: A gap wider than this many font sizes between two glyphs ends a piece.
 GAP = 1.0
@@ -220,26 +220,13 @@ def slanted_lines(read: CharRead) -> list[Line]:
     diagonal watermark reads "COPY" once, instead of its letters joining the lines they
     cross ("... or Y", "1 O $")."""
     out: list[Line] = []
-    last: int | None = None
-    parts: list[str] = []
-    boxes: list[tuple[float, float, float, float]] = []
-    for obj, char in [*read.slanted, (-1, None)]:
-        if (obj != last or char is None) and parts:
-            text = "".join(parts).strip()
-            if text:
-                box = (
-                    round(min(b[0] for b in boxes), 2),
-                    round(min(b[1] for b in boxes), 2),
-                    round(max(b[2] for b in boxes), 2),
-                    round(max(b[3] for b in boxes), 2),
-                )
-                out.append(Line(text, box))
-            parts, boxes = [], []
-        if char is None:
-            break
-        last = obj
-        parts.append((" " if char.space and parts else "") + char.text)
-        boxes.append((char.x0, char.y0, char.x1, char.y1))
+    for _, run in itertools.groupby(read.slanted, key=itemgetter(0)):
+        chars = [char for _, char in run]
+        text = "".join((" " if c.space and k else "") + c.text for k, c in enumerate(chars))
+        if text.strip():
+            box = union([(c.x0, c.y0, c.x1, c.y1) for c in chars])
+            out.append(Line(text.strip(), (round(box[0], 2), round(box[1], 2),
+                                           round(box[2], 2), round(box[3], 2))))  # fmt: skip
     return out
 
 

@@ -293,7 +293,7 @@ class _Walk:
                     self.forms.append(own)
                     held = self.form_clip
                     if level == 0:  # a form on the page: the box its /BBox clips it to
-                        self.form_clip = self._form_box(obj, _compose(own or _IDENTITY, outer))
+                        self.form_clip = self._form_box(obj, own) if own else None
                     self.run(obj, True, inner, level + 1)
                     self.form_clip = held
                     self.forms.pop()
@@ -334,7 +334,7 @@ class _Walk:
         box = clip_box(first, paths=1) if first else None
         if box is None:
             return None
-        a, b, c, d, e, f = matrix
+        a, b, c, d, e, f = matrix  # a form on the page: its matrix maps it onto the page
         corners = [(box[0], box[1]), (box[0], box[3]), (box[2], box[1]), (box[2], box[3])]
         xs = [a * x + c * y + e for x, y in corners]
         ys = [b * x + d * y + f for x, y in corners]
@@ -380,7 +380,7 @@ class _Walk:
         for matrix in reversed(self.forms):  # the innermost form's matrix first
             if matrix is None:
                 return None
-            a, b, c, d, e, f = matrix
+            a, b, c, d, e, f = matrix  # a form on the page: its matrix maps it onto the page
             corners = [(a * x + c * y + e, b * x + d * y + f) for x, y in corners]
         xs = [x for x, _ in corners]
         ys = [y for _, y in corners]

@@ -156,7 +156,7 @@ _STAMP = re.compile(
 
 
 #: A footnote's start: its mark (a number, an asterisk, a dagger) and a capital.
-_FOOTNOTE = re.compile(r"^(?:\d{1,3}|[*†‡§¶])\s?[A-Z(“\"‘]")
+FOOTNOTE_MARK = re.compile(r"^(?:\d{1,3}|[*†‡§¶])\s?[A-Z(“\"‘]")
 
 
 def footnote(text: str) -> bool:
@@ -166,7 +166,7 @@ def footnote(text: str) -> bool:
     ("206 Law Enforcement, Courts, and Prisons"); one that repeats on every page is
     furniture all the same (``stages.running``)."""
     return (
-        bool(_FOOTNOTE.match(text))
+        bool(FOOTNOTE_MARK.match(text))
         and len(text.split()) >= 4
         and text[-1] in ".!?"
         and not _STAMP.search(text)

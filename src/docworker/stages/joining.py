@@ -204,7 +204,8 @@ def join_lines(texts: list[str], words: Container[str] = frozenset()) -> str:
 _URL_HEAD = re.compile(
     r"(?:^|\s)\(?(?:https?://|www\.)\S*/$|(?:^|\s)[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|gov|edu|int|mil|[a-z]{2})/\S*$"
 )
-_BROKEN_END = re.compile(r"[^\W\d_]-$")
+#: A line that ends in a letter and a hyphen: a word broken there, perhaps.
+BROKEN_END = re.compile(r"[^\W\d_]-$")
 
 
 def join_broken(left: str, right: str, words: Container[str] = frozenset()) -> str | None:
@@ -223,7 +224,7 @@ def join_broken(left: str, right: str, words: Container[str] = frozenset()) -> s
     after the break (a digit, a bracket) may start anything: no join.
     """
     left, right = left.rstrip(), right.lstrip()
-    if not _BROKEN_END.search(left) or not right[:1].isalpha():
+    if not BROKEN_END.search(left) or not right[:1].isalpha():
         return None
     if not right[:1].islower():
         return left + right if bare(left.split()[-1])[:1].isupper() else None
@@ -297,7 +298,7 @@ def join_pages(parts: list[str]) -> str:
         joined = None
         if _plain(last) and _plain(first):
             end = last.rstrip()
-            if _BROKEN_END.search(end):
+            if BROKEN_END.search(end):
                 words = vocabulary(prev.splitlines() + part.splitlines())
                 joined = join_broken(last, first, words)
             elif runs_on(end, first):

@@ -49,6 +49,7 @@ from docworker.contract import Block, Table
 from docworker.decode.pdflines import is_vertical
 from docworker.geometry import BBox, word_count
 from docworker.stages import equations, table_text
+from docworker.stages.furniture import FOOTNOTE_MARK
 from docworker.stages.joining import join_broken, runs_on
 from docworker.stages.paragraph_breaks import list_marker, row_end
 from docworker.stages.reading_order import Line, Paragraph, weighted_median
@@ -410,11 +411,11 @@ def items_markdown(items: list[PageItem]) -> str:
             and item.kind == "paragraph"
             and last == "paragraph"
             and item.paragraph is not None
-            and _NOTE_MARK.match(md)
+            and FOOTNOTE_MARK.match(md)
             and not _CLOSED.search(parts[-1].rstrip())
         ):
             if body is None:
-                body = _body_size(items)
+                body = body_size(_sizes([it.paragraph for it in items if it.paragraph]))
             if _small(item.paragraph, body):
                 held = (md, item.paragraph)  # "*Contact: ..." at a column's foot, mid-sentence
                 continue
@@ -441,21 +442,8 @@ def items_markdown(items: list[PageItem]) -> str:
     return "\n\n".join(parts)
 
 
-#: A footnote's mark at a paragraph's start: a number, an asterisk, a dagger.
-_NOTE_MARK = re.compile(r"^(?:\d{1,3}|[*†‡§¶])\s?\S")
 #: A paragraph's end that closes its sentence.
 _CLOSED = re.compile(r"[.!?:;…][\"'”’)\]]*$")
-
-
-def _body_size(items: list[PageItem]) -> float:
-    sized = [
-        (line.size, len(line.text))
-        for item in items
-        if item.paragraph is not None
-        for line in item.paragraph.lines
-        if line.size > 0
-    ]
-    return weighted_median(sized) if sized else 0.0
 
 
 def _small(para: Paragraph, body: float) -> bool:

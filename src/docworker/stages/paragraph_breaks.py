@@ -289,9 +289,10 @@ def _title_lines(prev: Line, line: Line, typical: float, body: float) -> bool:
     return a >= 1.4 * typical and b <= 1.2 * a
 
 
-def _capitals(text: str) -> bool:
+def in_capitals(text: str, least: int = 2) -> bool:
+    """Are all of ``text``'s letters capitals, ``least`` letters or more?"""
     letters = [c for c in text if c.isalpha()]
-    return len(letters) >= 2 and all(c.isupper() for c in letters)
+    return len(letters) >= least and all(c.isupper() for c in letters)
 
 
 def _capitals_title(prev: Line, line: Line) -> bool:
@@ -299,7 +300,7 @@ def _capitals_title(prev: Line, line: Line) -> bool:
     an IEEE paper's "III. GCSR: A STRATEGY FOR MULTI-MICROROBOT CONTROL" over "AND
     ASSEMBLY" (small capitals, smaller than the body), a regulation's "EXCLUDED
     VETERINARY ANABOLIC STEROID" over "IMPLANT PRODUCTS"."""
-    if prev.size != line.size or not (_capitals(prev.text) and _capitals(line.text)):
+    if prev.size != line.size or not (in_capitals(prev.text) and in_capitals(line.text)):
         return False
     em = max(line.size, line.bbox[3] - line.bbox[1])
     centre = (prev.bbox[0] + prev.bbox[2]) / 2 - (line.bbox[0] + line.bbox[2]) / 2

@@ -41,7 +41,13 @@ from docworker.geometry import union as _union
 from docworker.stages.columns import groups as _groups
 from docworker.stages.equations import row_latex
 from docworker.stages.joining import PageVocabulary, join_lines
-from docworker.stages.paragraph_breaks import breaks, is_page_number, list_marker, same_row
+from docworker.stages.paragraph_breaks import (
+    breaks,
+    in_capitals,
+    is_page_number,
+    list_marker,
+    same_row,
+)
 
 __all__ = ["Line", "Paragraph", "join_rows", "list_marker", "paragraphs", "reading_order"]
 
@@ -468,13 +474,7 @@ def running_head(text: str) -> bool:
     """Is ``text`` a running head: a page number beside a title set in capitals
     ("214 HISTOIRE", "PREFACE xii" is not: Arabic figures only), 60 characters at most?"""
     text = text.strip()
-    letters = [c for c in text if c.isalpha()]
-    return (
-        len(text) <= 60
-        and len(letters) >= 3
-        and all(c.isupper() for c in letters)
-        and bool(_RUNNING_HEAD.match(text))
-    )
+    return len(text) <= 60 and in_capitals(text, 3) and bool(_RUNNING_HEAD.match(text))
 
 
 #: Consecutive full lines a median gap apart that make a page's text double-spaced.

@@ -33,12 +33,11 @@ Input: OCR ``Line`` objects (page units). Output: new lines where a space came b
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import replace
 
 from docworker import english
 from docworker.geometry import Line, Word
-from docworker.stages.joining import JOINING_PREFIXES, bare
+from docworker.stages.joining import BROKEN_END, JOINING_PREFIXES, bare, vocabulary
 
 #: Tokens shorter than this are never split.
 MIN_LETTERS = 5
@@ -65,12 +64,11 @@ _LETTERS = re.compile(r"[^\W\d_]+")
 
 def restore(lines: list[Line]) -> list[Line]:
     """``lines`` with the spaces their recognizer left out put back (module docstring)."""
-    english_page = english.prose(_vocabulary(line.text for line in lines))
+    english_page = english.prose(vocabulary(line.text for line in lines))
     # The first parts of words broken at a line end ("surren-"): a line may start
     # with the rest ("gether", "sidered"), which is no two words.
-    heads = {
-        bare(t[-1][:-1]) for t in (ln.text.split() for ln in lines) if t and _BROKEN.search(t[-1])
-    }
+    ends = [ln.text.split()[-1] for ln in lines if ln.text.split()]
+    heads = {bare(end[:-1]) for end in ends if BROKEN_END.search(end)}
     out = []
     for line in lines:
         keep = _kept(line.text, heads) if english_page else frozenset()
@@ -85,9 +83,6 @@ def restore(lines: list[Line]) -> list[Line]:
         ]
         out.append(replace(line, text=text, words=words))
     return out
-
-
-_BROKEN = re.compile(r"[^\W\d_]-$")
 
 
 def _kept(text: str, heads: set[str]) -> frozenset[str]:
@@ -111,10 +106,6 @@ def _english_line(text: str) -> bool:
     if len(words) < 3:
         return False
     return 2 * sum(english.zipf(w) >= COMMON for w in words) >= len(words)
-
-
-def _vocabulary(texts: Iterable[str]) -> frozenset[str]:
-    return frozenset(bare(token).lower() for text in texts for token in text.split())
 
 
 def _restore_text(text: str, english_text: bool, keep: frozenset[str] = frozenset()) -> str:
