@@ -9,6 +9,7 @@ Input: pages of ``Span`` objects. Output: PDF bytes.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from tests.pdfgen import pdf_from_objects
@@ -25,7 +26,8 @@ FONTS = {
 class Span:
     """``text`` at ``(x, y)`` (baseline, points from the top-left) in ``font`` at ``size``.
 
-    ``turn`` 90 writes up the page (an arXiv stamp), 270 down it. ``follow``: drawn
+    ``turn`` 90 writes up the page (an arXiv stamp), 270 down it; ``tilt`` turns the
+    text that many degrees counter-clockwise (a card set askew). ``follow``: drawn
     right where the span before it ended, on its line (``x`` and ``y`` unused), as a
     run of another weight inside one line is.
     """
@@ -37,6 +39,7 @@ class Span:
     font: str = "F1"
     turn: int = 0
     follow: bool = False
+    tilt: float = 0.0
 
 
 def _string(text: str) -> bytes:
@@ -69,8 +72,11 @@ def spans_pdf(pages: list[list[Span]], width: float = 595, height: float = 842) 
                 ops.append(b"/%s %.2f Tf %s Tj" % (s.font.encode(), s.size, _string(s.text)))
                 continue
             a, b, c, d = {0: (1, 0, 0, 1), 90: (0, 1, -1, 0), 270: (0, -1, 1, 0)}[s.turn]
+            if s.tilt:
+                cos, sin = math.cos(math.radians(s.tilt)), math.sin(math.radians(s.tilt))
+                a, b, c, d = cos, sin, -sin, cos
             ops.append(
-                b"/%s %.2f Tf %d %d %d %d %.2f %.2f Tm %s Tj"
+                b"/%s %.2f Tf %.5f %.5f %.5f %.5f %.2f %.2f Tm %s Tj"
                 % (s.font.encode(), s.size, a, b, c, d, s.x, height - s.y, _string(s.text))
             )
         ops.append(b"ET")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import time
 
@@ -143,6 +144,45 @@ def test_text_up_the_margin_is_a_stamp_kept_out_of_the_markdown(tmp_path):
     assert "arXiv" not in markdown.items_markdown(items)
     assert "arXiv" in markdown.items_text(items)
     assert view.turn == 0
+
+
+def _card(x: float, y: float, tilt: float, lines: list[str], split: int = -1) -> list[Span]:
+    """``lines`` set askew by ``tilt`` degrees from baseline ``(x, y)``, 12 points apart;
+    line ``split`` drawn as two text objects, the second where the first ends."""
+    cos, sin = math.cos(math.radians(tilt)), math.sin(math.radians(tilt))
+    spans = []
+    for i, text in enumerate(lines):
+        lx, ly = x + 12 * i * sin, y + 12 * i * cos  # down the card, y from the top
+        parts = [text] if i != split else [text[: len(text) // 2], text[len(text) // 2 :]]
+        for part in parts:
+            spans.append(Span(lx, ly, 10, part, tilt=tilt))
+            lx, ly = lx + width(part, 10) * cos, ly - width(part, 10) * sin
+    return spans
+
+
+def test_cards_set_askew_are_read_straightened(tmp_path):
+    """Tika's testPDF_angles.pdf (a poster of four cards, each turned a few degrees): a
+    baseline taken from each glyph's box climbed away from the line's start, so lines
+    broke every few words ("You're a tink es machines", "erer who lov ing,")."""
+    first = [
+        "You're a tinkerer who loves machines? Then head for",
+        "mechanical engineering, and specialize in designing,",
+        "building, and maintaining machines of all types and sizes,",
+        "from jumbo jets to mini monitors. You might also help",
+    ]
+    second = [
+        "Nuclear energy is one of the most powerful",
+        "energy sources known. As a nuclear engineer,",
+        "you'll work to safely harness that power.",
+    ]
+    spans = _card(80, 120, 4.0, first, split=2) + _card(90, 420, -5.0, second)
+    texts = [line.text for line in view_lines(_view(tmp_path, [spans]))]
+    assert texts == first + second
+
+
+def view_lines(view):
+    lines = TextLayerStage()(view)
+    return reading_order.reading_order(lines, view.width)
 
 
 def test_a_page_set_up_the_page_is_read_upright(tmp_path):

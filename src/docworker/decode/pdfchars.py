@@ -217,6 +217,49 @@ def _direction(a: float, b: float, rotation: int) -> int:
     return (quarter - rotation // 90) % 4  # /Rotate turns the page (and its text) clockwise
 
 
+#: A text object whose advance turns at least this many degrees off level, and under
+#: ``SLANT``, is read straightened (``_tilt``).
+TILT = 0.5
+
+
+def _tilt(a: float, b: float) -> float:
+    """The angle (radians, counter-clockwise) of an advance ``(a, b)`` that runs right and
+    turns ``TILT`` degrees or more, under ``SLANT``, off level; else 0. A card of text
+    set askew on a poster: its lines run uphill, and a baseline taken from each glyph's
+    box climbs away from the line's first glyph word by word."""
+    if not b or a <= 0:
+        return 0.0
+    angle = math.atan2(b, a)
+    return angle if TILT <= abs(math.degrees(angle)) < SLANT else 0.0
+
+
+def _straighten(
+    box: tuple[float, float, float, float],
+    origin: tuple[float, float],
+    pivot: tuple[float, float],
+    angle: float,
+) -> tuple[float, float, float, float, float, float]:
+    """A glyph of a text object turned ``angle`` (radians, counter-clockwise) turned back
+    about ``pivot`` (displayed points, y down): ``(x0, y0, x1, y1, ox, oy)``, its box of
+    the glyph's own width and height (the loose box bounds the turned glyph) and its
+    origin."""
+    c, s = math.cos(angle), math.sin(angle)
+    px, py = pivot
+
+    def back(x: float, y: float) -> tuple[float, float]:
+        return px + (x - px) * c - (y - py) * s, py + (x - px) * s + (y - py) * c
+
+    x0, y0, x1, y1 = box
+    wide, tall = x1 - x0, y1 - y0
+    turn = c * c - s * s
+    a = abs(s)
+    width = max((wide * c - tall * a) / turn, 0.1)
+    height = max((tall * c - wide * a) / turn, 0.1)
+    mx, my = back((x0 + x1) / 2, (y0 + y1) / 2)
+    ox, oy = back(*origin)
+    return mx - width / 2, my - height / 2, mx + width / 2, my + height / 2, ox, oy
+
+
 def _slanted(a: float, b: float) -> bool:
     """Is the advance ``(a, b)`` ``SLANT`` degrees or more off the page's axes?"""
     if not b:
@@ -240,7 +283,7 @@ def ff_ligature(text: Sequence[str], index: int) -> bool:
 
 _DROP = frozenset("\uffff\ufffd")  # noncharacter, replacement character
 #: What the characters of one text object share (``_Objects._read``).
-_Info = tuple[int, float, int, bool, float | None, dict[str, str] | None, bool, bool, bool]
+_Info = tuple[int, float, int, bool, float | None, dict[str, str] | None, bool, bool, bool, float]
 #: A clip path of more paths, or a path of more segments, is a shape, not a cell's box.
 _CLIP_PATHS = 4
 _CLIP_SEGMENTS = 8
@@ -263,7 +306,7 @@ class _Objects:
         self.by_object: dict[int, _Info] = {}
         self.by_font: dict[int, tuple[int, dict[str, str] | None, bool]] = {}
         #: A matrix's advance → its displayed direction, and whether it is set askew.
-        self.directions: dict[tuple[float, float], tuple[int, bool]] = {}
+        self.directions: dict[tuple[float, float], tuple[int, bool, float]] = {}
         self.matrix = api().raw.FS_MATRIX()
         self.matrix_ref = ctypes.byref(self.matrix)
         self.name = ctypes.create_string_buffer(256)
@@ -275,7 +318,8 @@ class _Objects:
         return found
 
     def _read(self, obj: int, index: int) -> _Info:
-        """(style, size, direction, invisible, baseline, codes, always, white): ``baseline``
+        """(style, size, direction, invisible, baseline, codes, always, white, slanted, tilt):
+        ``baseline``
         (displayed y) when the object's characters run straight along one on an unturned
         page, else None; ``codes``: the font's table (``texfonts``) or None, read for every
         character (``always``) or for those pdfium could not map; ``white``: filled in
@@ -288,8 +332,12 @@ class _Objects:
         size = fast.font_size(self.handle, index) * scale
         advance = self.directions.get((a, b))
         if advance is None:
-            advance = self.directions[(a, b)] = (_direction(a, b, self.rotation), _slanted(a, b))
-        direction, slanted = advance
+            advance = self.directions[(a, b)] = (
+                _direction(a, b, self.rotation),
+                _slanted(a, b),
+                _tilt(a, b) if self.rotation == 0 else 0.0,
+            )
+        direction, slanted, tilt = advance
         white = False
         if obj:
             handle = ctypes.c_void_p(obj)
@@ -307,7 +355,7 @@ class _Objects:
         if obj and b == 0 and a > 0 and self.rotation == 0:
             fast.origin(self.page, index, *self.origin_at)
             baseline = self.top - self.origin[1].value
-        return style, size, direction, invisible, baseline, codes, always, white, slanted
+        return style, size, direction, invisible, baseline, codes, always, white, slanted, tilt
 
     def _style(self, font: int) -> tuple[int, dict[str, str] | None, bool]:
         fast = api()
@@ -531,6 +579,7 @@ def read_chars(
     cl, ct = crop[0], crop[3]
     ox_d, oy_d = ctypes.c_double(), ctypes.c_double()
     baselines: dict[int, float] = {}  # text object -> baseline offset from its loose box
+    pivots: dict[float, tuple[float, float]] = {}  # angle set askew -> its first origin
     clips: dict[int, tuple[float, float, float, float] | None] = {}  # text object -> clip
     chars = read.chars
     append = chars.append
@@ -549,7 +598,7 @@ def read_chars(
                 clips[obj] = object_clip(obj, runs[obj], left, bottom, right, top)
                 if form_clips and obj in form_clips:
                     clips[obj] = _tighter(clips[obj], form_clips[obj])
-            style, size, direction, invisible, baseline, codes, always, white, slanted = found
+            style, size, direction, invisible, baseline, codes, always, white, slanted, tilt = found
             clip = clips.get(obj)
             last = obj
         if clip is not None and clipped(clip, left, bottom, right, top):
@@ -578,7 +627,12 @@ def read_chars(
             carried = space
             continue
         carried = False
-        if baseline is not None:  # one baseline for the whole object: pdfium's origin
+        if tilt:  # set askew: straightened about the first origin at its angle
+            fast.origin(page, index, ctypes.addressof(ox_d), ctypes.addressof(oy_d))
+            at = (ox_d.value - cl, ct - oy_d.value)
+            pivot = pivots.setdefault(round(tilt, 3), at)  # the objects of one card, one pivot
+            x0, y0, x1, y1, ox, oy = _straighten((x0, y0, x1, y1), at, pivot, tilt)
+        elif baseline is not None:  # one baseline for the whole object: pdfium's origin
             ox, oy = x0, baseline
         else:
             offset = baselines.get(obj)
