@@ -140,8 +140,8 @@ def test_markdown_that_does_not_match_the_blocks_is_left_alone():
 def test_a_head_set_lower_counts_when_nothing_lies_above_it():
     """A LaTeX article on A4 sets its running head 15% down the page (fr_olap.pdf: y 115
     to 124 of 842), below the band where any short paragraph is a candidate. There the
-    page's topmost paragraph still is one; a heading, or a paragraph under another
-    block (a clause repeated under each heading of a form), is not."""
+    page's topmost paragraph still is one; a title of two lines, or a paragraph under
+    another block (a clause repeated under each heading of a form), is not."""
     head = "Résumés et interrogations de logs de requêtes OLAP"
     pages = [_page([("paragraph", head, 115), ("paragraph", f"Cuerpo {n}", 400)]) for n in range(4)]
     found = [c for i, p in enumerate(pages) for c in running.candidates(i, p)]
@@ -155,8 +155,37 @@ def test_a_head_set_lower_counts_when_nothing_lies_above_it():
         for name in ("Scope", "Terms", "Notices")
     ]
     titled = [_page([("heading", head, 115), ("paragraph", "x", 400)]) for _ in range(3)]
+    for page in titled:  # the title's second line
+        page.blocks.insert(
+            2, Block(type="line", text="y", bbox=(72, 124, 300, 133), source="text_layer")
+        )
     # A page of one line (its only text, 12.4% down) is no running head, however alike.
     alone = [_page([("paragraph", f"Página {n}: señal pública", 95)]) for n in range(4)]
     for pages in (under, titled, alone):
         found = [c for i, p in enumerate(pages) for c in running.candidates(i, p)]
         assert running.mark(pages, found) == 0
+
+
+def test_a_bold_head_of_one_line_set_low_in_a_large_page_box():
+    """The US Code of Federal Regulations prints each page in a larger page box: its
+    running heads ("Drug Enforcement Administration, Justice" on odd pages, "§ 1308.01
+    21 CFR Ch. II (4-1-00 Edition)" on even ones), set bold and so typed headings, sit 20%
+    down a page of 792 points (tika's testPDF_bad_page_303226.pdf)."""
+    odd, even = "Drug Enforcement Administration, Justice", "§ 1308.{} 21 CFR Ch. II"
+    pages = [
+        _page([("heading", odd if n % 2 else even.format(n), 159), ("paragraph", "x", 400)])
+        for n in range(6)
+    ]
+    for page in pages[1::2]:  # the section number at the right, a hair higher
+        page.blocks.append(
+            Block(
+                type="page_header",
+                text="§ 1308.11",
+                bbox=(440, 158.9, 480, 167.7),
+                source="text_layer",
+            )
+        )
+    found = [c for i, p in enumerate(pages) for c in running.candidates(i, p)]
+    assert running.mark(pages, found) == 6
+    assert all(p.blocks[0].type == "page_header" for p in pages)
+    assert [p.markdown for p in pages] == ["x"] * 6

@@ -18,7 +18,8 @@ from docworker.stages.markdown import items_markdown, layout_items
 from docworker.stages.reading_order import Paragraph
 from docworker.tables import render
 from docworker.tables.cells import build_cells
-from docworker.tables.words import drop_leaders, words_of
+from docworker.tables.stream import stream_tables
+from docworker.tables.words import drop_leaders, word_rows, words_and_leaders, words_of
 from tests.pdfgen import stream_pdf
 
 
@@ -54,6 +55,47 @@ def test_a_full_stop_before_a_leader_stays_and_an_ellipsis_stays():
     chars = _chars("theft. . . . . . 12", 10, 100) + _chars("so...", 10, 130)
     kept = "".join(c["text"] for c in drop_leaders(chars))
     assert kept.replace(" ", "") == "theft.12so..."
+
+
+def _led(entry: str, figure: str, x: float, top: float, right: float) -> list[dict]:
+    """``entry ..... figure``: the entry at ``x``, dots to the figure ending at ``right``."""
+    chars = _chars(entry, x, top)
+    start = x + 5 * len(entry) + 4
+    at = right - 5 * len(figure)
+    chars += _chars(". " * int((at - 4 - start) / 2.5 / 2), start, top, pitch=2.5)
+    return chars + _chars(figure, at, top)
+
+
+def _stream(chars: list[dict]) -> list:
+    words, leaders = words_and_leaders(chars)
+    return stream_tables(word_rows(words), (), leaders)
+
+
+def test_two_lists_led_to_their_figures_side_by_side_are_no_table():
+    """A regulation's schedules in two columns ("(1) Acetorphine ..... 9319" beside "(13)
+    3,4,5-trimethoxy amphetamine ..... 7390"): one stream table across both columns read
+    the left column's entries interleaved with the right's (tika's testPDF_bad_page)."""
+    left = ["Acetorphine", "Benzylmorphine", "Codeine", "Drotebanol", "Heroin", "Myrophine"]
+    right = ["Bufotenine", "Ibogaine", "Mescaline", "Peyote", "Psilocybin", "Marihuana"]
+    chars: list[dict] = []
+    for k, (a, b) in enumerate(zip(left, right, strict=True)):
+        chars += _led(f"({k + 1}) {a}", str(9300 + k), 50, 100 + 12 * k, 280)
+        chars += _led(f"({k + 13}) {b}", str(7400 + k), 310, 100 + 12 * k, 560)
+    assert _stream(chars) == []
+    # Without the leaders' boxes the same words are read as one table of four columns.
+    words, _ = words_and_leaders(chars)
+    assert len(stream_tables(word_rows(words))) == 1
+
+
+def test_a_statement_led_from_its_labels_to_its_figures_stays_a_table():
+    labels = ["Revenue", "Cost of sales", "Gross profit", "Expenses", "Taxes", "Net income"]
+    chars: list[dict] = []
+    for k, label in enumerate(labels):
+        top = 100 + 12 * k
+        chars += _led(label, str(1200 + k), 50, top, 300)
+        chars += _chars(str(1100 + k), 340, top) + _chars(str(900 + k), 400, top)
+    (found,) = _stream(chars)
+    assert {c.text for c in found[1] if c.col == 0} >= set(labels[1:])
 
 
 def test_a_line_running_into_the_first_cell_from_beyond_the_grid_joins_it():

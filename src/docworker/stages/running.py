@@ -28,21 +28,23 @@ from collections import defaultdict
 from dataclasses import dataclass
 from statistics import median
 
-from docworker.contract import PageResult
+from docworker.contract import Block, PageResult
 from docworker.stages.markdown import MARKDOWN_TYPES, block_markdown
 
 #: Body block types that may turn out to be a running head or foot.
 _CANDIDATE_TYPES = ("paragraph", "heading", "caption")
 _DIGITS = re.compile(r"\d+")
+_LETTER = re.compile(r"[^\W\d_]")
 _SPACE = re.compile(r"\s+")
 _PUNCT_SPACE = re.compile(r"\s*([/|,:;·•–—-])\s*")
 #: Share of the page height, at the top and at the bottom, where any short body
 #: paragraph is a candidate.
 BAND = 0.12
-#: Further in, down to this share, only the page's outermost paragraph is one: a
-#: LaTeX article on A4 sets its running head 14-15% down the page, where a heading
-#: and its first lines may stand too.
-OUTER_BAND = 0.18
+#: Further in, down to this share, only a paragraph (or a heading of one row) on the
+#: page's outermost row is one: a LaTeX article on A4 sets its running head 14-15% down the page,
+#: where a heading and its first lines may stand too, and a page of the US Code of
+#: Federal Regulations, printed in a larger page box, 21% down.
+OUTER_BAND = 0.25
 
 
 @dataclass(frozen=True)
@@ -67,9 +69,10 @@ def candidates(
     index: int, page: PageResult, band: float = BAND, max_lines: int = 3, max_chars: int = 200
 ) -> list[Candidate]:
     """The page's short body paragraphs in the top or bottom ``band`` of its height,
-    and the paragraph nearest the top (bottom) edge within ``OUTER_BAND`` of it when no
-    text or picture lies beyond it and some lies further in (a page of one line is no
-    running head)."""
+    and a paragraph (or a heading on one row) on the page's top (bottom) row within
+    ``OUTER_BAND`` of that edge, when no text or picture lies beyond that row and some
+    lies further in (a page of one line is no running head). A heading of two lines or
+    more (a title) stays out."""
     if (
         page.status != "ok"
         or page.source not in ("text_layer", "ocr")
@@ -92,33 +95,72 @@ def candidates(
         if block.type not in _CANDIDATE_TYPES or len(block.text) > max_chars:
             continue
         lines = 0
+        one_row = True  # its lines side by side: pieces of one row, not a title's lines
         for after in blocks[i + 1 :]:
             if after.type != "line":
                 break
             lines += 1
+            one_row = one_row and after.bbox[1] < (block.bbox[1] + block.bbox[3]) / 2
         y = (block.bbox[1] + block.bbox[3]) / 2 / page.height
         side = None
         y0, y1 = block.bbox[1], block.bbox[3]
-        if y1 <= band * page.height or (
-            block.type == "paragraph"
+        outermost = block.type == "paragraph" or (block.type == "heading" and one_row)
+        in_band = True
+        if y1 <= band * page.height:
+            side = "top"
+        elif (
+            outermost
             and y1 <= outer
-            and y0 <= top_edge
+            and y0 < top_edge + (y1 - y0) / 2  # on the top row
             and any(b[1] >= y1 for b in shown)  # the body lies further in
         ):
-            side = "top"
-        if y0 >= page.height - band * page.height or (
-            block.type == "paragraph"
+            side, in_band = "top", False
+        if y0 >= page.height - band * page.height:
+            side, in_band = "bottom", True
+        elif (
+            outermost
             and y0 >= page.height - outer
-            and y1 >= bottom_edge
+            and y1 > bottom_edge - (y1 - y0) / 2
             and any(b[3] <= y0 for b in shown)
         ):
-            side = "bottom"
-        key = key_of(block.text)
+            side, in_band = "bottom", False
+        key = key_of(block.text) if in_band else _row_key(blocks, y0, y1)
         if side is None or lines > max_lines or not key.strip("# "):
             continue
-        matches = part < len(parts) and parts[part] == block_markdown(block)
-        found.append(Candidate(index, i, part if matches else -1, side, key, y))
+        found.append(Candidate(index, i, _part_of(parts, part, block), side, key, y))
     return found
+
+
+def _part_of(parts: list[str], part: int, block: Block) -> int:
+    """Index of ``block``'s markdown part: the ``part``-th, or where a paragraph joined
+    across a column break above it (``items_markdown``) shifted it, the nearest part
+    that is its markdown; -1 if none is."""
+    md = block_markdown(block)
+    if part < len(parts) and parts[part] == md:
+        return part
+    same = [j for j, text in enumerate(parts) if text == md]
+    return min(same, key=lambda j: abs(j - part)) if same else -1
+
+
+def _row_key(blocks: list[Block], y0: float, y1: float) -> str:
+    """The words of every block on the row ``y0..y1`` (their centres inside it), those
+    with a letter only, sorted: a running head whose pieces one page reads as one
+    paragraph and the next as two, or in either order ("Drug Enforcement
+    Administration, Justice" and "§ 1308.14" at the ends of one row), keeps one key.
+    The label of a number goes with it ("Pt. 1308" on the part's first page)."""
+    words: list[str] = []
+    for b in blocks:
+        if b.type == "line" or not y0 <= (b.bbox[1] + b.bbox[3]) / 2 <= y1:
+            continue
+        tokens = _DIGITS.sub("#", b.text.lower()).split()
+        for k, word in enumerate(tokens):
+            following = tokens[k + 1] if k + 1 < len(tokens) else ""
+            if not _LETTER.search(word):
+                continue  # a number, a section mark
+            if following.startswith("#") and not _LETTER.search(following):
+                continue  # the label of a number that changes: "Pt. 1308", "Page 3"
+            words.append(word)
+    return " ".join(sorted(words))
 
 
 def repeated(

@@ -66,7 +66,14 @@ from docworker.tables.turned import (
     turned_rules,
     unturn_box,
 )
-from docworker.tables.words import NUMBER, WORDISH, centre, word_rows, words_of
+from docworker.tables.words import (
+    NUMBER,
+    WORDISH,
+    centre,
+    word_rows,
+    words_and_leaders,
+    words_of,
+)
 
 _log = logging.getLogger(__name__)
 
@@ -250,7 +257,8 @@ class TableStage:
                 continue
             turned = [turn_char(c, rot, width, height) for c in group]
             rules = turned_rules(hs, vs, rot, width, height)
-            for box, cells in stream_tables(word_rows(words_of(turned)), rules):
+            words, leaders = words_and_leaders(turned)
+            for box, cells in stream_tables(word_rows(words), rules, leaders):
                 table = self._table(cells, unturn_box(box, rot, width, height))
                 if table is not None:
                     tables.append(table)

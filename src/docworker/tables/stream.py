@@ -90,17 +90,45 @@ def _spans(parts: list[Part]) -> bool:
 
 
 def stream_tables(
-    lines: list[WordRow], rules: Sequence[Seg] = ()
+    lines: list[WordRow], rules: Sequence[Seg] = (), leaders: Sequence[BBox] = ()
 ) -> list[tuple[BBox, list[TableCell]]]:
     """Tables without rulings among text lines of one frame (text upright, top to bottom).
 
     ``rules``: horizontal rulings in the same frame; a header never reaches
     above one that runs the table's width (a booktabs top rule under a caption).
+    ``leaders``: the boxes of the dot leaders dropped from the words
+    (``words.words_and_leaders``): two lists of entries led to their figures, set
+    side by side, are no table (``_side_by_side``).
     """
     found = []
     for run in _runs(lines):
-        found += _run_tables(lines, run, list(rules))
+        found += _run_tables(lines, run, list(rules), leaders)
     return found
+
+
+#: Rows of a run, at least this share, in which a dot leader crosses a gutter for it to
+#: join an entry to its figure (``_side_by_side``).
+LEADER_SHARE = 0.25
+
+
+def _side_by_side(rich: list[WordRow], gutters: list[Gutter], leaders: Sequence[BBox]) -> bool:
+    """Do dot leaders reach two of the ``gutters`` or more (to a text height of them), each
+    in ``LEADER_SHARE`` of the rows: lists of entries led to their figures set side by
+    side ("(1) Acetorphine ..... 9319" in each of two columns of a regulation), read
+    column by column, not as one table's rows? A table's leaders run from its label
+    column to its first figure only (a statement of accounts)."""
+    if not leaders:
+        return False
+    crossed = [0] * len(gutters)
+    for line in rich:
+        for x0, top, x1, bottom in leaders:
+            if not line.top <= (top + bottom) / 2 <= line.bottom:
+                continue
+            for k, (a, b) in enumerate(gutters):  # within a text height of it
+                if x0 < b + line.size and x1 > a - line.size:
+                    crossed[k] += 1
+    need = max(2, LEADER_SHARE * len(rich))
+    return sum(1 for n in crossed if n >= need) >= 2
 
 
 def _rich(line: WordRow) -> bool:
@@ -134,7 +162,9 @@ def _runs(lines: list[WordRow]) -> list[list[int]]:
     return out
 
 
-def _run_tables(lines: list[WordRow], run: list[int], rules: list[Seg]) -> list:
+def _run_tables(
+    lines: list[WordRow], run: list[int], rules: list[Seg], leaders: Sequence[BBox]
+) -> list:
     rich = [lines[k] for k in run if _rich(lines[k])]
     if len(rich) < MIN_ROWS:
         return []
@@ -142,7 +172,7 @@ def _run_tables(lines: list[WordRow], run: list[int], rules: list[Seg]) -> list:
     left = min(ln.x0 for ln in rich)
     right = max(ln.x1 for ln in rich)
     gutters = blank_gutters(rich, left, right, len(rich) // 8, 0.5 * size)
-    if len(gutters) < MIN_GUTTERS:
+    if len(gutters) < MIN_GUTTERS or _side_by_side(rich, gutters, leaders):
         return []
     # A column of prose at either edge (a neighbouring text column, the facing page of a
     # spread) is not the table's: drop its side and look again.
@@ -157,11 +187,13 @@ def _run_tables(lines: list[WordRow], run: list[int], rules: list[Seg]) -> list:
                 for w in lines[k].words
                 if (w.x0 >= cut if edge == 0 else w.x1 <= cut)
             ]
-            return stream_tables(word_rows(keep), rules)
+            return stream_tables(word_rows(keep), rules, leaders)
     # A plain line that reaches over the columns (a note between two tables) splits the run.
     for pos, k in enumerate(run):
         if not _rich(lines[k]) and _spans(parts_of(lines[k], gutters)):
-            return _run_tables(lines, run[:pos], rules) + _run_tables(lines, run[pos + 1 :], rules)
+            return _run_tables(lines, run[:pos], rules, leaders) + _run_tables(
+                lines, run[pos + 1 :], rules, leaders
+            )
     rows = list(run)
     width = right - left
     k = run[0] - 1

@@ -20,7 +20,7 @@ import re
 import statistics
 from dataclasses import dataclass, field
 
-from docworker.geometry import Word
+from docworker.geometry import BBox, Word
 
 STREAM_GAP = 1.0  # a gap this many text heights wide separates two pieces of a line
 
@@ -83,8 +83,14 @@ def words_of(chars: list[dict]) -> list[Word]:
 
     ``chars`` come in the PDF's drawing order; dot leaders are dropped first (``drop_leaders``).
     """
+    return words_and_leaders(chars)[0]
+
+
+def words_and_leaders(chars: list[dict]) -> tuple[list[Word], list[BBox]]:
+    """``(words_of(chars), the box of each dot leader dropped)``."""
+    kept, leaders = split_leaders(chars)
     out: list[Word] = []
-    for row in _rows_of_chars(drop_leaders(chars)):
+    for row in _rows_of_chars(kept):
         text: list[str] = []
         x0 = top = x1 = bottom = 0.0
         for c in row:
@@ -106,7 +112,7 @@ def words_of(chars: list[dict]) -> list[Word]:
             text.append(t)
         if text:
             out.append(Word(x0, top, x1, bottom, "".join(text)))
-    return out
+    return out, leaders
 
 
 def word_rows(words: list[Word]) -> list[WordRow]:
@@ -173,13 +179,28 @@ def drop_leaders(chars: list[dict]) -> list[dict]:
     does a first dot that touches the letter before it (a full stop:
     "manslaughter. . . .").
     """
+    return split_leaders(chars)[0]
+
+
+def split_leaders(chars: list[dict]) -> tuple[list[dict], list[BBox]]:
+    """``(drop_leaders(chars), the box of each leader)``."""
     drop: set[int] = set()
+    boxes: list[BBox] = []
     run: list[int] = []
 
     def close() -> None:
         if len(run) >= MIN_LEADER:
             first = run[0] + 1 if _ends_word(chars, run[0]) else run[0]
             drop.update(range(first, run[-1] + 1))  # the dots and the spaces between them
+            dots = [chars[k] for k in run]
+            boxes.append(
+                (
+                    min(c["x0"] for c in dots),
+                    min(c["top"] for c in dots),
+                    max(c["x1"] for c in dots),
+                    max(c["bottom"] for c in dots),
+                )
+            )
         run.clear()
 
     for i, c in enumerate(chars):
@@ -196,5 +217,5 @@ def drop_leaders(chars: list[dict]) -> list[dict]:
         run.append(i)
     close()
     if not drop:
-        return chars
-    return [c for i, c in enumerate(chars) if i not in drop]
+        return chars, boxes
+    return [c for i, c in enumerate(chars) if i not in drop], boxes
