@@ -118,6 +118,58 @@ def test_three_authors_side_by_side_are_read_one_after_the_other_before_the_colu
     assert ordered[1 + len(authors) :] == [line.text for line in left + right]
 
 
+def test_a_letterhead_beside_a_forms_title_is_read_block_by_block():
+    """pdf-lib's normal.pdf (DC form D-2210): the agency's name in two small lines beside
+    the form's title in two large ones, their rows offset, then an instruction across
+    the page. Row by row they had interleaved ("Government of the District of Columbia
+    2012 D-2210 Underpayment of Estimated Office of Tax and Revenue")."""
+    lines = [
+        Line("2012 D-2210 Underpayment of Estimated", (201.8, 20.7, 412.3, 35.1), size=11),
+        Line("Government of the District of Columbia", (72.8, 21.5, 190.4, 29.9), size=7),
+        Line("Office of Tax and Revenue", (72.8, 29.9, 150.5, 38.2), size=7),
+        Line("Income Tax By Individuals", (281.9, 34.9, 403.7, 48.1), size=11),
+        Line("IMPORTANT: Please read the instructions first.", (116.7, 55.8, 516.1, 67.2)),
+    ]
+    assert _texts(reading_order.reading_order(lines, 612)) == [
+        "Government of the District of Columbia Office of Tax and Revenue",
+        "2012 D-2210 Underpayment of Estimated Income Tax By Individuals",
+        "IMPORTANT: Please read the instructions first.",
+    ]
+
+
+def test_blocks_side_by_side_whose_rows_line_up_stay_rows():
+    """Labels beside their values on one baseline (an invoice's "Fakturanummer:" over
+    "Ordre-ID:", each beside its value) are rows, not two blocks."""
+    labels = ["Invoice number:", "Order ID:", "Billing month:", "Document date:"]
+    values = ["E08007UINW", "df82bd01-86dc", "03/2019", "08.03.2019"]
+    lines = [Line(text, (200, 40 + 12 * i, 260, 48 + 12 * i)) for i, text in enumerate(labels)]
+    lines += [Line(text, (330, 40 + 12 * i, 390, 48 + 12 * i)) for i, text in enumerate(values)]
+    ordered = [line.text for line in reading_order.reading_order(lines, 612)]
+    assert ordered == [f"{a} {b}" for a, b in zip(labels, values, strict=True)]
+
+
+def test_a_line_over_the_columns_that_ocr_cut_at_the_gutter_stays_one_line():
+    """ocropy's testpage.png (a scanned book review): the citation over both columns ends
+    in a line that OCR cut in two at a word gap that falls on the gutter ("... Concept
+    Publishing" | "Co, 569 pp, Rs. 900/-"); the second piece had been read after the
+    whole left column."""
+    cite = [
+        Line("BOOK REVIEW: Mohamed Taher, 2002, Libraries in India's", (60, 26, 540, 36)),
+        Line("National Developmental Perspective: A Saga of Fifty Years", (60, 40, 540, 50)),
+        Line("since Independence, New Delhi, Concept Publishing", (60, 54, 296, 64)),
+        Line("Co, 569 pp, Rs. 900/-", (301, 54, 400, 64)),
+    ]
+    left = _column(60, 296, 68, 20, "left")  # right under it: no gap sets it apart
+    right = _column(306, 540, 68, 20, "right")
+    ordered = [line.text for line in reading_order.reading_order([*cite, *left, *right], 600)]
+    assert ordered[:3] == [
+        cite[0].text,
+        cite[1].text,
+        "since Independence, New Delhi, Concept Publishing Co, 569 pp, Rs. 900/-",
+    ]
+    assert ordered[3:] == [line.text for line in left + right]
+
+
 def test_a_short_display_beside_its_text_is_no_band_of_columns():
     """Three pieces a side between full-width lines (an equation and its gloss) stay top-down."""
     above = [

@@ -221,6 +221,57 @@ def _stacks(lines: list[Line]) -> list[list[Line]] | None:
     return [_top_down(stack) for stack in spans]
 
 
+#: Side-by-side blocks (``_side_blocks``) hold at most this many pieces each.
+BLOCK_PIECES = 8
+
+
+def _side_blocks(lines: list[Line]) -> list[list[Line]] | None:
+    """Blocks set side by side whose lines keep rows of their own, read one block after
+    the other, or ``None``: a letterhead's agency name in two small lines beside the
+    form's title in two large ones ("Government of the District of Columbia" / "Office
+    of Tax and Revenue" beside "D-2210 Underpayment of Estimated" / "Income Tax By
+    Individuals"), which row by row interleave. The blocks are stacks that no piece
+    bridges, two or more of them of two pieces or more (of two words or more, their
+    median: a chart's ticks and legend stay as they were) and at most ``BLOCK_PIECES``
+    each; their lines are no prose, and the pieces of no two stacks of two or more
+    share baselines (``_aligned``, half of them or more: a table's or a form's rows,
+    a list of names and their values, stay rows). A line wholly under the blocks
+    (the form's first instruction) is read after them."""
+    if len(lines) < 4:
+        return None
+    ordered = sorted(lines, key=lambda line: line.bbox[3])
+    found = _stacks_apart(ordered)
+    if found is None and ordered[-1].bbox[1] >= ordered[-2].bbox[3]:
+        found = _stacks_apart(ordered[:-1])  # a line under the blocks ("IMPORTANT: ...")
+        if found is not None:
+            found.append([ordered[-1]])
+    return found
+
+
+def _stacks_apart(lines: list[Line]) -> list[list[Line]] | None:
+    """``_side_blocks`` of ``lines`` as they are, or ``None``."""
+    if len(lines) < 4:
+        return None
+    stacks: list[list[Line]] = []
+    right = float("-inf")
+    for line in sorted(lines, key=lambda line: line.bbox[0]):
+        if line.bbox[0] >= right:
+            stacks.append([])
+        stacks[-1].append(line)
+        right = max(right, line.bbox[2])
+    tall = [stack for stack in stacks if len(stack) >= 2]
+    if len(tall) < 2 or any(len(stack) > BLOCK_PIECES for stack in stacks):
+        return None
+    if any(_few_words(stack) < 2 for stack in tall):
+        return None  # a chart's ticks and legend, a diagram's labels
+    if _few_words(lines) >= 6:
+        return None  # prose: the gutter search's, not this
+    for a, b in itertools.combinations(tall, 2):
+        if _aligned(a, b) >= 0.5 or _aligned(b, a) >= 0.5:
+            return None
+    return [_top_down(stack) for stack in stacks]
+
+
 #: Pieces narrower than this share of their column (their median) are no lines of prose.
 SHORT_SHARE = 0.7
 
@@ -471,7 +522,7 @@ def groups(
             ordered = _top_down(lines)
             band = _band(ordered)
             if band is None:
-                return [ordered]
+                return _side_blocks(ordered) or [ordered]
             first, last = band
             return (
                 groups(ordered[:first], depth + 1, known)
@@ -493,14 +544,56 @@ def groups(
         out.extend(groups(right, depth + 1, known))
         band.clear()
 
-    for line in _top_down(lines):
+    ordered = _top_down(lines)
+    across = float("-inf")  # the bottom of the last line across the gutter
+    taken: set[int] = set()
+    for k, line in enumerate(ordered):
+        if id(line) in taken:
+            continue
         if line.bbox[0] < gutter[0] and line.bbox[2] > gutter[1]:
             flush()
             out.append([line])
+            across = line.bbox[3]
+            continue
+        partner = _parted_line(ordered, k, gutter, across)
+        if partner is not None:
+            flush()
+            out.append([line, partner])
+            taken.add(id(partner))
+            across = max(line.bbox[3], partner.bbox[3])
         else:
             band.append(line)
     flush()
     return out
+
+
+def _parted_line(
+    ordered: list[Line], k: int, gutter: tuple[float, float], across: float
+) -> Line | None:
+    """The piece that ends the line ``ordered[k]`` starts, across the gutter, or ``None``:
+    a paragraph over the columns whose last line OCR cut in two at a word gap that falls
+    on the gutter ("... Concept Publishing" | "Co, 569 pp, Rs. 900/-"). The line comes
+    right under a line across the gutter, and the two pieces, as tall as each other,
+    sit on one row a word's gap apart (half a line height), one each side: the first
+    lines of two columns under a title, however narrow their gutter, stay two
+    columns."""
+    line = ordered[k]
+    height = max(line.bbox[3] - line.bbox[1], 0.1)
+    if line.bbox[1] - across > 0.8 * height or line.bbox[2] > gutter[1]:
+        return None
+    middle = (line.bbox[1] + line.bbox[3]) / 2
+    for other in ordered[k + 1 :]:
+        if other.bbox[1] > line.bbox[3]:
+            break
+        tall = other.bbox[3] - other.bbox[1]
+        if (
+            other.bbox[0] >= gutter[0]
+            and 0.8 * height <= tall <= 1.25 * height  # one line's pieces (no drop cap)
+            and 0 <= other.bbox[0] - line.bbox[2] <= 0.5 * min(height, tall)
+            and abs((other.bbox[1] + other.bbox[3]) / 2 - middle) <= 0.3 * height
+        ):
+            return other
+    return None
 
 
 def _leaf(lines: list[Line], known: list[tuple[float, float]]) -> list[list[Line]]:
@@ -508,7 +601,9 @@ def _leaf(lines: list[Line], known: list[tuple[float, float]]) -> list[list[Line
     if not lines:
         return []
     split = _known_split(lines, known)
-    return [_top_down(split[0]), _top_down(split[1])] if split else [_top_down(lines)]
+    if split:
+        return [_top_down(split[0]), _top_down(split[1])]
+    return _side_blocks(lines) or [_top_down(lines)]
 
 
 def _known_split(
