@@ -170,6 +170,29 @@ def test_a_line_over_the_columns_that_ocr_cut_at_the_gutter_stays_one_line():
     assert ordered[3:] == [line.text for line in left + right]
 
 
+def test_two_tables_side_by_side_over_short_columns_leave_the_columns_their_gutter():
+    """PaddleOCR's paddle_1.png (a scanned paper's page): two tables side by side over the
+    last lines of two columns, five on the left, four and a heading on the right. The
+    tables' cells are short pieces in rows, no prose, so no gutter was found and the
+    columns' lines were read across; each table is now one block of the page."""
+    pieces, boxes = [], []
+    for x0 in (60, 330):
+        rows = [("Methods", "R", "P"), ("SegLink", "70.0", "86.0"), ("PixelLink", "73.2", "83.0")]
+        rows += [(f"Method{k}", f"7{k}.5", f"8{k}.1") for k in range(8)]
+        for r, row in enumerate(rows):
+            for c, cell in enumerate(row):
+                left = x0 + 90 * c
+                pieces.append(Line(cell, (left, 60 + 14 * r, left + 50, 70 + 14 * r)))
+        boxes.append((x0, 58, x0 + 230, 72 + 14 * (len(rows) - 1)))
+    left = _column(60, 290, 230, 5, "left")
+    right = [Line("5. Conclusion", (330, 216, 420, 226)), *_column(330, 560, 244, 4, "right")]
+    ordered = reading_order.reading_order([*pieces, *left, *right], 600, tables=boxes)
+    texts = [line.text for line in ordered]
+    prose = [t for t in texts if "running text" in t or t == "5. Conclusion"]
+    assert prose == [line.text for line in left + right]
+    assert texts.index("Methods R P") < texts.index(left[0].text)
+
+
 def test_a_short_display_beside_its_text_is_no_band_of_columns():
     """Three pieces a side between full-width lines (an equation and its gloss) stay top-down."""
     above = [

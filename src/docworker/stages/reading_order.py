@@ -231,6 +231,7 @@ def reading_order(
     margin = sorted((ln for ln in upright if id(ln) in numbers), key=lambda ln: ln.bbox[1])
     if numbers:
         upright = [line for line in upright if id(line) not in numbers]
+    upright, stand_ins = _tables_whole(upright, tables)
     known: list[tuple[float, float]] = []  # the page's gutters (``columns.groups``)
     if rtl:
         mirror = [
@@ -246,8 +247,44 @@ def reading_order(
         groups = [
             group for band in rule_bands(upright, rules) for group in _groups(band, known=known)
         ]
+    if stand_ins:
+        groups = [
+            [piece for line in group for piece in stand_ins.get(id(line), (line,))]
+            for group in groups
+        ]
     ordered = [line for group in groups for line in join_rows(group, rtl, tables)]
     return ordered + margin + sorted(turned, key=lambda line: (line.bbox[0], line.bbox[1]))
+
+
+def _tables_whole(
+    lines: list[Line], tables: Sequence[BBox]
+) -> tuple[list[Line], dict[int, list[Line]]]:
+    """``lines`` with the pieces of each table (two or more in its box) stood in for by
+    one piece of the table's box and words, and the stand-ins' pieces, top to bottom,
+    by the stand-in's id. The columns are found among the page's text, a table one
+    block of it: a table's cells, short pieces in rows, are no prose, and a paper's two
+    tables side by side over two columns' last lines had hidden the columns' gutter
+    (the lines read across)."""
+    if not tables:
+        return lines, {}
+    kept: list[Line] = []
+    members: dict[int, list[Line]] = {}
+    for line in lines:
+        held = _holder(line.bbox, tables)
+        if held < 0:
+            kept.append(line)
+        else:
+            members.setdefault(held, []).append(line)
+    stand_ins: dict[int, list[Line]] = {}
+    for pieces in members.values():
+        if len(pieces) < 2:
+            kept.extend(pieces)
+            continue
+        pieces.sort(key=lambda line: (line.bbox[1], line.bbox[0]))
+        stand_in = Line(" ".join(p.text for p in pieces), _union([p.bbox for p in pieces]))
+        stand_ins[id(stand_in)] = pieces
+        kept.append(stand_in)
+    return kept, stand_ins
 
 
 #: A rule that cuts the page into bands spans the text's width but for this share of it.
