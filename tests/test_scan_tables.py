@@ -24,15 +24,17 @@ ROWS = [
 ]
 
 
-def table_image(ruled: bool, prose_box: bool = False) -> Image.Image:
-    """A page with a heading, a framed table (inner rules if ``ruled``) and a caption."""
+def table_image(ruled: bool, prose_box: bool = False, frame: bool = True) -> Image.Image:
+    """A page with a heading, a framed table (inner rules if ``ruled``; no frame at all
+    unless ``frame``) and a caption."""
     image = Image.new("RGB", (1240, 1000), "white")
     draw = ImageDraw.Draw(image)
     face = font(30)
     draw.text((80, 60), "Resumen del padrón por provincia", fill="black", font=face)
     left, top, col_w, row_h = 80, 160, 260, 70
     right, bottom = left + col_w * 4, top + row_h * len(ROWS)
-    draw.rectangle((left, top, right, bottom), outline="black", width=3)
+    if frame:
+        draw.rectangle((left, top, right, bottom), outline="black", width=3)
     if ruled:
         for c in range(1, 4):
             draw.line((left + c * col_w, top, left + c * col_w, bottom), fill="black", width=2)
@@ -81,6 +83,19 @@ def test_framed_table_comes_back_cell_by_cell(tmp_path, ruled):
     assert page.markdown.count("Logroño") == 1
     x0, y0, x1, y1 = table.bbox
     assert 70 <= x0 < 90 and 150 <= y0 < 170 and 1100 < x1 <= 1130 and 500 < y1 <= 520
+
+
+def test_a_table_with_no_frame_and_no_rules_is_found_from_its_columns(tmp_path):
+    """A paper's table set between two rules only, or none (PaddleOCR's page of a
+    paper, its Table 7): the recognizer's boxes in rows that share three gutters or
+    more, short filled cells, are a table; the heading and caption stay text."""
+    page = _page(tmp_path, table_image(ruled=False, frame=False))
+    assert page.source == "ocr"
+    assert len(page.tables) == 1, page.markdown
+    assert _grid(page.tables[0]) == ROWS
+    assert "| Logroño | 1520 | 1310 | 210 |" in page.markdown
+    assert "Resumen del padrón por provincia" in page.markdown
+    assert "Fuente: elaboración propia." in page.markdown
 
 
 def test_turned_scan_table_box_is_in_the_stored_page(tmp_path):

@@ -17,8 +17,9 @@ This module looks at the page image instead:
    cells; a framed paragraph or a form box with two fields per row is not.
 
 RapidOCR already splits a line where a table's columns leave a wide gap, so
-its boxes are close to cells. Tables without any frame or rules are left as
-text here (the GPU path finds them with its layout model).
+its boxes are close to cells. Tables without any frame or rules are found
+among the lines left over by the text layer's stream finder, run on the
+recognizer's word boxes (``borderless``).
 
 Input: the upright page image (RGB), its OCR lines in page units and the
 scale from pixels to page units. Output: ``contract.Table`` objects with
@@ -35,8 +36,10 @@ from statistics import median
 from PIL import Image
 
 from docworker.contract import Table, TableCell
-from docworker.geometry import BBox, Line
+from docworker.geometry import BBox, Line, Word
 from docworker.tables import render
+from docworker.tables.stream import MIN_PIECES, MIN_ROWS, stream_tables
+from docworker.tables.words import word_rows
 
 _log = logging.getLogger(__name__)
 
@@ -240,5 +243,28 @@ def find(image: Image.Image, lines: list[Line], scale: float) -> list[Table]:
         table, used = found
         tables.append(table)
         taken.update(id(ln) for ln in used)
+    tables += borderless([ln for ln in lines if id(ln) not in taken])
     tables.sort(key=lambda t: (t.bbox or (0, 0, 0, 0))[1])
     return tables
+
+
+def borderless(lines: list[Line]) -> list[Table]:
+    """Tables with no frame and no rules among OCR lines: the stream finder of the text
+    layer (``stream.stream_tables``: four rows or more of four pieces or more sharing
+    three gutters, short filled cells) run on the recognizer's word boxes. A paper's
+    table set between two rules only, a scanned statement's columns of figures."""
+    words = [
+        word
+        for line in lines
+        # no text set up the page (a short cell's box, "8.9", "FPS", is taller than wide)
+        if 3 * (line.bbox[2] - line.bbox[0]) >= line.bbox[3] - line.bbox[1]
+        for word in (line.words or [Word(*line.bbox, line.text)])
+    ]
+    if len(words) < MIN_ROWS * MIN_PIECES:
+        return []
+    out = []
+    for box, cells in stream_tables(word_rows(words)):
+        n_rows = max(c.row for c in cells) + 1
+        n_cols = max(c.col + c.col_span for c in cells)
+        out.append(render.table(cells, n_rows, n_cols, tuple(round(v, 2) for v in box)))
+    return out
