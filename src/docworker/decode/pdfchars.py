@@ -318,12 +318,12 @@ class _Objects:
         return found
 
     def _read(self, obj: int, index: int) -> _Info:
-        """(style, size, direction, invisible, baseline, codes, always, white, slanted, tilt):
-        ``baseline``
-        (displayed y) when the object's characters run straight along one on an unturned
-        page, else None; ``codes``: the font's table (``texfonts``) or None, read for every
-        character (``always``) or for those pdfium could not map; ``white``: filled in
-        white (``WHITE``)."""
+        """(style, size, direction, invisible, baseline, codes, always, white, slanted,
+        tilt): ``baseline`` (displayed y) when the object's characters run straight along
+        one on an unturned page, else None; ``codes``: the font's table (``texfonts``) or
+        None, read for every character (``always``) or for those pdfium could not map;
+        ``white``: filled in white (``WHITE``); ``slanted``: set askew (``SLANT``);
+        ``tilt``: the angle of an object turned a little (``_tilt``), else 0."""
         fast = api()
         m = self.matrix
         fast.matrix(self.handle, index, self.matrix_ref)

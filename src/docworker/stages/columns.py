@@ -209,16 +209,22 @@ def _stacks(lines: list[Line]) -> list[list[Line]] | None:
     """A block over the columns (``_head_cut``) in stacks side by side that no piece
     bridges, each of two pieces or more, read one stack after the other: each author's
     name, affiliation and address together. ``None`` when the block is no such row."""
-    spans: list[list[Line]] = []
-    right = float("-inf")
-    for line in sorted(lines, key=lambda line: line.bbox[0]):
-        if line.bbox[0] >= right:
-            spans.append([])
-        spans[-1].append(line)
-        right = max(right, line.bbox[2])
+    spans = _x_stacks(lines)
     if len(spans) < 2 or any(len(stack) < 2 for stack in spans):
         return None
     return [_top_down(stack) for stack in spans]
+
+
+def _x_stacks(lines: list[Line]) -> list[list[Line]]:
+    """``lines`` in stacks side by side, left to right, that no piece bridges."""
+    stacks: list[list[Line]] = []
+    right = float("-inf")
+    for line in sorted(lines, key=lambda line: line.bbox[0]):
+        if line.bbox[0] >= right:
+            stacks.append([])
+        stacks[-1].append(line)
+        right = max(right, line.bbox[2])
+    return stacks
 
 
 #: Side-by-side blocks (``_side_blocks``) hold at most this many pieces each.
@@ -252,13 +258,7 @@ def _stacks_apart(lines: list[Line]) -> list[list[Line]] | None:
     """``_side_blocks`` of ``lines`` as they are, or ``None``."""
     if len(lines) < 4:
         return None
-    stacks: list[list[Line]] = []
-    right = float("-inf")
-    for line in sorted(lines, key=lambda line: line.bbox[0]):
-        if line.bbox[0] >= right:
-            stacks.append([])
-        stacks[-1].append(line)
-        right = max(right, line.bbox[2])
+    stacks = _x_stacks(lines)
     tall = [stack for stack in stacks if len(stack) >= 2]
     if len(tall) < 2 or any(len(stack) > BLOCK_PIECES for stack in stacks):
         return None
