@@ -98,6 +98,21 @@ def test_a_statement_led_from_its_labels_to_its_figures_stays_a_table():
     assert {c.text for c in found[1] if c.col == 0} >= set(labels[1:])
 
 
+def test_a_title_centred_over_a_stream_table_is_no_header_row():
+    """A typewritten report's title lines, centred over its table ("DEPARTMENT OF HEALTH,
+    EDUCATION, AND WELFARE" over the cases), had become header rows of one cell each."""
+    xs = (50, 150, 250, 350)
+    chars = _chars("DEPARTMENT OF HEALTH", 175, 70)  # centred over 50..370
+    chars += [c for x, text in zip(xs, ("Case", "Age", "Sex", "Site"), strict=True)
+              for c in _chars(text, x, 100)]  # fmt: skip
+    for k in range(5):
+        row = (f"Cal-{k}", str(10 + k), "F", "LA")
+        chars += [c for x, text in zip(xs, row, strict=True) for c in _chars(text, x, 112 + 12 * k)]
+    (found,) = _stream(chars)
+    assert [c.text for c in found[1] if c.row == 0] == ["Case", "Age", "Sex", "Site"]
+    assert not any("DEPARTMENT" in c.text for c in found[1])
+
+
 def test_a_line_running_into_the_first_cell_from_beyond_the_grid_joins_it():
     boxes = [(100, 90, 200, 115), (200, 90, 300, 115)]
     line = _chars("Subtract line 4", 85, 100)  # "S" and more drawn left of the rule at x=100

@@ -208,6 +208,8 @@ def _run_tables(
         parts = parts_of(line, gutters)
         if len(parts) == 1 and parts[0][0] == 0 and parts[0][1] > 0:
             break  # a caption or an instruction over the table
+        if len(parts) == 1 and parts[0][0] > 0 and _centred(parts[0][2], left, right):
+            break  # a title centred over the table (a report's "DEPARTMENT OF HEALTH")
         mid, mid_below = (line.top + line.bottom) / 2, (below.top + below.bottom) / 2
         if any(mid < r.pos < mid_below and r.hi - r.lo >= 0.8 * width for r in rules):
             break
@@ -215,6 +217,13 @@ def _run_tables(
         k -= 1
     result = _stream_cells([lines[k] for k in rows], gutters, len(rows) - len(run))
     return [result] if result is not None else []
+
+
+def _centred(words: list[Word], left: float, right: float) -> bool:
+    """Do ``words`` sit centred over ``left..right`` (their middle within 5% of its
+    width of its middle)? A group header over the figures' columns sits right of it."""
+    middle = (words[0].x0 + words[-1].x1) / 2
+    return abs(middle - (left + right) / 2) <= 0.05 * (right - left)
 
 
 def _stream_cells(
