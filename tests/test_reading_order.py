@@ -579,6 +579,30 @@ def test_a_short_title_over_an_indented_first_line_is_a_paragraph_of_its_own():
     ]
 
 
+def test_a_forms_numbered_lines_are_a_paragraph_each():
+    """pdf-lib's DC tax form: its lines numbered with no stop ("1 2012 DC Tax Liability
+    ... $", "2 Multiply ..."), each as wide as the next and one ordinary gap apart, had run
+    into one paragraph; a line that wraps inside one ("(lesser of Line 2 and 3).") stays
+    in it, and a number inside a sentence's wrapped line starts nothing."""
+    rows = [
+        "1 2012 DC Tax Liability from your DC Individual Income Tax Return. $",
+        "2 Multiply the amount on Line 1 by 90% (.90) and enter it here $",
+        "3 2011 DC Tax Liability from your DC Individual Income Tax Return. $",
+        "4 Minimum withholding and estimated tax payment required for tax $",
+        "(lesser of Line 2 and 3).",
+    ]
+    lines = [Line(text, (40, 100 + 14 * i, 40 + 5.2 * len(text), 110 + 14 * i))
+             for i, text in enumerate(rows)]  # fmt: skip
+    assert _texts(lines) == rows[:3] + [f"{rows[3]} {rows[4]}"]
+    prose = [
+        "The survey counted the households of the district in",
+        "3 rounds, one a year, and the households of the next in",
+        "4 rounds.",
+    ]
+    lines = [Line(text, (40, 100 + 14 * i, 300, 110 + 14 * i)) for i, text in enumerate(prose)]
+    assert len(_texts(lines)) == 1
+
+
 def test_a_short_first_line_over_a_flush_line_stays_in_its_paragraph():
     """Ragged-right text: a short first line is no title when the next line is not indented."""
     lines = [
