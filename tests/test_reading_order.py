@@ -323,6 +323,20 @@ def test_single_column_with_ragged_lines_stays_top_down():
     ]
 
 
+def test_numbered_notes_at_the_foot_are_the_pages_text():
+    """A Google Docs export's table notes at the foot ("1 2021 estimate", "2 2020
+    estimate", "3 2020 estimate"), a paragraph each: the last, a short line starting with
+    a number in the bottom band, had been typed a page footer; it follows its note's
+    number, so it is a note too. A page number under them stays furniture."""
+    body = _column(60, 540, 120, 12, "cuerpo del texto")
+    notes = [Line(f"{k} 2020 estimate", (72, 736 + 11 * k, 141, 746 + 11 * k)) for k in (1, 2, 3)]
+    number = Line("7", (295, 800, 305, 810))
+    paras = reading_order.paragraphs([*body, *notes, number])
+    kinds = furniture.furniture(paras, 842)
+    assert [p.text for p in paras[-4:-1]] == [line.text for line in notes]
+    assert kinds[-4:] == ["paragraph", "paragraph", "paragraph", "page_footer"]
+
+
 def test_page_numbers_and_running_heads_are_furniture():
     head = Line("Boletín Oficial del Estado", (200, 20, 400, 30))
     body = _column(60, 540, 120, 12, "cuerpo del texto")
@@ -593,7 +607,7 @@ def test_a_forms_numbered_lines_are_a_paragraph_each():
     ]
     lines = [Line(text, (40, 100 + 14 * i, 40 + 5.2 * len(text), 110 + 14 * i))
              for i, text in enumerate(rows)]  # fmt: skip
-    assert _texts(lines) == rows[:3] + [f"{rows[3]} {rows[4]}"]
+    assert _texts(lines) == [*rows[:3], f"{rows[3]} {rows[4]}"]
     prose = [
         "The survey counted the households of the district in",
         "3 rounds, one a year, and the households of the next in",

@@ -204,7 +204,7 @@ def breaks(
         return True
     if marker == "number" and (ends or short or _next_item(para.lines[0].text, line.text)):
         return True
-    if marker is None and _next_line_number(para.lines[0].text, line.text):
+    if marker is None and next_line_number(para.lines[0].text, line.text):
         return True  # a form's numbered lines: "1 2012 DC Tax Liability ... $", "2 Multiply"
     if ends and short and line.text[:1].isupper():
         return True
@@ -341,7 +341,7 @@ def _next_item(first: str, text: str) -> bool:
 _LINE_NUMBER = re.compile(r"^(\d{1,2})\s+[A-Z0-9(“\"]")
 
 
-def _next_line_number(first: str, text: str) -> bool:
+def next_line_number(first: str, text: str) -> bool:
     """Does ``text`` open the form line numbered after the one ``first`` opens, numbers
     with no stop ("1 2012 DC Tax Liability ... $" then "2 Multiply the amount on Line 1")?
     A tax form's lines, one gap apart like a paragraph's, had run into one."""
