@@ -305,7 +305,8 @@ class _Objects:
         self.rotation = rotation
         self.by_object: dict[int, _Info] = {}
         self.by_font: dict[int, tuple[int, dict[str, str] | None, bool]] = {}
-        #: A matrix's advance → its displayed direction, and whether it is set askew.
+        #: A matrix's advance → its displayed direction, whether it is set askew, and the
+        #: angle it is turned a little by (else 0).
         self.directions: dict[tuple[float, float], tuple[int, bool, float]] = {}
         self.matrix = api().raw.FS_MATRIX()
         self.matrix_ref = ctypes.byref(self.matrix)

@@ -45,7 +45,7 @@ from __future__ import annotations
 import ctypes
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -205,6 +205,20 @@ def calls() -> _Calls:
     return _calls
 
 
+def _mapped(
+    box: tuple[float, float, float, float], matrices: Iterable[Affine]
+) -> tuple[float, float, float, float]:
+    """``(left, bottom, right, top)`` through each of ``matrices`` in turn (the innermost
+    form's first): the box that bounds its mapped corners."""
+    left, bottom, right, top = box
+    corners = [(left, bottom), (left, top), (right, bottom), (right, top)]
+    for a, b, c, d, e, f in matrices:
+        corners = [(a * x + c * y + e, b * x + d * y + f) for x, y in corners]
+    xs = [x for x, _ in corners]
+    ys = [y for _, y in corners]
+    return (min(xs), min(ys), max(xs), max(ys))
+
+
 def _compose(inner: Affine, outer: Affine) -> Affine:
     """``inner`` then ``outer`` (PDF row-vector convention)."""
     a, b, c, d, e, f = inner
@@ -334,11 +348,7 @@ class _Walk:
         box = clip_box(first, paths=1) if first else None
         if box is None:
             return None
-        a, b, c, d, e, f = matrix  # a form on the page: its matrix maps it onto the page
-        corners = [(box[0], box[1]), (box[0], box[3]), (box[2], box[1]), (box[2], box[3])]
-        xs = [a * x + c * y + e for x, y in corners]
-        ys = [b * x + d * y + f for x, y in corners]
-        return (min(xs), min(ys), max(xs), max(ys))
+        return _mapped(box, [matrix])  # a form on the page: its matrix maps it onto the page
 
     def _drop(self) -> None:
         """Over the budget: the page's graphics are a drawing, none are kept."""
@@ -360,31 +370,25 @@ class _Walk:
 
     def _image(self, obj: int, bounds: tuple[float, float, float, float]) -> None:
         """An image object's box on the displayed page, unless it is too few pixels."""
+        box = self._placed(bounds)
+        if box is None:  # pdfium cannot place the form: the image cannot be cropped
+            return
         w, h = self.px
         if self.fast.px_size(obj, *self.px_at) and 0 < min(w.value, h.value) < MIN_PIXELS:
-            mark = self._placed(bounds)
-            if mark is not None and len(self.out.marks) < MAX_MARKS:
-                self.out.marks.append(mark)  # a bullet drawn as a picture, perhaps
+            if len(self.out.marks) < MAX_MARKS:
+                self.out.marks.append(box)  # a bullet drawn as a picture, perhaps
             return
-        box = self._placed(bounds)
-        if box is not None:  # else pdfium cannot place the form: the image cannot be cropped
-            self.out.images.append(box)
+        self.out.images.append(box)
 
     def _placed(
         self, bounds: tuple[float, float, float, float]
     ) -> tuple[float, float, float, float] | None:
         """An object's bounds (in its form's space) on the displayed page, or None where
         a form it sits in has no matrix pdfium can read."""
-        left, bottom, right, top = bounds
-        corners = [(left, bottom), (left, top), (right, bottom), (right, top)]
-        for matrix in reversed(self.forms):  # the innermost form's matrix first
-            if matrix is None:
-                return None
-            a, b, c, d, e, f = matrix  # a form on the page: its matrix maps it onto the page
-            corners = [(a * x + c * y + e, b * x + d * y + f) for x, y in corners]
-        xs = [x for x, _ in corners]
-        ys = [y for _, y in corners]
-        return to_top_left((min(xs), min(ys), max(xs), max(ys)), self.cropbox, self.rotation)
+        forms = [matrix for matrix in reversed(self.forms) if matrix is not None]
+        if len(forms) < len(self.forms):
+            return None
+        return to_top_left(_mapped(bounds, forms), self.cropbox, self.rotation)
 
     def _path(self, obj: int, n: int, m: Affine) -> None:
         fast = self.fast

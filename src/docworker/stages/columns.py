@@ -256,8 +256,6 @@ def _side_blocks(lines: list[Line]) -> list[list[Line]] | None:
 
 def _stacks_apart(lines: list[Line]) -> list[list[Line]] | None:
     """``_side_blocks`` of ``lines`` as they are, or ``None``."""
-    if len(lines) < 4:
-        return None
     stacks = _x_stacks(lines)
     tall = [stack for stack in stacks if len(stack) >= 2]
     if len(tall) < 2 or any(len(stack) > BLOCK_PIECES for stack in stacks):
@@ -582,7 +580,7 @@ def _parted_line(
     if line.bbox[1] - across > 0.8 * height or line.bbox[2] > gutter[1]:
         return None
     middle = (line.bbox[1] + line.bbox[3]) / 2
-    for other in ordered[k + 1 :]:
+    for other in itertools.islice(ordered, k + 1, None):
         if other.bbox[1] > line.bbox[3]:
             break
         tall = other.bbox[3] - other.bbox[1]

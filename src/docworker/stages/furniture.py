@@ -28,7 +28,7 @@ from statistics import median
 
 from docworker.decode.pdflines import is_vertical
 from docworker.geometry import BBox
-from docworker.stages.paragraph_breaks import LEADER, is_page_number, next_line_number
+from docworker.stages.paragraph_breaks import LEADER, is_page_number, next_item
 from docworker.stages.reading_order import Paragraph, running_head, weighted_median
 
 #: How far from the top or bottom edge ``_edge_furniture`` looks for running heads and feet.
@@ -113,7 +113,7 @@ def furniture(
                 )
             )
             text = para.text.strip()
-            if footnote(text) or (i > 0 and next_line_number(paras[i - 1].text, text)):
+            if footnote(text) or (i > 0 and next_item(paras[i - 1].text, text)):
                 continue  # a note ("3 2020 estimate" under "2 2020 estimate")
             if _numbered(text, para, title) or (
                 apart and not title and len(text) <= 160 and not _runs_on(para, body_size)

@@ -51,7 +51,7 @@ from docworker.geometry import BBox, word_count
 from docworker.stages import equations, table_text
 from docworker.stages.furniture import FOOTNOTE_MARK
 from docworker.stages.joining import join_broken, runs_on
-from docworker.stages.paragraph_breaks import list_marker, row_end
+from docworker.stages.paragraph_breaks import SENTENCE_END, list_marker, row_end
 from docworker.stages.reading_order import Line, Paragraph, weighted_median
 
 #: Block types that are written to the page's markdown, one part each.
@@ -412,7 +412,7 @@ def items_markdown(items: list[PageItem]) -> str:
             and last == "paragraph"
             and item.paragraph is not None
             and FOOTNOTE_MARK.match(md)
-            and not _CLOSED.search(parts[-1].rstrip())
+            and not SENTENCE_END.search(parts[-1].rstrip())
         ):
             if body is None:
                 body = body_size(_sizes([it.paragraph for it in items if it.paragraph]))
@@ -440,10 +440,6 @@ def items_markdown(items: list[PageItem]) -> str:
     if held is not None:
         parts.append(held[0])
     return "\n\n".join(parts)
-
-
-#: A paragraph's end that closes its sentence.
-_CLOSED = re.compile(r"[.!?:;…][\"'”’)\]]*$")
 
 
 def _small(para: Paragraph, body: float) -> bool:

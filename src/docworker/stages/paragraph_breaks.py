@@ -15,8 +15,8 @@ starts
   (``_inset``; not two lines of one display title, ``_title_lines``, nor a
   sentence running on into a centred last line, ``_runs_into``), a bullet
   (unless it separates the items of a run-on list, ``_separator``), a numbered
-  item after a finished or short line or after the item numbered before it
-  (``_next_item``);
+  item after a finished or short line, or after the item numbered before it, a
+  form's lines numbered with no stop too (``next_item``);
 - after a short line that ends a sentence, before a line that opens with a bold
   run-in title where the line before had room for half its first word
   (``_fits``), after a one-line sentence set well to the right (a caption, a
@@ -71,7 +71,8 @@ _ENUMERATOR = re.compile(
 #: A subsection's number and title ("1.1 Cluster computing", "2.3.1. Data").
 _SUBSECTION = re.compile(r"^\d{1,2}(?:\.\d{1,2}){1,4}\.?\s+[A-Z]")
 LEADER = re.compile(r"(?:\.\s?){4,}\s*(?:\d{1,4}|[ivxlc]{1,6})\s*$|…{2,}\s*\d{1,4}\s*$")
-_SENTENCE_END = re.compile(r"[.!?:;…][\"'”’)\]]*$")
+#: A line's end that closes its sentence.
+SENTENCE_END = re.compile(r"[.!?:;…][\"'”’)\]]*$")
 #: A table row's end: two figures or more (or a dash for an empty cell), after its label
 #: or alone ("SegLink [26] 70.0 86.0 77.0 8.9", "PixelLink [4] 73.2 83.0 77.8 -", "2019
 #: 120", "1,204.5 -3.2 12%"); a figure here ends in a digit or "%", so a list in a
@@ -195,17 +196,15 @@ def breaks(
         # running on into a centred last line ("... and ordered to be" / "printed.").
         return True
     marker = list_marker(line.text)
-    ends = bool(_SENTENCE_END.search(prev.text))
+    ends = bool(SENTENCE_END.search(prev.text))
     if ends and line.run_in and _fits(prev, line, right, share=0.5):
         return True  # "... 1040-SR." then "**Change of address.** If you change your"
     width = right - min(left, line.bbox[0])
     short = width > 0 and prev.bbox[2] < right - 0.2 * width
     if marker == "bullet" and not _separator(prev, line):
         return True
-    if marker == "number" and (ends or short or _next_item(para.lines[0].text, line.text)):
+    if (marker == "number" and (ends or short)) or next_item(para.lines[0].text, line.text):
         return True
-    if marker is None and next_line_number(para.lines[0].text, line.text):
-        return True  # a form's numbered lines: "1 2012 DC Tax Liability ... $", "2 Multiply"
     if ends and short and line.text[:1].isupper():
         return True
     if (
@@ -254,7 +253,7 @@ def _runs_into(prev: Line, line: Line) -> bool:
     )
     return (
         (line.text[:1].islower() or listed)
-        and not _SENTENCE_END.search(prev.text)
+        and not SENTENCE_END.search(prev.text)
         and not line.math
         and not prev.math
         and line.latex is None
@@ -328,25 +327,21 @@ def _title_height(prev: Line, line: Line) -> bool:
     return False
 
 
-_ITEM_NUMBER = re.compile(r"^\(?(\d{1,3})([.)])\s")
+#: An item's number and its stop ("1. ", "(2) "), or a number of one or two figures with
+#: none before a capital, a figure or a quote (a form's "1 2012 DC Tax Liability").
+_ITEM_NUMBER = re.compile(r"^(?:\(?(\d{1,3})([.)])\s|(\d{1,2})\s+(?=[A-Z0-9(“\"]))")
 
 
-def _next_item(first: str, text: str) -> bool:
-    """Does ``text`` open the list item numbered after the one ``first`` opens ("1. Filing
-    Information" then "2. Filing Status", each ending short of the other's edge)?"""
+def next_item(first: str, text: str) -> bool:
+    """Does ``text`` open the item numbered after the one ``first`` opens, with the same
+    stop or none ("1. Filing Information" then "2. Filing Status", each ending short of
+    the other's edge; a tax form's "1 2012 DC Tax Liability ... $" then "2 Multiply the
+    amount on Line 1", one gap apart like a paragraph's lines)?"""
     a, b = _ITEM_NUMBER.match(first), _ITEM_NUMBER.match(text)
-    return bool(a and b and a.group(2) == b.group(2) and int(b.group(1)) == int(a.group(1)) + 1)
-
-
-_LINE_NUMBER = re.compile(r"^(\d{1,2})\s+[A-Z0-9(“\"]")
-
-
-def next_line_number(first: str, text: str) -> bool:
-    """Does ``text`` open the form line numbered after the one ``first`` opens, numbers
-    with no stop ("1 2012 DC Tax Liability ... $" then "2 Multiply the amount on Line 1")?
-    A tax form's lines, one gap apart like a paragraph's, had run into one."""
-    a, b = _LINE_NUMBER.match(first), _LINE_NUMBER.match(text)
-    return bool(a and b and int(b.group(1)) == int(a.group(1)) + 1)
+    if not (a and b):
+        return False
+    number_a, number_b = int(a.group(1) or a.group(3)), int(b.group(1) or b.group(3))
+    return a.group(2) == b.group(2) and number_b == number_a + 1
 
 
 #: Bullets that also separate the items of a run-on list inside a line.
@@ -361,9 +356,7 @@ def _separator(prev: Line, line: Line) -> bool:
     glyph between its own items and ends no sentence.
     """
     glyph = line.text[:1]
-    return (
-        glyph in _SEPARATORS and f" {glyph} " in prev.text and not _SENTENCE_END.search(prev.text)
-    )
+    return glyph in _SEPARATORS and f" {glyph} " in prev.text and not SENTENCE_END.search(prev.text)
 
 
 def _fits(prev: Line, line: Line, right: float, share: float = 1.0) -> bool:
@@ -396,7 +389,7 @@ def _wrapped(prev: Line, line: Line, right: float, em: float) -> bool:
         prev.ends[1] == line.ends[0]
         and prev.bbox[2] - prev.bbox[0] >= min(20 * em, max(8 * em, 0.9 * (right - prev.bbox[0])))
         and line.bbox[0] - prev.bbox[0] <= 0.5 * em
-        and not _SENTENCE_END.search(prev.text)
+        and not SENTENCE_END.search(prev.text)
         and not _fits(prev, line, right)
     )
 
@@ -417,7 +410,7 @@ def _heading_over(head: Line, line: Line, em: float) -> bool:
         and head.bbox[2] < line.bbox[2] - 0.25 * width
         and len(head.text.split()) <= MAX_TITLE_WORDS
         and head.text[:1].isupper()
-        and not _SENTENCE_END.search(head.text)
+        and not SENTENCE_END.search(head.text)
         and not head.math
         and not line.math
     )

@@ -41,9 +41,9 @@ _PUNCT_SPACE = re.compile(r"\s*([/|,:;·•–—-])\s*")
 #: paragraph is a candidate.
 BAND = 0.12
 #: Further in, down to this share, only a paragraph (or a heading of one row) on the
-#: page's outermost row is one: a LaTeX article on A4 sets its running head 14-15% down the page,
-#: where a heading and its first lines may stand too, and a page of the US Code of
-#: Federal Regulations, printed in a larger page box, 21% down.
+#: page's outermost row is one: a LaTeX article on A4 sets its running head 14-15% down
+#: the page, where a heading and its first lines may stand too, and a page of the US
+#: Code of Federal Regulations, printed in a larger page box, 21% down.
 OUTER_BAND = 0.25
 
 

@@ -117,11 +117,13 @@ def _side_by_side(rich: list[WordRow], gutters: list[Gutter], leaders: Sequence[
     side ("(1) Acetorphine ..... 9319" in each of two columns of a regulation), read
     column by column, not as one table's rows? A table's leaders run from its label
     column to its first figure only (a statement of accounts)."""
-    if not leaders:
+    start, end = rich[0].top, rich[-1].bottom  # the run's leaders only
+    near = [box for box in leaders if start <= (box[1] + box[3]) / 2 <= end]
+    if not near:
         return False
     crossed = [0] * len(gutters)
     for line in rich:
-        for x0, top, x1, bottom in leaders:
+        for x0, top, x1, bottom in near:
             if not line.top <= (top + bottom) / 2 <= line.bottom:
                 continue
             for k, (a, b) in enumerate(gutters):  # within a text height of it

@@ -20,7 +20,7 @@ import re
 import statistics
 from dataclasses import dataclass, field
 
-from docworker.geometry import BBox, Word
+from docworker.geometry import BBox, Word, union
 
 STREAM_GAP = 1.0  # a gap this many text heights wide separates two pieces of a line
 
@@ -193,14 +193,7 @@ def split_leaders(chars: list[dict]) -> tuple[list[dict], list[BBox]]:
             first = run[0] + 1 if _ends_word(chars, run[0]) else run[0]
             drop.update(range(first, run[-1] + 1))  # the dots and the spaces between them
             dots = [chars[k] for k in run]
-            boxes.append(
-                (
-                    min(c["x0"] for c in dots),
-                    min(c["top"] for c in dots),
-                    max(c["x1"] for c in dots),
-                    max(c["bottom"] for c in dots),
-                )
-            )
+            boxes.append(union([(c["x0"], c["top"], c["x1"], c["bottom"]) for c in dots]))
         run.clear()
 
     for i, c in enumerate(chars):
