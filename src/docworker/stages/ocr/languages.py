@@ -54,6 +54,7 @@ SCRIPTS: dict[str, str] = {
 
 _ENGINE_NOTE = {
     "rapidocr": "the bundled RapidOCR model reads Latin, Chinese and Japanese script only",
+    "rapidocr-small": "the bundled RapidOCR model reads Latin, Chinese and Japanese script only",
     "rapidocr-tiny": "the tiny RapidOCR model reads Latin and Chinese script only",
 }
 #: Scripts the tiny recognizer's dictionary lacks beyond ``SCRIPTS`` (no kana).

