@@ -1,4 +1,5 @@
-"""Jobs through a real pipeline set to one OCR engine (the Tesseract and tiny-engine tests)."""
+"""Jobs through a real pipeline set to one OCR engine (the Tesseract and tiny-engine tests),
+and a count of what a RapidOCR recognizer is given."""
 
 from __future__ import annotations
 
@@ -28,3 +29,17 @@ def run_scan_job(pipeline, folder, lines: list[str], job_id: str) -> dict:
     payload = pipeline.run({"document_path": str(path)}, job_id=job_id)
     assert payload["metadata"]["status"] == "success", payload["metadata"]["errors"]
     return payload
+
+
+def count_batches(monkeypatch, engine) -> list[int]:
+    """A list that each call of ``engine.recognize_txt`` (a RapidOCR) appends its number of
+    line images to, the real recognizer still reading them."""
+    real = engine.recognize_txt
+    counts: list[int] = []
+
+    def counted(crops):
+        counts.append(len(crops))
+        return real(crops)
+
+    monkeypatch.setattr(engine, "recognize_txt", counted)
+    return counts

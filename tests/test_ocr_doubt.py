@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from docworker.stages.ocr.doubt import SURE, doubtful
+from tests.ocr_jobs import count_batches
 
 TINY_MISREADINGS = [
     "segmentation drops significanty when these models are applied",  # DocLayNet scan
@@ -58,18 +59,6 @@ def test_a_low_score_or_another_language_is_in_doubt():
     assert doubtful("照見五蘊皆空", 0.99)
 
 
-def _counting(monkeypatch, engine) -> list[int]:
-    real = engine.recognize_txt
-    counts: list[int] = []
-
-    def counted(crops):
-        counts.append(len(crops))
-        return real(crops)
-
-    monkeypatch.setattr(engine, "recognize_txt", counted)
-    return counts
-
-
 LINES = [
     "The committee met on Monday to discuss",
     "the results of the annual survey and",
@@ -88,8 +77,8 @@ def test_the_default_stage_reads_again_only_the_lines_in_doubt(monkeypatch):
     stage = OcrStage.from_settings(1)
     assert {"PP-OCRv6_rec_tiny"} <= {m.id for m in stage.models()}
     assert {m.role for m in stage.models()} >= {"ocr_det", "ocr_rec"}
-    first = _counting(monkeypatch, stage._first)
-    again = _counting(monkeypatch, stage._engine)
+    first = count_batches(monkeypatch, stage._first)
+    again = count_batches(monkeypatch, stage._engine)
     image = text_image(LINES, size=(1100, 330), font_size=30).convert("RGB")
     read = stage.read(image, 1.0)
     assert [line.text for line in read.lines] == LINES
@@ -106,7 +95,7 @@ def test_the_small_engine_reads_every_line_itself(monkeypatch):
     stage = ocr.build("rapidocr-small")
     assert stage._first is None
     assert not any("tiny" in m.id for m in stage.models())
-    counts = _counting(monkeypatch, stage._engine)
+    counts = count_batches(monkeypatch, stage._engine)
     read = stage.read(text_image(LINES, size=(1100, 330), font_size=30).convert("RGB"), 1.0)
     assert [line.text for line in read.lines] == LINES
     assert counts == [4]
@@ -132,8 +121,8 @@ def test_a_page_mostly_in_doubt_is_read_by_the_small_recognizer_after_the_sample
         "einberufen wird. Gezeichnet, Berlin",
     ]
     stage = OcrStage.from_settings(1)
-    first = _counting(monkeypatch, stage._first)
-    again = _counting(monkeypatch, stage._engine)
+    first = count_batches(monkeypatch, stage._first)
+    again = count_batches(monkeypatch, stage._engine)
     image = text_image(german, size=(900, 1250), font_size=28).convert("RGB")
     read = stage.read(image, 1.0)
     assert [line.text for line in read.lines] == german

@@ -15,6 +15,7 @@ from docworker.stages.ocr.orientation import (
     unrotate_box,
     vote,
 )
+from tests.ocr_jobs import count_batches
 from tests.pdfgen import text_image
 
 
@@ -77,15 +78,7 @@ def test_an_upright_page_is_not_read_a_second_time(monkeypatch):
     from docworker.stages.ocr.rapidocr import OcrStage
 
     stage = OcrStage.from_settings(1)
-    engine = stage._engine
-    real = engine.recognize_txt
-    passes: list[int] = []
-
-    def counted(crops):
-        passes.append(len(crops))
-        return real(crops)
-
-    monkeypatch.setattr(engine, "recognize_txt", counted)
+    passes = count_batches(monkeypatch, stage._engine)
     lines = [f"3.{i} información pública según la disposición adicional" for i in range(6)]
     image = text_image(lines, size=(1240, 420), font_size=26)
     read = stage.read(image, 1.0)
