@@ -24,11 +24,12 @@ line is in doubt when
 - two words are glued by a punctuation mark ("long;it", "Alas!for");
 - it holds a mark prose seldom uses (not in ``MARKS``: "‡", "■", "→", "²");
 - its punctuation is odd (``ODD``): two stops (not three), two quote marks
-  together, a stop (not an ellipsis) before a lower-case word, a space before a mark, a slash
-  beside a digit ("3/½").
+  together, a stop (not an ellipsis) before a lower-case word, a space before a
+  mark, a slash beside a digit ("3/½").
 
 What slips through is a misreading that makes another English word ("lights" for
-"flights") or a space lost or added beside a number or a mark.
+"flights", "waring" for "waving") or a quote mark or space lost or added beside a
+mark ("first 'track", "‘chopping'").
 
 Input: one line's text and the fast recognizer's score. Output: yes or no.
 """
