@@ -168,13 +168,8 @@ class OcrStage:
         except Exception as e:
             raise errors.EngineFailed(f"OCR failed ({type(e).__name__})") from e
         boxes = getattr(result, "boxes", None)
-        texts = getattr(result, "txts", None) or ()
-        scores = getattr(result, "scores", None) or ()
         if boxes is None:
             return [], orientation, 0.0
-        infos = getattr(result, "word_results", None) or ()
-        if len(infos) != len(texts):
-            infos = [None] * len(texts)
         quads = [[(float(p[0]) + left, float(p[1]) + top) for p in found] for found in boxes]
         tilt = skew.page_skew(quads) if straight else 0.0
         if tilt:
@@ -182,14 +177,14 @@ class OcrStage:
             cx, cy = image.width / 2, image.height / 2
             quads = [skew.straighten(quad, tilt, cx, cy) for quad in quads]
         lines = []
-        for quad, text, score, info in zip(quads, texts, scores, infos, strict=False):
+        for quad, (text, score, info) in zip(quads, _readings(result), strict=False):
             xs = [float(p[0]) for p in quad]
             ys = [float(p[1]) for p in quad]
             bbox = (min(xs) * scale, min(ys) * scale, max(xs) * scale, max(ys) * scale)
-            text = str(text).strip()
+            text = text.strip()
             if text:
                 words = _words(quad, info, scale)
-                lines.append(Line(text=text, bbox=bbox, confidence=float(score), words=words))
+                lines.append(Line(text=text, bbox=bbox, confidence=score, words=words))
         return ocr_lines.tidy(lines), orientation, tilt
 
     def _recognize(self, crops: list) -> Any:
@@ -207,8 +202,7 @@ class OcrStage:
         first: Any = self._first
         first.update_params(return_word_box=True)
         n = len(crops)
-        texts, scores = [""] * n, [0.0] * n
-        infos: list[Any] = [("", 0.0, None)] * n
+        lines: list[Reading] = [("", 0.0, _NO_WORDS)] * n
         again: list[int] = []
         start = 0
         for stop in (min(SAMPLE, n), n):
@@ -218,21 +212,19 @@ class OcrStage:
                 again += range(start, n)
                 break
             read = first.recognize_txt(crops[start:stop])
-            _fill(read, start, texts, scores, infos)
-            again += [i for i in range(start, stop) if doubtful(texts[i], scores[i])]
+            for k, reading in enumerate(_readings(read)):
+                lines[start + k] = reading
+            again += [i for i in range(start, stop) if doubtful(*lines[i][:2])]
             start = stop
         if again:
             floor = float(self._engine.cfg.Global.text_score)  # type: ignore[attr-defined]
             read = self._engine.recognize_txt([crops[i] for i in again])  # type: ignore[attr-defined]
-            found: list[str] = [""] * len(again)
-            kept: list[float] = [0.0] * len(again)
-            boxes: list[Any] = [("", 0.0, None)] * len(again)
-            _fill(read, 0, found, kept, boxes)
-            for i, text, score, info in zip(again, found, kept, boxes, strict=True):
-                if score >= floor or scores[i] < floor or not texts[i].strip().isalpha():
-                    texts[i], scores[i], infos[i] = text, score, info
-        read.imgs, read.txts, read.scores = list(crops), tuple(texts), scores
-        read.word_results = tuple(infos)
+            for i, small in zip(again, _readings(read), strict=False):
+                text, score, _ = lines[i]
+                if small[1] >= floor or score < floor or not text.strip().isalpha():
+                    lines[i] = small
+        read.imgs = list(crops)
+        _store(read, lines)
         return read
 
     def _turn_tall(self, quads: Any, rec: Any, crops: list) -> None:
@@ -246,22 +238,19 @@ class OcrStage:
         in vertical columns, and is left alone here."""
         import numpy as np
 
-        texts, scores = list(rec.txts or ()), list(rec.scores or ())
-        n = min(len(texts), len(scores), len(crops))
+        lines = _readings(rec)
+        n = min(len(lines), len(crops))
         tall = [i for i, _, up in elongated(quads) if up and i < n]
         if not tall or len(tall) > max(TALL_LINES, n // 4):
             return
         turned = [np.ascontiguousarray(np.rot90(crops[i], 2)) for i in tall]
         read = self._engine.recognize_txt(turned)  # type: ignore[attr-defined]
-        infos = list(rec.word_results or ())
         changed = False
-        for i, text, score in zip(tall, read.txts or (), read.scores, strict=False):
-            if str(text).strip() and float(score) >= float(scores[i]) + TURN_MARGIN:
-                texts[i], scores[i], changed = text, float(score), True
-                if i < len(infos):
-                    infos[i] = ("", float(score), None)  # no word boxes for it
+        for i, (text, score, _) in zip(tall, _readings(read), strict=False):
+            if text.strip() and score >= lines[i][1] + TURN_MARGIN:
+                lines[i], changed = (text, score, _NO_WORDS), True  # no word boxes for it
         if changed:
-            rec.txts, rec.scores, rec.word_results = tuple(texts), scores, tuple(infos)
+            _store(rec, lines)
 
     def _orient(self, quads: object, rec: object, crops: list) -> Orientation:
         """Vote on the page's angle: read the longest lines again, turned over.
@@ -305,13 +294,29 @@ SAMPLE = 8
 MOSTLY = 6
 
 
-def _fill(read: Any, start: int, texts: list, scores: list, infos: list) -> None:
-    """Copy a ``TextRecOutput``'s lines into the page's lists from index ``start``."""
-    results = list(read.word_results or ())
-    for k, (text, score) in enumerate(zip(read.txts or (), read.scores, strict=False)):
-        texts[start + k], scores[start + k] = str(text), float(score)
-        if len(results) == len(read.txts or ()):
-            infos[start + k] = results[k]
+#: One line as a recognizer read it: text, score and rapidocr's word result (the CTC
+#: columns ``_words`` turns into word boxes).
+Reading = tuple[str, float, Any]
+#: A word result that gives no word boxes.
+_NO_WORDS = ("", 0.0, None)
+
+
+def _readings(rec: Any) -> list[Reading]:
+    """A rapidocr output's lines (a ``TextRecOutput`` or the final output); without a word
+    result for every line, none has one."""
+    texts = getattr(rec, "txts", None) or ()
+    infos = list(getattr(rec, "word_results", None) or ())
+    if len(infos) != len(texts):
+        infos = [_NO_WORDS] * len(texts)
+    scores = getattr(rec, "scores", None) or ()
+    return [(str(t), float(s), i) for t, s, i in zip(texts, scores, infos, strict=False)]
+
+
+def _store(rec: Any, lines: list[Reading]) -> None:
+    """Write ``lines`` back into a ``TextRecOutput``."""
+    rec.txts = tuple(text for text, _, _ in lines)
+    rec.scores = [score for _, score, _ in lines]
+    rec.word_results = tuple(info for _, _, info in lines)
 
 
 #: At most this many tall lines (or a quarter of a page's lines) are read turned over.
