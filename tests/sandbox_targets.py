@@ -50,3 +50,18 @@ def connect_out(port):
         except ConnectionRefusedError:
             return "refused"
     return "connected"
+
+
+def wait_or_signal(value):
+    """``("wait", path)``: wait up to 20 s for ``path`` to exist, then say whether it did;
+    ``("signal", path)``: create it."""
+    what, path = value
+    if what == "signal":
+        open(path, "w").close()
+        return "signalled"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if os.path.exists(path):
+            return "saw it"
+        time.sleep(0.02)
+    return "gave up"

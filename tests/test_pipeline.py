@@ -57,6 +57,24 @@ def test_digital_and_scanned_pages(cpu_pipeline, mixed_pdf):
         assert meta["timings_ms"][stage] >= 0
 
 
+def test_a_cpu_job_reads_ahead_of_a_slow_page(cpu_pipeline, mixed_pdf, monkeypatch):
+    """The CPU engine keeps every page's result anyway, so its page processes are never held
+    to DOCWORKER_WINDOW_PAGES pages ahead of the oldest page still being read (the pool's
+    own test, ``test_a_slow_first_task_leaves_the_other_child_working``, shows what that
+    window does to a slow first page)."""
+    windows = []
+    real = cpu_pipeline.pool.run
+
+    def spy(function, tasks, **kw):
+        windows.append((function, kw.get("window")))
+        return real(function, tasks, **kw)
+
+    monkeypatch.setattr(cpu_pipeline.pool, "run", spy)
+    payload = run(cpu_pipeline, document_path=str(mixed_pdf))
+    assert payload["metadata"]["status"] == "success"
+    assert ("docworker.engines.cpu.read_page", 2) in windows
+
+
 def test_ocr_boxes_are_in_page_points_not_render_pixels(cpu_pipeline, mixed_pdf):
     payload = run(cpu_pipeline, document_path=str(mixed_pdf), pages="2", dpi=200)
     page = payload["data"]["pages"][0]

@@ -89,6 +89,31 @@ def test_window_bounds_tasks_in_flight(pool):
     assert seen == list(range(20))
 
 
+def test_a_slow_first_task_leaves_the_other_child_working(pool, tmp_path):
+    """Task 0 waits for a file that task 30 writes: the other child must reach task 30 while
+    task 0 runs, results still coming back in order (a scanned cover before 400 text pages)."""
+    flag = str(tmp_path / "flag")
+    tasks = [("wait", flag)] + [("signal", str(tmp_path / str(i))) for i in range(1, 40)]
+    tasks[30] = ("signal", flag)
+    results = run(pool, "wait_or_signal", tasks, timeout_s=60, window=len(tasks))
+    assert results == ["saw it"] + ["signalled"] * 39
+
+
+def test_tasks_are_pulled_only_as_children_come_free(pool):
+    pulled = []
+
+    def tasks():
+        for i in range(10):
+            pulled.append(i)
+            yield (0.2, i)
+
+    results = pool.run(T + "sleep_then", tasks(), timeout_s=10, window=100)
+    assert next(results)[1] == 0
+    # The first round for each child and the next task of those that came free, not all ten.
+    assert len(pulled) <= 2 * pool.size
+    assert [r for _, r in results] == list(range(1, 10))
+
+
 def test_a_run_closed_mid_flight_leaves_no_stale_answer_for_the_next(pool):
     """The consumer stops after one result (a streaming callback raised, say): the tasks still
     in flight must not answer the next run's slots."""

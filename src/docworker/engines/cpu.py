@@ -122,12 +122,16 @@ class CpuEngine:
         unit = paged.unit(run)
         threads = self.threads_for(len(numbers), os.cpu_count() or 1)
         told = False  # the job's language warnings, once a page was OCR'd
+        # No read-ahead bound: the job keeps every page's result until its response is
+        # built, so results finished ahead of a slow page cost nothing they would not
+        # cost anyway; a window of 8 left one page process idle while the other read a
+        # scanned cover (docs/BENCHMARKS.md, "One slow page").
         for task, result in run.pool.run(
             "docworker.engines.cpu.read_page",
             _with_images(run, paged.page_tasks(run, doc, numbers, threads)),
             timeout_s=run.settings.page_timeout_s,
             deadline=run.deadline,
-            window=run.settings.window_pages,
+            window=len(numbers),
         ):
             if isinstance(result, errors.WorkerError):
                 yield run.failed_page(task.number, unit, result)

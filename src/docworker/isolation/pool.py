@@ -40,6 +40,7 @@ import signal
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
@@ -305,9 +306,10 @@ class PagePool:
     ) -> Iterator[tuple[Any, Any]]:
         """Run ``function`` (a dotted name) on each task; yield ``(task, result)`` in task order.
 
-        ``result`` is the function's return value or a ``WorkerError``. At most
-        ``window`` tasks are in flight or waiting to be yielded, so a long
-        document is never held in memory whole. Tasks still unstarted at
+        ``result`` is the function's return value or a ``WorkerError``. A task is
+        pulled from ``tasks`` when a child is free for it, and at most ``window``
+        tasks are in flight or waiting to be yielded, so a caller whose results are
+        large (rendered pages) never holds a long document's whole. Tasks still unstarted at
         ``deadline`` (a ``time.monotonic()`` value) fail with ``timeout``.
         When the job's stop event (``stop_scope``) is set, the run raises
         ``JobStopped`` within ``STOP_POLL_S`` and its pages in flight are killed.
@@ -360,17 +362,19 @@ class PagePool:
     ) -> Iterator[tuple[Any, Any]]:
         pending: dict[int, Any] = {}  # slot -> task, not yet finished
         done: dict[int, Any] = {}  # slot -> result, finished but not yet yielded
-        queue: list[int] = []  # slots not yet started
+        queue: deque[int] = deque()  # slots not yet started
         next_slot = 0
         next_yield = 0
         exhausted = False
 
         while True:
             if stop is not None and stop.is_set():
-                _log.info("job stopped: %d page task(s) not started", len(queue))
+                _log.info("job stopped after %d task(s) of this run", next_yield)
                 raise JobStopped("the job was stopped")
-            # Top up the window with new tasks.
-            while not exhausted and next_slot - next_yield < window:
+            # Pull new tasks for the idle children, no further than the window ahead of
+            # the oldest result not yet yielded.
+            idle = sum(1 for c in self._children if c.slot is None)
+            while not exhausted and len(queue) < idle and next_slot - next_yield < window:
                 try:
                     pending[next_slot] = next(tasks)
                 except StopIteration:
@@ -383,7 +387,7 @@ class PagePool:
             now = time.monotonic()
             for child in self._children:
                 if child.slot is None and queue:
-                    slot = queue.pop(0)
+                    slot = queue.popleft()
                     if deadline is not None and now >= deadline:
                         done[slot] = errors.TimeLimitExceeded(
                             "job time budget spent before this page"
@@ -393,7 +397,7 @@ class PagePool:
                     try:
                         child.conn.send((function, pending[slot]))
                     except (OSError, BrokenPipeError):
-                        queue.insert(0, slot)
+                        queue.appendleft(slot)
                         self._replace(child)
                         break
                     child.slot, child.started, child.budget_s = slot, now, budget
