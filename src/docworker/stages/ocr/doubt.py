@@ -25,13 +25,20 @@ line is in doubt when
 - it holds a mark prose seldom uses (not in ``MARKS``: "‡", "■", "→", "²");
 - its punctuation is odd (``ODD``): two stops (not three), two quote marks
   together, a stop (not an ellipsis) before a lower-case word, a space before a
-  mark, a slash beside a digit ("3/½").
+  mark, a slash beside a digit ("3/½");
+- two spaces stand between words: a mark read as a space ("analysis;  Computing"
+  for "analysis; • Computing").
+
+``spans`` says where in a line the doubt lies and ``doubtful_tokens`` which of its
+words it touches, so that a sure line's few doubtful words can be read again
+without the rest (``reread``).
 
 What slips through is a misreading that makes another English word ("lights" for
 "flights", "waring" for "waving") or a quote mark or space lost or added beside a
 mark ("first 'track", "‘chopping'").
 
-Input: one line's text and the fast recognizer's score. Output: yes or no.
+Input: one line's text and the fast recognizer's score. Output: yes or no (and
+where).
 """
 
 from __future__ import annotations
@@ -57,17 +64,39 @@ _DIGIT = re.compile(r"\d")
 _GLUED = re.compile(r"[^\W\d_][;:!?,][^\W\d_]")
 #: Punctuation prose does not have: "..", quote marks doubled, ". and", " ;", "3/4".
 ODD = re.compile(r"(?<!\.)\.\.(?!\.)|['’‘\"“”`]['’‘\"“”`]|(?<!\.)\. [a-z]| [;:!?,.]|\d/|/\d")
+_TOKEN = re.compile(r"\S+")
+#: Two spaces or more between words: a mark the fast reading read as a space
+#: ("analysis;  Computing" for "analysis; • Computing").
+_SPACES = re.compile(r"(?<=\S)\s{2,}(?=\S)")
 
 
 def doubtful(text: str, score: float) -> bool:
     """Should the small recognizer read this line again? (module docstring)"""
-    if not text.strip() or score < SURE or _DIGIT.search(text):
-        return True
-    if _GLUED.search(text) or ODD.search(text):
-        return True
-    if any(not (c.isalpha() or c in MARKS) for c in text):
-        return True
-    return any(_doubtful_word(word.lower().replace("’", "'")) for word in _WORD.findall(text))
+    return not text.strip() or score < SURE or bool(spans(text))
+
+
+def spans(text: str) -> list[tuple[int, int]]:
+    """Where in ``text`` the doubt lies: ``(start, end)`` of each digit, odd or glued
+    punctuation, unusual mark and doubtful word (the line's score aside)."""
+    found = [m.span() for m in _DIGIT.finditer(text)]
+    found += [m.span() for pattern in (_GLUED, ODD, _SPACES) for m in pattern.finditer(text)]
+    found += [(i, i + 1) for i, c in enumerate(text) if not (c.isalpha() or c in MARKS)]
+    found += [
+        m.span()
+        for m in _WORD.finditer(text)
+        if _doubtful_word(m.group().lower().replace("’", "'"))
+    ]
+    return sorted(found)
+
+
+def doubtful_tokens(text: str) -> list[tuple[int, int, bool]]:
+    """``text``'s tokens (runs of non-space characters) as ``(start, end, in doubt)``: a
+    token is in doubt where a doubtful span (``spans``) lies in it or touches it."""
+    where = spans(text)
+    return [
+        (m.start(), m.end(), any(a <= m.end() and b >= m.start() for a, b in where))
+        for m in _TOKEN.finditer(text)
+    ]
 
 
 def _doubtful_word(word: str) -> bool:
