@@ -144,7 +144,14 @@ class Settings(BaseSettings):
         ),
     )
     window_pages: int = Field(
-        8, gt=0, description="Pages in flight at once; bounds memory on long documents."
+        8,
+        gt=0,
+        description=(
+            "Pages a GPU or docstrange job reads ahead of the oldest page not yet handed"
+            " back (their rendered images wait in the worker process); bounds memory on"
+            " long documents. The CPU engine keeps every page's result until the response"
+            " anyway and reads ahead without this bound."
+        ),
     )
 
     # --- engines -----------------------------------------------------------
