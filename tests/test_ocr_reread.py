@@ -54,6 +54,17 @@ def test_a_doubtful_word_is_cut_out_with_its_neighbours_at_the_gaps():
     assert abs(cut.x1 - 8 * (LINE.index("room") + 4)) <= 8
 
 
+def test_doubts_apart_are_cut_apart_and_doubts_side_by_side_together():
+    text = "the fron room of the old town hall on Monday with tle people"
+    width = len(text) * 8
+    cuts = reread.cuts(text, 0.99, info_for(text), (20, width), ratio=1.0)
+    assert [text[c.start : c.end] for c in cuts] == ["the fron room", "with tle people"]
+    assert cuts[0].x1 < cuts[1].x0
+    text = "the fron tle room of the old town hall on Monday and the people"
+    cuts = reread.cuts(text, 0.99, info_for(text), (20, len(text) * 8), ratio=1.0)
+    assert [text[c.start : c.end] for c in cuts] == ["the fron tle room"]
+
+
 def test_a_stretch_is_widened_to_the_narrowest_image_the_recognizer_reads():
     width = len(LINE) * 8
     (cut,) = reread.cuts(LINE, 0.99, info_for(LINE), (20, width), ratio=320 / 48)

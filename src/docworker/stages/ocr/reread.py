@@ -117,8 +117,8 @@ def cuts(
             else:
                 lo -= 1
             right = not right
-        if runs and lo <= runs[-1][1] + 1:
-            runs[-1][1] = max(runs[-1][1], hi)
+        if runs and lo <= runs[-1][1] + 1:  # touches the last run (widened, maybe past it)
+            runs[-1] = [min(runs[-1][0], lo), max(runs[-1][1], hi)]
         else:
             runs.append([lo, hi])
     covered = sum(tokens[hi][1] - tokens[lo][0] for lo, hi in runs)
