@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -222,3 +223,34 @@ def test_an_ocr_read_replaces_a_short_layer_only_where_it_reads_more():
     assert not _reads_more([Line("habibi", (0, 0, 10, 10), confidence=0.99)], layer)
     scan = [Line("A scanned letter with its whole first paragraph read", (0, 0, 10, 10))]
     assert _reads_more(scan, [Line("Page 1 of 2", (0, 0, 10, 10))])
+
+
+def test_a_render_of_another_document_leaves_the_text_layer_as_it_was():
+    """pdfium draws fonts a PDF does not embed with multiple-master substitutes shared by
+    every document in the process, and reads the text layer's glyph boxes from the
+    instance the last drawing left. Rendering the spreadsheet page (for OCR) moved the
+    boxes of the Federal Register page's substituted fonts and regrouped two lines; the
+    substitutes are put back before a text layer is read (``decode.pdf``)."""
+    from docworker.decode import pdf
+
+    corpus = Path(__file__).resolve().parents[1] / "corpus"
+    OPEN = dict(
+        mime=decode.PDF, password=None, max_pages=10, max_page_points=14400, max_pixels=40_000_000
+    )
+
+    def lines():
+        handle = decode.open_document(corpus / "tika/testPDF_bad_page_303226-p1-4.pdf", **OPEN)
+        try:
+            view = handle.page(4, text_layer=True)
+        finally:
+            handle.close()
+        return [(line.text, line.bbox) for line in view.lines]
+
+    pdf._rendered = True  # whatever this process drew before: read as a fresh process would
+    before = lines()
+    other = decode.open_document(corpus / "pdfminer/issue-00369-excel.pdf", **OPEN)
+    try:
+        other.render(1, 150, 40_000_000)
+    finally:
+        other.close()
+    assert lines() == before

@@ -54,6 +54,74 @@ def _reset_pdfium_error() -> None:
         raw.FPDF_CloseDocument(handle)
 
 
+def _substitutes_pdf() -> bytes:
+    """A one-page PDF showing one glyph in each of two fonts it does not embed: a serif
+    and a sans (font flags 34 and 32), which pdfium draws with its multiple-master
+    substitutes. With no width for the glyph and no stem width for the font, pdfium sets
+    each substitute to its default weight and width (``_reset_substitute_fonts``)."""
+    font = (
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Substitute /FirstChar 65 /LastChar 65"
+        " /Widths [0] /FontDescriptor << /Type /FontDescriptor /FontName /Substitute"
+        " /Flags {} /FontBBox [0 0 1000 1000] /ItalicAngle 0 /Ascent 800 /Descent -200"
+        " /CapHeight 700 /StemV 0 >> >>"
+    )
+    content = "BT /F1 1 Tf 0 1 Td <41> Tj /F2 1 Tf <41> Tj ET"
+    objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 4 4] /Contents 4 0 R"
+        " /Resources << /Font << /F1 5 0 R /F2 6 0 R >> >> >>",
+        f"<< /Length {len(content)} >>\nstream\n{content}\nendstream",
+        font.format(34),
+        font.format(32),
+    ]
+    out, offsets = "%PDF-1.4\n", []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n{body}\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n"
+    out += "".join(f"{offset:010d} 00000 n \n" for offset in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
+    return out.encode("ascii")
+
+
+_SUBSTITUTES = _substitutes_pdf()
+#: A page was rendered in this process since the substitute fonts were last reset.
+_rendered = False
+
+
+def _reset_substitute_fonts() -> None:
+    """Put pdfium's shared multiple-master substitute fonts back at their default instance.
+
+    pdfium draws a font a PDF does not embed with one of two multiple-master fonts
+    shared by every document in the process, set to each glyph's weight and width
+    as it is drawn; the glyph boxes of the text layer are then read from whatever
+    instance the last drawing left (pdfium sets none for them). A page's text layer
+    therefore read differently after a render of another document: the corpus's
+    ``tika/testPDF_bad_page_303226-p1-4.pdf`` page 4, whose fonts pdfium substitutes,
+    had its boxes moved by a tenth of a point and two lines grouped otherwise after
+    ``pdfminer/issue-00369-excel.pdf`` was rendered for OCR, so its markdown depended
+    on which documents its page process had met. Drawing one glyph of each at the
+    default instance from a freshly opened document (a cached glyph would not set
+    it) puts them back as a fresh process has them: about 0.3 ms, paid by the first
+    text-layer page after a render.
+    """
+    global _rendered
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(_SUBSTITUTES)
+    try:
+        page = pdf[0]
+        try:
+            page.render(scale=1).close()
+        finally:
+            page.close()
+    finally:
+        pdf.close()
+    _rendered = False
+
+
 class PdfHandle:
     """An open PDF. pypdfium2 objects never leave this class."""
 
@@ -102,6 +170,8 @@ class PdfHandle:
         return page
 
     def page(self, number: int, *, text_layer: bool) -> PageView:
+        if text_layer and _rendered:
+            _reset_substitute_fonts()  # the text layer's glyph boxes as in a fresh process
         page = self._load(number)
         try:
             width, height = page.get_size()
@@ -209,7 +279,9 @@ class PdfHandle:
         return glyphs
 
     def render(self, number: int, dpi: int, max_pixels: int) -> tuple[Image.Image, float]:
+        global _rendered
         page = self._load(number)
+        _rendered = True
         try:
             width, height = page.get_size()
             scale = render_scale(width, height, dpi / 72.0, max_pixels)
