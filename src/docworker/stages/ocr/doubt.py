@@ -44,6 +44,7 @@ where).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from docworker import english
 
@@ -71,22 +72,30 @@ _SPACES = re.compile(r"(?<=\S)\s{2,}(?=\S)")
 
 
 def doubtful(text: str, score: float) -> bool:
-    """Should the small recognizer read this line again? (module docstring)"""
-    return not text.strip() or score < SURE or bool(spans(text))
+    """Should the small recognizer read this line again? (module docstring)
+
+    Stops at the first doubt found: the word lookups, the dearest test, run only on a
+    line that has no digit, odd mark or spacing."""
+    return not text.strip() or score < SURE or next(_spans(text), None) is not None
 
 
 def spans(text: str) -> list[tuple[int, int]]:
     """Where in ``text`` the doubt lies: ``(start, end)`` of each digit, odd or glued
     punctuation, unusual mark and doubtful word (the line's score aside)."""
-    found = [m.span() for m in _DIGIT.finditer(text)]
-    found += [m.span() for pattern in (_GLUED, ODD, _SPACES) for m in pattern.finditer(text)]
-    found += [(i, i + 1) for i, c in enumerate(text) if not (c.isalpha() or c in MARKS)]
-    found += [
-        m.span()
-        for m in _WORD.finditer(text)
-        if _doubtful_word(m.group().lower().replace("’", "'"))
-    ]
-    return sorted(found)
+    return sorted(_spans(text))
+
+
+def _spans(text: str) -> Iterator[tuple[int, int]]:
+    """``spans``, cheapest tests first, one at a time."""
+    for pattern in (_DIGIT, _GLUED, ODD, _SPACES):
+        for m in pattern.finditer(text):
+            yield m.span()
+    for i, c in enumerate(text):
+        if not (c.isalpha() or c.isdecimal() or c in MARKS):  # digits: found above
+            yield i, i + 1
+    for m in _WORD.finditer(text):
+        if _doubtful_word(m.group().lower().replace("’", "'")):
+            yield m.span()
 
 
 def doubtful_tokens(text: str) -> list[tuple[int, int, bool]]:
