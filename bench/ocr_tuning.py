@@ -19,6 +19,9 @@ Variants (RapidOCR unless named):
   (``stages/ocr/reread.py``);
 - ``lines_whole``: every line in doubt read again whole (the default before
   ``reread``);
+- ``det_736``: a small image's inked part always enlarged to 736 pixels on its
+  shorter side for the detector, however big its print (rapidocr's own sizing; the
+  default before ``rapidocr.detector_side``);
 - ``small``: the small recognizer reads every line itself (``rapidocr-small``);
 - ``small_batch6``: that, in rapidocr's own batches of six lines padded to the
   widest (the default before the checked first reading);
@@ -70,6 +73,7 @@ PAGES = {
     "congress": ("pikepdf/scanned/congress.pdf", None),
     "c02-22": ("ocrmypdf/c02-22.pdf", None),
     "camelot-image": ("camelot/bad/image.pdf", None),
+    "webp": ("docling/image/webp-test.webp", None),  # one line of big print, 1600x400
 }
 
 _THREADS = "EngineConfig.onnxruntime.intra_op_num_threads"
@@ -81,6 +85,7 @@ UNCHECKED = frozenset({"small", "small_batch6", "tiny"})
 VARIANTS: dict[str, dict[str, Any] | None] = {
     "default": {},
     "lines_whole": {},
+    "det_736": {},
     "small": {},
     "small_batch6": {"Rec.rec_batch_num": 6},
     "orient_always": {},
@@ -143,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
         for v in args.variants
         if VARIANTS[v] is not None
     }
+    if "det_736" in stages:
+        stages["det_736"].glyph_px = None
     raw = TesseractDirect() if "tesseract_raw" in args.variants else None
     rows: dict[str, Any] = {}
     for key in args.pages:

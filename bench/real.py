@@ -12,8 +12,8 @@ times:
   text extraction
   (``get_text_range`` on every page, one process);
 - scans (a 2550 x 3300 brochure page, a degraded colour scan, a book page,
-  Tesseract's own test images): Tesseract 5 via tesserocr, ``spa+eng``, one
-  thread, on the very image docworker OCRs (the page rendered at the worker's
+  Tesseract's own test images, a line of big print): Tesseract 5 via tesserocr,
+  ``spa+eng``, one thread, on the very image docworker OCRs (the page rendered at the worker's
   150 dpi; an image file as it is) — rendering is not timed for Tesseract.
 
 Reported per document: median wall seconds of each way, pages/s and s/page,
@@ -98,6 +98,7 @@ DOCS = (
         "clean scan (TIFF)",
         "tesseract/phototest.gold.txt",
     ),
+    Doc("webp", "docling/image/webp-test.webp", "scan", "one line of big print (WebP)"),
 )
 
 #: Stages whose times are summed over the pages (``timings_ms`` of the job).

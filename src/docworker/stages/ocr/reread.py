@@ -13,10 +13,10 @@ reading split in two reads whole again, and the small recognizer sees a word
 beside its neighbours) and then token by token to the narrowest image the
 recognizer reads (it pads a narrower one to 320 × 48, so this costs nothing; a
 stretch of four characters had read "1. A" as "1.A"), cut at the middle of the
-gaps between tokens, which the fast reading's CTC columns place. ``splice`` puts the small recognizer's
-readings of those stretches into the line: its text, its characters' scores
-and CTC columns (mapped back onto the line's), so word boxes come out as if the
-line had been read once.
+gaps between tokens, which the fast reading's CTC columns place. ``splice`` puts
+the small recognizer's readings of those stretches into the line: its text, its
+characters' scores and CTC columns (mapped back onto the line's), so word boxes
+come out as if the line had been read once.
 
 A line is read again whole (``cuts`` returns None) when its score is not sure,
 it reads empty, its columns are missing, or its stretches would cover most of
