@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 
@@ -10,6 +11,10 @@ from docworker import errors
 
 def echo(value):
     return value
+
+
+def gc_threshold(_):
+    return gc.get_threshold()
 
 
 def sleep_then(value):

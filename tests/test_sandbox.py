@@ -152,3 +152,21 @@ def test_refusals_in_page_processes_are_counted_in_the_jobs_guard(http_server):
         assert http_server.hits == {}
     finally:
         guarded.close()
+
+
+def test_page_processes_collect_young_objects_less_often():
+    """A page process's first collector threshold is ``GC_YOUNG``, not Python's 700;
+    the older generations keep theirs (the worker process is left as it is)."""
+    import gc
+
+    from docworker.isolation import tasks
+
+    guarded = PagePool(
+        workers=1, memory_mb=1024, initializer="docworker.isolation.tasks.init_child"
+    )
+    try:
+        (threshold,) = [r for _, r in guarded.run(T + "gc_threshold", [None], timeout_s=20)]
+    finally:
+        guarded.close()
+    assert tuple(threshold) == (tasks.GC_YOUNG, *gc.get_threshold()[1:])
+    assert gc.get_threshold()[0] != tasks.GC_YOUNG
