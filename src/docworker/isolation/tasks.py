@@ -66,10 +66,12 @@ _open: tuple[DocTask, decode.DocumentHandle] | None = None
 
 
 #: New container objects the cyclic collector lets pile up before its youngest
-#: generation is examined (Python's default: 700). A text-layer page makes tens of
-#: thousands of short-lived characters, tuples and dicts, almost none of them in a
-#: cycle; at 700 the collector walks them some fifty times a page. 3-4% of a book
-#: page's CPU in process (docs/BENCHMARKS.md, "The twelfth session").
+#: generation is examined (Python's default: 700; every tenth such pass the middle one,
+#: every hundredth the whole heap). A text-layer page makes thousands of short-lived
+#: characters, tuples and dicts, almost none of them in a cycle: at 700 a book page
+#: paid 3-5 young collections and a full one every 40-60 pages, at 20,000 next to none;
+#: 2-12% of its CPU in process (docs/BENCHMARKS.md, "The page processes' garbage
+#: collector").
 GC_YOUNG = 20_000
 
 
