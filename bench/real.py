@@ -12,9 +12,10 @@ times:
   text extraction
   (``get_text_range`` on every page, one process);
 - scans (a 2550 x 3300 brochure page, a degraded colour scan, a book page,
-  Tesseract's own test images, a line of big print): Tesseract 5 via tesserocr,
-  ``spa+eng``, one thread, on the very image docworker OCRs (the page rendered at the worker's
-  150 dpi; an image file as it is) — rendering is not timed for Tesseract.
+  Tesseract's own test images, a line of big print, a page of a few big lines):
+  Tesseract 5 via tesserocr, ``spa+eng``, one thread, on the very image docworker
+  OCRs (the page rendered at the worker's 150 dpi; an image file as it is) —
+  rendering is not timed for Tesseract.
 
 Reported per document: median wall seconds of each way, pages/s and s/page,
 the median of the per-run ratios (docworker ÷ baseline), the CPU seconds of
@@ -99,6 +100,7 @@ DOCS = (
         "tesseract/phototest.gold.txt",
     ),
     Doc("webp", "docling/image/webp-test.webp", "scan", "one line of big print (WebP)"),
+    Doc("ocr_test", "docling/ocr/ocr_test.pdf", "scan", "scanned page, a few lines of big print"),
 )
 
 #: Stages whose times are summed over the pages (``timings_ms`` of the job).
