@@ -31,28 +31,37 @@ def run_scan_job(pipeline, folder, lines: list[str], job_id: str) -> dict:
     return payload
 
 
-def count_batches(monkeypatch, engine) -> list[int]:
-    """A list that each call of ``engine.recognize_txt`` (a RapidOCR) appends its number of
-    line images to, the real recognizer still reading them."""
+def _recorded(monkeypatch, engine, measure) -> list:
+    """A list that each call of ``engine.recognize_txt`` (a RapidOCR) appends
+    ``measure(line images)`` to, the real recognizer still reading them."""
     real = engine.recognize_txt
-    counts: list[int] = []
+    calls: list = []
 
-    def counted(crops):
-        counts.append(len(crops))
+    def recorded(crops):
+        calls.append(measure(crops))
         return real(crops)
 
-    monkeypatch.setattr(engine, "recognize_txt", counted)
-    return counts
+    monkeypatch.setattr(engine, "recognize_txt", recorded)
+    return calls
+
+
+def count_batches(monkeypatch, engine) -> list[int]:
+    """Each call of ``engine.recognize_txt``: its number of line images."""
+    return _recorded(monkeypatch, engine, len)
 
 
 def image_widths(monkeypatch, engine) -> list[list[int]]:
-    """Like ``count_batches``: each call's line images' widths, in pixels."""
-    real = engine.recognize_txt
-    widths: list[list[int]] = []
+    """Each call of ``engine.recognize_txt``: its line images' widths, in pixels."""
+    return _recorded(monkeypatch, engine, lambda crops: [crop.shape[1] for crop in crops])
 
-    def measured(crops):
-        widths.append([crop.shape[1] for crop in crops])
-        return real(crops)
 
-    monkeypatch.setattr(engine, "recognize_txt", measured)
-    return widths
+def read_spied(monkeypatch, stage, lines: list[str], size: tuple[int, int], font_size: int, spy):
+    """``lines`` drawn (``tests.pdfgen.text_image``) and read by the default RapidOCR
+    ``stage`` with ``spy`` (``count_batches``, ``image_widths``) on its first (tiny)
+    recognizer and on its small one: ``(read lines, first's record, small's record)``."""
+    from tests.pdfgen import text_image
+
+    first = spy(monkeypatch, stage._first)
+    again = spy(monkeypatch, stage._engine)
+    image = text_image(lines, size=size, font_size=font_size).convert("RGB")
+    return stage.read(image, 1.0), first, again

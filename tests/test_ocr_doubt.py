@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from docworker.stages.ocr.doubt import SURE, doubtful
-from tests.ocr_jobs import count_batches
+from tests.ocr_jobs import count_batches, read_spied
 
 TINY_MISREADINGS = [
     "segmentation drops significanty when these models are applied",  # DocLayNet scan
@@ -72,15 +72,11 @@ def test_the_default_stage_reads_again_only_the_lines_in_doubt(monkeypatch):
     names only, in one batch; the page reads right and names all three models."""
     pytest.importorskip("rapidocr")
     from docworker.stages.ocr.rapidocr import OcrStage
-    from tests.pdfgen import text_image
 
     stage = OcrStage.from_settings(1)
     assert {"PP-OCRv6_rec_tiny"} <= {m.id for m in stage.models()}
     assert {m.role for m in stage.models()} >= {"ocr_det", "ocr_rec"}
-    first = count_batches(monkeypatch, stage._first)
-    again = count_batches(monkeypatch, stage._engine)
-    image = text_image(LINES, size=(1100, 330), font_size=30).convert("RGB")
-    read = stage.read(image, 1.0)
+    read, first, again = read_spied(monkeypatch, stage, LINES, (1100, 330), 30, count_batches)
     assert [line.text for line in read.lines] == LINES
     assert first == [4]
     assert again == [1]
@@ -106,7 +102,6 @@ def test_a_page_mostly_in_doubt_is_read_by_the_small_recognizer_after_the_sample
     first ``SAMPLE`` lines, the small recognizer every line, in one batch."""
     pytest.importorskip("rapidocr")
     from docworker.stages.ocr.rapidocr import SAMPLE, OcrStage
-    from tests.pdfgen import text_image
 
     german = [
         "Die Prüfung der Unterlagen ergab",
@@ -121,10 +116,7 @@ def test_a_page_mostly_in_doubt_is_read_by_the_small_recognizer_after_the_sample
         "einberufen wird. Gezeichnet, Berlin",
     ]
     stage = OcrStage.from_settings(1)
-    first = count_batches(monkeypatch, stage._first)
-    again = count_batches(monkeypatch, stage._engine)
-    image = text_image(german, size=(900, 1250), font_size=28).convert("RGB")
-    read = stage.read(image, 1.0)
+    read, first, again = read_spied(monkeypatch, stage, german, (900, 1250), 28, count_batches)
     assert [line.text for line in read.lines] == german
     assert first == [SAMPLE]
     assert again == [len(german)]

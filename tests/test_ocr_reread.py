@@ -11,7 +11,7 @@ from rapidocr.ch_ppocr_rec.typings import WordInfo
 
 from docworker.stages.ocr import reread
 from docworker.stages.ocr.doubt import SURE, doubtful_tokens
-from tests.ocr_jobs import count_batches, image_widths
+from tests.ocr_jobs import count_batches, image_widths, read_spied
 
 
 def info_for(text: str, pitch: int = 4, conf: float = 0.99) -> WordInfo:
@@ -121,7 +121,6 @@ def test_the_default_stage_reads_again_only_a_stretch_round_a_number(monkeypatch
     narrower than the line, and the line reads right with a box for every word."""
     pytest.importorskip("rapidocr")
     from docworker.stages.ocr.rapidocr import OcrStage
-    from tests.pdfgen import text_image
 
     lines = [
         "The committee met on Monday to discuss the",
@@ -129,10 +128,7 @@ def test_the_default_stage_reads_again_only_a_stretch_round_a_number(monkeypatch
         "publish the report in June of the next year.",
     ]
     stage = OcrStage.from_settings(1)
-    first = image_widths(monkeypatch, stage._first)
-    again = image_widths(monkeypatch, stage._engine)
-    image = text_image(lines, size=(1400, 330), font_size=30).convert("RGB")
-    read = stage.read(image, 1.0)
+    read, first, again = read_spied(monkeypatch, stage, lines, (1400, 330), 30, image_widths)
     assert [line.text for line in read.lines] == lines
     (batch,) = first
     (pieces,) = again
@@ -140,6 +136,5 @@ def test_the_default_stage_reads_again_only_a_stretch_round_a_number(monkeypatch
     number = read.lines[1].words
     assert [w.text for w in number] == lines[1].split()
     assert all(a.x1 <= b.x0 + 1 for a, b in itertools.pairwise(number))
-    counts = count_batches(monkeypatch, stage._engine)
-    stage.read(image, 1.0)
+    _, _, counts = read_spied(monkeypatch, stage, lines, (1400, 330), 30, count_batches)
     assert counts == [1]
