@@ -563,24 +563,69 @@ def test_corpus_pages_without_tables_yield_none(name, pages):
         assert _corpus_tables(name, page) == [], page
 
 
-def test_the_stage_takes_the_page_decoders_objects(tmp_path):
-    """One walk over a page's objects: the decoder's paths are the ones the finders get."""
+def test_the_stage_takes_the_page_decoders_objects_and_text_page(tmp_path):
+    """One walk over a page's objects and one load of the page: the decoder's paths and
+    its kept text page are what the finders get, and they find what a fresh load finds."""
+    path = tmp_path / "table.pdf"
+    path.write_bytes(_ruled_table_pdf())
+    handle = decode.open_document(
+        path, decode.PDF, None, max_pages=10, max_page_points=14400.0, max_pixels=40_000_000
+    )
+    stage = TableStage()
+    try:
+        view = handle.page(1, text_layer=True, keep=True)
+        assert view.objects is not None and view.graphics >= 12
+        assert len(view.objects.lines) + len(view.objects.rects) >= 4
+        kept = handle.kept_text(1)
+        assert kept is not None and handle.kept_text(2) is None
+        given = stage(str(path), None, 1, view.lines, view.objects, kept)
+        assert stage._open is None  # the stage opened no document of its own
+        objects_only = stage(str(path), None, 1, view.lines, view.objects)
+        read_here = stage(str(path), None, 1, view.lines)
+        assert len(given) == 1 and given == objects_only == read_here
+        handle.release()
+        assert handle.kept_text(1) is None
+    finally:
+        handle.close()
+        stage.close()
+
+
+def test_a_kept_page_is_let_go_by_the_next_page_a_render_or_close(tmp_path):
     path = tmp_path / "table.pdf"
     path.write_bytes(_ruled_table_pdf())
     handle = decode.open_document(
         path, decode.PDF, None, max_pages=10, max_page_points=14400.0, max_pixels=40_000_000
     )
     try:
-        view = handle.page(1, text_layer=True)
+        handle.page(1, text_layer=True, keep=True)
+        handle.page(1, text_layer=True)  # not kept: the first is let go
+        assert handle.kept_text(1) is None
+        handle.page(1, text_layer=True, keep=True)
+        handle.render(1, 72, 40_000_000)[0].close()
+        assert handle.kept_text(1) is None
+        handle.page(1, text_layer=False, keep=True)  # no text layer read: nothing to keep
+        assert handle.kept_text(1) is None
+        handle.page(1, text_layer=True, keep=True)
     finally:
         handle.close()
-    assert view.objects is not None and view.graphics >= 12
-    assert len(view.objects.lines) + len(view.objects.rects) >= 4
-    stage = TableStage()
-    given = stage(str(path), None, 1, view.lines, view.objects)
-    read_here = stage(str(path), None, 1, view.lines)
-    assert len(given) == 1 and given == read_here
-    stage.close()
+    assert handle.kept_text(1) is None
+
+
+def test_a_cpu_page_loads_a_table_page_once(tmp_path, monkeypatch):
+    """The table stage reads its characters from the decoder's open text page: it opens
+    no document and loads no page of its own, and the page is let go afterwards."""
+
+    def no_second_load(*args):
+        raise AssertionError("the table stage loaded the page again")
+
+    monkeypatch.setattr(TableStage, "_page", no_second_load)
+    path = tmp_path / "tabla.pdf"
+    path.write_bytes(_ruled_table_pdf())
+    doc = tasks.DocTask(str(path), decode.PDF, None, 10, 14400.0, 40_000_000)
+    found = cpu.table_stage().counts["found"]
+    page = cpu.read_page(tasks.PageTask(doc=doc, number=1))
+    assert len(page.tables) == 1 and cpu.table_stage().counts["found"] == found + 1
+    assert tasks.document(doc).kept_text(1) is None
 
 
 def _figure_grid_pdf() -> bytes:

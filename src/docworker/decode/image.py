@@ -60,9 +60,15 @@ class ImageHandle:
         except _PILLOW_ERRORS as e:
             raise errors.CorruptDocument(f"frame {number} cannot be decoded") from e
 
-    def page(self, number: int, *, text_layer: bool) -> PageView:
+    def page(self, number: int, *, text_layer: bool, keep: bool = False) -> PageView:
         frame = self._frame(number)
         return PageView(number=number, width=frame.width, height=frame.height, unit="px")
+
+    def kept_text(self, number: int) -> None:
+        return None  # an image has no text layer
+
+    def release(self) -> None:
+        pass
 
     def render(self, number: int, dpi: int, max_pixels: int) -> tuple[Image.Image, float]:
         del dpi  # an image is OCR'd at its own resolution, shrunk only to the pixel cap

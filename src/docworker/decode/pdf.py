@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
@@ -154,6 +155,8 @@ class PdfHandle:
                 f"the PDF has {self.page_count} pages; the limit is {max_pages}"
             )
         self._max_page_points = max_page_points
+        #: The last text-layer page read with ``keep``: (number, page, text page).
+        self._kept: tuple[int, Any, Any] | None = None
 
     def _load(self, number: int):  # -> pdfium.PdfPage
         try:
@@ -169,24 +172,51 @@ class PdfHandle:
             )
         return page
 
-    def page(self, number: int, *, text_layer: bool) -> PageView:
+    def page(self, number: int, *, text_layer: bool, keep: bool = False) -> PageView:
+        """Page ``number``'s size and, with ``text_layer``, its text layer and graphics.
+
+        With ``keep``, a text-layer page and its text page stay open after this returns,
+        for ``kept_text``, until ``release``, the next ``page`` or ``render``, or
+        ``close``: the table stage reads its characters from them instead of loading
+        and parsing the page a second time."""
+        self.release()
         if text_layer and _rendered:
             _reset_substitute_fonts()  # the text layer's glyph boxes as in a fresh process
         page = self._load(number)
+        textpage = None
         try:
             width, height = page.get_size()
             view = PageView(number=number, width=width, height=height, unit="pt")
             if text_layer:
                 found = read_objects(page)  # paths, image cover and image boxes, one walk
-                self._text_lines(view, page, found)
+                textpage = page.get_textpage()
+                self._text_lines(view, page, textpage, found)
                 if self._forms and self._pdf.formenv is not None:
                     view.fields = self._fields(view, page)
                 view.image_coverage, view.graphics = found.image_coverage, found.segments
                 view.objects = found
                 view.pictures = pdfimages.picture_boxes(found.images, width, height)
+                if keep:
+                    self._kept, page, textpage = (number, page, textpage), None, None
             return view
         finally:
-            page.close()
+            if textpage is not None:
+                textpage.close()
+            if page is not None:
+                page.close()
+
+    def kept_text(self, number: int) -> Any | None:
+        """The open text page of page ``number``, if ``page`` kept it (else None)."""
+        if self._kept is None or self._kept[0] != number:
+            return None
+        return self._kept[2]
+
+    def release(self) -> None:
+        """Close the page ``page`` kept open, if any."""
+        kept, self._kept = self._kept, None
+        if kept is not None:
+            kept[2].close()
+            kept[1].close()
 
     def _fields(self, view: PageView, page) -> list[Line]:
         """The page's filled form fields and free-text notes on the page (``pdffields``),
@@ -203,55 +233,51 @@ class PdfHandle:
         ]
         return unprinted(shown, view.lines)
 
-    def _text_lines(self, view: PageView, page, objects: PageObjects) -> None:
+    def _text_lines(self, view: PageView, page, textpage, objects: PageObjects) -> None:
         """The text layer as line pieces (``pdflines``) in top-left page points, into ``view``.
 
         Text filled in white with nothing painted under it (``pdfobjects.backdrops``) is
         unseen on the page and left out: an invoice's white separators, hidden keywords.
         """
-        textpage = page.get_textpage()
-        try:
-            n_chars = textpage.count_chars()
-            if n_chars <= 0:
-                return
-            n_runs = textpage.count_rects()
-            if n_chars > MAX_PAGE_CHARS or n_runs > MAX_PAGE_RUNS:
-                raise errors.LimitExceeded(
-                    f"the page's text layer has {n_chars} characters in {n_runs} runs; the limits"
-                    f" are {MAX_PAGE_CHARS} and {MAX_PAGE_RUNS}"
-                )
-            rotation = page.get_rotation() % 360
-            crop = page.get_bbox()  # media box ∩ crop box, inherited ones included
-            read = read_chars(
-                textpage,
-                n_chars,
-                crop,
-                rotation,
-                view.width,
-                view.height,
-                backdrops(objects),
-                objects.form_clips,
+        n_chars = textpage.count_chars()
+        if n_chars <= 0:
+            return
+        n_runs = textpage.count_rects()
+        if n_chars > MAX_PAGE_CHARS or n_runs > MAX_PAGE_RUNS:
+            raise errors.LimitExceeded(
+                f"the page's text layer has {n_chars} characters in {n_runs} runs; the limits"
+                f" are {MAX_PAGE_CHARS} and {MAX_PAGE_RUNS}"
             )
-            view.invisible_ratio = read.invisible / max(1, read.total)
-            view.unreadable = read.unreadable
-            if rtl.has_rtl("".join(c.text for c in read.chars)):
-                # Right-to-left script: rebuilt from glyph positions (see decode/rtl.py).
-                glyphs = self._glyphs(textpage, n_chars, crop, rotation)
-                view.lines = [
-                    Line(text=text, bbox=_clip(bbox, view.width, view.height))
-                    for text, bbox in rtl.page_lines(glyphs)
-                ]
-                return
-            view.lines = pieces(read)
-            if objects.marks:
-                picture_bullets(view.lines, objects.marks)
-            view.slanted = slanted_lines(read)
-            if read.ligatures:
-                ligatures.mend(view.lines)
-            ligatures.mend_punctuation(view.lines)
-            view.turn = turn(read)
-        finally:
-            textpage.close()
+        rotation = page.get_rotation() % 360
+        crop = page.get_bbox()  # media box ∩ crop box, inherited ones included
+        read = read_chars(
+            textpage,
+            n_chars,
+            crop,
+            rotation,
+            view.width,
+            view.height,
+            backdrops(objects),
+            objects.form_clips,
+        )
+        view.invisible_ratio = read.invisible / max(1, read.total)
+        view.unreadable = read.unreadable
+        if rtl.has_rtl("".join(c.text for c in read.chars)):
+            # Right-to-left script: rebuilt from glyph positions (see decode/rtl.py).
+            glyphs = self._glyphs(textpage, n_chars, crop, rotation)
+            view.lines = [
+                Line(text=text, bbox=_clip(bbox, view.width, view.height))
+                for text, bbox in rtl.page_lines(glyphs)
+            ]
+            return
+        view.lines = pieces(read)
+        if objects.marks:
+            picture_bullets(view.lines, objects.marks)
+        view.slanted = slanted_lines(read)
+        if read.ligatures:
+            ligatures.mend(view.lines)
+        ligatures.mend_punctuation(view.lines)
+        view.turn = turn(read)
 
     def _glyphs(self, textpage, n_chars: int, crop, rotation: int) -> list[rtl.Glyph]:
         """Every character pdfium read (its inserted spaces and line breaks left out).
@@ -280,6 +306,7 @@ class PdfHandle:
 
     def render(self, number: int, dpi: int, max_pixels: int) -> tuple[Image.Image, float]:
         global _rendered
+        self.release()
         page = self._load(number)
         _rendered = True
         try:
@@ -295,6 +322,7 @@ class PdfHandle:
             page.close()
 
     def close(self) -> None:
+        self.release()
         self._pdf.close()
 
 

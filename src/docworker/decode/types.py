@@ -35,7 +35,16 @@ class PageView:
 class DocumentHandle(Protocol):
     page_count: int
 
-    def page(self, number: int, *, text_layer: bool) -> PageView: ...
+    def page(self, number: int, *, text_layer: bool, keep: bool = False) -> PageView:
+        """With ``keep``, what the page's text layer was read from stays open for
+        ``kept_text`` until ``release`` (PDF only)."""
+        ...
+
+    def kept_text(self, number: int) -> Any | None:
+        """The open text page ``page`` kept for page ``number``, or None."""
+        ...
+
+    def release(self) -> None: ...
 
     def render(self, number: int, dpi: int, max_pixels: int) -> tuple[Image.Image, float]:
         """The page as RGB and the scale from image pixels to page units."""

@@ -291,7 +291,9 @@ def read_page(task: PageTask) -> PageResult:
     handle = document(task.doc)
     timings: dict[str, float] = {}
     t = time.perf_counter()
-    view = handle.page(task.number, text_layer=task.text_layer and task.doc.mime == decode.PDF)
+    text_layer = task.text_layer and task.doc.mime == decode.PDF
+    # Kept open for the table stage's characters (released below, or by the next page).
+    view = handle.page(task.number, text_layer=text_layer, keep=text_layer)
     timings["text_layer"] = _ms(t)
 
     text_stage = TextLayerStage(min_chars=task.min_chars)
@@ -309,9 +311,15 @@ def read_page(task: PageTask) -> PageResult:
         if has_text_layer and lines and table_stage().wanted(view.graphics, view.lines):
             t = time.perf_counter()
             tables = table_stage()(
-                task.doc.path, task.doc.password, task.number, view.lines, view.objects
+                task.doc.path,
+                task.doc.password,
+                task.number,
+                view.lines,
+                view.objects,
+                handle.kept_text(task.number),
             )
             timings["tables"] = _ms(t)
+        handle.release()
     else:
         t = time.perf_counter()
         image, scale = handle.render(task.number, task.dpi, task.doc.max_pixels)

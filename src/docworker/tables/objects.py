@@ -3,7 +3,9 @@
 The finders take pdfplumber-style dicts (they were written against
 pdfplumber); this module builds those dicts from pdfium's own objects, so a
 page the text layer already read with pdfium is never parsed a second time by
-another PDF library (pdfminer took about 85 ms a page, pdfium a few).
+another PDF library (pdfminer took about 85 ms a page, pdfium a few); in the
+pipeline the characters come from the text page the decoder read and kept open
+(``PdfHandle.kept_text``), so the page is not loaded again either.
 
 - ``graphics(page)``: every painted path object as line, rectangle and curve
   dicts; the walk itself is ``decode.pdfobjects.read_objects``, which the page

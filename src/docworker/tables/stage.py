@@ -152,13 +152,16 @@ class TableStage:
         number: int,
         lines: Sequence[Any] | None = None,
         objects: PageObjects | None = None,
+        textpage: Any = None,
     ) -> list[Table]:
         """The tables of page ``number``; with ``lines`` (the page's text lines), gated first.
 
         ``objects``: the page's graphics as the page decoder read them
         (``PageView.objects``); without them the page's objects are read here.
-        The page is opened only to read its characters, once past the gate.
-        Without ``lines`` every finder runs (tests, tools).
+        ``textpage``: the page's open pdfium text page, which the decoder kept
+        (``PdfHandle.kept_text``); the characters are read from it, once past the
+        gate. Without it the page is opened here to read them. Without ``lines``
+        every finder runs (tests, tools).
         """
         self.counts["asked"] += 1
         page = None
@@ -176,15 +179,18 @@ class TableStage:
                 if not stream and not any(_lettered(f, lines) for f in frames(hs, vs)):
                     self.counts["no_grid"] += 1
                     return []
-            if page is None:
-                page = self._page(path, password, number)
-                if page is None:
-                    return []
-            textpage = page.get_textpage()
-            try:
+            if textpage is not None:
                 chars = characters(textpage, found.frame, backdrops(found))
-            finally:
-                textpage.close()
+            else:
+                if page is None:
+                    page = self._page(path, password, number)
+                    if page is None:
+                        return []
+                own = page.get_textpage()
+                try:
+                    chars = characters(own, found.frame, backdrops(found))
+                finally:
+                    own.close()
             self.counts["found"] += 1
             return self._find(
                 chars, found.lines, found.curves, hs, vs, found.width, found.height, stream
