@@ -455,20 +455,46 @@ def _touching(piece: _Piece, i: int, mono: bool) -> bool:
     return _span(piece.chars[i])[0] - prev_right < 0.3 * (prev_right - prev_left)
 
 
+#: ``_without_overprints`` looks a piece up among earlier ones of the same text by where
+#: it stands, in cells this many points a side, once its text has come ``_SCAN`` times
+#: (a table's "0" may come thousands of times a page); a tolerance wider than a cell
+#: (print over 100 pt) compares with every earlier piece of its text.
+_CELL = 16.0
+_SCAN = 8
+
+
 def _without_overprints(lines: list[Line]) -> list[Line]:
     """Drop a piece drawn again, with the same text, over an earlier one (fake bold, shadows)."""
     seen: dict[str, list[Line]] = {}
+    cells: dict[tuple[str, int, int], list[Line]] = {}
     out: list[Line] = []
     for line in lines:
         tol = 0.15 * max(line.size, 1.0)
-        same = seen.setdefault(line.text, [])
-        if any(
-            all(abs(a - b) <= tol for a, b in zip(s.bbox, line.bbox, strict=True)) for s in same
-        ):
+        box = line.bbox
+        cell = (line.text, int(box[0] // _CELL), int(box[1] // _CELL))
+        near = _earlier(seen.setdefault(line.text, []), cells, cell, tol)
+        if any(all(abs(a - b) <= tol for a, b in zip(s.bbox, box, strict=True)) for s in near):
             continue
-        same.append(line)
+        seen[line.text].append(line)
+        cells.setdefault(cell, []).append(line)
         out.append(line)
     return out
+
+
+def _earlier(
+    same: list[Line], cells: dict[tuple[str, int, int], list[Line]], cell: tuple, tol: float
+) -> list[Line]:
+    """The earlier pieces of a text that one in ``cell`` may overprint: all of them while
+    they are few or the tolerance is wider than a cell, else those of the cells round it."""
+    if len(same) <= _SCAN or tol > _CELL:
+        return same
+    text, cx, cy = cell
+    return [
+        s
+        for x in (cx - 1, cx, cx + 1)
+        for y in (cy - 1, cy, cy + 1)
+        for s in cells.get((text, x, y), ())
+    ]
 
 
 def is_vertical(line: Line) -> bool:
