@@ -456,45 +456,70 @@ def _touching(piece: _Piece, i: int, mono: bool) -> bool:
 
 
 #: ``_without_overprints`` looks a piece up among earlier ones of the same text by where
-#: it stands, in cells this many points a side, once its text has come ``_SCAN`` times
-#: (a table's "0" may come thousands of times a page); a tolerance wider than a cell
-#: (print over 100 pt) compares with every earlier piece of its text.
-_CELL = 16.0
+#: they stand once its text has come ``_SCAN`` times (a table's "0" may come thousands of
+#: times a page): in a grid whose cells (points a side) are the smallest of these no
+#: smaller than the tolerance, so that a corner within it is in one of the nine cells
+#: round its own. A grid is made when it is first asked for.
 _SCAN = 8
+_CELLS = tuple(2.0**k for k in range(-2, 11))
+
+
+class _Placed:
+    """The pieces kept so far of one text, and once there are many, where they stand."""
+
+    __slots__ = ("grids", "lines")
+
+    def __init__(self) -> None:
+        self.lines: list[Line] = []
+        self.grids: dict[float, dict[tuple[int, int], list[Line]]] = {}
+
+    def near(self, box: tuple[float, float, float, float], tol: float) -> list[Line]:
+        """The kept pieces whose top-left corner may be within ``tol`` of ``box``'s."""
+        if len(self.lines) <= _SCAN or tol > _CELLS[-1]:
+            return self.lines
+        size = next(size for size in _CELLS if size >= tol)
+        grid = self.grids.get(size)
+        if grid is None:
+            grid = self.grids[size] = {}
+            for line in self.lines:
+                _place(grid, size, line)
+        cx, cy = int(box[0] // size), int(box[1] // size)
+        return [
+            s
+            for x in (cx - 1, cx, cx + 1)
+            for y in (cy - 1, cy, cy + 1)
+            for s in grid.get((x, y), ())
+        ]
+
+    def add(self, line: Line) -> None:
+        self.lines.append(line)
+        for size, grid in self.grids.items():
+            _place(grid, size, line)
+
+
+def _place(grid: dict[tuple[int, int], list[Line]], size: float, line: Line) -> None:
+    x, y = line.bbox[0], line.bbox[1]
+    grid.setdefault((int(x // size), int(y // size)), []).append(line)
 
 
 def _without_overprints(lines: list[Line]) -> list[Line]:
     """Drop a piece drawn again, with the same text, over an earlier one (fake bold, shadows)."""
-    seen: dict[str, list[Line]] = {}
-    cells: dict[tuple[str, int, int], list[Line]] = {}
+    seen: dict[str, _Placed] = {}
     out: list[Line] = []
     for line in lines:
         tol = 0.15 * max(line.size, 1.0)
         box = line.bbox
-        cell = (line.text, int(box[0] // _CELL), int(box[1] // _CELL))
-        near = _earlier(seen.setdefault(line.text, []), cells, cell, tol)
-        if any(all(abs(a - b) <= tol for a, b in zip(s.bbox, box, strict=True)) for s in near):
+        placed = seen.get(line.text)
+        if placed is None:
+            placed = seen[line.text] = _Placed()
+        elif any(
+            all(abs(a - b) <= tol for a, b in zip(s.bbox, box, strict=True))
+            for s in placed.near(box, tol)
+        ):
             continue
-        seen[line.text].append(line)
-        cells.setdefault(cell, []).append(line)
+        placed.add(line)
         out.append(line)
     return out
-
-
-def _earlier(
-    same: list[Line], cells: dict[tuple[str, int, int], list[Line]], cell: tuple, tol: float
-) -> list[Line]:
-    """The earlier pieces of a text that one in ``cell`` may overprint: all of them while
-    they are few or the tolerance is wider than a cell, else those of the cells round it."""
-    if len(same) <= _SCAN or tol > _CELL:
-        return same
-    text, cx, cy = cell
-    return [
-        s
-        for x in (cx - 1, cx, cx + 1)
-        for y in (cy - 1, cy, cy + 1)
-        for s in cells.get((text, x, y), ())
-    ]
 
 
 def is_vertical(line: Line) -> bool:
