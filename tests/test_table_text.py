@@ -7,6 +7,7 @@ Pure functions over character dicts and paragraphs, and one generated PDF
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 
 from docworker import decode
@@ -265,3 +266,69 @@ def test_a_small_print_cells_words_stay_apart():
     tight += _chars(".", 154.5, 100, pitch=5.0)  # a full stop set a point after its digit
     cells = build_cells(box, tight, [])
     assert cells is not None and cells[0].text == "Form 4972."
+
+
+def _cell_words_plain(table, lines):
+    """``table_text.cell_words`` as a scan of every cell within reach for each token
+    (the rule the index in ``cell_words`` must keep)."""
+    from docworker.stages import table_text as tt
+
+    cells = []
+    for cell in table.cells:
+        keys = [k for k in map(tt._key, cell.text.split()) if k]
+        pairs = {a + b for a, b in itertools.pairwise(keys)}
+        flat = "".join(keys)
+        cells.append(tt._Cell(Counter(keys), pairs, cell.row, cell.row + cell.row_span, flat))
+    rows = tt._line_rows(lines, cells)
+    left = {id(line): [(t, tt._key(t)) for t in line.text.split()] for line in lines}
+    for slack in (None,) if rows is None else (0, tt._ROW_SLACK):
+        for line in lines:
+            r = 0 if rows is None else rows[id(line)]
+            mine = [c for c in cells if slack is None or c.first - slack <= r < c.end + slack]
+            rest = []
+            for token, k in left[id(line)]:
+                if not k:
+                    continue
+                cell = next((c for c in mine if c.words[k] > 0), None)
+                if cell is not None:
+                    cell.words[k] -= 1
+                elif not any(k in c.pairs for c in mine) and not tt._unspaced(k, mine):
+                    rest.append((token, k))
+            left[id(line)] = rest
+    return {i: [t for t, _ in rest] for i, rest in left.items()}
+
+
+def test_cell_words_finds_what_a_scan_of_every_cell_finds():
+    """The cells holding a word are found through an index by word and row (a table of
+    thousands of "0" cells asked a scan of them all once a token); on random tables,
+    lines and spans the same tokens stay out of the cells as that scan leaves."""
+    import random
+
+    from docworker.stages import table_text
+
+    rng = random.Random(5)
+    vocab = ["0", "1", "12", "a", "b", "Total", "이마트", "트레이더스", "x.", "—"]
+    left_out = 0
+    for _ in range(300):
+        n_rows, n_cols = rng.randint(1, 12), rng.randint(1, 5)
+        cells, taken = [], set()
+        for r in range(n_rows):
+            for c in range(n_cols):
+                if (r, c) in taken:
+                    continue
+                span = rng.choice([1, 1, 1, 2]) if r + 1 < n_rows else 1
+                taken.update((r + k, c) for k in range(span))
+                text = " ".join(rng.choice(vocab) for _ in range(rng.randint(0, 3)))
+                cells.append(TableCell(row=r, col=c, text=text, row_span=span))
+        table = render.table(cells, n_rows, n_cols, (0.0, 0.0, 400.0, 20.0 * n_rows))
+        lines = []
+        for r in range(rng.randint(0, n_rows + 2)):
+            words = [rng.choice([*vocab, "Income", "트레이더스이마트"]) for _ in range(4)]
+            if rng.random() < 0.3:
+                words.append(words[0] + words[1])  # two words run together
+            lines.append(_line(" ".join(words), 10, 10 + 20 * r + rng.uniform(-8, 8)))
+        rng.shuffle(lines)
+        got = table_text.cell_words(table, lines)
+        assert got == _cell_words_plain(table, lines)
+        left_out += sum(map(len, got.values()))
+    assert left_out > 500

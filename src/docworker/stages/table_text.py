@@ -73,21 +73,77 @@ def cell_words(table: Table, lines: list[Line]) -> dict[int, list[str]]:
         cells.append(_Cell(Counter(keys), pairs, cell.row, cell.row + cell.row_span, "".join(keys)))
     rows = _line_rows(lines, cells)
     left = {id(line): [(t, _key(t)) for t in line.text.split()] for line in lines}
+    index = _Index(cells)
     for slack in (None,) if rows is None else (0, _ROW_SLACK):
         for line in lines:
             r = 0 if rows is None else rows[id(line)]
-            mine = [c for c in cells if slack is None or c.first - slack <= r < c.end + slack]
+            mine: list[_Cell] | None = None  # the cells within reach, made only if needed
             rest = []
             for token, k in left[id(line)]:
                 if not k:
                     continue
-                cell = next((c for c in mine if c.words[k] > 0), None)
+                cell = index.first(k, r, slack)
                 if cell is not None:
                     cell.words[k] -= 1
-                elif not any(k in c.pairs for c in mine) and not _unspaced(k, mine):
+                    continue
+                if index.paired(k, r, slack):
+                    continue
+                if _DENSE.search(k) and mine is None:
+                    mine = [
+                        c for c in cells if slack is None or c.first - slack <= r < c.end + slack
+                    ]
+                if mine is None or not _unspaced(k, mine):
                     rest.append((token, k))
             left[id(line)] = rest
     return {i: [t for t, _ in rest] for i, rest in left.items()}
+
+
+class _Index:
+    """Which cells hold a word, or two words run together, by row: ``cell_words`` asks
+    for the first cell within reach of a line's row that still has a word, as a scan
+    of the cells in order would find it, without that scan (a table of thousands of
+    cells, many of them "0", asked it once a token)."""
+
+    def __init__(self, cells: list[_Cell]) -> None:
+        self.order = {id(c): i for i, c in enumerate(cells)}
+        self.words: dict[str, list[_Cell]] = {}
+        self.start: dict[str, int] = {}  # cells before this one have used the word up
+        self.by_row: dict[tuple[str, int], list[_Cell]] = {}
+        self.pairs: set[str] = set()
+        self.pair_rows: set[tuple[str, int]] = set()
+        for c in cells:
+            for k in c.words:
+                self.words.setdefault(k, []).append(c)
+                for r in range(c.first, c.end):
+                    self.by_row.setdefault((k, r), []).append(c)
+            self.pairs |= c.pairs
+            self.pair_rows.update((k, r) for k in c.pairs for r in range(c.first, c.end))
+
+    def first(self, k: str, row: int, slack: int | None) -> _Cell | None:
+        """The first cell in order, within ``slack`` rows of ``row`` (any, with None),
+        with ``k`` not used up."""
+        if slack is None:
+            found = self.words.get(k, ())
+            i = self.start.get(k, 0)
+            while i < len(found) and found[i].words[k] <= 0:
+                i += 1
+            self.start[k] = i
+            return found[i] if i < len(found) else None
+        near = {
+            id(c): c
+            for r in range(row - slack, row + slack + 1)
+            for c in self.by_row.get((k, r), ())
+        }
+        for c in sorted(near.values(), key=lambda c: self.order[id(c)]):
+            if c.words[k] > 0:
+                return c
+        return None
+
+    def paired(self, k: str, row: int, slack: int | None) -> bool:
+        """Is ``k`` two words run together of a cell within ``slack`` rows of ``row``?"""
+        if slack is None:
+            return k in self.pairs
+        return any((k, r) in self.pair_rows for r in range(row - slack, row + slack + 1))
 
 
 #: Chinese, Japanese and Korean: a table's own character reader may run their words
