@@ -224,10 +224,12 @@ def join_broken(left: str, right: str, words: Container[str] = frozenset()) -> s
     after the break (a digit, a bracket) may start anything: no join.
     """
     left, right = left.rstrip(), right.lstrip()
-    if not BROKEN_END.search(left) or not right[:1].isalpha():
+    # Only the ends are looked at, so that a long run of joined paragraphs costs no
+    # more a join than a short one.
+    if not BROKEN_END.search(left, max(0, len(left) - 2)) or not right[:1].isalpha():
         return None
     if not right[:1].islower():
-        return left + right if bare(left.split()[-1])[:1].isupper() else None
+        return left + right if bare(left.rsplit(maxsplit=1)[-1])[:1].isupper() else None
     return (left[:-1] if joins_word(left, right, words) else left) + right
 
 
@@ -253,8 +255,13 @@ def runs_on(left: str, right: str, strict: bool = False) -> bool:
     FOR FURTHER ...", not "... Kent Milligan" + "ibm.com/redbooks").
     """
     end = left.rstrip()
-    words = end.split()
-    if not (_OPEN_END.search(end) and right[:1].islower() and len(words) >= MIN_RUN_ON_WORDS):
+    # The last words only (the first part holds the rest): enough to count to the least.
+    words = end.rsplit(maxsplit=MIN_RUN_ON_WORDS)
+    if not (
+        _OPEN_END.search(end, max(0, len(end) - 2))
+        and right[:1].islower()
+        and len(words) >= MIN_RUN_ON_WORDS
+    ):
         return False
     if not strict:
         return True
@@ -282,7 +289,8 @@ def join_pages(parts: list[str]) -> str:
     figures, tables and captions that the next page sets before its text are read
     after the joined paragraph ("... Sur" + "FIG. 1 – ..." + "cette base, ...").
     """
-    out, prev = "", ""
+    done: list[str] = []  # text no later page can join onto, in order
+    out, prev = "", ""  # the text from the last page on, which the next may join
     for part in filter(None, parts):
         if not out:
             out = prev = part
@@ -304,11 +312,14 @@ def join_pages(parts: list[str]) -> str:
             elif runs_on(end, first):
                 joined = end + " " + first.lstrip()
         if joined is None:
-            out = out + "\n\n" + part
+            done.append(out)
+            out = part
         else:
-            out = "\n\n".join([*([head] if sep else []), joined, *blocks[:floats], *rest])
+            if sep:
+                done.append(head)
+            out = "\n\n".join([joined, *blocks[:floats], *rest])
         prev = part
-    return out
+    return "\n\n".join([*done, out])
 
 
 #: Floats at a page's top that the paragraph cut by the page break may be read past.
