@@ -306,7 +306,7 @@ def join_pages(parts: list[str]) -> str:
         joined = None
         if _plain(last) and _plain(first):
             end = last.rstrip()
-            if BROKEN_END.search(end):
+            if BROKEN_END.search(end, max(0, len(end) - 2)):  # its end only: see join_broken
                 words = vocabulary(prev.splitlines() + part.splitlines())
                 joined = join_broken(last, first, words)
             elif runs_on(end, first):
