@@ -160,14 +160,16 @@ def main() -> None:
                 rows.append(measure(kind, n, args.runs, Path(tmp)))
                 print(rows[-1], flush=True)
     print("\n| page | items | CPU s | growth (last doubling) |\n|---|---:|---:|---:|")
+    growth: dict[str, float] = {}
     for kind in args.kinds:
         mine = [r for r in rows if r["kind"] == kind]
-        a, b = mine[-2]["cpu_s"], mine[-1]["cpu_s"]
-        growth = math.log2(b / a) if a and b else float("nan")  # type: ignore[operator]
+        a, b = float(mine[-2]["cpu_s"]), float(mine[-1]["cpu_s"])  # type: ignore[arg-type]
+        growth[kind] = round(math.log2(b / a), 2) if a > 0 and b > 0 else float("nan")
         for r in mine:
-            last = f"{growth:.2f}" if r is mine[-1] else ""
+            last = f"{growth[kind]:.2f}" if r is mine[-1] else ""
             print(f"| {kind} | {r['items']} | {r['cpu_s']:.2f} | {last} |")
-    write_result("big_pages", {"machine": machine(), "load": load(), "rows": rows}, args.out)
+    result = {"machine": machine(), "load": load(), "rows": rows, "growth": growth}
+    write_result("big_pages", result, args.out)
 
 
 if __name__ == "__main__":

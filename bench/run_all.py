@@ -43,6 +43,7 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     ),
     "real": (["--runs", "5"], ["--runs", "1", "--only", "BORME", "phototest"]),
     "ocr_tuning": (["--runs", "3"], ["--runs", "1", "--pages", "phototest"]),
+    "big_pages": (["--runs", "2"], ["--runs", "1", "--kinds", "prose"]),
 }
 
 #: benchmarks that read ../shared/corpus (skipped where it is absent)
@@ -79,6 +80,8 @@ def headline(name: str, folder: Path) -> str:
         return f"peak ratio largest/smallest {data['ratio_high_to_low']}"
     if name == "real":
         return "; ".join(f"{k} {row['ratio_wall']}x" for k, row in data["rows"].items())
+    if name == "big_pages":
+        return "; ".join(f"{kind} growth {g}" for kind, g in data["growth"].items())
     return ""
 
 
