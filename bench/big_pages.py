@@ -30,11 +30,12 @@ import math
 import random
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from tests.pdfgen import stream_pdf
 
-from bench.common import load, machine, write_result
+from bench.common import load, machine, pdf_task, write_result
 
 SIZES = {
     "zeros": (4000, 8000, 16000),
@@ -53,6 +54,14 @@ def _text(x: float, y: float, size: float, text: str) -> bytes:
     return b"BT /F1 %.1f Tf %.2f %.2f Td (%s) Tj ET" % (size, x, y, text.encode("latin-1"))
 
 
+def _grid(
+    outer: int, inner: int, place: Callable[[int, int], tuple[float, float]], size: float,
+    text: Callable[[int, int], str],
+) -> list[bytes]:  # fmt: skip
+    """One piece of text a cell, drawn ``outer`` by ``inner``: at ``place(i, j)``."""
+    return [_text(*place(i, j), size, text(i, j)) for i in range(outer) for j in range(inner)]
+
+
 def page(kind: str, n: int) -> bytes:
     """One generated page of ``kind`` with ``n`` items (see module docstring)."""
     rng = random.Random(n)
@@ -65,42 +74,28 @@ def page(kind: str, n: int) -> bytes:
         height = max(842.0, 40 + 10 * n)
         top, right = height - 20, 20 + 12 * 45
         ops.append(b"0.3 w")
-        ops += [
-            b"20 %.1f m %.1f %.1f l S" % (top - 10 * r, right, top - 10 * r) for r in range(n + 1)
-        ]
+        rule = b"20 %.1f m %.1f %.1f l S"
+        ops += [rule % (top - 10 * r, right, top - 10 * r) for r in range(n + 1)]
         ops += [
             b"%.1f %.1f m %.1f %.1f l S" % (20 + 45 * c, top, 20 + 45 * c, top - 10 * n)
             for c in range(13)
         ]
-        ops += [
-            _text(22 + 45 * c, top - 8 - 10 * r, 7, str(rng.randint(0, 99999)))
-            for r in range(n)
-            for c in range(12)
-        ]
+        ops += _grid(
+            n, 12, lambda r, c: (22 + 45 * c, top - 8 - 10 * r), 7,
+            lambda r, c: str(rng.randint(0, 99999)),
+        )  # fmt: skip
     elif kind == "stream":
         height = max(842.0, 40 + 11 * n)
-        ops = [
-            _text(
-                30 + 68 * c,
-                height - 30 - 11 * r,
-                8,
-                str(rng.randint(0, 9999)) if c else rng.choice(_WORDS),
-            )
-            for r in range(n)
-            for c in range(8)
-        ]
+        ops = _grid(
+            n, 8, lambda r, c: (30 + 68 * c, height - 30 - 11 * r), 8,
+            lambda r, c: str(rng.randint(0, 9999)) if c else rng.choice(_WORDS),
+        )  # fmt: skip
     elif kind == "prose":
         height = max(842.0, 60 + 12 * n)
-        ops = [
-            _text(
-                40 + 280 * col,
-                height - 40 - 12 * r,
-                9,
-                " ".join(rng.choice(_WORDS) for _ in range(7)),
-            )
-            for col in range(2)
-            for r in range(n)
-        ]
+        ops = _grid(
+            2, n, lambda col, r: (40 + 280 * col, height - 40 - 12 * r), 9,
+            lambda col, r: " ".join(rng.choice(_WORDS) for _ in range(7)),
+        )  # fmt: skip
     elif kind == "labels":
         ops = [
             _text(rng.uniform(10, 560), rng.uniform(10, 830), 6, rng.choice(_WORDS))
@@ -112,23 +107,12 @@ def page(kind: str, n: int) -> bytes:
 
 
 def measure(kind: str, n: int, runs: int, folder: Path) -> dict[str, object]:
-    from docworker import decode
-    from docworker.config import Settings
     from docworker.engines import cpu
     from docworker.isolation import tasks
 
-    settings = Settings()
     path = folder / f"{kind}-{n}.pdf"
     path.write_bytes(page(kind, n))
-    doc = tasks.DocTask(
-        path=str(path),
-        mime=decode.PDF,
-        password=None,
-        max_pages=settings.max_pages,
-        max_page_points=settings.max_page_points,
-        max_pixels=settings.max_render_pixels,
-    )
-    task = tasks.PageTask(doc=doc, number=1, ocr="never")
+    task = tasks.PageTask(doc=pdf_task(path), number=1, ocr="never")
     best: tuple[float, object] | None = None
     for _ in range(runs):
         start = time.process_time()

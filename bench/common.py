@@ -225,6 +225,24 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - t, result
 
 
+def pdf_task(path: Path) -> Any:
+    """The page tasks' ``DocTask`` for a PDF at ``path``, with the default settings' limits
+    (for the benchmarks that call ``engines.cpu.read_page`` in their own process)."""
+    from docworker import decode
+    from docworker.config import Settings
+    from docworker.isolation import tasks
+
+    settings = Settings()
+    return tasks.DocTask(
+        path=str(path),
+        mime=decode.PDF,
+        password=None,
+        max_pages=settings.max_pages,
+        max_page_points=settings.max_page_points,
+        max_pixels=settings.max_render_pixels,
+    )
+
+
 def write_result(name: str, result: dict[str, Any], out_dir: Path | None = None) -> Path:
     """Write ``bench/results/<name>.json`` (or into ``out_dir``) and return its path."""
     folder = out_dir or Path(__file__).with_name("results")

@@ -23,22 +23,14 @@ import statistics
 import time
 from pathlib import Path
 
+from bench.common import pdf_task
+
 
 def measure(path: Path, pages: int, rounds: int) -> dict[str, object]:
-    from docworker import decode
-    from docworker.config import Settings
     from docworker.engines import cpu
     from docworker.isolation import tasks
 
-    s = Settings()
-    doc = tasks.DocTask(
-        path=str(path),
-        mime=decode.PDF,
-        password=None,
-        max_pages=s.max_pages,
-        max_page_points=s.max_page_points,
-        max_pixels=s.max_render_pixels,
-    )
+    doc = pdf_task(path)
     count = min(pages, tasks.document(doc).page_count)
 
     def one_pass() -> float:

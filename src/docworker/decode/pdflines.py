@@ -416,7 +416,8 @@ def _least_space(piece: _Piece) -> float:
     word space: ``WORD_GAP`` font sizes, ``SPACE_SHARE`` of the piece's narrowest space,
     and ``WORD_GAP`` more than the median gap of its glyphs, whichever is widest."""
     chars, size = piece.chars, piece.size
-    spaced, tight = [], []
+    spaced: list[float] = []
+    tight: list[float] = []
     for a, b in itertools.pairwise(chars):
         (spaced if b.space else tight).append(b.x0 - a.x1)
     least = WORD_GAP * size

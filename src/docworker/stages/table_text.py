@@ -78,13 +78,13 @@ def cell_words(table: Table, lines: list[Line]) -> dict[int, list[str]]:
         for line in lines:
             r = 0 if rows is None else rows[id(line)]
             mine: list[_Cell] | None = None  # the cells within reach, made only if needed
-            rest = []
+            rest: list[tuple[str, str]] = []
             for token, k in left[id(line)]:
                 if not k:
                     continue
-                cell = index.first(k, r, slack)
-                if cell is not None:
-                    cell.words[k] -= 1
+                holder = index.first(k, r, slack)
+                if holder is not None:
+                    holder.words[k] -= 1
                     continue
                 if index.paired(k, r, slack):
                     continue
