@@ -88,12 +88,16 @@ def cell_words(table: Table, lines: list[Line]) -> dict[int, list[str]]:
                     continue
                 if index.paired(k, r, slack):
                     continue
-                if _DENSE.search(k) and mine is None:
-                    mine = [
-                        c for c in cells if slack is None or c.first - slack <= r < c.end + slack
-                    ]
-                if mine is None or not _unspaced(k, mine):
-                    rest.append((token, k))
+                if _DENSE.search(k):
+                    if mine is None:
+                        mine = [
+                            c
+                            for c in cells
+                            if slack is None or c.first - slack <= r < c.end + slack
+                        ]
+                    if _unspaced(k, mine):
+                        continue
+                rest.append((token, k))
             left[id(line)] = rest
     return {i: [t for t, _ in rest] for i, rest in left.items()}
 

@@ -179,17 +179,17 @@ class TableStage:
                 if not stream and not any(_lettered(f, lines) for f in frames(hs, vs)):
                     self.counts["no_grid"] += 1
                     return []
-            if textpage is not None:
-                chars = characters(textpage, found.frame, backdrops(found))
-            else:
+            own = None  # a text page opened here, closed here
+            if textpage is None:
                 if page is None:
                     page = self._page(path, password, number)
                     if page is None:
                         return []
-                own = page.get_textpage()
-                try:
-                    chars = characters(own, found.frame, backdrops(found))
-                finally:
+                textpage = own = page.get_textpage()
+            try:
+                chars = characters(textpage, found.frame, backdrops(found))
+            finally:
+                if own is not None:
                     own.close()
             self.counts["found"] += 1
             return self._find(
