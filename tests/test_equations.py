@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from docworker import decode
+from docworker.decode.pdfchars import Char, Style, negations
 from docworker.decode.pdfmath import is_math_font
 from docworker.engines import cpu
 from docworker.geometry import Line
@@ -132,6 +133,7 @@ def test_display_equations_are_latex_and_prose_is_untouched(tmp_path):
     assert 187 < x0 < 189 and 230 < x1 < 250 and 126 < y0 < y1 < 142
     # The plain text and the line blocks keep the text layer's reading.
     assert "a 2 + 8 = 12" in page.text.splitlines()
+    assert "a ≠ b" in page.text.splitlines()  # the slash and "=" are one sign, not "6="
     assert page.text.splitlines()[:2] == PROSE_1
     assert not any("^" in b.text for b in page.blocks if b.type == "line")
 
@@ -192,3 +194,41 @@ def test_an_accented_letter_in_an_equation_is_read(tmp_path):
     assert page.markdown.startswith(" ".join(PROSE_1))
     assert page.markdown.endswith(" ".join(PROSE_2))
     assert "= 1" in page.markdown
+
+
+def _char(text: str, x0: float, style: int, space: bool = False) -> Char:
+    return Char(text, x0, 100.0, x0 + 7.8, 110.0, x0, 108.0, 10.0, style, space)
+
+
+def test_tex_negation_slash_and_mapsto_bar_join_the_sign_they_are_drawn_with():
+    """CMSY's slash ("6") over "=" or "∈" and its mapsto bar ("7") before "→" start where
+    the sign starts: each pair is one character. A "6" set apart, a "6" of a text font and
+    a "7" before "=" stay as they are."""
+    styles = [Style(bold=False, mono=False), Style(bold=False, mono=False, math=True)]
+    text, math = 0, 1
+    chars = [
+        _char("x", 80, math),
+        _char("6", 90, math, space=True),
+        _char("=", 90.5, text),
+        _char("0", 100, text, space=True),
+        _char("y", 110, math, space=True),
+        _char("6", 120, math, space=True),
+        _char("∈", 120, math),
+        _char("A", 130, math, space=True),
+        _char("u", 140, math, space=True),
+        _char("7", 150, math, space=True),
+        _char("→", 150, math),
+        _char("v", 165, math, space=True),
+        _char("6", 180, text, space=True),  # a digit of the text font
+        _char("=", 180, text),
+        _char("6", 190, math, space=True),  # set apart from the "=" after it
+        _char("=", 198, text, space=True),
+        _char("7", 210, math, space=True),  # a bar pairs with an arrow only
+        _char("=", 210, text),
+    ]
+    negations(chars, styles)
+    assert "".join((" " if c.space else "") + c.text for c in chars) == (
+        "x ≠ 0 y ∉ A u ↦ v 6= 6 = 7="
+    )
+    sign = chars[1]
+    assert (sign.x0, sign.x1, sign.style, sign.space) == (90, 98.3, math, True)

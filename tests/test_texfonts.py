@@ -40,7 +40,12 @@ def test_the_families_and_their_codes():
     assert texfonts.table_for("ABCDEF+RupeeForadian") == ({"`": "₹"}, True)
     assert texfonts.table_for("CMR10") is None and texfonts.table_for("Times-Roman") is None
     assert [oms[c] for c in "hik0\x03\x1c<"] == ["⟨", "⟩", "‖", "′", "∗", "≪", "ℜ"]
-    assert "6" not in oms and "7" not in oms  # read with the glyph over them (pdfmath)
+    assert "6" not in oms and "7" not in oms  # joined with their sign (pdfchars.negations)
+    msam, msbm = (texfonts.table_for(name)[0] for name in ("ABCDEF+MSAM10", "MSBM7"))  # type: ignore[index]
+    # Slots the glyph lists name another sign: MSAM's two left arrows, \lll, \varkappa.
+    assert [msam[c] for c in "6>&C\x12n)X"] == ["⩽", "⩾", "≳", "⊲", "⇇", "⋘", "∴", "✓"]
+    assert [msbm[c] for c in "@?R{\x02*"] == ["∄", "∅", "ℝ", "ϰ", "≰", "⊈"]
+    assert msam["9"] == msam["\x04"] == ""  # a dashed arrow's dash, a proof's tombstone
     assert [omx[c] for c in "PXRZS[\x12"] == ["∑", "∑", "∫", "∫", "⋃", "⋃", "("]
     # Every symbol they give that LaTeX has a command for is read as that command.
     assert command("⋃") == "\\bigcup" and command("⟨") == "\\langle" and command("‖") == "\\|"
@@ -51,6 +56,25 @@ def test_a_pdftex_paper_reads_its_angle_brackets_and_primes():
     text = _page_text(FR_OLAP, 3)
     assert "C = ⟨D1, ..., Dn, F⟩" in text and "hD1" not in text
     assert "m <i m′" in text and "⟨m1, ..., mn⟩" in text
+
+
+def test_pdftex_papers_read_the_ams_and_negated_signs():
+    """fr_olap.pdf sets ∄ in MSBM10 with no Unicode map (it read "@m′′") and ∉ as CMSY's
+    slash over ∈ (it read "m 6∈ member")."""
+    text = _page_text(FR_OLAP, 7)
+    assert "m ∉ member(query(q r )) et ∄m′′ ∈ member" in text
+    assert "6∈" not in text and "@m" not in text
+    # A cosmology paper's ≳ and ⩾ in MSAM10 read "&" and ">".
+    paper = ROOT / "corpus" / "grobid" / "1001._0908.0054.pdf"
+    assert "a value of τ ≳ 0.07" in _page_text(paper, 4).replace("\n", " ")
+    assert "α ⩾ 10" in _page_text(paper, 3)
+
+
+@pytest.mark.skipif(not GEOTOPO.is_file(), reason="shared corpus not present")
+def test_a_tex_book_reads_not_equal_and_maps_to():
+    """≠ and ↦ are CMSY's slash over "=" and its bar before "→": "x 6= y", "x 7→ [x]∼"."""
+    assert "1 falls x ≠ y" in _page_text(GEOTOPO, 10)
+    assert "π : X → X,\nx ↦ [x]∼." in _page_text(GEOTOPO, 9)
 
 
 @pytest.mark.skipif(not GEOTOPO.is_file(), reason="shared corpus not present")

@@ -662,7 +662,56 @@ def read_chars(
     read.invisible += invisible_count
     if CJK.search(text):  # only these scripts are set in vertical columns (tategaki)
         _stack_down(chars)
+    if "6" in text or "7" in text:
+        negations(chars, read.styles)
     return read
+
+
+#: TeX draws ≠ as CMSY's negation slash (slot 0x36, which pdfium reads as "6" where the font
+#: has no Unicode map) over "=", ∉ as that slash over "∈", and ↦ as CMSY's mapsto bar
+#: (slot 0x37, "7") set before "→": two glyphs that start at one place, read "6=", "6∈"
+#: and "7→" by raw extraction. The pair → its one sign.
+NEGATED = {("6", "="): "≠", ("6", "∈"): "∉", ("7", "→"): "↦"}
+#: The two glyphs of a pair start less than this many font sizes apart.
+NEGATION_REACH = 0.15
+
+
+def negations(chars: list[Char], styles: list[Style]) -> None:
+    """Each pair of ``NEGATED`` in ``chars`` (the slash or bar in a math font, the sign
+    after it starting at the same place) → one character: the sign's, with the pair's
+    box, the slash's style and the space before the slash."""
+    math = {i for i, style in enumerate(styles) if style.math}
+    if not math:
+        return
+    k = 0
+    while k + 1 < len(chars):
+        mark, sign = chars[k], chars[k + 1]
+        merged = NEGATED.get((mark.text, sign.text))
+        if merged is None or mark.style not in math or mark.direction != sign.direction:
+            k += 1
+            continue
+        size = mark.size if mark.size > 0.5 else max(mark.y1 - mark.y0, 1.0)
+        if abs(sign.x0 - mark.x0) >= NEGATION_REACH * size:
+            k += 1
+            continue
+        chars[k : k + 2] = [
+            Char(
+                merged,
+                min(mark.x0, sign.x0),
+                min(mark.y0, sign.y0),
+                max(mark.x1, sign.x1),
+                max(mark.y1, sign.y1),
+                sign.ox,
+                sign.oy,
+                sign.size,
+                mark.style,
+                mark.space,
+                sign.direction,
+                sign.hyphen,
+                sign.invisible,
+            )
+        ]
+        k += 1
 
 
 #: A space the PDF sets right after a ligature glyph, its next glyph starting less than

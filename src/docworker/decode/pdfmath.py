@@ -104,9 +104,6 @@ _PLAIN.update(
 _PLAIN.update(dict.fromkeys("⎜⎝⎟⎠⎢⎣⎥⎦⎧⎩⎪⎫⎭\uf8ec\uf8ed\uf8f7\uf8f8\uf8ef\uf8f0\uf8fa\uf8fb"
                             "\uf8f1\uf8f3\uf8f4\uf8fc\uf8fe", ""))  # fmt: skip
 
-#: TeX draws ≠ as CMSY's negation slash ("6" where the font has no Unicode map) over "=",
-#: and ↦ as its mapsto bar ("7") before "→": two glyphs that start at one place.
-_NEGATED = {"=": "\\neq ", "∈": "\\notin ", "→": "\\mapsto "}
 
 FUNCTIONS = frozenset(
     "sin cos tan cot sec csc arcsin arccos arctan sinh cosh tanh coth log ln lg exp lim"
@@ -193,23 +190,11 @@ def _group(chars: Sequence[Any], math: frozenset[int], script: bool) -> str:
             out.append("\\text{" + run + "}")
         word.clear()
 
-    skip = False
     for k, char in enumerate(chars):
-        if skip:
-            skip = False
-            continue
         ch = _letter(char.text)
         if k and char.space:
             flush()
             out.append(" ")
-        if (ch == "6" or ch == "7") and k + 1 < len(chars) and char.style in math:
-            after = chars[k + 1]
-            if after.text in _NEGATED and abs(after.x0 - char.x0) < 0.15 * _size(char):
-                if (ch == "7") == (after.text == "→"):
-                    flush()
-                    out.append(_NEGATED[after.text])
-                    skip = True
-                    continue
         if ch.isalpha() and char.style not in math and ch not in _GREEK:
             word.append(ch)
             continue

@@ -18,10 +18,14 @@ the font's encoding, which TeX fixes for each family:
   extension) maps to the pieces Unicode has for it (U+239B..U+23B3), which the
   LaTeX reading (``pdfmath``) folds as it folds the same pieces from fonts that
   do map them. The tips of a horizontal brace (over or under a formula) map to
-  nothing: the character goes.
+  nothing: the character goes;
+- the AMS symbol fonts of ``amssymb``: ``MSAM`` (⩽ ⩾ ≲ ≳ □ ∴ ⊲ ✓ ...) and ``MSBM``
+  (the negated relations, ∄, ∅, ϰ, and the blackboard capitals, which pdfium reads
+  as their letters without a fault: they are read as before). "∄m" read "@m" before.
 
 CMSY's negation slash (0x36) and mapsto bar (0x37) are left as pdfium reads them
-("6", "7"): ``pdfmath`` reads them with the glyph drawn over them (≠, ∉, ↦).
+("6", "7"): ``pdfchars.negations`` joins each with the sign it is drawn over or
+before (≠, ∉, ↦).
 
 One font that is not TeX's draws a sign in a letter's slot whatever its map says:
 "Rupee Foradian" draws ₹ for the grave accent ("`17,81,841 crore").
@@ -64,11 +68,41 @@ _OML = (
     "ℓabcdefghijklmno"      # 0x60
     "pqrstuvwxyzıȷ℘⃗⁀"      # 0x70
 )
+#: The AMS symbol fonts (``amssymb``), slot by slot from the glyph names of their AFM files
+#: (TeX Live's ``msam10.afm``, ``msbm10.afm``) read through TeX Live's glyph lists, where
+#: a list gives another sign for a name (its ``dblarrowleft`` is ⇔, MSAM's glyph two left
+#: arrows ⇇), as ``amssymb`` names the glyph. Slots MSBM leaves empty hold their own code.
+_MSAM = (
+    "⊡⊞⊠□■▪◊⧫↻↺⇌⇋⊟⊩⊪⊨"      # 0x00
+    "↠↞⇇⇉⇈⇊↾⇂↿⇃↣↢⇆⇄↰↱"      # 0x10
+    "⇝↭↫↬≗≿≳⪆⊸∴∵≑≜≾≲⪅"      # 0x20
+    "⪕⪖⋞⋟≼≦⩽≶‵9≓≒≽≧⩾≷"      # 0x30 (0x39: a piece of a dashed arrow, below)
+    "⊏⊐⊳⊲⊵⊴★≬▼▶◀⇢⇠△▲▽"      # 0x40
+    "≖⋚⋛⪋⪌¥⇛⇚✓⊻⊼⩞∠∡∢∝"      # 0x50
+    "⌣⌢⋐⋑⋓⋒⋏⋎⋋⋌⫅⫆≏≎⋘⋙"      # 0x60
+    "⌜⌝®Ⓢ⋔∔∽⋍⌞⌟✠∁⊺⊚⊛⊝"      # 0x70
+)
+_MSBM = (
+    "≨≩≰≱≮≯⊀⊁≨≩≰≱⪇⪈⋠⋡"      # 0x00: negated relations (a slashed one as its nearest sign)
+    "⋨⋩⋦⋧≰≱⪵⪶⪹⪺⪉⪊≁≇╱╲"      # 0x10
+    "⊊⊋⊈⊉⫋⫌⫋⫌⊊⊋⊈⊉∦∤∤∦"      # 0x20
+    "⊬⊮⊭⊯⋭⋬⋪⋫↚↛⇍⇏⇎↮⋇∅"      # 0x30
+    "∄𝔸𝔹ℂ𝔻𝔼𝔽𝔾ℍ𝕀𝕁𝕂𝕃𝕄ℕ𝕆"    # 0x40: \nexists, then the blackboard capitals
+    "ℙℚℝ𝕊𝕋𝕌𝕍𝕎𝕏𝕐ℤˆˆ˜˜_"      # 0x50: wide accents as spacing ones
+    "Ⅎ⅁bcde℧ð≂ℶℷℸ⋖⋗⋉⋊"      # 0x60
+    "∣∥∖∼≈≊⪸⪷↶↷ϝϰ𝕜ℏℏ϶"      # 0x70
+)
 # fmt: on
 
 _TABLES = {
     name: dict(zip(map(chr, range(128)), codes, strict=True))
-    for name, codes in (("OML", _OML), ("OMS", _OMS), ("OMX", _OMX))
+    for name, codes in (
+        ("OML", _OML),
+        ("OMS", _OMS),
+        ("OMX", _OMX),
+        ("MSAM", _MSAM),
+        ("MSBM", _MSBM),
+    )
 }
 del _TABLES["OMS"]["6"], _TABLES["OMS"]["7"]
 # The tips of a brace drawn over or under a formula (its straight parts are rules): no
@@ -77,11 +111,17 @@ _TABLES["OMX"].update(dict.fromkeys("z{|}", ""))
 # The hooks TeX sets before or after an arrow (\hookrightarrow is a hook, then →): the
 # arrow stays, the hook goes (Unicode's ↪ is one character, not the two pieces).
 _TABLES["OML"].update(dict.fromkeys(",-", ""))
+# A dash of \dashrightarrow: the arrow's head (0x4B, 0x4C) stands for it. The tombstones
+# □ ■ (0x03, 0x04, control codes, dropped before these tables) end a proof at the right
+# margin, on a row a display formula may share: they go, as before, and read into no line.
+_TABLES["MSAM"].update(dict.fromkeys("9\x03\x04", ""))
 
 _FAMILIES = (
     (re.compile(r"(?:CMMIB?\d|LMMathItalic)", re.IGNORECASE), "OML"),
     (re.compile(r"(?:CMB?SY\d|LMMathSymbols)", re.IGNORECASE), "OMS"),
     (re.compile(r"(?:CMEX\d|LMMathExtension)", re.IGNORECASE), "OMX"),
+    (re.compile(r"MSAM\d", re.IGNORECASE), "MSAM"),
+    (re.compile(r"MSBM\d", re.IGNORECASE), "MSBM"),
 )
 
 
