@@ -274,6 +274,46 @@ def test_rapidocr_warns_only_for_scripts_its_model_lacks():
     assert "ru, ar, ko" in warning and "Cyrillic" in warning and "Hangul" in warning
 
 
+def test_a_page_read_with_low_confidence_is_named_in_one_warning():
+    good = [("Das ist ein Satz.", 0.99)] * 6
+    assert langs.unsure(good) is None
+    assert langs.unsure(good[:4] + [("，，", 0.55)] * 3) is None  # short noise among good lines
+    assert langs.unsure([("，，，引叫", 0.66)] * 5 + [("LPG", 0.97)]) == pytest.approx(
+        0.6932, abs=1e-3
+    )
+    assert langs.unsure([("，，", 0.5)] * 4) is None  # too few lines to say
+    assert langs.unsure([("x", None)] * 9) is None  # no scores (an engine that gives none)
+    warning = langs.unsure_warning("rapidocr", list(range(1, 14)))
+    assert warning and "pages 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 and 3 more" in warning
+    assert "page 4 read" in (langs.unsure_warning("rapidocr-tiny", [4]) or "")
+    assert langs.unsure_warning("rapidocr", []) is None
+    assert langs.unsure_warning("tesseract", [4]) is None  # its confidences are its own
+
+
+def test_a_scan_in_a_script_the_model_lacks_warns_and_a_latin_scan_does_not(cpu_pipeline, tmp_path):
+    """A Korean page (the corpus's Korean PDF rendered as a 150-dpi scan) reads as Chinese
+    punctuation with no language named: the job says its OCR is in doubt. Tesseract's
+    phototest, read well, says nothing."""
+    from pathlib import Path
+
+    import pypdfium2 as pdfium
+
+    root = Path(__file__).resolve().parents[1]
+    pdf = pdfium.PdfDocument(root / "corpus" / "unstructured-io" / "korean-text-with-tables.pdf")
+    scan = tmp_path / "korean.png"
+    pdf[0].render(scale=150 / 72).to_pil().convert("RGB").save(scan)
+    pdf.close()
+    payload = cpu_pipeline.run({"document_path": str(scan)}, job_id="korean")
+    assert payload["data"]["pages"][0]["source"] == "ocr"
+    (warning,) = [w for w in payload["metadata"]["warnings"] if "low confidence" in w]
+    assert warning.startswith("OCR: page 1 read with low confidence")
+    phototest = root.parent / "shared" / "corpus" / "tesseract" / "phototest.tif"
+    if phototest.is_file():
+        payload = cpu_pipeline.run({"document_path": str(phototest)}, job_id="latin")
+        assert "quick brown dog" in payload["data"]["text"]
+        assert not [w for w in payload["metadata"]["warnings"] if "low confidence" in w]
+
+
 def test_the_script_table_matches_the_bundled_model():
     """``languages.SCRIPTS`` against the recognition model's own character dictionary."""
     pytest.importorskip("rapidocr")

@@ -122,6 +122,7 @@ class CpuEngine:
         unit = paged.unit(run)
         threads = self.threads_for(len(numbers), os.cpu_count() or 1)
         told = False  # the job's language warnings, once a page was OCR'd
+        unsure: list[int] = []  # OCR'd pages read with low confidence (one warning)
         # No read-ahead bound: the job keeps every page's result until its response is
         # built, so results finished ahead of a slow page cost nothing they would not
         # cost anyway; a window of 8 left one page process idle while the other read a
@@ -142,7 +143,12 @@ class CpuEngine:
                     run.warnings.extend(
                         ocr.language_warnings(run.settings.ocr_engine, run.job.languages)
                     )
+                if result.source == "ocr" and ocr.unsure_page(result.blocks or []):
+                    unsure.append(task.number)
                 yield result
+        warning = ocr.unsure_warning(run.settings.ocr_engine, sorted(unsure))
+        if warning is not None:
+            run.warnings.append(warning)
 
 
 #: The most onnxruntime threads one page's OCR is given (more scale poorly on the

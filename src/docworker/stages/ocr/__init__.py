@@ -18,7 +18,9 @@ Every engine's stage is built by ``build(name, threads, languages)`` and is
 called as ``stage.read(image, scale) -> OcrRead`` (lines in page units plus the
 rotation) and ``stage.models() -> list[ModelInfo]``. ``model_key`` says which
 of a job's languages change the stage an engine builds (a page process keeps
-one stage per key); ``language_warnings`` what the job is told.
+one stage per key); ``language_warnings`` what the job is told, and
+``unsure_page``/``unsure_warning`` which OCR'd pages it is told were read with low
+confidence.
 """
 
 from __future__ import annotations
@@ -79,3 +81,15 @@ def language_warnings(name: str, languages: Sequence[str]) -> list[str]:
         found = find_tessdata()
         installed = installed_languages(found[0]) if found else frozenset()
     return _languages.warnings(name, languages, installed)
+
+
+def unsure_page(blocks: Sequence[Any]) -> bool:
+    """Were an OCR'd page's lines (its ``line`` blocks) read with low confidence
+    (``languages.unsure``)?"""
+    lines = [(b.text, b.confidence) for b in blocks if b.type == "line"]
+    return _languages.unsure(lines) is not None
+
+
+def unsure_warning(engine: str, pages: list[int]) -> str | None:
+    """The job's warning for the OCR'd ``pages`` read with low confidence, or None."""
+    return _languages.unsure_warning(engine, pages)

@@ -18,8 +18,15 @@ are taken as Tesseract's own names, "spa").
 ``warnings(engine, languages, installed)`` gives the lines that go to
 ``metadata.warnings`` when a page of the job was OCR'd.
 
-Inputs: language codes, and the installed Tesseract languages. Outputs: tuples
-of Tesseract codes, lists of language codes and warning strings.
+A job that names no language gets no such warning, and a page in a script the
+model lacks reads as noise (a Korean page as Chinese punctuation) that it scores
+low: ``unsure`` finds an OCR'd page whose lines score low on the whole, and
+``unsure_warning`` names those pages in one warning (RapidOCR's engines only:
+their scores are the recognizer's, ``UNSURE_SCORE``).
+
+Inputs: language codes, the installed Tesseract languages, an OCR'd page's lines
+(text and score). Outputs: tuples of Tesseract codes, lists of language codes and
+warning strings.
 """
 
 from __future__ import annotations
@@ -116,3 +123,39 @@ def warnings(
         f" {', '.join(scripts)}; no other model is downloaded (try DOCWORKER_OCR_ENGINE=tesseract"
         " with that language's data, or the gpu engine)"
     ]
+
+
+#: An OCR'd page whose lines' recognition scores average under this, each line weighed
+#: by its characters, is read unreliably. The bundled recognizer's average on the
+#: corpus's scans is 0.978-0.995 a page (linn, c02-22, eurotext, phototest, ocropy's
+#: and kraken's pages, a Chinese one); on a Korean page, whose Hangul it has no letters
+#: for, 0.75 (read as Chinese punctuation).
+UNSURE_SCORE = 0.85
+#: ... over this many lines or more: a page of a line or two says too little.
+UNSURE_LINES = 5
+
+
+def unsure(lines: Iterable[tuple[str, float | None]]) -> float | None:
+    """The character-weighted mean score of an OCR'd page's ``lines`` (text, score) when it
+    is under ``UNSURE_SCORE`` over ``UNSURE_LINES`` scored lines or more; else None."""
+    scored = [(len(text.strip()), score) for text, score in lines if score is not None]
+    chars = sum(n for n, _ in scored)
+    if len(scored) < UNSURE_LINES or chars == 0:
+        return None
+    mean = sum(n * score for n, score in scored) / chars
+    return mean if mean < UNSURE_SCORE else None
+
+
+def unsure_warning(engine: str, pages: list[int], most: int = 10) -> str | None:
+    """The job's one warning for the OCR'd ``pages`` ``unsure`` found, or None."""
+    if not pages or engine not in _ENGINE_NOTE:
+        return None
+    named = ", ".join(map(str, pages[:most])) + (
+        f" and {len(pages) - most} more" if len(pages) > most else ""
+    )
+    return (
+        f"OCR: page{'s' if len(pages) > 1 else ''} {named} read with low confidence (the"
+        f" recognizer's mean score under {UNSURE_SCORE}): the text may be wrong; a degraded"
+        f" scan, or a script {_ENGINE_NOTE[engine]} lacks, which reads as noise (try"
+        " DOCWORKER_OCR_ENGINE=tesseract with that language's data, or the gpu engine)"
+    )
