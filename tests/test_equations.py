@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from docworker import decode
-from docworker.decode.pdfchars import Char, Style, negations
+from docworker.decode.pdfchars import Char, Style, long_arrows, negations
 from docworker.decode.pdfmath import is_math_font
 from docworker.engines import cpu
 from docworker.geometry import Line
@@ -225,10 +225,72 @@ def test_tex_negation_slash_and_mapsto_bar_join_the_sign_they_are_drawn_with():
         _char("=", 198, text, space=True),
         _char("7", 210, math, space=True),  # a bar pairs with an arrow only
         _char("=", 210, text),
+        _char("6", 220, math, space=True),  # an old-style 6 over an "=" on the next line
+        Char("=", 220, 112.0, 228, 122.0, 220, 120.0, 10.0, text, True),
     ]
     negations(chars, styles)
     assert "".join((" " if c.space else "") + c.text for c in chars) == (
-        "x ≠ 0 y ∉ A u ↦ v 6= 6 = 7="
+        "x ≠ 0 y ∉ A u ↦ v 6= 6 = 7= 6 ="
     )
     sign = chars[1]
     assert (sign.x0, sign.x1, sign.style, sign.space) == (90, 98.3, math, True)
+
+
+def _pieces(x0: float, texts: str, style: int, step: float = 4.5) -> list[Char]:
+    """Glyphs 8 pt wide set ``step`` apart: under 8, each drawn into the one before."""
+    return [
+        Char(t, x0 + k * step, 100.0, x0 + k * step + 8, 110.0, x0 + k * step, 108.0, 10.0,
+             style, k == 0)
+        for k, t in enumerate(texts)
+    ]  # fmt: skip
+
+
+def test_tex_long_arrows_of_pieces_are_one_sign():
+    """TeX's long arrows are bars and heads drawn into each other ("−→", "=⇒", "⇐⇒", an
+    extensible "=====⇒" under a label, \\longmapsto's bar and "−→"): one sign each. Pieces
+    set apart, a run with no head or a head inside it, and pieces in text fonts only stay."""
+    styles = [Style(bold=False, mono=False), Style(bold=False, mono=False, math=True)]
+    text, math = 0, 1
+    runs = [
+        (_pieces(10, "−→", math), ["⟶"]),
+        (_pieces(10, "=", text) + _pieces(14.5, "⇒", math), ["⟹"]),
+        (_pieces(10, "=====", text) + _pieces(32.5, "⇒", math), ["⟹"]),
+        (_pieces(10, "⇐⇒", math), ["⟺"]),
+        (_pieces(10, "←−", math), ["⟵"]),
+        (_pieces(10, "7", math) + _pieces(10, "−→", math), ["⟼"]),
+        (_pieces(10, "−→", math, step=12), ["−", "→"]),  # set apart: a minus, an arrow
+        (_pieces(10, "==", text), ["=", "="]),  # no head
+        (_pieces(10, "→→", math), ["→", "→"]),  # two heads, no bar: not a long arrow
+        (_pieces(10, "−→", text), ["−", "→"]),  # no math font: not TeX's
+    ]
+    for chars, expected in runs:
+        chars = [*chars, Char("x", 60, 100, 66, 110, 60, 108, 10.0, math, True)]
+        long_arrows(chars, styles)
+        assert [c.text for c in chars] == [*expected, "x"]
+    chars = _pieces(10, "−→", text)[:1] + _pieces(14.5, "→", math)
+    long_arrows(chars, styles)
+    (arrow,) = chars
+    assert (arrow.text, arrow.x0, arrow.x1, arrow.style, arrow.space) == ("⟶", 10, 22.5, math, True)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_joining_signs_keeps_every_other_character_in_order(seed):
+    """Random runs of the pieces, digits and letters, overlapping or not: no error, and
+    every character that is no piece of a sign stays, in order."""
+    import random
+
+    rng = random.Random(seed)
+    styles = [Style(bold=False, mono=False), Style(bold=False, mono=False, math=True)]
+    chars, x = [], 0.0
+    for _ in range(300):
+        t = rng.choice("−=→⇒←⇐67∈ab1 ")
+        if t == " ":
+            x += 10
+            continue
+        y = rng.choice([100.0, 100.0, 100.0, 130.0])
+        chars.append(Char(t, x, y, x + 8, y + 10, x, y + 8, 10.0, rng.randint(0, 1), False))
+        x += rng.choice([0.0, 4.5, 9.0])
+    others = [c.text for c in chars if c.text in "ab1"]
+    negations(chars, styles)
+    long_arrows(chars, styles)
+    assert [c.text for c in chars if c.text in "ab1"] == others

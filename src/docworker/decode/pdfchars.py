@@ -664,6 +664,8 @@ def read_chars(
         _stack_down(chars)
     if "6" in text or "7" in text:
         negations(chars, read.styles)
+    if not _HEADS.isdisjoint(text):
+        long_arrows(chars, read.styles)
     return read
 
 
@@ -678,8 +680,8 @@ NEGATION_REACH = 0.15
 
 def negations(chars: list[Char], styles: list[Style]) -> None:
     """Each pair of ``NEGATED`` in ``chars`` (the slash or bar in a math font, the sign
-    after it starting at the same place) → one character: the sign's, with the pair's
-    box, the slash's style and the space before the slash."""
+    after it starting at the same place on the same line) → one character: the sign's,
+    with the pair's box, the slash's style and the space before the slash."""
     math = {i for i, style in enumerate(styles) if style.math}
     if not math:
         return
@@ -691,7 +693,10 @@ def negations(chars: list[Char], styles: list[Style]) -> None:
             k += 1
             continue
         size = mark.size if mark.size > 0.5 else max(mark.y1 - mark.y0, 1.0)
-        if abs(sign.x0 - mark.x0) >= NEGATION_REACH * size:
+        if (
+            abs(sign.x0 - mark.x0) >= NEGATION_REACH * size
+            or min(mark.y1, sign.y1) <= max(mark.y0, sign.y0)  # not on one line
+        ):
             k += 1
             continue
         chars[k : k + 2] = [
@@ -712,6 +717,89 @@ def negations(chars: list[Char], styles: list[Style]) -> None:
             )
         ]
         k += 1
+
+
+#: TeX sets a long arrow as pieces drawn overlapping (``\joinrel``): bars ("−" or "=")
+#: and a head at either end (\longrightarrow "−→", \Longrightarrow "=⇒",
+#: \Longleftrightarrow "⇐⇒", an extensible arrow under a label "=====⇒", \longmapsto
+#: CMSY's mapsto bar and "−→"); raw extraction reads the pieces. A run of them, each
+#: drawn into the one before on one line, one in a math font → the arrow's one sign,
+#: by (left head, right head, double).
+LONG_ARROWS = {
+    (False, True, False): "⟶",
+    (False, True, True): "⟹",
+    (True, False, False): "⟵",
+    (True, False, True): "⟸",
+    (True, True, False): "⟷",
+    (True, True, True): "⟺",
+}
+_BARS = frozenset("−=")
+_RIGHT_HEADS = frozenset("→⇒")
+_LEFT_HEADS = frozenset("←⇐")
+_HEADS = _RIGHT_HEADS | _LEFT_HEADS
+_DOUBLE = frozenset("=⇒⇐")
+#: Each piece starts at least this many points inside the one before.
+_DRAWN_INTO = 0.1
+
+
+def long_arrows(chars: list[Char], styles: list[Style]) -> None:
+    """Each long arrow of pieces in ``chars`` (``LONG_ARROWS``) → one character, with the
+    pieces' box, the head's style and the space before the first piece."""
+    k = 0
+    while k < len(chars):
+        first = chars[k]
+        mapsto = first.text == "7" and styles[first.style].math
+        if first.text not in _BARS and first.text not in _HEADS and not mapsto:
+            k += 1
+            continue
+        end = k + 1
+        while end < len(chars) and _drawn_into(chars[end - 1], chars[end], mapsto and end == k + 1):
+            end += 1
+        if end - k < 2:
+            k += 1
+            continue
+        run = chars[k:end]
+        texts = [c.text for c in run[1:]] if mapsto else [c.text for c in run]
+        left, right = texts[0] in _LEFT_HEADS, texts[-1] in _RIGHT_HEADS
+        heads = sum(t in _HEADS for t in texts)
+        sign = LONG_ARROWS.get((left, right, not _DOUBLE.isdisjoint(texts)))
+        if mapsto:  # the bar, then "−" pieces and a right head: \longmapsto
+            sign = "⟼" if right and len(texts) > 1 and set(texts[:-1]) == {"−"} else None
+        if sign is None or heads != left + right or not any(styles[c.style].math for c in run):
+            k += 1
+            continue
+        head = run[-1] if right else run[0]
+        chars[k:end] = [
+            Char(
+                sign,
+                min(c.x0 for c in run),
+                min(c.y0 for c in run),
+                max(c.x1 for c in run),
+                max(c.y1 for c in run),
+                first.ox,
+                first.oy,
+                head.size,
+                head.style,
+                first.space,
+                head.direction,
+                False,
+                head.invisible,
+            )
+        ]
+        k += 1
+
+
+def _drawn_into(before: Char, piece: Char, zero_width: bool) -> bool:
+    """Is ``piece`` (a bar or a head) drawn into ``before`` on its line: starting inside it
+    (or where it starts, after a mapsto bar of no width)?"""
+    if piece.text not in _BARS and piece.text not in _HEADS:
+        return False
+    if piece.direction != before.direction or min(before.y1, piece.y1) <= max(before.y0, piece.y0):
+        return False
+    if zero_width:
+        size = before.size if before.size > 0.5 else max(before.y1 - before.y0, 1.0)
+        return abs(piece.x0 - before.x0) < NEGATION_REACH * size
+    return piece.x0 < before.x1 - _DRAWN_INTO and piece.x0 > before.x0
 
 
 #: A space the PDF sets right after a ligature glyph, its next glyph starting less than

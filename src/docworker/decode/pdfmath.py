@@ -66,6 +66,8 @@ _SYMBOLS = {
     "∐": "coprod", "∫": "int", "∬": "iint", "∮": "oint", "∞": "infty", "→": "to",
     "←": "leftarrow", "↔": "leftrightarrow", "⇒": "Rightarrow", "⇐": "Leftarrow",
     "⇔": "Leftrightarrow", "⟶": "longrightarrow", "⟹": "Longrightarrow",
+    "⟵": "longleftarrow", "⟸": "Longleftarrow", "⟷": "longleftrightarrow",
+    "⟺": "Longleftrightarrow", "⟼": "longmapsto",
     "↦": "mapsto", "↑": "uparrow", "↓": "downarrow", "∈": "in", "∉": "notin",
     "∋": "ni", "⊂": "subset", "⊆": "subseteq", "⊃": "supset", "⊇": "supseteq",
     "∪": "cup", "∩": "cap", "∅": "emptyset", "∀": "forall", "∃": "exists",
