@@ -155,7 +155,7 @@ def unsure_warning(engine: str, pages: list[int], most: int = 10) -> str | None:
     )
     return (
         f"OCR: page{'s' if len(pages) > 1 else ''} {named} read with low confidence (the"
-        f" recognizer's mean score under {UNSURE_SCORE}): the text may be wrong; a degraded"
-        f" scan, or a script {_ENGINE_NOTE[engine]} lacks, which reads as noise (try"
-        " DOCWORKER_OCR_ENGINE=tesseract with that language's data, or the gpu engine)"
+        f" recognizer's mean score under {UNSURE_SCORE}): the text may be wrong. A degraded"
+        f" scan reads so, and a script the model lacks reads as noise ({_ENGINE_NOTE[engine]};"
+        " try DOCWORKER_OCR_ENGINE=tesseract with that language's data, or the gpu engine)"
     )
