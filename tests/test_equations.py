@@ -14,7 +14,7 @@ import pytest
 
 from docworker import decode
 from docworker.decode.pdfchars import Char, Style, long_arrows, negations
-from docworker.decode.pdfmath import is_math_font
+from docworker.decode.pdfmath import command, is_math_font
 from docworker.engines import cpu
 from docworker.geometry import Line
 from docworker.isolation import tasks
@@ -227,11 +227,23 @@ def test_tex_negation_slash_and_mapsto_bar_join_the_sign_they_are_drawn_with():
         _char("=", 210, text),
         _char("6", 220, math, space=True),  # an old-style 6 over an "=" on the next line
         Char("=", 220, 112.0, 228, 122.0, 220, 120.0, 10.0, text, True),
+        _char("6", 240, math, space=True),  # \not over any relation Unicode composes
+        _char("≡", 240, math),
+        _char("6", 250, math, space=True),
+        _char("⊂", 250, math),
+        _char("6", 260, math, space=True),  # over a letter: no such sign
+        _char("a", 260, math),
     ]
     negations(chars, styles)
     assert "".join((" " if c.space else "") + c.text for c in chars) == (
-        "x ≠ 0 y ∉ A u ↦ v 6= 6 = 7= 6 ="
+        "x ≠ 0 y ∉ A u ↦ v 6= 6 = 7= 6 = ≢ ⊄ 6a"
     )
+    assert [command(c) for c in "≢⊄≰∤"] == [
+        "\\not\\equiv",
+        "\\not\\subset",
+        "\\not\\leq",
+        "\\not\\mid",
+    ]
     sign = chars[1]
     assert (sign.x0, sign.x1, sign.style, sign.space) == (90, 98.3, math, True)
 

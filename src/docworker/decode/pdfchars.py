@@ -65,6 +65,7 @@ from __future__ import annotations
 import ctypes
 import math
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -670,25 +671,38 @@ def read_chars(
 
 
 #: TeX draws ≠ as CMSY's negation slash (slot 0x36, which pdfium reads as "6" where the font
-#: has no Unicode map) over "=", ∉ as that slash over "∈", and ↦ as CMSY's mapsto bar
-#: (slot 0x37, "7") set before "→": two glyphs that start at one place, read "6=", "6∈"
-#: and "7→" by raw extraction. The pair → its one sign.
+#: has no Unicode map) over "=", ∉ as that slash over "∈" (``\not`` over any relation:
+#: ≢ ⊄ ≰ ...), and ↦ as CMSY's mapsto bar (slot 0x37, "7") set before "→": two glyphs that
+#: start at one place, read "6=", "6∈" and "7→" by raw extraction. The pair → its one
+#: sign: the relation with U+0338 (the long solidus overlay), where Unicode composes the
+#: two into one character, and "↦".
+SLASH, MAPSTO_BAR = "6", "7"
 NEGATED = {("6", "="): "≠", ("6", "∈"): "∉", ("7", "→"): "↦"}
+
+
+def _negated(mark: str, sign: str) -> str | None:
+    """The one sign the slash or bar ``mark`` drawn with ``sign`` makes, or None."""
+    if mark == SLASH and len(sign) == 1:
+        composed = unicodedata.normalize("NFC", sign + "\u0338")
+        return composed if len(composed) == 1 else None
+    return NEGATED.get((mark, sign))
+
+
 #: The two glyphs of a pair start less than this many font sizes apart.
 NEGATION_REACH = 0.15
 
 
 def negations(chars: list[Char], styles: list[Style]) -> None:
-    """Each pair of ``NEGATED`` in ``chars`` (the slash or bar in a math font, the sign
-    after it starting at the same place on the same line) → one character: the sign's,
-    with the pair's box, the slash's style and the space before the slash."""
+    """Each pair of ``NEGATED`` kind in ``chars`` (the slash or bar in a math font, the
+    sign after it starting at the same place on the same line) → one character: the
+    sign's, with the pair's box, the slash's style and the space before the slash."""
     math = {i for i, style in enumerate(styles) if style.math}
     if not math:
         return
     k = 0
     while k + 1 < len(chars):
         mark, sign = chars[k], chars[k + 1]
-        merged = NEGATED.get((mark.text, sign.text))
+        merged = _negated(mark.text, sign.text) if mark.text in (SLASH, MAPSTO_BAR) else None
         if merged is None or mark.style not in math or mark.direction != sign.direction:
             k += 1
             continue

@@ -79,7 +79,7 @@ _SYMBOLS = {
     "≫": "gg", "⌊": "lfloor", "⌋": "rfloor", "⌈": "lceil", "⌉": "rceil",
     "∖": "setminus", "⊢": "vdash", "⊨": "models", "ℓ": "ell", "ℏ": "hbar",
     "ℵ": "aleph", "℘": "wp", "ℜ": "Re", "ℑ": "Im", "†": "dagger", "‡": "ddagger",
-    "⋆": "star", "≺": "prec", "≻": "succ", "⪯": "preceq", "⪰": "succeq",
+    "⋆": "star", "≺": "prec", "≻": "succ", "⪯": "preceq", "⪰": "succeq", "∣": "mid",
     # The rest of TeX's symbol and extension fonts (``texfonts``).
     "⋃": "bigcup", "⋂": "bigcap", "⋀": "bigwedge", "⋁": "bigvee", "⊎": "uplus",
     "⊔": "sqcup", "⊓": "sqcap", "⊑": "sqsubseteq", "⊒": "sqsupseteq", "≍": "asymp",
@@ -125,6 +125,10 @@ def command(ch: str) -> str | None:
     if ch in _PLAIN:
         return _PLAIN[ch]
     name = _GREEK.get(ch) or _SYMBOLS.get(ch)
+    if name is None and len(ch) == 1:
+        parts = unicodedata.normalize("NFD", ch)
+        if len(parts) == 2 and parts[1] == "\u0338":  # a relation struck through: ≢ ⊄ ≰
+            return "\\not" + (command(parts[0]) or parts[0])
     return "\\" + name if name else None
 
 
