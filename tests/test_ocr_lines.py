@@ -287,7 +287,12 @@ def test_a_page_read_with_low_confidence_is_named_in_one_warning():
     assert warning and "pages 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 and 3 more" in warning
     assert "page 4 read" in (langs.unsure_warning("rapidocr-tiny", [4]) or "")
     assert langs.unsure_warning("rapidocr", []) is None
-    assert langs.unsure_warning("tesseract", [4]) is None  # its confidences are its own
+    # Tesseract's word confidences have a threshold of their own (0.6).
+    assert langs.unsure([("Das ist ein Satz.", 0.75)] * 6, "tesseract") is None
+    assert langs.unsure([("Das ist ein Satz.", 0.75)] * 6) == pytest.approx(0.75)
+    assert langs.unsure([("，，", 0.4)] * 6, "tesseract") == pytest.approx(0.4)
+    assert "Tesseract was not given" in (langs.unsure_warning("tesseract", [4]) or "")
+    assert langs.unsure([("x", 0.1)] * 9, "an-engine") is None  # no threshold measured
 
 
 def test_a_scan_in_a_script_the_model_lacks_warns_and_a_latin_scan_does_not(cpu_pipeline, tmp_path):

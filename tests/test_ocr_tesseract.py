@@ -164,6 +164,24 @@ def test_pipeline_job_uses_tesseract_and_says_so(tesseract_pipeline, tmp_path):
     assert any(m["runtime"].startswith("tesserocr") for m in models)
 
 
+def test_a_page_tesseract_reads_with_low_confidence_is_named_in_a_warning(
+    tesseract_pipeline, tmp_path
+):
+    """The corpus's Korean PDF rendered as a 150-dpi scan, read with ``spa+eng`` data
+    (mean word confidence 0.37): the job says the page's OCR is in doubt."""
+    import pypdfium2 as pdfium
+
+    root = Path(__file__).resolve().parents[1]
+    pdf = pdfium.PdfDocument(root / "corpus" / "unstructured-io" / "korean-text-with-tables.pdf")
+    scan = tmp_path / "korean.png"
+    pdf[0].render(scale=150 / 72).to_pil().convert("RGB").save(scan)
+    pdf.close()
+    payload = tesseract_pipeline.run({"document_path": str(scan)}, job_id="korean-tess")
+    (warning,) = [w for w in payload["metadata"]["warnings"] if "low confidence" in w]
+    assert warning.startswith("OCR: page 1 read with low confidence") and "0.6" in warning
+    assert "Tesseract was not given" in warning
+
+
 def test_build_refuses_to_start_when_tesseract_is_missing(tmp_path, monkeypatch):
     """Page processes get the parent's sys.path: a stub that fails to import stands in
     for a missing tesserocr there, and the build must fail, not warn."""

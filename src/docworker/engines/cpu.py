@@ -143,7 +143,8 @@ class CpuEngine:
                     run.warnings.extend(
                         ocr.language_warnings(run.settings.ocr_engine, run.job.languages)
                     )
-                if result.source == "ocr" and ocr.unsure_page(result.blocks or []):
+                engine = run.settings.ocr_engine
+                if result.source == "ocr" and ocr.unsure_page(result.blocks or [], engine):
                     unsure.append(task.number)
                 yield result
         warning = ocr.unsure_warning(run.settings.ocr_engine, sorted(unsure))

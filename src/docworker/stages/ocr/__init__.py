@@ -83,11 +83,11 @@ def language_warnings(name: str, languages: Sequence[str]) -> list[str]:
     return _languages.warnings(name, languages, installed)
 
 
-def unsure_page(blocks: Sequence[Any]) -> bool:
-    """Were an OCR'd page's lines (its ``line`` blocks) read with low confidence
-    (``languages.unsure``)?"""
+def unsure_page(blocks: Sequence[Any], engine: str) -> bool:
+    """Were an OCR'd page's lines (its ``line`` blocks) read with low confidence by
+    ``engine`` (``languages.unsure``)?"""
     lines = [(b.text, b.confidence) for b in blocks if b.type == "line"]
-    return _languages.unsure(lines) is not None
+    return _languages.unsure(lines, engine) is not None
 
 
 def unsure_warning(engine: str, pages: list[int]) -> str | None:

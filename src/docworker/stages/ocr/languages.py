@@ -21,8 +21,8 @@ are taken as Tesseract's own names, "spa").
 A job that names no language gets no such warning, and a page in a script the
 model lacks reads as noise (a Korean page as Chinese punctuation) that it scores
 low: ``unsure`` finds an OCR'd page whose lines score low on the whole, and
-``unsure_warning`` names those pages in one warning (RapidOCR's engines only:
-their scores are the recognizer's, ``UNSURE_SCORE``).
+``unsure_warning`` names those pages in one warning (a threshold for each engine,
+measured: ``UNSURE_SCORES``).
 
 Inputs: language codes, the installed Tesseract languages, an OCR'd page's lines
 (text and score). Outputs: tuples of Tesseract codes, lists of language codes and
@@ -126,36 +126,46 @@ def warnings(
 
 
 #: An OCR'd page whose lines' recognition scores average under this, each line weighed
-#: by its characters, is read unreliably. The bundled recognizer's average on the
-#: corpus's scans is 0.978-0.995 a page (linn, c02-22, eurotext, phototest, ocropy's
-#: and kraken's pages, a Chinese one); on a Korean page, whose Hangul it has no letters
-#: for, 0.75 (read as Chinese punctuation).
-UNSURE_SCORE = 0.85
+#: by its characters, is read unreliably, by engine. The bundled recognizer's average on
+#: the corpus's scans is 0.978-0.995 a page (linn, c02-22, eurotext, phototest, ocropy's
+#: and kraken's pages, a Chinese one; the tiny one's 0.918-0.986, the small one's
+#: 0.978-0.996); on a Korean page, whose Hangul it has no letters for, 0.75 (the tiny one
+#: 0.64), read as Chinese punctuation. Tesseract's mean word confidence (with the image's
+#: ``spa+eng`` data) on the Latin pages is 0.930-0.957, on kraken's old print 0.755, and
+#: on the Korean and the Chinese page, whose data it lacks, 0.37 and 0.42.
+UNSURE_SCORES = {"rapidocr": 0.85, "rapidocr-small": 0.85, "rapidocr-tiny": 0.85, "tesseract": 0.6}
 #: ... over this many lines or more: a page of a line or two says too little.
 UNSURE_LINES = 5
 
 
-def unsure(lines: Iterable[tuple[str, float | None]]) -> float | None:
+def unsure(lines: Iterable[tuple[str, float | None]], engine: str = "rapidocr") -> float | None:
     """The character-weighted mean score of an OCR'd page's ``lines`` (text, score) when it
-    is under ``UNSURE_SCORE`` over ``UNSURE_LINES`` scored lines or more; else None."""
+    is under ``engine``'s ``UNSURE_SCORES`` over ``UNSURE_LINES`` scored lines or more;
+    else None (and for an engine with no measured threshold)."""
+    floor = UNSURE_SCORES.get(engine)
     scored = [(len(text.strip()), score) for text, score in lines if score is not None]
     chars = sum(n for n, _ in scored)
-    if len(scored) < UNSURE_LINES or chars == 0:
+    if floor is None or len(scored) < UNSURE_LINES or chars == 0:
         return None
     mean = sum(n * score for n, score in scored) / chars
-    return mean if mean < UNSURE_SCORE else None
+    return mean if mean < floor else None
 
 
 def unsure_warning(engine: str, pages: list[int], most: int = 10) -> str | None:
     """The job's one warning for the OCR'd ``pages`` ``unsure`` found, or None."""
-    if not pages or engine not in _ENGINE_NOTE:
+    if not pages or engine not in UNSURE_SCORES:
         return None
     named = ", ".join(map(str, pages[:most])) + (
         f" and {len(pages) - most} more" if len(pages) > most else ""
     )
+    if engine == "tesseract":
+        lacks = "a language whose data Tesseract was not given reads as noise (set the job's"
+        lacks += " languages; DOCWORKER_OCR_ENGINE=rapidocr reads Chinese and Japanese)"
+    else:
+        lacks = f"a script the model lacks reads as noise ({_ENGINE_NOTE[engine]}; try"
+        lacks += " DOCWORKER_OCR_ENGINE=tesseract with that language's data, or the gpu engine)"
     return (
         f"OCR: page{'s' if len(pages) > 1 else ''} {named} read with low confidence (the"
-        f" recognizer's mean score under {UNSURE_SCORE}): the text may be wrong. A degraded"
-        f" scan reads so, and a script the model lacks reads as noise ({_ENGINE_NOTE[engine]};"
-        " try DOCWORKER_OCR_ENGINE=tesseract with that language's data, or the gpu engine)"
+        f" recognizer's mean score under {UNSURE_SCORES[engine]}): the text may be wrong. A"
+        f" degraded scan reads so, and {lacks}"
     )
