@@ -1,5 +1,6 @@
 """Jobs through a real pipeline set to one OCR engine (the Tesseract and tiny-engine tests),
-and a count of what a RapidOCR recognizer is given."""
+a scan in a script the OCR engines lack, and a count of what a RapidOCR recognizer is
+given."""
 
 from __future__ import annotations
 
@@ -17,6 +18,23 @@ def engine_pipeline(ocr_engine: str):
         settings = Settings(default_engine="cpu", workers=1)
     assert settings.ocr_engine == ocr_engine
     return Pipeline.build(settings, load_gpu=False)
+
+
+def korean_scan(folder):
+    """The corpus's Korean PDF's first page rendered at 150 dpi as a PNG in ``folder``: a
+    real page in a script neither bundled OCR engine reads."""
+    from pathlib import Path
+
+    import pypdfium2 as pdfium
+
+    root = Path(__file__).resolve().parents[1]
+    pdf = pdfium.PdfDocument(root / "corpus" / "unstructured-io" / "korean-text-with-tables.pdf")
+    try:
+        scan = folder / "korean.png"
+        pdf[0].render(scale=150 / 72).to_pil().convert("RGB").save(scan)
+    finally:
+        pdf.close()
+    return scan
 
 
 def run_scan_job(pipeline, folder, lines: list[str], job_id: str) -> dict:

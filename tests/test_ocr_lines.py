@@ -301,14 +301,10 @@ def test_a_scan_in_a_script_the_model_lacks_warns_and_a_latin_scan_does_not(cpu_
     phototest, read well, says nothing."""
     from pathlib import Path
 
-    import pypdfium2 as pdfium
+    from tests.ocr_jobs import korean_scan
 
     root = Path(__file__).resolve().parents[1]
-    pdf = pdfium.PdfDocument(root / "corpus" / "unstructured-io" / "korean-text-with-tables.pdf")
-    scan = tmp_path / "korean.png"
-    pdf[0].render(scale=150 / 72).to_pil().convert("RGB").save(scan)
-    pdf.close()
-    payload = cpu_pipeline.run({"document_path": str(scan)}, job_id="korean")
+    payload = cpu_pipeline.run({"document_path": str(korean_scan(tmp_path))}, job_id="korean")
     assert payload["data"]["pages"][0]["source"] == "ocr"
     (warning,) = [w for w in payload["metadata"]["warnings"] if "low confidence" in w]
     assert warning.startswith("OCR: page 1 read with low confidence")

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from docworker import errors
 from docworker.config import Settings
 from docworker.stages.ocr.orientation import rotate_image
-from tests.ocr_jobs import engine_pipeline, run_scan_job
+from tests.ocr_jobs import engine_pipeline, korean_scan, run_scan_job
 from tests.pdfgen import text_image
 
 SPANISH = ["¿Dónde está el niño?", "¡Señal de año pequeño!", "Información pública"]
@@ -169,13 +169,7 @@ def test_a_page_tesseract_reads_with_low_confidence_is_named_in_a_warning(
 ):
     """The corpus's Korean PDF rendered as a 150-dpi scan, read with ``spa+eng`` data
     (mean word confidence 0.37): the job says the page's OCR is in doubt."""
-    import pypdfium2 as pdfium
-
-    root = Path(__file__).resolve().parents[1]
-    pdf = pdfium.PdfDocument(root / "corpus" / "unstructured-io" / "korean-text-with-tables.pdf")
-    scan = tmp_path / "korean.png"
-    pdf[0].render(scale=150 / 72).to_pil().convert("RGB").save(scan)
-    pdf.close()
+    scan = korean_scan(tmp_path)
     payload = tesseract_pipeline.run({"document_path": str(scan)}, job_id="korean-tess")
     (warning,) = [w for w in payload["metadata"]["warnings"] if "low confidence" in w]
     assert warning.startswith("OCR: page 1 read with low confidence") and "0.6" in warning
