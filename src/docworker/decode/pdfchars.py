@@ -713,23 +713,7 @@ def negations(chars: list[Char], styles: list[Style]) -> None:
         ):
             k += 1
             continue
-        chars[k : k + 2] = [
-            Char(
-                merged,
-                min(mark.x0, sign.x0),
-                min(mark.y0, sign.y0),
-                max(mark.x1, sign.x1),
-                max(mark.y1, sign.y1),
-                sign.ox,
-                sign.oy,
-                sign.size,
-                mark.style,
-                mark.space,
-                sign.direction,
-                sign.hyphen,
-                sign.invisible,
-            )
-        ]
+        chars[k : k + 2] = [_one_sign(merged, [mark, sign], head=sign, origin=sign, style=mark)]
         k += 1
 
 
@@ -783,24 +767,29 @@ def long_arrows(chars: list[Char], styles: list[Style]) -> None:
             k += 1
             continue
         head = run[-1] if right else run[0]
-        chars[k:end] = [
-            Char(
-                sign,
-                min(c.x0 for c in run),
-                min(c.y0 for c in run),
-                max(c.x1 for c in run),
-                max(c.y1 for c in run),
-                first.ox,
-                first.oy,
-                head.size,
-                head.style,
-                first.space,
-                head.direction,
-                False,
-                head.invisible,
-            )
-        ]
+        chars[k:end] = [_one_sign(sign, run, head=head, origin=first, style=head)]
         k += 1
+
+
+def _one_sign(text: str, run: list[Char], head: Char, origin: Char, style: Char) -> Char:
+    """The glyphs of ``run`` as one character ``text``: their box, ``origin``'s pen
+    position, ``head``'s size, direction and flags, ``style``'s style and the space
+    before the run's first glyph."""
+    return Char(
+        text,
+        min(c.x0 for c in run),
+        min(c.y0 for c in run),
+        max(c.x1 for c in run),
+        max(c.y1 for c in run),
+        origin.ox,
+        origin.oy,
+        head.size,
+        style.style,
+        run[0].space,
+        head.direction,
+        head.hyphen,
+        head.invisible,
+    )
 
 
 def _drawn_into(before: Char, piece: Char, zero_width: bool) -> bool:

@@ -122,6 +122,7 @@ class CpuEngine:
         unit = paged.unit(run)
         threads = self.threads_for(len(numbers), os.cpu_count() or 1)
         told = False  # the job's language warnings, once a page was OCR'd
+        engine = run.settings.ocr_engine
         unsure: list[int] = []  # OCR'd pages read with low confidence (one warning)
         # No read-ahead bound: the job keeps every page's result until its response is
         # built, so results finished ahead of a slow page cost nothing they would not
@@ -140,14 +141,11 @@ class CpuEngine:
                 run.add_timings(result.timings_ms)
                 if result.source == "ocr" and not told:
                     told = True
-                    run.warnings.extend(
-                        ocr.language_warnings(run.settings.ocr_engine, run.job.languages)
-                    )
-                engine = run.settings.ocr_engine
+                    run.warnings.extend(ocr.language_warnings(engine, run.job.languages))
                 if result.source == "ocr" and ocr.unsure_page(result.blocks or [], engine):
                     unsure.append(task.number)
                 yield result
-        warning = ocr.unsure_warning(run.settings.ocr_engine, sorted(unsure))
+        warning = ocr.unsure_warning(engine, sorted(unsure))
         if warning is not None:
             run.warnings.append(warning)
 
