@@ -9,11 +9,14 @@ from PIL import Image, ImageDraw
 
 from docworker import decode
 from docworker.engines import cpu
+from docworker.geometry import Line, Word
 from docworker.isolation import tasks
 from docworker.stages.ocr.orientation import rotate_image
+from docworker.tables import scanned
 from tests.pdfgen import font
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+LOCAL = Path(__file__).resolve().parents[1] / "corpus"  # this repository's documents
 
 ROWS = [
     ["Provincia", "Altas", "Bajas", "Saldo"],
@@ -159,3 +162,90 @@ def test_a_scanned_table_ruled_row_by_row_keeps_its_wrapped_cells(tmp_path):
     assert grid[0] == ["Provincia", "Altas", "Bajas", "Saldo neto"]
     assert grid[2] == ["Santa Cruz de Tenerife", "845", "902", "-57"]
     assert len(grid) == len(rows)
+
+
+def _ocr_line(*words: tuple[str, float, float], top: float, bottom: float) -> Line:
+    """An OCR line as the recognizer gives it: its words' boxes, side by side."""
+    boxes = [Word(x0, top, x1, bottom, text) for text, x0, x1 in words]
+    return Line(
+        " ".join(w.text for w in boxes), (boxes[0].x0, top, boxes[-1].x1, bottom), 0.98, words=boxes
+    )
+
+
+def test_a_header_read_across_column_rules_and_one_band_of_rows():
+    """The boxes of unstructured's single_table.pdf (a paper's table ruled round, under its
+    header, above its last row and between its columns). The recognizer read two header
+    cells as one line across a rule; the three rows between the two inner rules are rows
+    of their own, every one with text in every column, not one row of wrapped cells."""
+    region = scanned.Region((76, 262, 531, 352), columns=(144.2, 221.0, 421.2), rows=(282.5, 331.4))
+    body = [
+        ("Base 128", "64,058", "800.73", "(484.11)", "N/A"),
+        ("Base 256", "32,051", "400.64", "(242.04)", "N/A"),
+        ("Base 512", "16,046", "200.58", "(121.01)", "N/A"),
+    ]
+    lines = [
+        _ocr_line(
+            ("Processing", 80, 139.6),
+            ("total", 146.9, 173.1),
+            ("chunks", 177.3, 218.6),
+            top=262,
+            bottom=285,
+        ),
+        _ocr_line(("mean", 225.9, 252), top=262, bottom=285),
+        _ocr_line(
+            ("chunks", 259.3, 297.6),
+            ("per", 304.9, 321.9),
+            ("document", 329.2, 385.7),
+            ("(std)", 389.9, 419.1),
+            ("tables", 423.4, 455.6),
+            ("mean", 465.9, 492),
+            ("(std)", 499.3, 525.4),
+            top=262,
+            bottom=285,
+        ),
+    ]
+    for k, (name, total, mean, std, tables) in enumerate(body):
+        top = 283 + 16 * k
+        lines += [
+            _ocr_line((name, 79, 130), top=top, bottom=top + 17),
+            _ocr_line((total, 165, 199), top=top, bottom=top + 17),
+            _ocr_line((mean, 277, 312), top=top, bottom=top + 17),
+            _ocr_line((std, 319, 365), top=top, bottom=top + 17),
+            _ocr_line((tables, 464, 487), top=top, bottom=top + 17),
+        ]
+    lines += [
+        _ocr_line(("Chipper", 82, 126), top=332, bottom=350),
+        _ocr_line(("20,843", 165, 199), top=332, bottom=350),
+        _ocr_line(("260.57", 278, 312), ("(145.80)", 319, 366), top=332, bottom=350),
+        _ocr_line(("96.20", 438, 470), ("(57.53)", 476, 513), top=332, bottom=350),
+    ]
+    found = scanned.table_in(region, lines)
+    assert found is not None
+    table, used = found
+    assert len(used) == len(lines)  # the lines themselves leave the page's text, uncut
+    assert _grid(table) == [
+        ["Processing", "total chunks", "mean chunks per document (std)", "tables mean (std)"],
+        *[[name, total, f"{mean} {std}", tables] for name, total, mean, std, tables in body],
+        ["Chipper", "20,843", "260.57 (145.80)", "96.20 (57.53)"],
+    ]
+
+
+@pytest.mark.skipif(
+    not (LOCAL / "unstructured-io/single_table.pdf").exists(), reason="corpus absent"
+)
+def test_real_image_table_keeps_its_header():
+    doc = tasks.DocTask(
+        str(LOCAL / "unstructured-io/single_table.pdf"), decode.PDF, None, 10, 14400.0, 40_000_000
+    )
+    page = cpu.read_page(tasks.PageTask(doc=doc, number=1))
+    assert page.source == "ocr" and len(page.tables) == 1, page.markdown
+    grid = _grid(page.tables[0])
+    assert grid[0] == [
+        "Processing",
+        "total chunks",
+        "mean chunks per document (std)",
+        "tables mean (std)",
+    ]
+    assert grid[1] == ["Base 128", "64,058", "800.73 (484.11)", "N/A"]
+    assert len(grid) == 5
+    assert "Processing total chunks" not in page.markdown

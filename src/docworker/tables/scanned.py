@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import bisect
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from statistics import median
 
 from PIL import Image
@@ -118,10 +118,13 @@ def _inside(box: BBox, region: BBox) -> bool:
     return region[0] <= cx <= region[2] and region[1] <= cy <= region[3]
 
 
-def _rows(lines: list[Line], rules: tuple[float, ...]) -> list[list[Line]]:
+def _rows(lines: list[Line], region: Region) -> list[list[Line]]:
     """Lines grouped into rows by vertical centre; a horizontal rule always splits. In a
     grid ruled row by row (at least half of its ruled bands hold one row of text), a
-    band is one row: its cells' text wraps onto two lines or more ("Low" over "Vision")."""
+    band is one row: its cells' text wraps onto two lines or more ("Low" over "Vision").
+    A band whose every row of text has text in every column holds rows of its own
+    (a paper's table ruled under its header and above its last row only)."""
+    rules = region.rows
     rows = _text_rows(lines, rules)
     if len(rules) < 2:
         return rows
@@ -132,7 +135,23 @@ def _rows(lines: list[Line], rules: tuple[float, ...]) -> list[list[Line]]:
         bands.setdefault(bisect.bisect(edges, centre), []).append(row)
     if 2 * sum(1 for band in bands.values() if len(band) == 1) < len(bands):
         return rows
-    return [[ln for row in bands[k] for ln in row] for k in sorted(bands)]
+    columns = _columns(rows, region.columns)
+
+    def full(row: list[Line]) -> bool:
+        covered: set[int] = set()
+        for line in row:
+            first, last = _column_of(line.bbox, columns)
+            covered.update(range(first, last + 1))
+        return len(covered) == len(columns)
+
+    merged: list[list[Line]] = []
+    for k in sorted(bands):
+        band = bands[k]
+        if len(band) > 1 and len(columns) > 1 and all(full(row) for row in band):
+            merged += band
+        else:
+            merged.append([ln for row in band for ln in row])
+    return merged
 
 
 def _text_rows(lines: list[Line], rules: tuple[float, ...]) -> list[list[Line]]:
@@ -154,15 +173,48 @@ def _text_rows(lines: list[Line], rules: tuple[float, ...]) -> list[list[Line]]:
 
 
 def _columns(rows: list[list[Line]], rules: tuple[float, ...]) -> list[tuple[float, float]]:
-    """Column extents: gaps in the union of box extents, plus the inner vertical rules."""
-    spans = sorted((ln.bbox[0], ln.bbox[2]) for row in rows if len(row) >= 2 for ln in row)
+    """Column extents: gaps in the union of box extents, plus the inner vertical rules.
+    Where the grid has inner vertical rules, two extents no rule parts and no wider
+    apart than half a line are one column: the recognizer's two boxes of one cell
+    ("mean" and "chunks per document")."""
+    boxes = [ln.bbox for row in rows if len(row) >= 2 for ln in row]
+    reach = 0.5 * median(b[3] - b[1] for b in boxes) if rules and boxes else 0.0
     merged: list[list[float]] = []
-    for x0, x1 in spans:
-        if merged and x0 <= merged[-1][1] and not any(merged[-1][1] > r > x0 for r in rules):
+    for x0, x1 in sorted((b[0], b[2]) for b in boxes):
+        if (
+            merged
+            and x0 <= merged[-1][1] + reach
+            and not any(merged[-1][1] > r > x0 for r in rules)
+            and not any(merged[-1][1] <= r <= x0 for r in rules)
+        ):
             merged[-1][1] = max(merged[-1][1], x1)
         else:
             merged.append([x0, x1])
     return [(a, b) for a, b in merged]
+
+
+def _cut(line: Line, rules: tuple[float, ...]) -> list[Line]:
+    """``line`` cut where an inner vertical rule runs between two of its words (the
+    recognizer read "Processing total chunks" across the rule after "Processing");
+    the line itself where no rule does or its words are unknown."""
+    inner = [r for r in rules if line.bbox[0] < r < line.bbox[2]]
+    if not inner or len(line.words) < 2:
+        return [line]
+    parts: dict[int, list[Word]] = {}
+    for word in line.words:
+        parts.setdefault(bisect.bisect(inner, (word.x0 + word.x1) / 2), []).append(word)
+    if len(parts) < 2:
+        return [line]
+    top, bottom = line.bbox[1], line.bbox[3]
+    return [
+        replace(
+            line,
+            text=" ".join(w.text for w in words),
+            bbox=(words[0].x0, top, max(w.x1 for w in words), bottom),
+            words=words,
+        )
+        for _, words in sorted(parts.items())
+    ]
 
 
 def _column_of(box: BBox, columns: list[tuple[float, float]]) -> tuple[int, int]:
@@ -186,7 +238,8 @@ def table_in(
     inside = [ln for ln in lines if _inside(ln.bbox, region.bbox)]
     if len(inside) < min_rows * min_cols * min_fill:
         return None
-    rows = _rows(inside, region.rows)
+    rules = tuple(sorted(region.columns))
+    rows = _rows([piece for ln in inside for piece in _cut(ln, rules)], region)
     columns = _columns(rows, region.columns)
     if len(rows) < min_rows or len(columns) < min_cols:
         return None
