@@ -94,7 +94,13 @@ class PageObjects:
     #: them to (an embedded page cut down to part of itself; user space: left, bottom,
     #: right, top).
     form_clips: dict[int, tuple[float, float, float, float]] = field(default_factory=dict)
+    #: The highest pixel density (pixels an inch as displayed) of an image covering at
+    #: least ``SCAN_SHARE`` of the page: a scan's own resolution; 0.0 where none does.
+    image_ppi: float = 0.0
 
+
+#: An image covering this share of the page or more is a scan of it (``image_ppi``).
+SCAN_SHARE = 0.25
 
 #: A horizontal rule is at most this thick (points): a stroked line or a filled bar.
 RULE_THICKNESS = 2.0
@@ -374,11 +380,18 @@ class _Walk:
         if box is None:  # pdfium cannot place the form: the image cannot be cropped
             return
         w, h = self.px
-        if self.fast.px_size(obj, *self.px_at) and 0 < min(w.value, h.value) < MIN_PIXELS:
+        sized = self.fast.px_size(obj, *self.px_at)
+        if sized and 0 < min(w.value, h.value) < MIN_PIXELS:
             if len(self.out.marks) < MAX_MARKS:
                 self.out.marks.append(box)  # a bullet drawn as a picture, perhaps
             return
         self.out.images.append(box)
+        shown_w, shown_h = box[2] - box[0], box[3] - box[1]
+        page_area = self.out.width * self.out.height
+        if sized and shown_w > 0 and shown_h > 0 and shown_w * shown_h >= SCAN_SHARE * page_area:
+            # The longer sides matched, whichever way the image is turned on the page.
+            ppi = 72.0 * max(w.value, h.value) / max(shown_w, shown_h)
+            self.out.image_ppi = max(self.out.image_ppi, ppi)
 
     def _placed(
         self, bounds: tuple[float, float, float, float]

@@ -263,6 +263,47 @@ def _reread_garbled(handle: Any, task: PageTask, lines: list, timings: dict) -> 
     return out
 
 
+#: A scanned page whose glyphs come out of the OCR render under this many pixels high
+#: (the median ink blob's, ``rapidocr.glyph_height``) is small print: the recognizer,
+#: which scales every line to 48 pixels high, misreads it ("Janvany" for "JANUARY" on
+#: the 1871 Senate document at 4 pixels, "enelosing" on a typed letter on a half-size
+#: page at 9). Where the scan holds more pixels than the render (``image_ppi``), the
+#: page is rendered again to bring its glyphs towards ``GLYPH_TARGET_PX``, by at most
+#: ``MAX_ENLARGE`` a side and never past the scan's own resolution.
+SMALL_GLYPH_PX = 10
+GLYPH_TARGET_PX = 14
+MAX_ENLARGE = 2.5
+#: A second render for less than this factor a side is not worth its cost.
+MIN_ENLARGE = 1.2
+
+
+def _small_print(
+    handle: Any, task: PageTask, view: Any, image: Any, scale: float
+) -> tuple[Any, float, int]:
+    """``(image, scale, dpi)``: the OCR render as it is, or, where its glyphs are small
+    print and the scan under them has more pixels (``SMALL_GLYPH_PX``), the page
+    rendered again with more (the first render closed)."""
+    objects = view.objects
+    if objects is None or objects.image_ppi < task.dpi * MIN_ENLARGE:
+        return image, scale, task.dpi
+    import numpy as np
+
+    from docworker.stages.ocr.rapidocr import glyph_height, ink_box
+
+    left, top, right, bottom = ink_box(image)
+    glyph = glyph_height(np.asarray(image)[top:bottom, left:right])
+    if not 0 < glyph < SMALL_GLYPH_PX:
+        return image, scale, task.dpi
+    factor = min(GLYPH_TARGET_PX / glyph, MAX_ENLARGE, objects.image_ppi / task.dpi)
+    if factor < MIN_ENLARGE:
+        return image, scale, task.dpi
+    dpi = round(task.dpi * factor)
+    bigger, bigger_scale = handle.render(task.number, dpi, task.doc.max_pixels)
+    image.close()
+    _log.info("small print (%.0f-pixel glyphs): the page rendered again at %d dpi", glyph, dpi)
+    return bigger, bigger_scale, dpi
+
+
 #: An OCR read whose characters average a confidence under this is weak: where the text
 #: layer is short but readable, the layer is kept (``read_page``).
 WEAK_OCR = 0.8
@@ -328,6 +369,7 @@ def read_page(task: PageTask) -> PageResult:
     else:
         t = time.perf_counter()
         image, scale = handle.render(task.number, task.dpi, task.doc.max_pixels)
+        image, scale, dpi = _small_print(handle, task, view, image, scale)
         timings["render"] = _ms(t)
         t = time.perf_counter()
         read = ocr_stage(task.ocr_threads, task.ocr_engine, task.languages).read(image, scale)
@@ -344,7 +386,7 @@ def read_page(task: PageTask) -> PageResult:
         timings["tables"] = _ms(t)
         if upright is not image:
             upright.close()
-        if task.images != "none" and task.images_dpi == task.dpi:
+        if task.images != "none" and task.images_dpi == dpi:
             render = (image, scale)  # the images are cut from this render, not a second one
         else:
             image.close()
