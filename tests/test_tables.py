@@ -399,6 +399,23 @@ def test_stream_table_header_stops_at_the_rule_under_its_caption(tmp_path):
     assert _grid(tables[0]) == [STREAM_HEADER, *STREAM_ROWS]
 
 
+def test_stream_table_header_of_few_cells_under_a_top_rule_crosses_the_mid_rule(tmp_path):
+    """booktabs again, the header with labels over only some columns (not itself a row of
+    four pieces): it sits between the top rule and the mid rule, and is the table's
+    header. It had stopped at the mid rule (a paper's "Type  IB  Top-5 ..." lost)."""
+    header = ["Country", "", "People", "", "km²"]
+    ops = [b"0.6 w 70 752 m 480 752 l S 70 733 m 480 733 l S 70 640 m 480 640 l S"]
+    ops.append(_text(150, 757, "Table 1: EU countries", 10))
+    for r, row in enumerate([header, *STREAM_ROWS]):
+        for c, cell in enumerate(row):
+            if cell:
+                ops.append(_text(STREAM_X[c], 740 - r * 16 - (4 if r else 0), cell, 10))
+    tables = _tables(tmp_path, stream_pdf(b"\n".join(ops)))
+    assert len(tables) == 1
+    assert _grid(tables[0]) == [header, *STREAM_ROWS]
+    assert "EU countries" not in tables[0].markdown  # the caption over the top rule stays out
+
+
 def test_stream_table_beside_a_text_column_leaves_the_text_out(tmp_path):
     ops = []
     for r, row in enumerate([STREAM_HEADER[:4], *[row[:4] for row in STREAM_ROWS]]):

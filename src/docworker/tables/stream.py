@@ -4,7 +4,8 @@ Text lines (``words.WordRow``) are cut into pieces at gaps of a text height;
 a run of at least ``MIN_ROWS`` lines of ``MIN_PIECES`` or more pieces whose
 gaps share at least ``MIN_GUTTERS`` blank gutters is a table, one row per
 text line, with the header lines just above that fit its columns (never above
-a rule across the table, such as the top rule under a caption); header lines
+a rule across the table, such as the top rule under a caption, but across the
+rule under a header that has the top rule over it: booktabs); header lines
 with no cell across columns are one header wrapped, and become one row. A prose column
 at either edge (a neighbouring text column) is left out, and a plain line
 reaching over the columns (a note between two tables) splits the run. The
@@ -32,6 +33,7 @@ from docworker.tables.words import NUMBER, STREAM_GAP, WordRow, word_rows, wordi
 MIN_ROWS = 4  # lines of MIN_PIECES+ pieces a stream table needs
 MIN_PIECES = 4
 MIN_GUTTERS = 3  # shared blank gutters (so 4+ columns)
+HEADER_LINES = 3  # a header between a table's top and mid rules has at most these lines
 
 Gutter = tuple[float, float]
 Part = tuple[int, int, list[Word]]  # first column, last column, words
@@ -198,6 +200,8 @@ def _run_tables(
             )
     rows = list(run)
     width = right - left
+    across = [r for r in rules if r.hi - r.lo >= 0.8 * width]  # rules the table's width
+    crossed = False  # a booktabs rule under the header, crossed on the way up
     k = run[0] - 1
     while k >= 0 and run[0] - k <= 6:
         line, below = lines[k], lines[k + 1]
@@ -213,8 +217,14 @@ def _run_tables(
         if len(parts) == 1 and parts[0][0] > 0 and _centred(parts[0][2], left, right):
             break  # a title centred over the table (a report's "DEPARTMENT OF HEALTH")
         mid, mid_below = (line.top + line.bottom) / 2, (below.top + below.bottom) / 2
-        if any(mid < r.pos < mid_below and r.hi - r.lo >= 0.8 * width for r in rules):
-            break
+        if any(mid < r.pos < mid_below for r in across):
+            # The rule under a header, with the table's top rule over it a few lines up
+            # (booktabs: top rule, header, mid rule, body), is crossed once; any other
+            # rule is the top of the table (under its caption).
+            reach = line.top - HEADER_LINES * 1.2 * max(size, line.size)
+            if crossed or not any(reach < r.pos < mid for r in across):
+                break
+            crossed = True
         rows.insert(0, k)
         k -= 1
     result = _stream_cells([lines[k] for k in rows], gutters, len(rows) - len(run))
