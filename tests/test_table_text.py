@@ -332,3 +332,46 @@ def test_cell_words_finds_what_a_scan_of_every_cell_finds():
         assert got == _cell_words_plain(table, lines)
         left_out += sum(map(len, got.values()))
     assert left_out > 500
+
+
+def test_rows_of_one_text_a_long_list_repeats_all_match_their_cells():
+    """Fourteen rows alike (a layoff list's "03/18/2016 | Scripps Health | San Diego"), as
+    California's WARN report has them: the lines' alignment with the rows ties them and
+    crowds several lines onto one row, whose cells they had used up; the lines left over
+    had come again as a paragraph under the table. A line no cell holds still stays."""
+    row = ["03/18/2016", "Scripps Health", "San Diego", "Layoff Permanent"]
+    cells = [
+        TableCell(row=0, col=c, text=t, header=True)
+        for c, t in enumerate(["Notice", "Company", "City", "Type"])
+    ]
+    for r in range(1, 15):
+        cells += [TableCell(row=r, col=c, text=t) for c, t in enumerate(row)]
+    cells += [
+        TableCell(row=15, col=c, text=t)
+        for c, t in enumerate(["03/21/2016", "Boeing", "Seal Beach", "Layoff"])
+    ]
+    table = render.table(cells, 16, 4, (0.0, 0.0, 600.0, 400.0))
+    lines = [_line("Notice Company City Type", 10, 5)]
+    lines += [_line(" ".join(row), 10, 20 + 12 * k) for k in range(14)]
+    lines += [_line("03/21/2016 Boeing Seal Beach Layoff", 10, 200), _line("Source: EDD", 10, 215)]
+    md = items_markdown(layout_items([Paragraph(lines)], ["paragraph"], [table]))
+    assert md.count("Scripps Health") == 14
+    assert md.endswith("Source: EDD")
+
+
+def test_a_no_break_space_reaches_the_finders_as_a_space(monkeypatch):
+    """A bank's rate sheet sets "(2 Year" with a no-break space, 1.9 points wide: the
+    finders, which keep a space only as " ", had dropped it as no text, and the cell read
+    "(2Year" (its line then came again under the table)."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
+
+    from docworker.tables import objects
+
+    text = "Loan (2\u00a0Year)"
+    pdf = pdfium.PdfDocument(stream_pdf(b"BT /F1 10 Tf 1 0 0 1 72 700 Tm (Loan 2 Year) Tj ET"))
+    textpage = pdf[0].get_textpage()
+    n = textpage.count_chars()
+    monkeypatch.setattr(objects, "_codes", lambda *_: list(text[:n].ljust(n)))
+    slots = objects._slots(raw, textpage, n, set())
+    assert (text.index("\u00a0"), " ") in slots

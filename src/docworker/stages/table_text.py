@@ -64,7 +64,9 @@ def cell_words(table: Table, lines: list[Line]) -> dict[int, list[str]]:
     table's lines (``_line_rows``), and words are used up where they stand:
     first every line against the cells of its own row, then what is left
     against the rows within ``_ROW_SLACK``. Where the rows cannot be told, all
-    lines match all cells, in order.
+    lines match all cells, in order. Last of all, what is still unmatched is matched
+    against any cell that has the words left, a line's all or none (rows of one
+    text, which the alignment crowds onto one row).
     """
     cells = []
     for cell in table.cells:
@@ -74,7 +76,8 @@ def cell_words(table: Table, lines: list[Line]) -> dict[int, list[str]]:
     rows = _line_rows(lines, cells)
     left = {id(line): [(t, _key(t)) for t in line.text.split()] for line in lines}
     index = _Index(cells)
-    for slack in (None,) if rows is None else (0, _ROW_SLACK):
+    passes: tuple[int | None, ...] = (None,) if rows is None else (0, _ROW_SLACK)
+    for slack in passes:
         for line in lines:
             r = 0 if rows is None else rows[id(line)]
             mine: list[_Cell] | None = None  # the cells within reach, made only if needed
@@ -99,7 +102,29 @@ def cell_words(table: Table, lines: list[Line]) -> dict[int, list[str]]:
                         continue
                 rest.append((token, k))
             left[id(line)] = rest
+    if rows is not None:
+        for line in lines:
+            if left[id(line)] and _repeated_row(left[id(line)], index):
+                left[id(line)] = []
     return {i: [t for t, _ in rest] for i, rest in left.items()}
+
+
+def _repeated_row(rest: list[tuple[str, str]], index: _Index) -> bool:
+    """Do the cells hold every word ``rest`` has left, anywhere in the table? Then they
+    are used up and the line is a row of a text the table repeats (a long list's rows,
+    alike, that the alignment crowds onto one row). Where a word has no cell left,
+    nothing is used up: the line stays whole."""
+    used: list[tuple[_Cell, str]] = []
+    for _, k in rest:
+        holder = index.first(k, 0, None)
+        if holder is None:
+            for cell, key in used:
+                cell.words[key] += 1
+                index.start.pop(key, None)
+            return False
+        holder.words[k] -= 1
+        used.append((holder, k))
+    return True
 
 
 class _Index:

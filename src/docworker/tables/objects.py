@@ -116,6 +116,8 @@ def _slots(raw: Any, textpage: Any, n: int, bars: set[int]) -> list[tuple[int, s
     for i, ch in enumerate(codes):
         if not ch or ch in "\r\n":
             continue
+        if ch != " " and ch.isspace():
+            ch = " "  # a no-break space ("2\u00a0Year") parts words as a space does
         if ch == " ":
             if is_generated(address, i) == 1 and not _beside_hangul(codes, i):
                 continue
