@@ -295,6 +295,19 @@ def _cell_words_plain(table, lines):
                 elif not any(k in c.pairs for c in mine) and not tt._unspaced(k, mine):
                     rest.append((token, k))
             left[id(line)] = rest
+    for line in lines if rows is not None else []:  # a repeated row: all its words or none
+        used = []
+        for _, k in left[id(line)]:
+            cell = next((c for c in cells if c.words[k] > 0), None)
+            if cell is None:
+                break
+            cell.words[k] -= 1
+            used.append((cell, k))
+        else:
+            left[id(line)] = []
+            continue
+        for cell, k in used:
+            cell.words[k] += 1
     return {i: [t for t, _ in rest] for i, rest in left.items()}
 
 
