@@ -325,6 +325,47 @@ def test_a_table_ruled_row_by_row_keeps_cells_that_wrap_and_grouped_thousands(tm
     assert len(grid) == len(rows)
 
 
+def test_a_sheet_ruled_by_quarters_stacks_its_months_in_one_band(tmp_path):
+    """A spreadsheet printed to PDF (JAL's traffic data), ruled under the header, under
+    each quarter's months and under each quarter's total: most bands hold one line, as
+    a grid ruled row by row does, but a band of three lines of figures in every cell is
+    three rows, not one row of cells that wrap ("653,278 686,908 667,181")."""
+    bands = [
+        [["Month", "Pax", "L/F(%)"]],
+        [
+            ["Apr-2015", "653,278", "74.9"],
+            ["May-2015", "686,908", "77.7"],
+            ["Jun-2015", "667,181", "81.2"],
+        ],
+        [["1st Q TTL", "2,007,367", "77.9"]],
+        [
+            ["Jul-2015", "698,352", "81.3"],
+            ["Aug-2015", "721,817", "82.5"],
+            ["Sep-2015", "665,754", "80.2"],
+        ],
+        [["2nd Q TTL", "2,085,923", "81.4"]],
+        [["FY2015 TTL", "4,093,290", "79.6"]],
+        [["Source", "JAL", "2016"]],
+    ]
+    xs = (60, 160, 260, 340)
+    ops = [b"0.5 w"]
+    y = 700
+    edges = [y]
+    for band in bands:
+        for k, row in enumerate(band):
+            for c, text in enumerate(row):
+                ops.append(_text(xs[c] + 4, y - 10 - 12 * k, text, 9))
+        y -= 4 + 12 * len(band)
+        edges.append(y)
+    for e in edges:
+        ops.append(b"%d %d m %d %d l S" % (xs[0], e, xs[-1], e))
+    for x in xs:
+        ops.append(b"%d %d m %d %d l S" % (x, edges[-1], x, edges[0]))
+    tables = _tables(tmp_path, stream_pdf(b"\n".join(ops)))
+    assert len(tables) == 1
+    assert _grid(tables[0]) == [row for band in bands for row in band]
+
+
 def test_a_sliver_between_two_borders_drawn_apart_is_no_column():
     """Two vertical borders drawn 4 points apart leave an empty column of slivers: it
     goes, and a cell spanning it loses it from its span."""

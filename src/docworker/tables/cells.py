@@ -52,9 +52,10 @@ def split_stacked_rows(boxes: list[BBox], chars: list[dict]) -> list[BBox]:
 
     In a row band, when most non-empty cells hold the same number k > 1 of text
     lines on shared baselines, each of those cells becomes k cells; cells with
-    one line span the new rows. A grid ruled row by row (fewer than half of its
-    bands with text hold more than one line) is left as it is: there a band of
-    two lines is a row of cells that wrap (a header's "to air" over "kg/year").
+    one line span the new rows. In a grid ruled row by row (fewer than half of its
+    bands with text hold more than one line) a band of two lines is a row of cells
+    that wrap (a header's "to air" over "kg/year") and is left as it is, unless
+    most of its stacked cells hold figures only.
     """
     text = sorted((c for c in chars if c["text"].strip()), key=lambda c: centre(c)[1])
     mids = [centre(c)[1] for c in text]
@@ -70,8 +71,7 @@ def split_stacked_rows(boxes: list[BBox], chars: list[dict]) -> list[BBox]:
         inside = {b: [c for c in rows if b[0] <= centre(c)[0] <= b[2]] for b in band}
         bands.append((top, bottom, band, inside, {b: _line_centres(inside[b]) for b in band}))
     lettered = [max(map(len, lines.values()), default=0) for *_, lines in bands]
-    if 2 * sum(1 for n in lettered if n > 1) < sum(1 for n in lettered if n):
-        return list(boxes)  # ruled row by row
+    row_by_row = 2 * sum(1 for n in lettered if n > 1) < sum(1 for n in lettered if n)
     out: list[BBox] = []
     for top, bottom, band, inside, lines in bands:
         if len(band) < 2:
@@ -81,6 +81,12 @@ def split_stacked_rows(boxes: list[BBox], chars: list[dict]) -> list[BBox]:
         k = max(counts, default=0)
         stacked = [b for b in band if len(lines[b]) == k]
         if k < 2 or len(stacked) < 2 or 2 * len(stacked) < len(counts):
+            out += band
+            continue
+        if row_by_row and 2 * sum(1 for b in stacked if _figures(inside[b])) <= len(stacked):
+            # In a grid ruled row by row a band of lines is a row whose cells wrap ("to
+            # air" over "kg/year"), unless its cells are stacked figures (a sheet printed
+            # from Excel, ruled under each quarter: "7,723,293" over "7,793,704").
             out += band
             continue
         if statistics.median(len(inside[b]) for b in stacked) > 25 * k:
@@ -101,6 +107,16 @@ def split_stacked_rows(boxes: list[BBox], chars: list[dict]) -> list[BBox]:
                 out.append(b)
     following = dict(itertools.pairwise(ys))
     return out + [b for b in boxes if following[b[1]] != b[3]]  # cells over several bands
+
+
+#: The characters of a cell of figures: digits and what sets them.
+_FIGURE_CHARS = frozenset("0123456789.,%()+-−–$€£")
+
+
+def _figures(chars: list[dict]) -> bool:
+    """Do ``chars`` (a cell's) hold figures only ("7,723,293", "(12.5)", "102.6%")?"""
+    marks = [ch for c in chars for ch in c["text"] if not ch.isspace()]
+    return bool(marks) and all(ch in _FIGURE_CHARS for ch in marks)
 
 
 def _edges(values: list[float], tolerance: float = 1.5) -> list[float]:
