@@ -457,6 +457,35 @@ def test_stream_table_header_of_few_cells_under_a_top_rule_crosses_the_mid_rule(
     assert "EU countries" not in tables[0].markdown  # the caption over the top rule stays out
 
 
+def test_stream_table_with_a_labelled_column_of_few_flags(tmp_path):
+    """A lab report: a column headed "Flag" holds a mark in one row of twelve; the other
+    columns are full. It had been refused as a table with an empty column, and the
+    whole report read as one paragraph."""
+    header = ["Test", "Method", "Flag", "Result", "Unit", "Range"]
+    names = ["WBC", "NEU", "LYM", "MON", "EOS", "BAS", "RBC", "HGB", "HCT", "MCV", "MPV", "PLT"]
+    body = [
+        [
+            name,
+            "analyser",
+            "low" if name == "WBC" else "",
+            f"{3 + k}.{k}",
+            "E+9/L",
+            f"{k}.0-{k + 5}.0",
+        ]
+        for k, name in enumerate(names)
+    ]
+    xs = [72, 150, 230, 290, 350, 420]
+    ops = [
+        _text(x, 740 - r * 14, cell, 10)
+        for r, row in enumerate([header, *body])
+        for x, cell in zip(xs, row, strict=True)
+        if cell
+    ]
+    tables = _tables(tmp_path, stream_pdf(b"\n".join(ops)))
+    assert len(tables) == 1
+    assert _grid(tables[0]) == [header, *body]
+
+
 def test_stream_table_beside_a_text_column_leaves_the_text_out(tmp_path):
     ops = []
     for r, row in enumerate([STREAM_HEADER[:4], *[row[:4] for row in STREAM_ROWS]]):
