@@ -366,6 +366,27 @@ def test_a_sheet_ruled_by_quarters_stacks_its_months_in_one_band(tmp_path):
     assert _grid(tables[0]) == [row for band in bands for row in band]
 
 
+def test_lines_of_prose_boxed_one_by_one_are_no_table(tmp_path):
+    """pdfplumber's issue-848: each line of a paragraph drawn over its own filled box, the
+    boxes' edges a grid of three columns whose text all sits in the first. It had come
+    back as a table of one filled column ("| ideal. Among other stories ... |  |  |")."""
+    lines = [
+        "The movie opens with a news report advertising the way of life in this",
+        "future, which seems to be far from ideal. Among other stories, three police",
+        "officers have been murdered and a fourth has been left critically injured",
+        "in an attack by an unofficial crime boss, wanted for the deaths of officers.",
+        "The union blames the company that has recently entered a contract with",
+        "the city to run and manage the police, for putting its men in danger.",
+    ]
+    ops = []
+    for k, (line, right) in enumerate(zip(lines, (532, 540, 531, 519, 532, 473), strict=True)):
+        y = 700 - 13.8 * k  # boxes 12 points high, 1.8 apart, as wide as their lines
+        ops.append(b"1 g 72 %.1f %d 12 re f 0 g" % (y - 3, right - 72))
+        ops.append(_text(72, y, line, 10))
+    tables = _tables(tmp_path, stream_pdf(b"\n".join(ops)))
+    assert tables == []
+
+
 def test_a_sliver_between_two_borders_drawn_apart_is_no_column():
     """Two vertical borders drawn 4 points apart leave an empty column of slivers: it
     goes, and a cell spanning it loses it from its span."""

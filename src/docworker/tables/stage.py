@@ -306,6 +306,8 @@ class TableStage:
         filled = sum(1 for c in cells if c.text)
         if n_rows < 2 or n_cols < 2 or filled < self.min_filled_cells:
             return None
+        if len({c.col for c in cells if c.text.strip()}) < 2:
+            return None  # text in one column only: lines boxed one by one (white fills)
         if filled / len(cells) < self.min_fill:
             return None
         box = tuple(round(float(v), 2) for v in bbox)
