@@ -21,6 +21,7 @@ from PIL import Image
 
 from docworker import errors
 from docworker.decode import ligatures, pdfimages, rtl
+from docworker.decode.checkboxes import mark_boxes
 from docworker.decode.pdfchars import read_chars, to_top_left
 from docworker.decode.pdffields import field_lines, unprinted
 from docworker.decode.pdflines import picture_bullets, pieces, slanted_lines, turn
@@ -273,6 +274,8 @@ class PdfHandle:
         view.lines = pieces(read)
         if objects.marks:
             picture_bullets(view.lines, objects.marks)
+        if objects.rects:
+            mark_boxes(view.lines, objects)
         view.slanted = slanted_lines(read)
         if read.ligatures:
             ligatures.mend(view.lines)
