@@ -32,9 +32,12 @@ MAX_BOXES = 200  # squares on a page; more are a drawing or a grid
 def mark_boxes(lines: list[Line], objects: PageObjects) -> int:
     """Put each drawn check box of the page into the piece beside it; the count put."""
     found = boxes(objects)
+    if not found:
+        return 0
+    words = _Grid([(*word.bbox, {}) for line in lines for word in line.words])
     put = 0
     for box, ticked in found:
-        if any(_overlaps(word.bbox, box) for line in lines for word in line.words):
+        if any(_overlaps(word[:4], box) for word in words.near(box, 0.0)):
             continue  # a letter typed in the box: the text says it
         if _place(lines, box, TICKED if ticked else EMPTY):
             put += 1
@@ -55,37 +58,80 @@ def boxes(objects: PageObjects) -> list[tuple[BBox, bool]]:
             squares.append((rect["x0"], rect["top"], rect["x1"], rect["bottom"]))
     if not squares or len(squares) > MAX_BOXES:
         return []
-    others = [
-        (r["x0"], r["top"], r["x1"], r["bottom"]) for r in objects.rects if r["stroke"] or r["fill"]
-    ]
+    rects = _Grid(
+        [
+            (r["x0"], r["top"], r["x1"], r["bottom"], r)
+            for r in objects.rects
+            if r["stroke"] or r["fill"]
+        ]
+    )
+    strokes = _Grid(
+        [(p["x0"], p["top"], p["x1"], p["bottom"], p) for p in [*objects.lines, *objects.curves]]
+    )
     found = []
     for box in squares:
+        near = rects.near(box, APART)
         if any(
-            other != box and not _inside(other, box) and _near(other, box, APART)
-            for other in others
+            other[:4] != box and not _inside(other[:4], box) and _near(other[:4], box, APART)
+            for other in near
         ):
             continue  # a cell of a grid, or a box drawn against a frame
-        found.append((box, _ticked(box, objects)))
+        found.append((box, _ticked(box, near, strokes.near(box, 1.0))))
     return sorted(found, key=lambda item: (item[0][1], item[0][0]))
 
 
-def _ticked(box: BBox, objects: PageObjects) -> bool:
+Boxed = tuple[float, float, float, float, dict]
+
+
+class _Grid:
+    """Boxed things ``(x0, top, x1, bottom, thing)`` by the cells of a coarse grid they
+    cover, so that a box asks only those near it (a page of thousands of table rules)."""
+
+    CELL = 48.0  # points
+    WIDE = 16  # cells a side: a thing wider or taller is asked by every box
+
+    def __init__(self, items: list[Boxed]) -> None:
+        self.cells: dict[tuple[int, int], list[Boxed]] = {}
+        self.wide: list[Boxed] = []
+        for item in items:
+            cx0, cy0, cx1, cy1 = self._span(item[:4])
+            if cx1 - cx0 >= self.WIDE or cy1 - cy0 >= self.WIDE:
+                self.wide.append(item)
+                continue
+            for cx in range(cx0, cx1 + 1):
+                for cy in range(cy0, cy1 + 1):
+                    self.cells.setdefault((cx, cy), []).append(item)
+
+    def _span(self, box: tuple) -> tuple[int, int, int, int]:
+        c = self.CELL
+        return int(box[0] // c), int(box[1] // c), int(box[2] // c), int(box[3] // c)
+
+    def near(self, box: BBox, slack: float) -> list[Boxed]:
+        """The things in the cells that ``box``, grown by ``slack``, covers."""
+        cx0, cy0, cx1, cy1 = self._span(
+            (box[0] - slack, box[1] - slack, box[2] + slack, box[3] + slack)
+        )
+        seen: dict[int, Boxed] = {}
+        for cx in range(cx0, cx1 + 1):
+            for cy in range(cy0, cy1 + 1):
+                for item in self.cells.get((cx, cy), ()):
+                    seen[id(item)] = item
+        return [*seen.values(), *self.wide]
+
+
+def _ticked(box: BBox, rects: list[Boxed], strokes: list[Boxed]) -> bool:
     """Is a stroke drawn across ``box`` from side to side on both axes (an X, a check
     mark), or a filled square inside it?"""
     x0, y0, x1, y1 = box
     w, h = x1 - x0, y1 - y0
-    for path in [*objects.lines, *objects.curves]:
+    for *_, path in strokes:
         pts = path.get("pts") or [(path["x0"], path["top"]), (path["x1"], path["bottom"])]
         if not all(x0 - 1 <= x <= x1 + 1 and y0 - 1 <= y <= y1 + 1 for x, y in pts):
             continue
         xs, ys = [x for x, _ in pts], [y for _, y in pts]
         if max(xs) - min(xs) >= 0.4 * w and max(ys) - min(ys) >= 0.4 * h:
             return True
-    return any(
-        r["fill"] and _inside((r["x0"], r["top"], r["x1"], r["bottom"]), box)
-        for r in objects.rects
-        if (r["x0"], r["top"], r["x1"], r["bottom"]) != box
-    )
+    return any(r[4]["fill"] and r[:4] != box and _inside(r[:4], box) for r in rects)
 
 
 def _place(lines: list[Line], box: BBox, mark: str) -> bool:
