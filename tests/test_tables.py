@@ -8,6 +8,7 @@ the cell accuracy that ``evaluate`` reports for them.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -287,6 +288,13 @@ def test_rows_grouped_under_one_rule_become_rows(tmp_path):
     assert grid[4] == ["Arkansas", "888", "1,332", "1,776"]
 
 
+def _rules(xs: Sequence[float], edges: Sequence[float]) -> list[bytes]:
+    """A grid's rules: one across at each of ``edges`` (y, top first), one down at each of
+    ``xs`` from the first edge to the last."""
+    across = [b"%d %d m %d %d l S" % (xs[0], e, xs[-1], e) for e in edges]
+    return across + [b"%d %d m %d %d l S" % (x, edges[-1], x, edges[0]) for x in xs]
+
+
 def test_a_table_ruled_row_by_row_keeps_cells_that_wrap_and_grouped_thousands(tmp_path):
     """Every row ruled; the header's cells and one label wrap to two lines, and the
     amounts part their thousands with a space ("10 000"): each ruled row is one row."""
@@ -313,10 +321,7 @@ def test_a_table_ruled_row_by_row_keeps_cells_that_wrap_and_grouped_thousands(tm
                 ops.append(_text(xs[c] + 4, y - 22, text, 9))
         y -= height
         edges.append(y)
-    for e in edges:
-        ops.append(b"%d %d m %d %d l S" % (xs[0], e, xs[-1], e))
-    for x in xs:
-        ops.append(b"%d %d m %d %d l S" % (x, edges[-1], x, edges[0]))
+    ops += _rules(xs, edges)
     tables = _tables(tmp_path, stream_pdf(b"\n".join(ops)))
     assert len(tables) == 1
     grid = _grid(tables[0])
@@ -357,10 +362,7 @@ def test_a_sheet_ruled_by_quarters_stacks_its_months_in_one_band(tmp_path):
                 ops.append(_text(xs[c] + 4, y - 10 - 12 * k, text, 9))
         y -= 4 + 12 * len(band)
         edges.append(y)
-    for e in edges:
-        ops.append(b"%d %d m %d %d l S" % (xs[0], e, xs[-1], e))
-    for x in xs:
-        ops.append(b"%d %d m %d %d l S" % (x, edges[-1], x, edges[0]))
+    ops += _rules(xs, edges)
     tables = _tables(tmp_path, stream_pdf(b"\n".join(ops)))
     assert len(tables) == 1
     assert _grid(tables[0]) == [row for band in bands for row in band]
