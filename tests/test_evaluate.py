@@ -700,3 +700,9 @@ def test_an_equation_counts_in_its_plain_reading_not_its_latex():
     assert textlayer.formula_text(payload) == "R 2 → R"
     words = textlayer.output_words(payload["data"]["markdown"])
     assert words == ["Text", "Outside"]  # the LaTeX leaves the markdown's words
+
+
+def test_table_cells_of_japanese_compare_without_a_line_breaks_space():
+    expected = [["持分法の適用範囲\rの変動", "85"]]
+    assert ev.table_scores(expected, [["持分法の適用範囲の変動", "85"]])["cell_acc"] == 1.0
+    assert ev.table_scores([["Taxable\rincome", "1"]], [["Taxableincome", "1"]])["cell_acc"] == 0.5

@@ -296,6 +296,9 @@ def _cell_words_plain(table, lines):
                     rest.append((token, k))
             left[id(line)] = rest
     for line in lines if rows is not None else []:  # a repeated row: all its words or none
+        left[id(line)] = [
+            (t, k) for t, k in left[id(line)] if len(k) < 2 or not tt._unspaced(k, cells)
+        ]
         used = []
         for _, k in left[id(line)]:
             cell = next((c for c in cells if c.words[k] > 0), None)
@@ -388,3 +391,18 @@ def test_a_no_break_space_reaches_the_finders_as_a_space(monkeypatch):
     monkeypatch.setattr(objects, "_codes", lambda *_: list(text[:n].ljust(n)))
     slots = objects._slots(raw, textpage, n, set())
     assert (text.index("\u00a0"), " ") in slots
+
+
+def test_a_cells_lines_of_japanese_join_without_a_space():
+    """A ruled cell whose Japanese label wraps ("持分法の適用範囲" over "の変動", tabula's
+    twotables.pdf): Japanese sets no spaces, so the cell read "持分法の適用範囲 の変動"
+    and the label's second line, in no cell, came again under the table."""
+    box = [(100, 95, 300, 130)]
+    chars = _chars("持分法の適用範囲", 110, 100, pitch=10.0) + _chars(
+        "の変動", 110, 113, pitch=10.0
+    )
+    cells = build_cells(box, chars, [])
+    assert cells is not None and cells[0].text == "持分法の適用範囲の変動"
+    latin = _chars("Taxable", 110, 100) + _chars("income", 110, 113)
+    cells = build_cells(box, latin, [])
+    assert cells is not None and cells[0].text == "Taxable income"

@@ -247,8 +247,16 @@ def crop_reference(hyp: str, ref: str, margin: int = 20) -> str:
     return " ".join(rw[max(0, best_start - margin) : best_start + size + margin])
 
 
+#: White space between two characters of Chinese or Japanese, which set no spaces: a
+#: reference's line break inside a Japanese cell ("持分法の適用範囲\rの変動") is no space.
+_CJK_GAP = re.compile(
+    r"(?<=[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef])\s+"
+    r"(?=[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef])"
+)
+
+
 def _cell(text: str) -> str:
-    return normalize(text or "")
+    return _CJK_GAP.sub("", normalize(text or ""))
 
 
 def table_scores(expected: list[list[str]], predicted: list[list[str]]) -> dict[str, float]:

@@ -104,8 +104,11 @@ def cell_words(table: Table, lines: list[Line]) -> dict[int, list[str]]:
             left[id(line)] = rest
     if rows is not None:
         for line in lines:
-            if left[id(line)] and _repeated_row(left[id(line)], index):
-                left[id(line)] = []
+            # A line of a dense script whose cell the table reads with its lines run
+            # together ("の変動" in "持分法の適用範囲の変動"): the alignment had no word of
+            # it to place it by, so its cell may be rows away.
+            rest = [(t, k) for t, k in left[id(line)] if len(k) < 2 or not _unspaced(k, cells)]
+            left[id(line)] = [] if rest and _repeated_row(rest, index) else rest
     return {i: [t for t, _ in rest] for i, rest in left.items()}
 
 

@@ -232,10 +232,9 @@ def build_cells(
         if turn:  # a turned header in an upright table: read it upright
             group = [turn_char(c, turn, 0.0, 0.0) for c in group]
         lines = [rtl.visual_line(line) for line in _text(group).split("\n")] if group else []
-        if any(line.rstrip().endswith("-") for line in lines[:-1]):
-            text = " ".join(join_lines(lines).split())  # "car-" + "nes" → "carnes"
-        else:
-            text = " ".join(" ".join(lines).split())
+        # A cell's lines join as a paragraph's do: "car-" + "nes" → "carnes", and no space
+        # between two lines of Chinese or Japanese ("损" + "益的净利润").
+        text = " ".join(join_lines(lines).split())
         cells.append(
             TableCell(
                 row=r0 - top_row,
