@@ -67,6 +67,27 @@ def test_ordinary_print_on_a_fine_scan_is_read_at_the_usual_resolution(tmp_path,
     assert "harbour commissioners" in text
 
 
+def test_a_scanned_photograph_is_not_taken_for_small_print(tmp_path, monkeypatch):
+    """A photograph's ink blobs are small too (6-8 pixels at 150 dpi), but of every height
+    (their spread 0.9-2.1 of the median against print's 0.2-0.5): a scanned photo page is
+    not rendered again at 300 dpi for nothing."""
+    import io
+
+    import numpy as np
+    from PIL import Image, ImageFilter
+
+    rng = np.random.default_rng(3)
+    size = (2480, 3508)  # the whole A4 page at 300 ppi
+    field = Image.fromarray((rng.random((size[1], size[0])) * 255).astype("uint8"))
+    photo = field.filter(ImageFilter.GaussianBlur(4)).point(lambda v: max(0, min(255, 2 * v - 128)))
+    out = io.BytesIO()
+    photo.save(out, format="JPEG", quality=85)
+    path = tmp_path / "photo.pdf"
+    path.write_bytes(build_pdf([ImagePage(out.getvalue(), size)]))
+    _, asked = _read(path, monkeypatch)
+    assert asked == [150]
+
+
 @pytest.mark.skipif(not (CORPUS / "pikepdf/scanned/congress.pdf").exists(), reason="corpus absent")
 def test_real_small_print_senate_document(monkeypatch):
     """An 1871 Senate document scanned at 360 ppi whose type comes out 4 pixels high at

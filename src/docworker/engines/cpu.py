@@ -275,6 +275,9 @@ GLYPH_TARGET_PX = 14
 MAX_ENLARGE = 2.5
 #: A second render for less than this factor a side is not worth its cost.
 MIN_ENLARGE = 1.2
+#: Ink blobs as alike in height as print's (``rapidocr.glyph_height``): a photograph's
+#: small blobs are no small print, and a scanned photo is not rendered again.
+PRINT_SPREAD = 0.6
 
 
 def _small_print(
@@ -291,7 +294,7 @@ def _small_print(
     from docworker.stages.ocr.rapidocr import glyph_height, ink_box
 
     left, top, right, bottom = ink_box(image)
-    glyph = glyph_height(np.asarray(image)[top:bottom, left:right])
+    glyph = glyph_height(np.asarray(image)[top:bottom, left:right], spread=PRINT_SPREAD)
     if not 0 < glyph < SMALL_GLYPH_PX:
         return image, scale, task.dpi
     factor = min(GLYPH_TARGET_PX / glyph, MAX_ENLARGE, objects.image_ppi / task.dpi)
