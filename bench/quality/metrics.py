@@ -22,6 +22,8 @@ import unicodedata
 from collections import Counter
 from typing import Any
 
+from docworker.geometry import CJK
+
 _FOLD = str.maketrans(
     {
         "\u2018": "'",
@@ -249,10 +251,7 @@ def crop_reference(hyp: str, ref: str, margin: int = 20) -> str:
 
 #: White space between two characters of Chinese or Japanese, which set no spaces: a
 #: reference's line break inside a Japanese cell ("持分法の適用範囲\rの変動") is no space.
-_CJK_GAP = re.compile(
-    r"(?<=[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef])\s+"
-    r"(?=[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef])"
-)
+_CJK_GAP = re.compile(rf"(?<={CJK.pattern})\s+(?={CJK.pattern})")
 
 
 def _cell(text: str) -> str:

@@ -76,8 +76,7 @@ def cell_words(table: Table, lines: list[Line]) -> dict[int, list[str]]:
     rows = _line_rows(lines, cells)
     left = {id(line): [(t, _key(t)) for t in line.text.split()] for line in lines}
     index = _Index(cells)
-    passes: tuple[int | None, ...] = (None,) if rows is None else (0, _ROW_SLACK)
-    for slack in passes:
+    for slack in (None,) if rows is None else (0, _ROW_SLACK):
         for line in lines:
             r = 0 if rows is None else rows[id(line)]
             mine: list[_Cell] | None = None  # the cells within reach, made only if needed

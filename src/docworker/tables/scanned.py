@@ -181,15 +181,12 @@ def _columns(rows: list[list[Line]], rules: tuple[float, ...]) -> list[tuple[flo
     reach = 0.5 * median(b[3] - b[1] for b in boxes) if rules and boxes else 0.0
     merged: list[list[float]] = []
     for x0, x1 in sorted((b[0], b[2]) for b in boxes):
-        if (
-            merged
-            and x0 <= merged[-1][1] + reach
-            and not any(merged[-1][1] > r > x0 for r in rules)
-            and not any(merged[-1][1] <= r <= x0 for r in rules)
-        ):
-            merged[-1][1] = max(merged[-1][1], x1)
-        else:
-            merged.append([x0, x1])
+        if merged and x0 <= merged[-1][1] + reach:
+            lo, hi = sorted((x0, merged[-1][1]))  # their overlap, or the gap between them
+            if not any(lo <= r <= hi for r in rules):
+                merged[-1][1] = max(merged[-1][1], x1)
+                continue
+        merged.append([x0, x1])
     return [(a, b) for a, b in merged]
 
 
