@@ -1246,3 +1246,59 @@ def test_a_running_head_set_close_over_a_scanned_pages_first_line_is_furniture()
     assert furniture.furniture(reading_order.paragraphs(big), 792.0)[0] == "paragraph"
     assert reading_order.running_head("HISTOIRE NATURELLE 215")
     assert not reading_order.running_head("214 Histoire")  # no capitals: a sentence
+
+
+def test_a_bibliographys_wide_labels_beside_the_right_column_are_no_gutter():
+    """pdfplumber's issue-982 paper (IEEE style, alphabetic labels): the right column's
+    labels ("[KMN+02]") sit 14 pt left of their entries, the columns 11 pt apart. The
+    widest clear run had been the labels' gap, so each label was read at the end of a
+    left-column line; and each entry's next line, set at the hanging indent after a
+    finished sentence, had started a paragraph of its own."""
+    left = _column(40, 293, 60, 12, "left")
+    entries = [
+        ("[Joh15a]", ["D. Johnson, Biaxial recurrent neural network for music",
+                      "composition, GitHub, Aug. 2015.",
+                      "[Online]. Available: https://github.com/hexahedria"]),
+        ("[Joh15b]", ["D. Johnson, Composing music with recurrent neural",
+                      "networks, Personal Blog, Aug. 2015.",
+                      "[Online]. Available: http://www.hexahedria.com"]),
+        ("[KMN+02]", ["T. Kanungo, D. Mount, N. Netanyahu, C. Piatko, and",
+                      "A. Wu, An efficient k-means clustering algorithm.",
+                      "IEEE Transactions, vol. 24, no. 7, pp. 881-892, 2002."]),
+        ("[Mit97]", ["T. M. Mitchell, Machine learning. McGraw Hill series",
+                     "in computer science. McGraw-Hill, 1997."]),
+    ]  # fmt: skip
+    right, top = [], 60.0
+    for label, rows in entries:
+        right.append(_line(label, 304, top, 304 + 3.5 * len(label)))
+        for i, text in enumerate(rows):
+            right.append(_line(text, 347, top + 12 * i, 556))
+        top += 12 * len(rows) + 8
+    ordered = reading_order.reading_order(left + right, 595)
+    texts = [line.text for line in ordered]
+    assert texts[:12] == [line.text for line in left]
+    paras = [para.text for para in reading_order.paragraphs(ordered)]
+    assert paras[-4:] == [f"{label} {' '.join(rows)}" for label, rows in entries]
+
+
+def test_numbered_references_are_a_paragraph_each():
+    """GROBID's sample paper (ACM style): each entry's label sits at the column's edge,
+    its next lines at a hanging indent. The entries had run together ("[3] A. Barak ...
+    1998. [4] H. Casanova ...") and broken at their own lines instead."""
+    rows = [
+        (58, "[3] A. Barak and O. La'adan. The MOSIX multicomputer"),
+        (73, "operating system for high performance cluster"),
+        (73, "computing. Future Generation Computer Systems,"),
+        (73, "13(4-5):361-372, Mar. 1998."),
+        (58, "[4] H. Casanova, G. Obertelli, F. Berman, and R. Wolski."),
+        (73, "The AppLeS parameter sweep template: User-level"),
+        (73, "middleware for the grid. In Proceedings of"),
+        (73, "SuperComputing'2000, Nov 2000."),
+        (58, "[5] W. Cirne and F. Berman. A model for moldable"),
+        (73, "supercomputer jobs. In 15th Intl. Parallel &"),
+        (73, "Distributed Processing Symp., 2001."),
+    ]
+    lines = [_line(text, x, 57 + 10.6 * i, x + 4.3 * len(text)) for i, (x, text) in enumerate(rows)]
+    paras = _texts(lines)
+    assert [p[:4] for p in paras] == ["[3] ", "[4] ", "[5] "]
+    assert paras[1] == " ".join(text for _, text in rows[4:8])

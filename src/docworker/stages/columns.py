@@ -44,6 +44,7 @@ from collections.abc import Iterable
 from statistics import median
 
 from docworker.geometry import Line, word_count
+from docworker.stages.paragraph_breaks import REFERENCE_LABEL
 
 #: A gutter is at least this share of the text's width (and 0.4 line heights).
 MIN_GUTTER = 0.008
@@ -122,12 +123,12 @@ def _find_gutter(lines: list[Line]) -> tuple[float, float] | None:
     bins = 400
     step = span / bins
     covered = [0] * (bins + 2)
-    for line in lines:  # difference array: +1 where a piece starts, -1 after it ends
-        covered[max(int((line.bbox[0] - x_min) / step), 0)] += 1
-        covered[min(int((line.bbox[2] - x_min) / step), bins) + 1] -= 1
+    height = median(max(line.bbox[3] - line.bbox[1], 0.1) for line in lines)
+    for x0, x1 in _extents(lines, height):  # difference array: +1 where a piece starts,
+        covered[max(int((x0 - x_min) / step), 0)] += 1  # -1 after it ends
+        covered[min(int((x1 - x_min) / step), bins) + 1] -= 1
     covered = list(itertools.accumulate(covered))
     allowed = max(1, len(lines) // 10)
-    height = median(max(line.bbox[3] - line.bbox[1], 0.1) for line in lines)
     first = int(bins * 0.15)
     runs = _runs(map(allowed.__ge__, covered[first : int(bins * 0.85) + 1]), first)
     runs.sort(key=lambda r: r[0] - r[1])  # widest first
@@ -149,6 +150,32 @@ def _find_gutter(lines: list[Line]) -> tuple[float, float] | None:
         if overlap >= 0.3 * min(l_bot - l_top, r_bot - r_top):
             return gutter
     return None
+
+
+#: A reference's label reaches across at most this many line heights to its entry.
+LABEL_REACH = 3.0
+
+
+def _extents(lines: list[Line], height: float) -> list[tuple[float, float]]:
+    """Each piece's x extent, for the coverage ``_find_gutter`` looks for gutters in; a
+    reference's label (``REFERENCE_LABEL``) runs on to the entry it is set beside, so
+    the gap between a bibliography's labels and its entries is no gutter. Set in a
+    wide box ("[KMN+02]"), that gap can be wider than the page's own gutter, and the
+    right column's labels had been read as the ends of the left column's lines."""
+    extents = [(line.bbox[0], line.bbox[2]) for line in lines]
+    for i, line in enumerate(lines):
+        if line.text[:1] != "[" or not REFERENCE_LABEL.fullmatch(line.text):
+            continue
+        x0, top, x1, bottom = line.bbox
+        entry = [
+            other.bbox[0]
+            for other in lines
+            if x1 < other.bbox[0] <= x1 + LABEL_REACH * height
+            and min(bottom, other.bbox[3]) - max(top, other.bbox[1]) > 0.5 * (bottom - top)
+        ]
+        if entry:
+            extents[i] = (x0, min(entry))
+    return extents
 
 
 #: A block set apart over the columns (``_head_cut``) holds at most this share of the

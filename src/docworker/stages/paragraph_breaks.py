@@ -70,6 +70,8 @@ _ENUMERATOR = re.compile(
 )
 #: A subsection's number and title ("1.1 Cluster computing", "2.3.1. Data").
 _SUBSECTION = re.compile(r"^\d{1,2}(?:\.\d{1,2}){1,4}\.?\s+[A-Z]")
+#: A reference's label in a bibliography ("[Joh15a]", "[KMN+02]", "[12]").
+REFERENCE_LABEL = re.compile(r"\[[^\]\s]{1,12}\]")
 LEADER = re.compile(r"(?:\.\s?){4,}\s*(?:\d{1,4}|[ivxlc]{1,6})\s*$|…{2,}\s*\d{1,4}\s*$")
 #: A line's end that closes its sentence.
 SENTENCE_END = re.compile(r"[.!?:;…][\"'”’)\]]*$")
@@ -165,8 +167,10 @@ def breaks(
         return True
     if small == 0 and _title_height(prev, line):
         return True
-    if prev.mono != line.mono:
-        return True
+    if prev.mono != line.mono and not (
+        _reference(para.lines[0].text) and _hangs(para, line, max(line.size, prev.size) or typical)
+    ):
+        return True  # (not a reference's address in a monospaced font at its hanging indent)
     if prev.bold and line.bold and _SUBSECTION.match(line.text):
         return True  # "1. INTRODUCTION" over "1.1 Cluster computing": two headings
     left, right = para.extent
@@ -205,6 +209,8 @@ def breaks(
         return True
     if (marker == "number" and (ends or short)) or next_item(para.lines[0].text, line.text):
         return True
+    if (ends or short) and _reference(line.text) and _reference(para.lines[0].text):
+        return True  # the next entry of a bibliography ("... Mar. 1998." / "[4] H. ...")
     if ends and short and line.text[:1].isupper():
         return True
     if (
@@ -218,7 +224,15 @@ def breaks(
         return True
     if len(para.lines) == 1 and short and _caps_heading(prev.text) and not _caps_heading(line.text):
         return True  # "ABSTRACT" / "CCS CONCEPTS" over the text they head, in the text's size
+    if ends and REFERENCE_LABEL.match(para.lines[0].text) and _hangs(para, line, em):
+        return False  # a reference's next line at its hanging indent ("[Online]. ...")
     return ends and line.bbox[0] > left + 1.2 * em and len(para.lines) > 1
+
+
+def _reference(text: str) -> bool:
+    """Does ``text`` open with a reference's label ("[4] H. Casanova", "[KMN+02] T.")?"""
+    label = REFERENCE_LABEL.match(text)
+    return label is not None and text[label.end() : label.end() + 1] == " "
 
 
 def _wordy(text: str) -> bool:
@@ -419,9 +433,12 @@ def _heading_over(head: Line, line: Line, em: float) -> bool:
 def _hangs(para: Paragraph, line: Line, em: float) -> bool:
     """Does ``line`` start where the text of ``para``'s list item starts, after its
     marker (a hanging indent): the item's next line, not a line centred under it
-    ("● Determining root challenges:" / "organizational factors")?"""
+    ("● Determining root challenges:" / "organizational factors")? A reference's label
+    is such a marker ("[Cop87] D. Cope, ... 1987." / "[Online]. Available: ...")."""
     first = para.lines[0]
-    if len(first.words) < 2 or list_marker(first.text) is None:
+    if len(first.words) < 2:
+        return False
+    if list_marker(first.text) is None and not REFERENCE_LABEL.fullmatch(first.words[0].text):
         return False
     return abs(first.words[1].x0 - line.bbox[0]) <= 0.5 * em
 
