@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from docworker.decode import pdfchars
 from docworker.geometry import Line
 from docworker.stages import markdown, reading_order
 from docworker.stages.joining import join_lines, vocabulary
@@ -110,6 +111,44 @@ def test_a_typewritten_page_is_not_code(tmp_path):
     lines = [f"{i} THE WITNESS: Yes; it was (as I said) on the table." for i in range(1, 9)]
     md, _ = _markdown(tmp_path, column(72, 100, lines, font="F3", lead=24))
     assert "```" not in md
+
+
+def test_a_listing_on_a_page_set_in_a_monospaced_font_is_still_code(tmp_path):
+    """pdfplumber's issue-982 paper ends in an appendix of C, a page of it: the page is
+    mostly monospaced, which had made every line prose (a comment's " * " lines read as
+    bullets); lines dense with program text are code even there."""
+    listing = [
+        (72, "/*"), (78, " * Increment the size of the group information."), (78, " */"),
+        (72, "static int indicate_policy(void)"), (72, "{"), (84, "int error;"),
+        (84, "if (fd == MARN_EPT) {"), (96, "ret = 1;"), (84, "}"), (84, "return ret;"),
+        (72, "}"),
+    ]  # fmt: skip
+    spans = [Span(x, 100 + 12 * i, 10, text, "F3") for i, (x, text) in enumerate(listing)]
+    md, items = _markdown(tmp_path, spans)
+    assert [i.kind for i in items] == ["code"]
+    assert "\n{\n  int error;\n  if (fd == MARN_EPT) {\n    ret = 1;\n  }\n" in md
+
+
+def test_monospaced_email_addresses_under_the_authors_are_no_code(tmp_path):
+    """The DPR paper sets its authors' addresses in TeX's Courier: a brace is no code."""
+    lines = [
+        "{vladk, barlaso, plewis, ledell, edunov, scottyih}@fb.com",
+        "sewon@cs.washington.edu",
+        "danqic@cs.princeton.edu",
+    ]
+    spans = [*column(72, 100, PROSE)] + [
+        Span(120, 160 + 12 * i, 10, text, "F3") for i, text in enumerate(lines)
+    ]
+    md, items = _markdown(tmp_path, spans)
+    assert "```" not in md
+    assert items[-1].kind == "paragraph"
+
+
+def test_urws_courier_is_monospaced():
+    """TeX's Courier is URW's NimbusMonL ("pcrr8r"): no fixed-pitch flag, no "mono"."""
+    for name in ("NimbusMonL-Regu", "NimbusMonL-Bold", "pcrr8r", "Monaco"):
+        assert pdfchars._MONO_NAME.search(name)
+    assert not pdfchars._MONO_NAME.search("NimbusRomNo9L-Regu")
 
 
 def test_escapes_only_where_a_paragraph_start_would_change_meaning():

@@ -91,7 +91,8 @@ _BOLD_NAME = re.compile(
     r"bold|black|heavy|semibold|demibold|extrabold|ultrabold|,b$|-b$|bx\d", re.IGNORECASE
 )
 _MONO_NAME = re.compile(
-    r"mono|courier|consol|menlo|typewriter|code|sfmono|inconsolata|lucidaconsole|tt\d",
+    r"mono|courier|consol|menlo|monaco|typewriter|code|sfmono|inconsolata|lucidaconsole|tt\d"
+    r"|nimbusmon|pcr[rbo]\d",  # URW's Courier (NimbusMonL) and its TeX name (pcrr8r)
     re.IGNORECASE,
 )
 

@@ -66,8 +66,9 @@ _CAPTION = re.compile(
     re.IGNORECASE,
 )
 _NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,4})\.?\s+\S")
-#: A paragraph that is an e-mail or web address and nothing else.
-_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?:https?://|www\.)\S+")
+#: An e-mail address (or a paper's authors' list of them, "{vladk, barlaso}@fb.com") or a
+#: web address.
+_ADDRESS = re.compile(r"\{?[\w.+-]+(?:,\s*[\w.+-]+)*\}?@[\w-]+(?:\.[\w-]+)+|(?:https?://|www\.)\S+")
 #: A section's number (Roman or Arabic) and its title in capitals.
 _CAPS_SECTION = re.compile(r"^(?:[IVX]{1,6}|\d{1,2})\.\s+[A-Z][A-Z ,:&'-]{2,100}$")
 _CODE_HINT = re.compile(r"[{}();=<>\[\]]|^\s|//|#")
@@ -215,7 +216,28 @@ def _is_code(para: Paragraph) -> bool:
         len(lines) >= 2
         and all(line.mono for line in lines)
         and any(_CODE_HINT.search(line.text) for line in lines)
+        and not all(_ADDRESS.fullmatch(line.text.strip()) for line in lines)
     )
+
+
+#: A line that only program text reads like: a statement's or block's end, a
+#: preprocessor line, a comment's start or end, an operator prose does not use.
+_CODE_LINE = re.compile(
+    r"[;{}]\s*$|^\s*(?:#\s*(?:include|define|if|endif)\b|/\*|\*/|//)|==|!=|->|\+\+|&&|\|\|"
+)
+
+_COMMENT_LINE = re.compile(r"\s*\*(?:\s|$)")
+
+
+def _code_dense(para: Paragraph) -> bool:
+    """Are two in five of ``para``'s lines (three at least) lines only program text
+    reads like (``_CODE_LINE``, or a block comment's " * " lines)? A listing on a page
+    set mostly in a monospaced font (a paper's appendix of code) is code; a
+    transcript's or a typed form's lines are not."""
+    hits = sum(1 for line in para.lines if _CODE_LINE.search(line.text))
+    if any(line.text.lstrip().startswith("/*") for line in para.lines):  # a block comment's
+        hits += sum(1 for line in para.lines if _COMMENT_LINE.match(line.text))  # lines
+    return hits >= 3 and hits >= 0.4 * len(para.lines)
 
 
 def _share(paras: list[Paragraph], flag: str) -> float:
@@ -228,7 +250,8 @@ def classify(paras: list[Paragraph], kinds: list[str]) -> list[tuple[str, int | 
     """``(block type, heading level)`` per paragraph; furniture types are kept.
 
     A page set mostly in a monospaced font (a transcript, a typed form) has no
-    code blocks; a page set mostly in bold has no headings by weight alone.
+    code blocks but listings dense with program text (``_code_dense``); a page set
+    mostly in bold has no headings by weight alone.
     """
     sizes = _sizes(paras)
     body = body_size(sizes)
@@ -243,7 +266,7 @@ def classify(paras: list[Paragraph], kinds: list[str]) -> list[tuple[str, int | 
             continue
         text = para.text
         marker = list_marker(text)
-        if not mono_page and _is_code(para):
+        if _is_code(para) and (not mono_page or _code_dense(para)):
             out.append(("code", None))
         elif _CAPTION.match(text):
             out.append(("caption", None))

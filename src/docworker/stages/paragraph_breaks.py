@@ -160,6 +160,8 @@ def breaks(
         return small > 0 and large > 1.5 * small and _wordy(prev.text) and _wordy(line.text)
     gap = line.bbox[1] - prev.bbox[3]
     overlap = min(para.extent[1], line.bbox[2]) - max(para.extent[0], line.bbox[0])
+    if prev.mono and line.mono:  # a listing's "/*" or "{" over its indented next line
+        overlap += 2 * max(line.size, prev.size, typical)
     scale = max(1.0, min(prev.bbox[3] - prev.bbox[1], line.bbox[3] - line.bbox[1]) / typical)
     if overlap <= 0 or not -0.5 * typical <= gap <= reach * scale:
         return True
