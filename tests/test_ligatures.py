@@ -111,3 +111,44 @@ def test_the_doclaynet_pages_ligatures_read_as_words():
         handle.close()
     for word in ("difficulties", "different", "figures", "Scientific", "filenames", "flip"):
         assert word in text, word
+
+
+def test_accents_set_as_glyphs_over_letters_make_accented_letters(tmp_path):
+    """TeX's OT1 fonts have no accented letters: pdfTeX sets the accent as a glyph of its
+    own over the letter, and drew S2ORC's "Färber" as "Fa" "rber", then "¨" over the a
+    at the line's end, which raw extraction reads "Fa¨rber" or "Farber ¨". The accent
+    folds into its letter, in the text layer and in the table finders' characters; an
+    accent in running text, beside its letters and over none, stays."""
+    from docworker.tables.objects import characters
+    from tests.pdfspans import Span, spans_pdf, width
+    from tests.test_text_pieces import _view
+
+    head, tail = "Saier and F", "arber (2019) derived"
+    accent = 3.33  # Helvetica's dieresis and acute, 333/1000 em, at 10 pt
+    accent_x = 72 + width(head, 10) + (width("a", 10) - accent) / 2
+    capital_x = 72 + (width("E", 10) - accent) / 2
+    spans = [
+        Span(72, 100, 10, head),
+        Span(0, 0, 10, tail, follow=True),
+        Span(72, 114, 10, "Etude of Lyon, and O'Brien wrote don\u00b4t."),
+        Span(accent_x, 100, 10, "\u00a8"),  # drawn last, as pdfTeX may
+        Span(capital_x, 111, 10, "\u00b4"),  # raised over the capital
+    ]
+    view = _view(tmp_path, [spans])
+    texts = [line.text for line in view.lines]
+    assert texts == ["Saier and Färber (2019) derived", "Étude of Lyon, and O'Brien wrote don´t."]
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(spans_pdf([spans]))
+    import pypdfium2 as pdfium
+
+    from docworker.decode.pdfobjects import frame_of
+
+    pdf = pdfium.PdfDocument(str(path))
+    page = pdf[0]
+    textpage = page.get_textpage()
+    chars = characters(textpage, frame_of(page)[0])
+    text = "".join(c["text"] for c in chars)
+    assert "Färber" in text and "Étude" in text and "\u00a8" not in text
+    textpage.close()
+    page.close()
+    pdf.close()

@@ -668,7 +668,83 @@ def read_chars(
         negations(chars, read.styles)
     if not _HEADS.isdisjoint(text):
         long_arrows(chars, read.styles)
+    if not ACCENTS.keys().isdisjoint(text):
+        accents(chars)
     return read
+
+
+#: Accents that TeX's fonts with no accented letters (OT1) set as glyphs of their own,
+#: over (a cedilla or an ogonek: under) a letter: the accent → its combining mark.
+ACCENTS = {
+    "\u02dd": "\u030b",  # ˝ double acute (Erdős)
+    "\u00a8": "\u0308",  # ¨ dieresis (Färber)
+    "\u00b4": "\u0301",  # ´ acute
+    "`": "\u0300",  # grave
+    "\u02c6": "\u0302",  # ˆ circumflex
+    "\u02dc": "\u0303",  # ˜ tilde
+    "\u00af": "\u0304",  # ¯ macron
+    "\u02d8": "\u0306",  # ˘ breve
+    "\u02d9": "\u0307",  # ˙ dot above
+    "\u02da": "\u030a",  # ˚ ring above
+    "\u02c7": "\u030c",  # ˇ caron
+    "\u00b8": "\u0327",  # ¸ cedilla
+    "\u02db": "\u0328",  # ˛ ogonek
+}
+#: A letter an accent is set over lies at most this many characters away in the content
+#: stream (pdfTeX may draw a line's accents after the line's last word).
+ACCENT_REACH = 60
+
+
+#: A glyph for ``accent_pairs``: text, left and right edges, baseline (y down), font
+#: size, and whether it is set level, left to right.
+Glyph = tuple[str, float, float, float, float, bool]
+
+
+def accent_pairs(glyphs: Sequence[Glyph]) -> list[tuple[int, int]]:
+    """``(accent, letter)`` indices of each accent glyph (``ACCENTS``) set over a letter:
+    its middle inside the letter's box (the middle three fifths), on the letter's
+    baseline or raised over a capital by up to half a font size; the nearest such
+    letter in the content stream. Raw extraction reads "Erdos ˝", "Fa¨rber": the
+    accent where the PDF draws it, at the line's end or after the letter, and breaks
+    the word or the line. An accent over no letter (a grave quote in code, a spacing
+    accent in running text, whose middle is in its own box) has no pair."""
+    pairs = []
+    for k, (text, x0, x1, baseline, _, level) in enumerate(glyphs):
+        if text not in ACCENTS or not level:
+            continue
+        middle = (x0 + x1) / 2
+        best, near = -1, ACCENT_REACH + 1
+        for j in range(max(0, k - ACCENT_REACH), min(len(glyphs), k + ACCENT_REACH + 1)):
+            letter, lx0, lx1, base, size, flat = glyphs[j]
+            fifth = (lx1 - lx0) / 5
+            if (
+                0 < abs(j - k) < near
+                and flat
+                and lx0 + fifth <= middle <= lx1 - fifth
+                and -0.1 * size <= base - baseline <= 0.5 * size
+                and letter.isalpha()
+            ):
+                best, near = j, abs(j - k)
+        if best >= 0:
+            pairs.append((k, best))
+    return pairs
+
+
+def accented(letter: str, accent: str) -> str:
+    """``letter`` with ``accent``'s combining mark, composed where Unicode has the letter."""
+    return unicodedata.normalize("NFC", letter + ACCENTS[accent])
+
+
+def accents(chars: list[Char]) -> None:
+    """Each accent glyph set over a letter (``accent_pairs``) → the accented letter; the
+    accent's character dropped, the space before it passed on."""
+    pairs = accent_pairs([(c.text, c.x0, c.x1, c.oy, c.size, c.direction == RIGHT) for c in chars])
+    for k, j in pairs:
+        chars[j].text = accented(chars[j].text, chars[k].text)
+    for k in sorted((k for k, _ in pairs), reverse=True):
+        gone = chars.pop(k)
+        if gone.space and k < len(chars):
+            chars[k].space = True
 
 
 #: TeX draws ≠ as CMSY's negation slash (slot 0x36, which pdfium reads as "6" where the font

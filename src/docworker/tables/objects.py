@@ -31,8 +31,11 @@ from collections import Counter
 from typing import Any
 
 from docworker.decode.pdfchars import (
+    ACCENTS,
     RETURN_ARROW,
     Backdrops,
+    accent_pairs,
+    accented,
     api,
     clipped,
     ff_ligature,
@@ -273,7 +276,21 @@ def characters(textpage: Any, frame: Frame, backdrops: Backdrops = None) -> list
             # it stands on the line of the character after it.
             _align(chars[-1], char)
         chars.append(char)
+    if not ACCENTS.keys().isdisjoint(ch for _, ch in slots):
+        chars = _accented(chars)
     return chars
+
+
+def _accented(chars: list[dict]) -> list[dict]:
+    """``chars`` with each accent glyph set over a letter folded into it
+    (``pdfchars.accent_pairs``), as the text layer has them."""
+    pairs = accent_pairs(
+        [(c["text"], c["x0"], c["x1"], c["bottom"], c["size"], c["upright"]) for c in chars]
+    )
+    for k, j in pairs:
+        chars[j]["text"] = accented(chars[j]["text"], chars[k]["text"])
+    gone = {k for k, _ in pairs}
+    return [c for i, c in enumerate(chars) if i not in gone]
 
 
 class _Object:
