@@ -141,10 +141,12 @@ def test_display_equations_are_latex_and_prose_is_untouched(tmp_path):
 def test_math_fonts_are_told_by_name():
     for name in ("CMMI10", "ABCDEF+CMSY7", "CMEX10", "MSBM10", "LMMathItalic10-Regular",
                  "LatinModernMath-Regular", "CambriaMath", "STIXTwoMath-Regular",
-                 "XITSMath", "Symbol", "SymbolMT", "MTExtra", "rsfs10"):  # fmt: skip
+                 "XITSMath", "Symbol", "SymbolMT", "MTExtra", "rsfs10", "rtxmi", "txsy",
+                 "ABCDEF+txex", "NewTXMI", "ntxsy", "pxmi"):  # fmt: skip
         assert is_math_font(name), name
     for name in ("CMR10", "ABCDEF+CMBX12", "Times-Roman", "OpenSymbol", "ArialMT",
-                 "Cambria", "STIXGeneral", "LMRoman10-Regular"):  # fmt: skip
+                 "Cambria", "STIXGeneral", "LMRoman10-Regular", "rtxr", "txr", "pxr",
+                 "ptxr"):  # fmt: skip
         assert not is_math_font(name), name
 
 
@@ -157,6 +159,21 @@ def test_corpus_tex_equation():
     assert "a 2 + 8 = 12" in page.text
     # The prose around it is the text layer's.
     assert "sed diam nonummy nibh euismod tincidunt." in page.markdown
+
+
+def test_a_display_equation_set_larger_than_the_text_is_no_heading(tmp_path):
+    """elsarticle with txfonts: an equation set at 12 pt under 10-pt prose had been a
+    heading ("## σj = E · εj , (2)"); it reads as a formula first."""
+    runs = [_run(72, 100, 10, "T", PROSE_1[0]), _run(72, 112, 10, "T", PROSE_1[1])]
+    runs += [_run(188, 140, 12, "M", "a"), _run(200, 140, 12, "R", "= b + c ,  (2)")]
+    runs += [_run(72, 166, 10, "T", PROSE_2[0]), _run(72, 178, 10, "T", PROSE_2[1])]
+    path = tmp_path / "big.pdf"
+    path.write_bytes(_pdf(runs))
+    page = _read(path)
+    assert [b.type for b in page.blocks if b.type != "line"] == [
+        "paragraph", "formula", "paragraph",
+    ]  # fmt: skip
+    assert "#" not in page.markdown
 
 
 def test_a_sentence_with_inline_math_is_no_display_equation():

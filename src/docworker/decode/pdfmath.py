@@ -45,7 +45,9 @@ _MATH_FONT = re.compile(
     r"(?:CMMI|CMSY|CMEX|CMBSY|CMMIB|MSAM|MSBM|EUFM|EUFB|EUSM|EUSB|EUEX|EURM|EURB|RSFS"
     r"|LMMath|LatinModernMath|NewCMMath|TeXGyre\w*Math|CambriaMath|Cambria-Math"
     r"|STIXMath|STIXTwoMath|STIX2Math|XITSMath|Asana|MathJax|MJXc-TeX-(?:math|ams|size)"
-    r"|MJXZERO|KaTeX_(?:Math|AMS|Size)|Symbol(?:MT)?(?:$|[-,])|MTExtra|MT-Extra|Euclid(?:Math|Symbol))",
+    r"|MJXZERO|KaTeX_(?:Math|AMS|Size)|Symbol(?:MT)?(?:$|[-,])|MTExtra|MT-Extra|Euclid(?:Math|Symbol)"
+    # txfonts, pxfonts, newtx and newpx (Times and Palatino papers: elsarticle's, IEEE's)
+    r"|r?[tp]x(?:mi|sy|ex)|n[tp]x(?:mi|sy|ex)|New[TP]XMI)",
     re.IGNORECASE,
 )
 

@@ -272,8 +272,10 @@ def classify(paras: list[Paragraph], kinds: list[str]) -> list[tuple[str, int | 
             out.append(("caption", None))
         elif marker == "bullet":
             out.append(("list_item", None))
-        elif (level := heading_level(para, body, body_bold, height, text_sized)) is not None:
-            out.append(("heading", level))
+        elif (
+            level := heading_level(para, body, body_bold, height, text_sized)
+        ) is not None and not equations.is_equation(para):
+            out.append(("heading", level))  # (a display equation set large is no heading)
         elif marker:
             out.append(("list_item", None))
         elif equations.is_equation(para):
