@@ -873,6 +873,24 @@ def test_corpus_cell_with_a_word_hyphenated_at_its_line_end_reads_it_whole():
     assert "Filetes y demás carnes de pescado" in cells
 
 
+def test_a_booktabs_table_in_one_column_leaves_the_other_columns_lines_out():
+    """ScienceParse's NAACL paper (s2orc-doc2json's test PDF, in this repository's corpus),
+    p. 3: a table with top, mid and bottom rules in the right column, the left column's
+    prose level with its rows. The table had taken the prose in as its first column, a
+    row of its own between each of its rows; the rules' ends bound it."""
+    stage = TableStage()
+    try:
+        tables = stage(str(ROOT / "corpus" / "s2orc-doc2json" / "N18-3011.pdf"), None, 3)
+    finally:
+        stage.close()
+    assert len(tables) == 1
+    assert tables[0].bbox[0] > 300
+    grid = _grid(tables[0])
+    assert grid[0] == ["Field", "Precision", "Recall", "F1"]
+    assert grid[1] == ["title", "85.5", "85.5", "85.5"]
+    assert len(grid) == 7
+
+
 def test_a_paper_table_keeps_its_minus_signs_and_its_two_line_header():
     """unstructured's embedded-images-tables.pdf (in this repository's corpus): the minus
     signs of "Ecorr (V)" are code 3 of a symbol font with no Unicode map, drawn as flat

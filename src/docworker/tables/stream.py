@@ -175,6 +175,20 @@ def _run_tables(
     size = statistics.median(ln.size for ln in rich)
     left = min(ln.x0 for ln in rich)
     right = max(ln.x1 for ln in rich)
+    ruled = _ruled_span(rich, rules, size)
+    if ruled is not None and (left < ruled[0] or right > ruled[1]):
+        # Rules over and under the table, narrower than its rows: the rows took in a
+        # neighbouring column's lines. Only the words between the rules' ends, under
+        # the top one, are its.
+        lo, hi, top = ruled
+        keep = [
+            w
+            for k in range(max(0, run[0] - 6), run[-1] + 1)
+            if lines[k].bottom >= top
+            for w in lines[k].words
+            if lo <= w.x0 and w.x1 <= hi
+        ]
+        return stream_tables(word_rows(keep), rules, leaders)
     gutters = blank_gutters(rich, left, right, len(rich) // 8, 0.5 * size)
     if len(gutters) < MIN_GUTTERS or _side_by_side(rich, gutters, leaders):
         return []
@@ -229,6 +243,29 @@ def _run_tables(
         k -= 1
     result = _stream_cells([lines[k] for k in rows], gutters, len(rows) - len(run))
     return [result] if result is not None else []
+
+
+def _ruled_span(
+    rich: list[WordRow], rules: Sequence[Seg], size: float
+) -> tuple[float, float, float] | None:
+    """The x extent (two text heights of slack each side), and the top, of two rules or
+    more drawn over and under the rows ``rich`` (from a header's height above the first
+    to two text heights under the last) that start and end within two text heights of
+    each other (a booktabs table's top, mid and bottom rules), or None. A paper's table
+    set in one of its two columns, its rows level with the other column's lines, is
+    read within them."""
+    top = rich[0].top - (HEADER_LINES + 1) * 1.2 * size
+    bottom = rich[-1].bottom + 2 * size
+    near = sorted(
+        (r for r in rules if top <= r.pos <= bottom and r.hi - r.lo >= 8 * size),
+        key=lambda r: r.pos,
+    )
+    if len(near) < 2 or near[0].pos > rich[0].bottom or near[-1].pos < rich[-1].top:
+        return None
+    lo, hi = min(r.lo for r in near), max(r.hi for r in near)
+    if any(r.lo - lo > 2 * size or hi - r.hi > 2 * size for r in near):
+        return None
+    return lo - 2 * size, hi + 2 * size, near[0].pos
 
 
 def _centred(words: list[Word], left: float, right: float) -> bool:
