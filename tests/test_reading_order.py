@@ -353,6 +353,35 @@ def test_page_numbers_and_running_heads_are_furniture():
     assert types[0] == "page_header" and types[-1] == "page_footer"
 
 
+def test_the_proceedings_line_under_a_first_pages_number_is_furniture():
+    """An ACL paper's first page: its page number ("2270") at the foot, and under it the
+    proceedings' line, long and close to the number: furniture all the same."""
+    body = _column(70, 525, 600, 12, "body text of the paper")
+    number = Line("2270", (288, 778, 310, 788), size=10.9)
+    proceedings = Line(
+        "Proceedings of the 58th Annual Meeting of the Association for Computational "
+        "Linguistics, pages 2270-2282", (103, 795, 492, 803), size=9.0,
+    )  # fmt: skip
+    stamp = Line("July 5 - 10, 2020. c 2020 Association for Computational Linguistics",
+                 (174, 806, 421, 815), size=9.0)  # fmt: skip
+    paras = reading_order.paragraphs([*body, number, proceedings, stamp])
+    kinds = furniture.furniture(paras, 842)
+    assert kinds[-3:] == ["page_footer"] * 3
+    assert set(kinds[:-3]) == {"paragraph"}
+
+
+def test_a_listings_closing_brace_atop_a_page_is_no_running_head():
+    """Nokia's interface guide, p. 93: a code listing runs on from the page before, its
+    "}" alone under the running head, in the listing's monospaced font. It had been a
+    page header, and the listing lost its end."""
+    head = Line("Interface Configuration Guide Release 23.7.R1", (30, 26, 217, 36), size=8)
+    brace = Line("}", (132, 84, 137, 94), size=8, mono=True)
+    body = _column(60, 540, 120, 12, "body text of the guide")
+    paras = reading_order.paragraphs([head, brace, *body])
+    kinds = furniture.furniture(paras, 792)
+    assert kinds[:2] == ["page_header", "paragraph"]
+
+
 def test_a_sentence_running_on_to_the_next_page_at_its_foot_is_no_footer():
     """A form's question set low on the page, apart from the box above it, that runs on
     to the next page ("... your parent Department and your") is body text; a running

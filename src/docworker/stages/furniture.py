@@ -76,8 +76,8 @@ def furniture(
     bottoms = sorted((boxes[j][3], j) for j in upright)
     graze = typical / 6  # a rule may reach into a footer's loose box (``rule_cuts``)
     for i, para in enumerate(paras):
-        if rows(para) > 2:
-            continue
+        if rows(para) > 2 or not any(ch.isalnum() for ch in para.text):
+            continue  # (a listing's closing "}" atop a page is its text, no running head)
         x0, y0, x1, y1 = boxes[i]
         if _vertical_para(para):
             if width > 0 and (x1 <= side_band * width or x0 >= (1 - side_band) * width):
@@ -119,9 +119,33 @@ def furniture(
                 apart and not title and len(text) <= 160 and not _runs_on(para, body_size)
             ):
                 kinds[i] = "page_footer"
+    _past_page_number(paras, boxes, kinds, typical)
     line_height = median(max(ln.bbox[3] - ln.bbox[1], 0.1) for p in paras for ln in p.lines)
     _edge_furniture(paras, boxes, kinds, height, line_height)
     return kinds
+
+
+def _past_page_number(
+    paras: list[Paragraph], boxes: list[BBox], kinds: list[str], typical: float
+) -> None:
+    """Paragraphs under the page number at the foot of the page are furniture too: the
+    body ends above the number. A paper's first page sets its proceedings' line there
+    ("Proceedings of the 58th Annual Meeting ... pages 2270-2282" under "2270"), too
+    close to the number and too long to be set apart. (Over a page number at the top
+    sits a document's title as often as a running head: "Página 1 de 9" under it.)"""
+    foot = min(
+        (
+            boxes[i][3]
+            for i, kind in enumerate(kinds)
+            if kind == "page_footer" and is_page_number(paras[i].text.strip())
+        ),
+        default=None,
+    )
+    if foot is None:
+        return
+    for i, para in enumerate(paras):
+        if kinds[i] == "paragraph" and not _vertical_para(para) and boxes[i][1] >= foot:
+            kinds[i] = "page_footer"
 
 
 #: Words a line at the foot of a page holds, and more, before it may be a sentence that
@@ -236,6 +260,8 @@ def _edge_furniture(
             if rank + 1 >= len(order) or rows(para) > 2 or len(para.text) > 100:
                 break
             text = para.text.strip()
+            if not any(ch.isalnum() for ch in text):
+                break  # a listing's closing "}" atop the page is its text
             size = max(line.size for line in para.lines)
             if body_size and size > 1.05 * body_size:
                 break  # set larger than the body: a title ("100 GREAT IDEAS"), no head
