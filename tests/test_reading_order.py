@@ -1331,3 +1331,26 @@ def test_numbered_references_are_a_paragraph_each():
     paras = _texts(lines)
     assert [p[:4] for p in paras] == ["[3] ", "[4] ", "[5] "]
     assert paras[1] == " ".join(text for _, text in rows[4:8])
+
+
+def test_a_short_letters_parts_a_blank_line_apart_are_paragraphs():
+    """Unstructured's fake memo: a date, a salutation, one paragraph of two lines and a
+    closing over a name, each a blank line from the next. Most of the page's gaps are
+    blank lines, and the one gap inside the paragraph had been outvoted: the date ran
+    into the salutation, the closing into the name."""
+    rows = [
+        (71, "May 5, 2023"),
+        (95, "To Whom it May Concern:"),
+        (119, "There were 20,000 bottles of water, 10,000 blankets, and 200"),
+        (131, "2023. A total of 3 trucks were used for 15 hours."),
+        (155, "Best Regards,"),
+        (179, "Mallori"),
+    ]
+    lines = [Line(text, (72, y, 72 + 5.5 * len(text), y + 13), size=11) for y, text in rows]
+    assert _texts(lines) == [
+        "May 5, 2023",
+        "To Whom it May Concern:",
+        f"{rows[2][1]} {rows[3][1]}",
+        "Best Regards,",
+        "Mallori",
+    ]

@@ -520,8 +520,8 @@ DOUBLE_SPACED_RUN = 4
 
 def _usual(pairs: list[tuple[Line, Line]], typical: float) -> float:
     """The gap between the lines of a paragraph: the median of the page's gaps (between
-    ``pairs`` of lines one under the other), or their lower quartile when that is half
-    a line or more below the median.
+    ``pairs`` of lines one under the other), or their lower quartile (under eight gaps,
+    their least) when that is half a line or more below the median.
 
     On a page of one- and two-line paragraphs (minutes, forms, headings with a
     sentence each) most gaps are between paragraphs, so the median is a blank
@@ -535,7 +535,9 @@ def _usual(pairs: list[tuple[Line, Line]], typical: float) -> float:
     gaps = [b.bbox[1] - a.bbox[3] for a, b in pairs]
     ordered = sorted(gaps)
     middle = median(ordered)
-    quartile = ordered[(len(ordered) - 1) // 4]
+    # Under eight gaps, the least: a letter's date, salutation, one paragraph and its
+    # closing, each a blank line apart, leave a paragraph's own gap once only.
+    quartile = ordered[(len(ordered) - 1) // 4] if len(ordered) >= 8 else ordered[0]
     if middle - quartile >= 0.5 * typical and not _double_spaced(pairs, gaps, middle, typical):
         return quartile
     return middle
