@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from docworker.contract import Table, TableCell
@@ -476,6 +476,14 @@ def _furniture_by_brute_force(paras, height, top_band=0.08, bottom_band=0.1):
             apart = not above or min(above) > 1.5 * typical
             if numbered(text, para) or (apart and len(text) <= 160):
                 kinds[i] = "page_footer"
+    numbers = [
+        para.bbox[3]
+        for para, kind in zip(paras, kinds, strict=True)
+        if kind == "page_footer" and furniture.is_page_number(para.text.strip())
+    ]
+    for i, para in enumerate(paras):  # under the page number at the foot: footer too
+        if numbers and kinds[i] == "paragraph" and para.bbox[1] >= min(numbers):
+            kinds[i] = "page_footer"
     return _edges_by_brute_force(paras, kinds, height)
 
 
@@ -519,6 +527,7 @@ def _edges_by_brute_force(paras, kinds, height):
         max_size=25,
     )
 )
+@example([([758], "7"), ([767], "Annual report")])  # a line under the page number
 @settings(max_examples=300, deadline=None)
 def test_furniture_by_bisection_matches_the_quadratic_rule(spec):
     paras = [
