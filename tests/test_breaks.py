@@ -5,7 +5,7 @@ real compounds and a capital after the break stay apart.
 from __future__ import annotations
 
 from docworker.geometry import Line
-from docworker.stages.joining import join_broken, join_pages, vocabulary
+from docworker.stages.joining import join_broken, join_lines, join_pages, vocabulary
 from docworker.stages.markdown import items_markdown, layout_items
 from docworker.stages.reading_order import Paragraph
 
@@ -23,6 +23,23 @@ def test_join_broken_joins_a_word_split_at_a_break_only():
     assert join_broken("the 2023-", "0379 decision") is None
     assert join_broken("the end.", "next paragraph") is None
     assert join_broken("a well-", "known") == "a well-known"
+
+
+def test_a_compound_on_both_lines_and_a_camel_case_name_on_the_page():
+    """SPECTER's paper: "state-of-" / "the-art graph" on a page of references (no English
+    prose there to ask) had read "state-ofthe-art"; "SciB-" / "ERT" read "SciB-ERT" on
+    pages that say "SciBERT" a dozen times; "GPT-" / "based" had read "GPTbased"."""
+    assert join_lines(["compare to a state-of-", "the-art graph model"]) == (
+        "compare to a state-of-the-art graph model"
+    )
+    page = vocabulary(["We initialize the model from SciBERT pretrained weights."])
+    assert join_lines(["using a vanilla SciB-", "ERT results in"], page) == (
+        "using a vanilla SciBERT results in"
+    )
+    assert join_lines(["using a vanilla SciB-", "ERT results in"]) == (
+        "using a vanilla SciB-ERT results in"
+    )
+    assert join_lines(["a GPT-", "based model"]) == "a GPT-based model"
 
 
 def _para(text: str, x0: float, top: float) -> Paragraph:

@@ -15,14 +15,16 @@ rest of a compound ("state-" + "of-the-art", unless the parts join into a
 common word: "inter-" + "national-level"). The joined form appearing on the
 page wins over all of these. When the next line starts with anything else (a
 capital, a digit: "Schwarz-" + "Weiß", "Lucene-" + "BM25", "2023-" + "0379")
-the hyphen is kept and the parts are joined without a space; so is a hyphen
-after a digit. A word in capitals broken the same way (a heading's "SO-" +
-"LUTION") joins when the page has the whole word in any case, or it is a common
-English word. A web address broken after a slash joins without a space
-("www.irs.gov/" + "advocate"). pdfium marks the hyphens it sees at line ends
-(U+0002), but it marks real compounds too, so the mark is not evidence either
-way. A dash ("—", "–") right after a letter or digit at a line end also joins
-without a space ("content—" + "an", "737–" + "9"),
+the hyphen is kept and the parts are joined without a space (unless the page has
+the joined word: "SciB-" + "ERT" where it says "SciBERT"); so is a hyphen after a
+digit. A word in capitals broken the same way (a heading's "SO-" + "LUTION") joins
+when the page has the whole word in any case, or it is a common English word. A
+compound whose parts stand on both lines ("state-of-" + "the-art"), or whose first
+part is an acronym ("GPT-" + "based"), keeps its hyphen on any page. A web address
+broken after a slash joins without a space ("www.irs.gov/" + "advocate"). pdfium
+marks the hyphens it sees at line ends (U+0002), but it marks real compounds too,
+so the mark is not evidence either way. A dash ("—", "–") right after a letter or
+digit at a line end also joins without a space ("content—" + "an", "737–" + "9"),
 and so do lines of Chinese or Japanese, which set no space between words
 ("文字认" + "识的方法" → "文字认识的方法").
 
@@ -123,6 +125,11 @@ def joins_word(left: str, right: str, words: Container[str] = frozenset()) -> bo
     tail = _first_word(right)
     if not head or not tail:
         return False
+    if "-" in head and "-" in tail:
+        return False  # a compound's parts on both lines: "state-of-" + "the-art"
+    raw = bare(left[:-1].split()[-1]).rsplit("-", 1)[-1]
+    if len(raw) >= 2 and raw.isalpha() and raw.isupper():
+        return False  # an acronym's compound: "GPT-" + "based", "LSTM-" + "based"
     head = head.rsplit("-", 1)[-1]
     if f"{head}{tail}" in words:
         return True
@@ -140,6 +147,8 @@ def _capitals_word(left: str, right: str, words: Container[str]) -> bool:
         return False
     head = bare(tokens[-1]).rsplit("-", 1)[-1]
     tail = bare(right.split(maxsplit=1)[0])
+    if head.isalpha() and tail.isalpha() and (head + tail).lower() in words:
+        return True  # the page has the word whole: "SciB-" + "ERT" is its "SciBERT"
     if not (head.isalpha() and head.isupper() and tail.isalpha() and tail.isupper()):
         return False
     head, tail = head.lower(), tail.lower()
