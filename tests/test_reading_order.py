@@ -1363,3 +1363,38 @@ def test_a_short_letters_parts_a_blank_line_apart_are_paragraphs():
         "Best Regards,",
         "Mallori",
     ]
+
+
+def test_rows_of_a_small_table_and_a_forms_labelled_rows_are_a_paragraph_each():
+    """markitdown's booking order: a table of one header row and one row of values, too
+    few rows for the stream finder, had run into one line ("Start Date End Date # Shows
+    Gross Amount 12/20/24 12/31/24 48 $12,500.00"); so had a form's labels and values
+    ("Name: Universal Studios Distribution Category: Film Distributor")."""
+
+    def row(pieces, top, columns=(50, 120, 190, 270)):
+        words = []
+        for text, x in zip(pieces, columns, strict=False):
+            for word in text.split():
+                words.append(Word(x, top, x + 4 * len(word), top + 10, word))
+                x += 4 * len(word) + 2
+        return Line(" ".join(pieces), (50, top, words[-1].x1, top + 10), size=8, words=words)
+
+    table = [row(["Start Date", "End Date", "# Shows", "Gross Amount"], 466),
+             row(["12/20/24", "12/31/24", "48", "$12,500.00"], 478)]  # fmt: skip
+    assert _texts(table) == [line.text for line in table]
+    form = [row(["Name:", "Universal Studios Distribution"], 500, (50, 150)),
+            row(["Category:", "Film Distributor"], 512, (50, 150))]  # fmt: skip
+    assert _texts(form) == [line.text for line in form]
+
+    # A justified reference spread out, every word gap wide and as wide as the others:
+    # no row of a table, however its words fall (GROBID's sample, "[19] Seljak U. ...").
+    def spread(words, top, step):
+        out, x = [], 50.0
+        for word in words:
+            out.append(Word(x, top, x + 4 * len(word), top + 10, word))
+            x += 4 * len(word) + step
+        return Line(" ".join(words), (50, top, out[-1].x1, top + 10), size=8, words=out)
+
+    refs = [spread(["[19]", "Seljak", "U.", "and", "Zaldarriaga", "M."], 530, 19),
+            spread(["J.46", "9,1996", "in", "its", "Astrophysic", "J."], 542, 19)]  # fmt: skip
+    assert len(_texts(refs)) == 1

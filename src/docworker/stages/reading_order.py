@@ -439,6 +439,7 @@ def paragraphs(lines: list[Line], tables: Sequence[BBox] = ()) -> list[Paragraph
             or is_vertical(line)
             or is_vertical(prev)
             or _page_number_end(k, lines)
+            or (not together[k] and _grid_rows(prev, line))
             or breaks(
                 prev,
                 line,
@@ -455,6 +456,64 @@ def paragraphs(lines: list[Line], tables: Sequence[BBox] = ()) -> list[Paragraph
             para.lines.append(line)
             para.extent = (min(para.extent[0], line.bbox[0]), max(para.extent[1], line.bbox[2]))
     return out
+
+
+#: Far-apart pieces a line holds, each of two lines one under the other, for them to be a
+#: table's rows that no finder took (``_grid_rows``); a gap of this many line heights
+#: between two words parts pieces.
+GRID_PIECES = 3
+GRID_GAP = 1.5
+
+
+def _pieces(line: Line) -> tuple[list[tuple[float, float]], bool]:
+    """The x extents of the far-apart pieces (``GRID_GAP``) ``line``'s words make, and
+    whether the first ends in a colon (a form's label before its value). A line of four
+    words or more, most of them words of letters, two in three of whose gaps are wide
+    and about as wide as each other (within a third) is a justified line spread out,
+    one piece ("[19] Seljak  U.  and  Zaldarriaga  M."; not a row of dates or figures
+    evenly set: "04/15/12  06/15/12  09/15/12")."""
+    words = line.words
+    if len(words) < 2:
+        return [], False
+    gap = GRID_GAP * max(line.bbox[3] - line.bbox[1], 0.1)
+    gaps = [b.x0 - a.x1 for a, b in itertools.pairwise(words)]
+    wide = [width for width in gaps if width > gap]
+    if (
+        len(words) >= 4
+        and 3 * len(wide) >= 2 * len(gaps)
+        and max(wide) <= 1.3 * min(wide)
+        and 2 * sum(1 for w in words if w.text[:1].isalpha()) > len(words)
+    ):
+        return [(words[0].x0, words[-1].x1)], False
+    spans, start, label = [], words[0].x0, False
+    for (a, b), width in zip(itertools.pairwise(words), gaps, strict=True):
+        if width > gap:
+            label = label or (not spans and a.text.endswith(":"))
+            spans.append((start, a.x1))
+            start = b.x0
+    spans.append((start, words[-1].x1))
+    return spans, label
+
+
+def _grid_rows(prev: Line, line: Line) -> bool:
+    """Are ``prev`` and ``line``, one under the other, rows of a table or a form: each
+    ``GRID_PIECES`` far-apart pieces or more, or each a label and its colon set far
+    from its value, their pieces after the first starting (or ending) level with each
+    other's? A table with too few rows for the stream finder (a booking order's "Start
+    Date  End Date  # Shows  Gross Amount" over its one row of values) and a form's
+    "Name:  Universal Studios" over "Category:  Film Distributor" had run into one
+    line; each row is a paragraph. A justified line's wide word gaps line up with the
+    next line's by chance only."""
+    (a, a_label), (b, b_label) = _pieces(prev), _pieces(line)
+    if len(a) < 2 or len(b) < 2:
+        return False
+    need = 1 if a_label and b_label else 2
+    if not (a_label and b_label) and (len(a) < GRID_PIECES or len(b) < GRID_PIECES):
+        return False
+    slack = max(min(prev.bbox[3] - prev.bbox[1], line.bbox[3] - line.bbox[1]), 0.1)
+    starts = sum(1 for x0, _ in a[1:] if any(abs(x0 - y0) <= slack for y0, _ in b[1:]))
+    ends = sum(1 for _, x1 in a[1:] if any(abs(x1 - y1) <= slack for _, y1 in b[1:]))
+    return max(starts, ends) >= need
 
 
 def _rows(lines: list[Line], k: int, firsts: list[int]) -> tuple[str, str] | None:
