@@ -1377,7 +1377,8 @@ def test_rows_of_a_small_table_and_a_forms_labelled_rows_are_a_paragraph_each():
             for word in text.split():
                 words.append(Word(x, top, x + 4 * len(word), top + 10, word))
                 x += 4 * len(word) + 2
-        return Line(" ".join(pieces), (50, top, words[-1].x1, top + 10), size=8, words=words)
+        box = (50, top, words[-1].x1, top + 10)  # far-apart pieces, joined as join_rows does
+        return Line(" ".join(pieces), box, size=8, words=words, pieces=len(pieces))
 
     table = [row(["Start Date", "End Date", "# Shows", "Gross Amount"], 466),
              row(["12/20/24", "12/31/24", "48", "$12,500.00"], 478)]  # fmt: skip
@@ -1393,7 +1394,8 @@ def test_rows_of_a_small_table_and_a_forms_labelled_rows_are_a_paragraph_each():
         for word in words:
             out.append(Word(x, top, x + 4 * len(word), top + 10, word))
             x += 4 * len(word) + step
-        return Line(" ".join(words), (50, top, out[-1].x1, top + 10), size=8, words=out)
+        box = (50, top, out[-1].x1, top + 10)
+        return Line(" ".join(words), box, size=8, words=out, pieces=len(words))
 
     refs = [spread(["[19]", "Seljak", "U.", "and", "Zaldarriaga", "M."], 530, 19),
             spread(["J.46", "9,1996", "in", "its", "Astrophysic", "J."], 542, 19)]  # fmt: skip

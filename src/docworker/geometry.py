@@ -79,6 +79,7 @@ class Line:
     full stop or a colon, and goes on in another weight ("**Due date of return.**
     File Form 1040 by ..."). ``ends``: the weights of its first and last
     characters, bold or not (``(False, False)`` where the source does not say).
+    ``pieces``: how many pieces of one row, far apart, were joined into it.
     """
 
     text: str
@@ -92,3 +93,4 @@ class Line:
     math: int = 0
     run_in: bool = False
     ends: tuple[bool, bool] = (False, False)
+    pieces: int = 1  # far-apart pieces of one row joined into it (``reading_order.join_rows``)

@@ -67,7 +67,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from statistics import median
 from typing import Any
@@ -700,33 +700,38 @@ ACCENT_REACH = 60
 Glyph = tuple[str, float, float, float, float, bool]
 
 
-def accent_pairs(glyphs: Sequence[Glyph]) -> list[tuple[int, int]]:
+def accent_pairs(count: int, glyph: Callable[[int], Glyph], texts: Sequence[str]) -> list:
     """``(accent, letter)`` indices of each accent glyph (``ACCENTS``) set over a letter:
     its middle inside the letter's box (the middle three fifths), on the letter's
     baseline or raised over a capital by up to half a font size; the nearest such
     letter in the content stream. Raw extraction reads "Erdos ˝", "Fa¨rber": the
     accent where the PDF draws it, at the line's end or after the letter, and breaks
     the word or the line. An accent over no letter (a grave quote in code, a spacing
-    accent in running text, whose middle is in its own box) has no pair."""
+    accent in running text, whose middle is in its own box) has no pair. ``count``
+    glyphs, ``glyph(k)`` the k-th (made only near accents), ``texts`` their texts."""
     pairs = []
-    for k, (text, x0, x1, baseline, _, level) in enumerate(glyphs):
-        if text not in ACCENTS or not level:
+    for k in [k for k, text in enumerate(texts) if text in ACCENTS]:
+        _, x0, x1, baseline, _, level = glyph(k)
+        if not level:
             continue
         middle = (x0 + x1) / 2
-        best, near = -1, ACCENT_REACH + 1
-        for j in range(max(0, k - ACCENT_REACH), min(len(glyphs), k + ACCENT_REACH + 1)):
-            letter, lx0, lx1, base, size, flat = glyphs[j]
-            fifth = (lx1 - lx0) / 5
-            if (
-                0 < abs(j - k) < near
-                and flat
-                and lx0 + fifth <= middle <= lx1 - fifth
-                and -0.1 * size <= base - baseline <= 0.5 * size
-                and letter.isalpha()
-            ):
-                best, near = j, abs(j - k)
-        if best >= 0:
-            pairs.append((k, best))
+        for step in range(1, ACCENT_REACH + 1):  # nearest first: the first found is it
+            found = False
+            for j in (k - step, k + step):
+                if not (0 <= j < count and texts[j].isalpha()):
+                    continue
+                _, lx0, lx1, base, size, flat = glyph(j)
+                fifth = (lx1 - lx0) / 5
+                if (
+                    flat
+                    and lx0 + fifth <= middle <= lx1 - fifth
+                    and -0.1 * size <= base - baseline <= 0.5 * size
+                ):
+                    pairs.append((k, j))
+                    found = True
+                    break
+            if found:
+                break
     return pairs
 
 
@@ -738,7 +743,12 @@ def accented(letter: str, accent: str) -> str:
 def accents(chars: list[Char]) -> None:
     """Each accent glyph set over a letter (``accent_pairs``) → the accented letter; the
     accent's character dropped, the space before it passed on."""
-    pairs = accent_pairs([(c.text, c.x0, c.x1, c.oy, c.size, c.direction == RIGHT) for c in chars])
+
+    def glyph(k: int) -> Glyph:
+        c = chars[k]
+        return c.text, c.x0, c.x1, c.oy, c.size, c.direction == RIGHT
+
+    pairs = accent_pairs(len(chars), glyph, [c.text for c in chars])
     for k, j in pairs:
         chars[j].text = accented(chars[j].text, chars[k].text)
     for k in sorted((k for k, _ in pairs), reverse=True):

@@ -76,8 +76,8 @@ def furniture(
     bottoms = sorted((boxes[j][3], j) for j in upright)
     graze = typical / 6  # a rule may reach into a footer's loose box (``rule_cuts``)
     for i, para in enumerate(paras):
-        if rows(para) > 2 or not any(ch.isalnum() for ch in para.text):
-            continue  # (a listing's closing "}" atop a page is its text, no running head)
+        if rows(para) > 2:
+            continue
         x0, y0, x1, y1 = boxes[i]
         if _vertical_para(para):
             if width > 0 and (x1 <= side_band * width or x0 >= (1 - side_band) * width):
@@ -95,6 +95,8 @@ def furniture(
                 or (bool(cuts) and y1 - graze <= cuts[0] <= tops[k][0] and _plain(para, body_size))
             )
             text = para.text.strip()
+            if not any(ch.isalnum() for ch in text):
+                continue  # a listing's closing "}" atop a page is its text, no running head
             if is_page_number(text) or (
                 apart and not title and len(text) <= 120 and len(paras) >= 3
             ):
@@ -113,6 +115,8 @@ def furniture(
                 )
             )
             text = para.text.strip()
+            if not any(ch.isalnum() for ch in text):
+                continue
             if footnote(text) or (i > 0 and next_item(paras[i - 1].text, text)):
                 continue  # a note ("3 2020 estimate" under "2 2020 estimate")
             if _numbered(text, para, title) or (

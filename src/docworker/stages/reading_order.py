@@ -201,6 +201,7 @@ def _joined(row: list[Line], rtl: bool = False) -> Line:
         math=sum(p.math for p in row),
         run_in=row[0].run_in,
         ends=(row[0].ends[0], row[-1].ends[1]),
+        pieces=sum(p.pieces for p in row),
     )
 
 
@@ -430,6 +431,7 @@ def paragraphs(lines: list[Line], tables: Sequence[BBox] = ()) -> list[Paragraph
     firsts = [0] * len(lines)
     for k, joined in enumerate(together):
         firsts[k + 1] = firsts[k] if joined else k + 1
+    pieces = [_pieces(line) for line in lines]  # for ``_grid_rows``
     out: list[Paragraph] = [Paragraph([lines[0]], words)]
     out[-1].extent = (lines[0].bbox[0], lines[0].bbox[2])
     for k, (prev, line) in enumerate(itertools.pairwise(lines)):
@@ -439,7 +441,12 @@ def paragraphs(lines: list[Line], tables: Sequence[BBox] = ()) -> list[Paragraph
             or is_vertical(line)
             or is_vertical(prev)
             or _page_number_end(k, lines)
-            or (not together[k] and _grid_rows(prev, line))
+            or (
+                not together[k]
+                and len(pieces[k][0]) > 1
+                and len(pieces[k + 1][0]) > 1
+                and _grid_rows(prev, line, pieces[k], pieces[k + 1])
+            )
             or breaks(
                 prev,
                 line,
@@ -473,11 +480,13 @@ def _pieces(line: Line) -> tuple[list[tuple[float, float]], bool]:
     one piece ("[19] Seljak  U.  and  Zaldarriaga  M."; not a row of dates or figures
     evenly set: "04/15/12  06/15/12  09/15/12")."""
     words = line.words
-    if len(words) < 2:
-        return [], False
+    if len(words) < 2 or (line.pieces < 2 and line.confidence is None):
+        return [], False  # (a text layer's piece has no gap a font size wide: pdflines.GAP)
     gap = GRID_GAP * max(line.bbox[3] - line.bbox[1], 0.1)
     gaps = [b.x0 - a.x1 for a, b in itertools.pairwise(words)]
     wide = [width for width in gaps if width > gap]
+    if not wide:
+        return [(words[0].x0, words[-1].x1)], False
     if (
         len(words) >= 4
         and 3 * len(wide) >= 2 * len(gaps)
@@ -495,7 +504,9 @@ def _pieces(line: Line) -> tuple[list[tuple[float, float]], bool]:
     return spans, label
 
 
-def _grid_rows(prev: Line, line: Line) -> bool:
+def _grid_rows(
+    prev: Line, line: Line, a: tuple[list[tuple[float, float]], bool], b: tuple[list, bool]
+) -> bool:
     """Are ``prev`` and ``line``, one under the other, rows of a table or a form: each
     ``GRID_PIECES`` far-apart pieces or more, or each a label and its colon set far
     from its value, their pieces after the first starting (or ending) level with each
@@ -503,8 +514,8 @@ def _grid_rows(prev: Line, line: Line) -> bool:
     Date  End Date  # Shows  Gross Amount" over its one row of values) and a form's
     "Name:  Universal Studios" over "Category:  Film Distributor" had run into one
     line; each row is a paragraph. A justified line's wide word gaps line up with the
-    next line's by chance only."""
-    (a, a_label), (b, b_label) = _pieces(prev), _pieces(line)
+    next line's by chance only. ``a``, ``b``: their ``_pieces``."""
+    (a, a_label), (b, b_label) = a, b
     if len(a) < 2 or len(b) < 2:
         return False
     need = 1 if a_label and b_label else 2

@@ -284,9 +284,12 @@ def characters(textpage: Any, frame: Frame, backdrops: Backdrops = None) -> list
 def _accented(chars: list[dict]) -> list[dict]:
     """``chars`` with each accent glyph set over a letter folded into it
     (``pdfchars.accent_pairs``), as the text layer has them."""
-    pairs = accent_pairs(
-        [(c["text"], c["x0"], c["x1"], c["bottom"], c["size"], c["upright"]) for c in chars]
-    )
+
+    def glyph(k: int) -> tuple[str, float, float, float, float, bool]:
+        c = chars[k]
+        return c["text"], c["x0"], c["x1"], c["bottom"], c["size"], c["upright"]
+
+    pairs = accent_pairs(len(chars), glyph, [c["text"] for c in chars])
     for k, j in pairs:
         chars[j]["text"] = accented(chars[j]["text"], chars[k]["text"])
     gone = {k for k, _ in pairs}
