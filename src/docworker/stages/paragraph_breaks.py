@@ -226,7 +226,7 @@ def breaks(
         return True
     if len(para.lines) == 1 and short and _caps_heading(prev.text) and not _caps_heading(line.text):
         return True  # "ABSTRACT" / "CCS CONCEPTS" over the text they head, in the text's size
-    if ends and REFERENCE_LABEL.match(para.lines[0].text) and _hangs(para, line, em):
+    if ends and _reference(para.lines[0].text) and _hangs(para, line, em):
         return False  # a reference's next line at its hanging indent ("[Online]. ...")
     return ends and line.bbox[0] > left + 1.2 * em and len(para.lines) > 1
 
