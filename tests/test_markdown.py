@@ -454,3 +454,19 @@ def test_a_footnote_inside_a_sentence_broken_at_a_column_comes_after_it():
     # A note in the body's size, or after a finished sentence, stays where it stands.
     items[1] = para(["*Contact: Vahid Foroutan. E-mail address: vforou2@uic.edu"], 10, 700)
     assert "(all robots are\n\n*Contact" in markdown.items_markdown(items)
+
+
+def test_a_fonts_weight_counts_for_bold_only_where_the_pdf_declares_it():
+    """pdfium guesses a weight from a font's stems where the PDF declares none: regular
+    Georgia read 665, Arial Italic 645, dvips's bitmap fonts 625-828 (GROBID's sample,
+    its references bold, each cut from its URL). Bold is the name's, a declared weight
+    (700, 900), or the force-bold flag."""
+    for name, weight in (("GAAAAA+Georgia", 665), ("BAAAAA+Arial-ItalicMT", 645), ("Fm", 760),
+                         ("TimesNewRomanPSMT", 650), ("Helvetica-Medium", 500)):  # fmt: skip
+        assert not pdfchars.font_bold(name, weight, 0), name
+    for name, weight in (("NimbusRomNo9L-Medi", 700), ("HelveticaNeueLTPro-Bd", 708),
+                         ("AdobeCorpID-MyriadBdIt", 0), ("LubalinGraphStd-Demi", 610),
+                         ("HelveticaNeueLTStd-Blk", 0), ("IJMAAR+YoonGothicPro780", 700),
+                         ("Arial-BoldMT", 0)):  # fmt: skip
+        assert pdfchars.font_bold(name, weight, 0), name
+    assert pdfchars.font_bold("F1", 0, 1 << 18)  # the descriptor's force-bold flag
