@@ -370,6 +370,20 @@ def test_the_proceedings_line_under_a_first_pages_number_is_furniture():
     assert set(kinds[:-3]) == {"paragraph"}
 
 
+def test_a_preprints_stamp_and_the_date_beside_it_are_footers():
+    """elsarticle's first page: "Preprint submitted to ..." at the foot, the date at the
+    right of its row, an author's e-mail footnote a line above them (so neither is set
+    apart from the text): both had stayed in the text."""
+    body = _column(38, 290, 600, 12, "body text of the paper")
+    email = Line("Email address: nicolas.roisin@uclouvain.be (Nicolas Roisin)",
+                 (52, 755, 271, 762))  # fmt: skip
+    stamp = Line("Preprint submitted to Sensors and Actuators A: Physical", (38, 773, 218, 780))
+    date = Line("February 1, 2022", (502, 773, 558, 780))
+    paras = [reading_order.Paragraph([ln]) for ln in [*body, email, stamp, date]]
+    kinds = furniture.furniture(paras, 842)
+    assert kinds[-3:] == ["paragraph", "page_footer", "page_footer"]
+
+
 def test_a_listings_closing_brace_atop_a_page_is_no_running_head():
     """Nokia's interface guide, p. 93: a code listing runs on from the page before, its
     "}" alone under the running head, in the listing's monospaced font. It had been a
@@ -483,6 +497,13 @@ def _furniture_by_brute_force(paras, height, top_band=0.08, bottom_band=0.1):
     ]
     for i, para in enumerate(paras):  # under the page number at the foot: footer too
         if numbers and kinds[i] == "paragraph" and para.bbox[1] >= min(numbers):
+            kinds[i] = "page_footer"
+    feet = [p.bbox for p, k in zip(paras, kinds, strict=True) if k == "page_footer"]
+    for i, para in enumerate(paras):  # a short one beside a footer at the foot: one too
+        _, y0, _, y1 = para.bbox
+        if kinds[i] != "paragraph" or y0 < (1 - bottom_band) * height or len(para.text) > 40:
+            continue
+        if any(min(y1, b[3]) - max(y0, b[1]) > 0.5 * (y1 - y0) for b in feet):
             kinds[i] = "page_footer"
     return _edges_by_brute_force(paras, kinds, height)
 

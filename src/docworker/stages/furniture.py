@@ -119,14 +119,40 @@ def furniture(
                 continue
             if footnote(text) or (i > 0 and next_item(paras[i - 1].text, text)):
                 continue  # a note ("3 2020 estimate" under "2 2020 estimate")
-            if _numbered(text, para, title) or (
-                apart and not title and len(text) <= 160 and not _runs_on(para, body_size)
+            if (
+                _numbered(text, para, title)
+                or _PREPRINT.match(text)
+                or (apart and not title and len(text) <= 160 and not _runs_on(para, body_size))
             ):
                 kinds[i] = "page_footer"
     _past_page_number(paras, boxes, kinds, typical)
+    _row_mates(paras, boxes, kinds, (1 - bottom_band) * height)
     line_height = median(max(ln.bbox[3] - ln.bbox[1], 0.1) for p in paras for ln in p.lines)
     _edge_furniture(paras, boxes, kinds, height, line_height)
     return kinds
+
+
+#: A preprint's stamp at the foot of its first page ("Preprint submitted to Sensors and
+#: Actuators A: Physical", elsarticle's; "Preprint. Under review.", NeurIPS's).
+_PREPRINT = re.compile(r"preprint\b", re.IGNORECASE)
+#: A paragraph beside a footer on its row is one too when it holds at most this many
+#: characters (elsarticle's date, right of "Preprint submitted to ...").
+ROW_MATE_CHARS = 40
+
+
+def _row_mates(paras: list[Paragraph], boxes: list[BBox], kinds: list[str], band: float) -> None:
+    """Short paragraphs at the page's foot (below ``band``) that share a row with a footer
+    are footers too: elsarticle sets the date ("February 1, 2022") right of its "Preprint
+    submitted to ..." stamp, a line of its own after the columns are found."""
+    feet = [boxes[i] for i, kind in enumerate(kinds) if kind == "page_footer"]
+    if not feet:
+        return
+    for i, box in enumerate(boxes):
+        if kinds[i] != "paragraph" or box[1] < band or len(paras[i].text) > ROW_MATE_CHARS:
+            continue
+        height = box[3] - box[1]
+        if any(min(box[3], b[3]) - max(box[1], b[1]) > 0.5 * height for b in feet):
+            kinds[i] = "page_footer"
 
 
 def _past_page_number(
