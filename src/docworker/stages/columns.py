@@ -163,15 +163,23 @@ def _extents(lines: list[Line], height: float) -> list[tuple[float, float]]:
     wide box ("[KMN+02]"), that gap can be wider than the page's own gutter, and the
     right column's labels had been read as the ends of the left column's lines."""
     extents = [(line.bbox[0], line.bbox[2]) for line in lines]
-    for i, line in enumerate(lines):
-        if line.text[:1] != "[" or not REFERENCE_LABEL.fullmatch(line.text):
-            continue
-        x0, top, x1, bottom = line.bbox
+    labels = [
+        i
+        for i, line in enumerate(lines)
+        if line.text[:1] == "[" and REFERENCE_LABEL.fullmatch(line.text)
+    ]
+    if not labels:
+        return extents
+    starts = sorted((line.bbox[0], k) for k, line in enumerate(lines))  # the pieces by left
+    lefts = [x for x, _ in starts]
+    for i in labels:
+        x0, top, x1, bottom = lines[i].bbox
+        first = bisect.bisect_right(lefts, x1)  # pieces starting right of the label, within
+        last = bisect.bisect_right(lefts, x1 + LABEL_REACH * height)  # its reach
         entry = [
-            other.bbox[0]
-            for other in lines
-            if x1 < other.bbox[0] <= x1 + LABEL_REACH * height
-            and min(bottom, other.bbox[3]) - max(top, other.bbox[1]) > 0.5 * (bottom - top)
+            x
+            for x, k in starts[first:last]
+            if min(bottom, lines[k].bbox[3]) - max(top, lines[k].bbox[1]) > 0.5 * (bottom - top)
         ]
         if entry:
             extents[i] = (x0, min(entry))

@@ -95,7 +95,7 @@ def furniture(
                 or (bool(cuts) and y1 - graze <= cuts[0] <= tops[k][0] and _plain(para, body_size))
             )
             text = para.text.strip()
-            if not any(ch.isalnum() for ch in text):
+            if _wordless(text):
                 continue  # a listing's closing "}" atop a page is its text, no running head
             if is_page_number(text) or (
                 apart and not title and len(text) <= 120 and len(paras) >= 3
@@ -115,7 +115,7 @@ def furniture(
                 )
             )
             text = para.text.strip()
-            if not any(ch.isalnum() for ch in text):
+            if _wordless(text):
                 continue
             if footnote(text) or (i > 0 and next_item(paras[i - 1].text, text)):
                 continue  # a note ("3 2020 estimate" under "2 2020 estimate")
@@ -130,6 +130,11 @@ def furniture(
     line_height = median(max(ln.bbox[3] - ln.bbox[1], 0.1) for p in paras for ln in p.lines)
     _edge_furniture(paras, boxes, kinds, height, line_height)
     return kinds
+
+
+def _wordless(text: str) -> bool:
+    """No letter or digit: a brace, a rule of dashes, never a running head or footer."""
+    return not any(ch.isalnum() for ch in text)
 
 
 #: A preprint's stamp at the foot of its first page ("Preprint submitted to Sensors and
@@ -290,7 +295,7 @@ def _edge_furniture(
             if rank + 1 >= len(order) or rows(para) > 2 or len(para.text) > 100:
                 break
             text = para.text.strip()
-            if not any(ch.isalnum() for ch in text):
+            if _wordless(text):
                 break  # a listing's closing "}" atop the page is its text
             size = max(line.size for line in para.lines)
             if body_size and size > 1.05 * body_size:
