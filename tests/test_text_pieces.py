@@ -351,6 +351,52 @@ def test_overprints_are_found_by_place_as_by_a_scan_of_every_earlier_piece():
     assert dropped > 1000
 
 
+def test_a_second_copy_of_the_text_cut_into_other_pieces_is_dropped(tmp_path):
+    """A report whose producer wrote its text twice: one copy comes in other pieces
+    ("15", "M", "ay" under "May 15"), so no piece of it matches one of the other. A
+    line drawn again whole shows the page carries a copy; then each character drawn
+    over another goes, those of the copy in shorter pieces, and every line reads once,
+    in the longer pieces' order."""
+    x = 72.0
+    cut = [(x + width("May ", 10), "15"), (x, "M"), (x + width("M", 10), "ay")]
+    spans = [
+        Span(72, 100, 10, "Harvest report"),
+        *[Span(at, 120, 10, text) for at, text in cut],
+        Span(x + width("May 15 ", 10), 120, 10, "was the date"),
+        Span(72, 100, 10, "Harvest report "),  # not the same object: pdfium keeps it
+        Span(72, 120, 10, "May 15 was the date"),
+    ]
+    view = _view(tmp_path, [spans])
+    assert [line.text for line in view.lines] == ["Harvest report", "May 15 was the date"]
+
+
+def test_letters_of_one_ligature_sharing_a_box_are_not_twins():
+    """pdfium gives the two letters of an "ff" glyph one box, one after the other: both
+    stay; the same letter drawn again later over the first is a twin and goes."""
+    from docworker.decode.pdfchars import Char
+
+    f1 = Char("f", 10, 10, 16, 20, 10, 18, 10, 0, False)
+    f2 = Char("f", 10, 10, 16, 20, 10, 18, 10, 0, False)
+    i = Char("i", 16, 10, 19, 20, 16, 18, 10, 0, False)
+    again = Char("f", 10.3, 10, 16.3, 20, 10.3, 18, 10, 0, False)
+    assert pdflines._twins([[again], [f1, f2, i]]) == {id(again)}
+
+
+def test_of_two_copies_the_one_in_longer_pieces_is_kept():
+    """A manual's line drawn whole, and again as two pieces of every other letter: the
+    whole line stays, whichever copy was drawn first ("S ifi th t" had been read)."""
+    from docworker.decode.pdfchars import Char
+
+    def glyphs(text: str) -> list[Char]:
+        return [Char(ch, 10 + 6 * k, 10, 16 + 6 * k, 20, 10 + 6 * k, 18, 10, 0, False)
+                for k, ch in enumerate(text)]  # fmt: skip
+
+    whole = glyphs("Specifies")
+    copy = [Char(c.text, c.x0, c.y0, c.x1, c.y1, c.ox, c.oy, c.size, 0, False) for c in whole]
+    halves = [copy[::2], copy[1::2]]
+    assert pdflines._twins([*halves, whole]) == {id(c) for c in copy}
+
+
 def test_a_page_of_one_repeated_number_is_looked_up_by_place(monkeypatch):
     """8,000 cells reading "0" (a spreadsheet's zeros): each is compared with the few
     earlier "0"s near it, not with all of them (a page like this took 40 s to decode

@@ -25,7 +25,9 @@ pieces first and only then joins the pieces of one row into a line.
 - A Latin letter of the piece's size set a little off its baseline (``LOWERED``:
   the E that TeX's logos lower, "LaTeX") stays on it; in a math font such a
   shift builds a fraction or a limit, and starts a new piece as before.
-- Text drawn again over itself (fake bold) is dropped.
+- Text drawn again over itself (fake bold) is dropped, piece by piece; on a page
+  where that happens, also character by character (``_twins``: a second copy
+  of the text cut into other pieces).
 - Text in another direction (an arXiv stamp up the margin, a turned table)
   is cut the same way in its own frame, and its pieces keep their display
   boxes (taller than wide).
@@ -132,12 +134,71 @@ def _span(char: Char) -> tuple[float, float, float]:
 
 
 def pieces(read: CharRead) -> list[Line]:
-    """The page's pieces in drawing order (see module docstring)."""
+    """The page's pieces in drawing order (see module docstring).
+
+    Where a piece is drawn again over an earlier one, the page may carry a second copy of
+    its text cut into other pieces ("M", "15", "ay" over "May 15": a report whose
+    producer wrote its text twice), so the characters drawn again over others are
+    dropped one by one too (``_twins``) and the pieces cut again.
+    """
+    cut = _cut(read, read.chars)
+    lines = [line for _, line in cut if line.text]
+    kept = _without_overprints(lines)
+    if len(kept) < len(lines):
+        twins = _twins([piece.chars for piece, _ in cut])
+        if twins:
+            chars = [c for c in read.chars if id(c) not in twins]
+            return _without_overprints([line for _, line in _cut(read, chars) if line.text])
+    return kept
+
+
+#: ``_twins`` finds a character's twin within this many points (and a tenth of its size).
+TWIN = 2.0
+
+
+def _twins(pieces: list[list[Char]]) -> set[int]:
+    """The ``id`` of each character drawn over another of the same text and size, its box's
+    corner within a tenth of the size (``TWIN`` points at most). Of two copies cut into
+    pieces differently, the one in longer pieces is kept: the whole line, not the half of
+    its letters another copy drew apart from the rest. Two letters of one ligature share
+    a box one after the other in a piece ("ff" of one glyph): both are kept."""
+    seen: dict[tuple[str, int, int], list[Char]] = {}
+    twins: set[int] = set()
+    for chars in sorted(pieces, key=len, reverse=True):
+        last: Char | None = None  # the character before in the piece, kept or not
+        for char in chars:
+            tol = min(0.1 * char.size, TWIN)
+            gx, gy = int(char.x0 // TWIN), int(char.y0 // TWIN)
+            twin = next(
+                (
+                    o
+                    for dx in (-1, 0, 1)
+                    for dy in (-1, 0, 1)
+                    for o in seen.get((char.text, gx + dx, gy + dy), ())
+                    if abs(o.x0 - char.x0) <= tol
+                    and abs(o.y0 - char.y0) <= tol
+                    and abs(o.size - char.size) <= tol
+                ),
+                None,
+            )
+            drawn_again = twin is not None and not (
+                twin is last and twin.x0 == char.x0 and twin.x1 == char.x1
+            )
+            last = char
+            if drawn_again:
+                twins.add(id(char))
+                continue
+            seen.setdefault((char.text, gx, gy), []).append(char)
+    return twins
+
+
+def _cut(read: CharRead, chars: list[Char]) -> list[tuple[_Piece, Line]]:
+    """``chars`` (the page's, or some of them) → pieces and their lines, in drawing order."""
     out: list[_Piece] = []
     cur: _Piece | None = None
     pending: tuple[Char, float] | None = None  # an accent drawn before its letter
     math = frozenset(i for i, style in enumerate(read.styles) if style.math)
-    for char in read.chars:
+    for char in chars:
         if char.direction == RIGHT:  # _span, inline for the common case
             fx0, fx1, base = char.x0, char.x1, char.oy
         else:
@@ -173,8 +234,7 @@ def pieces(read: CharRead) -> list[Line]:
         cur = _add(out, cur, char, fx0, fx1, base, math)
     if pending is not None:
         _add(out, cur, pending[0], *_span(pending[0]), math)
-    lines = [_line(p, read, math) for p in out]
-    return _without_overprints([ln for ln in lines if ln.text])
+    return [(p, _line(p, read, math)) for p in out]
 
 
 #: A bullet drawn as a picture is at most this many line heights tall and wide, and
