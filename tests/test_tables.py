@@ -22,6 +22,7 @@ from docworker.tables import TableStage
 from docworker.tables.stage import looks_tabular
 from docworker.tables.turned import turn_box, unturn_box
 from tests.pdfgen import TextPage, build_pdf, stream_pdf
+from tests.pdfspans import width
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = Path(os.environ.get("FUZZ_CORPUS", str(ROOT.parent / "shared" / "corpus")))
@@ -266,6 +267,181 @@ def test_ruled_boxes_of_running_text_are_no_table(tmp_path):
     assert _tables(tmp_path, stream_pdf(b"\n".join(ops))) == []
 
 
+def test_a_ruled_table_with_a_column_of_comments_is_a_table(tmp_path):
+    """An outbreak report: short cells in five columns, a long comment in the last one
+    holding most of the words. Boxes of running text in one column of a grid of several
+    filled columns are a table's notes, not a page layout."""
+    xs = [40, 90, 160, 230, 300, 560]
+    ys = [780, 760, 640, 520]
+    ops = [b"0.5 w"]
+    ops += [b"%d %d m %d %d l S" % (xs[0], y, xs[-1], y) for y in ys]
+    ops += [b"%d %d m %d %d l S" % (x, ys[0], x, ys[-1]) for x in xs]
+    for i, head in enumerate(["No.", "State", "Disease", "Cases", "Action taken"]):
+        ops.append(_text(xs[i] + 3, 766, head, 8))
+    comment = "Cases reported from the village were investigated by the district team"
+    for r, (state, disease, cases) in enumerate(
+        [("Kerala", "Food poisoning", "19"), ("Odisha", "Dengue", "42")]
+    ):
+        top = ys[r + 1]
+        for i, text in enumerate([str(r + 1), state, disease, cases]):
+            ops.append(_text(xs[i] + 3, top - 60, text, 8))
+        for k in range(8):  # 8 lines of 12 words: 96 words a comment
+            ops.append(_text(xs[4] + 3, top - 12 - 12 * k, f"{comment} {k}", 6))
+    tables = _tables(tmp_path, stream_pdf(b"\n".join(ops)))
+    assert len(tables) == 1
+    grid = _grid(tables[0])
+    assert grid[0] == ["No.", "State", "Disease", "Cases", "Action taken"]
+    assert grid[1][:4] == ["1", "Kerala", "Food poisoning", "19"]
+    assert grid[2][4].startswith("Cases reported from the village")
+
+
+def test_a_ruled_column_of_date_ranges_is_no_pair_of_columns(tmp_path):
+    """A campaign's stops: each row's dates run "2.12.2009 to 19.12.2009" over two lines
+    of its cell. Two numbers with a word between them are a range in one cell, not two
+    columns the rules missed; the ruled grid is read as it is drawn."""
+    xs = [60, 160, 260, 340]
+    header = ["State", "Date", "Halts"]
+    body = [[f"State {k}", f"{k + 1}.12.2009 to {k + 9}.12.2009", str(5 + k)] for k in range(7)]
+    ys = [760 - 30 * r for r in range(len(body) + 2)]
+    ops = [b"0.5 w"]
+    ops += [b"%d %d m %d %d l S" % (xs[0], y, xs[-1], y) for y in ys]
+    ops += [b"%d %d m %d %d l S" % (x, ys[0], x, ys[-1]) for x in xs]
+    for r, row in enumerate([header, *body]):
+        for c, text in enumerate(row):
+            if c == 1 and r:  # the range over two lines of its cell
+                first, second = text.split(" to ")
+                ops.append(_text(xs[c] + 4, ys[r] - 12, f"{first} to", 9))
+                ops.append(_text(xs[c] + 4, ys[r] - 24, second, 9))
+            else:
+                ops.append(_text(xs[c] + 4, ys[r] - 18, text, 9))
+    tables = _tables(tmp_path, stream_pdf(b"\n".join(ops)))
+    assert len(tables) == 1
+    assert _grid(tables[0]) == [header, *body]
+
+
+def _rules_as_images_pdf(ops: list[bytes], rules: list[tuple[float, float, float, float]]) -> bytes:
+    """One page: ``ops`` and each rule ``(x, y, width, height)`` drawn as a one-pixel
+    black image stretched over it (how some PDF makers draw a table's rules)."""
+    from tests.pdfgen import HELVETICA, pdf_from_objects
+
+    drawn = [b"q %.2f 0 0 %.2f %.2f %.2f cm /Im1 Do Q" % (w, h, x, y) for x, y, w, h in rules]
+    stream = b"\n".join([*ops, *drawn])
+    page = (
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> /XObject << /Im1 6 0 R >> >> >>"
+    )
+    image = (
+        b"<< /Type /XObject /Subtype /Image /Width 1 /Height 1 /ColorSpace /DeviceGray"
+        b" /BitsPerComponent 8 /Length 1 >>\nstream\n\x00\nendstream"
+    )
+    return pdf_from_objects(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            page,
+            b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+            HELVETICA,
+            image,
+        ]
+    )
+
+
+def test_a_table_ruled_with_images_stretched_into_lines_is_found(tmp_path):
+    """An IJCAI paper's table whose rules are pictures, each one pixel stretched into a
+    line: they rule the table as paths would (it had been read as a list). A cell's two
+    words set a quarter of an em apart, with no space character, stay two words."""
+    xs, ys = [100, 200, 300, 400], [700, 680, 660, 640]
+    rules = [(xs[0], y, xs[-1] - xs[0], 0.4) for y in ys]
+    rules += [(x, ys[-1], 0.4, ys[0] - ys[-1]) for x in xs]
+    rows = [["", "Error rate", "Extractions"], ["TextRunner", "12%", "11,476"],
+            ["KnowItAll", "18%", "11,631"]]  # fmt: skip
+    ops = []
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            if text == "Error rate":  # no space character: a move of a quarter em
+                ops.append(b"BT /F1 9 Tf 1 0 0 1 %d %d Tm [(Error) -250 (rate)] TJ ET"
+                           % (xs[c] + 4, ys[r] - 14))  # fmt: skip
+            elif text:
+                ops.append(_text(xs[c] + 4, ys[r] - 14, text, 9))
+    tables = _tables(tmp_path, _rules_as_images_pdf(ops, rules))
+    assert len(tables) == 1
+    assert _grid(tables[0]) == rows
+
+
+def _tally_sheet(beside) -> list[bytes]:
+    """A tally sheet's grid (``test_a_tally_sheet_...``), with ``beside(r, y)`` drawing
+    what stands left of the rules on row ``r`` (baseline ``y``)."""
+    xs = [150 + 50 * k for k in range(9)]
+    tops = [700 - 24 * r for r in range(8)]  # each row: 20 points of cell, 4 of band
+    ops = [b"0.5 w"]
+    for top in tops:
+        ops += [b"%d %d m %d %d l S" % (xs[0], y, xs[-1], y) for y in (top, top - 20)]
+    ops += [b"%d %d m %d %d l S" % (x, tops[0], x, tops[-1] - 20) for x in xs]
+    ops += [_text(xs[c] + 4, tops[0] - 14, f"Cand {c + 1}", 8) for c in range(8)]
+    for r, pair in enumerate(TALLY_VOTES):
+        y = tops[r + 1] - 14
+        ops += beside(r, y)
+        ops += [_text(xs[c] + 20, y, str(v), 8) for c, v in enumerate(pair)]
+    return ops
+
+
+TALLY_NAMES = ["Alcona", "Caledonia", "Curtis", "Greenbush", "Gustin", "Hawes", "Mikado"]
+TALLY_VOTES = [(0, 0), (3, 0), (0, 1), (2, 0), (1, 1), (0, 2), (4, 0)]
+
+
+def test_a_tally_sheet_of_empty_boxes_with_its_row_names_beside_the_rules(tmp_path):
+    """An election's tally sheet: a grid of eight candidates' columns, only two of them
+    holding votes, rows parted by a thin band between two rules, and each precinct's
+    name set left of the rules. Sparse as it is, the grid is a table (it had been taken
+    for a drawing with labels); the names are its first column, and the bands no rows."""
+    names, votes = TALLY_NAMES, TALLY_VOTES
+    ops = _tally_sheet(lambda r, y: [_text(60, y, names[r], 9)])
+    tables = _tables(tmp_path, stream_pdf(b"\n".join(ops)))
+    assert len(tables) == 1
+    grid = _grid(tables[0])
+    assert grid[0] == ["", *[f"Cand {c + 1}" for c in range(8)]]
+    assert [row[:3] for row in grid[1:]] == [
+        [name, str(a), str(b)] for name, (a, b) in zip(names, votes, strict=True)
+    ]
+
+
+def test_lines_of_prose_beside_a_grid_are_no_column_of_row_names(tmp_path):
+    """The same sheet beside a column of prose, two lines to each row's band: the lines
+    are no row names, and stay out of the table."""
+
+    def prose(r: int, y: float) -> list[bytes]:
+        words = f"running text of the page's column {r}"
+        return [_text(20, y + 4, words, 6), _text(20, y - 3, words + " again", 6)]
+
+    tables = _tables(tmp_path, stream_pdf(b"\n".join(_tally_sheet(prose))))
+    assert len(tables) == 1
+    grid = _grid(tables[0])
+    assert grid[0][:2] == ["Cand 1", "Cand 2"]
+    assert not any("running" in cell for row in grid for cell in row)
+
+
+def test_characters_drawn_twice_are_read_once_in_table_cells(tmp_path):
+    """A report whose producer wrote its text twice, one copy over the other: each cell
+    reads once ("Wensman", not "WWeennssmmaann")."""
+    ops = [b"0.5 w"]
+    ys = [700, 680, 660, 640]
+    xs = [100, 200, 300, 400]
+    ops += [b"%d %d m %d %d l S" % (xs[0], y, xs[-1], y) for y in ys]
+    ops += [b"%d %d m %d %d l S" % (x, ys[0], x, ys[-1]) for x in xs]
+    rows = [
+        ["Brand", "Product", "Yield"],
+        ["Wensman", "W3190NR2", "54.5"],
+        ["Stine", "19RA02", "55.3"],
+    ]
+    for _copy in range(2):
+        for r, row in enumerate(rows):
+            for c, text in enumerate(row):
+                ops.append(_text(xs[c] + 4, ys[r] - 14, text, 9))
+    tables = _tables(tmp_path, stream_pdf(b"\n".join(ops)))
+    assert len(tables) == 1
+    assert _grid(tables[0]) == rows
+
+
 def test_rows_grouped_under_one_rule_become_rows(tmp_path):
     """Statistics tables rule every fifth row; each ruled band holds five table rows."""
     states = ["Alabama", "Alaska", "Arizona", "Arkansas", "Colorado", "Delaware"]
@@ -507,6 +683,141 @@ def test_stream_table_with_a_labelled_column_of_few_flags(tmp_path):
     tables = _tables(tmp_path, stream_pdf(b"\n".join(ops)))
     assert len(tables) == 1
     assert _grid(tables[0]) == [header, *body]
+
+
+def test_stream_table_of_long_labels_led_to_their_figures_keeps_the_labels(tmp_path):
+    """A survey's key indicators: long labels, each led by dots to four figures, one with
+    a footnote mark raised after it. The labels are the rows' first column, not a column
+    of prose beside the table (a table of figures alone had been read, its labels set
+    apart); the mark stays on its row, not a row of its own."""
+    labels = [
+        "Children age 0-5 months exclusively breastfed",
+        "Children age 6-9 months receiving solid food and breast milk",
+        "Children age 12-23 months receiving breast feeding with other food",
+        "Children age 6-35 months exclusively breastfed for at least 6 months",
+        "Children under 3 years breastfed within one hour of birth",
+        "Percentage of children weighed at birth in the district",
+    ]
+    figures = [["76.9", "80.0", "NA", "NA"], ["78.6", "75.0", "85.9", "89.3"],
+               ["31.8", "24.2", "NA", "NA"], ["4.7", "3.4", "30.0", "27.7"],
+               ["42.9", "46.5", "50.6", "52.9"], ["38.8", "41.0", "NA", "NA"]]  # fmt: skip
+    header = ["Indicators", "TOTAL", "RURAL", "TOTAL", "RURAL"]
+    ops = [_text(x, 760, h, 8) for x, h in zip([72, 400, 440, 480, 520], header, strict=True)]
+    for r, (label, row) in enumerate(zip(labels, figures, strict=True)):
+        y = 740 - 16 * r
+        ops.append(_text(72, y, label, 8))
+        end = 72 + width(label, 8)
+        if r == 0:  # its footnote mark, raised and small, right after the label
+            ops.append(b"BT /F1 5.0 Tf 1 0 0 1 %.2f %.2f Tm (9) Tj ET" % (end + 0.5, y + 5))
+            end += 0.5 + width("9", 5)
+        ops.append(_text(end + 4, y, "." * int((380 - end) / 2.3), 8))
+        ops += [_text(400 + 40 * k, y, v, 8) for k, v in enumerate(row)]
+    tables = _tables(tmp_path, stream_pdf(b"\n".join(ops)))
+    assert len(tables) == 1
+    grid = _grid(tables[0])
+    assert grid[0] == header
+    assert grid[1] == [labels[0] + "9", *figures[0]]
+    assert [row[0] for row in grid[2:]] == labels[1:]
+    assert [row[1:] for row in grid[1:]] == figures
+
+
+def test_stream_table_heads_centred_over_narrow_and_wide_columns(tmp_path):
+    """A gazetteer's header: "Clave" over "Entidad" centred over two-digit codes pokes out
+    past the rows' left edge, and "Nombre Municipio" is centred over a wide column of
+    short names, in the blank gutter after them. The header is the table's, each head
+    over its own column (it had been a paragraph above the table)."""
+    codes = [(60, "Clave", "Entidad"), (250, "Clave", "Municipio"), (560, "Clave", "Localidad")]
+    names = [(110, "Nombre Entidad"), (390, "Nombre Municipio"), (640, "Nombre Localidad")]
+    ops = []
+    for x, top, bottom in codes:
+        ops.append(_text(x - width(top, 7) / 2 + 5, 500, top, 7))
+        ops.append(_text(x - width(bottom, 7) / 2 + 5, 488, bottom, 7))
+    ops += [_text(x, 494, text, 7) for x, text in names]
+    places = ["Granja Adelita", "Agua Azul", "Rancho Alegre", "Arellano", "Los Caños", "El Cedazo"]
+    for r, place in enumerate(places):
+        y = 474 - 11 * r
+        row = [(60, "01"), (110, "Aguascalientes"), (250, "001"), (285, "Aguascalientes"),
+               (560, f"{94 + r:04d}"), (640, place)]  # fmt: skip
+        ops += [_text(x, y, text, 7) for x, text in row]
+    tables = _tables(tmp_path, stream_pdf(b"\n".join(ops), width=842, height=595))
+    assert len(tables) == 1
+    grid = _grid(tables[0])
+    assert grid[0] == ["Clave Entidad", "Nombre Entidad", "Clave Municipio", "Nombre Municipio",
+                       "Clave Localidad", "Nombre Localidad"]  # fmt: skip
+    assert grid[1] == ["01", "Aguascalientes", "001", "Aguascalientes", "0094", "Granja Adelita"]
+
+
+def test_stream_table_row_label_wrapped_onto_a_second_line_is_one_row(tmp_path):
+    """A statistical abstract's rows: "Murder and nonnegligent" wraps onto a line of its
+    own over "manslaughter." and the row's figures. The label is one cell of that row,
+    not a row of its own over a row named "manslaughter."."""
+    rows = [("Total", "11,062.6", "1,540.0", "9,522.6"),
+            ("Violent crime", "467.9", "69.1", "398.8"),
+            ("Murder and nonnegligent", "", "", ""),
+            ("manslaughter.", "10.0", "0.9", "9.1"),
+            ("Forcible rape.", "17.5", "2.6", "14.9"),
+            ("Robbery.", "102.1", "25.5", "76.6"),
+            ("Burglary.", "240.9", "60.3", "180.6")]  # fmt: skip
+    xs = [72, 250, 320, 390]
+    head = ["Offense", "Total", "Under 18", "Adults"]
+    ops = [_text(x, 760, text, 8) for x, text in zip(xs, head, strict=True)]
+    for r, row in enumerate(rows):
+        y = 745 - 11 * r
+        ops += [_text(x, y, cell, 8) for x, cell in zip(xs, row, strict=True) if cell]
+    tables = _tables(tmp_path, stream_pdf(b"\n".join(ops)))
+    assert len(tables) == 1
+    grid = _grid(tables[0])
+    assert grid[3] == ["Murder and nonnegligent manslaughter.", "10.0", "0.9", "9.1"]
+    assert len(grid) == 1 + len(rows) - 1
+
+
+def test_labels_led_to_two_figures_are_a_table_of_three_columns(tmp_path):
+    """A fact sheet whose earlier survey's columns are empty: each label is led by dots
+    to two figures only. The leaders make three pieces a row enough, and two gutters: a
+    table (it had been lines of text, the figures after the dots); a page of such lines
+    is sent on to the finders by the cheap gate too."""
+    labels = [
+        "Any Injury",
+        "Acute Illness",
+        "Chronic Illness",
+        "Disease of respiratory system",
+        "Disease of cardiovascular system",
+        "Persons suffering from tuberculosis",
+    ]
+    figures = [("1.9", "2.1"), ("4.5", "5.6"), ("5.1", "4.1"), ("11.7", "15.0"), ("8.9", "9.3")]
+    figures.append(("2.2", "1.5"))
+    ops = []
+    for r, (label, (a, b)) in enumerate(zip(labels, figures, strict=True)):
+        y = 740 - 16 * r
+        end = 72 + width(label, 8)
+        ops += [_text(72, y, label, 8), _text(end + 4, y, "." * int((390 - end) / 2.3), 8)]
+        ops += [_text(400, y, a, 8), _text(440, y, b, 8)]
+    path = tmp_path / "sheet.pdf"
+    path.write_bytes(stream_pdf(b"\n".join(ops)))
+    handle = decode.open_document(path, "application/pdf", None, max_pages=5,
+                                  max_page_points=20000, max_pixels=10**8)  # fmt: skip
+    try:
+        view = handle.page(1, text_layer=True)
+    finally:
+        handle.close()
+    assert looks_tabular(view.lines)
+    tables = _tables(tmp_path, path.read_bytes())
+    assert len(tables) == 1
+    assert _grid(tables[0]) == [
+        [label, a, b] for label, (a, b) in zip(labels, figures, strict=True)
+    ]
+
+
+def test_a_table_of_contents_led_to_page_numbers_is_no_table():
+    """Entries led to one page number each are a contents list, not a table's rows."""
+    titles = ["Introduction", "Methods", "Results", "Discussion", "Conclusion", "Appendix"]
+    lines = [
+        Line(f"{title} {'.' * 40} {3 * k + 1}", (72, 100 + 14 * k, 500, 110 + 14 * k))
+        for k, title in enumerate(titles)
+    ]
+    assert not looks_tabular(lines)
+    lines = [Line(ln.text.replace(" .", " 2 ."), ln.bbox) for ln in lines]
+    assert not looks_tabular(lines)  # a number in the title is no figure after the dots
 
 
 def test_stream_table_beside_a_text_column_leaves_the_text_out(tmp_path):

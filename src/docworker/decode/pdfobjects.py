@@ -22,6 +22,8 @@ stage and the table finders both need, so neither walks the page again:
   against pdfplumber);
 - ``marks``: the boxes of images too few pixels to be pictures (a Word
   document's bullets drawn as 2×2-pixel images), for ``pdflines.picture_bullets``;
+  an image shown as a thin line (``RULE_IMAGE``) is a rule, one of the ``rects``
+  (and four ``segments``);
 - ``form_clips``: for each text object inside a form drawn on the page, the
   page-space box the form's /BBox clips it to (the first path of pdfium's clip
   for the form's first object, in the form's space, through the form's
@@ -63,6 +65,8 @@ MAX_PICTURE_OBJECTS = 20_000  # objects looked at for image boxes
 _PICTURE_DEPTH = 3  # forms opened for those (levels 0-3, as ``get_objects(max_depth=4)``)
 MIN_PIXELS = 32  # an image under this many pixels on a side is no picture (rules, bullets)
 MAX_MARKS = 500  # such images kept a page (``PageObjects.marks``)
+#: An image shown at most this many points across, and four times as long, is a rule.
+RULE_IMAGE = 1.5
 
 _TEXT, _PATH, _IMAGE, _SHADING, _FORM = 1, 2, 3, 4, 5  # FPDF_PAGEOBJ_*
 _LINETO, _BEZIERTO, _MOVETO = 0, 1, 2  # FPDF_SEGMENT_*
@@ -378,6 +382,14 @@ class _Walk:
         """An image object's box on the displayed page, unless it is too few pixels."""
         box = self._placed(bounds)
         if box is None:  # pdfium cannot place the form: the image cannot be cropped
+            return
+        thin, long = sorted((box[2] - box[0], box[3] - box[1]))
+        if thin <= RULE_IMAGE and long >= 4 * RULE_IMAGE:
+            # An image stretched into a line: a table's rule drawn as a picture (an
+            # IJCAI paper's tables), a filled rectangle to the table finders.
+            if self.drawing:
+                self.out.rects.append(_dict(box, False, True, None, None))
+                self.out.segments += 4
             return
         w, h = self.px
         sized = self.fast.px_size(obj, *self.px_at)

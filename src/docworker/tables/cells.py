@@ -8,7 +8,10 @@ distinct edges (spans from the edges they cover) and gives each cell the
 characters whose centre it holds, laid out with pdfplumber's text extraction
 (right-to-left runs in visual order; a turned header cell is read upright),
 its lines joined by spaces, and a word hyphenated at a cell's line end joined
-as in a paragraph ("car-" + "nes" → "carnes").
+as in a paragraph ("car-" + "nes" → "carnes"). Short labels set left of the
+grid, one a row, become its first column (``_stub_labels``); a column or a row
+thinner than a text line that holds no text of its own (two rules drawn a few
+points apart) is dropped (``_without_slivers``).
 
 Input: cell boxes ``(x0, top, x1, bottom)`` and character dicts (``objects``) in
 one frame. Output: ``TableCell`` lists (the top row flagged ``header``), which
@@ -180,12 +183,14 @@ def _take_overhangs(
 
 
 def build_cells(
-    boxes: list[tuple], chars: list[dict], beside: list[dict] = ()
+    boxes: list[tuple], chars: list[dict], beside: list[dict] = (), grown: list | None = None
 ) -> list[TableCell] | None:
     """Cell boxes (x0, top, x1, bottom) + page chars → ``TableCell`` list with spans and text.
 
     ``beside``: characters of the rows' band beyond the grid's edges (any in the
-    grid are ignored); those of lines that run into an edge cell join it.
+    grid are ignored); those of lines that run into an edge cell join it, and short
+    labels left of the grid, one a row, become its first column (``_stub_labels``),
+    their box added to ``grown``.
     """
     boxes = [b for b in boxes if b is not None]
     if not boxes:
@@ -226,6 +231,9 @@ def build_cells(
     _take_overhangs(outside, members, slots, xs)
     top_row = min(p[0] for p in placed)
     left_col = min(p[1] for p in placed)
+    taken = {id(ch) for group in members for ch in group}
+    left = [(r, ch) for r, ch in outside if id(ch) not in taken and ch["x1"] <= xs[0] + 1.0]
+    stubs = _stub_labels(left)
     cells = []
     for (r0, c0, rs, cs, _), group in zip(placed, members, strict=True):
         turn = dominant_direction(group)
@@ -245,11 +253,64 @@ def build_cells(
                 header=r0 == top_row,
             )
         )
+    if stubs and _labels_rows(stubs, cells, top_row):
+        cells = [c.model_copy(update={"col": c.col + 1}) for c in cells]
+        rows = {c.row for c in cells}
+        cells += [
+            TableCell(row=r, col=0, text=stubs.get(r + top_row, ""), header=r == 0)
+            for r in sorted(rows)
+        ]
+        if grown is not None:
+            grown += [(ch["x0"], ch["top"], ch["x1"], ch["bottom"]) for r, ch in left if r in stubs]
     heights = sorted(c["bottom"] - c["top"] for c in chars if c["text"].strip())
     if heights:
+        least = SLIVER * heights[len(heights) // 2]
         widths = [xs[c + 1] - xs[c] for c in range(left_col, len(xs) - 1)]
-        cells = _without_slivers(cells, widths, SLIVER * heights[len(heights) // 2])
+        if stubs and any(c.col == 0 and c.text in stubs.values() for c in cells):
+            widths = [least, *widths]  # the labels' column: never a sliver
+        cells = _without_slivers(cells, widths, least)
+        tall = [ys[r + 1] - ys[r] for r in range(top_row, len(ys) - 1)]
+        cells = _transposed(_without_slivers(_transposed(cells), tall, least))
     return cells
+
+
+def _transposed(cells: list[TableCell]) -> list[TableCell]:
+    """``cells`` with rows and columns swapped (for ``_without_slivers`` on rows)."""
+    swap = ("row", "col"), ("col", "row"), ("row_span", "col_span"), ("col_span", "row_span")
+    return [c.model_copy(update={a: getattr(c, b) for a, b in swap}) for c in cells]
+
+
+#: Words a label set beside a ruled grid's row may hold (``_stub_labels``).
+STUB_WORDS = 5
+
+
+def _stub_labels(left: list[tuple[int, dict]]) -> dict[int, str]:
+    """Row → the label set left of a ruled grid on that row's band, outside its rules (a
+    tally sheet's precinct names, "Alcona", beside rows of boxed figures): one short line
+    a row, or none at all where a row's band holds more (a column of prose beside the
+    table)."""
+    by_row: dict[int, list[dict]] = {}
+    for r, ch in left:
+        by_row.setdefault(r, []).append(ch)
+    labels: dict[int, str] = {}
+    for r, group in by_row.items():
+        lines = [line for line in _text(group).split("\n") if line.strip()]
+        if len(lines) != 1 or len(lines[0].split()) > STUB_WORDS:
+            return {}
+        labels[r] = " ".join(lines[0].split())
+    return labels
+
+
+def _labels_rows(stubs: dict[int, str], cells: list[TableCell], top_row: int) -> bool:
+    """Do the labels beside the grid name its rows: three or more, on rows whose cells
+    hold text, and most such rows below the first labelled?"""
+    if len(stubs) < 3:
+        return False
+    filled = {c.row + top_row for c in cells if c.text.strip()}
+    if not all(r in filled for r in stubs):
+        return False
+    below = [r for r in filled if r >= min(stubs)]
+    return 2 * len(stubs) > len(below)
 
 
 #: A column narrower than this share of the text's height that holds no text of its own
@@ -282,15 +343,23 @@ def _without_slivers(cells: list[TableCell], widths: list[float], least: float) 
     return cells
 
 
+#: A gap this share of a cell's text height or more, between two glyphs with no space
+#: character between them, ends a word (``_text``).
+CELL_WORD_GAP = 0.2
+
+
 def _text(chars: list[dict]) -> str:
-    """pdfplumber's text layout of a cell's characters, a gap of a quarter of their height (3
-    points at most, pdfplumber's own tolerance) ending a word: a 5-point table's words are
-    a point or so apart ("DISTRICTDIRECTOR" in the Senate's expenditure report)."""
+    """pdfplumber's text layout of a cell's characters, a gap of ``CELL_WORD_GAP`` of their
+    height (3 points at most, pdfplumber's own tolerance) ending a word: a 5-point table's
+    words are a point or so apart ("DISTRICTDIRECTOR" in the Senate's expenditure report),
+    and Times sets its word space a quarter of an em wide, its glyphs' height ("Errorrate"
+    in a pdfTeX paper's ruled table, which writes no space characters)."""
     sizes = sorted(c["bottom"] - c["top"] for c in chars if c["text"].strip())
     size = sizes[len(sizes) // 2] if sizes else 10.0
     from pdfplumber.utils import extract_text
 
-    return extract_text(_inline_scripts(chars, size), x_tolerance=min(3.0, 0.25 * size))
+    tolerance = min(3.0, CELL_WORD_GAP * size)
+    return extract_text(_inline_scripts(chars, size), x_tolerance=tolerance)
 
 
 #: More small glyphs than this in one cell are a cell set in two sizes, not scripts.

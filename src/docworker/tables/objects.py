@@ -173,7 +173,8 @@ def characters(textpage: Any, frame: Frame, backdrops: Backdrops = None) -> list
     Unmapped glyphs and control characters are left out (pdfminer wrote them
     as ``(cid:N)``); pdfium's line-end hyphen mark is ``-``. Characters that
     share one box in one text object are one glyph (a ligature, a glyph that
-    maps to several characters) and become one dict, as pdfminer has them.
+    maps to several characters) and become one dict, as pdfminer has them; a
+    character drawn again over an earlier one is left out (``_without_overprints``).
     The two calls a character needs are made in two tight passes, as
     ``decode.pdfchars`` makes them (boxes into one float buffer).
     """
@@ -278,7 +279,39 @@ def characters(textpage: Any, frame: Frame, backdrops: Backdrops = None) -> list
         chars.append(char)
     if not ACCENTS.keys().isdisjoint(ch for _, ch in slots):
         chars = _accented(chars)
-    return chars
+    return _without_overprints(chars)
+
+
+#: A character this close (points, each way) to an earlier one of the same text and size
+#: is that one drawn again (``_without_overprints``).
+OVERPRINT = 1.0
+
+
+def _without_overprints(chars: list[dict]) -> list[dict]:
+    """``chars`` less each one drawn again over an earlier one of the same text and size,
+    within ``OVERPRINT`` points: a second copy of the page's text (a seed trial's report
+    whose cells came out "WWeennssmmaann" once their letters were sorted into words),
+    fake bold. The text layer drops such copies piece by piece (``pdflines``)."""
+    seen: dict[tuple[str, int, int], list[dict]] = {}
+    kept: list[dict] = []
+    for c in chars:
+        text, x0, top = c["text"], c["x0"], c["top"]
+        if text == " ":
+            kept.append(c)
+            continue
+        gx, gy = round(x0), round(top)
+        if any(
+            abs(o["x0"] - x0) <= OVERPRINT
+            and abs(o["top"] - top) <= OVERPRINT
+            and o["size"] == c["size"]
+            for dx in (-1, 0, 1)
+            for dy in (-1, 0, 1)
+            for o in seen.get((text, gx + dx, gy + dy), ())
+        ):
+            continue
+        seen.setdefault((text, gx, gy), []).append(c)
+        kept.append(c)
+    return kept
 
 
 def _accented(chars: list[dict]) -> list[dict]:

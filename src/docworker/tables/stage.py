@@ -8,7 +8,8 @@ the library that already read the page's text: no second PDF parser.
 2. ``ruled``: groups of crossing rulings → cell boxes, one list per grid;
    grids crossed by many slanted strokes (charts, hatching) are skipped, and a
    grid whose characters cover less than ``MIN_DENSITY`` of its box (a drawing
-   with labels), or whose cells hold running text, is no table;
+   with labels), or whose cells hold running text (but for one column of notes
+   beside several filled ones, ``_running_text``), is no table;
 3. ``cells``: cell boxes + characters → ``TableCell`` (a ruled table turned
    on the page is read on coordinates turned upright, ``turned``);
 4. ``stream``: the characters no ruled table took, per text direction, →
@@ -78,6 +79,9 @@ from docworker.tables.words import (
 _log = logging.getLogger(__name__)
 
 MIN_DENSITY = 0.06  # share of a ruled table's box that its characters' boxes cover
+#: Cells a ruled grid sparser than ``MIN_DENSITY`` needs to be looked at as a form of
+#: mostly empty cells (``_sparse_table``).
+SPARSE_BOXES = 24
 #: Share of a ruling group's box that the text layer's line pieces must cover before
 #: the page's characters are read for it: half of ``MIN_DENSITY`` (a piece's box is
 #: at least its characters' boxes; on the corpus real tables cover 0.07 and more).
@@ -278,26 +282,31 @@ class TableStage:
         inked = sum(
             (c["x1"] - c["x0"]) * (c["bottom"] - c["top"]) for c in inside if c["text"] != " "
         )
-        if inked < MIN_DENSITY * (bbox[2] - bbox[0]) * (bbox[3] - bbox[1]):
+        sparse = inked < MIN_DENSITY * (bbox[2] - bbox[0]) * (bbox[3] - bbox[1])
+        if sparse and len(boxes) < SPARSE_BOXES:
             return None  # a drawing with a few labels (the sparsest real tables hold ~0.12)
         rot = dominant_direction(inside)
         if rot:
             boxes = [turn_box(b, rot, width, height) for b in boxes]
             inside = [turn_char(c, rot, width, height) for c in inside]
         beside = [] if rot else [c for c in chars if bbox[1] <= centre(c)[1] <= bbox[3]]
-        cells = build_cells(split_stacked_rows(boxes, inside), inside, beside)
-        if cells is None:
+        grown: list[BBox] = []  # the labels beside the grid that became its first column
+        cells = build_cells(split_stacked_rows(boxes, inside), inside, beside, grown)
+        if cells is None or (sparse and not _sparse_table(cells)):
             return None
+        if grown:
+            bbox = union([bbox, *grown])
         if not rot:
             cells, bbox = lift_title(cells, boxes, bbox)
-        sizes = [sum(1 for t in c.text.split() if WORDISH.search(t)) for c in cells]
-        if 2 * sum(n for n in sizes if n > 30) > sum(sizes):
+        if _running_text(cells):
             return None  # boxes of running text (a page layout), not a table
         if _undivided(cells):
             return None  # rules around rows only: the stream finder reads the columns
-        return self._table(cells, bbox)
+        return self._table(cells, bbox, sparse)
 
-    def _table(self, cells: list[TableCell], bbox: BBox) -> Table | None:
+    def _table(self, cells: list[TableCell], bbox: BBox, sparse: bool = False) -> Table | None:
+        """``cells`` as a table, or None with too few rows, columns or filled cells (a sparse
+        grid, ``_sparse_table``, has passed its own test of filled cells)."""
         n_rows = max(c.row + c.row_span for c in cells)
         n_cols = max(c.col + c.col_span for c in cells)
         if rtl.rtl_page(c.text for c in cells):
@@ -308,7 +317,7 @@ class TableStage:
             return None
         if len({c.col for c in cells if c.text.strip()}) < 2:
             return None  # text in one column only: lines boxed one by one (white fills)
-        if filled / len(cells) < self.min_fill:
+        if filled / len(cells) < self.min_fill and not sparse:
             return None
         box = tuple(round(float(v), 2) for v in bbox)
         return render.table(cells, n_rows, n_cols, box)  # type: ignore[arg-type]
@@ -343,16 +352,61 @@ def lift_title(
     return lifted, union(rest)
 
 
+def _sparse_table(cells: list[TableCell]) -> bool:
+    """Is a grid of mostly empty cells a table all the same: a tally sheet's rows of
+    "0" under its candidates' columns, a quarter of its cells or fewer filled? Its filled
+    cells, ``SPARSE_FILLED`` or more, hold a few words each and fill three rows or more
+    in two columns or more; a drawing's grid keeps its labels outside it."""
+    filled = [c for c in cells if c.text.strip()]
+    short = sum(1 for c in filled if len(c.text.split()) <= 4)
+    return (
+        len(filled) >= SPARSE_FILLED
+        and 5 * short >= 4 * len(filled)
+        and len({c.row for c in filled}) >= 3
+        and len({c.col for c in filled}) >= 2
+    )
+
+
+#: Filled cells a grid sparser than ``MIN_DENSITY`` needs to be a table.
+SPARSE_FILLED = 12
+
+
+#: A cell of more words than this holds running text (``_running_text``).
+LONG_CELL = 30
+#: Columns a grid needs for one column of running text in it to be a table's notes.
+NOTES_COLUMNS = 4
+
+
+def _running_text(cells: list[TableCell]) -> bool:
+    """Are ``cells`` boxes of running text (a page laid out in frames), not a table: do
+    cells of over ``LONG_CELL`` words hold most of its words? Not where they all lie in
+    one column of a grid of ``NOTES_COLUMNS`` or more whose other columns are filled
+    too: a table with a column of comments (an outbreak report's "Action taken")."""
+    sizes = [sum(1 for t in c.text.split() if WORDISH.search(t)) for c in cells]
+    long = [c for c, n in zip(cells, sizes, strict=True) if n > LONG_CELL]
+    if 2 * sum(n for n in sizes if n > LONG_CELL) <= sum(sizes):
+        return False
+    columns = {c.col for c in long}
+    if len(columns) > 1 or any(c.col_span > 1 for c in long):
+        return True
+    others = {c.col for c, n in zip(cells, sizes, strict=True) if n and c.col not in columns}
+    return len(others) + 1 < NOTES_COLUMNS or max(c.col + c.col_span for c in cells) < NOTES_COLUMNS
+
+
 def _undivided(cells: list[TableCell]) -> bool:
     """Do the rules miss columns? In some column most body cells hold two numbers
     or more side by side ("7,389,208 3,027,153"): a table ruled between rows
-    (and around a few columns) whose other columns only whitespace parts."""
+    (and around a few columns) whose other columns only whitespace parts. Numbers
+    with a word between them are one cell's range ("2.12.2009 to 19.12.2009")."""
     columns: dict[int, list[int]] = {}
     for cell in cells:
         if not cell.header and cell.text:
             tokens = _grouped(cell.text.split())
-            numbers = sum(1 for t in tokens if NUMBER.match(t))
-            columns.setdefault(cell.col, []).append(numbers >= 2 and 2 * numbers >= len(tokens))
+            numeric = [bool(NUMBER.match(t)) for t in tokens]
+            side_by_side = any(a and b for a, b in itertools.pairwise(numeric))
+            columns.setdefault(cell.col, []).append(
+                side_by_side and 2 * sum(numeric) >= len(tokens)
+            )
     return any(len(v) >= 6 and 2 * sum(v) > len(v) for v in columns.values())
 
 
@@ -375,11 +429,16 @@ def _grouped(tokens: list[str]) -> list[str]:
 # ------------------------------------------------------------ the cheap gate
 
 
+#: A dot leader, then two figures or more to the line's end ("Any Injury ..... 1.9 2.1").
+LED_FIGURES = re.compile(r"(?:\.\s?){4,}\s*(?:[-+(]?\d[\d.,]*%?\)?\s+){1,}[-+(]?\d[\d.,]*%?\)?\s*$")
+
+
 def looks_tabular(lines: Sequence[Any]) -> bool:
     """Do pdfium's text lines hint at a stream table (cheap, no pdfminer)?
 
-    Four lines that are mostly numbers (three or more), or four rows (lines
-    sharing a baseline) of four or more pieces a text height apart or more.
+    Four lines that are mostly numbers (three or more), four lines whose label a dot
+    leader leads to two figures or more, or four rows (lines sharing a baseline) of
+    four or more pieces a text height apart or more.
     """
     hits = 0
     for line in lines:
@@ -396,11 +455,15 @@ def looks_tabular(lines: Sequence[Any]) -> bool:
             rows[-1].append(line)
         else:
             rows.append([line])
-    pieced = 0
+    pieced = led = 0
     for row in rows:
+        row.sort(key=lambda ln: ln.bbox[0])
+        if LED_FIGURES.search(" ".join(ln.text for ln in row)):
+            led += 1
+            if led >= 4:
+                return True
         if len(row) < 4:
             continue
-        row.sort(key=lambda ln: ln.bbox[0])
         height = row[0].bbox[3] - row[0].bbox[1]
         apart = 1 + sum(1 for a, b in itertools.pairwise(row) if b.bbox[0] - a.bbox[2] >= height)
         pieced += apart >= 4

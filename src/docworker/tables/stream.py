@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from docworker.contract import TableCell
 from docworker.decode import rtl
 from docworker.geometry import BBox, Word
+from docworker.stages.joining import join_lines
 from docworker.tables.rulings import Seg
 from docworker.tables.words import NUMBER, STREAM_GAP, WordRow, word_rows, wordish
 
@@ -34,6 +35,8 @@ MIN_ROWS = 4  # lines of MIN_PIECES+ pieces a stream table needs
 MIN_PIECES = 4
 MIN_GUTTERS = 3  # shared blank gutters (so 4+ columns)
 HEADER_LINES = 3  # a header between a table's top and mid rules has at most these lines
+#: Text heights a header line of several cells may reach past the rows on either side.
+HEADER_OVERHANG = 3.0
 
 Gutter = tuple[float, float]
 Part = tuple[int, int, list[Word]]  # first column, last column, words
@@ -64,7 +67,8 @@ def blank_gutters(
 def parts_of(line: WordRow, gutters: list[Gutter]) -> list[Part]:
     """A line's words as cells: cut at gaps (half a text height or more) inside gutters.
 
-    A run of words that still reaches over a gutter spans the columns it covers.
+    A run of words that still reaches over a gutter spans the columns it covers; one
+    that lies inside a gutter belongs to the column nearer its middle.
     """
     runs: list[list[Word]] = [[line.words[0]]]
     for w in line.words[1:]:
@@ -80,6 +84,12 @@ def parts_of(line: WordRow, gutters: list[Gutter]) -> list[Part]:
     for run in runs:
         first = sum(1 for a, _ in gutters if a < run[0].x0)
         last = max(first, sum(1 for _, b in gutters if b < run[-1].x1))
+        if first == last and first and run[-1].x1 <= gutters[first - 1][1]:
+            # Inside a gutter (a head centred over a wide column of short entries,
+            # "Nombre Municipio"): the nearer column's.
+            a, b = gutters[first - 1]
+            if (run[0].x0 + run[-1].x1) / 2 - a < b - (run[0].x0 + run[-1].x1) / 2:
+                first = last = first - 1
         if out and first <= out[-1][1]:
             out[-1] = (out[-1][0], max(last, out[-1][1]), out[-1][2] + run)
         else:
@@ -102,6 +112,8 @@ def stream_tables(
     (``words.words_and_leaders``): two lists of entries led to their figures, set
     side by side, are no table (``_side_by_side``).
     """
+    for line in lines:
+        line.led = any(line.top <= (y0 + y1) / 2 <= line.bottom for _, y0, _, y1 in leaders)
     found = []
     for run in _runs(lines):
         found += _run_tables(lines, run, list(rules), leaders)
@@ -135,8 +147,24 @@ def _side_by_side(rich: list[WordRow], gutters: list[Gutter], leaders: Sequence[
     return sum(1 for n in crossed if n >= need) >= 2
 
 
+def _led(rich: list[WordRow], gutters: list[Gutter], leaders: Sequence[BBox]) -> bool:
+    """Do dot leaders run from the first column to the first gutter in most of the rows
+    ``rich``: is that column the rows' labels ("Children age 0-5 months exclusively
+    breastfed ..... 76.9"), however long, and not a neighbouring column of prose?"""
+    a = gutters[0][0]
+    led = 0
+    for line in rich:
+        led += any(
+            line.top <= (top + bottom) / 2 <= line.bottom and x1 >= a - line.size
+            for x0, top, x1, bottom in leaders
+        )
+    return 2 * led > len(rich)
+
+
 def _rich(line: WordRow) -> bool:
-    return len(line.pieces) >= MIN_PIECES
+    """A line of enough pieces for a table's row: ``MIN_PIECES``, or one fewer where a dot
+    leader leads its label to its figures (a statement's "Net income ..... 1,234 1,100")."""
+    return len(line.pieces) >= (MIN_PIECES - 1 if line.led else MIN_PIECES)
 
 
 def _runs(lines: list[WordRow]) -> list[list[int]]:
@@ -190,7 +218,8 @@ def _run_tables(
         ]
         return stream_tables(word_rows(keep), rules, leaders)
     gutters = blank_gutters(rich, left, right, len(rich) // 8, 0.5 * size)
-    if len(gutters) < MIN_GUTTERS or _side_by_side(rich, gutters, leaders):
+    led = 2 * sum(1 for ln in rich if ln.led) > len(rich)  # labels led to their figures
+    if len(gutters) < MIN_GUTTERS - led or _side_by_side(rich, gutters, leaders):
         return []
     # A column of prose at either edge (a neighbouring text column, the facing page of a
     # spread) is not the table's: drop its side and look again.
@@ -198,7 +227,8 @@ def _run_tables(
         counts = [
             wordish(ws) for ln in rich for first, _, ws in parts_of(ln, gutters) if first == edge
         ]
-        if counts and statistics.median(counts) > 4:
+        labels = edge == 0 and _led(rich, gutters, leaders)  # the rows' labels, kept
+        if counts and statistics.median(counts) > 4 and not labels:
             keep = [
                 w
                 for k in range(max(0, run[0] - 6), run[-1] + 1)
@@ -221,11 +251,14 @@ def _run_tables(
         line, below = lines[k], lines[k + 1]
         if below.top - line.bottom > 2.0 * max(size, line.size):
             break
-        if line.x0 < left - size or line.x1 > right + size:
-            break
         if any(p[-1].x1 - p[0].x0 > 0.6 * width for p in line.pieces):
             break
         parts = parts_of(line, gutters)
+        overhang = max(left - line.x0, line.x1 - right)
+        if overhang > size and (overhang > HEADER_OVERHANG * size or len(parts) < 2):
+            # Wider than the rows: a paragraph over the table, unless a few heads
+            # centred over narrow columns ("Clave Entidad" over "01") poke out a little.
+            break
         if len(parts) == 1 and parts[0][0] == 0 and parts[0][1] > 0:
             break  # a caption or an instruction over the table
         if len(parts) == 1 and parts[0][0] > 0 and _centred(parts[0][2], left, right):
@@ -241,7 +274,7 @@ def _run_tables(
             crossed = True
         rows.insert(0, k)
         k -= 1
-    result = _stream_cells([lines[k] for k in rows], gutters, len(rows) - len(run))
+    result = _stream_cells([lines[k] for k in rows], gutters, len(rows) - len(run), led)
     return [result] if result is not None else []
 
 
@@ -276,8 +309,10 @@ def _centred(words: list[Word], left: float, right: float) -> bool:
 
 
 def _stream_cells(
-    rows: list[WordRow], gutters: list[Gutter], n_header: int
+    rows: list[WordRow], gutters: list[Gutter], n_header: int, led: bool = False
 ) -> tuple[BBox, list[TableCell]] | None:
+    """The cells of a run's rows, or None where they fail the guards against prose (short
+    cells: not counting the first column's where dot leaders lead its labels, ``led``)."""
     n_cols = len(gutters) + 1
     cells: list[TableCell] = []
     body_fill: list[int] = []
@@ -287,7 +322,7 @@ def _stream_cells(
         parts = parts_of(line, gutters)
         if r >= n_header and _rich(line) and not _spans(parts):
             body_fill.append(len(parts))
-            body_words += [wordish(ws) for _, _, ws in parts]
+            body_words += [wordish(ws) for first, _, ws in parts if not (led and first == 0)]
             for first, _, _ in parts:
                 col_hits[first] += 1
         for first, last, ws in parts:
@@ -318,7 +353,42 @@ def _stream_cells(
         max(ln.x1 for ln in rows),
         max(ln.bottom for ln in rows),
     )
-    return box, _one_header_row(cells, n_header)
+    return box, _wrapped_labels(_one_header_row(cells, n_header))
+
+
+def _wrapped_labels(cells: list[TableCell]) -> list[TableCell]:
+    """``cells`` with each body row that holds only its first column's text, a row label
+    wrapped onto the next line ("Murder and nonnegligent" over "manslaughter. | 10.0 |
+    0.9"), joined to the row under it: that row holds figures and its label goes on in
+    lower case."""
+    by_row: dict[int, list[TableCell]] = {}
+    for c in cells:
+        if not c.header:
+            by_row.setdefault(c.row, []).append(c)
+    dropped: set[int] = set()
+    for r, here in by_row.items():
+        below = by_row.get(r + 1)
+        filled = [c for c in here if c.text.strip()]
+        if not below or len(filled) != 1 or filled[0].col != 0 or filled[0].col_span != 1:
+            continue
+        label = next((c for c in below if c.col == 0 and c.text.strip()), None)
+        if label is None or not label.text[0].islower():
+            continue
+        if sum(1 for c in below if c.text.strip()) < 2 or r in dropped:
+            continue
+        below[below.index(label)] = label.model_copy(
+            update={"text": join_lines([filled[0].text, label.text])}
+        )
+        by_row[r + 1] = below
+        dropped.add(r)
+    if not dropped:
+        return cells
+    out = [c for c in cells if c.header]
+    for r, row in by_row.items():
+        if r not in dropped:
+            shift = sum(1 for d in dropped if d < r)
+            out += [c.model_copy(update={"row": c.row - shift}) for c in row]
+    return out
 
 
 def _filled_columns(col_hits: list[int], n: int, cells: list[TableCell]) -> bool:

@@ -2,8 +2,9 @@
 
 ``objects`` gives one dict per character (``x0``, ``x1``, ``top``, ``bottom``,
 ``text``, top-left points). ``words_of`` groups them into text lines by
-vertical centre and cuts each line into ``geometry.Word`` objects at a space
-or at a gap wider than a fifth of the text height. ``word_rows`` groups words
+vertical centre (a footnote mark raised over its line is put on the line it
+touches, ``_scripts_joined``) and cuts each line into ``geometry.Word`` objects
+at a space or at a gap wider than a fifth of the text height. ``word_rows`` groups words
 into ``WordRow`` objects, top to bottom, each cut into *pieces* at gaps of
 ``STREAM_GAP`` text heights: a stream table's columns start as such pieces.
 ``drop_leaders`` removes the dots of dot leaders, which carry no text and,
@@ -49,6 +50,7 @@ class WordRow:
     bottom: float
     size: float  # median character height
     pieces: list[list[Word]] = field(default_factory=list)
+    led: bool = False  # a dot leader runs along the line (``stream.stream_tables`` sets it)
 
     @property
     def x0(self) -> float:
@@ -75,7 +77,57 @@ def _rows_of_chars(chars: list[dict]) -> list[list[dict]]:
             heights.append(h)
     for row in rows:
         row.sort(key=lambda c: c["x0"])
-    return rows
+    return _scripts_joined(rows) if len(rows) > 1 else rows
+
+
+#: A script glyph is at most this share of its line's median character height.
+SCRIPT_HEIGHT = 0.8
+
+
+def _scripts_joined(rows: list[list[dict]]) -> list[list[dict]]:
+    """``rows`` with each row of small glyphs that are super- or subscripts of the line
+    next to it put on that line: a table's footnote marks ("breastfed⁹"), which stood a
+    row of their own between two of its rows. Each run of the row's glyphs must touch a
+    glyph of that line (before or after it, within ``SCRIPT_GAP`` of its height) and sit
+    within its band."""
+    heights = [statistics.median(c["bottom"] - c["top"] for c in row) for row in rows]
+    taken: set[int] = set()
+    for i, row in enumerate(rows):
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(rows) and j not in taken and _scripts_of(row, rows[j], heights[j]):
+                rows[j] += row
+                rows[j].sort(key=lambda c: c["x0"])
+                taken.add(i)
+                break
+    return [row for k, row in enumerate(rows) if k not in taken]
+
+
+#: A script touches its glyph: the gap is at most this share of the line's height.
+SCRIPT_GAP = 0.3
+
+
+def _scripts_of(row: list[dict], line: list[dict], height: float) -> bool:
+    """Are all glyphs of ``row`` scripts of ``line`` (``_scripts_joined``)?"""
+    top = min(c["top"] for c in line)
+    bottom = max(c["bottom"] for c in line)
+    reach = SCRIPT_GAP * height
+    for c in row:
+        h = c["bottom"] - c["top"]
+        if h > SCRIPT_HEIGHT * height or c["bottom"] <= top or c["top"] >= bottom:
+            return False
+    runs: list[list[dict]] = [[row[0]]]
+    for c in row[1:]:
+        if c["x0"] - runs[-1][-1]["x1"] <= reach:
+            runs[-1].append(c)
+        else:
+            runs.append([c])
+    return all(
+        any(
+            -reach <= run[0]["x0"] - c["x1"] <= reach or -reach <= c["x0"] - run[-1]["x1"] <= reach
+            for c in line
+        )
+        for run in runs
+    )
 
 
 def words_of(chars: list[dict]) -> list[Word]:
