@@ -11,7 +11,9 @@ at either edge (a neighbouring text column) is left out, and a plain line
 reaching over the columns (a note between two tables) splits the run. The
 body cells must be short, mostly filled and readable text, so prose,
 multi-column pages, tables of contents and typeset mathematics stay out: a
-missed table costs less than a false one.
+missed table costs less than a false one. Where no table is found and dot leaders
+lead labels to their figures, a row of three pieces and two gutters are enough
+(a label and two figures: a fact sheet, a statement of two years).
 
 Input: the ``WordRow`` lists of one frame (text upright, top to bottom) and
 the horizontal rulings of that frame. Output: ``(box, cells)`` pairs, the box
@@ -112,9 +114,15 @@ def stream_tables(
     (``words.words_and_leaders``): two lists of entries led to their figures, set
     side by side, are no table (``_side_by_side``).
     """
+    found = []
+    for run in _runs(lines):
+        found += _run_tables(lines, run, list(rules), leaders)
+    if found or not leaders:
+        return found
+    # None found: where dot leaders lead labels to their figures, a row of three pieces
+    # (a label and two figures) is enough, and so are two gutters.
     for line in lines:
         line.led = any(line.top <= (y0 + y1) / 2 <= line.bottom for _, y0, _, y1 in leaders)
-    found = []
     for run in _runs(lines):
         found += _run_tables(lines, run, list(rules), leaders)
     return found
