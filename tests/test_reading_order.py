@@ -1386,6 +1386,48 @@ def test_a_short_letters_parts_a_blank_line_apart_are_paragraphs():
     ]
 
 
+def test_rows_read_as_lines_apart_are_a_paragraph_each_too():
+    """The Senate's expenditure report: each row a payee, a duty and an amount, far apart,
+    read as three lines of one row (the columns' gutters part them). Rows of three such
+    pieces whose columns line up are a paragraph each, as rows read as one line are
+    (five rows had run into one paragraph: "BAIN, J MATTHEW DISTRICT DIRECTOR 37,499.96
+    SMITH, ALVARO R ...")."""
+    rows = [("BAIN, J MATTHEW", "DISTRICT DIRECTOR", "37,499.96"),
+            ("SMITH, ALVARO R", "LEGISLATIVE CORRESPONDENT", "21,000.00"),
+            ("ARMER, DEREK A", "STAFF ASSISTANT", "12,111.06"),
+            ("ENGLERT, PAYTON A", "INTERN FROM SEP. 18", "446.87")]  # fmt: skip
+    lines = []
+    for r, (name, duty, amount) in enumerate(rows):
+        top = 138 + 6 * r
+        lines += [
+            Line(name, (202, top, 202 + 3 * len(name), top + 6), size=5),
+            Line(duty, (428, top, 428 + 3 * len(duty), top + 6), size=5),
+            Line(amount, (703 - 3 * len(amount), top, 703, top + 6), size=5),
+        ]
+    assert _texts(lines) == [" ".join(row) for row in rows]
+
+    # A form's rows, a label and its value far apart on one line and a note far right on
+    # another (a seed trial's "SOIL CONDITIONS:  High P, ..." and "30\" ROW SPACING"):
+    # a row each, as when each row is read as one line.
+    form = [("PREV. CROP/HERB:", "Corn / Surpass, Roundup", "S2MNCE01"),
+            ("SOIL DESCRIPTION:", "Canisteo clay loam", ""),
+            ("SOIL CONDITIONS:", "High P, high K", "30 ROW SPACING")]  # fmt: skip
+    lines = []
+    for r, (label, value, note) in enumerate(form):
+        top = 300 + 10 * r
+        words, x = [], 40.0
+        for k, word in enumerate(f"{label} {value}".split()):
+            if k == len(label.split()):
+                x = 180.0  # the value, far from its label
+            words.append(Word(x, top, x + 4 * len(word), top + 8, word))
+            x += 4 * len(word) + 3
+        box = (40, top, words[-1].x1, top + 8)
+        lines.append(Line(f"{label} {value}", box, size=7, words=words, pieces=2))
+        if note:
+            lines.append(Line(note, (500, top, 500 + 4 * len(note), top + 8), size=7))
+    assert _texts(lines) == [" ".join(part for part in row if part) for row in form]
+
+
 def test_rows_of_a_small_table_and_a_forms_labelled_rows_are_a_paragraph_each():
     """markitdown's booking order: a table of one header row and one row of values, too
     few rows for the stream finder, had run into one line ("Start Date End Date # Shows

@@ -431,7 +431,12 @@ def paragraphs(lines: list[Line], tables: Sequence[BBox] = ()) -> list[Paragraph
     firsts = [0] * len(lines)
     for k, joined in enumerate(together):
         firsts[k + 1] = firsts[k] if joined else k + 1
-    pieces = [_pieces(line) for line in lines]  # for ``_grid_rows``
+    # For ``_grid_rows``: each row's far-apart pieces, at the row's first line (a row of
+    # several lines, a statement's label and figures read apart, counts them all).
+    pieces = [_pieces(line) for line in lines]
+    for k, start in enumerate(firsts):
+        if start != k and (k + 1 == len(lines) or firsts[k + 1] != start):
+            pieces[start] = _row_pieces(lines[start : k + 1])
     out: list[Paragraph] = [Paragraph([lines[0]], words)]
     out[-1].extent = (lines[0].bbox[0], lines[0].bbox[2])
     for k, (prev, line) in enumerate(itertools.pairwise(lines)):
@@ -443,9 +448,9 @@ def paragraphs(lines: list[Line], tables: Sequence[BBox] = ()) -> list[Paragraph
             or _page_number_end(k, lines)
             or (
                 not together[k]
-                and len(pieces[k][0]) > 1
+                and len(pieces[firsts[k]][0]) > 1
                 and len(pieces[k + 1][0]) > 1
-                and _grid_rows(prev, line, pieces[k], pieces[k + 1])
+                and _grid_rows(prev, line, pieces[firsts[k]], pieces[k + 1])
             )
             or breaks(
                 prev,
@@ -504,6 +509,19 @@ def _pieces(line: Line) -> tuple[list[tuple[float, float]], bool]:
     return spans, label
 
 
+def _row_pieces(row: list[Line]) -> tuple[list[tuple[float, float]], bool]:
+    """The far-apart pieces (``_pieces``) of a row of several lines, left to right: each
+    line's own, or the line itself where it is one piece (a name, a duty, an amount);
+    a label when its first line opens with one."""
+    spans: list[tuple[float, float]] = []
+    label = False
+    for line in sorted(row, key=lambda ln: ln.bbox[0]):
+        own, labelled = _pieces(line)
+        label = label or (not spans and labelled)
+        spans += own or [(line.bbox[0], line.bbox[2])]
+    return spans, label
+
+
 def _grid_rows(
     prev: Line, line: Line, a: tuple[list[tuple[float, float]], bool], b: tuple[list, bool]
 ) -> bool:
@@ -513,8 +531,10 @@ def _grid_rows(
     other's? A table with too few rows for the stream finder (a booking order's "Start
     Date  End Date  # Shows  Gross Amount" over its one row of values) and a form's
     "Name:  Universal Studios" over "Category:  Film Distributor" had run into one
-    line; each row is a paragraph. A justified line's wide word gaps line up with the
-    next line's by chance only. ``a``, ``b``: their ``_pieces``."""
+    line; each row is a paragraph. A piece is level with one of the other line's when
+    their starts or their ends are (a duty set left, its amount right). A justified
+    line's wide word gaps line up with the next line's by chance only. ``a``, ``b``:
+    their ``_pieces``."""
     (a, a_label), (b, b_label) = a, b
     if len(a) < 2 or len(b) < 2:
         return False
@@ -522,9 +542,12 @@ def _grid_rows(
     if not (a_label and b_label) and (len(a) < GRID_PIECES or len(b) < GRID_PIECES):
         return False
     slack = max(min(prev.bbox[3] - prev.bbox[1], line.bbox[3] - line.bbox[1]), 0.1)
-    starts = sum(1 for x0, _ in a[1:] if any(abs(x0 - y0) <= slack for y0, _ in b[1:]))
-    ends = sum(1 for _, x1 in a[1:] if any(abs(x1 - y1) <= slack for _, y1 in b[1:]))
-    return max(starts, ends) >= need
+    level = sum(
+        1
+        for x0, x1 in a[1:]
+        if any(abs(x0 - y0) <= slack or abs(x1 - y1) <= slack for y0, y1 in b[1:])
+    )
+    return level >= need
 
 
 def _rows(lines: list[Line], k: int, firsts: list[int]) -> tuple[str, str] | None:
