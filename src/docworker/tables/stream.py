@@ -86,16 +86,18 @@ def parts_of(line: WordRow, gutters: list[Gutter]) -> list[Part]:
     for run in runs:
         first = sum(1 for a, _ in gutters if a < run[0].x0)
         last = max(first, sum(1 for _, b in gutters if b < run[-1].x1))
-        if first == last and first and run[-1].x1 <= gutters[first - 1][1]:
-            # Inside a gutter (a head centred over a wide column of short entries,
-            # "Nombre Municipio"): the nearer column's.
-            a, b = gutters[first - 1]
-            if (run[0].x0 + run[-1].x1) / 2 - a < b - (run[0].x0 + run[-1].x1) / 2:
-                first = last = first - 1
         if out and first <= out[-1][1]:
             out[-1] = (out[-1][0], max(last, out[-1][1]), out[-1][2] + run)
         else:
             out.append((first, last, run))
+    for k, (first, last, words) in enumerate(out):
+        if first == last and first and words[-1].x1 <= gutters[first - 1][1]:
+            # Wholly inside a gutter (a head centred over a wide column of short entries,
+            # "Nombre Municipio"): the nearer column's, if the line leaves it free.
+            a, b = gutters[first - 1]
+            middle = (words[0].x0 + words[-1].x1) / 2
+            if middle - a < b - middle and (k == 0 or out[k - 1][1] < first - 1):
+                out[k] = (first - 1, first - 1, words)
     return out
 
 
