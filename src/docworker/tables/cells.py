@@ -270,7 +270,8 @@ def build_cells(
             widths = [least, *widths]  # the labels' column: never a sliver
         cells = _without_slivers(cells, widths, least)
         tall = [ys[r + 1] - ys[r] for r in range(top_row, len(ys) - 1)]
-        cells = _transposed(_without_slivers(_transposed(cells), tall, least))
+        if any(h < least for h in tall):  # a band thinner than a line: perhaps no row
+            cells = _transposed(_without_slivers(_transposed(cells), tall, least))
     return cells
 
 

@@ -292,6 +292,9 @@ def _without_overprints(chars: list[dict]) -> list[dict]:
     within ``OVERPRINT`` points: a second copy of the page's text (a seed trial's report
     whose cells came out "WWeennssmmaann" once their letters were sorted into words),
     fake bold. The text layer drops such copies piece by piece (``pdflines``)."""
+    marks = [(c["text"], int(c["x0"]), int(c["top"])) for c in chars if c["text"] != " "]
+    if len(set(marks)) == len(marks):
+        return chars  # no two of one text in one square point: most pages, looked at cheaply
     seen: dict[tuple[str, int, int], list[dict]] = {}
     kept: list[dict] = []
     for c in chars:

@@ -457,13 +457,15 @@ def looks_tabular(lines: Sequence[Any]) -> bool:
             rows.append([line])
     pieced = led = 0
     for row in rows:
-        row.sort(key=lambda ln: ln.bbox[0])
-        if LED_FIGURES.search(" ".join(ln.text for ln in row)):
-            led += 1
-            if led >= 4:
-                return True
+        if any("...." in ln.text or ". . ." in ln.text for ln in row):
+            row.sort(key=lambda ln: ln.bbox[0])
+            if LED_FIGURES.search(" ".join(ln.text for ln in row)):
+                led += 1
+                if led >= 4:
+                    return True
         if len(row) < 4:
             continue
+        row.sort(key=lambda ln: ln.bbox[0])
         height = row[0].bbox[3] - row[0].bbox[1]
         apart = 1 + sum(1 for a, b in itertools.pairwise(row) if b.bbox[0] - a.bbox[2] >= height)
         pieced += apart >= 4

@@ -90,11 +90,14 @@ def _scripts_joined(rows: list[list[dict]]) -> list[list[dict]]:
     row of their own between two of its rows. Each run of the row's glyphs must touch a
     glyph of that line (before or after it, within ``SCRIPT_GAP`` of its height) and sit
     within its band."""
-    heights = [statistics.median(c["bottom"] - c["top"] for c in row) for row in rows]
+    heights = [sorted(c["bottom"] - c["top"] for c in row)[len(row) // 2] for row in rows]
+    tallest = [max(c["bottom"] - c["top"] for c in row) for row in rows]
     taken: set[int] = set()
     for i, row in enumerate(rows):
         for j in (i - 1, i + 1):
-            if 0 <= j < len(rows) and j not in taken and _scripts_of(row, rows[j], heights[j]):
+            if not 0 <= j < len(rows) or tallest[i] > SCRIPT_HEIGHT * heights[j]:
+                continue  # a glyph too tall for a script of that line
+            if j not in taken and _scripts_of(row, rows[j], heights[j]):
                 rows[j] += row
                 rows[j].sort(key=lambda c: c["x0"])
                 taken.add(i)
