@@ -36,3 +36,21 @@ def test_a_rule_drawn_cell_by_cell_is_one_rule_when_joined():
     drawn, joined = horizontal_rules(found, 0.3 * 612)
     assert all(x1 - x0 < 500 for _, x0, x1 in drawn)
     assert [(x0, x1) for _, x0, x1 in joined] == [(36, 250), (300, 576), (36, 576)]
+
+
+def test_a_subpath_no_number_places_is_left_out():
+    """A damaged file's path whose points pdfium gives as NaN or infinite (the fuzzer's
+    mutated handbook) is no line, rectangle or curve: nothing downstream can place it,
+    and ``int(NaN)`` had stopped the page's decode."""
+    from docworker.decode.pdfobjects import _add
+
+    lines: list[dict] = []
+    rects: list[dict] = []
+    curves: list[dict] = []
+    nan, inf = float("nan"), float("inf")
+    _add("ml", [(0.0, 0.0), (nan, 5.0)], True, False, None, (lines, rects, curves))
+    _add("mlllh", [(0, 0), (inf, 0), (inf, 9), (0, 9), (0, 0)], False, True, None,
+         (lines, rects, curves))  # fmt: skip
+    assert lines == rects == curves == []
+    _add("ml", [(0.0, 0.0), (40.0, 0.0)], True, False, None, (lines, rects, curves))
+    assert len(lines) == 1

@@ -339,8 +339,12 @@ class _Objects:
         m = self.matrix
         fast.matrix(self.handle, index, self.matrix_ref)
         a, b, c, d = m.a, m.b, m.c, m.d
+        if not math.isfinite(a + b + c + d):  # a damaged file's matrix: NaN or infinite
+            a, b, c, d = 1.0, 0.0, 0.0, 1.0
         scale = math.sqrt(abs(a * d - b * c))
         size = fast.font_size(self.handle, index) * scale
+        if not math.isfinite(size):
+            size = 0.0
         advance = self.directions.get((a, b))
         if advance is None:
             advance = self.directions[(a, b)] = (
@@ -642,7 +646,7 @@ def read_chars(
         else:
             x0, y0, x1, y1 = transform(left, bottom, right, top)
         space = space or carried
-        if x1 < lo_x or y1 < lo_y or x0 > hi_x or y0 > hi_y:
+        if not (x1 >= lo_x and y1 >= lo_y and x0 <= hi_x and y0 <= hi_y):  # NaN: out too
             carried = space
             continue
         carried = False

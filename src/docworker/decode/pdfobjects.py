@@ -331,18 +331,24 @@ class _Walk:
                         self._drop()
                     elif segments > 0:
                         own = self.matrix(obj) or _IDENTITY
-                        self._path(obj, segments, _compose(own, outer))
+                        m = _compose(own, outer)
+                        if math.isfinite(sum(m)):  # not a damaged file's NaN or infinite
+                            self._path(obj, segments, m)
             elif kind == _SHADING and self.drawing:
                 box = self.box
                 if self.fast.bounds(obj, *self.box_at):
                     bounds = (box[0].value, box[1].value, box[2].value, box[3].value)
                     placed = self._placed(bounds)  # unplaced: taken to cover the page
+                    if placed is not None and not math.isfinite(sum(placed)):
+                        continue  # a damaged file's box: NaN or infinite
                     self.out.shadings.append(placed or (0.0, 0.0, self.out.width, self.out.height))
             elif kind == _IMAGE and (counted or pictured):
                 box = self.box
                 if not self.fast.bounds(obj, *self.box_at):
                     continue
                 bounds = (box[0].value, box[1].value, box[2].value, box[3].value)
+                if not math.isfinite(sum(bounds)):
+                    continue  # a damaged file's box: NaN or infinite
                 if counted:
                     self._cover(bounds)
                 if pictured:
@@ -502,6 +508,8 @@ def _add(shape: str, pts: list, stroke: bool, fill: bool, color, out) -> None:
     xs = [p[0] for p in pts]
     ys = [p[1] for p in pts]
     box = (min(xs), min(ys), max(xs), max(ys))
+    if not math.isfinite(sum(xs) + sum(ys)):
+        return  # a point no number places (a damaged file's NaN or infinite)
     if shape in ("ml", "mlh"):
         lines.append(_dict(box, stroke, fill, color, pts[:2]))
         return

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import math
 import unicodedata
 from collections import Counter
 from typing import Any
@@ -253,6 +254,8 @@ def characters(textpage: Any, frame: Frame, backdrops: Backdrops = None) -> list
             left = right - info.extent
         x0, y0 = frame(left, top)
         x1, y1 = frame(right, bottom)
+        if not math.isfinite(x0 + y0 + x1 + y1):
+            continue  # a damaged file's box (NaN or infinite): no place on the page
         if y0 > y1:
             y0, y1 = y1, y0
         if x0 > x1:
