@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 BBox = tuple[float, float, float, float]
 
@@ -34,6 +35,32 @@ def union(boxes: list[BBox]) -> BBox:
         max(b[2] for b in boxes),
         max(b[3] for b in boxes),
     )
+
+
+class Twins:
+    """Glyphs seen so far by their text, size and where they stand, on a grid of ``cell``
+    points: ``find`` gives the first one added of the same text within ``tol`` (at most
+    ``cell``) each way and within ``size_tol`` of its size. For telling a glyph drawn
+    again over an earlier one (``decode.pdflines._twins``,
+    ``tables.objects._without_overprints``)."""
+
+    def __init__(self, cell: float) -> None:
+        self.cell = cell
+        self.seen: dict[tuple[str, int, int], list[tuple[float, float, float, Any]]] = {}
+
+    def find(self, text: str, x: float, y: float, size: float, tol: float, size_tol: float) -> Any:
+        """The first glyph added that is ``text`` near ``(x, y)`` at about ``size``, or None."""
+        gx, gy = int(x // self.cell), int(y // self.cell)
+        for dx in (-1, 0, 1):
+            for dy in (-1, 0, 1):
+                for ox, oy, osize, item in self.seen.get((text, gx + dx, gy + dy), ()):
+                    if abs(ox - x) <= tol and abs(oy - y) <= tol and abs(osize - size) <= size_tol:
+                        return item
+        return None
+
+    def add(self, text: str, x: float, y: float, size: float, item: Any) -> None:
+        key = (text, int(x // self.cell), int(y // self.cell))
+        self.seen.setdefault(key, []).append((x, y, size, item))
 
 
 @dataclass

@@ -55,7 +55,7 @@ from statistics import median
 
 from docworker.decode import pdfmath
 from docworker.decode.pdfchars import LEFT, RIGHT, UP, Char, CharRead
-from docworker.geometry import CJK, Line, Word, union
+from docworker.geometry import CJK, Line, Twins, Word, union
 
 #: A gap wider than this many font sizes between two glyphs ends a piece.
 GAP = 1.0
@@ -162,25 +162,13 @@ def _twins(pieces: list[list[Char]]) -> set[int]:
     pieces differently, the one in longer pieces is kept: the whole line, not the half of
     its letters another copy drew apart from the rest. Two letters of one ligature share
     a box one after the other in a piece ("ff" of one glyph): both are kept."""
-    seen: dict[tuple[str, int, int], list[Char]] = {}
+    seen = Twins(TWIN)
     twins: set[int] = set()
     for chars in sorted(pieces, key=len, reverse=True):
         last: Char | None = None  # the character before in the piece, kept or not
         for char in chars:
             tol = min(0.1 * char.size, TWIN)
-            gx, gy = int(char.x0 // TWIN), int(char.y0 // TWIN)
-            twin = next(
-                (
-                    o
-                    for dx in (-1, 0, 1)
-                    for dy in (-1, 0, 1)
-                    for o in seen.get((char.text, gx + dx, gy + dy), ())
-                    if abs(o.x0 - char.x0) <= tol
-                    and abs(o.y0 - char.y0) <= tol
-                    and abs(o.size - char.size) <= tol
-                ),
-                None,
-            )
+            twin = seen.find(char.text, char.x0, char.y0, char.size, tol, tol)
             drawn_again = twin is not None and not (
                 twin is last and twin.x0 == char.x0 and twin.x1 == char.x1
             )
@@ -188,7 +176,7 @@ def _twins(pieces: list[list[Char]]) -> set[int]:
             if drawn_again:
                 twins.add(id(char))
                 continue
-            seen.setdefault((char.text, gx, gy), []).append(char)
+            seen.add(char.text, char.x0, char.y0, char.size, char)
     return twins
 
 

@@ -433,10 +433,11 @@ def paragraphs(lines: list[Line], tables: Sequence[BBox] = ()) -> list[Paragraph
         firsts[k + 1] = firsts[k] if joined else k + 1
     # For ``_grid_rows``: each row's far-apart pieces, at the row's first line (a row of
     # several lines, a statement's label and figures read apart, counts them all).
-    pieces = [_pieces(line) for line in lines]
+    own = [_pieces(line) for line in lines]
+    pieces = list(own)
     for k, start in enumerate(firsts):
         if start != k and (k + 1 == len(lines) or firsts[k + 1] != start):
-            pieces[start] = _row_pieces(lines[start : k + 1])
+            pieces[start] = _row_pieces(lines[start : k + 1], own[start : k + 1])
     out: list[Paragraph] = [Paragraph([lines[0]], words)]
     out[-1].extent = (lines[0].bbox[0], lines[0].bbox[2])
     for k, (prev, line) in enumerate(itertools.pairwise(lines)):
@@ -446,12 +447,7 @@ def paragraphs(lines: list[Line], tables: Sequence[BBox] = ()) -> list[Paragraph
             or is_vertical(line)
             or is_vertical(prev)
             or _page_number_end(k, lines)
-            or (
-                not together[k]
-                and len(pieces[firsts[k]][0]) > 1
-                and len(pieces[k + 1][0]) > 1
-                and _grid_rows(prev, line, pieces[firsts[k]], pieces[k + 1])
-            )
+            or (not together[k] and _grid_rows(prev, line, pieces[firsts[k]], pieces[k + 1]))
             or breaks(
                 prev,
                 line,
@@ -509,16 +505,17 @@ def _pieces(line: Line) -> tuple[list[tuple[float, float]], bool]:
     return spans, label
 
 
-def _row_pieces(row: list[Line]) -> tuple[list[tuple[float, float]], bool]:
-    """The far-apart pieces (``_pieces``) of a row of several lines, left to right: each
-    line's own, or the line itself where it is one piece (a name, a duty, an amount);
-    a label when its first line opens with one."""
+def _row_pieces(
+    row: list[Line], own: list[tuple[list[tuple[float, float]], bool]]
+) -> tuple[list[tuple[float, float]], bool]:
+    """The far-apart pieces of a row of several lines, left to right: each line's own
+    (``own``, their ``_pieces``), or the line itself where it is one piece (a name, a
+    duty, an amount); a label when its first line opens with one."""
     spans: list[tuple[float, float]] = []
     label = False
-    for line in sorted(row, key=lambda ln: ln.bbox[0]):
-        own, labelled = _pieces(line)
+    for line, (parts, labelled) in sorted(zip(row, own, strict=True), key=lambda p: p[0].bbox[0]):
         label = label or (not spans and labelled)
-        spans += own or [(line.bbox[0], line.bbox[2])]
+        spans += parts or [(line.bbox[0], line.bbox[2])]
     return spans, label
 
 

@@ -47,6 +47,7 @@ from docworker.decode.pdfchars import (
     starts_number,
 )
 from docworker.decode.pdfobjects import Frame, frame_of, read_objects
+from docworker.geometry import Twins
 
 _log = logging.getLogger(__name__)
 
@@ -298,24 +299,14 @@ def _without_overprints(chars: list[dict]) -> list[dict]:
     marks = [(c["text"], int(c["x0"]), int(c["top"])) for c in chars if c["text"] != " "]
     if len(set(marks)) == len(marks):
         return chars  # no two of one text in one square point: most pages, looked at cheaply
-    seen: dict[tuple[str, int, int], list[dict]] = {}
+    seen = Twins(OVERPRINT)
     kept: list[dict] = []
     for c in chars:
         text, x0, top = c["text"], c["x0"], c["top"]
-        if text == " ":
-            kept.append(c)
-            continue
-        gx, gy = round(x0), round(top)
-        if any(
-            abs(o["x0"] - x0) <= OVERPRINT
-            and abs(o["top"] - top) <= OVERPRINT
-            and o["size"] == c["size"]
-            for dx in (-1, 0, 1)
-            for dy in (-1, 0, 1)
-            for o in seen.get((text, gx + dx, gy + dy), ())
-        ):
-            continue
-        seen.setdefault((text, gx, gy), []).append(c)
+        if text != " ":
+            if seen.find(text, x0, top, c["size"], OVERPRINT, 0.0) is not None:
+                continue
+            seen.add(text, x0, top, c["size"], c)
         kept.append(c)
     return kept
 

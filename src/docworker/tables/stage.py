@@ -430,7 +430,8 @@ def _grouped(tokens: list[str]) -> list[str]:
 
 
 #: A dot leader, then two figures or more to the line's end ("Any Injury ..... 1.9 2.1").
-LED_FIGURES = re.compile(r"(?:\.\s?){4,}\s*(?:[-+(]?\d[\d.,]*%?\)?\s+){1,}[-+(]?\d[\d.,]*%?\)?\s*$")
+_FIGURE = NUMBER.pattern.strip("^$")
+LED_FIGURES = re.compile(rf"(?:\.\s?){{4,}}\s*(?:{_FIGURE}\s+)+{_FIGURE}\s*$")
 
 
 def looks_tabular(lines: Sequence[Any]) -> bool:

@@ -384,12 +384,11 @@ def _wrapped_labels(cells: list[TableCell]) -> list[TableCell]:
         label = next((c for c in below if c.col == 0 and c.text.strip()), None)
         if label is None or not label.text[0].islower():
             continue
-        if sum(1 for c in below if c.text.strip()) < 2 or r in dropped:
+        if sum(1 for c in below if c.text.strip()) < 2:
             continue
         below[below.index(label)] = label.model_copy(
             update={"text": join_lines([filled[0].text, label.text])}
         )
-        by_row[r + 1] = below
         dropped.add(r)
     if not dropped:
         return cells

@@ -21,6 +21,7 @@ import re
 import statistics
 from dataclasses import dataclass, field
 
+from docworker.decode.pdflines import SCRIPT  # a glyph under this share of the size may be a script
 from docworker.geometry import BBox, Word, union
 
 STREAM_GAP = 1.0  # a gap this many text heights wide separates two pieces of a line
@@ -80,23 +81,23 @@ def _rows_of_chars(chars: list[dict]) -> list[list[dict]]:
     return _scripts_joined(rows) if len(rows) > 1 else rows
 
 
-#: A script glyph is at most this share of its line's median character height.
-SCRIPT_HEIGHT = 0.8
-
-
 def _scripts_joined(rows: list[list[dict]]) -> list[list[dict]]:
     """``rows`` with each row of small glyphs that are super- or subscripts of the line
     next to it put on that line: a table's footnote marks ("breastfed⁹"), which stood a
     row of their own between two of its rows. Each run of the row's glyphs must touch a
     glyph of that line (before or after it, within ``SCRIPT_GAP`` of its height) and sit
     within its band."""
-    heights = [sorted(c["bottom"] - c["top"] for c in row)[len(row) // 2] for row in rows]
     tallest = [max(c["bottom"] - c["top"] for c in row) for row in rows]
+    heights: dict[int, float] = {}  # a row's median glyph height, for the rows asked about
     taken: set[int] = set()
     for i, row in enumerate(rows):
         for j in (i - 1, i + 1):
-            if not 0 <= j < len(rows) or tallest[i] > SCRIPT_HEIGHT * heights[j]:
-                continue  # a glyph too tall for a script of that line
+            if not 0 <= j < len(rows) or tallest[i] > SCRIPT * tallest[j]:
+                continue  # a glyph too tall for a script of that line (most rows: no sort)
+            if j not in heights:
+                heights[j] = sorted(c["bottom"] - c["top"] for c in rows[j])[len(rows[j]) // 2]
+            if tallest[i] > SCRIPT * heights[j]:
+                continue
             if j not in taken and _scripts_of(row, rows[j], heights[j]):
                 rows[j] += row
                 rows[j].sort(key=lambda c: c["x0"])
@@ -116,7 +117,7 @@ def _scripts_of(row: list[dict], line: list[dict], height: float) -> bool:
     reach = SCRIPT_GAP * height
     for c in row:
         h = c["bottom"] - c["top"]
-        if h > SCRIPT_HEIGHT * height or c["bottom"] <= top or c["top"] >= bottom:
+        if h > SCRIPT * height or c["bottom"] <= top or c["top"] >= bottom:
             return False
     runs: list[list[dict]] = [[row[0]]]
     for c in row[1:]:
