@@ -53,6 +53,7 @@ from docworker.stages.furniture import FOOTNOTE_MARK
 from docworker.stages.joining import join_broken, runs_on
 from docworker.stages.paragraph_breaks import SENTENCE_END, list_marker, row_end
 from docworker.stages.reading_order import Line, Paragraph, weighted_median
+from docworker.tables import render
 
 #: Block types that are written to the page's markdown, one part each.
 MARKDOWN_TYPES = frozenset(
@@ -392,7 +393,7 @@ def text_markdown(kind: str, text: str, level: int | None = None) -> str:
 def item_markdown(item: PageItem) -> str:
     """One item's markdown part (tables and every type in ``MARKDOWN_TYPES``)."""
     if item.table is not None:
-        return item.table.markdown
+        return render.page_markdown(item.table)
     assert item.paragraph is not None
     if item.kind == "code":
         return code_block(item.paragraph)
@@ -500,7 +501,7 @@ def items_blocks(items: list[PageItem], source: str) -> list[Block]:
             blocks.append(
                 Block(
                     type="table",
-                    text=table.markdown,
+                    text=render.page_markdown(table),
                     bbox=table.bbox or (0.0, 0.0, 0.0, 0.0),
                     source=source,  # type: ignore[arg-type]
                 )

@@ -5,8 +5,22 @@ The text-layer, scanned, VLM and Office table paths all build cells
 renderings, so a table reads the same whichever path found it: a GitHub pipe
 table whose first row is the header (spanned positions left empty; ``|`` and
 ``\\`` escaped), and an HTML ``<table>`` with ``rowspan``/``colspan`` and
-``<th>`` for header cells (text escaped). ``table`` does both and returns the
-``contract.Table``.
+``<th>`` for header cells (text escaped; every position of the grid is a cell
+or lies under one's span, so columns never shift). ``table`` does both and
+returns the ``contract.Table``.
+
+A table read from a page's layout (``layout=True``: the text layer's and the
+scans' finders), where no markup says which cells are headings, gets them the
+way a reader sees them: the rows under a first row's spanning heading that
+hold its sub-headings ("TOTAL | RURAL" under "DLHS-4 (2012-13)"), and the rows
+a first-row cell spans down over, are header rows too (``header_rows``); and
+its first column, the rows' labels, is ``<th>`` in the HTML, as a pipe table's
+first column is read.
+
+A page's markdown writes a table as its pipe table when that says all of it,
+and as its HTML when the pipe table would lose its structure: a spanned cell
+(a pipe table holds it in its first position only) or a header of several rows
+(a pipe table's header is one row) (``page_markdown``).
 
 Input: ``TableCell`` lists and the grid size. Output: strings, or a ``Table``.
 """
@@ -14,6 +28,7 @@ Input: ``TableCell`` lists and the grid size. Output: strings, or a ``Table``.
 from __future__ import annotations
 
 import html as _html
+import re
 
 from docworker.contract import Table, TableCell
 from docworker.geometry import BBox
@@ -45,16 +60,31 @@ def markdown(rows: list[list[str]]) -> str:
     return "\n".join(out)
 
 
-def html(cells: list[TableCell], n_rows: int) -> str:
-    """``<table>`` of ``n_rows`` rows (a row only spanned into stays an empty ``<tr>``)."""
-    by_row: dict[int, list[TableCell]] = {}
+def html(cells: list[TableCell], n_rows: int, n_cols: int = 0, stub: bool = False) -> str:
+    """``<table>`` of ``n_rows`` rows of ``n_cols`` positions (more where a cell reaches
+    further): a position no cell starts at or spans over is an empty cell, so each cell
+    stays in its column; header cells, and with ``stub`` the first column's, are
+    ``<th>`` (a row only spanned into stays an empty ``<tr>``)."""
+    starts: dict[tuple[int, int], TableCell] = {}
+    covered: set[tuple[int, int]] = set()
     for cell in cells:
-        by_row.setdefault(cell.row, []).append(cell)
+        starts.setdefault((cell.row, cell.col), cell)
+        n_cols = max(n_cols, cell.col + cell.col_span)
+        for r in range(cell.row, cell.row + cell.row_span):
+            for c in range(cell.col, cell.col + cell.col_span):
+                covered.add((r, c))
+    heads = {c.row for c in cells if c.header}
     out = ["<table>"]
     for row in range(n_rows):
         out.append("<tr>")
-        for cell in sorted(by_row.get(row, []), key=lambda c: c.col):
-            tag = "th" if cell.header else "td"
+        for col in range(n_cols):
+            cell = starts.get((row, col))
+            if cell is None:
+                if (row, col) not in covered:
+                    tag = "th" if row in heads or (stub and col == 0) else "td"
+                    out.append(f"<{tag}></{tag}>")
+                continue
+            tag = "th" if cell.header or (stub and col == 0) else "td"
             attrs = ""
             if cell.row_span > 1:
                 attrs += f' rowspan="{cell.row_span}"'
@@ -66,13 +96,96 @@ def html(cells: list[TableCell], n_rows: int) -> str:
     return "".join(out)
 
 
-def table(cells: list[TableCell], n_rows: int, n_cols: int, bbox: BBox | None = None) -> Table:
-    """``cells`` on an ``n_rows`` x ``n_cols`` grid → ``contract.Table`` with both renderings."""
+#: A year ("2007", "1999"): a sub-heading under a spanning heading, not a figure.
+_YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
+#: Rows under the first that ``header_rows`` may make header rows.
+MAX_HEADER_ROWS = 4
+
+
+def _figure(text: str) -> bool:
+    """Does a cell read as a table's data: a digit once years are left out, or a dash
+    or "NA" standing for a missing figure?"""
+    text = text.strip()
+    return any(ch.isdigit() for ch in _YEAR.sub("", text)) or text.lower() in _MISSING
+
+
+_MISSING = {"-", "–", "—", "na", "n/a", "n.a.", "nil", "x"}
+
+
+def header_rows(cells: list[TableCell]) -> list[TableCell]:
+    """``cells`` with the header rows a layout shows beyond the first: the rows that a
+    first-row cell spans down over, and, under a spanning heading, the rows of two
+    sub-headings or more ("TOTAL | RURAL", or a wrapped heading's lines), with any
+    rows between that hold only a label in the first column ("Continent and country
+    or area" over "Continent et pays ou zone | 2003 | 2004 ..."). Such rows hold no
+    figure (``_figure``) and follow header rows only (at most ``MAX_HEADER_ROWS``)."""
+    heads = {c.row for c in cells if c.header}
+    first = len(heads)  # the finder's own header rows: 0 .. first - 1
+    if not heads or heads != set(range(first)):
+        return cells
+    top = [c for c in cells if c.header]
+    spans_down = max(c.row + c.row_span for c in top)
+    spanning = [c for c in top if c.col_span > 1]
+    by_row: dict[int, list[TableCell]] = {}
+    for c in cells:
+        by_row.setdefault(c.row, []).append(c)
+    last = 0
+    for row in range(first, MAX_HEADER_ROWS + 1):
+        filled = [c for c in by_row.get(row, []) if c.text.strip()]
+        if not filled or any(_figure(c.text) for c in filled):
+            break
+        if row < spans_down or (spanning and len(filled) >= 2):
+            last = row
+        elif any(c.col > 0 for c in filled):
+            break  # a row of text under no heading: the table's first row of data
+        spanning += [c for c in filled if c.col_span > 1]
+    if not last:
+        return cells
+    return [c.model_copy(update={"header": True}) if c.row <= last else c for c in cells]
+
+
+def structured(table: Table) -> bool:
+    """Would a pipe table lose this table's structure: a spanned cell, or header rows
+    beyond the first?"""
+    return any(c.row_span > 1 or c.col_span > 1 or (c.header and c.row > 0) for c in table.cells)
+
+
+def page_markdown(table: Table) -> str:
+    """The table as a page's markdown writes it: its HTML where its pipe table would lose
+    its structure (``structured``), else the pipe table. In the markdown the HTML's text
+    keeps its ``&``, ``<`` and ``>`` as written wherever no parser could read them as
+    markup ("R&D", "x < 5"): escaped only before a name and ``;``, or a tag's start."""
+    if not (structured(table) and table.html):
+        return table.markdown
+    text = table.html.replace("&gt;", ">")
+    text = _LT.sub("<", text)
+    return _AMP.sub("&", text)
+
+
+#: ``&lt;`` that a parser would not read as a tag's start once written as ``<``.
+_LT = re.compile(r"&lt;(?![A-Za-z/!?])")
+#: ``&amp;`` that a parser would not read as an entity's start once written as ``&``.
+_AMP = re.compile(r"&amp;(?!#|[A-Za-z][A-Za-z0-9]*;)")
+
+
+def table(
+    cells: list[TableCell],
+    n_rows: int,
+    n_cols: int,
+    bbox: BBox | None = None,
+    *,
+    layout: bool = False,
+) -> Table:
+    """``cells`` on an ``n_rows`` x ``n_cols`` grid → ``contract.Table`` with both renderings;
+    with ``layout``, read from a page's layout: header rows (``header_rows``) and the
+    first column's row headings inferred (module docstring)."""
+    if layout:
+        cells = header_rows(cells)
     return Table(
         bbox=bbox,
         n_rows=n_rows,
         n_cols=n_cols,
         cells=cells,
         markdown=markdown(grid(cells, n_rows, n_cols)),
-        html=html(cells, n_rows),
+        html=html(cells, n_rows, n_cols, stub=layout and n_cols > 1),
     )

@@ -263,7 +263,9 @@ def table_in(
         for r, c in sorted(grid)
     ]
     box = tuple(round(v, 2) for v in region.bbox)
-    table = render.table(cells, len(rows), len(columns), box)  # type: ignore[arg-type]
+    table = render.table(  # type: ignore[arg-type]
+        cells, len(rows), len(columns), box, layout=True
+    )
     return table, inside
 
 
@@ -316,5 +318,6 @@ def borderless(lines: list[Line]) -> list[Table]:
     for box, cells in stream_tables(word_rows(words)):
         n_rows = max(c.row for c in cells) + 1
         n_cols = max(c.col + c.col_span for c in cells)
-        out.append(render.table(cells, n_rows, n_cols, tuple(round(v, 2) for v in box)))
+        at = tuple(round(v, 2) for v in box)
+        out.append(render.table(cells, n_rows, n_cols, at, layout=True))  # type: ignore[arg-type]
     return out

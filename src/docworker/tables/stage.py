@@ -320,7 +320,7 @@ class TableStage:
         if filled / len(cells) < self.min_fill and not sparse:
             return None
         box = tuple(round(float(v), 2) for v in bbox)
-        return render.table(cells, n_rows, n_cols, box)  # type: ignore[arg-type]
+        return render.table(cells, n_rows, n_cols, box, layout=True)  # type: ignore[arg-type]
 
 
 def lift_title(

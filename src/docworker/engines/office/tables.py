@@ -187,7 +187,7 @@ def build_table(rows: list[list[_Cell]]) -> Table | None:
         n_cols=n_cols,
         cells=cells,
         markdown="\n".join(lines),
-        html=render.html(cells, len(rows)),
+        html=render.html(cells, len(rows), n_cols),
     )
 
 
