@@ -7,9 +7,11 @@ what a reader of the markdown can tell of a cell's neighbours and headings.
 
 from __future__ import annotations
 
+import os
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pytest
 from bench.quality.tablegrid import Grid, tables_in
 
 from docworker import decode
@@ -19,6 +21,7 @@ from docworker.isolation import tasks
 from docworker.tables import render
 
 ROOT = Path(__file__).resolve().parents[1]
+CORPUS = Path(os.environ.get("FUZZ_CORPUS", str(ROOT.parent / "shared" / "corpus")))
 
 
 def _cell(row: int, col: int, text: str, **kw) -> TableCell:
@@ -170,3 +173,18 @@ def test_corpus_two_level_header_reaches_the_page_markdown():
     assert [c.text for c in grid.neighbours(figure, "left")] == ["30.0"]
     blocks = [b for b in page.blocks if b.type == "table"]
     assert blocks and blocks[0].text.startswith("<table>")
+
+
+def test_corpus_group_headings_over_wrapped_sub_headings():
+    path = CORPUS / "tabula" / "12s0324.pdf"
+    if not path.exists():
+        pytest.skip(f"{path} not available")
+    doc = tasks.DocTask(str(path), decode.PDF, None, 10, 14400.0, 40_000_000)
+    page = cpu.read_page(tasks.PageTask(doc=doc, number=1))
+    assert (
+        '<tr><th></th><th colspan="3">Total</th><th colspan="3">Male</th>'
+        '<th colspan="3">Female</th></tr>'
+    ) in page.markdown
+    grid = next(g for g in tables_in(page.markdown) if any(c.text == "7,191.7" for c in g.cells))
+    figure = _find(grid, "7,191.7")
+    assert {c.text for c in grid.heading(figure, "top")} == {"18 years and over", "Male"}

@@ -752,6 +752,42 @@ def test_stream_table_heads_centred_over_narrow_and_wide_columns(tmp_path):
     assert grid[1] == ["01", "Aguascalientes", "001", "Aguascalientes", "0094", "Granja Adelita"]
 
 
+def test_stream_table_group_headings_span_their_columns(tmp_path):
+    """A statistical abstract's header without rules to read: "Male" and "Female" each
+    centred over two columns of figures, their heads "Under 18" / "years" and "18 years"
+    / "and over" wrapped onto two lines, "Offense charged" over the labels. The group
+    headings span their two columns, the wrapped heads are one row under them, and the
+    labels' column belongs to no group."""
+    cols = [200, 260, 320, 380]  # the figures' right edges
+    ops = [_text(60, 520, "Offense charged", 8)]
+    for k, group in enumerate(("Male", "Female")):
+        middle = (cols[2 * k] - 30 + cols[2 * k + 1]) / 2
+        ops.append(_text(middle - width(group, 8) / 2, 532, group, 8))
+    heads = [("Under 18", "years"), ("18 years", "and over")] * 2
+    for right, (top, bottom) in zip(cols, heads, strict=True):
+        ops.append(_text(right - width(top, 8), 520, top, 8))
+        ops.append(_text(right - width(bottom, 8), 510, bottom, 8))
+    rows = [("Total", "1,071.6", "7,191.7", "468.3", "2,330.9"),
+            ("Violent crime", "56.5", "323.7", "12.6", "75.2"),
+            ("Robbery", "22.9", "67.1", "2.5", "9.5"),
+            ("Burglary", "53.4", "151.7", "6.9", "29.0"),
+            ("Arson", "3.7", "4.4", "0.6", "1.1")]  # fmt: skip
+    for r, (label, *figures) in enumerate(rows):
+        y = 496 - 11 * r
+        ops.append(_text(60, y, label, 8))
+        ops += [_text(right - width(f, 8), y, f, 8) for right, f in zip(cols, figures, strict=True)]
+    tables = _tables(tmp_path, stream_pdf(b"\n".join(ops)))
+    assert len(tables) == 1
+    table = tables[0]
+    heads = [(c.row, c.col, c.col_span, c.text) for c in table.cells if c.row == 0 and c.text]
+    assert heads == [(0, 1, 2, "Male"), (0, 3, 2, "Female")]
+    assert [c.text for c in sorted(table.cells, key=lambda c: c.col) if c.row == 1] == [
+        "Offense charged", "Under 18 years", "18 years and over", "Under 18 years",
+        "18 years and over"]  # fmt: skip
+    assert all(c.header for c in table.cells if c.row <= 1)
+    assert _grid(table)[2] == list(rows[0])
+
+
 def test_stream_table_row_label_wrapped_onto_a_second_line_is_one_row(tmp_path):
     """A statistical abstract's rows: "Murder and nonnegligent" wraps onto a line of its
     own over "manslaughter." and the row's figures. The label is one cell of that row,
@@ -1133,10 +1169,14 @@ def test_a_title_row_across_a_ruled_table_is_lifted_out_of_it():
 
 def test_a_wrapped_stream_header_becomes_one_row_and_two_levels_stay():
     from docworker.contract import TableCell
-    from docworker.tables.stream import _one_header_row
+    from docworker.tables.stream import _header_count
+    from docworker.tables.stream import _one_header_row as one_row
 
     def row(r, texts, header=False):
         return [TableCell(row=r, col=c, text=t, header=header) for c, t in enumerate(texts) if t]
+
+    def _one_header_row(cells, n_header):  # as the stream finder calls it
+        return one_row(cells, _header_count(cells, n_header))
 
     cells = (
         row(0, ["", "", "Asian Pacific"], True)
@@ -1171,6 +1211,44 @@ def test_a_wrapped_stream_header_becomes_one_row_and_two_levels_stay():
     text_rows = row(0, ["Name", "Role"], True) + row(1, ["Ann", "Chair"]) + row(2, ["Bo", "Clerk"])
     text_rows += row(3, ["Cy", "Member"]) + row(4, ["Di", "2"])
     assert _one_header_row(text_rows, 0) == text_rows  # the number comes too late
+    # Group headings spanning the first row, sub-headings wrapped over two lines with a
+    # number among their words ("Under 18" / "years"): the two lines are one row under
+    # the group headings (tabula's 12s0324, Arrests by Sex and Age).
+    cells = [
+        TableCell(row=0, col=1, col_span=2, text="Male", header=True),
+        TableCell(row=0, col=3, col_span=2, text="Female", header=True),
+        *row(1, ["Offense charged", "Under 18", "18 years", "Under 18", "18 years"]),
+        *row(2, ["", "years", "and over", "years", "and over"]),
+        *row(3, ["Total", "1,071.6", "7,191.7", "468.3", "2,330.9"]),
+        *row(4, ["Arson", "3.7", "4.4", "0.6", "1.1"]),
+    ]
+    merged = _one_header_row(cells, 1)
+    assert [(c.row, c.col, c.col_span, c.text) for c in merged if c.row == 0] == [
+        (0, 1, 2, "Male"),
+        (0, 3, 2, "Female"),
+    ]
+    assert [(c.text, c.header) for c in merged if c.row == 1] == [
+        ("Offense charged", True),
+        ("Under 18 years", True),
+        ("18 years and over", True),
+        ("Under 18 years", True),
+        ("18 years and over", True),
+    ]
+    assert [c.text for c in merged if c.row == 2] == [
+        "Total",
+        "1,071.6",
+        "7,191.7",
+        "468.3",
+        "2,330.9",
+    ]
+    # A section's label under the header ends it: it is the body's first row.
+    sections = [
+        TableCell(row=0, col=1, col_span=2, text="DLHS-4", header=True),
+        *row(1, ["Indicators", "TOTAL", "RURAL"], True),
+        *row(2, ["Child feeding practices (%)"]),
+        *row(3, ["Breastfed", "76.9", "80.0"]),
+    ]
+    assert _header_count(sections, 2) == 2 and _one_header_row(sections, 2) == sections
 
 
 @needs_corpus

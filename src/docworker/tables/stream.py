@@ -6,7 +6,9 @@ gaps share at least ``MIN_GUTTERS`` blank gutters is a table, one row per
 text line, with the header lines just above that fit its columns (never above
 a rule across the table, such as the top rule under a caption, but across the
 rule under a header that has the top rule over it: booktabs); header lines
-with no cell across columns are one header wrapped, and become one row. A prose column
+with no cell across columns are one header wrapped, and become one row; headings
+centred each over a group of columns on the first line span their group, and the
+lines under them become one row. A prose column
 at either edge (a neighbouring text column) is left out, and a plain line
 reaching over the columns (a note between two tables) splits the run. The
 body cells must be short, mostly filled and readable text, so prose,
@@ -363,7 +365,69 @@ def _stream_cells(
         max(ln.x1 for ln in rows),
         max(ln.bottom for ln in rows),
     )
+    n_header = _header_count(cells, n_header)
+    if n_header >= 2:
+        cells = _group_heads(cells, rows, gutters, (box[0], box[2]))
     return box, _wrapped_labels(_one_header_row(cells, n_header))
+
+
+def _group_heads(
+    cells: list[TableCell], rows: list[WordRow], gutters: list[Gutter], edges: tuple[float, float]
+) -> list[TableCell]:
+    """``cells`` with the first row's headings that each sit centred over a group of
+    columns ("Total", "Male", "Female" over three columns each, their "Total | Under 18
+    years | 18 years and over" on the lines below) spanning their group: two headings
+    or more, each one column wide, over sub-headings on the next line. A first-row
+    head with nothing under it ("Retriever") heads its own column only. Each other
+    column goes to the nearest group heading; a group then loses its far columns until
+    the heading sits over its middle (the row labels' column stays out)."""
+    first = [c for c in cells if c.row == 0 and c.text.strip()]
+    below = [c for c in cells if c.row == 1 and c.text.strip()]
+    if len(first) < 2 or len(below) <= len(first) or any(c.col_span > 1 for c in first):
+        return cells
+    parts = parts_of(rows[0], gutters)
+    if [p[0] for p in parts] != [c.col for c in first]:
+        return cells
+    plain = {c.col for c in first if not any(b.col <= c.col < b.col + b.col_span for b in below)}
+    heads = [(col, (ws[0].x0 + ws[-1].x1) / 2) for col, _, ws in parts if col not in plain]
+    if len(heads) < 2:
+        return cells
+    bounds = [edges[0], *(x for a, b in gutters for x in (a, b)), edges[1]]
+    extent = [(bounds[2 * k], bounds[2 * k + 1]) for k in range(len(gutters) + 1)]
+    owner = {
+        col: min(range(len(heads)), key=lambda k: abs(heads[k][1] - (a + b) / 2))
+        for col, (a, b) in enumerate(extent)
+        if col not in plain
+    }
+    spans: dict[int, tuple[int, int]] = {}
+    for k, (col, middle) in enumerate(heads):
+        group = [c for c, o in owner.items() if o == k]
+        lo, hi = min(group), max(group)
+        if hi - lo + 1 != len(group):
+            return cells  # a group split by another's column: no grouping this reading trusts
+        while hi > lo:
+            width = extent[hi][1] - extent[lo][0]
+            off = middle - (extent[lo][0] + extent[hi][1]) / 2
+            if abs(off) <= GROUP_CENTRED * width:
+                break
+            if off > 0:
+                lo += 1
+            else:
+                hi -= 1
+        if not lo <= col <= hi:
+            return cells
+        spans[col] = (lo, hi - lo + 1)
+    out = []
+    for c in cells:
+        if c.row == 0 and c.col in spans:
+            lo, span = spans[c.col]
+            c = c.model_copy(update={"col": lo, "col_span": span})
+        out.append(c)
+    return out
+
+
+#: A group heading sits over its columns' middle within this share of their width.
+GROUP_CENTRED = 0.15
 
 
 def _wrapped_labels(cells: list[TableCell]) -> list[TableCell]:
@@ -414,32 +478,58 @@ def _filled_columns(col_hits: list[int], n: int, cells: list[TableCell]) -> bool
 
 
 def _numbers(cells: list[TableCell], row: int) -> int:
-    return sum(1 for c in cells if c.row == row and any(NUMBER.match(t) for t in c.text.split()))
+    """Cells of ``row`` that hold figures only: "11,062.6", "12 %" (a head that
+    holds a number among words, "Under 18", is no figure)."""
+    return sum(
+        1
+        for c in cells
+        if c.row == row and c.text.split() and all(NUMBER.match(t) for t in c.text.split())
+    )
+
+
+def _header_count(cells: list[TableCell], n_header: int) -> int:
+    """The header's lines: the ``n_header`` lines over the run, and the run's first lines
+    with no figure over the first line with one (two at most: "Inhibitor" over
+    "concentration (g)" over "0 | 0.0335 | ..."): a header line that fits the columns is
+    read with the body. A line with text in its first column only (a section's label,
+    "Child feeding practices (%)", under the header) ends the header as a line of
+    figures does."""
+    n_rows = max(c.row for c in cells) + 1
+
+    def ends(row: int) -> bool:
+        filled = [c for c in cells if c.row == row and c.text.strip()]
+        return _numbers(cells, row) > 0 or (len(filled) == 1 and filled[0].col == 0)
+
+    first = n_header
+    while first < min(n_header + 2, n_rows) and not ends(first):
+        first += 1
+    if first > n_header and first < n_rows and ends(first):
+        return first
+    return n_header
 
 
 def _one_header_row(cells: list[TableCell], n_header: int) -> list[TableCell]:
     """Header lines that are one header wrapped ("Asian Pacific" over "Islander")
-    → one header row, each column's lines joined top to bottom.
+    → one header row, each column's lines joined top to bottom; under a first row of
+    group headings spanning columns ("Male" over "Under 18 | 18 years", ``_group_heads``)
+    the lines below it are one row, and the group headings stay a row over it.
 
-    Only when no header cell spans columns: a header of two levels ("Male"
-    over "Under 18 | 18 years") keeps its rows.
+    A header of lines with other cells across columns keeps its rows.
     """
-    n_rows = max(c.row for c in cells) + 1
-    # A header line that fits the columns is read with the body: the lines with no number
-    # over the first line with one (two at most: "Inhibitor" over "concentration (g)"
-    # over "0 | 0.0335 | ...") are the header.
-    first = n_header
-    while first < min(n_header + 2, n_rows) and not _numbers(cells, first):
-        first += 1
-    if first > n_header and first < n_rows and _numbers(cells, first):
-        n_header = first
     head = [c for c in cells if c.row < n_header]
-    if n_header < 2 or any(c.col_span > 1 for c in head):
+    # Group headings spanning the first row (``_group_heads``) stay a row over the rest.
+    top = 1 if any(c.col_span > 1 for c in head if c.row == 0) else 0
+    if n_header - top < 2 or any(c.col_span > 1 for c in head if c.row >= top):
         return cells
     texts: dict[int, list[str]] = {}
     for cell in sorted(head, key=lambda c: c.row):
-        if cell.text:
+        if cell.text and cell.row >= top:
             texts.setdefault(cell.col, []).append(cell.text)
-    merged = [TableCell(row=0, col=col, text=" ".join(t), header=True) for col, t in texts.items()]
-    body = [c.model_copy(update={"row": c.row - n_header + 1}) for c in cells if c.row >= n_header]
-    return sorted(merged, key=lambda c: c.col) + body
+    merged = [
+        TableCell(row=top, col=col, text=" ".join(t), header=True) for col, t in texts.items()
+    ]
+    kept = [c for c in head if c.row < top]
+    body = [
+        c.model_copy(update={"row": c.row - n_header + top + 1}) for c in cells if c.row >= n_header
+    ]
+    return kept + sorted(merged, key=lambda c: c.col) + body
