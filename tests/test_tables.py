@@ -788,6 +788,32 @@ def test_stream_table_group_headings_span_their_columns(tmp_path):
     assert _grid(table)[2] == list(rows[0])
 
 
+def test_stream_table_heading_over_two_columns_crossing_their_gutter(tmp_path):
+    """A paper's table: "Train" centred over two columns of figures reaches over the
+    gutter between them. The body's gutters are the table's (the two columns stay two,
+    they had been one cell "79,168 58,880"), and "Train" spans both."""
+    rights = [200, 250, 290, 330]
+    ops = [_text(60, 520, "Dataset", 8)]
+    for text, middle in (("Train", 212.0), ("Dev", 280.0), ("Test", 320.0)):
+        ops.append(_text(middle - width(text, 8) / 2, 520, text, 8))
+    rows = [("Natural Questions", "79,168", "58,880", "8,757", "3,610"),
+            ("TriviaQA", "78,785", "60,413", "8,837", "11,313"),
+            ("WebQuestions", "3,417", "2,474", "361", "2,032"),
+            ("CuratedTREC", "1,353", "1,125", "133", "694"),
+            ("SQuAD", "78,713", "70,096", "8,886", "10,570")]  # fmt: skip
+    for r, (label, *figures) in enumerate(rows):
+        y = 508 - 11 * r
+        ops.append(_text(60, y, label, 8))
+        ops += [_text(x - width(f, 8), y, f, 8) for x, f in zip(rights, figures, strict=True)]
+    tables = _tables(tmp_path, stream_pdf(b"\n".join(ops)))
+    assert len(tables) == 1
+    table = tables[0]
+    assert (table.n_rows, table.n_cols) == (6, 5)
+    heads = [(c.col, c.col_span, c.text) for c in table.cells if c.row == 0 and c.text]
+    assert heads == [(0, 1, "Dataset"), (1, 2, "Train"), (3, 1, "Dev"), (4, 1, "Test")]
+    assert _grid(table)[1] == list(rows[0])
+
+
 def test_stream_table_row_label_wrapped_onto_a_second_line_is_one_row(tmp_path):
     """A statistical abstract's rows: "Murder and nonnegligent" wraps onto a line of its
     own over "manslaughter." and the row's figures. The label is one cell of that row,

@@ -173,6 +173,11 @@ def _led(rich: list[WordRow], gutters: list[Gutter], leaders: Sequence[BBox]) ->
     return 2 * led > len(rich)
 
 
+def _has_figure(line: WordRow) -> bool:
+    """Does a line hold a figure (a word that is a number, ``NUMBER``)?"""
+    return any(NUMBER.match(w.text) for w in line.words)
+
+
 def _rich(line: WordRow) -> bool:
     """A line of enough pieces for a table's row: ``MIN_PIECES``, or one fewer where a dot
     leader leads its label to its figures (a statement's "Net income ..... 1,234 1,100")."""
@@ -230,6 +235,12 @@ def _run_tables(
         ]
         return stream_tables(word_rows(keep), rules, leaders)
     gutters = blank_gutters(rich, left, right, len(rich) // 8, 0.5 * size)
+    if len(rich) > MIN_ROWS and not _has_figure(rich[0]):
+        # A first line of headings alone (group headings over several columns each,
+        # "Top-20" over "NQ | TriviaQA | WQ | TREC") may reach over the body's gutters.
+        under = blank_gutters(rich[1:], left, right, (len(rich) - 1) // 8, 0.5 * size)
+        if len(under) >= len(gutters):
+            gutters = under
     led = 2 * sum(1 for ln in rich if ln.led) > len(rich)  # labels led to their figures
     if len(gutters) < MIN_GUTTERS - led or _side_by_side(rich, gutters, leaders):
         return []
@@ -366,9 +377,47 @@ def _stream_cells(
         max(ln.bottom for ln in rows),
     )
     n_header = _header_count(cells, n_header)
+    cells = _gutter_heads(cells, rows[: max(n_header, 1)], gutters)
     if n_header >= 2:
         cells = _group_heads(cells, rows, gutters, (box[0], box[2]))
     return box, _wrapped_labels(_one_header_row(cells, n_header))
+
+
+def _gutter_heads(
+    cells: list[TableCell], heads: list[WordRow], gutters: list[Gutter]
+) -> list[TableCell]:
+    """``cells`` with each header cell that lies inside a gutter, over its middle, heading
+    the columns on both sides ("Train" centred over two columns of figures) where no
+    other header cell heads the far one (a head over a wide column of short entries,
+    "Nombre Municipio", keeps the nearer column: ``parts_of``)."""
+    found: dict[tuple[int, int], tuple[int, int]] = {}  # (row, col) -> the gutter's columns
+    for r, line in enumerate(heads):
+        for first, last, ws in parts_of(line, gutters):
+            x0, x1 = ws[0].x0, ws[-1].x1
+            for g, (a, b) in enumerate(gutters):
+                middle = (a + b) / 2
+                if first == last and a <= x0 and x1 <= b:
+                    if abs((x0 + x1) / 2 - middle) <= GUTTER_MIDDLE * (b - a):
+                        found[(r, first)] = (g, g + 1)
+    if not found:
+        return cells
+    out = []
+    for c in cells:
+        cols = found.get((c.row, c.col)) if c.header else None
+        if cols is not None:
+            far = cols[1] if c.col == cols[0] else cols[0]
+            if not any(
+                o is not c and o.header and o.text.strip() and o.col <= far < o.col + o.col_span
+                for o in cells
+            ):
+                c = c.model_copy(update={"col": cols[0], "col_span": 2})
+        out.append(c)
+    return out
+
+
+#: A head inside a gutter, this share of the gutter's width from its middle or nearer,
+#: heads the columns on both sides (``_gutter_heads``).
+GUTTER_MIDDLE = 0.2
 
 
 def _group_heads(
@@ -383,24 +432,28 @@ def _group_heads(
     the heading sits over its middle (the row labels' column stays out)."""
     first = [c for c in cells if c.row == 0 and c.text.strip()]
     below = [c for c in cells if c.row == 1 and c.text.strip()]
-    if len(first) < 2 or len(below) <= len(first) or any(c.col_span > 1 for c in first):
+    if len(first) < 2 or len(below) <= len(first):
         return cells
     parts = parts_of(rows[0], gutters)
     if [p[0] for p in parts] != [c.col for c in first]:
         return cells
-    plain = {c.col for c in first if not any(b.col <= c.col < b.col + b.col_span for b in below)}
-    heads = [(col, (ws[0].x0 + ws[-1].x1) / 2) for col, _, ws in parts if col not in plain]
+    plain = {
+        c.col
+        for c in first
+        if c.col_span == 1 and not any(b.col <= c.col < b.col + b.col_span for b in below)
+    }
+    heads = [(col, last, (ws[0].x0 + ws[-1].x1) / 2) for col, last, ws in parts if col not in plain]
     if len(heads) < 2:
         return cells
     bounds = [edges[0], *(x for a, b in gutters for x in (a, b)), edges[1]]
     extent = [(bounds[2 * k], bounds[2 * k + 1]) for k in range(len(gutters) + 1)]
     owner = {
-        col: min(range(len(heads)), key=lambda k: abs(heads[k][1] - (a + b) / 2))
+        col: min(range(len(heads)), key=lambda k: abs(heads[k][2] - (a + b) / 2))
         for col, (a, b) in enumerate(extent)
         if col not in plain
     }
     spans: dict[int, tuple[int, int]] = {}
-    for k, (col, middle) in enumerate(heads):
+    for k, (col, last, middle) in enumerate(heads):
         group = [c for c, o in owner.items() if o == k]
         lo, hi = min(group), max(group)
         if hi - lo + 1 != len(group):
@@ -414,7 +467,7 @@ def _group_heads(
                 lo += 1
             else:
                 hi -= 1
-        if not lo <= col <= hi:
+        if not lo <= col <= last <= hi:
             return cells
         spans[col] = (lo, hi - lo + 1)
     out = []
