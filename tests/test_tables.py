@@ -351,6 +351,26 @@ def _rules_as_images_pdf(ops: list[bytes], rules: list[tuple[float, float, float
     )
 
 
+def test_a_short_ruled_table_with_two_figures_in_every_cell_of_a_column_is_undivided():
+    """A paper's table of three rows whose vertical rules part the groups ("CS", "Bio")
+    but not each group's two columns: every body cell under a group holds two figures
+    side by side ("98.4 712"). The rules miss columns: the stream finder reads them."""
+    from docworker.contract import TableCell
+    from docworker.tables.stage import _undivided
+
+    def cells(rows):
+        return [
+            TableCell(row=r, col=c, text=t) for r, row in enumerate(rows) for c, t in enumerate(row)
+        ]
+
+    rows = [["Statistical", "98.4 712", "94.4 928"], ["Hybrid", "91.5 1990", "92.1 3126"],
+            ["Off-the-shelf", "97.4 873", "77.5 1206"]]  # fmt: skip
+    assert _undivided(cells(rows))
+    rows[1][1:] = ["91.5", "92.1"]  # a cell of the three holds one figure: the rules may be right
+    assert not _undivided(cells(rows))
+    assert not _undivided(cells(rows[:2]))
+
+
 def test_a_table_ruled_with_images_stretched_into_lines_is_found(tmp_path):
     """An IJCAI paper's table whose rules are pictures, each one pixel stretched into a
     line: they rule the table as paths would (it had been read as a list). A cell's two

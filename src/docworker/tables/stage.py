@@ -407,7 +407,17 @@ def _undivided(cells: list[TableCell]) -> bool:
             columns.setdefault(cell.col, []).append(
                 side_by_side and 2 * sum(numeric) >= len(tokens)
             )
-    return any(len(v) >= 6 and 2 * sum(v) > len(v) for v in columns.values())
+    return any(
+        (len(v) >= UNDIVIDED_ROWS and 2 * sum(v) > len(v)) or (len(v) >= MIN_ROWS_ALL and all(v))
+        for v in columns.values()
+    )
+
+
+#: Body cells a column needs for ``_undivided``'s majority; with fewer (a paper's table
+#: of three rows, "98.4 712" in each cell under "CS"), every one of at least
+#: ``MIN_ROWS_ALL`` must hold numbers side by side.
+UNDIVIDED_ROWS = 6
+MIN_ROWS_ALL = 3
 
 
 _GROUP = re.compile(r"\d{3}")
