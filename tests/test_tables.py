@@ -834,6 +834,40 @@ def test_stream_table_heading_over_two_columns_crossing_their_gutter(tmp_path):
     assert _grid(table)[1] == list(rows[0])
 
 
+def _booktabs_pdf(rule_between_rows: bool = False) -> bytes:
+    """A paper's short table between booktabs rules: heads set close ("Top-1 Top-5"
+    a word space apart, one piece of text), two rows of figures."""
+    ops = [b"0.6 w"]
+    for y in (536, 520, 492) + ((506,) if rule_between_rows else ()):
+        ops.append(b"300 %d m 520 %d l S" % (y, y))
+    heads = [(360, "Top-1"), (390, "Top-5"), (420, "Top-20"), (455, "Top-100")]
+    ops += [_text(x, 525, t, 9) for x, t in heads]
+    rows = [("Gold", "44.9", "66.8", "78.1", "85.0"),
+            ("Dist. Sup.", "43.9", "65.3", "77.1", "84.4")]  # fmt: skip
+    for r, (label, *figures) in enumerate(rows):
+        y = 509 - 12 * r
+        ops.append(_text(305, y, label, 9))
+        ops += [
+            _text(x + (width(h, 9) - width(f, 9)) / 2, y, f, 9)
+            for (x, h), f in zip(heads, figures, strict=True)
+        ]
+    return stream_pdf(b"\n".join(ops))
+
+
+def test_a_short_table_between_booktabs_rules_is_a_table(tmp_path):
+    """Two rows under a header, between a top rule, a mid rule and a bottom rule: a
+    table (four rows of figures are needed elsewhere), its heads cut at the gutters."""
+    tables = _tables(tmp_path, _booktabs_pdf())
+    assert len(tables) == 1
+    assert _grid(tables[0]) == [
+        ["", "Top-1", "Top-5", "Top-20", "Top-100"],
+        ["Gold", "44.9", "66.8", "78.1", "85.0"],
+        ["Dist. Sup.", "43.9", "65.3", "77.1", "84.4"],
+    ]
+    # A rule between the rows too: a form's ruled lines, not booktabs.
+    assert _tables(tmp_path, _booktabs_pdf(rule_between_rows=True), "form.pdf") == []
+
+
 def test_stream_table_row_label_wrapped_onto_a_second_line_is_one_row(tmp_path):
     """A statistical abstract's rows: "Murder and nonnegligent" wraps onto a line of its
     own over "manslaughter." and the row's figures. The label is one cell of that row,

@@ -8,7 +8,8 @@ a rule across the table, such as the top rule under a caption, but across the
 rule under a header that has the top rule over it: booktabs); header lines
 with no cell across columns are one header wrapped, and become one row; headings
 centred each over a group of columns on the first line span their group, and the
-lines under them become one row. A prose column
+lines under them become one row. Between booktabs rules (top, under the header,
+bottom, none between the rows) two rows of figures are enough. A prose column
 at either edge (a neighbouring text column) is left out, and a plain line
 reaching over the columns (a note between two tables) splits the run. The
 body cells must be short, mostly filled and readable text, so prose,
@@ -121,6 +122,13 @@ def stream_tables(
     found = []
     for run in _runs(lines):
         found += _run_tables(lines, run, list(rules), leaders)
+    for run in _runs(lines, BOOKTABS_ROWS):
+        rich = [lines[k] for k in run if _rich(lines[k])]
+        figures = all(sum(1 for w in ln.words if NUMBER.match(w.text)) >= 2 for ln in rich)
+        if len(rich) < MIN_ROWS and figures and _booktabs(rich, rules):
+            # A short table set between booktabs rules (top, mid under its header,
+            # bottom): two rows under a header are a table.
+            found += _run_tables(lines, run, list(rules), leaders, len(rich))
     if found or not leaders:
         return found
     # None found: where dot leaders lead labels to their figures, a row of three pieces
@@ -173,6 +181,34 @@ def _led(rich: list[WordRow], gutters: list[Gutter], leaders: Sequence[BBox]) ->
     return 2 * led > len(rich)
 
 
+#: Rich lines (rows under a header) a table set between booktabs rules needs.
+BOOKTABS_ROWS = 2
+
+
+def _booktabs(rich: list[WordRow], rules: Sequence[Seg]) -> bool:
+    """Are the lines ``rich`` a table's rows set between booktabs rules: one under the
+    last (within two text heights), one over the first (the mid rule, as near), and one
+    over that, a header's height higher at most (the top rule), and none between the
+    rows (a form rules every line); the rules of one width (ends within two text
+    heights), eight text heights or more, under the lines (a table level with a
+    neighbouring column's prose: its rows hold that prose too)?"""
+    size = statistics.median(ln.size for ln in rich)
+    left, right = min(ln.x0 for ln in rich), max(ln.x1 for ln in rich)
+    wide = [r for r in rules if r.hi - r.lo >= 8 * size and r.lo < right and r.hi > left]
+    top_y, bottom_y = rich[0].top, rich[-1].bottom
+    for under in (r for r in wide if bottom_y - 0.2 * size <= r.pos <= bottom_y + 2 * size):
+        same = [
+            r for r in wide if abs(r.lo - under.lo) <= 2 * size and abs(r.hi - under.hi) <= 2 * size
+        ]
+        mids = [r.pos for r in same if top_y - 2 * size <= r.pos <= top_y + 0.2 * size]
+        if not mids or any(max(mids) < r.pos < under.pos for r in same):
+            continue
+        reach = max(mids) - (HEADER_LINES + 1) * 1.2 * size
+        if any(reach <= r.pos < max(mids) - size for r in same):
+            return True
+    return False
+
+
 def _has_figure(line: WordRow) -> bool:
     """Does a line hold a figure (a word that is a number, ``NUMBER``)?"""
     return any(NUMBER.match(w.text) for w in line.words)
@@ -184,8 +220,9 @@ def _rich(line: WordRow) -> bool:
     return len(line.pieces) >= (MIN_PIECES - 1 if line.led else MIN_PIECES)
 
 
-def _runs(lines: list[WordRow]) -> list[list[int]]:
-    """Stretches of lines from one rich line to the last near it (few plain lines between)."""
+def _runs(lines: list[WordRow], min_rows: int = MIN_ROWS) -> list[list[int]]:
+    """Stretches of lines from one rich line to the last near it (few plain lines between),
+    of ``min_rows`` rich lines or more."""
     runs: list[list[int]] = []
     cur: list[int] = []
     plain = 0
@@ -206,16 +243,21 @@ def _runs(lines: list[WordRow]) -> list[list[int]]:
     out = []
     for run in runs:
         rich = [i for i in run if _rich(lines[i])]
-        if len(rich) >= MIN_ROWS:
+        if len(rich) >= min_rows:
             out.append(list(range(rich[0], rich[-1] + 1)))
     return out
 
 
 def _run_tables(
-    lines: list[WordRow], run: list[int], rules: list[Seg], leaders: Sequence[BBox]
+    lines: list[WordRow],
+    run: list[int],
+    rules: list[Seg],
+    leaders: Sequence[BBox],
+    min_rows: int = MIN_ROWS,
 ) -> list:
+    booktabs = min_rows < MIN_ROWS  # a short table between booktabs rules (``_booktabs``)
     rich = [lines[k] for k in run if _rich(lines[k])]
-    if len(rich) < MIN_ROWS:
+    if len(rich) < min_rows:
         return []
     size = statistics.median(ln.size for ln in rich)
     left = min(ln.x0 for ln in rich)
@@ -274,9 +316,12 @@ def _run_tables(
         line, below = lines[k], lines[k + 1]
         if below.top - line.bottom > 2.0 * max(size, line.size):
             break
-        if any(p[-1].x1 - p[0].x0 > 0.6 * width for p in line.pieces):
-            break
         parts = parts_of(line, gutters)
+        # A line of running text; between booktabs rules, heads set close (one piece,
+        # "Top-1 Top-5 Top-20") are cut at the gutters first.
+        spread = [ws for _, _, ws in parts] if booktabs else line.pieces
+        if any(ws[-1].x1 - ws[0].x0 > 0.6 * width for ws in spread):
+            break
         overhang = max(left - line.x0, line.x1 - right)
         if overhang > size and (overhang > HEADER_OVERHANG * size or len(parts) < 2):
             # Wider than the rows: a paragraph over the table, unless a few heads
@@ -297,7 +342,9 @@ def _run_tables(
             crossed = True
         rows.insert(0, k)
         k -= 1
-    result = _stream_cells([lines[k] for k in rows], gutters, len(rows) - len(run), led)
+    result = _stream_cells(
+        [lines[k] for k in rows], gutters, len(rows) - len(run), led, min(min_rows, MIN_ROWS)
+    )
     return [result] if result is not None else []
 
 
@@ -332,7 +379,11 @@ def _centred(words: list[Word], left: float, right: float) -> bool:
 
 
 def _stream_cells(
-    rows: list[WordRow], gutters: list[Gutter], n_header: int, led: bool = False
+    rows: list[WordRow],
+    gutters: list[Gutter],
+    n_header: int,
+    led: bool = False,
+    min_rows: int = MIN_ROWS,
 ) -> tuple[BBox, list[TableCell]] | None:
     """The cells of a run's rows, or None where they fail the guards against prose (short
     cells: not counting the first column's where dot leaders lead its labels, ``led``)."""
@@ -360,7 +411,7 @@ def _stream_cells(
             )
     # False-positive guards: enough body rows, filled, short cells, no empty column, text.
     n = len(body_fill)
-    if n < MIN_ROWS or not _filled_columns(col_hits, n, cells):
+    if n < min_rows or not _filled_columns(col_hits, n, cells):
         return None
     if sum(body_fill) < 0.6 * n * n_cols:
         return None
@@ -425,8 +476,8 @@ def _group_heads(
 ) -> list[TableCell]:
     """``cells`` with the first row's headings that each sit centred over a group of
     columns ("Total", "Male", "Female" over three columns each, their "Total | Under 18
-    years | 18 years and over" on the lines below) spanning their group: two headings
-    or more, each one column wide, over sub-headings on the next line. A first-row
+    years | 18 years and over" on the lines below) spanning their group, over
+    sub-headings on the next line. A first-row
     head with nothing under it ("Retriever") heads its own column only. Each other
     column goes to the nearest group heading; a group then loses its far columns until
     the heading sits over its middle (the row labels' column stays out)."""
@@ -443,7 +494,7 @@ def _group_heads(
         if c.col_span == 1 and not any(b.col <= c.col < b.col + b.col_span for b in below)
     }
     heads = [(col, last, (ws[0].x0 + ws[-1].x1) / 2) for col, last, ws in parts if col not in plain]
-    if len(heads) < 2:
+    if not heads:
         return cells
     bounds = [edges[0], *(x for a, b in gutters for x in (a, b)), edges[1]]
     extent = [(bounds[2 * k], bounds[2 * k + 1]) for k in range(len(gutters) + 1)]
