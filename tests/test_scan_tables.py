@@ -230,6 +230,39 @@ def test_a_header_read_across_column_rules_and_one_band_of_rows():
     ]
 
 
+def test_a_heading_across_a_column_rule_spans_the_columns_it_parts():
+    """A scanned report's header: "Results" over "Accuracy" and "Time", with a rule
+    between those two columns under it. The heading's box reaches over the rule: it
+    spans both columns and joins none (they had been one column, "34.5% 1199 sec")."""
+    region = scanned.Region((0, 0, 400, 120), columns=(100.0, 200.0, 300.0), rows=(20.0, 40.0))
+    lines = [
+        _ocr_line(("Disability", 5, 70), top=2, bottom=18),
+        _ocr_line(("Results", 252, 332), top=2, bottom=18),
+        _ocr_line(("Category", 5, 60), top=22, bottom=38),
+        _ocr_line(("Participants", 110, 190), top=22, bottom=38),
+        _ocr_line(("Accuracy", 210, 270), top=22, bottom=38),
+        _ocr_line(("Time", 310, 340), top=22, bottom=38),
+    ]
+    rows = [("Blind", "5", "34.5%", "1199 sec"), ("Low Vision", "5", "98.3%", "1716 sec"),
+            ("Mobility", "3", "95.4%", "1416 sec")]  # fmt: skip
+    for k, (name, count, accuracy, time) in enumerate(rows):
+        top = 44 + 20 * k
+        lines += [
+            _ocr_line((name, 5, 70), top=top, bottom=top + 16),
+            _ocr_line((count, 145, 152), top=top, bottom=top + 16),
+            _ocr_line((accuracy, 225, 265), top=top, bottom=top + 16),
+            _ocr_line((time, 320, 375), top=top, bottom=top + 16),
+        ]
+    found = scanned.table_in(region, lines)
+    assert found is not None
+    table = found[0]
+    assert table.n_cols == 4
+    results = next(c for c in table.cells if c.text == "Results")
+    assert (results.col, results.col_span, results.header) == (2, 2, True)
+    assert _grid(table)[2] == ["Blind", "5", "34.5%", "1199 sec"]
+    assert _grid(table)[1] == ["Category", "Participants", "Accuracy", "Time"]
+
+
 @pytest.mark.skipif(
     not (LOCAL / "unstructured-io/single_table.pdf").exists(), reason="corpus absent"
 )

@@ -176,8 +176,14 @@ def _columns(rows: list[list[Line]], rules: tuple[float, ...]) -> list[tuple[flo
     """Column extents: gaps in the union of box extents, plus the inner vertical rules.
     Where the grid has inner vertical rules, two extents no rule parts and no wider
     apart than half a line are one column: the recognizer's two boxes of one cell
-    ("mean" and "chunks per document")."""
+    ("mean" and "chunks per document"); a box across a rule joins none."""
     boxes = [ln.bbox for row in rows if len(row) >= 2 for ln in row]
+    # A box that still reaches over an inner rule once lines are cut at the rules
+    # (``_cut``) is a heading spanning columns ("Results" over "Accuracy | Time to
+    # complete"): it joins no columns.
+    margin = 0.25 * median(b[3] - b[1] for b in boxes) if boxes else 0.0
+    within = [b for b in boxes if not any(b[0] + margin < r < b[2] - margin for r in rules)]
+    boxes = within or boxes
     reach = 0.5 * median(b[3] - b[1] for b in boxes) if rules and boxes else 0.0
     merged: list[list[float]] = []
     for x0, x1 in sorted((b[0], b[2]) for b in boxes):
