@@ -1195,6 +1195,23 @@ def test_a_figure_drawn_as_a_grid_never_reaches_the_finder(tmp_path):
     assert len(page.tables) == 1 and counts["found"] == before["found"] + 1
 
 
+def test_a_drawn_grid_of_marks_without_a_word_or_figure_is_no_table(tmp_path):
+    """A topology book's lattice: a ruled 6 x 6 grid, a boxed "*" in every square (GeoTopo
+    page 56). Nothing in it is a word or a figure: a figure, not a table of asterisks."""
+
+    def grid(mark: str) -> bytes:
+        ops = [b"0.5 w"]
+        for k in range(7):
+            ops.append(b"100 %d m 340 %d l S" % (400 + 40 * k, 400 + 40 * k))
+            ops.append(b"%d 400 m %d 640 l S" % (100 + 40 * k, 100 + 40 * k))
+        for r in range(6):
+            ops += [_text(116 + 40 * c, 416 + 40 * r, mark) for c in range(6)]
+        return stream_pdf(b"\n".join(ops))
+
+    assert _tables(tmp_path, grid("*"), "lattice.pdf") == []
+    assert len(_tables(tmp_path, grid("7"), "sevens.pdf")) == 1
+
+
 def _framed_paragraph_pdf() -> bytes:
     """Prose with one paragraph drawn in a box (a theorem's frame), its sides in pieces."""
     ops = [b"0.5 w"]

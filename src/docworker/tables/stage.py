@@ -317,6 +317,8 @@ class TableStage:
             return None
         if len({c.col for c in cells if c.text.strip()}) < 2:
             return None  # text in one column only: lines boxed one by one (white fills)
+        if not any(ch.isalnum() for c in cells for ch in c.text):
+            return None  # marks in a drawn grid, no word or figure: a figure's lattice
         if filled / len(cells) < self.min_fill and not sparse:
             return None
         box = tuple(round(float(v), 2) for v in bbox)
