@@ -1346,6 +1346,17 @@ def test_a_wrapped_stream_header_becomes_one_row_and_two_levels_stay():
         *row(3, ["Breastfed", "76.9", "80.0"]),
     ]
     assert _header_count(sections, 2) == 2 and _one_header_row(sections, 2) == sections
+    # A record's second address line under a wrapped header ("1831 NORTHWEST CACHE",
+    # camelot's m27) is the body's, not a third line of heads.
+    records = [
+        *row(0, ["LICENSE", "", "PREMISE"], True),
+        *row(1, ["NUMBER TYPE", "LICENSEE NAME", "ADDRESS", "CITY"]),
+        *row(2, ["", "", "1831 NORTHWEST CACHE"]),
+        *row(3, ["632426 BAW", "BELLAROMA LLC", "ROAD", "LAWTON"]),
+    ]
+    assert _header_count(records, 1) == 2
+    assert [c.text for c in _one_header_row(records, 1) if c.row == 0] == [
+        "LICENSE NUMBER TYPE", "LICENSEE NAME", "PREMISE ADDRESS", "CITY"]  # fmt: skip
 
 
 @needs_corpus

@@ -26,6 +26,7 @@ ruled finder, for the columns of rows that the rulings leave undivided.
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from collections.abc import Sequence
 
@@ -518,9 +519,16 @@ def _group_heads(
                 lo += 1
             else:
                 hi -= 1
-        if not lo <= col <= last <= hi:
+        if not lo <= col <= last <= hi or hi == lo:
             return cells
         spans[col] = (lo, hi - lo + 1)
+    # The groups run side by side to the table's last column: a first line that is the
+    # top of heads wrapped ("PREMISE" over "ADDRESS", beside "CITY | ST | ZIP") is none.
+    ranges = sorted(spans.values())
+    if ranges[-1][0] + ranges[-1][1] != len(extent) or any(
+        a[0] + a[1] != b[0] for a, b in itertools.pairwise(ranges)
+    ):
+        return cells
     out = []
     for c in cells:
         if c.row == 0 and c.col in spans:
@@ -595,14 +603,14 @@ def _header_count(cells: list[TableCell], n_header: int) -> int:
     """The header's lines: the ``n_header`` lines over the run, and the run's first lines
     with no figure over the first line with one (two at most: "Inhibitor" over
     "concentration (g)" over "0 | 0.0335 | ..."): a header line that fits the columns is
-    read with the body. A line with text in its first column only (a section's label,
-    "Child feeding practices (%)", under the header) ends the header as a line of
-    figures does."""
+    read with the body. A line of one cell (a section's label, "Child feeding practices
+    (%)", or the second line of a record's address, "1831 NORTHWEST CACHE", under the
+    header) ends the header as a line of figures does."""
     n_rows = max(c.row for c in cells) + 1
 
     def ends(row: int) -> bool:
         filled = [c for c in cells if c.row == row and c.text.strip()]
-        return _numbers(cells, row) > 0 or (len(filled) == 1 and filled[0].col == 0)
+        return _numbers(cells, row) > 0 or len(filled) == 1
 
     first = n_header
     while first < min(n_header + 2, n_rows) and not ends(first):
