@@ -172,6 +172,16 @@ def _ocr_line(*words: tuple[str, float, float], top: float, bottom: float) -> Li
     )
 
 
+def _ocr_row(
+    texts: tuple[str, ...], spans: list[tuple[float, float]], top: float, height: float
+) -> list[Line]:
+    """One OCR line a cell: ``texts`` over the x ``spans``, from ``top`` down ``height``."""
+    return [
+        _ocr_line((text, x0, x1), top=top, bottom=top + height)
+        for text, (x0, x1) in zip(texts, spans, strict=True)
+    ]
+
+
 def test_a_header_read_across_column_rules_and_one_band_of_rows():
     """The boxes of unstructured's single_table.pdf (a paper's table ruled round, under its
     header, above its last row and between its columns). The recognizer read two header
@@ -204,15 +214,9 @@ def test_a_header_read_across_column_rules_and_one_band_of_rows():
             bottom=285,
         ),
     ]
-    for k, (name, total, mean, std, tables) in enumerate(body):
-        top = 283 + 16 * k
-        lines += [
-            _ocr_line((name, 79, 130), top=top, bottom=top + 17),
-            _ocr_line((total, 165, 199), top=top, bottom=top + 17),
-            _ocr_line((mean, 277, 312), top=top, bottom=top + 17),
-            _ocr_line((std, 319, 365), top=top, bottom=top + 17),
-            _ocr_line((tables, 464, 487), top=top, bottom=top + 17),
-        ]
+    spans = [(79, 130), (165, 199), (277, 312), (319, 365), (464, 487)]
+    for k, row in enumerate(body):
+        lines += _ocr_row(row, spans, 283 + 16 * k, 17)
     lines += [
         _ocr_line(("Chipper", 82, 126), top=332, bottom=350),
         _ocr_line(("20,843", 165, 199), top=332, bottom=350),
@@ -245,14 +249,8 @@ def test_a_heading_across_a_column_rule_spans_the_columns_it_parts():
     ]
     rows = [("Blind", "5", "34.5%", "1199 sec"), ("Low Vision", "5", "98.3%", "1716 sec"),
             ("Mobility", "3", "95.4%", "1416 sec")]  # fmt: skip
-    for k, (name, count, accuracy, time) in enumerate(rows):
-        top = 44 + 20 * k
-        lines += [
-            _ocr_line((name, 5, 70), top=top, bottom=top + 16),
-            _ocr_line((count, 145, 152), top=top, bottom=top + 16),
-            _ocr_line((accuracy, 225, 265), top=top, bottom=top + 16),
-            _ocr_line((time, 320, 375), top=top, bottom=top + 16),
-        ]
+    for k, row in enumerate(rows):
+        lines += _ocr_row(row, [(5, 70), (145, 152), (225, 265), (320, 375)], 44 + 20 * k, 16)
     found = scanned.table_in(region, lines)
     assert found is not None
     table = found[0]

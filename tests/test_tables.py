@@ -772,6 +772,17 @@ def test_stream_table_heads_centred_over_narrow_and_wide_columns(tmp_path):
     assert grid[1] == ["01", "Aguascalientes", "001", "Aguascalientes", "0094", "Granja Adelita"]
 
 
+def _figure_rows(rows: list[tuple[str, ...]], rights: list[int], top: float) -> list[bytes]:
+    """Rows of a label at x = 60 and figures set flush right at ``rights``, 8 pt, 11 pt
+    apart from ``top`` down."""
+    ops = []
+    for r, (label, *figures) in enumerate(rows):
+        y = top - 11 * r
+        ops.append(_text(60, y, label, 8))
+        ops += [_text(x - width(f, 8), y, f, 8) for x, f in zip(rights, figures, strict=True)]
+    return ops
+
+
 def test_stream_table_group_headings_span_their_columns(tmp_path):
     """A statistical abstract's header without rules to read: "Male" and "Female" each
     centred over two columns of figures, their heads "Under 18" / "years" and "18 years"
@@ -792,10 +803,7 @@ def test_stream_table_group_headings_span_their_columns(tmp_path):
             ("Robbery", "22.9", "67.1", "2.5", "9.5"),
             ("Burglary", "53.4", "151.7", "6.9", "29.0"),
             ("Arson", "3.7", "4.4", "0.6", "1.1")]  # fmt: skip
-    for r, (label, *figures) in enumerate(rows):
-        y = 496 - 11 * r
-        ops.append(_text(60, y, label, 8))
-        ops += [_text(right - width(f, 8), y, f, 8) for right, f in zip(cols, figures, strict=True)]
+    ops += _figure_rows(rows, cols, 496)
     tables = _tables(tmp_path, stream_pdf(b"\n".join(ops)))
     assert len(tables) == 1
     table = tables[0]
@@ -821,10 +829,7 @@ def test_stream_table_heading_over_two_columns_crossing_their_gutter(tmp_path):
             ("WebQuestions", "3,417", "2,474", "361", "2,032"),
             ("CuratedTREC", "1,353", "1,125", "133", "694"),
             ("SQuAD", "78,713", "70,096", "8,886", "10,570")]  # fmt: skip
-    for r, (label, *figures) in enumerate(rows):
-        y = 508 - 11 * r
-        ops.append(_text(60, y, label, 8))
-        ops += [_text(x - width(f, 8), y, f, 8) for x, f in zip(rights, figures, strict=True)]
+    ops += _figure_rows(rows, rights, 508)
     tables = _tables(tmp_path, stream_pdf(b"\n".join(ops)))
     assert len(tables) == 1
     table = tables[0]

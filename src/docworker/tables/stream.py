@@ -447,10 +447,9 @@ def _gutter_heads(
         for first, last, ws in parts_of(line, gutters):
             x0, x1 = ws[0].x0, ws[-1].x1
             for g, (a, b) in enumerate(gutters):
-                middle = (a + b) / 2
-                if first == last and a <= x0 and x1 <= b:
-                    if abs((x0 + x1) / 2 - middle) <= GUTTER_MIDDLE * (b - a):
-                        found[(r, first)] = (g, g + 1)
+                centred = abs((x0 + x1 - a - b) / 2) <= GUTTER_MIDDLE * (b - a)
+                if first == last and a <= x0 and x1 <= b and centred:
+                    found[(r, first)] = (g, g + 1)
     if not found:
         return cells
     out = []
@@ -478,10 +477,10 @@ def _group_heads(
     """``cells`` with the first row's headings that each sit centred over a group of
     columns ("Total", "Male", "Female" over three columns each, their "Total | Under 18
     years | 18 years and over" on the lines below) spanning their group, over
-    sub-headings on the next line. A first-row
-    head with nothing under it ("Retriever") heads its own column only. Each other
-    column goes to the nearest group heading; a group then loses its far columns until
-    the heading sits over its middle (the row labels' column stays out)."""
+    sub-headings on the next line. A first-row head with nothing under it ("Retriever")
+    heads its own column only. Each other column goes to the nearest group heading; a
+    group then loses its far columns until the heading sits over its middle (the row
+    labels' column stays out)."""
     first = [c for c in cells if c.row == 0 and c.text.strip()]
     below = [c for c in cells if c.row == 1 and c.text.strip()]
     if len(first) < 2 or len(below) <= len(first):
