@@ -152,12 +152,14 @@ def test_page_markdown_html_keeps_ampersands_and_comparisons_as_written():
                 texts.append("")
 
         def handle_data(self, data: str) -> None:
-            texts[-1] += data
+            if texts:  # the line breaks between rows belong to no cell
+                texts[-1] += data
 
     parser = Cells(convert_charrefs=True)
     parser.feed(written)
     parser.close()
-    assert texts == ["R&D and x < 5 or a>b", "<b>not a tag</b> &amp; AT&T", "1"]
+    cells = ["R&D and x < 5 or a>b", "<b>not a tag</b> &amp; AT&T", "1"]
+    assert [t.strip() for t in texts] == cells
 
 
 def test_corpus_two_level_header_reaches_the_page_markdown():

@@ -103,9 +103,9 @@ def test_cpu_page_puts_the_table_in_markdown_once(tmp_path):
     # Its header cell spans two columns, which a pipe table cannot say: the page's
     # markdown holds the table's HTML (the rows' labels are row headings).
     assert page.markdown.startswith(
-        'Cuadro 1: datos de ejemplo\n\n<table><tr><th>País</th><th colspan="2">Población y'
+        'Cuadro 1: datos de ejemplo\n\n<table>\n<tr><th>País</th><th colspan="2">Población y'
     )
-    assert "<tr><th>Perú</th><td>34,0</td><td>1.285.216</td></tr></table>" in page.markdown
+    assert "\n<tr><th>Perú</th><td>34,0</td><td>1.285.216</td></tr>\n</table>" in page.markdown
     assert page.markdown.count("España") == 1
     assert [b.type for b in page.blocks if b.type != "line"] == ["caption", "table"]
     assert "Perú" in page.text

@@ -152,14 +152,16 @@ def structured(table: Table) -> bool:
 
 def page_markdown(table: Table) -> str:
     """The table as a page's markdown writes it: its HTML where its pipe table would lose
-    its structure (``structured``), else the pipe table. In the markdown the HTML's text
-    keeps its ``&``, ``<`` and ``>`` as written wherever no parser could read them as
-    markup ("R&D", "x < 5"): escaped only before a name and ``;``, or a tag's start."""
+    its structure (``structured``), else the pipe table. In the markdown the HTML has a
+    line a row (one HTML block: no blank line), and its text keeps its ``&``, ``<`` and
+    ``>`` as written wherever no parser could read them as markup ("R&D", "x < 5"):
+    escaped only before a name and ``;``, or a tag's start."""
     if not (structured(table) and table.html):
         return table.markdown
     text = table.html.replace("&gt;", ">")
     text = _LT.sub("<", text)
-    return _AMP.sub("&", text)
+    text = _AMP.sub("&", text)
+    return text.replace("<tr>", "\n<tr>").replace("</table>", "\n</table>")
 
 
 #: ``&lt;`` that a parser would not read as a tag's start once written as ``<``.
