@@ -125,11 +125,11 @@ def stream_tables(
         found += _run_tables(lines, run, list(rules), leaders)
     for run in _runs(lines, BOOKTABS_ROWS):
         rich = [lines[k] for k in run if _rich(lines[k])]
-        figures = all(sum(1 for w in ln.words if NUMBER.match(w.text)) >= 2 for ln in rich)
+        figures = all(_figures(ln) >= 2 for ln in rich)
         if len(rich) < MIN_ROWS and figures and _booktabs(rich, rules):
             # A short table set between booktabs rules (top, mid under its header,
             # bottom): two rows under a header are a table.
-            found += _run_tables(lines, run, list(rules), leaders, len(rich))
+            found += _run_tables(lines, run, list(rules), leaders, booktabs=True)
     if found or not leaders:
         return found
     # None found: where dot leaders lead labels to their figures, a row of three pieces
@@ -210,9 +210,9 @@ def _booktabs(rich: list[WordRow], rules: Sequence[Seg]) -> bool:
     return False
 
 
-def _has_figure(line: WordRow) -> bool:
-    """Does a line hold a figure (a word that is a number, ``NUMBER``)?"""
-    return any(NUMBER.match(w.text) for w in line.words)
+def _figures(line: WordRow) -> int:
+    """The words of a line that are numbers (``NUMBER``)."""
+    return sum(1 for w in line.words if NUMBER.match(w.text))
 
 
 def _rich(line: WordRow) -> bool:
@@ -254,9 +254,11 @@ def _run_tables(
     run: list[int],
     rules: list[Seg],
     leaders: Sequence[BBox],
-    min_rows: int = MIN_ROWS,
+    booktabs: bool = False,
 ) -> list:
-    booktabs = min_rows < MIN_ROWS  # a short table between booktabs rules (``_booktabs``)
+    """The tables of a run of lines; with ``booktabs``, a run set between booktabs rules
+    (``_booktabs``), ``BOOKTABS_ROWS`` rows are enough."""
+    min_rows = BOOKTABS_ROWS if booktabs else MIN_ROWS
     rich = [lines[k] for k in run if _rich(lines[k])]
     if len(rich) < min_rows:
         return []
@@ -278,7 +280,7 @@ def _run_tables(
         ]
         return stream_tables(word_rows(keep), rules, leaders)
     gutters = blank_gutters(rich, left, right, len(rich) // 8, 0.5 * size)
-    if len(rich) > MIN_ROWS and not _has_figure(rich[0]):
+    if len(rich) > MIN_ROWS and not _figures(rich[0]):
         # A first line of headings alone (group headings over several columns each,
         # "Top-20" over "NQ | TriviaQA | WQ | TREC") may reach over the body's gutters.
         under = blank_gutters(rich[1:], left, right, (len(rich) - 1) // 8, 0.5 * size)
@@ -343,9 +345,7 @@ def _run_tables(
             crossed = True
         rows.insert(0, k)
         k -= 1
-    result = _stream_cells(
-        [lines[k] for k in rows], gutters, len(rows) - len(run), led, min(min_rows, MIN_ROWS)
-    )
+    result = _stream_cells([lines[k] for k in rows], gutters, len(rows) - len(run), led, min_rows)
     return [result] if result is not None else []
 
 
@@ -393,8 +393,8 @@ def _stream_cells(
     body_fill: list[int] = []
     body_words: list[int] = []
     col_hits = [0] * n_cols
-    for r, line in enumerate(rows):
-        parts = parts_of(line, gutters)
+    row_parts = [parts_of(line, gutters) for line in rows]
+    for r, (line, parts) in enumerate(zip(rows, row_parts, strict=True)):
         if r >= n_header and _rich(line) and not _spans(parts):
             body_fill.append(len(parts))
             body_words += [wordish(ws) for first, _, ws in parts if not (led and first == 0)]
@@ -429,22 +429,22 @@ def _stream_cells(
         max(ln.bottom for ln in rows),
     )
     n_header = _header_count(cells, n_header)
-    cells = _gutter_heads(cells, rows[: max(n_header, 1)], gutters)
+    cells = _gutter_heads(cells, row_parts[: max(n_header, 1)], gutters)
     if n_header >= 2:
-        cells = _group_heads(cells, rows, gutters, (box[0], box[2]))
+        cells = _group_heads(cells, row_parts[0], gutters, (box[0], box[2]))
     return box, _wrapped_labels(_one_header_row(cells, n_header))
 
 
 def _gutter_heads(
-    cells: list[TableCell], heads: list[WordRow], gutters: list[Gutter]
+    cells: list[TableCell], heads: list[list[Part]], gutters: list[Gutter]
 ) -> list[TableCell]:
     """``cells`` with each header cell that lies inside a gutter, over its middle, heading
     the columns on both sides ("Train" centred over two columns of figures) where no
     other header cell heads the far one (a head over a wide column of short entries,
     "Nombre Municipio", keeps the nearer column: ``parts_of``)."""
     found: dict[tuple[int, int], tuple[int, int]] = {}  # (row, col) -> the gutter's columns
-    for r, line in enumerate(heads):
-        for first, last, ws in parts_of(line, gutters):
+    for r, parts in enumerate(heads):  # the header rows' cells (``parts_of``)
+        for first, last, ws in parts:
             x0, x1 = ws[0].x0, ws[-1].x1
             for g, (a, b) in enumerate(gutters):
                 centred = abs((x0 + x1 - a - b) / 2) <= GUTTER_MIDDLE * (b - a)
@@ -472,7 +472,7 @@ GUTTER_MIDDLE = 0.2
 
 
 def _group_heads(
-    cells: list[TableCell], rows: list[WordRow], gutters: list[Gutter], edges: tuple[float, float]
+    cells: list[TableCell], parts: list[Part], gutters: list[Gutter], edges: tuple[float, float]
 ) -> list[TableCell]:
     """``cells`` with the first row's headings that each sit centred over a group of
     columns ("Total", "Male", "Female" over three columns each, their "Total | Under 18
@@ -485,8 +485,7 @@ def _group_heads(
     below = [c for c in cells if c.row == 1 and c.text.strip()]
     if len(first) < 2 or len(below) <= len(first):
         return cells
-    parts = parts_of(rows[0], gutters)
-    if [p[0] for p in parts] != [c.col for c in first]:
+    if [p[0] for p in parts] != [c.col for c in first]:  # ``parts``: the first row's
         return cells
     plain = {
         c.col
