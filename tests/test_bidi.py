@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from docworker import decode
 from docworker.contract import TableCell
-from docworker.decode import rtl
+from docworker.decode import bidi, rtl
 from docworker.stages import reading_order
 from docworker.stages.reading_order import Line
 from docworker.tables import TableStage
@@ -142,6 +142,30 @@ def test_glyph_line_in_any_drawing_order_reads_logically():
 def test_ligature_letters_are_put_back_in_order():
     glyphs = _glyphs([("م", 100, 106), ("ا", 106, 112), ("ل", 106, 112), ("س", 112, 118)])
     assert rtl.page_lines(glyphs)[0][0] == "سلام"
+
+
+def test_lam_alef_reads_lam_first_in_either_order_pdfium_gives():
+    # Word's PDFs come alef first (above); Skia's (Chrome's printing) lam first, and
+    # "ولاية" had read "والية".
+    glyphs = _glyphs([("م", 100, 106), ("ل", 106, 112), ("ا", 106, 112), ("س", 112, 118)])
+    assert rtl.page_lines(glyphs)[0][0] == "سلام"
+    assert bidi.glyph_letters("ال") == bidi.glyph_letters("لا") == "لا"
+    assert bidi.glyph_letters("إل") == bidi.glyph_letters("لإ") == "لإ"
+    assert bidi.glyph_letters("مس") == "سم"  # any other glyph: taken as reversed
+
+
+def test_corpus_skia_pdf_reads_lam_alef_and_tanween_right():
+    # camelot's tabula/arabic.pdf (corpus/camelot-extra): a ruled table printed by Skia.
+    from docworker.engines import cpu
+    from docworker.isolation import tasks
+
+    path = Path(__file__).resolve().parents[1] / "corpus" / "camelot-extra" / "arabic.pdf"
+    doc = tasks.DocTask(str(path), decode.PDF, None, 10, 14400.0, 40_000_000)
+    page = cpu.read_page(tasks.PageTask(doc=doc, number=1))
+    texts = {cell.text for table in page.tables for cell in table.cells}
+    assert "انا من ولاية كارولينا الشمال" in texts  # "والية" before
+    assert "اسمي Jeremy في الانجليزية" in texts  # "االنجليزية" before
+    assert "مرحباً" in texts  # the tanween on its alef, not a line of its own
 
 
 def test_marks_stay_on_their_letter_and_spaces_inside_a_letter_are_dropped():

@@ -221,6 +221,28 @@ def line_is_rtl(classes: list[str], page_rtl: bool, words: tuple[int, int] | Non
     return page_rtl
 
 
+#: Arabic's lam and the alefs it joins into the lam-alef ligature (plain, madda, hamza
+#: above and below, wasla): that glyph's letters are lam then alef in logical order.
+_LAM = "\u0644"
+_ALEFS = frozenset("\u0627\u0622\u0623\u0625\u0671")
+
+
+def glyph_letters(text: str) -> str:
+    """The letters of one right-to-left glyph that maps to several characters, in the
+    order pdfium reported them → logical order.
+
+    pdfium hands a glyph's characters over in its font's order and then reverses them
+    with the right-to-left run around them, or not, depending on the order the
+    producer drew the run in: Word's lam-alef comes out alef first, Skia's (Chrome's
+    printing) lam first, and both read "لا". The lam-alef ligature, by far the most
+    common such glyph, is therefore put in the one order its letters can have; any
+    other glyph is taken to be reversed, as pdfium gives Word's.
+    """
+    if len(text) == 2 and _LAM in text and (text[0] in _ALEFS or text[1] in _ALEFS):
+        return _LAM + (text[1] if text[0] == _LAM else text[0])
+    return text[::-1]
+
+
 def split_ligatures(chars: list[dict]) -> list[dict]:
     """pdfplumber characters whose glyph maps to several right-to-left letters → one each.
 

@@ -5,7 +5,8 @@ reverses the right-to-left segments of each line as it found them, so the
 result depends on the order the producer drew the glyphs in (left to right
 for cairo, right to left glyph by glyph for Word); a glyph that maps to
 several characters (the lam-alef ligature "لا", a whole word in some fonts)
-comes out reversed either way, and brackets come out as drawn (mirrored).
+comes out reversed for Word and cairo but not for Skia (``bidi.glyph_letters``),
+and brackets come out as drawn (mirrored).
 Its run rectangles also overlap for joined script, so reading text back by
 rectangle duplicates letters. Pages that hold right-to-left letters are
 therefore rebuilt here from the glyphs' positions alone (``page_lines``):
@@ -56,6 +57,7 @@ from docworker.decode.bidi import (
     _STRONG,
     _word_counts,
     bidi_class,
+    glyph_letters,
     has_rtl,
     line_is_rtl,
     reorder,
@@ -133,8 +135,8 @@ def _clusters(glyphs: list[Glyph]) -> list[_Unit]:
     """Glyphs → units: consecutive characters of one box are one glyph; overprints are dropped.
 
     A glyph that maps to several characters gets them in the order the
-    library reports them, which for right-to-left text is reversed (visual):
-    those are put back in logical order here.
+    library reports them, which for right-to-left text may be reversed:
+    those are put in logical order here (``bidi.glyph_letters``).
     """
     units: list[_Unit] = []
     groups: list[tuple[int, list[Glyph]]] = []
@@ -155,7 +157,7 @@ def _clusters(glyphs: list[Glyph]) -> list[_Unit]:
             seen.add(box)
         text = "".join(g.text for g in group)
         if len(group) > 1 and has_rtl(text):
-            text = text[::-1]
+            text = glyph_letters(text)
         if len(group) == 1:
             ink = group[0].ink
             inked = ink[2] - ink[0] > 0.01 or ink[3] - ink[1] > 0.01

@@ -23,6 +23,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import statistics
+import unicodedata
 
 from docworker.contract import TableCell
 from docworker.decode import rtl
@@ -360,7 +361,31 @@ def _text(chars: list[dict]) -> str:
     from pdfplumber.utils import extract_text
 
     tolerance = min(3.0, CELL_WORD_GAP * size)
-    return extract_text(_inline_scripts(chars, size), x_tolerance=tolerance)
+    return extract_text(_inline_scripts(_marks_on_letters(chars), size), x_tolerance=tolerance)
+
+
+def _marks_on_letters(chars: list[dict]) -> list[dict]:
+    """``chars`` with each combining mark put on the row of the letter it stands over or
+    under (its top and bottom): Arabic's vowel signs and tanween are glyphs of their own,
+    set higher or lower than the word, and the text layout had read "مرحباً" as a line
+    "ً" over "مرحبا". The letter is the one its box overlaps most across, of those whose
+    height it overlaps."""
+    marks = [i for i, c in enumerate(chars) if c["text"] and unicodedata.combining(c["text"][0])]
+    if not marks:
+        return chars
+    letters = [c for c in chars if c["text"].strip() and not unicodedata.combining(c["text"][0])]
+    out = list(chars)
+    for i in marks:
+        c = chars[i]
+        best: tuple[float, dict] | None = None
+        for f in letters:
+            across = min(f["x1"], c["x1"]) - max(f["x0"], c["x0"])
+            if across > 0 and min(f["bottom"], c["bottom"]) > max(f["top"], c["top"]):
+                if best is None or across > best[0]:
+                    best = (across, f)
+        if best is not None:
+            out[i] = {**c, "top": best[1]["top"], "bottom": best[1]["bottom"]}
+    return out
 
 
 #: More small glyphs than this in one cell are a cell set in two sizes, not scripts.

@@ -27,10 +27,10 @@ from __future__ import annotations
 import ctypes
 import logging
 import math
-import unicodedata
 from collections import Counter
 from typing import Any
 
+from docworker.decode.bidi import glyph_letters, has_rtl
 from docworker.decode.pdfchars import (
     ACCENTS,
     RETURN_ARROW,
@@ -211,6 +211,7 @@ def characters(textpage: Any, frame: Frame, backdrops: Backdrops = None) -> list
     chars: list[dict] = []
     last_key: int | None = -1
     last_box = (0.0, 0.0, 0.0, 0.0)
+    glyphs: set[int] = set()  # characters of one glyph that maps to several
     for k, (i, ch) in enumerate(slots):
         if not found[k]:
             continue
@@ -231,10 +232,11 @@ def characters(textpage: Any, frame: Frame, backdrops: Backdrops = None) -> list
             and abs(bottom - last_box[1]) <= _SAME
             and abs(top - last_box[3]) <= _SAME
         ):
-            # One glyph, several characters. pdfium turns a right-to-left run into
-            # logical order, and with it the glyph's characters: put them back.
-            rtl = unicodedata.bidirectional(ch) in ("R", "AL")
-            chars[-1]["text"] = ch + chars[-1]["text"] if rtl else chars[-1]["text"] + ch
+            # One glyph, several characters: their order for right-to-left script is
+            # pdfium's (``bidi.glyph_letters`` puts them in logical order, when the
+            # glyph is complete: its characters come one after the other).
+            chars[-1]["text"] += ch
+            glyphs.add(len(chars) - 1)
             continue
         last_key, last_box = key, (left, bottom, right, top)
         info = objects.get(key)
@@ -281,6 +283,9 @@ def characters(textpage: Any, frame: Frame, backdrops: Backdrops = None) -> list
             # it stands on the line of the character after it.
             _align(chars[-1], char)
         chars.append(char)
+    for k in glyphs:
+        if has_rtl(chars[k]["text"]):
+            chars[k]["text"] = glyph_letters(chars[k]["text"])
     if not ACCENTS.keys().isdisjoint(ch for _, ch in slots):
         chars = _accented(chars)
     return _without_overprints(chars)
