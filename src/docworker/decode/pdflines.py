@@ -384,6 +384,18 @@ def _line(piece: _Piece, read: CharRead, math: frozenset[int] = frozenset()) -> 
     # text, whose glyphs sit in cells, nor where text runs another way.
     wide = WORD_GAP * piece.size if piece.direction == RIGHT and not mono else float("inf")
     least: float | None = None  # the least such gap that is a space, at the first one
+    # Letter-spaced text ("V i n s  a u  V e r r e"): pdfium's spaces between its letters
+    # are none, only those wider than the tracking (``_tracked``).
+    tracked = 0.0
+    if (
+        wide != float("inf")
+        and len(chars) >= TRACKED_CHARS
+        and True not in piece.scripts
+        and (not math or math.isdisjoint(map(_STYLE, chars)))
+    ):  # (not in mathematics, where "R n" is R with its exponent)
+        spaces = sum(map(_SPACE, chars))
+        if spaces >= TRACKED_SPACES and 2 * spaces >= len(chars):
+            tracked = _tracked(chars, piece.size)
     for i, char in enumerate(chars):
         if char.hyphen and i < last and not chars[i + 1].space:
             # pdfium's line-end mark inside a line: an unmapped glyph (a broken
@@ -397,7 +409,13 @@ def _line(piece: _Piece, read: CharRead, math: frozenset[int] = frozenset()) -> 
                 words.append(Word(x0, top, x1, bottom, text))
                 texts.append(text)
                 parts = []
-        if parts and i and char.space and not (mono and _touching(piece, i, mono)):
+        if (
+            parts
+            and i
+            and char.space
+            and not (mono and _touching(piece, i, mono))
+            and not (tracked and char.x0 - x1 < tracked)
+        ):
             text = "".join(parts)
             words.append(Word(x0, top, x1, bottom, text))
             texts.append(text)
@@ -474,6 +492,59 @@ def _least_space(piece: _Piece) -> float:
     if tight:
         least = max(least, median(tight) + WORD_GAP * size)
     return least
+
+
+#: A piece of this many glyphs or more, pdfium's spaces before half of them and before
+#: ``TRACKED_SPACES`` or more, may be letter-spaced (``_tracked``).
+TRACKED_CHARS = 6
+TRACKED_SPACES = 3
+#: Letter-spaced text sets its letters apart by this many font sizes or more, where
+#: pdfium saw no space between them (a kerned pair: "Vi", "Ve").
+TRACKING = 0.05
+#: Where pdfium saw a space between every two letters, the tracking must be under this
+#: many font sizes: narrower than any text font's word space (Calibri's is 0.226), so that
+#: a row of one-letter words ("a b c d") is never run together.
+MAX_TRACKING = 0.2
+#: Word gaps in letter-spaced text are at least this many times the tracking.
+TRACKED_WORD = 2.0
+_SPACE = attrgetter("space")
+
+
+def _tracked(chars: list[Char], size: float) -> float:
+    """The gap under which pdfium's space between two letters is no word space, in a
+    letter-spaced piece; 0.0 where the piece is not letter-spaced.
+
+    Tracking sets every letter apart, and pdfium puts a space wherever the gap is wide
+    enough: before most letters of the piece. Its gaps between letters then fall into
+    two groups: the tracking, and word gaps ``TRACKED_WORD`` times as wide or more (the
+    tracking, a space glyph and the tracking again). The narrow group is the tracking
+    when it holds ``TRACKED_SPACES`` gaps or more and most of them, and the pairs pdfium
+    left unspaced (kerned pairs) stand ``TRACKING`` font sizes apart or more, which
+    ordinary text never does; where there are no such pairs, the tracking must be under
+    ``MAX_TRACKING``. A piece with no word gap is one tracked word ("R E P O R T")."""
+    tight: list[float] = []
+    spaced: list[float] = []
+    for a, b in itertools.pairwise(chars):
+        if a.text.isalpha() and b.text.isalpha():
+            (spaced if b.space else tight).append(b.x0 - a.x1)
+    if len(spaced) < TRACKED_SPACES:
+        return 0.0
+    if tight and median(tight) < TRACKING * size:
+        return 0.0
+    spaced.sort()
+    cut = len(spaced)  # the narrow group: spaced[:cut]
+    for k in range(TRACKED_SPACES, len(spaced)):
+        if spaced[k] >= TRACKED_WORD * max(spaced[k - 1], TRACKING * size):
+            cut = k
+            break
+    narrow = spaced[cut - 1]
+    if 2 * cut <= len(spaced) or narrow <= 0:
+        return 0.0
+    if not tight and narrow >= MAX_TRACKING * size:
+        return 0.0
+    if cut == len(spaced):
+        return narrow * 1.5
+    return (narrow + spaced[cut]) / 2
 
 
 def _run_in(chars: list[Char], styles: list) -> bool:
