@@ -1501,3 +1501,71 @@ def test_white_text_on_white_paper_stays_out_of_a_cell(tmp_path):
     ops.append(b"1 1 1 rg " + _text(xs[0] + 40, ys[1] - 16, "hidden"))
     (table,) = _tables(tmp_path, stream_pdf(b"\n".join(ops)))
     assert _grid(table)[1] == ["Rent", "1,200"]
+
+
+def _pairs_pdf(rows: list[tuple[str, str]], head: str = "", x_figure: float = 470) -> bytes:
+    """Labels at the left margin, each row's figure right-aligned at ``x_figure``; a row
+    with no figure is a label alone."""
+    ops = []
+    y = 700.0
+    if head:
+        ops.append(_text(x_figure - width(head, 9), y + 16, head, 9))
+    for k, (label, figure) in enumerate(rows):
+        ops.append(_text(72, y - 16 * k, label, 9))
+        if figure:
+            ops.append(_text(x_figure - width(figure, 9), y - 16 * k, figure, 9))
+    ops.append(_text(72, 400, "A paragraph of text under the list runs on as prose does here.", 9))
+    return stream_pdf(b"\n".join(ops))
+
+
+KEY_FIGURES = [
+    ("Class A", ""),
+    ("Net Asset Value at 31 December", "5,111,372"),
+    ("Number of outstanding units at 31 December", "49,136"),
+    ("Net Asset Value per unit at 31 December", "104.03"),
+    ("Investment result", ""),
+    ("Direct result", "-"),
+    ("Revaluation", "2,076,667"),
+    ("Costs", "(106,870)"),
+]
+
+
+def test_labels_and_their_figures_far_right_are_a_table_of_two_columns(tmp_path):
+    """A fund's key figures (camelot's edge_tol.pdf): a label at the left and one figure
+    far right of it, no rules, no leaders. Read as lines, the single-spaced rows had run
+    together into one paragraph ("Direct result - Revaluation 2,076,667 Costs")."""
+    data = _pairs_pdf(KEY_FIGURES, head="2016")
+    path = tmp_path / "pairs.pdf"
+    path.write_bytes(data)
+    handle = decode.open_document(path, "application/pdf", None, max_pages=5,
+                                  max_page_points=20000, max_pixels=10**8)  # fmt: skip
+    try:
+        view = handle.page(1, text_layer=True)
+    finally:
+        handle.close()
+    assert looks_tabular(view.lines)
+    tables = _tables(tmp_path, data)
+    assert len(tables) == 1
+    assert _grid(tables[0]) == [["", "2016"], *[[a, b] for a, b in KEY_FIGURES]]
+    assert [c.header for c in tables[0].cells if c.row == 0] == [True, True]
+
+
+@pytest.mark.parametrize(
+    "figures",
+    [
+        ["3", "5", "9", "12", "17", "21"],  # a contents list's page numbers
+        ["(1)", "(2)", "(3)", "(4)", "(5)", "(6)"],  # numbered equations
+    ],
+    ids=["contents", "equations"],
+)
+def test_counts_far_right_of_their_lines_are_no_table(tmp_path, figures):
+    titles = ["Introduction", "Methods", "Results", "Discussion", "Conclusion", "Appendix"]
+    assert _tables(tmp_path, _pairs_pdf(list(zip(titles, figures, strict=True)))) == []
+
+
+def test_figures_that_do_not_line_up_are_no_table(tmp_path):
+    ops = [
+        _text(72, 700 - 16 * k, label, 9) + b"\n" + _text(300 + 40 * k, 700 - 16 * k, "1,204", 9)
+        for k, label in enumerate(["Alpha", "Beta", "Gamma", "Delta", "Epsilon"])
+    ]
+    assert _tables(tmp_path, stream_pdf(b"\n".join(ops))) == []

@@ -56,6 +56,7 @@ from docworker.geometry import BBox, Word, union
 from docworker.tables import render
 from docworker.tables.cells import build_cells, split_stacked_rows
 from docworker.tables.objects import characters
+from docworker.tables.pairs import MIN_GAP, MIN_PAIRS, counted, value_text
 from docworker.tables.ruled import frames, ruled_grids
 from docworker.tables.rulings import Seg, rulings, slanted_strokes
 from docworker.tables.stream import stream_tables
@@ -450,8 +451,9 @@ def looks_tabular(lines: Sequence[Any]) -> bool:
     """Do pdfium's text lines hint at a stream table (cheap, no pdfminer)?
 
     Four lines that are mostly numbers (three or more), four lines whose label a dot
-    leader leads to two figures or more, or four rows (lines sharing a baseline) of
-    four or more pieces a text height apart or more.
+    leader leads to two figures or more, four rows (lines sharing a baseline) of
+    four or more pieces a text height apart or more, or four rows of a label and a
+    figure far right of it (``pairs``).
     """
     hits = 0
     for line in lines:
@@ -469,20 +471,28 @@ def looks_tabular(lines: Sequence[Any]) -> bool:
         else:
             rows.append([line])
     pieced = led = 0
+    pairs: list[list[str]] = []
     for row in rows:
-        if any("...." in ln.text or ". . ." in ln.text for ln in row):
+        dotted = any("...." in ln.text or ". . ." in ln.text for ln in row)
+        if dotted:
             row.sort(key=lambda ln: ln.bbox[0])
             if LED_FIGURES.search(" ".join(ln.text for ln in row)):
                 led += 1
                 if led >= 4:
                     return True
+        if len(row) == 2 and not dotted:  # (led rows are the leaders' test's)
+            label, figure = sorted(row, key=lambda ln: ln.bbox[0])
+            height = label.bbox[3] - label.bbox[1]
+            tokens = figure.text.split()
+            if figure.bbox[0] - label.bbox[2] >= MIN_GAP * height and value_text(tokens):
+                pairs.append(tokens)  # a label and its figure (``pairs``)
         if len(row) < 4:
             continue
         row.sort(key=lambda ln: ln.bbox[0])
         height = row[0].bbox[3] - row[0].bbox[1]
         apart = 1 + sum(1 for a, b in itertools.pairwise(row) if b.bbox[0] - a.bbox[2] >= height)
         pieced += apart >= 4
-    return pieced >= 4
+    return pieced >= 4 or (len(pairs) >= MIN_PAIRS and not counted(pairs))
 
 
 def _lettered(frame: BBox, lines: Sequence[Any]) -> bool:

@@ -34,6 +34,7 @@ from docworker.contract import TableCell
 from docworker.decode import rtl
 from docworker.geometry import BBox, Word
 from docworker.stages.joining import join_lines
+from docworker.tables.pairs import pair_tables
 from docworker.tables.rulings import Seg
 from docworker.tables.words import NUMBER, STREAM_GAP, WordRow, word_rows, wordish
 
@@ -130,14 +131,15 @@ def stream_tables(
             # A short table set between booktabs rules (top, mid under its header,
             # bottom): two rows under a header are a table.
             found += _run_tables(lines, run, list(rules), leaders, booktabs=True)
-    if found or not leaders:
-        return found
-    # None found: where dot leaders lead labels to their figures, a row of three pieces
-    # (a label and two figures) is enough, and so are two gutters.
-    for line in lines:
-        line.led = any(line.top <= (y0 + y1) / 2 <= line.bottom for _, y0, _, y1 in leaders)
-    for run in _runs(lines):
-        found += _run_tables(lines, run, list(rules), leaders)
+    if not found and leaders:
+        # None found: where dot leaders lead labels to their figures, a row of three
+        # pieces (a label and two figures) is enough, and so are two gutters.
+        for line in lines:
+            line.led = any(line.top <= (y0 + y1) / 2 <= line.bottom for _, y0, _, y1 in leaders)
+        for run in _runs(lines):
+            found += _run_tables(lines, run, list(rules), leaders)
+    if not found:
+        found = pair_tables(lines)  # labels and their figures, two columns
     return found
 
 
