@@ -1248,6 +1248,17 @@ def test_a_title_in_capitals_over_two_centred_lines_is_one_paragraph():
     assert _texts([head, tail, *body])[0] == (
         "III. GCSR: A STRATEGY FOR MULTI-MICROROBOT CONTROL AND ASSEMBLY"
     )
+    # A table's caption whose label is set in lower case (camelot's twotables_2.pdf):
+    # "Table 6 : DISTRIBUTION ..." over "MALE HEAD OF THE HOUSEHOLD", the second line
+    # had stood as a heading of its own.
+    caption = Line(
+        "Table 6 : DISTRIBUTION (%) OF HOUSEHOLDS BY LITERACY STATUS OF",
+        (123.5, 67.3, 485.0, 77.1),
+        size=10.35,
+        bold=True,
+    )
+    rest = Line("MALE HEAD OF THE HOUSEHOLD", (219.1, 79.3, 389.2, 89.0), size=10.35, bold=True)
+    assert _texts([caption, rest, *body])[0] == f"{caption.text} {rest.text}"  # fmt: skip
     # Two lines in capitals set flush left, the second no shorter: two paragraphs.
     name = Line("JOHN SMITH", (72, 100, 140, 110), size=10)
     street = Line("1234 NORTH MAIN STREET", (72, 112, 220, 122), size=10)

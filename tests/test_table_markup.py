@@ -88,6 +88,23 @@ def test_rows_of_figures_or_of_plain_text_stay_data_rows():
     assert [c.row for c in render.header_rows(plain) if c.header] == [0, 0]
 
 
+def test_sub_headings_that_hold_digits_are_header_rows_and_units_stay_figures():
+    # camelot's twotables_2.pdf: "Literacy Status" over "Illiterate | 1-4 std. | 5-8
+    # std.", which had read as a row of data for its digits.
+    heads = [
+        _cell(0, 0, "State", row_span=2, header=True),
+        _cell(0, 1, "Literacy Status", col_span=3, header=True),
+        *[_cell(1, c, t) for c, t in enumerate(["", "Illiterate", "1-4 std.", "9-12 std."])],
+        *[_cell(2, c, t) for c, t in enumerate(["Kerala", "7.2", "25.3", "41.5"])],
+    ]
+    assert sorted({c.row for c in render.header_rows(heads) if c.header}) == [0, 1]
+    units = [
+        _cell(0, 1, "Weight", col_span=2, header=True),
+        *[_cell(1, c, t) for c, t in enumerate(["Box", "12 kg", "4 kg"])],
+    ]
+    assert [c.row for c in render.header_rows(units) if c.header] == [0]
+
+
 def test_years_and_a_label_row_under_a_spanning_heading_are_header_rows():
     cells = [
         _cell(0, 1, "Population estimates (thousands)", col_span=3, header=True),

@@ -312,12 +312,21 @@ def in_capitals(text: str, least: int = 2) -> bool:
     return len(letters) >= least and all(c.isupper() for c in letters)
 
 
+#: A caption's label before its title ("Table 6 :", "Figure 2.", "Exhibit A-1 –").
+_CAPTION_LABEL = re.compile(
+    r"^(?:Table|Figure|Fig\.|Chart|Exhibit|Annex|Appendix)\s+[\w.-]+\s*[:.\-–—]?\s+"
+)
+
+
 def _capitals_title(prev: Line, line: Line) -> bool:
     """Two lines of one title set in capitals at any size, centred one over the other:
     an IEEE paper's "III. GCSR: A STRATEGY FOR MULTI-MICROROBOT CONTROL" over "AND
     ASSEMBLY" (small capitals, smaller than the body), a regulation's "EXCLUDED
-    VETERINARY ANABOLIC STEROID" over "IMPLANT PRODUCTS"."""
-    if prev.size != line.size or not (in_capitals(prev.text) and in_capitals(line.text)):
+    VETERINARY ANABOLIC STEROID" over "IMPLANT PRODUCTS", a report's "Table 6 :
+    DISTRIBUTION (%) OF HOUSEHOLDS BY ..." over "MALE HEAD OF THE HOUSEHOLD" (its
+    caption's label set in lower case)."""
+    first = _CAPTION_LABEL.sub("", prev.text, count=1)
+    if prev.size != line.size or not (in_capitals(first) and in_capitals(line.text)):
         return False
     em = max(line.size, line.bbox[3] - line.bbox[1])
     centre = (prev.bbox[0] + prev.bbox[2]) / 2 - (line.bbox[0] + line.bbox[2]) / 2

@@ -103,13 +103,20 @@ MAX_HEADER_ROWS = 4
 
 
 def _figure(text: str) -> bool:
-    """Does a cell read as a table's data: a digit once years are left out, or a dash
-    or "NA" standing for a missing figure?"""
+    """Does a cell read as a table's data: a digit once years are left out, with at most
+    a unit's two letters ("12 kg", not the heads "1-4 std.", "Top-5", "Q1"), or a dash or
+    "NA" standing for a missing figure?"""
     text = text.strip()
-    return any(ch.isdigit() for ch in _YEAR.sub("", text)) or text.lower() in _MISSING
+    if text.lower() in _MISSING:
+        return True
+    if not any(ch.isdigit() for ch in _YEAR.sub("", text)):
+        return False
+    return sum(1 for ch in text if ch.isalpha()) <= FIGURE_LETTERS
 
 
 _MISSING = {"-", "–", "—", "na", "n/a", "n.a.", "nil", "x"}
+#: Letters a figure's cell may hold beside its digits (a unit: "kg", "mg", "%" is none).
+FIGURE_LETTERS = 2
 
 
 def header_rows(cells: list[TableCell]) -> list[TableCell]:
