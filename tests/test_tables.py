@@ -1569,3 +1569,18 @@ def test_figures_that_do_not_line_up_are_no_table(tmp_path):
         for k, label in enumerate(["Alpha", "Beta", "Gamma", "Delta", "Epsilon"])
     ]
     assert _tables(tmp_path, stream_pdf(b"\n".join(ops))) == []
+
+
+def test_white_fills_round_a_title_over_a_ruled_table_are_no_rules(tmp_path):
+    """Word paints the paragraph of a table's title white, wider than the table, and
+    each cell too (camelot's twotables_2.pdf). On bare paper those edges are unseen: the
+    title had become a row of the grid and the fill's sides two empty columns."""
+    ops = [b"1 1 1 rg", b"60 700 440 30 re f"]  # the title's white paragraph, touching
+    ops += [b"%d %d 120 20 re f" % (x, y) for x in X[:-1] for y in Y[1:]]  # white cells
+    ops += [b"0 0 0 rg"]
+    ops.append(_text(110, 712, "Table 1: POPULATION AND AREA BY COUNTRY", 10))
+    data = _ruled_table_pdf().replace(b"stream\n", b"stream\n" + b"\n".join(ops) + b"\n", 1)
+    tables = _tables(tmp_path, data)
+    assert len(tables) == 1
+    assert tables[0].n_cols == 3
+    assert "POPULATION" not in " ".join(c.text for c in tables[0].cells)

@@ -51,14 +51,14 @@ from typing import Any
 
 from docworker.contract import Table, TableCell
 from docworker.decode import rtl
-from docworker.decode.pdfobjects import PageObjects, backdrops, read_objects
+from docworker.decode.pdfobjects import PAPER, PageObjects, backdrops, read_objects
 from docworker.geometry import BBox, Word, union
 from docworker.tables import render
 from docworker.tables.cells import build_cells, split_stacked_rows
 from docworker.tables.objects import characters
 from docworker.tables.pairs import MIN_GAP, MIN_PAIRS, counted, value_text
 from docworker.tables.ruled import frames, ruled_grids
-from docworker.tables.rulings import Seg, rulings, slanted_strokes
+from docworker.tables.rulings import THIN, TOL, Seg, rulings, slanted_strokes
 from docworker.tables.stream import stream_tables
 from docworker.tables.turned import (
     direction,
@@ -177,7 +177,8 @@ class TableStage:
                     return []
                 objects = read_objects(page)
             found = objects
-            hs, vs = rulings(found.lines, found.rects, found.curves, found.width, found.height)
+            rects = framed_fills(found.lines, found.rects, found.curves, found.width, found.height)
+            hs, vs = rulings(found.lines, rects, found.curves, found.width, found.height)
             stream = self.stream
             if lines is not None:
                 stream = self.stream and looks_tabular(lines)
@@ -324,6 +325,46 @@ class TableStage:
             return None
         box = tuple(round(float(v), 2) for v in bbox)
         return render.table(cells, n_rows, n_cols, box, layout=True)  # type: ignore[arg-type]
+
+
+def _white(r: dict) -> bool:
+    color = r.get("non_stroking_color")
+    return (
+        bool(r.get("fill"))
+        and not r.get("stroke")
+        and color is not None
+        and min(color[:3]) >= PAPER
+    )
+
+
+def framed_fills(
+    lines: list[dict], rects: list[dict], curves: list[dict], width: float, height: float
+) -> list[dict]:
+    """``rects`` without the white fills outside every frame of the page's other rulings.
+
+    Word paints a paragraph's background white as it paints a table's cells, and on
+    bare paper the edges of such a fill are no rule anyone sees: round a table's title
+    (camelot's twotables_2.pdf) they had made the title a row of the grid and the
+    fill's wider sides two columns of nothing. White fills inside a frame that seen
+    rules and fills draw stay, as the cells they paint (and white rules over a band
+    of colour)."""
+    white = [
+        r for r in rects if _white(r) and r["x1"] - r["x0"] > THIN and r["bottom"] - r["top"] > THIN
+    ]
+    if not white:
+        return rects
+    seen = [r for r in rects if not _white(r)]
+    boxes = frames(*rulings(lines, seen, curves, width, height))
+    outside = {
+        id(r)
+        for r in white
+        if not any(
+            x0 - TOL <= (r["x0"] + r["x1"]) / 2 <= x1 + TOL
+            and y0 - TOL <= (r["top"] + r["bottom"]) / 2 <= y1 + TOL
+            for x0, y0, x1, y1 in boxes
+        )
+    }
+    return [r for r in rects if id(r) not in outside] if outside else rects
 
 
 def lift_title(
