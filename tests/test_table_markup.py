@@ -103,6 +103,11 @@ def test_sub_headings_that_hold_digits_are_header_rows_and_units_stay_figures():
         *[_cell(1, c, t) for c, t in enumerate(["Box", "12 kg", "4 kg"])],
     ]
     assert [c.row for c in render.header_rows(units) if c.header] == [0]
+    form = [  # a form's label and value: data (camelot's electoral_roll.pdf)
+        _cell(0, 0, "Name", col_span=2, header=True),
+        *[_cell(1, c, t) for c, t in enumerate(["House No : 0", "House No : 15"])],
+    ]
+    assert [c.row for c in render.header_rows(form) if c.header] == [0]
 
 
 def test_years_and_a_label_row_under_a_spanning_heading_are_header_rows():

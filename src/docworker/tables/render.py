@@ -104,14 +104,15 @@ MAX_HEADER_ROWS = 4
 
 def _figure(text: str) -> bool:
     """Does a cell read as a table's data: a digit once years are left out, with at most
-    a unit's two letters ("12 kg", not the heads "1-4 std.", "Top-5", "Q1"), or a dash or
-    "NA" standing for a missing figure?"""
+    a unit's two letters ("12 kg", not the heads "1-4 std.", "Top-5", "Q1") or after a
+    label's colon (a form's "House No : 15"), or a dash or "NA" standing for a missing
+    figure?"""
     text = text.strip()
     if text.lower() in _MISSING:
         return True
     if not any(ch.isdigit() for ch in _YEAR.sub("", text)):
         return False
-    return sum(1 for ch in text if ch.isalpha()) <= FIGURE_LETTERS
+    return ":" in text or sum(1 for ch in text if ch.isalpha()) <= FIGURE_LETTERS
 
 
 _MISSING = {"-", "–", "—", "na", "n/a", "n.a.", "nil", "x"}
