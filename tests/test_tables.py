@@ -1584,3 +1584,33 @@ def test_white_fills_round_a_title_over_a_ruled_table_are_no_rules(tmp_path):
     assert len(tables) == 1
     assert tables[0].n_cols == 3
     assert "POPULATION" not in " ".join(c.text for c in tables[0].cells)
+
+
+def test_labels_and_two_years_of_figures_are_a_table_of_three_columns(tmp_path):
+    """A statement of two years with no rules and no leaders: the stream finder needs four
+    columns, so its rows had read as lines of text."""
+    rows = [
+        ("Revenue", "1,204", "1,187"),
+        ("Cost of sales", "(702)", "(690)"),
+        ("Gross profit", "502", "497"),
+        ("Operating expenses", "(311)", "(305)"),
+        ("Operating profit", "191", "192"),
+    ]
+    ops = [_text(x - width(year, 9), 716, year, 9) for x, year in ((400, "2016"), (470, "2015"))]
+    for k, (label, a, b) in enumerate(rows):
+        y = 700 - 16 * k
+        ops += [_text(72, y, label, 9), _text(400 - width(a, 9), y, a, 9)]
+        ops.append(_text(470 - width(b, 9), y, b, 9))
+    ops.append(_text(72, 500, "A paragraph of text under the statement runs on as prose does.", 9))
+    data = stream_pdf(b"\n".join(ops))
+    path = tmp_path / "years.pdf"
+    path.write_bytes(data)
+    handle = decode.open_document(path, "application/pdf", None, max_pages=5,
+                                  max_page_points=20000, max_pixels=10**8)  # fmt: skip
+    try:
+        assert looks_tabular(handle.page(1, text_layer=True).lines)
+    finally:
+        handle.close()
+    tables = _tables(tmp_path, data)
+    assert len(tables) == 1
+    assert _grid(tables[0]) == [["", "2016", "2015"], *[list(row) for row in rows]]

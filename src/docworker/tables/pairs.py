@@ -1,27 +1,30 @@
-"""Two-column tables: labels and the figures they lead to, with no rules and no leaders.
+"""Tables of labels and their figures: one or two figures a row, no rules, no leaders.
 
 A statement's key figures ("Net Asset Value at 31 December ... 5,111,372"), a price
-list ("Domaine de Beaurenard 2017 ... 13 €"), a specification sheet: each row is a
-label at the left and one figure far to its right, the figures aligned in one column.
-The stream finder (``stream``) needs four columns, or three where dot leaders lead the
-labels, so such a list read as lines, and the lines of a single-spaced one ran together
-into one paragraph ("Direct result - Revaluation 2,076,667 Costs (106,870)").
+list ("Domaine de Beaurenard 2017 ... 13 €"), a statement of two years ("Revenue ...
+1,204 ... 1,187"): each row is a label at the left and its figures far to its right,
+each figure column lined up. The stream finder (``stream``) needs four columns, or three
+where dot leaders lead the labels, so such a list read as lines, and the lines of a
+single-spaced one ran together into one paragraph ("Direct result - Revaluation
+2,076,667 Costs (106,870)").
 
 A run of lines is such a table when:
 
-- ``MIN_PAIRS`` lines or more are pairs: two pieces, the left one holding words, the
-  right one figures only (``VALUE`` tokens, one number at least), a gutter of
-  ``MIN_GAP`` text heights or more between them;
-- the figures line up: their right ends within a text height of each other (or their
-  left ends), and no label reaches into their column;
-- the lines between the pairs are labels alone (a section's name: "Class A"), short;
-- the lines sit no further apart than ``RUN_GAP`` line heights;
-- the figures are not page or equation numbers: integers that never go down, every
-  one of them, are a table of contents or a column of numbered equations, not a table.
+- ``MIN_PAIRS`` lines or more are rows of figures: a piece holding words, then one or
+  two pieces (``MAX_FIGURES``; as many in every row of the run) holding figures only
+  (``VALUE`` tokens, one number at least), a gutter of ``MIN_GAP`` text heights or more
+  between the label and the first;
+- each figure column lines up: right ends within a text height of each other (or left
+  ends, or middles) in ``ALIGNED`` of the rows, and no label reaches into the first;
+- the lines between them are labels alone (a section's name: "Class A"), short;
+- the lines sit no further apart than ``RUN_GAP`` text heights;
+- one figure a row, the figures are not page or equation numbers: integers that never
+  go down, every one of them, are a table of contents or a column of numbered
+  equations, not a table.
 
-A line over the run holding one figure in the figures' column alone (a year: "2016")
-is its header row. Rows keep the lines' order; a label alone is a row with an empty
-figure.
+A line over the run holding a short head over each figure column and nothing over the
+labels (a year: "2016", or "2016  2015") is its header row. Rows keep the lines' order;
+a label alone is a row with empty figures.
 
 Input: the ``WordRow`` lists of one frame (text upright, top to bottom). Output:
 ``(box, cells)`` pairs, as ``stream.stream_tables`` gives them.
@@ -38,8 +41,10 @@ from docworker.decode import rtl
 from docworker.geometry import BBox, Word
 from docworker.tables.words import NUMBER, WordRow, wordish
 
-#: Pair lines a run needs to be a table.
+#: Rows of figures a run needs to be a table.
 MIN_PAIRS = 4
+#: Figures a row holds at most beside its label (three or more: ``stream``'s tables).
+MAX_FIGURES = 2
 #: Text heights of blank gutter, at least, between a label and its figure.
 MIN_GAP = 2.0
 #: Text heights between two lines of one run, at most (key figures are often set with
@@ -75,13 +80,16 @@ def value_text(tokens: list[str]) -> bool:
     return all(NUMBER.match(t) or VALUE.match(t) for t in tokens)
 
 
-def _pair(line: WordRow) -> bool:
-    if len(line.pieces) != 2:
-        return False
-    label, figure = line.pieces
-    return (
-        wordish(label) > 0 and _value(figure) and figure[0].x0 - label[-1].x1 >= MIN_GAP * line.size
-    )
+def _figured(line: WordRow) -> int:
+    """How many figures (``MAX_FIGURES`` at most) follow the line's label, each a piece of
+    its own, the first ``MIN_GAP`` text heights or more right of the label; 0 where the
+    line is no such row."""
+    pieces = line.pieces
+    if not 2 <= len(pieces) <= MAX_FIGURES + 1 or not wordish(pieces[0]):
+        return 0
+    if pieces[1][0].x0 - pieces[0][-1].x1 < MIN_GAP * line.size:
+        return 0
+    return len(pieces) - 1 if all(_value(ws) for ws in pieces[1:]) else 0
 
 
 def _label(line: WordRow) -> bool:
@@ -99,42 +107,51 @@ def counted(figures: list[list[str]]) -> bool:
 
 
 def pair_tables(lines: list[WordRow]) -> list[tuple[BBox, list[TableCell]]]:
-    """The two-column tables among ``lines`` (see module docstring)."""
+    """The tables of labels and their figures among ``lines`` (see module docstring)."""
     found = []
     run: list[int] = []
+    kind = 0  # figures a row of the run holds
     for i, line in enumerate(lines):
         near = bool(run) and line.top - lines[run[-1]].bottom <= RUN_GAP * max(
             line.size, lines[run[-1]].size
         )
-        if _pair(line) or (run and near and _label(line)):
-            if run and not near:
-                found += _table(lines, run)
-                run = []
+        figured = _figured(line)
+        if figured and (not run or (near and figured == kind)):
+            kind = figured
+            run.append(i)
+        elif run and near and _label(line):
             run.append(i)
         else:
-            found += _table(lines, run)
-            run = []
-    found += _table(lines, run)
+            found += _table(lines, run, kind)
+            run, kind = ([i], figured) if figured else ([], 0)
+    found += _table(lines, run, kind)
     return found
 
 
-def _table(lines: list[WordRow], run: list[int]) -> list[tuple[BBox, list[TableCell]]]:
-    while run and not _pair(lines[run[-1]]):
-        run = run[:-1]  # labels after the last pair are the next block's
-    pairs = [lines[k] for k in run if _pair(lines[k])]
+def _table(lines: list[WordRow], run: list[int], kind: int) -> list[tuple[BBox, list[TableCell]]]:
+    while run and not _figured(lines[run[-1]]):
+        run = run[:-1]  # labels after the last row of figures are the next block's
+    pairs = [lines[k] for k in run if _figured(lines[k])]
     if len(pairs) < MIN_PAIRS:
         return []
     size = statistics.median(ln.size for ln in pairs)
-    figures = [ln.pieces[1] for ln in pairs]
-    lefts = [ws[0].x0 for ws in figures]
-    aligned = max(
-        _aligned([ws[-1].x1 for ws in figures], size),
-        _aligned(lefts, size),
-        _aligned([(ws[0].x0 + ws[-1].x1) / 2 for ws in figures], size),
-    )
-    if aligned < ALIGNED * len(pairs) or counted([[w.text for w in ws] for ws in figures]):
+    columns: list[float] = []  # each figure column's left edge
+    for c in range(1, kind + 1):
+        figures = [ln.pieces[c] for ln in pairs]
+        lefts = [ws[0].x0 for ws in figures]
+        aligned = max(
+            _aligned([ws[-1].x1 for ws in figures], size),
+            _aligned(lefts, size),
+            _aligned([(ws[0].x0 + ws[-1].x1) / 2 for ws in figures], size),
+        )
+        if aligned < ALIGNED * len(pairs):
+            return []
+        if columns and min(lefts) <= max(ws[-1].x1 for ws in [ln.pieces[c - 1] for ln in pairs]):
+            return []  # two figure columns that overlap: no columns
+        columns.append(min(lefts))
+    if kind == 1 and counted([[w.text for w in ln.pieces[1]] for ln in pairs]):
         return []
-    column = min(lefts)
+    column = columns[0]
     labels = [lines[k].pieces[0] for k in run]
     if any(ws[-1].x1 > column - MIN_GAP * size for ws in labels):
         return []  # a label reaches into the figures' column
@@ -151,20 +168,20 @@ def _table(lines: list[WordRow], run: list[int]) -> list[tuple[BBox, list[TableC
             break
         rows.insert(0, rows[0] - 1)  # a section's name over its first pair ("Class A")
     head = rows[0] - 1
-    if head >= 0 and _heads_figures(lines[head], lines[rows[0]], column, size):
+    heads = _heads(lines[head], lines[rows[0]], columns, size) if head >= 0 else None
+    if heads is not None:
         rows.insert(0, head)
     cells: list[TableCell] = []
     for r, k in enumerate(rows):
         line = lines[k]
-        header = r == 0 and k == head
-        if header:
-            texts = ["", _text(line.words)]
-        elif len(line.pieces) == 2:
-            texts = [_text(line.pieces[0]), _text(line.pieces[1])]
+        if heads is not None and r == 0:
+            texts = ["", *heads]
+        elif len(line.pieces) > 1:
+            texts = [_text(ws) for ws in line.pieces]
         else:
-            texts = [_text(line.words), ""]
+            texts = [_text(line.words)] + [""] * kind
         for c, text in enumerate(texts):
-            cells.append(TableCell(row=r, col=c, text=text, header=header))
+            cells.append(TableCell(row=r, col=c, text=text, header=heads is not None and r == 0))
     chosen = [lines[k] for k in rows]
     box = (
         min(ln.x0 for ln in chosen),
@@ -181,13 +198,24 @@ def _aligned(xs: list[float], size: float) -> int:
     return sum(1 for x in xs if abs(x - middle) <= size)
 
 
-def _heads_figures(line: WordRow, below: WordRow, column: float, size: float) -> bool:
-    """Is ``line`` (just over the run) one short head over the figures' column alone?"""
-    if len(line.pieces) != 1 or len(line.words) > 3:
-        return False
+def _heads(line: WordRow, below: WordRow, columns: list[float], size: float) -> list[str] | None:
+    """The heads of the figure columns, where ``line`` (just over the run) is a short head
+    over each of them and nothing over the labels (a year: "2016", or "2016  2015"); else
+    None."""
     if below.top - line.bottom > RUN_GAP * max(line.size, below.size):
-        return False
-    return line.x0 >= column - size
+        return None
+    if len(line.pieces) != len(columns) or len(line.words) > 3 * len(columns):
+        return None
+    if line.x0 < columns[0] - size:
+        return None
+    heads = [""] * len(columns)
+    for ws in line.pieces:
+        middle = (ws[0].x0 + ws[-1].x1) / 2
+        c = max(k for k in range(len(columns)) if k == 0 or columns[k] - size <= middle)
+        if heads[c]:
+            return None
+        heads[c] = _text(ws)
+    return heads
 
 
 def _text(words: list[Word]) -> str:

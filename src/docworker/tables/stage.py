@@ -56,7 +56,7 @@ from docworker.geometry import BBox, Word, union
 from docworker.tables import render
 from docworker.tables.cells import build_cells, split_stacked_rows
 from docworker.tables.objects import characters
-from docworker.tables.pairs import MIN_GAP, MIN_PAIRS, counted, value_text
+from docworker.tables.pairs import MAX_FIGURES, MIN_GAP, MIN_PAIRS, counted, value_text
 from docworker.tables.ruled import frames, ruled_grids
 from docworker.tables.rulings import THIN, TOL, Seg, rulings, slanted_strokes
 from docworker.tables.stream import stream_tables
@@ -493,8 +493,8 @@ def looks_tabular(lines: Sequence[Any]) -> bool:
 
     Four lines that are mostly numbers (three or more), four lines whose label a dot
     leader leads to two figures or more, four rows (lines sharing a baseline) of
-    four or more pieces a text height apart or more, or four rows of a label and a
-    figure far right of it (``pairs``).
+    four or more pieces a text height apart or more, or four rows of a label and one
+    or two figures far right of it (``pairs``).
     """
     hits = 0
     for line in lines:
@@ -521,12 +521,14 @@ def looks_tabular(lines: Sequence[Any]) -> bool:
                 led += 1
                 if led >= 4:
                     return True
-        if len(row) == 2 and not dotted:  # (led rows are the leaders' test's)
-            label, figure = sorted(row, key=lambda ln: ln.bbox[0])
+        if 2 <= len(row) <= MAX_FIGURES + 1 and not dotted:  # (led rows: the leaders' test)
+            label, *figures = sorted(row, key=lambda ln: ln.bbox[0])
             height = label.bbox[3] - label.bbox[1]
-            tokens = figure.text.split()
-            if figure.bbox[0] - label.bbox[2] >= MIN_GAP * height and value_text(tokens):
-                pairs.append(tokens)  # a label and its figure (``pairs``)
+            tokens = [ln.text.split() for ln in figures]
+            if figures[0].bbox[0] - label.bbox[2] >= MIN_GAP * height and all(
+                value_text(ts) for ts in tokens
+            ):
+                pairs.append(tokens[0])  # a label and its figures (``pairs``)
         if len(row) < 4:
             continue
         row.sort(key=lambda ln: ln.bbox[0])
