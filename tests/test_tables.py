@@ -1614,3 +1614,31 @@ def test_labels_and_two_years_of_figures_are_a_table_of_three_columns(tmp_path):
     tables = _tables(tmp_path, data)
     assert len(tables) == 1
     assert _grid(tables[0]) == [["", "2016", "2015"], *[list(row) for row in rows]]
+
+
+def test_a_group_label_centred_between_two_rows_spans_them(tmp_path):
+    """LaTeX's \\multirow in an unruled table (the DPR paper's Table 2): "Single" is set
+    centred between the rows "DPR" and "BM25 + DPR", on a line of its own. It had been a
+    row of its own, and "DPR" a row of the group above."""
+    xs = [72, 150, 260, 310, 360, 410]
+    head = ["Training", "Retriever", "NQ", "TQA", "WQ", "TREC"]
+    body = [
+        ("None", "BM25", "59.1", "66.9", "55.0", "70.9"),
+        ("", "DPR", "78.4", "79.4", "73.2", "79.8"),
+        ("", "BM25 + DPR", "76.6", "79.8", "71.0", "85.2"),
+        ("", "DPR", "79.4", "78.8", "75.0", "89.1"),
+        ("", "BM25 + DPR", "78.0", "79.9", "74.7", "88.5"),
+    ]
+    ops = [_text(x, 720, t, 9) for x, t in zip(xs, head, strict=True)]
+    for k, row in enumerate(body):
+        ops += [_text(x, 700 - 14 * k, t, 9) for x, t in zip(xs, row, strict=True) if t]
+    ops += [_text(72, 700 - 14 * 1.5, "Single", 9), _text(72, 700 - 14 * 3.5, "Multi", 9)]
+    tables = _tables(tmp_path, stream_pdf(b"\n".join(ops)))
+    assert len(tables) == 1
+    cells = {(c.row, c.col): c for c in tables[0].cells}
+    single = next(c for c in tables[0].cells if c.text == "Single")
+    multi = next(c for c in tables[0].cells if c.text == "Multi")
+    assert (single.row, single.col, single.row_span) == (2, 0, 2)
+    assert (multi.row, multi.col, multi.row_span) == (4, 0, 2)
+    assert cells[(2, 1)].text == "DPR" and cells[(3, 1)].text == "BM25 + DPR"
+    assert tables[0].n_rows == 6  # the header and five rows: no row of a label alone

@@ -431,6 +431,7 @@ def _stream_cells(
         max(ln.bottom for ln in rows),
     )
     n_header = _header_count(cells, n_header)
+    cells = _centred_labels(cells, [(ln.top + ln.bottom) / 2 for ln in rows])
     cells = _gutter_heads(cells, row_parts[: max(n_header, 1)], gutters)
     if n_header >= 2:
         cells = _group_heads(cells, row_parts[0], gutters, (box[0], box[2]))
@@ -540,6 +541,52 @@ def _group_heads(
 
 #: A group heading sits over its columns' middle within this share of their width.
 GROUP_CENTRED = 0.15
+
+
+#: A label alone on its line is centred between the rows over and under it when its
+#: middle lies within this share of their distance from the middle between them.
+CENTRED_LABEL = 0.25
+
+
+def _centred_labels(cells: list[TableCell], middles: list[float]) -> list[TableCell]:
+    """``cells`` with each body row that holds only a first-column label, set centred
+    between the rows over and under it whose first column is empty, made that label's
+    cell spanning those two rows (LaTeX's ``\\multirow``: "Single" over "DPR" and "BM25 +
+    DPR", which had been a row of its own, with "DPR" under the group above). ``middles``:
+    each row's vertical middle."""
+    by_row: dict[int, list[TableCell]] = {}
+    for c in cells:
+        if not c.header:
+            by_row.setdefault(c.row, []).append(c)
+    moved: dict[int, TableCell] = {}  # row over a label -> the label's cell, spanning 2
+    for r, here in by_row.items():
+        filled = [c for c in here if c.text.strip()]
+        above, below = by_row.get(r - 1), by_row.get(r + 1)
+        if len(filled) != 1 or filled[0].col != 0 or filled[0].col_span != 1:
+            continue
+        if not above or not below or r - 1 in moved or r - 1 + 1 in moved.values():
+            continue
+        if any(c.col == 0 and c.text.strip() for c in above + below):
+            continue
+        if min(sum(1 for c in row if c.text.strip()) for row in (above, below)) < 2:
+            continue
+        middle = (middles[r - 1] + middles[r + 1]) / 2
+        if abs(middles[r] - middle) > CENTRED_LABEL * (middles[r + 1] - middles[r - 1]):
+            continue
+        moved[r - 1] = filled[0].model_copy(update={"row": r - 1, "row_span": 2})
+    if not moved:
+        return cells
+    dropped = {r + 1 for r in moved}
+    out = [c for c in cells if c.header]
+    for r, row in by_row.items():
+        if r in dropped:
+            continue
+        shift = sum(1 for d in dropped if d < r)
+        kept = [c for c in row if not (r in moved and c.col == 0)]
+        if r in moved:
+            kept.append(moved[r])
+        out += [c.model_copy(update={"row": c.row - shift}) for c in kept]
+    return out
 
 
 def _wrapped_labels(cells: list[TableCell]) -> list[TableCell]:
