@@ -1642,3 +1642,25 @@ def test_a_group_label_centred_between_two_rows_spans_them(tmp_path):
     assert (multi.row, multi.col, multi.row_span) == (4, 0, 2)
     assert cells[(2, 1)].text == "DPR" and cells[(3, 1)].text == "BM25 + DPR"
     assert tables[0].n_rows == 6  # the header and five rows: no row of a label alone
+
+
+def test_heads_set_close_over_an_unruled_table_are_its_header(tmp_path):
+    """Heads a word each, set closer than a text height ("Top-1 Top-5 Top-20 Top-100" over
+    the DPR paper's Table 6): one piece wider than most of the table, they had been taken
+    for a line of running text and the table read without its header."""
+    rights = [222, 253, 284, 315]
+    heads = ["Top-1", "Top-2", "Top-3", "Top-4"]
+    rows = [
+        ("NLL", "44.9", "66.8", "78.1", "85.0"),
+        ("Triplet", "41.6", "65.0", "77.2", "84.5"),
+        ("NLL", "43.5", "64.7", "76.1", "83.1"),
+        ("Triplet", "42.2", "66.0", "78.1", "84.9"),
+    ]
+    ops = [_text(x - width(t, 9), 720, t, 9) for x, t in zip(rights, heads, strict=True)]
+    for k, (label, *figures) in enumerate(rows):
+        y = 704 - 13 * k
+        ops.append(_text(150, y, label, 9))
+        ops += [_text(x - width(t, 9), y, t, 9) for x, t in zip(rights, figures, strict=True)]
+    tables = _tables(tmp_path, stream_pdf(b"\n".join(ops)))
+    assert len(tables) == 1
+    assert _grid(tables[0])[0] == ["", *heads]

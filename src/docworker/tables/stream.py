@@ -322,9 +322,10 @@ def _run_tables(
         if below.top - line.bottom > 2.0 * max(size, line.size):
             break
         parts = parts_of(line, gutters)
-        # A line of running text; between booktabs rules, heads set close (one piece,
-        # "Top-1 Top-5 Top-20") are cut at the gutters first.
-        spread = [ws for _, _, ws in parts] if booktabs else line.pieces
+        # A line of running text; between booktabs rules, or where the gutters cut it
+        # into short heads, heads set close (one piece, "Top-1 Top-5 Top-20") are cut
+        # at the gutters first.
+        spread = [ws for _, _, ws in parts] if booktabs or _short_heads(parts) else line.pieces
         if any(ws[-1].x1 - ws[0].x0 > 0.6 * width for ws in spread):
             break
         overhang = max(left - line.x0, line.x1 - right)
@@ -349,6 +350,19 @@ def _run_tables(
         k -= 1
     result = _stream_cells([lines[k] for k in rows], gutters, len(rows) - len(run), led, min_rows)
     return [result] if result is not None else []
+
+
+#: A header line cut at the gutters into this many heads or more, of ``HEAD_WORDS`` words
+#: at most each, is heads set close, not a line of running text (``_run_tables``).
+SHORT_HEADS = 3
+HEAD_WORDS = 3
+
+
+def _short_heads(parts: list[Part]) -> bool:
+    """Do the gutters cut a line into ``SHORT_HEADS`` heads or more, each short (a run of
+    words a gutter parts only where it is half a text height wide, which prose's word
+    spaces are not)?"""
+    return len(parts) >= SHORT_HEADS and all(len(ws) <= HEAD_WORDS for _, _, ws in parts)
 
 
 def _ruled_span(
