@@ -1664,3 +1664,29 @@ def test_heads_set_close_over_an_unruled_table_are_its_header(tmp_path):
     tables = _tables(tmp_path, stream_pdf(b"\n".join(ops)))
     assert len(tables) == 1
     assert _grid(tables[0])[0] == ["", *heads]
+
+
+def test_group_labels_left_of_the_rows_first_cells_are_a_column_of_their_own(tmp_path):
+    """The DPR paper's Table 6: "DP" and "L2", each centred between its two rows, stand left
+    of the rows' first cells ("NLL", "Triplet"). They had been rows of the Loss column; they
+    are a column of their own, each label spanning its two rows."""
+    rows = [
+        ("NLL", "44.9", "66.8", "78.1"),
+        ("Triplet", "41.6", "65.0", "77.2"),
+        ("NLL", "43.5", "64.7", "76.1"),
+        ("Triplet", "42.2", "66.0", "78.1"),
+    ]
+    xs = (140, 220, 270, 320)
+    ops = [_text(100, 733, "Sim", 9), _text(140, 733, "Loss", 9), _text(240, 733, "Accuracy", 9)]
+    ops += [_text(x, 720, t, 9) for x, t in zip(xs[1:], ("Top-1", "Top-5", "Top-20"), strict=True)]
+    for k, row in enumerate(rows):
+        ops += [_text(x, 704 - 13 * k, t, 9) for x, t in zip(xs, row, strict=True)]
+    ops += [_text(100, 704 - 13 * 0.5, "DP", 9), _text(100, 704 - 13 * 2.5, "L2", 9)]
+    tables = _tables(tmp_path, stream_pdf(b"\n".join(ops)))
+    assert len(tables) == 1
+    grid = _grid(tables[0])
+    assert grid[0][:3] == ["Sim", "Loss", "Top-1"]  # the two header lines: one row
+    firsts = [row[:2] for row in grid[1:]]
+    assert firsts == [["DP", "NLL"], ["", "Triplet"], ["L2", "NLL"], ["", "Triplet"]]
+    spans = {c.text: c.row_span for c in tables[0].cells if c.col == 0 and c.text}
+    assert spans == {"Sim": 1, "DP": 2, "L2": 2}

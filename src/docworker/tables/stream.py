@@ -291,6 +291,16 @@ def _run_tables(
     led = 2 * sum(1 for ln in rich if ln.led) > len(rich)  # labels led to their figures
     if len(gutters) < MIN_GUTTERS - led or _side_by_side(rich, gutters, leaders):
         return []
+    # Group labels on lines of their own, left of every row's first cell ("DP", "L2" beside
+    # "NLL" and "Triplet"): a column of their own, before the rows' first.
+    groups = [
+        lines[k]
+        for k in run
+        if not _rich(lines[k]) and len(lines[k].pieces) == 1 and lines[k].x1 < left - 0.5 * size
+    ]
+    if len(groups) >= 2:
+        gutters = [(max(ln.x1 for ln in groups), left), *gutters]
+        left = min(left, *(ln.x0 for ln in groups))
     # A column of prose at either edge (a neighbouring text column, the facing page of a
     # spread) is not the table's: drop its side and look again.
     for edge, cut in ((0, gutters[0][1]), (len(gutters), gutters[-1][0])):
@@ -348,7 +358,9 @@ def _run_tables(
             crossed = True
         rows.insert(0, k)
         k -= 1
-    result = _stream_cells([lines[k] for k in rows], gutters, len(rows) - len(run), led, min_rows)
+    result = _stream_cells(
+        [lines[k] for k in rows], gutters, len(rows) - len(run), led, min_rows, len(groups) >= 2
+    )
     return [result] if result is not None else []
 
 
@@ -401,9 +413,12 @@ def _stream_cells(
     n_header: int,
     led: bool = False,
     min_rows: int = MIN_ROWS,
+    groups: bool = False,
 ) -> tuple[BBox, list[TableCell]] | None:
     """The cells of a run's rows, or None where they fail the guards against prose (short
-    cells: not counting the first column's where dot leaders lead its labels, ``led``)."""
+    cells: not counting the first column's where dot leaders lead its labels, ``led``).
+    ``groups``: the first column holds group labels on lines of their own, which count
+    as its filled cells."""
     n_cols = len(gutters) + 1
     cells: list[TableCell] = []
     body_fill: list[int] = []
@@ -416,6 +431,8 @@ def _stream_cells(
             body_words += [wordish(ws) for first, _, ws in parts if not (led and first == 0)]
             for first, _, _ in parts:
                 col_hits[first] += 1
+        elif groups and r >= n_header and len(parts) == 1 and parts[0][1] == 0:
+            col_hits[0] += 1  # a group's label (``_run_tables``)
         for first, last, ws in parts:
             cells.append(
                 TableCell(
