@@ -78,6 +78,17 @@ def _grid(table) -> list[list[str]]:
     return evaluate.grid_of(table.model_dump())
 
 
+def _text_lines(path: Path, data: bytes) -> list:
+    """``data`` written to ``path``, and its first page's text lines (the cheap gate's input)."""
+    path.write_bytes(data)
+    handle = decode.open_document(path, "application/pdf", None, max_pages=5,
+                                  max_page_points=20000, max_pixels=10**8)  # fmt: skip
+    try:
+        return handle.page(1, text_layer=True).lines
+    finally:
+        handle.close()
+
+
 def test_ruled_table_cells_spans_and_exports(tmp_path):
     tables = _tables(tmp_path, _ruled_table_pdf(), "tabla.pdf")
     assert len(tables) == 1
@@ -918,16 +929,9 @@ def test_labels_led_to_two_figures_are_a_table_of_three_columns(tmp_path):
         end = 72 + width(label, 8)
         ops += [_text(72, y, label, 8), _text(end + 4, y, "." * int((390 - end) / 2.3), 8)]
         ops += [_text(400, y, a, 8), _text(440, y, b, 8)]
-    path = tmp_path / "sheet.pdf"
-    path.write_bytes(stream_pdf(b"\n".join(ops)))
-    handle = decode.open_document(path, "application/pdf", None, max_pages=5,
-                                  max_page_points=20000, max_pixels=10**8)  # fmt: skip
-    try:
-        view = handle.page(1, text_layer=True)
-    finally:
-        handle.close()
-    assert looks_tabular(view.lines)
-    tables = _tables(tmp_path, path.read_bytes())
+    data = stream_pdf(b"\n".join(ops))
+    assert looks_tabular(_text_lines(tmp_path / "sheet.pdf", data))
+    tables = _tables(tmp_path, data)
     assert len(tables) == 1
     assert _grid(tables[0]) == [
         [label, a, b] for label, (a, b) in zip(labels, figures, strict=True)
@@ -1535,15 +1539,7 @@ def test_labels_and_their_figures_far_right_are_a_table_of_two_columns(tmp_path)
     far right of it, no rules, no leaders. Read as lines, the single-spaced rows had run
     together into one paragraph ("Direct result - Revaluation 2,076,667 Costs")."""
     data = _pairs_pdf(KEY_FIGURES, head="2016")
-    path = tmp_path / "pairs.pdf"
-    path.write_bytes(data)
-    handle = decode.open_document(path, "application/pdf", None, max_pages=5,
-                                  max_page_points=20000, max_pixels=10**8)  # fmt: skip
-    try:
-        view = handle.page(1, text_layer=True)
-    finally:
-        handle.close()
-    assert looks_tabular(view.lines)
+    assert looks_tabular(_text_lines(tmp_path / "pairs.pdf", data))
     tables = _tables(tmp_path, data)
     assert len(tables) == 1
     assert _grid(tables[0]) == [["", "2016"], *[[a, b] for a, b in KEY_FIGURES]]
@@ -1603,14 +1599,7 @@ def test_labels_and_two_years_of_figures_are_a_table_of_three_columns(tmp_path):
         ops.append(_text(470 - width(b, 9), y, b, 9))
     ops.append(_text(72, 500, "A paragraph of text under the statement runs on as prose does.", 9))
     data = stream_pdf(b"\n".join(ops))
-    path = tmp_path / "years.pdf"
-    path.write_bytes(data)
-    handle = decode.open_document(path, "application/pdf", None, max_pages=5,
-                                  max_page_points=20000, max_pixels=10**8)  # fmt: skip
-    try:
-        assert looks_tabular(handle.page(1, text_layer=True).lines)
-    finally:
-        handle.close()
+    assert looks_tabular(_text_lines(tmp_path / "years.pdf", data))
     tables = _tables(tmp_path, data)
     assert len(tables) == 1
     assert _grid(tables[0]) == [["", "2016", "2015"], *[list(row) for row in rows]]
@@ -1690,3 +1679,24 @@ def test_group_labels_left_of_the_rows_first_cells_are_a_column_of_their_own(tmp
     assert firsts == [["DP", "NLL"], ["", "Triplet"], ["L2", "NLL"], ["", "Triplet"]]
     spans = {c.text: c.row_span for c in tables[0].cells if c.col == 0 and c.text}
     assert spans == {"Sim": 1, "DP": 2, "L2": 2}
+
+
+def test_white_cells_painted_on_a_band_of_colour_keep_their_edges(tmp_path):
+    """White cells painted over a coloured fill are seen: their edges stay the table's
+    rules (``stage.framed_fills``) where no other rule frames them."""
+    import pypdfium2 as pdfium
+
+    from docworker.decode.pdfobjects import read_objects
+    from docworker.tables.stage import framed_fills
+
+    ops = [b"0.2 0.4 0.8 rg", b"98 638 364 64 re f", b"1 1 1 rg"]
+    ops += [b"%d %d 116 16 re f" % (x + 2, y + 2) for x in X[:-1] for y in Y[1:]]
+    path = tmp_path / "painted.pdf"
+    path.write_bytes(stream_pdf(b"\n".join(ops)))
+    doc = pdfium.PdfDocument(str(path))
+    try:
+        found = read_objects(doc[0])
+        kept = framed_fills(found.lines, found.rects, found.curves, found.width, found.height)
+    finally:
+        doc.close()
+    assert len(kept) == len(found.rects) == 10  # the band and its nine white cells

@@ -346,8 +346,8 @@ def framed_fills(
     bare paper the edges of such a fill are no rule anyone sees: round a table's title
     (camelot's twotables_2.pdf) they had made the title a row of the grid and the
     fill's wider sides two columns of nothing. White fills inside a frame that seen
-    rules and fills draw stay, as the cells they paint (and white rules over a band
-    of colour)."""
+    rules and fills draw stay, as the cells they paint, and so do those painted on a
+    fill of colour (white rules or cells over a band of colour: they are seen)."""
     white = [
         r for r in rects if _white(r) and r["x1"] - r["x0"] > THIN and r["bottom"] - r["top"] > THIN
     ]
@@ -355,6 +355,11 @@ def framed_fills(
         return rects
     seen = [r for r in rects if not _white(r)]
     boxes = frames(*rulings(lines, seen, curves, width, height))
+    boxes += [
+        (r["x0"], r["top"], r["x1"], r["bottom"])
+        for r in seen
+        if r.get("fill") and min(r["x1"] - r["x0"], r["bottom"] - r["top"]) > THIN
+    ]
     outside = {
         id(r)
         for r in white

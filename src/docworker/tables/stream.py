@@ -139,7 +139,7 @@ def stream_tables(
         for run in _runs(lines):
             found += _run_tables(lines, run, list(rules), leaders)
     if not found:
-        found = pair_tables(lines)  # labels and their figures, two columns
+        found = pair_tables(lines)  # labels and their one or two figures
     return found
 
 
