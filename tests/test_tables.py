@@ -1700,3 +1700,21 @@ def test_white_cells_painted_on_a_band_of_colour_keep_their_edges(tmp_path):
     finally:
         doc.close()
     assert len(kept) == len(found.rects) == 10  # the band and its nine white cells
+
+
+def test_centred_labels_never_share_a_row():
+    """Two labels alone each between rows, one row apart: the first spans its two rows, the
+    second, whose row over it is taken, stays a row of its own (no two spans overlap)."""
+    from docworker.contract import TableCell
+    from docworker.tables.stream import _centred_labels
+
+    texts = [["", "a", "1"], ["L1"], ["", "b", "2"], ["L2"], ["", "c", "3"]]
+    cells = [
+        TableCell(row=r, col=c, text=t) for r, row in enumerate(texts) for c, t in enumerate(row)
+    ]
+    out = _centred_labels(cells, [10.0 * r for r in range(len(texts))])
+    labels = {c.text: (c.row, c.row_span) for c in out if c.text.startswith("L")}
+    assert labels == {"L1": (0, 2), "L2": (2, 1)}
+    assert sorted((c.row, c.col) for c in out if c.text) == [
+        (0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 0), (3, 1), (3, 2)
+    ]  # fmt: skip

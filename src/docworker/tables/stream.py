@@ -590,12 +590,13 @@ def _centred_labels(cells: list[TableCell], middles: list[float]) -> list[TableC
         if not c.header:
             by_row.setdefault(c.row, []).append(c)
     moved: dict[int, TableCell] = {}  # row over a label -> the label's cell, spanning 2
-    for r, here in by_row.items():
+    used: set[int] = set()  # rows of a label and the two it spans
+    for r, here in sorted(by_row.items()):
         filled = [c for c in here if c.text.strip()]
         above, below = by_row.get(r - 1), by_row.get(r + 1)
         if len(filled) != 1 or filled[0].col != 0 or filled[0].col_span != 1:
             continue
-        if not above or not below or r - 1 in moved or r - 1 + 1 in moved.values():
+        if not above or not below or used & {r - 1, r, r + 1}:
             continue
         if any(c.col == 0 and c.text.strip() for c in above + below):
             continue
@@ -605,6 +606,7 @@ def _centred_labels(cells: list[TableCell], middles: list[float]) -> list[TableC
         if abs(middles[r] - middle) > CENTRED_LABEL * (middles[r + 1] - middles[r - 1]):
             continue
         moved[r - 1] = filled[0].model_copy(update={"row": r - 1, "row_span": 2})
+        used |= {r - 1, r, r + 1}
     if not moved:
         return cells
     dropped = {r + 1 for r in moved}
