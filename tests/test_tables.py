@@ -1718,3 +1718,34 @@ def test_centred_labels_never_share_a_row():
     assert sorted((c.row, c.col) for c in out if c.text) == [
         (0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 0), (3, 1), (3, 2)
     ]  # fmt: skip
+
+
+def test_a_group_label_on_the_middle_row_between_rules_spans_its_group(tmp_path):
+    """The DPR paper's Table 4: "Single" set on the middle row of three between two rules
+    (LaTeX's \\multirow over an odd number of rows) labels the whole group, not that row."""
+    xs = [72, 150, 260, 310, 360, 410]
+    head = ["Training", "Model", "NQ", "TQA", "WQ", "TREC"]
+    groups = [
+        [
+            ("", "BM25", "32.6", "52.4", "29.9", "24.9"),
+            ("Single", "DPR", "41.5", "56.8", "34.6", "25.9"),
+            ("", "BM25+DPR", "39.0", "57.0", "35.2", "28.0"),
+        ],
+        [
+            ("", "BM25", "30.1", "50.2", "28.8", "23.3"),
+            ("Multi", "DPR", "41.5", "56.8", "42.4", "49.4"),
+            ("", "BM25+DPR", "38.8", "57.9", "41.1", "50.6"),
+        ],
+    ]
+    ops = [b"0.5 w"] + [_text(x, 720, t, 9) for x, t in zip(xs, head, strict=True)]
+    y = 700
+    for group in groups:
+        ops.append(b"70 %d m 440 %d l S" % (y + 12, y + 12))  # a rule over each group
+        for row in group:
+            ops += [_text(x, y, t, 9) for x, t in zip(xs, row, strict=True) if t]
+            y -= 14
+    ops.append(b"70 %d m 440 %d l S" % (y + 10, y + 10))
+    tables = _tables(tmp_path, stream_pdf(b"\n".join(ops)))
+    assert len(tables) == 1
+    spans = {c.text: (c.row, c.row_span) for c in tables[0].cells if c.col == 0 and c.text}
+    assert spans == {"Training": (0, 1), "Single": (1, 3), "Multi": (4, 3)}

@@ -358,8 +358,13 @@ def _run_tables(
             crossed = True
         rows.insert(0, k)
         k -= 1
+    chosen = [lines[k] for k in rows]
+    middles = [(ln.top + ln.bottom) / 2 for ln in chosen]
+    ruled = frozenset(  # rows with a rule the table's width over them
+        i for i in range(1, len(chosen)) if any(middles[i - 1] < r.pos < middles[i] for r in across)
+    )
     result = _stream_cells(
-        [lines[k] for k in rows], gutters, len(rows) - len(run), led, min_rows, len(groups) >= 2
+        chosen, gutters, len(rows) - len(run), led, min_rows, len(groups) >= 2, ruled
     )
     return [result] if result is not None else []
 
@@ -414,11 +419,12 @@ def _stream_cells(
     led: bool = False,
     min_rows: int = MIN_ROWS,
     groups: bool = False,
+    ruled: frozenset[int] = frozenset(),
 ) -> tuple[BBox, list[TableCell]] | None:
     """The cells of a run's rows, or None where they fail the guards against prose (short
     cells: not counting the first column's where dot leaders lead its labels, ``led``).
     ``groups``: the first column holds group labels on lines of their own, which count
-    as its filled cells."""
+    as its filled cells. ``ruled``: the rows with a rule over them (``_ruled_groups``)."""
     n_cols = len(gutters) + 1
     cells: list[TableCell] = []
     body_fill: list[int] = []
@@ -462,6 +468,7 @@ def _stream_cells(
         max(ln.bottom for ln in rows),
     )
     n_header = _header_count(cells, n_header)
+    cells = _ruled_groups(cells, ruled)
     cells = _centred_labels(cells, [(ln.top + ln.bottom) / 2 for ln in rows])
     cells = _gutter_heads(cells, row_parts[: max(n_header, 1)], gutters)
     if n_header >= 2:
@@ -572,6 +579,45 @@ def _group_heads(
 
 #: A group heading sits over its columns' middle within this share of their width.
 GROUP_CENTRED = 0.15
+
+
+def _ruled_groups(cells: list[TableCell], ruled: frozenset[int]) -> list[TableCell]:
+    """``cells`` with the one first-column label of a group of rows set between rules, on
+    the group's middle row, made the group's label: its cell spans the group from its
+    first row (LaTeX's ``\\multirow`` over three rows: "Single" beside "DPR" between
+    "BM25" and "BM25+DPR"). Every row of the group holds figures; a group of one label a
+    row ("Single" on seven rows) is left as it is."""
+    body = sorted({c.row for c in cells if not c.header})
+    if not ruled or len(body) < 3:
+        return cells
+    groups: list[list[int]] = [[]]
+    for r in body:
+        if r in ruled and groups[-1]:
+            groups.append([])
+        groups[-1].append(r)
+    moves: dict[int, int] = {}  # a label's row -> its group's first row
+    spans: dict[int, int] = {}  # a label's row -> its group's rows
+    for group in groups:
+        if len(group) < 3 or len(group) % 2 == 0:
+            continue
+        labels = [c for c in cells if c.row in group and c.col == 0 and c.text.strip()]
+        if len(labels) != 1 or labels[0].row != group[len(group) // 2] or labels[0].col_span > 1:
+            continue
+        if any(sum(1 for c in cells if c.row == r and c.text.strip()) < 2 for r in group):
+            continue  # every row of the group holds more than its label
+        moves[labels[0].row] = group[0]
+        spans[labels[0].row] = len(group)
+    if not moves:
+        return cells
+    out = []
+    for c in cells:
+        if c.col == 0 and c.row in moves and c.text.strip():
+            out.append(c.model_copy(update={"row": moves[c.row], "row_span": spans[c.row]}))
+        elif c.col == 0 and c.row in moves.values() and not c.text.strip():
+            continue  # the empty first cell the label takes
+        else:
+            out.append(c)
+    return out
 
 
 #: A label alone on its line is centred between the rows over and under it when its
