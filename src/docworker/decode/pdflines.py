@@ -387,14 +387,14 @@ def _line(piece: _Piece, read: CharRead, math: frozenset[int] = frozenset()) -> 
     # Letter-spaced text ("V i n s  a u  V e r r e"): pdfium's spaces between its letters
     # are none, only those wider than the tracking (``_tracked``).
     tracked = 0.0
-    if (
-        wide != float("inf")
-        and len(chars) >= TRACKED_CHARS
-        and True not in piece.scripts
-        and (not math or math.isdisjoint(map(_STYLE, chars)))
-    ):  # (not in mathematics, where "R n" is R with its exponent)
+    if wide != float("inf") and len(chars) >= TRACKED_CHARS:
         spaces = sum(map(_SPACE, chars))
-        if spaces >= TRACKED_SPACES and 2 * spaces >= len(chars):
+        if (
+            spaces >= TRACKED_SPACES
+            and 2 * spaces >= len(chars)
+            and True not in piece.scripts
+            and (not math or math.isdisjoint(map(_STYLE, chars)))
+        ):  # (not in mathematics, where "R n" is R with its exponent)
             tracked = _tracked(chars, piece.size)
     for i, char in enumerate(chars):
         if char.hyphen and i < last and not chars[i + 1].space:
