@@ -78,6 +78,14 @@ def _grid(table) -> list[list[str]]:
     return evaluate.grid_of(table.model_dump())
 
 
+def _row(xs: Sequence[float], y: float, texts: Sequence[str], right: bool = False) -> list[bytes]:
+    """One line of a table at 9 points: each non-empty text at its x (its right end there
+    with ``right``), at height ``y``."""
+    return [
+        _text(x - width(t, 9) if right else x, y, t, 9) for x, t in zip(xs, texts, strict=True) if t
+    ]
+
+
 def _text_lines(path: Path, data: bytes) -> list:
     """``data`` written to ``path``, and its first page's text lines (the cheap gate's input)."""
     path.write_bytes(data)
@@ -1605,11 +1613,15 @@ def test_labels_and_two_years_of_figures_are_a_table_of_three_columns(tmp_path):
     assert _grid(tables[0]) == [["", "2016", "2015"], *[list(row) for row in rows]]
 
 
+#: Columns of the DPR paper's result tables, as the group label tests set them.
+MULTIROW_XS = (72, 150, 260, 310, 360, 410)
+
+
 def test_a_group_label_centred_between_two_rows_spans_them(tmp_path):
     """LaTeX's \\multirow in an unruled table (the DPR paper's Table 2): "Single" is set
     centred between the rows "DPR" and "BM25 + DPR", on a line of its own. It had been a
     row of its own, and "DPR" a row of the group above."""
-    xs = [72, 150, 260, 310, 360, 410]
+    xs = MULTIROW_XS
     head = ["Training", "Retriever", "NQ", "TQA", "WQ", "TREC"]
     body = [
         ("None", "BM25", "59.1", "66.9", "55.0", "70.9"),
@@ -1618,9 +1630,9 @@ def test_a_group_label_centred_between_two_rows_spans_them(tmp_path):
         ("", "DPR", "79.4", "78.8", "75.0", "89.1"),
         ("", "BM25 + DPR", "78.0", "79.9", "74.7", "88.5"),
     ]
-    ops = [_text(x, 720, t, 9) for x, t in zip(xs, head, strict=True)]
+    ops = _row(xs, 720, head)
     for k, row in enumerate(body):
-        ops += [_text(x, 700 - 14 * k, t, 9) for x, t in zip(xs, row, strict=True) if t]
+        ops += _row(xs, 700 - 14 * k, row)
     ops += [_text(72, 700 - 14 * 1.5, "Single", 9), _text(72, 700 - 14 * 3.5, "Multi", 9)]
     tables = _tables(tmp_path, stream_pdf(b"\n".join(ops)))
     assert len(tables) == 1
@@ -1645,11 +1657,11 @@ def test_heads_set_close_over_an_unruled_table_are_its_header(tmp_path):
         ("NLL", "43.5", "64.7", "76.1", "83.1"),
         ("Triplet", "42.2", "66.0", "78.1", "84.9"),
     ]
-    ops = [_text(x - width(t, 9), 720, t, 9) for x, t in zip(rights, heads, strict=True)]
+    ops = _row(rights, 720, heads, right=True)
     for k, (label, *figures) in enumerate(rows):
         y = 704 - 13 * k
         ops.append(_text(150, y, label, 9))
-        ops += [_text(x - width(t, 9), y, t, 9) for x, t in zip(rights, figures, strict=True)]
+        ops += _row(rights, y, figures, right=True)
     tables = _tables(tmp_path, stream_pdf(b"\n".join(ops)))
     assert len(tables) == 1
     assert _grid(tables[0])[0] == ["", *heads]
@@ -1667,9 +1679,9 @@ def test_group_labels_left_of_the_rows_first_cells_are_a_column_of_their_own(tmp
     ]
     xs = (140, 220, 270, 320)
     ops = [_text(100, 733, "Sim", 9), _text(140, 733, "Loss", 9), _text(240, 733, "Accuracy", 9)]
-    ops += [_text(x, 720, t, 9) for x, t in zip(xs[1:], ("Top-1", "Top-5", "Top-20"), strict=True)]
+    ops += _row(xs[1:], 720, ("Top-1", "Top-5", "Top-20"))
     for k, row in enumerate(rows):
-        ops += [_text(x, 704 - 13 * k, t, 9) for x, t in zip(xs, row, strict=True)]
+        ops += _row(xs, 704 - 13 * k, row)
     ops += [_text(100, 704 - 13 * 0.5, "DP", 9), _text(100, 704 - 13 * 2.5, "L2", 9)]
     tables = _tables(tmp_path, stream_pdf(b"\n".join(ops)))
     assert len(tables) == 1
@@ -1723,7 +1735,7 @@ def test_centred_labels_never_share_a_row():
 def test_a_group_label_on_the_middle_row_between_rules_spans_its_group(tmp_path):
     """The DPR paper's Table 4: "Single" set on the middle row of three between two rules
     (LaTeX's \\multirow over an odd number of rows) labels the whole group, not that row."""
-    xs = [72, 150, 260, 310, 360, 410]
+    xs = MULTIROW_XS
     head = ["Training", "Model", "NQ", "TQA", "WQ", "TREC"]
     groups = [
         [
@@ -1737,12 +1749,12 @@ def test_a_group_label_on_the_middle_row_between_rules_spans_its_group(tmp_path)
             ("", "BM25+DPR", "38.8", "57.9", "41.1", "50.6"),
         ],
     ]
-    ops = [b"0.5 w"] + [_text(x, 720, t, 9) for x, t in zip(xs, head, strict=True)]
+    ops = [b"0.5 w", *_row(xs, 720, head)]
     y = 700
     for group in groups:
         ops.append(b"70 %d m 440 %d l S" % (y + 12, y + 12))  # a rule over each group
         for row in group:
-            ops += [_text(x, y, t, 9) for x, t in zip(xs, row, strict=True) if t]
+            ops += _row(xs, y, row)
             y -= 14
     ops.append(b"70 %d m 440 %d l S" % (y + 10, y + 10))
     tables = _tables(tmp_path, stream_pdf(b"\n".join(ops)))

@@ -37,9 +37,8 @@ import re
 import statistics
 
 from docworker.contract import TableCell
-from docworker.decode import rtl
 from docworker.geometry import BBox, Word
-from docworker.tables.words import NUMBER, WordRow, wordish
+from docworker.tables.words import NUMBER, WordRow, cell_text, wordish
 
 #: Rows of figures a run needs to be a table.
 MIN_PAIRS = 4
@@ -108,6 +107,7 @@ def counted(figures: list[list[str]]) -> bool:
 
 def pair_tables(lines: list[WordRow]) -> list[tuple[BBox, list[TableCell]]]:
     """The tables of labels and their figures among ``lines`` (see module docstring)."""
+    figured = [_figured(line) for line in lines]  # each line's figures (0: none)
     found = []
     run: list[int] = []
     kind = 0  # figures a row of the run holds
@@ -115,23 +115,24 @@ def pair_tables(lines: list[WordRow]) -> list[tuple[BBox, list[TableCell]]]:
         near = bool(run) and line.top - lines[run[-1]].bottom <= RUN_GAP * max(
             line.size, lines[run[-1]].size
         )
-        figured = _figured(line)
-        if figured and (not run or (near and figured == kind)):
-            kind = figured
+        if figured[i] and (not run or (near and figured[i] == kind)):
+            kind = figured[i]
             run.append(i)
         elif run and near and _label(line):
             run.append(i)
         else:
-            found += _table(lines, run, kind)
-            run, kind = ([i], figured) if figured else ([], 0)
-    found += _table(lines, run, kind)
+            found += _table(lines, figured, run, kind)
+            run, kind = ([i], figured[i]) if figured[i] else ([], 0)
+    found += _table(lines, figured, run, kind)
     return found
 
 
-def _table(lines: list[WordRow], run: list[int], kind: int) -> list[tuple[BBox, list[TableCell]]]:
-    while run and not _figured(lines[run[-1]]):
+def _table(
+    lines: list[WordRow], figured: list[int], run: list[int], kind: int
+) -> list[tuple[BBox, list[TableCell]]]:
+    while run and not figured[run[-1]]:
         run = run[:-1]  # labels after the last row of figures are the next block's
-    pairs = [lines[k] for k in run if _figured(lines[k])]
+    pairs = [lines[k] for k in run if figured[k]]
     if len(pairs) < MIN_PAIRS:
         return []
     size = statistics.median(ln.size for ln in pairs)
@@ -177,9 +178,9 @@ def _table(lines: list[WordRow], run: list[int], kind: int) -> list[tuple[BBox, 
         if heads is not None and r == 0:
             texts = ["", *heads]
         elif len(line.pieces) > 1:
-            texts = [_text(ws) for ws in line.pieces]
+            texts = [cell_text(ws) for ws in line.pieces]
         else:
-            texts = [_text(line.words)] + [""] * kind
+            texts = [cell_text(line.words)] + [""] * kind
         for c, text in enumerate(texts):
             cells.append(TableCell(row=r, col=c, text=text, header=heads is not None and r == 0))
     chosen = [lines[k] for k in rows]
@@ -214,9 +215,5 @@ def _heads(line: WordRow, below: WordRow, columns: list[float], size: float) -> 
         c = max(k for k in range(len(columns)) if k == 0 or columns[k] - size <= middle)
         if heads[c]:
             return None
-        heads[c] = _text(ws)
+        heads[c] = cell_text(ws)
     return heads
-
-
-def _text(words: list[Word]) -> str:
-    return rtl.visual_line(" ".join(w.text for w in words))

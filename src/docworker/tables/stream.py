@@ -31,12 +31,11 @@ import statistics
 from collections.abc import Sequence
 
 from docworker.contract import TableCell
-from docworker.decode import rtl
 from docworker.geometry import BBox, Word
 from docworker.stages.joining import join_lines
 from docworker.tables.pairs import pair_tables
 from docworker.tables.rulings import Seg
-from docworker.tables.words import NUMBER, STREAM_GAP, WordRow, word_rows, wordish
+from docworker.tables.words import NUMBER, STREAM_GAP, WordRow, cell_text, word_rows, wordish
 
 MIN_ROWS = 4  # lines of MIN_PIECES+ pieces a stream table needs
 MIN_PIECES = 4
@@ -444,7 +443,7 @@ def _stream_cells(
                 TableCell(
                     row=r,
                     col=first,
-                    text=rtl.visual_line(" ".join(w.text for w in ws)),
+                    text=cell_text(ws),
                     col_span=last - first + 1,
                     header=r < max(n_header, 1),
                 )
@@ -595,8 +594,7 @@ def _ruled_groups(cells: list[TableCell], ruled: frozenset[int]) -> list[TableCe
         if r in ruled and groups[-1]:
             groups.append([])
         groups[-1].append(r)
-    moves: dict[int, int] = {}  # a label's row -> its group's first row
-    spans: dict[int, int] = {}  # a label's row -> its group's rows
+    labelled: dict[int, list[int]] = {}  # a label's row -> its group's rows
     for group in groups:
         if len(group) < 3 or len(group) % 2 == 0:
             continue
@@ -605,17 +603,16 @@ def _ruled_groups(cells: list[TableCell], ruled: frozenset[int]) -> list[TableCe
             continue
         if any(sum(1 for c in cells if c.row == r and c.text.strip()) < 2 for r in group):
             continue  # every row of the group holds more than its label
-        moves[labels[0].row] = group[0]
-        spans[labels[0].row] = len(group)
-    if not moves:
+        labelled[labels[0].row] = group
+    if not labelled:
         return cells
+    spanned = {r for group in labelled.values() for r in group}
     out = []
     for c in cells:
-        if c.col == 0 and c.row in moves and c.text.strip():
-            out.append(c.model_copy(update={"row": moves[c.row], "row_span": spans[c.row]}))
-        elif c.col == 0 and c.row in moves.values() and not c.text.strip():
-            continue  # the empty first cell the label takes
-        else:
+        if c.col == 0 and c.row in labelled:
+            group = labelled[c.row]
+            out.append(c.model_copy(update={"row": group[0], "row_span": len(group)}))
+        elif not (c.col == 0 and c.row in spanned):  # (the group's other first cells: empty)
             out.append(c)
     return out
 

@@ -21,6 +21,7 @@ import re
 import statistics
 from dataclasses import dataclass, field
 
+from docworker.decode import rtl
 from docworker.decode.pdflines import SCRIPT  # a glyph under this share of the size may be a script
 from docworker.geometry import BBox, Word, union
 
@@ -35,6 +36,12 @@ NUMBER = re.compile(r"^[(\[+\-−–$€£¥]*\d[\d.,'’%]*[)\]%*]*$")
 def centre(c: dict) -> tuple[float, float]:
     """The centre of a character's box."""
     return ((c["x0"] + c["x1"]) / 2, (c["top"] + c["bottom"]) / 2)
+
+
+def cell_text(words: list[Word]) -> str:
+    """A cell's words, left to right as on the page, as text in logical order (a
+    right-to-left cell's words reversed: ``rtl.visual_line``)."""
+    return rtl.visual_line(" ".join(w.text for w in words))
 
 
 def wordish(words: list[Word]) -> int:
