@@ -132,7 +132,7 @@ def test_display_equations_are_latex_and_prose_is_untouched(tmp_path):
     x0, y0, x1, y1 = formulas[0].bbox
     assert 187 < x0 < 189 and 230 < x1 < 250 and 126 < y0 < y1 < 142
     # The plain text and the line blocks keep the text layer's reading.
-    assert "a 2 + 8 = 12" in page.text.splitlines()
+    assert "a ² + 8 = 12" in page.text.splitlines()
     assert "a ≠ b" in page.text.splitlines()  # the slash and "=" are one sign, not "6="
     assert page.text.splitlines()[:2] == PROSE_1
     assert not any("^" in b.text for b in page.blocks if b.type == "line")
@@ -156,7 +156,7 @@ def test_math_fonts_are_told_by_name():
 def test_corpus_tex_equation():
     page = _read(CORPUS / "docling/pdf/code_and_formula.pdf", number=2)
     assert "\n\n$$ a^2 + 8 = 12 $$\n\n" in page.markdown
-    assert "a 2 + 8 = 12" in page.text
+    assert "a ² + 8 = 12" in page.text
     # The prose around it is the text layer's.
     assert "sed diam nonummy nibh euismod tincidunt." in page.markdown
 

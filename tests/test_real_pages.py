@@ -43,17 +43,18 @@ def test_a_soft_hyphen_inside_a_line_is_a_hyphen_drawn():
 
 def test_a_footnote_at_the_foot_of_the_page_is_the_pages_text():
     """Tika's testPDF_protected.pdf: a footnote under the text ("3 For example, Voute
-    (1946) and Elton (1958).") had been typed a page footer and left out of the markdown;
-    the page number under it stays furniture."""
+    (1946) and Elton (1958).", its mark raised) had been typed a page footer and left out
+    of the markdown; the page number under it stays furniture."""
     page = _page(CORPUS / "tika" / "testPDF_protected-p7-8.pdf", 1)
     kinds = {block.text: block.type for block in page.blocks if block.type != "line"}
-    assert kinds["3 For example, Voute (1946) and Elton (1958)."] == "paragraph"
+    assert kinds["³ For example, Voute (1946) and Elton (1958)."] == "paragraph"
     assert kinds["7"] == "page_footer"
     assert "For example, Voute (1946) and Elton (1958)." in page.markdown
 
 
 def test_what_reads_as_a_footnote():
     assert furniture.footnote("3 For example, Voute (1946) and Elton (1958).")
+    assert furniture.footnote("³ For example, Voute (1946) and Elton (1958).")
     assert furniture.footnote("* Corresponding author. Present address: Oslo.")
     assert furniture.footnote("1Diese Metrik wird auch „französische Eisenbahnmetrik“ genannt.")
     assert not furniture.footnote("206 Law Enforcement, Courts, and Prisons")  # a title
@@ -123,3 +124,14 @@ def test_bullets_drawn_as_pictures_start_their_items():
     md = _page(CORPUS / "tika" / "testPDFVarious.pdf", 1).markdown
     assert "- Bullet 1\n\n- Bullet 2\n\n- Bullet 3" in md
     assert "1) Number bullet 1" in md and "• 1)" not in md  # numbered items keep their numbers
+
+
+def test_footnote_marks_read_raised_and_each_footnote_is_a_paragraph():
+    """s2orc-doc2json's N18-3011.pdf (an ACL paper): footnote marks had read as part of
+    the word before them ("the mentions.4 III."), and a footnote that ends in a web
+    address had run on into the next one ("tagme-help 6We use v3.4")."""
+    page = _page(CORPUS / "s2orc-doc2json" / "N18-3011.pdf", 4)
+    assert "to disambiguate the mentions.⁴ III. Off-the-shelf:" in page.markdown
+    paras = [block.text for block in page.blocks if block.type == "paragraph"]
+    assert any(p.startswith("⁵The TagMe APIs") and p.endswith("tagme-help") for p in paras)
+    assert any(p.startswith("⁶We use v3.4 (L0) of MetaMap Lite") for p in paras)

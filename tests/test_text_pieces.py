@@ -75,7 +75,9 @@ def test_a_gap_wider_than_a_font_size_ends_a_piece_and_the_row_joins_after_colum
     assert line.text == "Name: Juan Muñoz"
 
 
-def test_superscripts_and_subscripts_stay_inline(tmp_path):
+def test_scripts_stay_inline_and_raised_figures_are_written_raised(tmp_path):
+    """A raised figure is written as its superscript character ("mc²"), so that it no
+    longer reads as part of its word; a subscript stays as it is drawn ("H2O")."""
     x = [72.0]
     for text, size in (("E = mc", 12), ("2", 8), (" and H", 12), ("2", 8)):
         x.append(x[-1] + width(text, size))
@@ -87,7 +89,59 @@ def test_superscripts_and_subscripts_stay_inline(tmp_path):
         Span(x[4], 100, 12, "O"),
     ]
     view = _view(tmp_path, [spans])
-    assert [line.text for line in view.lines] == ["E = mc2 and H2O"]
+    assert [line.text for line in view.lines] == ["E = mc² and H2O"]
+
+
+def _run(pieces, y=100.0):
+    """Spans one after another on the baseline ``y``: (text, size, raised by) each."""
+    x, spans = 72.0, []
+    for text, size, up in pieces:
+        spans.append(Span(x, y - up, size, text))
+        x += width(text, size)
+    return spans
+
+
+def test_footnote_marks_are_written_raised_apart_from_their_word(tmp_path):
+    """A footnote mark set small and raised after a word or a stop ("reports2", "action.6"
+    as the text layer has them) reads as its superscript figure, a list of marks too."""
+    spans = _run([("as annual reports", 10, 0), ("2", 7, 3.5), (" which expose", 10, 0)])
+    spans += _run([("corrective action.", 10, 0), ("6", 7, 3.5), (" The FAA sent", 10, 0)], 130)
+    spans += _run([("as shown before", 10, 0), ("1,2", 7, 3.5), (" and since", 10, 0)], 160)
+    view = _view(tmp_path, [spans])
+    assert [line.text for line in view.lines] == [
+        "as annual reports² which expose",
+        "corrective action.⁶ The FAA sent",
+        "as shown before¹,² and since",
+    ]
+
+
+def test_raised_small_text_that_is_no_mark_stays_as_it_is(tmp_path):
+    """A fraction's numerator raised over its lowered denominator, a numerator before a
+    slash, a small margin note set a little up beside the line, and a raised letter
+    are not written as superscript figures."""
+    spans = _run([("then d := ", 10, 0), ("1", 7, 3.5), (" ", 7, 0), ("2", 7, -2.5),
+                  (" ln x holds", 10, 0)])  # fmt: skip
+    spans += _run([("a share of ", 10, 0), ("1", 7, 3.5), ("/4 of all", 10, 0)], 130)
+    spans += _run([("as the proof shows ", 10, 0), ("Bem. 63", 7, 2.5)], 160)
+    spans += _run([("the 2", 10, 0), ("nd", 7, 3.5), (" edition", 10, 0)], 190)
+    view = _view(tmp_path, [spans])
+    assert [line.text for line in view.lines] == [
+        "then d := 1 2 ln x holds",
+        "a share of 1 /4 of all",  # pdfium's space after the raised glyph, as before
+        "as the proof shows Bem. 63",
+        "the 2nd edition",
+    ]
+
+
+def test_footnotes_that_open_with_a_raised_mark_are_paragraphs_of_their_own(tmp_path):
+    """Footnotes under the text, each opening with its raised mark, one line each: each
+    is a paragraph, and the furniture rules read them as the page's text."""
+    spans = column(72, 100, ["Body text of the page runs on for a line or two here,",
+                             "and it ends with a full stop."])  # fmt: skip
+    spans += _run([("3", 6, 3), ("This holds for no n, as is easily seen.", 8, 0)], 700)
+    spans += _run([("4", 6, 3), ("Even for infinitely many.", 8, 0)], 710)
+    paras = [item.paragraph.text for item in page_items(_view(tmp_path, [spans]))]
+    assert paras[-2:] == ["³This holds for no n, as is easily seen.", "⁴Even for infinitely many."]
 
 
 def test_the_e_that_the_latex_logo_lowers_stays_in_its_word(tmp_path):

@@ -19,9 +19,10 @@ pieces first and only then joins the pieces of one row into a line.
   times the piece's size, whose baseline sits within the piece's band,
   joins the piece (and a piece that so far holds only such small glyphs is
   re-based on the first full-size one). It is written inline, with a space
-  only where pdfium puts one, as ``get_text_range`` has it (``x2``,
-  ``Karpukhin∗``, ``R 2``), so words and searches match the printed text;
-  ``^`` markup would split words that a reader sees whole (footnote marks).
+  only where pdfium puts one, as ``get_text_range`` has it (``H2O``,
+  ``Karpukhin∗``); raised figures (a footnote mark, an exponent) as their
+  superscript characters (``reports²``, ``10⁻⁵``: ``_raised``), which a reader
+  sees apart from the word before them and ``^`` markup would not keep in it.
 - A Latin letter of the piece's size set a little off its baseline (``LOWERED``:
   the E that TeX's logos lower, "LaTeX") stays on it; in a math font such a
   shift builds a fraction or a limit, and starts a new piece as before.
@@ -49,6 +50,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import re
 import unicodedata
 from operator import attrgetter, itemgetter
 from statistics import median
@@ -360,6 +362,52 @@ def _attach(letters: list[Char], accent: Char, centre: float) -> bool:
     return False
 
 
+#: A run of raised script glyphs written as superscript characters (``_raised``): figures,
+#: a list of them ("1,2", "3–5") or a signed exponent ("−3").
+_RAISED_RUN = re.compile(r"[−-]?[0-9]{1,4}(?:[,–][0-9]{1,4})*")
+#: A script glyph whose baseline sits this many of the piece's sizes above the piece's
+#: is raised (a footnote mark sits 0.3-0.45 em up; a subscript sits below).
+RAISED = 0.15
+_SUPERSCRIPTS = str.maketrans("0123456789−-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁻")
+
+
+def _raised(piece: _Piece) -> dict[int, str]:
+    """The piece's raised figures (a footnote mark, an exponent in running text), each
+    glyph's index → its superscript character: "reports²", "Oğuz¹", "10⁻³", "¹ This
+    work was ...". A reader sees them apart from the word they follow; written inline
+    as plain figures they read as part of it ("reports2", "period1").
+
+    A run of script glyphs is written so only where every glyph of it is raised and
+    each of its words is figures (``_RAISED_RUN``): a fraction set as a small raised
+    numerator over a lowered denominator ("¹ 2" for ½), an index and its exponent, or
+    a margin note set small beside the line ("Bem. 63") stay as they are; so does a
+    numerator right before a slash ("1/2")."""
+    chars, scripts = piece.chars, piece.scripts
+    top = piece.base - RAISED * piece.size  # baselines above this are raised (y grows down)
+    out: dict[int, str] = {}
+    n = len(chars)
+    i = 0
+    while i < n:
+        if not scripts[i]:
+            i += 1
+            continue
+        j = i + 1
+        while j < n and scripts[j]:
+            j += 1
+        run = chars[i:j]
+        words = "".join((" " if c.space and k else "") + c.text for k, c in enumerate(run))
+        after = chars[j] if j < n else None
+        if (
+            all(c.oy <= top for c in run)
+            and all(_RAISED_RUN.fullmatch(word) for word in words.split())
+            and not (after is not None and after.text in "/⁄")
+        ):
+            for k in range(i, j):
+                out[k] = chars[k].text.translate(_SUPERSCRIPTS)
+        i = j
+    return out
+
+
 def _line(piece: _Piece, read: CharRead, math: frozenset[int] = frozenset()) -> Line:
     chars = piece.chars
     main = chars
@@ -396,6 +444,7 @@ def _line(piece: _Piece, read: CharRead, math: frozenset[int] = frozenset()) -> 
             and (not math or math.isdisjoint(map(_STYLE, chars)))
         ):  # (not in mathematics, where "R n" is R with its exponent)
             tracked = _tracked(chars, piece.size)
+    raised = _raised(piece) if piece.direction == RIGHT and True in piece.scripts else None
     for i, char in enumerate(chars):
         if char.hyphen and i < last and not chars[i + 1].space:
             # pdfium's line-end mark inside a line: an unmapped glyph (a broken
@@ -420,8 +469,9 @@ def _line(piece: _Piece, read: CharRead, math: frozenset[int] = frozenset()) -> 
             words.append(Word(x0, top, x1, bottom, text))
             texts.append(text)
             parts = []
+        ch = char.text if raised is None else raised.get(i, char.text)
         if parts:
-            parts.append(char.text)
+            parts.append(ch)
             if char.x0 < x0:
                 x0 = char.x0
             if char.y0 < top:
@@ -431,7 +481,7 @@ def _line(piece: _Piece, read: CharRead, math: frozenset[int] = frozenset()) -> 
             if char.y1 > bottom:
                 bottom = char.y1
         else:
-            parts = [char.text]
+            parts = [ch]
             x0, top, x1, bottom = char.x0, char.y0, char.x1, char.y1
     if parts:
         text = "".join(parts)

@@ -214,8 +214,8 @@ _STAMP = re.compile(
 )
 
 
-#: A footnote's start: its mark (a number, an asterisk, a dagger) and a capital.
-FOOTNOTE_MARK = re.compile(r"^(?:\d{1,3}|[*†‡§¶])\s?[A-Z(“\"‘]")
+#: A footnote's start: its mark (a number, raised or not, an asterisk, a dagger) and a capital.
+FOOTNOTE_MARK = re.compile(r"^(?:\d{1,3}|[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3}|[*†‡§¶])\s?[A-Z(“\"‘]")
 
 
 def footnote(text: str) -> bool:

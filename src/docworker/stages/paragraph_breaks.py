@@ -211,6 +211,12 @@ def breaks(
         return True
     if (marker == "number" and (ends or short)) or next_item(para.lines[0].text, line.text):
         return True
+    if FOOTNOTE_START.match(line.text) and (
+        ends or short or FOOTNOTE_START.match(para.lines[0].text)
+    ):
+        # The next footnote, after its raised mark ("⁹Lucene implementation."), also
+        # after one that ends in a web address the column's width.
+        return True
     if (ends or short) and _reference(line.text) and _reference(para.lines[0].text):
         return True  # the next entry of a bibliography ("... Mar. 1998." / "[4] H. ...")
     if ends and short and line.text[:1].isupper():
@@ -352,6 +358,10 @@ def _title_height(prev: Line, line: Line) -> bool:
     return False
 
 
+#: Raised figures (a footnote's mark, as ``decode.pdflines`` writes it) → plain ones.
+PLAIN_FIGURES = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+#: A line that opens with a raised mark and goes on in words: a footnote's first line.
+FOOTNOTE_START = re.compile(r"^[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3}\s?(?:[^\W\d_]|[(“\"‘])")
 #: An item's number and its stop ("1. ", "(2) "), or a number of one or two figures with
 #: none before a capital, a figure or a quote (a form's "1 2012 DC Tax Liability").
 _ITEM_NUMBER = re.compile(r"^(?:\(?(\d{1,3})([.)])\s|(\d{1,2})\s+(?=[A-Z0-9(“\"]))")
@@ -361,8 +371,10 @@ def next_item(first: str, text: str) -> bool:
     """Does ``text`` open the item numbered after the one ``first`` opens, with the same
     stop or none ("1. Filing Information" then "2. Filing Status", each ending short of
     the other's edge; a tax form's "1 2012 DC Tax Liability ... $" then "2 Multiply the
-    amount on Line 1", one gap apart like a paragraph's lines)?"""
-    a, b = _ITEM_NUMBER.match(first), _ITEM_NUMBER.match(text)
+    amount on Line 1", one gap apart like a paragraph's lines)? A raised number counts as
+    its figures ("¹ 2021 estimate" then "² 2020 estimate": a table's notes)."""
+    a = _ITEM_NUMBER.match(first[:16].translate(PLAIN_FIGURES))
+    b = _ITEM_NUMBER.match(text[:16].translate(PLAIN_FIGURES))
     if not (a and b):
         return False
     number_a, number_b = int(a.group(1) or a.group(3)), int(b.group(1) or b.group(3))
