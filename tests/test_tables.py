@@ -1761,3 +1761,41 @@ def test_a_group_label_on_the_middle_row_between_rules_spans_its_group(tmp_path)
     assert len(tables) == 1
     spans = {c.text: (c.row, c.row_span) for c in tables[0].cells if c.col == 0 and c.text}
     assert spans == {"Training": (0, 1), "Single": (1, 3), "Multi": (4, 3)}
+
+
+def _nested_tables_pdf() -> bytes:
+    """A ruled table whose comments cell holds a small ruled table of its own, between
+    two lines of the comment (a health report's survey figures inside its outbreak row)."""
+    ops = [b"0.5 w", *_rules([60, 160, 300, 540], [760, 740, 600, 580])]
+    ops += _rules([310, 400, 460, 520], [715, 700, 685, 670, 655])
+    ops += _row([64, 164, 304], 746, ["Place", "Cases", "Comments"])
+    ops += _row([64, 164, 304], 726, ["Kota", "2103", "Survey revealed:"])
+    ops += _row([314, 404, 464], 704, ["Village", "HI", "BI"])
+    villages = [("Kumbhkot", "61.11", "77.77"), ("Zulmi", "54.16", "66.66")]
+    villages.append(("Lakhariya", "50.00", "61.11"))
+    for k, row in enumerate(villages):
+        ops += _row([314, 404, 464], 689 - 15 * k, row)
+    ops += _row([304], 640, ["Spray and fogging done."])
+    ops += _row([64, 164, 304], 586, ["Karur", "40", "Under control"])
+    return stream_pdf(b"\n".join(ops))
+
+
+def test_a_table_inside_another_tables_cell_is_its_own_table_once(tmp_path):
+    """camelot's tableception.pdf: a table drawn inside a cell of another had been read
+    twice, as its own table and run together into the outer cell's text."""
+    tables = _tables(tmp_path, _nested_tables_pdf())
+    assert len(tables) == 2
+    inner, outer = sorted(tables, key=lambda t: t.bbox[2] - t.bbox[0])
+    assert _grid(inner) == [
+        ["Village", "HI", "BI"],
+        ["Kumbhkot", "61.11", "77.77"],
+        ["Zulmi", "54.16", "66.66"],
+        ["Lakhariya", "50.00", "61.11"],
+    ]
+    assert _grid(outer)[1] == ["Kota", "2103", "Survey revealed: Spray and fogging done."]
+    path = tmp_path / "nested.pdf"
+    path.write_bytes(_nested_tables_pdf())
+    doc = tasks.DocTask(str(path), decode.PDF, None, 10, 14400.0, 40_000_000)
+    page = cpu.read_page(tasks.PageTask(doc=doc, number=1))
+    assert page.markdown.count("Kumbhkot") == 1 and page.markdown.count("Spray") == 1
+    assert page.markdown.index("Karur") < page.markdown.index("| Village | HI | BI |")

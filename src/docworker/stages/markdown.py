@@ -297,6 +297,22 @@ def _inside(box: BBox, region: BBox, slack: float = 2.0) -> bool:
     )
 
 
+def _owner(para: Paragraph, tables: list[Table]) -> int | None:
+    """The table whose box holds every line of ``para``: of a table set inside another's
+    cell and the outer table, the inner one. None if no table does."""
+    found: int | None = None
+    for i, t in enumerate(tables):
+        if t.bbox is not None and all(_inside(line.bbox, t.bbox) for line in para.lines):
+            box = t.bbox
+            if found is None or _size(box) < _size(tables[found].bbox):  # type: ignore[arg-type]
+                found = i
+    return found
+
+
+def _size(box: BBox) -> float:
+    return (box[2] - box[0]) * (box[3] - box[1])
+
+
 def layout_items(paras: list[Paragraph], kinds: list[str], tables: list[Table]) -> list[PageItem]:
     """Typed paragraphs in order; each table replaces the paragraphs whose lines sit inside it.
 
@@ -306,17 +322,7 @@ def layout_items(paras: list[Paragraph], kinds: list[str], tables: list[Table]) 
     """
     items: list[PageItem] = []
     placed: set[int] = set()
-    owners = [
-        next(
-            (
-                i
-                for i, t in enumerate(tables)
-                if t.bbox is not None and all(_inside(line.bbox, t.bbox) for line in para.lines)
-            ),
-            None,
-        )
-        for para in paras
-    ]
+    owners = [_owner(para, tables) for para in paras]
     cell_words = {
         i: table_text.cell_words(
             tables[i], [ln for p, o in zip(paras, owners, strict=True) if o == i for ln in p.lines]

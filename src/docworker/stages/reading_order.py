@@ -271,7 +271,7 @@ def _tables_whole(
     kept: list[Line] = []
     members: dict[int, list[Line]] = {}
     for line in lines:
-        held = _holder(line.bbox, tables)
+        held = _holder(line.bbox, tables, outer=True)  # a nested table inside its outer one
         if held < 0:
             kept.append(line)
         else:
@@ -391,13 +391,17 @@ def _line_numbers(lines: list[Line]) -> set[int]:
 # ------------------------------------------------------------------ paragraphs
 
 
-def _holder(box: BBox, tables: Sequence[BBox], slack: float = 2.0) -> int:
-    """Index of the first table box that holds ``box``'s centre, or -1."""
+def _holder(box: BBox, tables: Sequence[BBox], slack: float = 2.0, outer: bool = False) -> int:
+    """Index of the table box that holds ``box``'s centre, or -1: of a table set inside
+    another's cell and the outer table, the inner one (``outer``: the outer one)."""
     cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    found, size = -1, 0.0
     for i, t in enumerate(tables):
         if t[0] - slack <= cx <= t[2] + slack and t[1] - slack <= cy <= t[3] + slack:
-            return i
-    return -1
+            area = (t[2] - t[0]) * (t[3] - t[1])
+            if found < 0 or (area > size if outer else area < size):
+                found, size = i, area
+    return found
 
 
 def paragraphs(lines: list[Line], tables: Sequence[BBox] = ()) -> list[Paragraph]:

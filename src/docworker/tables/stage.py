@@ -250,13 +250,23 @@ class TableStage:
             return cache[0]
 
         slanted = slanted_strokes(lines, curves)
-        for boxes in ruled_grids(hs, vs, chars, upright_words):
-            frame = union(boxes)
+        grids = [(boxes, union(boxes)) for boxes in ruled_grids(hs, vs, chars, upright_words)]
+        found: dict[int, Table] = {}
+        # The smallest grids first: a table drawn inside another's cell is its own table,
+        # and its text is not the outer cell's too (it had come twice: "tableception").
+        for k in sorted(range(len(grids)), key=lambda k: _area(grids[k][1])):
+            boxes, frame = grids[k]
             if sum(1 for p in slanted if _in_box(p, frame)) >= 10:
                 continue  # a chart or a drawing: plotted curves, hatching
-            table = self._ruled_table(boxes, chars, width, height)
+            nested = [
+                found[j].bbox
+                for j in found
+                if found[j].bbox is not None and _nested(grids[j][1], frame)
+            ]
+            table = self._ruled_table(boxes, chars, width, height, nested)
             if table is not None:
-                tables.append(table)
+                found[k] = table
+        tables.extend(found[k] for k in sorted(found))
         if not (self.stream if stream is None else stream):
             return tables
         taken = [t.bbox for t in tables if t.bbox is not None]
@@ -277,8 +287,15 @@ class TableStage:
         return tables
 
     def _ruled_table(
-        self, boxes: list[BBox], chars: list[dict], width: float, height: float
+        self,
+        boxes: list[BBox],
+        chars: list[dict],
+        width: float,
+        height: float,
+        nested: Sequence[BBox] = (),
     ) -> Table | None:
+        """The table of one ruled grid, or None. ``nested``: the boxes of tables found
+        inside its cells, whose characters count towards its ink but are not its cells'."""
         bbox = union(boxes)
         inside = [c for c in chars if _in_box(centre(c), bbox)]
         inked = sum(
@@ -287,6 +304,8 @@ class TableStage:
         sparse = inked < MIN_DENSITY * (bbox[2] - bbox[0]) * (bbox[3] - bbox[1])
         if sparse and len(boxes) < SPARSE_BOXES:
             return None  # a drawing with a few labels (the sparsest real tables hold ~0.12)
+        if nested:
+            inside = [c for c in inside if not _in_any(centre(c), nested)]
         rot = dominant_direction(inside)
         if rot:
             boxes = [turn_box(b, rot, width, height) for b in boxes]
@@ -557,6 +576,21 @@ def _lettered(frame: BBox, lines: Sequence[Any]) -> bool:
 
 def _in_box(p: tuple[float, float], b: BBox) -> bool:
     return b[0] <= p[0] <= b[2] and b[1] <= p[1] <= b[3]
+
+
+def _area(b: BBox) -> float:
+    return (b[2] - b[0]) * (b[3] - b[1])
+
+
+def _nested(inner: BBox, outer: BBox, slack: float = 1.0) -> bool:
+    """Does the frame ``inner`` lie inside ``outer``, and is it smaller?"""
+    return (
+        outer[0] - slack <= inner[0]
+        and outer[1] - slack <= inner[1]
+        and inner[2] <= outer[2] + slack
+        and inner[3] <= outer[3] + slack
+        and _area(inner) < _area(outer)
+    )
 
 
 def _in_any(p: tuple[float, float], boxes: Iterable[BBox]) -> bool:
