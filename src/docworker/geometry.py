@@ -27,6 +27,11 @@ def word_count(text: str) -> int:
     return max(spaced, len(CJK.findall(text)) // 2)
 
 
+def area(box: BBox) -> float:
+    """A box's area (0 for an empty or inverted one's negative side)."""
+    return (box[2] - box[0]) * (box[3] - box[1])
+
+
 def union(boxes: list[BBox]) -> BBox:
     """The smallest box holding every box in ``boxes`` (not empty)."""
     return (

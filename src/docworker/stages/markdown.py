@@ -47,7 +47,7 @@ from statistics import median
 
 from docworker.contract import Block, Table
 from docworker.decode.pdflines import is_vertical
-from docworker.geometry import BBox, word_count
+from docworker.geometry import BBox, area, word_count
 from docworker.stages import equations, table_text
 from docworker.stages.furniture import FOOTNOTE_MARK
 from docworker.stages.joining import join_broken, runs_on
@@ -300,17 +300,12 @@ def _inside(box: BBox, region: BBox, slack: float = 2.0) -> bool:
 def _owner(para: Paragraph, tables: list[Table]) -> int | None:
     """The table whose box holds every line of ``para``: of a table set inside another's
     cell and the outer table, the inner one. None if no table does."""
-    found: int | None = None
+    found, size = None, 0.0
     for i, t in enumerate(tables):
         if t.bbox is not None and all(_inside(line.bbox, t.bbox) for line in para.lines):
-            box = t.bbox
-            if found is None or _size(box) < _size(tables[found].bbox):  # type: ignore[arg-type]
-                found = i
+            if found is None or area(t.bbox) < size:
+                found, size = i, area(t.bbox)
     return found
-
-
-def _size(box: BBox) -> float:
-    return (box[2] - box[0]) * (box[3] - box[1])
 
 
 def layout_items(paras: list[Paragraph], kinds: list[str], tables: list[Table]) -> list[PageItem]:

@@ -36,7 +36,7 @@ from statistics import median
 
 from docworker.decode import rtl as _rtl
 from docworker.decode.pdflines import is_vertical
-from docworker.geometry import BBox, Line, Word, word_count
+from docworker.geometry import BBox, Line, Word, area, word_count
 from docworker.geometry import union as _union
 from docworker.stages.columns import groups as _groups
 from docworker.stages.equations import row_latex
@@ -398,9 +398,9 @@ def _holder(box: BBox, tables: Sequence[BBox], slack: float = 2.0, outer: bool =
     found, size = -1, 0.0
     for i, t in enumerate(tables):
         if t[0] - slack <= cx <= t[2] + slack and t[1] - slack <= cy <= t[3] + slack:
-            area = (t[2] - t[0]) * (t[3] - t[1])
-            if found < 0 or (area > size if outer else area < size):
-                found, size = i, area
+            a = area(t)
+            if found < 0 or (a > size if outer else a < size):
+                found, size = i, a
     return found
 
 

@@ -52,7 +52,7 @@ from typing import Any
 from docworker.contract import Table, TableCell
 from docworker.decode import rtl
 from docworker.decode.pdfobjects import PAPER, PageObjects, backdrops, read_objects
-from docworker.geometry import BBox, Word, union
+from docworker.geometry import BBox, Word, area, union
 from docworker.tables import render
 from docworker.tables.cells import build_cells, split_stacked_rows
 from docworker.tables.objects import characters
@@ -254,7 +254,7 @@ class TableStage:
         found: dict[int, Table] = {}
         # The smallest grids first: a table drawn inside another's cell is its own table,
         # and its text is not the outer cell's too (it had come twice: "tableception").
-        for k in sorted(range(len(grids)), key=lambda k: _area(grids[k][1])):
+        for k in sorted(range(len(grids)), key=lambda k: area(grids[k][1])):
             boxes, frame = grids[k]
             if sum(1 for p in slanted if _in_box(p, frame)) >= 10:
                 continue  # a chart or a drawing: plotted curves, hatching
@@ -565,21 +565,16 @@ def looks_tabular(lines: Sequence[Any]) -> bool:
 def _lettered(frame: BBox, lines: Sequence[Any]) -> bool:
     """Do the text lines centred in ``frame`` cover ``MIN_LETTERED`` of it (not a figure)?"""
     x0, y0, x1, y1 = frame
-    area = (x1 - x0) * (y1 - y0)
     covered = 0.0
     for line in lines:
         a, b, c, d = line.bbox
         if x0 <= (a + c) / 2 <= x1 and y0 <= (b + d) / 2 <= y1:
             covered += (c - a) * (d - b)
-    return covered >= MIN_LETTERED * area
+    return covered >= MIN_LETTERED * area(frame)
 
 
 def _in_box(p: tuple[float, float], b: BBox) -> bool:
     return b[0] <= p[0] <= b[2] and b[1] <= p[1] <= b[3]
-
-
-def _area(b: BBox) -> float:
-    return (b[2] - b[0]) * (b[3] - b[1])
 
 
 def _nested(inner: BBox, outer: BBox, slack: float = 1.0) -> bool:
@@ -589,7 +584,7 @@ def _nested(inner: BBox, outer: BBox, slack: float = 1.0) -> bool:
         and outer[1] - slack <= inner[1]
         and inner[2] <= outer[2] + slack
         and inner[3] <= outer[3] + slack
-        and _area(inner) < _area(outer)
+        and area(inner) < area(outer)
     )
 
 
