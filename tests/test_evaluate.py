@@ -488,6 +488,9 @@ def test_word_recall_and_control_characters(tmp_path):
     words = textlayer.output_words("**Effects** of *the* the\n\nUSER\\_NAME 150\\.")
     assert textlayer.word_recall(textlayer._joined(layer).split(), words) == (6, 6)
     assert textlayer.word_recall(["a", "a", "b"], ["a", "b", "c"]) == (2, 3)
+    # a raised mark written as a superscript is the text layer's figure: no word lost
+    raised = textlayer.output_words("annual reports² which, at 10⁻⁵")
+    assert raised == ["annual", "reports2", "which,", "at", "10−5"]
     assert textlayer.control_chars("a\x02b\tc\nd\x0c\r") == 3
     pdf = tmp_path / "t.pdf"
     pdf.write_bytes(build_pdf([TextPage([(72, 72, 12, "Señal pública del año")])]))

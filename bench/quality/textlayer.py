@@ -11,7 +11,9 @@
   these: a dot leader's dots (". . . ."), a lone dash or bullet are not words.
 - ``output_words(markdown)``: the words of the markdown as a reader sees it:
   NFC, ``<br>`` and emphasis markers removed, CommonMark backslash escapes
-  resolved, split on whitespace. Markers are not joined here: a marker that
+  resolved, superscript figures read as the figures the text layer has for them
+  (docworker writes a raised footnote mark or exponent as "reports²", pdfium's text
+  "reports2"), split on whitespace. Markers are not joined here: a marker that
   leaks into the output leaves its word split, as a reader sees it.
   Display equations (``$$ ... $$``) are left out there and counted in their
   plain reading instead (``formula_text``).
@@ -122,7 +124,11 @@ def output_words(markdown: str) -> list[str]:
     for marker in (r"\*\*", "__", r"\*", "_"):
         text = re.sub(rf"(?<![^\W_]){marker}(?=\S)(.*?\S){marker}(?![^\W_])", r"\1", text)
     text = re.sub("\ue000(\\d+)\ue001", lambda m: escaped[int(m.group(1))], text)
-    return _split(text)
+    return _split(text.translate(_SUPERSCRIPTS))
+
+
+#: Superscript figures and minus → the text layer's characters for them.
+_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789−")
 
 
 def _lacking(layer: list[str], output: list[str], alts: dict[str, str]) -> Counter[str]:
