@@ -491,6 +491,8 @@ def test_word_recall_and_control_characters(tmp_path):
     # a raised mark written as a superscript is the text layer's figure: no word lost
     raised = textlayer.output_words("annual reports² which, at 10⁻⁵")
     assert raised == ["annual", "reports2", "which,", "at", "10−5"]
+    html = textlayer.output_words('<table>\n<tr><th colspan="2">Sl. No</th><td>Kota</td></tr>')
+    assert html == ["Sl.", "No", "Kota"]
     assert textlayer.control_chars("a\x02b\tc\nd\x0c\r") == 3
     pdf = tmp_path / "t.pdf"
     pdf.write_bytes(build_pdf([TextPage([(72, 72, 12, "Señal pública del año")])]))

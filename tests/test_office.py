@@ -301,3 +301,38 @@ def test_corpus_office_tables(cpu_pipeline, name, found, min_acc, max_cer):
     ref_text = strip_markdown(reference.read_text(encoding="utf-8"))
     assert cer(strip_markdown(page["markdown"]), ref_text) < max_cer
     assert cer(page["text"], ref_text) < max_cer
+
+
+def test_docx_runs_set_in_superscript_read_as_superscript_figures(tmp_path):
+    """A Word footnote mark or exponent typed as a superscript run reads raised, as the
+    PDF text layer's do ("reports²"), not as part of its word; a raised letter stays."""
+    docx = pytest.importorskip("docx")
+    from docworker.engines.office.docx import docx_content
+
+    document = docx.Document()
+    paragraph = document.add_paragraph("as shown in annual reports")
+    for text, raised in (("2", True), (", at a rate of 10", False), ("-5", True),
+                         (" in the 2", False), ("nd", True), (" edition", False)):  # fmt: skip
+        paragraph.add_run(text).font.superscript = raised
+    path = tmp_path / "marks.docx"
+    document.save(path)
+    content = docx_content(path)
+    assert content.text == "as shown in annual reports², at a rate of 10⁻⁵ in the 2nd edition"
+    assert content.markdown == content.text
+
+
+def test_html_sup_figures_read_as_superscript_figures(tmp_path):
+    """An HTML page's <sup> footnote marks and exponents read raised, in headings, running
+    text and list items; a raised letter stays."""
+    from docworker.engines.office.htmldoc import read_html
+
+    path = tmp_path / "marks.html"
+    path.write_text(
+        "<html><body><h1>Rates<sup>1</sup></h1><p>annual reports<sup>2</sup> which, at"
+        " 10<sup>-5</sup>, in the 2<sup>nd</sup> edition</p><ul><li>item<sup>3</sup> here"
+        "</li></ul></body></html>"
+    )
+    content = read_html(path).finish()
+    assert content.markdown == (
+        "# Rates¹\n\nannual reports² which, at 10⁻⁵, in the 2nd edition\n\n- item³ here"
+    )

@@ -10,7 +10,7 @@
 - ``is_word(token)``: a token with a letter or a digit. Recall counts only
   these: a dot leader's dots (". . . ."), a lone dash or bullet are not words.
 - ``output_words(markdown)``: the words of the markdown as a reader sees it:
-  NFC, ``<br>`` and emphasis markers removed, CommonMark backslash escapes
+  NFC, ``<br>``, a table's HTML tags and emphasis markers removed, CommonMark backslash escapes
   resolved, superscript figures read as the figures the text layer has for them
   (docworker writes a raised footnote mark or exponent as "reports²", pdfium's text
   "reports2"), split on whitespace. Markers are not joined here: a marker that
@@ -51,6 +51,8 @@ _MARKERS = re.compile(r"[\ufffe\x02]\s*")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 _DISPLAY = re.compile(r"\$\$.+?\$\$", re.S)
+#: The tags of a table written as HTML (a cell's first word would keep its "<td>").
+_TABLE_TAG = re.compile(r"</?(?:table|thead|tbody|tr|th|td)\b[^>]*>", re.I)
 
 
 def _joined(text: str) -> str:
@@ -121,6 +123,7 @@ def output_words(markdown: str) -> list[str]:
     markdown = _DISPLAY.sub(" ", markdown)
     text = _ESCAPE.sub(protect, unicodedata.normalize("NFC", markdown))
     text = re.sub(r"<br\s*/?>", " ", text, flags=re.I)
+    text = _TABLE_TAG.sub(" ", text)
     for marker in (r"\*\*", "__", r"\*", "_"):
         text = re.sub(rf"(?<![^\W_]){marker}(?=\S)(.*?\S){marker}(?![^\W_])", r"\1", text)
     text = re.sub("\ue000(\\d+)\ue001", lambda m: escaped[int(m.group(1))], text)

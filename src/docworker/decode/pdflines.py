@@ -50,11 +50,11 @@ from __future__ import annotations
 
 import bisect
 import itertools
-import re
 import unicodedata
 from operator import attrgetter, itemgetter
 from statistics import median
 
+from docworker import superscripts
 from docworker.decode import pdfmath
 from docworker.decode.pdfchars import LEFT, RIGHT, UP, Char, CharRead
 from docworker.geometry import CJK, Line, Twins, Word, union
@@ -362,13 +362,9 @@ def _attach(letters: list[Char], accent: Char, centre: float) -> bool:
     return False
 
 
-#: A run of raised script glyphs written as superscript characters (``_raised``): figures,
-#: a list of them ("1,2", "3–5") or a signed exponent ("−3").
-_RAISED_RUN = re.compile(r"[−-]?[0-9]{1,4}(?:[,–][0-9]{1,4})*")
 #: A script glyph whose baseline sits this many of the piece's sizes above the piece's
 #: is raised (a footnote mark sits 0.3-0.45 em up; a subscript sits below).
 RAISED = 0.15
-_SUPERSCRIPTS = str.maketrans("0123456789−-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁻")
 
 
 def _raised(piece: _Piece) -> dict[int, str]:
@@ -378,7 +374,7 @@ def _raised(piece: _Piece) -> dict[int, str]:
     as plain figures they read as part of it ("reports2", "period1").
 
     A run of script glyphs is written so only where every glyph of it is raised and
-    each of its words is figures (``_RAISED_RUN``): a fraction set as a small raised
+    each of its words is figures (``superscripts.RAISED_RUN``): a fraction set as a small raised
     numerator over a lowered denominator ("¹ 2" for ½), an index and its exponent, or
     a margin note set small beside the line ("Bem. 63") stay as they are; so does a
     numerator right before a slash ("1/2")."""
@@ -399,11 +395,11 @@ def _raised(piece: _Piece) -> dict[int, str]:
         after = chars[j] if j < n else None
         if (
             all(c.oy <= top for c in run)
-            and all(_RAISED_RUN.fullmatch(word) for word in words.split())
+            and superscripts.raised(words) is not None
             and not (after is not None and after.text in "/⁄")
         ):
             for k in range(i, j):
-                out[k] = chars[k].text.translate(_SUPERSCRIPTS)
+                out[k] = chars[k].text.translate(superscripts.SUPERSCRIPTS)
         i = j
     return out
 

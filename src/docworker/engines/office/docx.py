@@ -28,7 +28,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from docworker import errors
+from docworker import errors, superscripts
 from docworker.engines.office.build import (
     MAX_TABLE_COLUMNS,
     ContentBuilder,
@@ -231,6 +231,12 @@ def _collect(node: Any, out: list[str], depth: int) -> None:
             continue
         if tag == f"{W}t":
             out.append(child.text or "")
+        elif tag == f"{W}r" and _superscript(child) and depth < 64:
+            # A run set in superscript: a footnote mark or an exponent ("reports²").
+            run: list[str] = []
+            _collect(child, run, depth + 1)
+            text = "".join(run)
+            out.append(superscripts.raised(text) or text)
         elif tag in (f"{W}tab", f"{W}ptab"):
             out.append("\t")
         elif tag in (f"{W}br", f"{W}cr"):
@@ -242,6 +248,13 @@ def _collect(node: Any, out: list[str], depth: int) -> None:
             _collect(child, out, depth + 1)
         elif depth < 64:
             _collect(child, out, depth + 1)
+
+
+def _superscript(run: Any) -> bool:
+    """Is the run set in superscript (its own ``w:vertAlign``)?"""
+    props = run.find(f"{W}rPr")
+    align = props.find(f"{W}vertAlign") if props is not None else None
+    return align is not None and align.get(f"{W}val") == "superscript"
 
 
 def picture_alts(p: Any) -> list[str]:

@@ -34,7 +34,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from docworker import errors
+from docworker import errors, superscripts
 from docworker.engines.office.build import (
     MAX_TABLE_COLUMNS,
     MAX_TABLE_POSITIONS,
@@ -138,11 +138,21 @@ def _gather(element: Any, parts: list[str], depth: int, leave_out: frozenset[str
         tag = _tag(child)
         if tag == "br":
             parts.append(_BREAK)
+        elif tag == "sup" and tag not in leave_out:
+            parts.append(_raised(child, depth, leave_out))
         elif tag and tag not in leave_out:
             _gather(child, parts, depth + 1, leave_out)
             if tag in _BLOCKS or tag in _HEADINGS or tag in _CAPTIONS:
                 parts.append(" ")
         parts.append(child.tail or "")
+
+
+def _raised(element: Any, depth: int, leave_out: frozenset[str]) -> str:
+    """A ``<sup>``'s text: figures as superscript characters ("reports²"), else as is."""
+    run: list[str] = []
+    _gather(element, run, depth + 1, leave_out)
+    text = "".join(run)
+    return superscripts.raised(text) or text
 
 
 def _int(value: str | None, default: int) -> int:
@@ -211,6 +221,8 @@ class _Walker:
             self.flush()
             self.block(element, depth)
             self.flush("caption" if tag in _CAPTIONS else "paragraph")
+        elif tag == "sup":  # a footnote mark or an exponent, raised
+            self.inline.append(_raised(element, depth, _SKIP))
         else:  # inline: its text joins the paragraph being gathered
             self.block(element, depth)
         self.check()

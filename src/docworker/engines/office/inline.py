@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from docworker import superscripts
 from docworker.contract import Block
 
 #: Office pages have no coordinates: width = height = 0, every box is this.
@@ -22,8 +23,10 @@ def parser() -> Any:
 
 
 def inline_text(node: Any) -> str:
-    """Plain text of an inline node: markup dropped, breaks as newlines, images left out."""
+    """Plain text of an inline node: markup dropped, breaks as newlines, images left out;
+    figures inside ``<sup>`` as superscript characters ("reports²")."""
     parts: list[str] = []
+    raised: int | None = None  # where the text of an open <sup> starts in ``parts``
     for child in node.children:
         t = child.type
         if t in ("text", "code_inline"):
@@ -33,6 +36,12 @@ def inline_text(node: Any) -> str:
         elif t == "html_inline":
             if re.match(r"<br\s*/?>", child.content, re.I):
                 parts.append("\n")
+            elif re.match(r"<sup\b[^>]*>", child.content, re.I):
+                raised = len(parts)
+            elif re.match(r"</sup\s*>", child.content, re.I) and raised is not None:
+                text = "".join(parts[raised:])
+                parts[raised:] = [superscripts.raised(text) or text]
+                raised = None
         elif t == "image":
             continue
         else:
