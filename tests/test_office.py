@@ -336,3 +336,24 @@ def test_html_sup_figures_read_as_superscript_figures(tmp_path):
     assert content.markdown == (
         "# Rates¹\n\nannual reports² which, at 10⁻⁵, in the 2nd edition\n\n- item³ here"
     )
+
+
+def test_pptx_runs_set_raised_read_as_superscript_figures(tmp_path):
+    """A slide's run set raised (``baseline`` above 0) reads as a Word superscript does."""
+    pptx = pytest.importorskip("pptx")
+    from docworker.engines.office.pptx import pptx_content
+
+    deck = pptx.Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[1])
+    slide.shapes.title.text = "Growth"
+    paragraph = slide.placeholders[1].text_frame.paragraphs[0]
+    runs = [("Sales rose in 2023", False), ("1", True), (" to 10", False), ("-5", True)]
+    runs += [(" on the 2", False), ("nd", True), (" day", False)]
+    for text, raised in runs:
+        run = paragraph.add_run()
+        run.text = text
+        if raised:
+            run.font._rPr.set("baseline", "30000")
+    path = tmp_path / "marks.pptx"
+    deck.save(path)
+    assert pptx_content(path).markdown.endswith("- Sales rose in 2023¹ to 10⁻⁵ on the 2nd day")

@@ -28,7 +28,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from docworker import errors
+from docworker import errors, superscripts
 from docworker.engines.office.build import (
     MAX_TABLE_COLUMNS,
     MAX_TABLE_POSITIONS,
@@ -106,11 +106,11 @@ def _text_frame(shape: Any, out: ContentBuilder) -> None:
     kind = _placeholder_kind(shape)
     paragraphs = shape.text_frame.paragraphs
     if kind == "title":
-        out.heading(" ".join(p.text for p in paragraphs), 1, kind="title")
+        out.heading(" ".join(_text(p) for p in paragraphs), 1, kind="title")
         return
     counters: dict[int, int] = {}
     for paragraph in paragraphs:
-        text = paragraph.text.replace("\v", "\n")
+        text = _text(paragraph).replace("\v", "\n")
         level = max(0, min(paragraph.level, 8))
         bullet = _bullet(paragraph, inherited=kind == "body")
         if not text.strip():
@@ -126,6 +126,34 @@ def _text_frame(shape: Any, out: ContentBuilder) -> None:
         else:
             counters[level] = counters.get(level, int(bullet) - 1) + 1
             out.list_item(text, f"{counters[level]}.", level, key=shape._element)
+
+
+def _text(paragraph: Any) -> str:
+    """The paragraph's text as python-pptx reads it (runs, fields, line breaks as
+    ``\\v``), figures in a run set raised (``baseline`` above 0: a footnote mark, an
+    exponent) as superscript characters ("reports²")."""
+    if not any(_raised(r) for r in paragraph._p.iter(f"{A}rPr")):
+        return paragraph.text
+    parts: list[str] = []
+    for child in paragraph._p:
+        if child.tag in (f"{A}r", f"{A}fld"):
+            t = child.find(f"{A}t")
+            text = "" if t is None else t.text or ""
+            props = child.find(f"{A}rPr")
+            if props is not None and _raised(props):
+                text = superscripts.raised(text) or text
+            parts.append(text)
+        elif child.tag == f"{A}br":
+            parts.append("\v")
+    return "".join(parts)
+
+
+def _raised(props: Any) -> bool:
+    """Is a run's ``a:rPr`` set raised (``baseline`` > 0, in thousandths of a percent)?"""
+    try:
+        return int(props.get("baseline") or 0) > 0
+    except ValueError:
+        return False
 
 
 def _bullet(paragraph: Any, inherited: bool) -> str | None:
