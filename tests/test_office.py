@@ -357,3 +357,32 @@ def test_pptx_runs_set_raised_read_as_superscript_figures(tmp_path):
     path = tmp_path / "marks.pptx"
     deck.save(path)
     assert pptx_content(path).markdown.endswith("- Sales rose in 2023¹ to 10⁻⁵ on the 2nd day")
+
+
+RAISED_ODT = """<?xml version="1.0" encoding="UTF-8"?>
+<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+ xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0"
+ xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:automatic-styles>
+<style:style style:name="T1" style:family="text"><style:text-properties
+ style:text-position="super 58%"/></style:style>
+<style:style style:name="T2" style:family="text"><style:text-properties
+ style:text-position="33% 58%"/></style:style>
+<style:style style:name="T3" style:family="text"><style:text-properties
+ style:text-position="sub 58%"/></style:style></office:automatic-styles>
+<office:body><office:text><text:p>annual reports<text:span text:style-name="T1">2</text:span>
+ which, at 10<text:span text:style-name="T2">-5</text:span>, H<text:span
+ text:style-name="T3">2</text:span>O in the 2<text:span text:style-name="T1">nd</text:span>
+ edition</text:p></office:text></office:body></office:document-content>"""
+
+
+def test_odt_spans_set_raised_read_as_superscript_figures(tmp_path):
+    """An ODT span whose style sets it raised reads as a Word superscript does; a lowered
+    one (a subscript) and a raised letter stay as written."""
+    from docworker.engines.office.odt import odt_to_markdown
+
+    path = tmp_path / "marks.odt"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+        zf.writestr("content.xml", RAISED_ODT)
+    markdown, _ = odt_to_markdown(path)
+    assert " ".join(markdown.split()) == "annual reports² which, at 10⁻⁵, H2O in the 2nd edition"

@@ -24,11 +24,12 @@ import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
 
-from docworker import errors
+from docworker import errors, superscripts
 
 TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
 TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+STYLE = "urn:oasis:names:tc:opendocument:xmlns:style:1.0"
 
 #: Most spaces one ``text:s`` stands for (writers use it for runs of a few spaces).
 MAX_SPACES = 1000
@@ -50,11 +51,29 @@ def _count(element: ET.Element, attribute: str, limit: int) -> int:
     return min(int(value), limit) if value.isdigit() and int(value) > 0 else 1
 
 
+def _raised_styles(root: ET.Element) -> frozenset[str]:
+    """The names of the document's automatic text styles set raised (``style:text-position``
+    "super ..." or a positive shift: a footnote mark, an exponent)."""
+    names = set()
+    for style in root.iter(_q(STYLE, "style")):
+        props = style.find(_q(STYLE, "text-properties"))
+        position = "" if props is None else props.get(_q(STYLE, "text-position"), "")
+        first = position.split()[0] if position.split() else ""
+        try:
+            up = first == "super" or (first.endswith("%") and float(first[:-1]) > 0)
+        except ValueError:
+            up = False
+        if up:
+            names.add(style.get(_q(STYLE, "name"), ""))
+    return frozenset(names)
+
+
 class _Reader:
-    def __init__(self, max_chars: int) -> None:
+    def __init__(self, max_chars: int, raised: frozenset[str] = frozenset()) -> None:
         self.left = max_chars
         self.out: list[str] = []
         self.capped = 0  # repeat counts over their bound
+        self.raised = raised  # text styles set raised (``_raised_styles``)
 
     def repeat(self, element: ET.Element, attribute: str, limit: int) -> int:
         count = _count(element, attribute, limit)
@@ -84,6 +103,9 @@ class _Reader:
                 parts.append("\t")
             elif child.tag == _q(TEXT, "line-break"):
                 parts.append("\n")
+            elif child.tag == _q(TEXT, "span") and child.get(_q(TEXT, "style-name")) in self.raised:
+                text = self.inline(child)  # a footnote mark, an exponent: "reports²"
+                parts.append(superscripts.raised(text) or text)
             elif child.tag not in (_q(TEXT, "note"), _q(OFFICE, "annotation")):
                 parts.append(self.inline(child))
             parts.append(child.tail or "")
@@ -150,7 +172,7 @@ def odt_to_markdown(path: Path, max_chars: int = 1_000_000) -> tuple[str, int]:
     body = root.find(f"{_q(OFFICE, 'body')}/{_q(OFFICE, 'text')}")
     if body is None:
         raise errors.UnsupportedType("only OpenDocument *text* files are supported")
-    reader = _Reader(max_chars)
+    reader = _Reader(max_chars, _raised_styles(root))
     try:
         reader.blocks(body)
     except _Full:
