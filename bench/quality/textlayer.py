@@ -42,6 +42,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from docworker import superscripts
 from docworker.decode.pdfchars import RETURN_ARROW, ff_ligature
 from docworker.geometry import CJK
 
@@ -127,11 +128,7 @@ def output_words(markdown: str) -> list[str]:
     for marker in (r"\*\*", "__", r"\*", "_"):
         text = re.sub(rf"(?<![^\W_]){marker}(?=\S)(.*?\S){marker}(?![^\W_])", r"\1", text)
     text = re.sub("\ue000(\\d+)\ue001", lambda m: escaped[int(m.group(1))], text)
-    return _split(text.translate(_SUPERSCRIPTS))
-
-
-#: Superscript figures and minus → the text layer's characters for them.
-_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789−")
+    return _split(text.translate(superscripts.PLAIN))
 
 
 def _lacking(layer: list[str], output: list[str], alts: dict[str, str]) -> Counter[str]:

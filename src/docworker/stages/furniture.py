@@ -30,6 +30,7 @@ from docworker.decode.pdflines import is_vertical
 from docworker.geometry import BBox
 from docworker.stages.paragraph_breaks import LEADER, is_page_number, next_item
 from docworker.stages.reading_order import Paragraph, running_head, weighted_median
+from docworker.superscripts import FIGURES
 
 #: How far from the top or bottom edge ``_edge_furniture`` looks for running heads and feet.
 EDGE_BAND = 0.15
@@ -215,7 +216,7 @@ _STAMP = re.compile(
 
 
 #: A footnote's start: its mark (a number, raised or not, an asterisk, a dagger) and a capital.
-FOOTNOTE_MARK = re.compile(r"^(?:\d{1,3}|[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3}|[*†‡§¶])\s?[A-Z(“\"‘]")
+FOOTNOTE_MARK = re.compile(rf"^(?:\d{{1,3}}|[{FIGURES}]{{1,3}}|[*†‡§¶])\s?[A-Z(“\"‘]")
 
 
 def footnote(text: str) -> bool:

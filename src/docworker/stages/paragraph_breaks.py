@@ -38,6 +38,7 @@ import re
 from typing import TYPE_CHECKING
 
 from docworker.geometry import BBox, Line
+from docworker.superscripts import FIGURES, PLAIN
 
 if TYPE_CHECKING:
     from docworker.stages.reading_order import Paragraph
@@ -358,10 +359,9 @@ def _title_height(prev: Line, line: Line) -> bool:
     return False
 
 
-#: Raised figures (a footnote's mark, as ``decode.pdflines`` writes it) → plain ones.
-PLAIN_FIGURES = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
-#: A line that opens with a raised mark and goes on in words: a footnote's first line.
-FOOTNOTE_START = re.compile(r"^[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3}\s?(?:[^\W\d_]|[(“\"‘])")
+#: A line that opens with a raised mark (``docworker.superscripts``) and goes on in words:
+#: a footnote's first line.
+FOOTNOTE_START = re.compile(rf"^[{FIGURES}]{{1,3}}\s?(?:[^\W\d_]|[(“\"‘])")
 #: An item's number and its stop ("1. ", "(2) "), or a number of one or two figures with
 #: none before a capital, a figure or a quote (a form's "1 2012 DC Tax Liability").
 _ITEM_NUMBER = re.compile(r"^(?:\(?(\d{1,3})([.)])\s|(\d{1,2})\s+(?=[A-Z0-9(“\"]))")
@@ -373,8 +373,8 @@ def next_item(first: str, text: str) -> bool:
     the other's edge; a tax form's "1 2012 DC Tax Liability ... $" then "2 Multiply the
     amount on Line 1", one gap apart like a paragraph's lines)? A raised number counts as
     its figures ("¹ 2021 estimate" then "² 2020 estimate": a table's notes)."""
-    a = _ITEM_NUMBER.match(first[:16].translate(PLAIN_FIGURES))
-    b = _ITEM_NUMBER.match(text[:16].translate(PLAIN_FIGURES))
+    a = _ITEM_NUMBER.match(first[:16].translate(PLAIN))
+    b = _ITEM_NUMBER.match(text[:16].translate(PLAIN))
     if not (a and b):
         return False
     number_a, number_b = int(a.group(1) or a.group(3)), int(b.group(1) or b.group(3))

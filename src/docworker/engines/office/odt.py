@@ -58,7 +58,7 @@ def _raised_styles(root: ET.Element) -> frozenset[str]:
     for style in root.iter(_q(STYLE, "style")):
         props = style.find(_q(STYLE, "text-properties"))
         position = "" if props is None else props.get(_q(STYLE, "text-position"), "")
-        first = position.split()[0] if position.split() else ""
+        first = (position.split() or [""])[0]
         try:
             up = first == "super" or (first.endswith("%") and float(first[:-1]) > 0)
         except ValueError:
